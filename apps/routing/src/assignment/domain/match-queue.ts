@@ -1,0 +1,57 @@
+import type { Channel } from '@pupitre/shared';
+import { selectAgent, type AgentCandidate } from './select-agent';
+import { slotKindOf } from './slot-kind';
+
+export interface QueuedConversation {
+  conversationId: string;
+  channel: Channel;
+  queuedAt: Date;
+  /** The agent an R9/R10 timeout took it from; it goes elsewhere when someone else is available. */
+  excludeAgentId?: string | null;
+}
+
+export interface Assignment {
+  conversationId: string;
+  agentId: string;
+  channel: Channel;
+}
+
+/**
+ * Reading "Queue": first-in first-out by queuedAt (ties by conversationId). A conversation that
+ * cannot be matched is skipped, so it never blocks later ones that can. Inputs are not mutated.
+ */
+export function matchQueue(queue: QueuedConversation[], agents: AgentCandidate[]): Assignment[] {
+  const pool: AgentCandidate[] = agents.map((agent) => ({
+    ...agent,
+    slots: { chat: { ...agent.slots.chat }, mobile: { ...agent.slots.mobile } },
+  }));
+  // Each pick gets a lastAssignedAt later than any real one, so the next pick prefers others.
+  let tick = pool.reduce((max, a) => Math.max(max, a.lastAssignedAt?.getTime() ?? 0), 0);
+
+  const ordered = [...queue].sort(
+    (a, b) =>
+      a.queuedAt.getTime() - b.queuedAt.getTime() ||
+      (a.conversationId < b.conversationId ? -1 : a.conversationId > b.conversationId ? 1 : 0),
+  );
+
+  const assignments: Assignment[] = [];
+  const seen = new Set<string>();
+  for (const conversation of ordered) {
+    if (seen.has(conversation.conversationId)) continue;
+    seen.add(conversation.conversationId);
+
+    const exclude = conversation.excludeAgentId ? new Set([conversation.excludeAgentId]) : undefined;
+    const agent = selectAgent(pool, conversation.channel, exclude);
+    if (agent === null) continue;
+
+    agent.slots[slotKindOf(conversation.channel)].used += 1;
+    tick += 1;
+    agent.lastAssignedAt = new Date(tick);
+    assignments.push({
+      conversationId: conversation.conversationId,
+      agentId: agent.agentId,
+      channel: conversation.channel,
+    });
+  }
+  return assignments;
+}

@@ -1,0 +1,52 @@
+import type { AgentStatus, Channel, Slots } from '@pupitre/shared';
+import { slotKindOf } from './slot-kind';
+
+export interface AgentCandidate {
+  agentId: string;
+  status: AgentStatus;
+  slots: Slots;
+  lastAssignedAt: Date | null;
+}
+
+/** R4: chat and mobile slots are independent; only the conversation's kind counts. */
+export function hasFreeSlot(agent: AgentCandidate, channel: Channel): boolean {
+  const usage = agent.slots[slotKindOf(channel)];
+  return usage.used < usage.capacity;
+}
+
+/** Reading "Available agent": status `available` (which implies connected) and a free slot of that kind. */
+export function isAvailableFor(agent: AgentCandidate, channel: Channel): boolean {
+  return agent.status === 'available' && hasFreeSlot(agent, channel);
+}
+
+/**
+ * Reading "Who gets it": fewest used slots of that kind, then longest since last assignment
+ * (never assigned counts as longest), then agentId so the choice is deterministic.
+ * `exclude` keeps R9/R10 reassignments away from the agent they were taken from.
+ */
+export function selectAgent(
+  candidates: AgentCandidate[],
+  channel: Channel,
+  exclude?: ReadonlySet<string>,
+): AgentCandidate | null {
+  const kind = slotKindOf(channel);
+  let best: AgentCandidate | null = null;
+  for (const candidate of candidates) {
+    if (exclude?.has(candidate.agentId) || !isAvailableFor(candidate, channel)) continue;
+    if (best === null || compareCandidates(candidate, best, kind) < 0) best = candidate;
+  }
+  return best;
+}
+
+function compareCandidates(a: AgentCandidate, b: AgentCandidate, kind: keyof Slots): number {
+  const byLoad = a.slots[kind].used - b.slots[kind].used;
+  if (byLoad !== 0) return byLoad;
+  const waitA = lastAssignedTime(a);
+  const waitB = lastAssignedTime(b);
+  if (waitA !== waitB) return waitA < waitB ? -1 : 1;
+  return a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0;
+}
+
+function lastAssignedTime(agent: AgentCandidate): number {
+  return agent.lastAssignedAt === null ? Number.NEGATIVE_INFINITY : agent.lastAssignedAt.getTime();
+}

@@ -1,0 +1,20 @@
+/** Three tiers: unit (pure, no I/O), integration (one service on real PostgreSQL + Kafka), e2e (the whole system). */
+const transform = { '^.+\\.ts$': ['@swc/jest'] };
+const moduleNameMapper = {
+  '^@pupitre/shared$': '<rootDir>/libs/shared/src',
+  '^@pupitre/shared/(.*)$': '<rootDir>/libs/shared/src/$1',
+};
+const base = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
+const infra = {
+  globalSetup: '<rootDir>/jest/global-setup.ts',
+  globalTeardown: '<rootDir>/jest/global-teardown.ts',
+};
+
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...base, ...infra, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'] },
+    { ...base, ...infra, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+  ],
+  testTimeout: 60000,
+};

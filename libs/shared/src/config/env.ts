@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/** Thrown at boot when the environment is wrong; names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseEnv<T extends z.ZodTypeAny>(schema: T, env: NodeJS.ProcessEnv = process.env): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  return result.data;
+}
+
+const intFrom = (def: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      if (!/^\d+$/.test(v.trim())) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be an integer, got "${v}"` });
+        return z.NEVER;
+      }
+      const n = Number(v);
+      if (n < min || n > max) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be between ${min} and ${max}, got ${n}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+export const envInt = intFrom;
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/pupitre';
+
+/** Kafka settings every service shares. */
+export const kafkaEnvSchema = z.object({
+  KAFKA_BROKERS: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() ? v : '127.0.0.1:9092'))
+    .pipe(
+      z
+        .string()
+        .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port[,host:port...]')
+        .transform((v) => v.split(',')),
+    ),
+  /** Prefixes every topic and consumer group: isolates test runs sharing one broker. Empty in production. */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .optional()
+    .transform((v) => v ?? '')
+    .pipe(z.string().regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, dot, dash, underscore only')),
+  /** Consumer timings: production defaults; tests shorten them. */
+  KAFKA_SESSION_TIMEOUT_MS: intFrom(30000, 1000, 300000),
+  KAFKA_HEARTBEAT_INTERVAL_MS: intFrom(3000, 100, 60000),
+  KAFKA_MAX_WAIT_MS: intFrom(500, 10, 10000),
+});
+export type KafkaEnv = z.infer<typeof kafkaEnvSchema>;
+
+export const databaseEnvSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() ? v : DEFAULT_DATABASE_URL))
+    .pipe(z.string().regex(/^postgres(ql)?:\/\/.+\/[^/?]+/, 'must be postgres://user@host:port/database')),
+});
+export type DatabaseEnv = z.infer<typeof databaseEnvSchema>;
+
+export const nodeEnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
+});

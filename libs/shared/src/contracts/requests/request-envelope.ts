@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import type { ErrorBody } from '../../errors';
+
+/**
+ * Request/reply over Kafka: the gateway (the only door) asks a service for something and waits for
+ * the answer on `gateway.replies`. Requests are keyed by the aggregate they touch; replies by the
+ * asking gateway instance. Services answer the same request id with the same reply (stored with
+ * the effect), so a redelivered request never acts twice.
+ */
+export const SERVICES = ['conversation', 'routing', 'billing'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export const requestTopic = (service: ServiceName) => `${service}.requests` as const;
+export const GATEWAY_REPLIES = 'gateway.replies';
+
+export interface RequestEnvelope<TOp extends string = string, TData = unknown> {
+  requestId: string;
+  op: TOp;
+  /** The gateway instance waiting for the reply; replies are filtered by it. */
+  replyKey: string;
+  sentAt: string;
+  correlationId: string;
+  data: TData;
+}
+
+export const requestEnvelopeSchema = z.object({
+  requestId: z.string().uuid(),
+  op: z.string().min(1),
+  replyKey: z.string().min(1),
+  sentAt: z.string(),
+  correlationId: z.string().min(1),
+  data: z.unknown(),
+});
+
+export type ReplyEnvelope =
+  | { requestId: string; replyKey: string; ok: true; data: unknown }
+  | { requestId: string; replyKey: string; ok: false; error: ErrorBody };
+
+export const replyEnvelopeSchema = z.union([
+  z.object({ requestId: z.string(), replyKey: z.string(), ok: z.literal(true), data: z.unknown() }),
+  z.object({
+    requestId: z.string(),
+    replyKey: z.string(),
+    ok: z.literal(false),
+    error: z.object({ code: z.string(), message: z.string() }),
+  }),
+]);

@@ -1,0 +1,28 @@
+import { BILLING_REMUNERATIONS, Remuneration } from './billing-remunerations/remuneration';
+import { CONVERSATION_EVENTS, ConversationEvent } from './conversation-events/conversation-events';
+import { deadLetterTopic, DeadLetter } from './dead-letter';
+import { GATEWAY_REPLIES, requestTopic, SERVICES } from './requests/request-envelope';
+import { ROUTING_EVENTS, RoutingEvent } from './routing-events/routing-events';
+
+/** What may be written to each topic through the outbox: a wrong payload does not compile. */
+export interface TopicMap {
+  'conversation.events': ConversationEvent;
+  'routing.events': RoutingEvent;
+  'billing.remunerations': Remuneration;
+  'conversation.events.dlq': DeadLetter;
+  'routing.events.dlq': DeadLetter;
+  'conversation.requests.dlq': DeadLetter;
+  'routing.requests.dlq': DeadLetter;
+  'billing.requests.dlq': DeadLetter;
+}
+export type Topic = keyof TopicMap;
+
+/** Every topic the system uses, to pre-create at start (partitions keep per-key order). */
+export const ALL_TOPICS: string[] = [
+  CONVERSATION_EVENTS,
+  ROUTING_EVENTS,
+  BILLING_REMUNERATIONS,
+  GATEWAY_REPLIES,
+  ...SERVICES.map(requestTopic),
+  ...[CONVERSATION_EVENTS, ROUTING_EVENTS, ...SERVICES.map(requestTopic)].map(deadLetterTopic),
+];

@@ -1,0 +1,139 @@
+import type { KafkaContext } from '@nestjs/microservices';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { KafkaEnv } from '../config';
+import { DeadLetter, deadLetterTopic, Topic } from '../contracts';
+import { unprefixed } from '../kafka/kafka-options';
+import type { Outbox } from '../outbox/outbox';
+import { isTransient } from './transient';
+
+export interface InboxLogger {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface InboxOptions {
+  dataSource: DataSource;
+  outbox: Outbox;
+  env: KafkaEnv;
+  /** Names this consumer in the inbox table and in dead letters (its consumer group). */
+  consumer: string;
+  logger: InboxLogger;
+  maxAttempts?: number;
+  backoffMs?: (attempt: number) => number;
+}
+
+export interface ConsumeSpec<T> {
+  /** Validates the raw value; throwing marks the message as poison at once. */
+  parse(value: unknown): T;
+  id(message: T): string;
+  handle(message: T, tx: EntityManager): Promise<void>;
+}
+
+/** Thrown at shutdown so the message is left uncommitted and redelivered to the next owner. */
+export class ConsumerStopping extends Error {}
+
+/** Thrown by work that wants its transaction rolled back and no retry (a refusal, not a failure). */
+export class AbortAttempt extends Error {}
+
+/**
+ * Applies each message once: the processed id is recorded in the same transaction as the effect.
+ * Transient failures are retried in place (the partition waits); a message that keeps failing is
+ * dead-lettered after `maxAttempts`, in the same transaction that marks it processed, and the
+ * messages behind it go on.
+ */
+export class Inbox {
+  private stopping = false;
+
+  constructor(private readonly o: InboxOptions) {}
+
+  stop(): void {
+    this.stopping = true;
+  }
+
+  async consume<T>(ctx: KafkaContext, spec: ConsumeSpec<T>): Promise<void> {
+    const raw = ctx.getMessage().value as unknown;
+    let message: T;
+    try {
+      message = spec.parse(raw);
+    } catch (err) {
+      return this.deadLetter(ctx, `invalid message: ${describe(err)}`, 1, null);
+    }
+    const id = spec.id(message);
+    await this.attempt(ctx, id, async (tx) => {
+      if (await this.alreadyProcessed(tx, id)) return;
+      await spec.handle(message, tx);
+    });
+  }
+
+  /** Runs `work` in a transaction with retries; gives up into the dead-letter topic. */
+  async attempt(ctx: KafkaContext, id: string | null, work: (tx: EntityManager) => Promise<void>): Promise<void> {
+    const max = this.o.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      if (this.stopping) throw new ConsumerStopping('consumer stopping');
+      try {
+        await this.o.dataSource.transaction(work);
+        return;
+      } catch (err) {
+        if (err instanceof AbortAttempt) throw err;
+        if (isTransient(err)) {
+          this.o.logger.warn(`${this.where(ctx)}: transient failure, retrying: ${describe(err)}`);
+        } else if (attempt >= max) {
+          return this.deadLetter(ctx, describe(err), attempt, id);
+        } else {
+          this.o.logger.warn(`${this.where(ctx)}: attempt ${attempt}/${max} failed: ${describe(err)}`);
+        }
+        await sleep(this.o.backoffMs?.(attempt) ?? Math.min(50 * 2 ** attempt, 5000));
+      }
+    }
+  }
+
+  /** Records the id; false when it was already there (a redelivery). */
+  async alreadyProcessed(tx: EntityManager, id: string): Promise<boolean> {
+    const inserted: unknown[] = await tx.query(
+      'INSERT INTO inbox (message_id, consumer) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1',
+      [id, this.o.consumer],
+    );
+    return inserted.length === 0;
+  }
+
+  private async deadLetter(ctx: KafkaContext, error: string, attempts: number, id: string | null): Promise<void> {
+    const m = ctx.getMessage();
+    const topic = unprefixed(this.o.env, ctx.getTopic());
+    this.o.logger.error(`${this.where(ctx)}: dead-lettered after ${attempts} attempt(s): ${error}`);
+    const letter: DeadLetter = {
+      originalTopic: topic,
+      partition: ctx.getPartition(),
+      offset: m.offset,
+      key: m.key == null ? null : String(m.key),
+      value: typeof m.value === 'string' ? m.value : JSON.stringify(m.value),
+      consumerGroup: this.o.consumer,
+      error,
+      attempts,
+      deadLetteredAt: new Date().toISOString(),
+    };
+    for (;;) {
+      try {
+        await this.o.dataSource.transaction(async (tx) => {
+          if (id) await this.alreadyProcessed(tx, id);
+          await this.o.outbox.add(tx, deadLetterTopic(topic) as Topic, letter.key ?? '', letter as never);
+        });
+        return;
+      } catch (err) {
+        if (this.stopping) throw new ConsumerStopping('consumer stopping');
+        this.o.logger.error(`${this.where(ctx)}: cannot write dead letter yet: ${describe(err)}`);
+        await sleep(1000);
+      }
+    }
+  }
+
+  private where(ctx: KafkaContext): string {
+    return `${ctx.getTopic()}[${ctx.getPartition()}]@${ctx.getMessage().offset}`;
+  }
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,3 @@
+export * from './inbox';
+export * from './transient';
+export * from './request-processor';

@@ -1,0 +1,4 @@
+export * from './kafka-options';
+export * from './kafka-server';
+export * from './kafka-producer';
+export * from './topic-admin';

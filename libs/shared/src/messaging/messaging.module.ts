@@ -1,0 +1,101 @@
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock, systemClock } from '../clock';
+import type { KafkaEnv } from '../config';
+import { Inbox } from '../inbox/inbox';
+import { RequestProcessor } from '../inbox/request-processor';
+import { KafkaProducer } from '../kafka/kafka-producer';
+import { Outbox } from '../outbox/outbox';
+import { OutboxRelay } from '../outbox/outbox-relay';
+
+export const CLOCK = Symbol('CLOCK');
+export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
+
+export interface MessagingOptions {
+  service: string;
+  schema: string;
+  databaseUrl: string;
+  kafka: KafkaEnv;
+  clock?: Clock;
+  maxAttempts?: number;
+}
+
+/** Starts the relay once the app is up; stops consumers' retries, the relay and the producer on shutdown. */
+@Injectable()
+class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly relay: OutboxRelay,
+    private readonly inbox: Inbox,
+    private readonly producer: KafkaProducer,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.producer.connect();
+    this.relay.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.inbox.stop();
+    await this.relay.stop();
+    await this.producer.disconnect();
+  }
+}
+
+/**
+ * Outbox, relay, inbox and the request processor for one service, wired to its own schema.
+ * Services emit only through `Outbox` and consume only through `Inbox`/`RequestProcessor`.
+ */
+@Global()
+@Module({})
+export class MessagingModule {
+  static forService(o: MessagingOptions): DynamicModule {
+    const logger = new Logger('Messaging');
+    return {
+      module: MessagingModule,
+      providers: [
+        { provide: MESSAGING_OPTIONS, useValue: o },
+        { provide: CLOCK, useValue: o.clock ?? systemClock },
+        { provide: Outbox, useValue: new Outbox(o.schema) },
+        { provide: KafkaProducer, useFactory: () => new KafkaProducer(o.kafka, `${o.service}-producer`) },
+        {
+          provide: OutboxRelay,
+          inject: [KafkaProducer],
+          useFactory: (producer: KafkaProducer) =>
+            new OutboxRelay({ databaseUrl: o.databaseUrl, schema: o.schema, producer, logger: new Logger('OutboxRelay') }),
+        },
+        {
+          provide: Inbox,
+          inject: [DataSource, Outbox],
+          useFactory: (dataSource: DataSource, outbox: Outbox) =>
+            new Inbox({
+              dataSource,
+              outbox,
+              env: o.kafka,
+              consumer: o.service,
+              logger,
+              maxAttempts: o.maxAttempts,
+            }),
+        },
+        {
+          provide: RequestProcessor,
+          inject: [Inbox, DataSource, KafkaProducer, CLOCK],
+          useFactory: (inbox: Inbox, ds: DataSource, producer: KafkaProducer, clock: Clock) =>
+            new RequestProcessor(inbox, ds, producer, clock, logger),
+        },
+        MessagingLifecycle,
+      ],
+      exports: [MESSAGING_OPTIONS, CLOCK, Outbox, KafkaProducer, OutboxRelay, Inbox, RequestProcessor],
+    };
+  }
+}
+
+export const InjectClock = () => Inject(CLOCK);

@@ -1,0 +1,206 @@
+import { Controller, INestApplication, Logger, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { Kafka } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import {
+  createMessagingTables,
+  ensureSchema,
+  Inbox,
+  KafkaEnv,
+  kafkaEnvSchema,
+  KafkaProducer,
+  KafkaServer,
+  MessagingModule,
+  Outbox,
+  OutboxRelay,
+  parseEnv,
+  prefixed,
+} from '@pupitre/shared';
+import { isolatedTestEnv, TestEnv, waitFor } from '@pupitre/shared/testing';
+
+const TOPIC = 'test.events';
+const deliveries = new Map<string, number>();
+
+interface TestEvent {
+  eventId: string;
+  n: number;
+  poison?: boolean;
+}
+
+@Controller()
+class TestConsumer {
+  constructor(private readonly inbox: Inbox) {}
+
+  @EventPattern(TOPIC)
+  async onEvent(@Ctx() ctx: KafkaContext): Promise<void> {
+    await this.inbox.consume<TestEvent>(ctx, {
+      parse: (v) => {
+        const e = v as TestEvent;
+        if (typeof e?.eventId !== 'string') throw new Error('no eventId');
+        deliveries.set(e.eventId, (deliveries.get(e.eventId) ?? 0) + 1);
+        return e;
+      },
+      id: (e) => e.eventId,
+      handle: async (e, tx) => {
+        if (e.poison) throw new Error(`event ${e.n} cannot be applied`);
+        await tx.query('INSERT INTO applied (event_id, n) VALUES ($1, $2)', [e.eventId, e.n]);
+      },
+    });
+  }
+}
+
+describe('outbox, relay and inbox across two services', () => {
+  let env: TestEnv;
+  let kafka: KafkaEnv;
+  let producerDb: DataSource;
+  let consumerApp: INestApplication;
+  let consumerDb: DataSource;
+  let producer: KafkaProducer;
+  const relays: OutboxRelay[] = [];
+  const outbox = new Outbox('svc_a');
+  const quiet = { log: () => undefined, error: (m: string) => new Logger('relay').error(m) };
+
+  const startRelay = (afterPublish?: (ids: string[]) => void) => {
+    const relay = new OutboxRelay({
+      databaseUrl: env.databaseUrl,
+      schema: 'svc_a',
+      producer,
+      logger: quiet,
+      pollIntervalMs: 200,
+      afterPublish,
+    });
+    relay.start();
+    relays.push(relay);
+    return relay;
+  };
+  const emit = (e: TestEvent, key = 'conversation-1') =>
+    producerDb.transaction((tx) => outbox.add(tx, TOPIC as never, key, e as never)); // a test-only topic
+  const applied = async () =>
+    (await consumerDb.query('SELECT event_id, n FROM applied ORDER BY n')) as { event_id: string; n: number }[];
+
+  beforeAll(async () => {
+    env = await isolatedTestEnv('outbox', [TOPIC, `${TOPIC}.dlq`]);
+    kafka = parseEnv(kafkaEnvSchema, env.vars);
+    for (const schema of ['svc_a', 'svc_b']) await ensureSchema(env.databaseUrl, schema);
+
+    producerDb = new DataSource({ type: 'postgres', url: env.databaseUrl, schema: 'svc_a', extra: { options: '-c search_path=svc_a' } });
+    await producerDb.initialize();
+    const qa = producerDb.createQueryRunner();
+    await createMessagingTables(qa);
+    await qa.release();
+    producer = new KafkaProducer(kafka, 'svc-a');
+
+    @Module({
+      imports: [
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: env.databaseUrl,
+          schema: 'svc_b',
+          extra: { options: '-c search_path=svc_b' },
+        }),
+        MessagingModule.forService({ service: 'svc-b', schema: 'svc_b', databaseUrl: env.databaseUrl, kafka, maxAttempts: 3 }),
+      ],
+      controllers: [TestConsumer],
+    })
+    class ConsumerModule {}
+
+    consumerApp = await NestFactory.create(ConsumerModule, { logger: ['error'] });
+    consumerDb = consumerApp.get(DataSource);
+    const qb = consumerDb.createQueryRunner();
+    await createMessagingTables(qb);
+    await qb.query('CREATE TABLE applied (event_id text PRIMARY KEY, n int NOT NULL)');
+    await qb.release();
+    const server = new KafkaServer({ env: kafka, clientId: 'svc-b', groupId: 'svc-b', fromBeginning: true });
+    consumerApp.connectMicroservice({ strategy: server });
+    consumerApp.enableShutdownHooks();
+    await consumerApp.startAllMicroservices();
+    await consumerApp.init();
+    await waitFor(() => server.isConsuming(), { what: 'consumer group join' });
+  });
+
+  afterAll(async () => {
+    for (const r of relays) await r.stop();
+    await producer?.disconnect();
+    await consumerApp?.close();
+    await producerDb?.destroy();
+  });
+
+  beforeEach(async () => {
+    for (const r of relays.splice(0)) await r.stop();
+    await consumerDb.query('TRUNCATE applied');
+  });
+
+  it('(a) an event written to the outbox in a transaction reaches a consumer in another service', async () => {
+    startRelay();
+    const e = { eventId: randomUUID(), n: 1 };
+    await emit(e);
+    await waitFor(async () => (await applied()).length === 1, { what: 'event applied' });
+    expect(await applied()).toEqual([{ event_id: e.eventId, n: 1 }]);
+  });
+
+  it('(b) an event whose transaction rolls back is never published', async () => {
+    startRelay();
+    const ghost = { eventId: randomUUID(), n: 1 };
+    await expect(
+      producerDb.transaction(async (tx) => {
+        await outbox.add(tx, TOPIC as never, 'conversation-1', ghost as never);
+        throw new Error('the state change failed');
+      }),
+    ).rejects.toThrow('the state change failed');
+    const marker = { eventId: randomUUID(), n: 2 };
+    await emit(marker);
+    await waitFor(async () => (await applied()).some((r) => r.n === 2), { what: 'marker applied' });
+    expect((await applied()).map((r) => r.n)).toEqual([2]);
+    expect(deliveries.has(ghost.eventId)).toBe(false);
+  });
+
+  it('(c) a relay killed after publishing and before marking: redelivered, applied once', async () => {
+    let killed = false;
+    const first = startRelay(() => {
+      if (!killed) {
+        killed = true;
+        throw new Error('relay killed between publish and mark');
+      }
+    });
+    const e = { eventId: randomUUID(), n: 3 };
+    await emit(e);
+    await waitFor(() => killed, { what: 'first publish' });
+    await first.stop(); // the dead relay never marked the row
+    const [{ count }] = await producerDb.query(`SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL`);
+    expect(count).toBe(1);
+    startRelay();
+    await waitFor(() => (deliveries.get(e.eventId) ?? 0) >= 2, { what: 'second delivery' });
+    await waitFor(async () => (await producerDb.query('SELECT 1 FROM outbox WHERE published_at IS NULL')).length === 0);
+    expect((await applied()).filter((r) => r.event_id === e.eventId)).toHaveLength(1);
+  });
+
+  it('(d) a poison message is dead-lettered after N attempts; the messages behind it are processed', async () => {
+    startRelay();
+    const poison = { eventId: randomUUID(), n: 4, poison: true };
+    const behind = [5, 6, 7].map((n) => ({ eventId: randomUUID(), n }));
+    await emit(poison, 'same-key');
+    for (const e of behind) await emit(e, 'same-key'); // same key: same partition, queued behind it
+
+    await waitFor(async () => (await applied()).length === 3, { what: 'messages behind the poison' });
+    expect((await applied()).map((r) => r.n)).toEqual([5, 6, 7]);
+    expect(deliveries.get(poison.eventId)).toBe(1); // delivered once, attempted 3 times in place
+
+    const dlq = new Kafka({ clientId: 'dlq-reader', brokers: kafka.KAFKA_BROKERS, logLevel: 0 }).consumer({
+      groupId: prefixed(kafka, `dlq-reader-${randomUUID()}`),
+    });
+    const letters: { originalTopic: string; attempts: number; value: string; error: string }[] = [];
+    await dlq.connect();
+    await dlq.subscribe({ topic: prefixed(kafka, `${TOPIC}.dlq`), fromBeginning: true });
+    await dlq.run({ eachMessage: async ({ message }) => void letters.push(JSON.parse(String(message.value))) });
+    try {
+      await waitFor(() => letters.length >= 1, { what: 'dead letter', timeoutMs: 20000 });
+    } finally {
+      await dlq.disconnect();
+    }
+    expect(letters[0]).toMatchObject({ originalTopic: TOPIC, attempts: 3, error: 'event 4 cannot be applied' });
+    expect(JSON.parse(letters[0].value)).toMatchObject({ eventId: poison.eventId });
+  });
+});
