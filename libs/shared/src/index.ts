@@ -8,3 +8,4 @@ export * from './outbox';
 export * from './inbox';
 export * from './database';
 export * from './messaging';
+export * from './service';

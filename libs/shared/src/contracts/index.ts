@@ -6,3 +6,5 @@ export * from './conversation-events/conversation-events';
 export * from './routing-events/routing-events';
 export * from './billing-remunerations/remuneration';
 export * from './requests/request-envelope';
+export * from './views';
+export * from './requests/operations';

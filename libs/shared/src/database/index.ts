@@ -1,2 +1,3 @@
 export * from './prepare-database';
 export * from './typeorm-options';
+export * from './rows';

@@ -23,11 +23,14 @@ export interface InboxOptions {
 }
 
 export interface ConsumeSpec<T> {
-  /** Validates the raw value; throwing marks the message as poison at once. */
-  parse(value: unknown): T;
+  /** Validates the raw value; throwing marks the message as poison at once; null: not for this consumer. */
+  parse(value: unknown): T | null;
   id(message: T): string;
-  handle(message: T, tx: EntityManager): Promise<void>;
+  handle(message: T, tx: EntityManager, afterCommit: AfterCommit): Promise<void>;
 }
+
+/** Registers work to run once the transaction has committed (never if it rolled back). */
+export type AfterCommit = (fn: () => void) => void;
 
 /** Thrown at shutdown so the message is left uncommitted and redelivered to the next owner. */
 export class ConsumerStopping extends Error {}
@@ -52,26 +55,33 @@ export class Inbox {
 
   async consume<T>(ctx: KafkaContext, spec: ConsumeSpec<T>): Promise<void> {
     const raw = ctx.getMessage().value as unknown;
-    let message: T;
+    let message: T | null;
     try {
       message = spec.parse(raw);
     } catch (err) {
       return this.deadLetter(ctx, `invalid message: ${describe(err)}`, 1, null);
     }
+    if (message === null) return;
     const id = spec.id(message);
-    await this.attempt(ctx, id, async (tx) => {
+    await this.attempt(ctx, id, async (tx, afterCommit) => {
       if (await this.alreadyProcessed(tx, id)) return;
-      await spec.handle(message, tx);
+      await spec.handle(message, tx, afterCommit);
     });
   }
 
   /** Runs `work` in a transaction with retries; gives up into the dead-letter topic. */
-  async attempt(ctx: KafkaContext, id: string | null, work: (tx: EntityManager) => Promise<void>): Promise<void> {
+  async attempt(
+    ctx: KafkaContext,
+    id: string | null,
+    work: (tx: EntityManager, afterCommit: AfterCommit) => Promise<void>,
+  ): Promise<void> {
     const max = this.o.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       if (this.stopping) throw new ConsumerStopping('consumer stopping');
+      const committed: (() => void)[] = [];
       try {
-        await this.o.dataSource.transaction(work);
+        await this.o.dataSource.transaction((tx) => work(tx, (fn) => committed.push(fn)));
+        for (const fn of committed) fn();
         return;
       } catch (err) {
         if (err instanceof AbortAttempt) throw err;

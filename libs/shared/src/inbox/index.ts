@@ -1,3 +1,4 @@
 export * from './inbox';
 export * from './transient';
 export * from './request-processor';
+export * from './typed-handlers';

@@ -4,12 +4,14 @@ import type { Clock } from '../clock';
 import { GATEWAY_REPLIES, ReplyEnvelope, RequestEnvelope, requestEnvelopeSchema } from '../contracts';
 import { DomainError, ErrorBody } from '../errors';
 import type { KafkaProducer } from '../kafka/kafka-producer';
-import { AbortAttempt, describe, Inbox, InboxLogger } from './inbox';
+import { AbortAttempt, AfterCommit, describe, Inbox, InboxLogger } from './inbox';
 
 export interface RequestMeta {
   requestId: string;
   correlationId: string;
   now: Date;
+  /** Work to run once the request's transaction committed (e.g. trigger assignment). */
+  afterCommit: AfterCommit;
 }
 
 export interface RequestHandler {
@@ -54,9 +56,14 @@ export class RequestProcessor {
       return this.reply(request, { ok: false, error: { code: 'VALIDATION_FAILED', message: `unknown operation ${request.op}` } });
     }
     let reply: ReplyBody | null = null;
-    await this.inbox.attempt(ctx, request.requestId, async (tx) => {
+    await this.inbox.attempt(ctx, request.requestId, async (tx, afterCommit) => {
       reply = null;
-      const meta: RequestMeta = { requestId: request.requestId, correlationId: request.correlationId, now: this.clock.now() };
+      const meta: RequestMeta = {
+        requestId: request.requestId,
+        correlationId: request.correlationId,
+        now: this.clock.now(),
+        afterCommit,
+      };
       if (handler.readOnly) {
         reply = await this.run(handler, request, tx, meta);
         return;

@@ -1,0 +1,51 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { BILLING_REMUNERATIONS, BillingOps, ConversationEventData, Outbox, Remuneration } from '@pupitre/shared';
+import { remunerationFor, RemunerationRates } from './domain/remuneration-for';
+import { RemunerationsRepository } from './remunerations.repository';
+
+export const REMUNERATION_RATES = Symbol('REMUNERATION_RATES');
+
+/** R14: on every close, pay the author of the last agent message, exactly once, and tell finance. */
+@Injectable()
+export class RemunerationsService {
+  constructor(
+    private readonly repo: RemunerationsRepository,
+    private readonly outbox: Outbox,
+    @Inject(REMUNERATION_RATES) private readonly rates: RemunerationRates,
+  ) {}
+
+  async onClosed(closed: ConversationEventData<'conversation.closed'>, tx: EntityManager, now: Date, cause: { eventId: string; correlationId: string }) {
+    const attribution = remunerationFor(
+      { ...closed, closedAt: new Date(closed.closedAt), closeReason: closed.reason },
+      this.rates,
+    );
+    if (!attribution) return;
+    const remuneration: Remuneration = {
+      eventId: randomUUID(),
+      conversationId: attribution.conversationId,
+      agentId: attribution.agentId,
+      channel: attribution.channel,
+      closedAt: attribution.closedAt.toISOString(),
+      closeReason: attribution.closeReason,
+      lastAgentMessageId: attribution.lastAgentMessageId,
+      amountMinor: attribution.amountMinor,
+      currency: attribution.currency,
+      attributedAt: now.toISOString(),
+    };
+    // The primary key on the conversation makes a second, different eventId impossible.
+    if (await this.repo.insertOnce(tx, remuneration)) {
+      await this.outbox.add(tx, BILLING_REMUNERATIONS, remuneration.conversationId, remuneration, {
+        correlationId: cause.correlationId,
+        causationId: cause.eventId,
+      });
+    }
+  }
+
+  async list(d: BillingOps['remunerations.list']['in'], tx: EntityManager): Promise<BillingOps['remunerations.list']['out']> {
+    const items = await this.repo.findClosedBetween(tx, d.agentId, d.from ? new Date(d.from) : null, d.to ? new Date(d.to) : null);
+    const amountMinor = items.reduce((sum, r) => sum + r.amountMinor, 0);
+    return { items, total: { amountMinor, currency: this.rates.currency } };
+  }
+}

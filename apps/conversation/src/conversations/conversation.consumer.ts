@@ -1,0 +1,110 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
+import { z } from 'zod';
+import {
+  CHANNELS,
+  ConversationOps,
+  envelopeSchema,
+  Inbox,
+  MAX_TEXT_CHARS,
+  PLATFORMS,
+  RequestProcessor,
+  ROUTING_EVENTS,
+  RoutingEvent,
+  routingEventSchemas,
+  textProblem,
+  typedHandlers,
+} from '@pupitre/shared';
+import { CannedResponsesService } from '../canned/canned-responses.service';
+import { AssignmentProjectionService } from './assignment-projection.service';
+import { ConversationsService } from './conversations.service';
+
+const uuid = z.string().uuid();
+const text = z.string().superRefine((t, ctx) => {
+  const problem = textProblem(t, MAX_TEXT_CHARS);
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `text ${problem}` });
+});
+const clientMessageId = z.string().min(1).max(64);
+const act = { agentId: uuid, conversationId: uuid };
+const none = z.object({}).passthrough().transform(() => ({}) as Record<string, never>);
+
+/** Kafka edges of the conversation service: requests from the gateway, events from routing. */
+@Controller()
+export class ConversationConsumer {
+  private readonly handlers = typedHandlers<ConversationOps>({
+    'system.ping': { readOnly: true, schema: none, handle: async () => ({ service: 'conversation' }) },
+    'visitor.register': {
+      schema: z.object({ visitorId: uuid, channel: z.enum(CHANNELS), name: z.string().max(100).nullable(), platform: z.enum(PLATFORMS).nullable() }),
+      handle: (d, tx, meta) => this.conversations.registerVisitor(d, tx, meta),
+    },
+    'visitor.post-message': {
+      schema: z.object({ visitorId: uuid, text, clientMessageId }),
+      handle: (d, tx, meta) => this.conversations.postVisitorMessage(d, tx, meta),
+    },
+    'visitor.list-conversations': {
+      readOnly: true,
+      schema: z.object({ visitorId: uuid }),
+      handle: (d, tx) => this.conversations.listVisitorConversations(d, tx),
+    },
+    'visitor.list-messages': {
+      readOnly: true,
+      schema: z.object({ visitorId: uuid, conversationId: uuid, after: uuid.nullable(), limit: z.number().int().min(1).max(200) }),
+      handle: (d, tx) => this.conversations.listVisitorMessages(d, tx),
+    },
+    'agent.post-message': {
+      schema: z.object({ ...act, text, clientMessageId }),
+      handle: (d, tx, meta) => this.conversations.postAgentMessage(d, tx, meta),
+    },
+    'agent.send-canned': {
+      schema: z.object({ ...act, cannedResponseId: uuid, clientMessageId }),
+      handle: (d, tx, meta) => this.canned.send(d, tx, meta),
+    },
+    'agent.close': { schema: z.object(act), handle: (d, tx, meta) => this.conversations.closeByAgent(d, tx, meta) },
+    'agent.block-visitor': { schema: z.object(act), handle: (d, tx, meta) => this.conversations.blockVisitor(d, tx, meta) },
+    'agent.tag': {
+      schema: z.object({ ...act, tag: z.string().min(1).max(50), action: z.enum(['add', 'remove']) }),
+      handle: (d, tx, meta) => this.conversations.tag(d, tx, meta),
+    },
+    'agent.desk-conversations': {
+      readOnly: true,
+      schema: z.object({ agentId: uuid }),
+      handle: (d, tx) => this.conversations.deskConversations(d, tx),
+    },
+    'conversation.view': { readOnly: true, schema: z.object({ conversationId: uuid }), handle: (d, tx) => this.conversations.view(d, tx) },
+    'canned.create': {
+      schema: z.object({ id: uuid, title: z.string().min(1).max(100), text }),
+      handle: (d, tx, meta) => this.canned.create(d, tx, meta),
+    },
+    'canned.list': { readOnly: true, schema: none, handle: (_d, tx) => this.canned.list(tx) },
+    'canned.delete': { schema: z.object({ id: uuid }), handle: (d, tx) => this.canned.delete(d, tx) },
+  });
+
+  constructor(
+    private readonly requests: RequestProcessor,
+    private readonly inbox: Inbox,
+    private readonly conversations: ConversationsService,
+    private readonly canned: CannedResponsesService,
+    private readonly projection: AssignmentProjectionService,
+  ) {}
+
+  @EventPattern('conversation.requests')
+  onRequest(@Ctx() ctx: KafkaContext): Promise<void> {
+    return this.requests.process(ctx, this.handlers);
+  }
+
+  @EventPattern(ROUTING_EVENTS)
+  onRoutingEvent(@Ctx() ctx: KafkaContext): Promise<void> {
+    return this.inbox.consume<RoutingEvent>(ctx, {
+      parse: parseRoutingEvent,
+      id: (e) => e.eventId,
+      handle: (e, tx) => this.projection.apply(e, tx),
+    });
+  }
+}
+
+export function parseRoutingEvent(value: unknown): RoutingEvent {
+  const e = envelopeSchema.parse(value);
+  const schema = routingEventSchemas[e.type as keyof typeof routingEventSchemas];
+  if (!schema) throw new Error(`unknown routing event type ${e.type}`);
+  return { ...e, data: schema.parse(e.data) } as RoutingEvent;
+}

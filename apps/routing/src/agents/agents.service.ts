@@ -1,0 +1,115 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AgentView, CHANNELS, DomainError, RequestMeta, RoutingOps } from '@pupitre/shared';
+import { AssignmentService } from '../assignment/assignment.service';
+import type { RoutingConfig } from '../config/env.validation';
+import { RoutingEventsEmitter } from '../events/routing-events.emitter';
+import { ROUTING_CONFIG } from '../routing.config';
+import { AgentRow, AgentsRepository, statusOf } from './agents.repository';
+
+type In<K extends keyof RoutingOps> = RoutingOps[K]['in'];
+
+const causeOf = (m: RequestMeta) => ({ eventId: m.requestId, correlationId: m.correlationId });
+
+/** Agents (admin API), their presence at the desk, and what presence changes for assignment. */
+@Injectable()
+export class AgentsService {
+  constructor(
+    private readonly agents: AgentsRepository,
+    private readonly events: RoutingEventsEmitter,
+    private readonly assignment: AssignmentService,
+    @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
+  ) {}
+
+  async create(d: In<'agent.create'>, tx: EntityManager, meta: RequestMeta): Promise<AgentView & { tokenVersion: number }> {
+    await this.agents.insert(tx, { id: d.agentId, name: d.name, chatCapacity: d.chatCapacity ?? this.config.DEFAULT_CHAT_SLOTS, at: meta.now });
+    const agent = await this.mustFind(tx, d.agentId);
+    return { ...this.view(agent), tokenVersion: agent.token_version };
+  }
+
+  async list(tx: EntityManager): Promise<AgentView[]> {
+    return (await this.agents.findAll(tx)).map((a) => this.view(a));
+  }
+
+  async get(d: In<'agent.get'>, tx: EntityManager): Promise<AgentView> {
+    return this.view(await this.mustFind(tx, d.agentId));
+  }
+
+  /** R5 is enforced at the door and by the contract's shape: only name and chat capacity change here. */
+  async update(d: In<'agent.update'>, tx: EntityManager, meta: RequestMeta): Promise<AgentView> {
+    if (!(await this.agents.lock(tx, d.agentId))) throw new DomainError('NOT_FOUND', 'no such agent');
+    const before = await this.mustFind(tx, d.agentId);
+    await this.agents.update(tx, d.agentId, d);
+    const agent = await this.mustFind(tx, d.agentId);
+    if (agent.chat_capacity !== before.chat_capacity) {
+      await this.events.slotsChanged(tx, agent, meta.now, causeOf(meta));
+      meta.afterCommit(() => this.assignment.kick(['web_chat']));
+    }
+    return this.view(agent);
+  }
+
+  async rotateToken(d: In<'agent.rotate-token'>, tx: EntityManager): Promise<{ tokenVersion: number }> {
+    const version = await this.agents.bumpTokenVersion(tx, d.agentId);
+    if (version === null) throw new DomainError('NOT_FOUND', 'no such agent');
+    return { tokenVersion: version };
+  }
+
+  /** A desk socket opened: the agent is available unless they chose away; an old token is refused. */
+  async connect(d: In<'desk.connect'>, tx: EntityManager, meta: RequestMeta): Promise<AgentView> {
+    if (!(await this.agents.lock(tx, d.agentId))) throw new DomainError('UNAUTHENTICATED', 'unknown agent');
+    const before = await this.mustFind(tx, d.agentId);
+    if (before.token_version !== d.tokenVersion) throw new DomainError('UNAUTHENTICATED', 'this desk token has been replaced');
+    await this.agents.addConnection(tx, { connectionId: d.connectionId, agentId: d.agentId, gatewayInstance: d.gatewayInstance, at: meta.now });
+    return this.presenceChanged(tx, before, meta);
+  }
+
+  async disconnect(d: In<'desk.disconnect'>, tx: EntityManager, meta: RequestMeta): Promise<Record<string, never>> {
+    if (!(await this.agents.lock(tx, d.agentId))) return {};
+    const before = await this.mustFind(tx, d.agentId);
+    await this.agents.removeConnection(tx, d.connectionId);
+    await this.presenceChanged(tx, before, meta);
+    return {};
+  }
+
+  async setStatus(d: In<'agent.set-status'>, tx: EntityManager, meta: RequestMeta): Promise<AgentView> {
+    if (!(await this.agents.lock(tx, d.agentId))) throw new DomainError('NOT_FOUND', 'no such agent');
+    const before = await this.mustFind(tx, d.agentId);
+    await this.agents.setAway(tx, d.agentId, d.status === 'away');
+    return this.presenceChanged(tx, before, meta);
+  }
+
+  async instanceStarted(d: In<'desk.instance-started'>, tx: EntityManager, meta: RequestMeta): Promise<Record<string, never>> {
+    for (const agentId of await this.agents.removeConnectionsOf(tx, d.gatewayInstance)) {
+      const agent = await this.mustFind(tx, agentId);
+      await this.events.emit(tx, agentId, 'agent.status-changed', { agentId, status: statusOf(agent) }, meta.now, causeOf(meta));
+    }
+    return {};
+  }
+
+  private async presenceChanged(tx: EntityManager, before: AgentRow, meta: RequestMeta): Promise<AgentView> {
+    const agent = await this.mustFind(tx, before.id);
+    const status = statusOf(agent);
+    if (status !== statusOf(before)) {
+      await this.events.emit(tx, agent.id, 'agent.status-changed', { agentId: agent.id, status }, meta.now, causeOf(meta));
+      if (status === 'available') meta.afterCommit(() => this.assignment.kick(CHANNELS));
+    }
+    return this.view(agent);
+  }
+
+  private view(a: AgentRow): AgentView {
+    return {
+      id: a.id,
+      name: a.name,
+      chatCapacity: a.chat_capacity,
+      mobileCapacity: this.config.MOBILE_SLOTS,
+      status: statusOf(a),
+      slots: this.events.slotsOf(a),
+    };
+  }
+
+  private async mustFind(tx: EntityManager, id: string): Promise<AgentRow> {
+    const agent = await this.agents.find(tx, id);
+    if (!agent) throw new DomainError('NOT_FOUND', 'no such agent');
+    return agent;
+  }
+}

@@ -1,0 +1,103 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
+import { z } from 'zod';
+import {
+  CONVERSATION_EVENTS,
+  ConversationEvent,
+  conversationEventSchemas,
+  envelopeSchema,
+  Inbox,
+  RequestMeta,
+  RequestProcessor,
+  RoutingOps,
+  typedHandlers,
+} from '@pupitre/shared';
+import { AgentsService } from './agents/agents.service';
+import { ConversationFlowService } from './assignment/conversation-flow.service';
+
+const uuid = z.string().uuid();
+const none = z.object({}).passthrough().transform(() => ({}) as Record<string, never>);
+const name = z.string().min(1).max(100);
+const chatCapacity = z.number().int().min(0).max(20);
+const causeOf = (m: RequestMeta) => ({ eventId: m.requestId, correlationId: m.correlationId });
+
+/** Kafka edges of routing: requests from the gateway, conversation events. */
+@Controller()
+export class RoutingConsumer {
+  private readonly handlers = typedHandlers<RoutingOps>({
+    'system.ping': { readOnly: true, schema: none, handle: async () => ({ service: 'routing' }) },
+    'agent.create': {
+      schema: z.object({ agentId: uuid, name, chatCapacity: chatCapacity.nullable() }),
+      handle: (d, tx, meta) => this.agents.create(d, tx, meta),
+    },
+    'agent.list': { readOnly: true, schema: none, handle: (_d, tx) => this.agents.list(tx) },
+    'agent.get': { readOnly: true, schema: z.object({ agentId: uuid }), handle: (d, tx) => this.agents.get(d, tx) },
+    'agent.update': {
+      schema: z.object({ agentId: uuid, name: name.optional(), chatCapacity: chatCapacity.optional() }),
+      handle: (d, tx, meta) => this.agents.update(d, tx, meta),
+    },
+    'agent.rotate-token': { schema: z.object({ agentId: uuid }), handle: (d, tx) => this.agents.rotateToken(d, tx) },
+    'desk.connect': {
+      schema: z.object({ agentId: uuid, tokenVersion: z.number().int(), connectionId: z.string().min(1), gatewayInstance: z.string().min(1) }),
+      handle: (d, tx, meta) => this.agents.connect(d, tx, meta),
+    },
+    'desk.disconnect': {
+      schema: z.object({ agentId: uuid, connectionId: z.string().min(1) }),
+      handle: (d, tx, meta) => this.agents.disconnect(d, tx, meta),
+    },
+    'desk.instance-started': {
+      schema: z.object({ gatewayInstance: z.string().min(1) }),
+      handle: (d, tx, meta) => this.agents.instanceStarted(d, tx, meta),
+    },
+    'agent.set-status': {
+      schema: z.object({ agentId: uuid, status: z.enum(['available', 'away']) }),
+      handle: (d, tx, meta) => this.agents.setStatus(d, tx, meta),
+    },
+    'conversation.release': {
+      schema: z.object({ agentId: uuid, conversationId: uuid }),
+      handle: async (d, tx, meta) => {
+        await this.flow.release(d, tx, meta.now, causeOf(meta), meta.afterCommit);
+        return {};
+      },
+    },
+    'conversation.transfer': {
+      schema: z.object({ agentId: uuid, conversationId: uuid, toAgentId: uuid }),
+      handle: async (d, tx, meta) => {
+        await this.flow.transfer(d, tx, meta.now, causeOf(meta));
+        return {};
+      },
+    },
+  });
+
+  constructor(
+    private readonly requests: RequestProcessor,
+    private readonly inbox: Inbox,
+    private readonly agents: AgentsService,
+    private readonly flow: ConversationFlowService,
+  ) {}
+
+  @EventPattern('routing.requests')
+  onRequest(@Ctx() ctx: KafkaContext): Promise<void> {
+    return this.requests.process(ctx, this.handlers);
+  }
+
+  @EventPattern(CONVERSATION_EVENTS)
+  onConversationEvent(@Ctx() ctx: KafkaContext): Promise<void> {
+    return this.inbox.consume<ConversationEvent>(ctx, {
+      parse: parseRoutingRelevant,
+      id: (e) => e.eventId,
+      handle: (e, tx, afterCommit) => this.flow.onConversationEvent(e, tx, afterCommit),
+    });
+  }
+}
+
+const RELEVANT = new Set(['conversation.opened', 'message.posted', 'conversation.closed']);
+
+/** Routing reacts to openings, messages (timeline, R8) and closes; other events are not its business. */
+function parseRoutingRelevant(value: unknown): ConversationEvent | null {
+  const e = envelopeSchema.parse(value);
+  if (!RELEVANT.has(e.type)) return null;
+  const schema = conversationEventSchemas[e.type as keyof typeof conversationEventSchemas];
+  return { ...e, data: schema.parse(e.data) } as ConversationEvent;
+}
+

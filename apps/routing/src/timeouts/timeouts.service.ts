@@ -1,0 +1,79 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { CHANNELS, Channel } from '@pupitre/shared';
+import { AgentsRepository } from '../agents/agents.repository';
+import { AssignmentService } from '../assignment/assignment.service';
+import { RoutedConversationsRepository } from '../assignment/routed-conversations.repository';
+import { RoutingEventsEmitter } from '../events/routing-events.emitter';
+
+const BATCH = 100;
+
+/**
+ * The sweeps: R9/R10 take overdue conversations away (to another agent when one is available),
+ * R11 asks conversation to close inactive ones, and the queue gets a matching round in case a
+ * trigger was lost. Safe in several instances: channel lock + SKIP LOCKED + conditional updates.
+ */
+@Injectable()
+export class TimeoutsService {
+  private readonly logger = new Logger(TimeoutsService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly routed: RoutedConversationsRepository,
+    private readonly agents: AgentsRepository,
+    private readonly assignment: AssignmentService,
+    private readonly events: RoutingEventsEmitter,
+  ) {}
+
+  async sweep(now: Date): Promise<void> {
+    for (const channel of CHANNELS) await this.guard(`reassignment (${channel})`, () => this.reassignDue(channel, now));
+    await this.guard('inactivity closes', () => this.closeDue(now));
+    for (const channel of CHANNELS) await this.guard(`queue (${channel})`, () => this.assignment.assignPending(channel, now));
+  }
+
+  /** R9/R10: returns how many conversations were taken away. */
+  async reassignDue(channel: Channel, now: Date): Promise<number> {
+    return this.dataSource.transaction(async (tx) => {
+      await this.assignment.lockChannel(tx, channel);
+      const taken = await this.routed.takeAwayDue(tx, channel, now, BATCH);
+      if (taken.length === 0) return 0;
+      for (const t of taken) {
+        await this.events.emit(tx, t.conversation_id, 'conversation.unassigned', {
+          conversationId: t.conversation_id, channel, agentId: t.agent_id, reason: t.reason, next: 'queued',
+        }, now);
+        await this.events.emit(tx, t.conversation_id, 'conversation.queued', {
+          conversationId: t.conversation_id, channel, queuedAt: now.toISOString(),
+        }, now);
+      }
+      for (const agentId of new Set(taken.map((t) => t.agent_id))) {
+        await this.events.slotsChanged(tx, (await this.agents.find(tx, agentId))!, now);
+      }
+      // Another agent first; whatever finds none waits and may later return to the same agent.
+      await this.assignment.assignPendingLocked(tx, channel, now);
+      await this.routed.clearExclusions(tx, channel);
+      return taken.length;
+    });
+  }
+
+  /** R11: routing notices, conversation closes (it checks again that the visitor stayed silent). */
+  async closeDue(now: Date): Promise<number> {
+    return this.dataSource.transaction(async (tx) => {
+      const due = await this.routed.claimDueCloses(tx, now, BATCH);
+      for (const d of due) {
+        await this.events.emit(tx, d.conversation_id, 'conversation.close-due', {
+          conversationId: d.conversation_id, reason: 'inactivity', dueAt: d.close_at.toISOString(),
+        }, now);
+      }
+      return due.length;
+    });
+  }
+
+  /** One failing step is logged and the sweep goes on; the next tick tries again. */
+  private async guard(what: string, step: () => Promise<unknown>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      this.logger.error(`sweep step ${what} failed: ${(err as Error).message}`);
+    }
+  }
+}

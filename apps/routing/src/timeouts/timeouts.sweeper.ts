@@ -1,0 +1,34 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { Clock, CLOCK } from '@pupitre/shared';
+import type { RoutingConfig } from '../config/env.validation';
+import { ROUTING_CONFIG } from '../routing.config';
+import { TimeoutsService } from './timeouts.service';
+
+/** Only the tick: never overlaps itself, and stops with the app. */
+@Injectable()
+export class TimeoutsSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly timeouts: TimeoutsService,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.scheduler.addInterval('routing-sweep', setInterval(() => this.tick(), this.config.SWEEP_INTERVAL_MS));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // ScheduleModule may have cleared its intervals first on shutdown.
+    if (this.scheduler.doesExist('interval', 'routing-sweep')) this.scheduler.deleteInterval('routing-sweep');
+    await this.running;
+  }
+
+  private tick(): void {
+    if (this.running) return;
+    this.running = this.timeouts.sweep(this.clock.now()).finally(() => (this.running = null));
+  }
+}

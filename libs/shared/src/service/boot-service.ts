@@ -1,0 +1,63 @@
+import { DynamicModule, INestApplication, Logger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { KafkaEnv } from '../config';
+import { ensureDatabase, ensureSchema } from '../database';
+import { ensureTopics } from '../kafka/topic-admin';
+import { KafkaServer } from '../kafka/kafka-server';
+
+export interface BootOptions {
+  service: string;
+  /** The service's own PostgreSQL schema; omitted for the gateway, which has no database. */
+  schema?: string;
+  databaseUrl?: string;
+  kafka: KafkaEnv;
+  module: DynamicModule;
+  /** Consumer group; defaults to the service name (the gateway passes one per instance). */
+  groupId?: string;
+  fromBeginning?: boolean;
+  logLevels?: LogLevel[];
+  /** Called before init: HTTP adapters, socket adapters, global filters. */
+  configure?: (app: INestApplication) => void | Promise<void>;
+}
+
+export interface BootedService {
+  app: INestApplication;
+  server: KafkaServer;
+}
+
+/**
+ * Brings one service up: its database and schema (migrations run as TypeORM starts), the topics,
+ * the Nest app and its Kafka consumer, with shutdown hooks so Ctrl-C leaves the group cleanly.
+ */
+export async function bootService(o: BootOptions): Promise<BootedService> {
+  if (o.databaseUrl && o.schema) {
+    await ensureDatabase(o.databaseUrl);
+    await ensureSchema(o.databaseUrl, o.schema);
+  }
+  await ensureTopics(o.kafka);
+  const app = await NestFactory.create(o.module, {
+    logger: o.logLevels ?? ['log', 'warn', 'error'],
+    bodyParser: false,
+  });
+  const server = new KafkaServer({
+    env: o.kafka,
+    clientId: o.service,
+    groupId: o.groupId ?? o.service,
+    fromBeginning: o.fromBeginning ?? true,
+  });
+  app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
+  app.enableShutdownHooks();
+  await o.configure?.(app);
+  await app.startAllMicroservices();
+  await app.init();
+  new Logger(o.service).log(`${o.service} is consuming`);
+  return { app, server };
+}
+
+/** For main.ts: a configuration or start-up error stops the process with its message. */
+export function runMain(name: string, main: () => Promise<unknown>): void {
+  main().catch((err: Error) => {
+    process.stderr.write(`${name} failed to start: ${err.message}\n`);
+    process.exit(1);
+  });
+}
