@@ -38,14 +38,22 @@ export async function startInfra(): Promise<TestInfra> {
   }
   if (!brokers) {
     const script = resolve(__dirname, '../scripts/kafka/kafka.sh');
-    const out = execFileSync('bash', [script, 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = execFileSync('bash', [script, 'start'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     brokers = '127.0.0.1:9092';
     if (out.startsWith('started')) {
       stops.push(async () => void execFileSync('bash', [script, 'stop'], { stdio: 'inherit' }));
     }
   }
   adminDatabaseUrl ||= LOCAL_POSTGRES;
-  return { brokers, adminDatabaseUrl, runId, stop: async () => void (await Promise.all(stops.map((s) => s()))) };
+  return {
+    brokers,
+    adminDatabaseUrl,
+    runId,
+    stop: async () => void (await Promise.all(stops.map((s) => s()))),
+  };
 }
 
 async function dockerEngineAnswers(): Promise<boolean> {

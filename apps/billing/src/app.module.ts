@@ -16,9 +16,19 @@ export class AppModule {
       module: AppModule,
       imports: [
         TypeOrmModule.forRoot(
-          typeOrmOptions({ url: config.DATABASE_URL, schema: BILLING_SCHEMA, entities: [], migrations: [Initial1732500000000] }),
+          typeOrmOptions({
+            url: config.DATABASE_URL,
+            schema: BILLING_SCHEMA,
+            entities: [],
+            migrations: [Initial1732500000000],
+          }),
         ),
-        MessagingModule.forService({ service: 'billing', schema: BILLING_SCHEMA, databaseUrl: config.DATABASE_URL, kafka: config }),
+        MessagingModule.forService({
+          service: 'billing',
+          schema: BILLING_SCHEMA,
+          databaseUrl: config.DATABASE_URL,
+          kafka: config,
+        }),
       ],
       controllers: [BillingConsumer],
       providers: [

@@ -18,12 +18,27 @@ export class AppModule {
       module: AppModule,
       imports: [
         TypeOrmModule.forRoot(
-          typeOrmOptions({ url: config.DATABASE_URL, schema: CONVERSATION_SCHEMA, entities: [], migrations: [Initial1732500000000] }),
+          typeOrmOptions({
+            url: config.DATABASE_URL,
+            schema: CONVERSATION_SCHEMA,
+            entities: [],
+            migrations: [Initial1732500000000],
+          }),
         ),
-        MessagingModule.forService({ service: 'conversation', schema: CONVERSATION_SCHEMA, databaseUrl: config.DATABASE_URL, kafka: config }),
+        MessagingModule.forService({
+          service: 'conversation',
+          schema: CONVERSATION_SCHEMA,
+          databaseUrl: config.DATABASE_URL,
+          kafka: config,
+        }),
       ],
       controllers: [ConversationConsumer],
-      providers: [ConversationsRepository, ConversationsService, CannedResponsesService, AssignmentProjectionService],
+      providers: [
+        ConversationsRepository,
+        ConversationsService,
+        CannedResponsesService,
+        AssignmentProjectionService,
+      ],
     };
   }
 }

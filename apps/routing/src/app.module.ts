@@ -25,9 +25,19 @@ export class AppModule {
       imports: [
         ScheduleModule.forRoot(),
         TypeOrmModule.forRoot(
-          typeOrmOptions({ url: config.DATABASE_URL, schema: ROUTING_SCHEMA, entities: [], migrations: [Initial1732500000000] }),
+          typeOrmOptions({
+            url: config.DATABASE_URL,
+            schema: ROUTING_SCHEMA,
+            entities: [],
+            migrations: [Initial1732500000000],
+          }),
         ),
-        MessagingModule.forService({ service: 'routing', schema: ROUTING_SCHEMA, databaseUrl: config.DATABASE_URL, kafka: config }),
+        MessagingModule.forService({
+          service: 'routing',
+          schema: ROUTING_SCHEMA,
+          databaseUrl: config.DATABASE_URL,
+          kafka: config,
+        }),
       ],
       controllers: [RoutingConsumer],
       providers: [

@@ -16,7 +16,10 @@ import { AgentsService } from './agents/agents.service';
 import { ConversationFlowService } from './assignment/conversation-flow.service';
 
 const uuid = z.string().uuid();
-const none = z.object({}).passthrough().transform(() => ({}) as Record<string, never>);
+const none = z
+  .object({})
+  .passthrough()
+  .transform(() => ({}) as Record<string, never>);
 const name = z.string().min(1).max(100);
 const chatCapacity = z.number().int().min(0).max(20);
 const causeOf = (m: RequestMeta) => ({ eventId: m.requestId, correlationId: m.correlationId });
@@ -31,14 +34,26 @@ export class RoutingConsumer {
       handle: (d, tx, meta) => this.agents.create(d, tx, meta),
     },
     'agent.list': { readOnly: true, schema: none, handle: (_d, tx) => this.agents.list(tx) },
-    'agent.get': { readOnly: true, schema: z.object({ agentId: uuid }), handle: (d, tx) => this.agents.get(d, tx) },
+    'agent.get': {
+      readOnly: true,
+      schema: z.object({ agentId: uuid }),
+      handle: (d, tx) => this.agents.get(d, tx),
+    },
     'agent.update': {
       schema: z.object({ agentId: uuid, name: name.optional(), chatCapacity: chatCapacity.optional() }),
       handle: (d, tx, meta) => this.agents.update(d, tx, meta),
     },
-    'agent.rotate-token': { schema: z.object({ agentId: uuid }), handle: (d, tx) => this.agents.rotateToken(d, tx) },
+    'agent.rotate-token': {
+      schema: z.object({ agentId: uuid }),
+      handle: (d, tx) => this.agents.rotateToken(d, tx),
+    },
     'desk.connect': {
-      schema: z.object({ agentId: uuid, tokenVersion: z.number().int(), connectionId: z.string().min(1), gatewayInstance: z.string().min(1) }),
+      schema: z.object({
+        agentId: uuid,
+        tokenVersion: z.number().int(),
+        connectionId: z.string().min(1),
+        gatewayInstance: z.string().min(1),
+      }),
       handle: (d, tx, meta) => this.agents.connect(d, tx, meta),
     },
     'desk.disconnect': {
@@ -56,7 +71,7 @@ export class RoutingConsumer {
     'conversation.release': {
       schema: z.object({ agentId: uuid, conversationId: uuid }),
       handle: async (d, tx, meta) => {
-        await this.flow.release(d, tx, meta.now, causeOf(meta), meta.afterCommit);
+        await this.flow.release(d, tx, meta.now, causeOf(meta));
         return {};
       },
     },
@@ -100,4 +115,3 @@ function parseRoutingRelevant(value: unknown): ConversationEvent | null {
   const schema = conversationEventSchemas[e.type as keyof typeof conversationEventSchemas];
   return { ...e, data: schema.parse(e.data) } as ConversationEvent;
 }
-

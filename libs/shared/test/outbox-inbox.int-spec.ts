@@ -79,14 +79,22 @@ describe('outbox, relay and inbox across two services', () => {
   const emit = (e: TestEvent, key = 'conversation-1') =>
     producerDb.transaction((tx) => outbox.add(tx, TOPIC as never, key, e as never)); // a test-only topic
   const applied = async () =>
-    (await consumerDb.query('SELECT event_id, n FROM applied ORDER BY n')) as { event_id: string; n: number }[];
+    (await consumerDb.query('SELECT event_id, n FROM applied ORDER BY n')) as {
+      event_id: string;
+      n: number;
+    }[];
 
   beforeAll(async () => {
     env = await isolatedTestEnv('outbox', [TOPIC, `${TOPIC}.dlq`]);
     kafka = parseEnv(kafkaEnvSchema, env.vars);
     for (const schema of ['svc_a', 'svc_b']) await ensureSchema(env.databaseUrl, schema);
 
-    producerDb = new DataSource({ type: 'postgres', url: env.databaseUrl, schema: 'svc_a', extra: { options: '-c search_path=svc_a' } });
+    producerDb = new DataSource({
+      type: 'postgres',
+      url: env.databaseUrl,
+      schema: 'svc_a',
+      extra: { options: '-c search_path=svc_a' },
+    });
     await producerDb.initialize();
     const qa = producerDb.createQueryRunner();
     await createMessagingTables(qa);
@@ -101,7 +109,13 @@ describe('outbox, relay and inbox across two services', () => {
           schema: 'svc_b',
           extra: { options: '-c search_path=svc_b' },
         }),
-        MessagingModule.forService({ service: 'svc-b', schema: 'svc_b', databaseUrl: env.databaseUrl, kafka, maxAttempts: 3 }),
+        MessagingModule.forService({
+          service: 'svc-b',
+          schema: 'svc_b',
+          databaseUrl: env.databaseUrl,
+          kafka,
+          maxAttempts: 3,
+        }),
       ],
       controllers: [TestConsumer],
     })
@@ -169,11 +183,15 @@ describe('outbox, relay and inbox across two services', () => {
     await emit(e);
     await waitFor(() => killed, { what: 'first publish' });
     await first.stop(); // the dead relay never marked the row
-    const [{ count }] = await producerDb.query(`SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL`);
+    const [{ count }] = await producerDb.query(
+      `SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL`,
+    );
     expect(count).toBe(1);
     startRelay();
     await waitFor(() => (deliveries.get(e.eventId) ?? 0) >= 2, { what: 'second delivery' });
-    await waitFor(async () => (await producerDb.query('SELECT 1 FROM outbox WHERE published_at IS NULL')).length === 0);
+    await waitFor(
+      async () => (await producerDb.query('SELECT 1 FROM outbox WHERE published_at IS NULL')).length === 0,
+    );
     expect((await applied()).filter((r) => r.event_id === e.eventId)).toHaveLength(1);
   });
 
@@ -194,13 +212,19 @@ describe('outbox, relay and inbox across two services', () => {
     const letters: { originalTopic: string; attempts: number; value: string; error: string }[] = [];
     await dlq.connect();
     await dlq.subscribe({ topic: prefixed(kafka, `${TOPIC}.dlq`), fromBeginning: true });
-    await dlq.run({ eachMessage: async ({ message }) => void letters.push(JSON.parse(String(message.value))) });
+    await dlq.run({
+      eachMessage: async ({ message }) => void letters.push(JSON.parse(String(message.value))),
+    });
     try {
       await waitFor(() => letters.length >= 1, { what: 'dead letter', timeoutMs: 20000 });
     } finally {
       await dlq.disconnect();
     }
-    expect(letters[0]).toMatchObject({ originalTopic: TOPIC, attempts: 3, error: 'event 4 cannot be applied' });
+    expect(letters[0]).toMatchObject({
+      originalTopic: TOPIC,
+      attempts: 3,
+      error: 'event 4 cannot be applied',
+    });
     expect(JSON.parse(letters[0].value)).toMatchObject({ eventId: poison.eventId });
   });
 });

@@ -14,4 +14,5 @@ const schema = kafkaEnvSchema.merge(databaseEnvSchema).extend({
 
 export type BillingConfig = z.infer<typeof schema>;
 
-export const loadBillingConfig = (env: NodeJS.ProcessEnv = process.env): BillingConfig => parseEnv(schema, env);
+export const loadBillingConfig = (env: NodeJS.ProcessEnv = process.env): BillingConfig =>
+  parseEnv(schema, env);

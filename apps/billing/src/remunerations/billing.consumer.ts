@@ -15,7 +15,10 @@ import {
 } from '@pupitre/shared';
 import { RemunerationsService } from './remunerations.service';
 
-const none = z.object({}).passthrough().transform(() => ({}) as Record<string, never>);
+const none = z
+  .object({})
+  .passthrough()
+  .transform(() => ({}) as Record<string, never>);
 const isoDate = z.string().datetime({ offset: true }).nullable();
 
 /** Kafka edges of billing: closes from conversation, queries from the gateway. */
@@ -48,11 +51,15 @@ export class BillingConsumer {
       parse: (value) => {
         const e = envelopeSchema.parse(value);
         if (e.type !== 'conversation.closed') return null; // billing only cares about closes
-        return { ...e, data: conversationEventSchemas['conversation.closed'].parse(e.data) } as ConversationEvent;
+        return {
+          ...e,
+          data: conversationEventSchemas['conversation.closed'].parse(e.data),
+        } as ConversationEvent;
       },
       id: (e) => e.eventId,
       handle: async (e, tx) => {
-        if (e.type === 'conversation.closed') await this.remunerations.onClosed(e.data, tx, this.clock.now(), e);
+        if (e.type === 'conversation.closed')
+          await this.remunerations.onClosed(e.data, tx, this.clock.now(), e);
       },
     });
   }

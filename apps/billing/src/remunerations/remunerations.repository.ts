@@ -37,12 +37,28 @@ export class RemunerationsRepository {
                                   last_agent_message_id, amount_minor, currency, attributed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (conversation_id) DO NOTHING RETURNING 1`,
-      [r.conversationId, r.eventId, r.agentId, r.channel, r.closedAt, r.closeReason, r.lastAgentMessageId, r.amountMinor, r.currency, r.attributedAt],
+      [
+        r.conversationId,
+        r.eventId,
+        r.agentId,
+        r.channel,
+        r.closedAt,
+        r.closeReason,
+        r.lastAgentMessageId,
+        r.amountMinor,
+        r.currency,
+        r.attributedAt,
+      ],
     );
     return rows.length === 1;
   }
 
-  async findClosedBetween(tx: EntityManager, agentId: string | null, from: Date | null, to: Date | null): Promise<Remuneration[]> {
+  async findClosedBetween(
+    tx: EntityManager,
+    agentId: string | null,
+    from: Date | null,
+    to: Date | null,
+  ): Promise<Remuneration[]> {
     const rows: RemunerationRow[] = await tx.query(
       `SELECT * FROM remunerations
         WHERE ($1::uuid IS NULL OR agent_id = $1)

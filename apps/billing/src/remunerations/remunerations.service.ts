@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { BILLING_REMUNERATIONS, BillingOps, ConversationEventData, Outbox, Remuneration } from '@pupitre/shared';
+import {
+  BILLING_REMUNERATIONS,
+  BillingOps,
+  ConversationEventData,
+  Outbox,
+  Remuneration,
+} from '@pupitre/shared';
 import { remunerationFor, RemunerationRates } from './domain/remuneration-for';
 import { RemunerationsRepository } from './remunerations.repository';
 
@@ -16,7 +22,12 @@ export class RemunerationsService {
     @Inject(REMUNERATION_RATES) private readonly rates: RemunerationRates,
   ) {}
 
-  async onClosed(closed: ConversationEventData<'conversation.closed'>, tx: EntityManager, now: Date, cause: { eventId: string; correlationId: string }) {
+  async onClosed(
+    closed: ConversationEventData<'conversation.closed'>,
+    tx: EntityManager,
+    now: Date,
+    cause: { eventId: string; correlationId: string },
+  ) {
     const attribution = remunerationFor(
       { ...closed, closedAt: new Date(closed.closedAt), closeReason: closed.reason },
       this.rates,
@@ -43,8 +54,16 @@ export class RemunerationsService {
     }
   }
 
-  async list(d: BillingOps['remunerations.list']['in'], tx: EntityManager): Promise<BillingOps['remunerations.list']['out']> {
-    const items = await this.repo.findClosedBetween(tx, d.agentId, d.from ? new Date(d.from) : null, d.to ? new Date(d.to) : null);
+  async list(
+    d: BillingOps['remunerations.list']['in'],
+    tx: EntityManager,
+  ): Promise<BillingOps['remunerations.list']['out']> {
+    const items = await this.repo.findClosedBetween(
+      tx,
+      d.agentId,
+      d.from ? new Date(d.from) : null,
+      d.to ? new Date(d.to) : null,
+    );
     const amountMinor = items.reduce((sum, r) => sum + r.amountMinor, 0);
     return { items, total: { amountMinor, currency: this.rates.currency } };
   }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { CannedResponse, ConversationOps, DomainError, RequestMeta, returningRows } from '@pupitre/shared';
 import { ConversationsService } from '../conversations/conversations.service';
@@ -24,7 +23,9 @@ export class CannedResponsesService {
   }
 
   async delete(d: In<'canned.delete'>, tx: EntityManager): Promise<Record<string, never>> {
-    const deleted = await returningRows(tx, 'DELETE FROM canned_responses WHERE id = $1 RETURNING id', [d.id]);
+    const deleted = await returningRows(tx, 'DELETE FROM canned_responses WHERE id = $1 RETURNING id', [
+      d.id,
+    ]);
     if (deleted.length === 0) throw new DomainError('NOT_FOUND', 'no such canned response');
     return {};
   }
@@ -32,14 +33,22 @@ export class CannedResponsesService {
   async send(d: In<'agent.send-canned'>, tx: EntityManager, meta: RequestMeta) {
     const canned = await this.find(tx, d.cannedResponseId);
     return this.conversations.postAgentMessage(
-      { agentId: d.agentId, conversationId: d.conversationId, text: canned.text, clientMessageId: d.clientMessageId },
+      {
+        agentId: d.agentId,
+        conversationId: d.conversationId,
+        text: canned.text,
+        clientMessageId: d.clientMessageId,
+      },
       tx,
       meta,
     );
   }
 
   private async find(tx: EntityManager, id: string): Promise<CannedResponse> {
-    const rows: CannedResponse[] = await tx.query('SELECT id, title, text FROM canned_responses WHERE id = $1', [id]);
+    const rows: CannedResponse[] = await tx.query(
+      'SELECT id, title, text FROM canned_responses WHERE id = $1',
+      [id],
+    );
     if (!rows[0]) throw new DomainError('NOT_FOUND', 'no such canned response');
     return rows[0];
   }

@@ -5,4 +5,5 @@ const schema = kafkaEnvSchema.merge(databaseEnvSchema);
 
 export type ConversationConfig = z.infer<typeof schema>;
 
-export const loadConversationConfig = (env: NodeJS.ProcessEnv = process.env): ConversationConfig => parseEnv(schema, env);
+export const loadConversationConfig = (env: NodeJS.ProcessEnv = process.env): ConversationConfig =>
+  parseEnv(schema, env);

@@ -21,7 +21,11 @@ export class AssignmentProjectionService {
     switch (event.type) {
       case 'conversation.queued':
         return this.repo.projectAssignment(tx, event.data.conversationId, {
-          status: 'queued', agentId: null, assignedAt: null, reassignAt: null, closeAt: null,
+          status: 'queued',
+          agentId: null,
+          assignedAt: null,
+          reassignAt: null,
+          closeAt: null,
         });
       case 'conversation.assigned':
         return this.repo.projectAssignment(tx, event.data.conversationId, {

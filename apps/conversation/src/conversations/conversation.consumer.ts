@@ -26,7 +26,10 @@ const text = z.string().superRefine((t, ctx) => {
 });
 const clientMessageId = z.string().min(1).max(64);
 const act = { agentId: uuid, conversationId: uuid };
-const none = z.object({}).passthrough().transform(() => ({}) as Record<string, never>);
+const none = z
+  .object({})
+  .passthrough()
+  .transform(() => ({}) as Record<string, never>);
 
 /** Kafka edges of the conversation service: requests from the gateway, events from routing. */
 @Controller()
@@ -34,7 +37,12 @@ export class ConversationConsumer {
   private readonly handlers = typedHandlers<ConversationOps>({
     'system.ping': { readOnly: true, schema: none, handle: async () => ({ service: 'conversation' }) },
     'visitor.register': {
-      schema: z.object({ visitorId: uuid, channel: z.enum(CHANNELS), name: z.string().max(100).nullable(), platform: z.enum(PLATFORMS).nullable() }),
+      schema: z.object({
+        visitorId: uuid,
+        channel: z.enum(CHANNELS),
+        name: z.string().max(100).nullable(),
+        platform: z.enum(PLATFORMS).nullable(),
+      }),
       handle: (d, tx, meta) => this.conversations.registerVisitor(d, tx, meta),
     },
     'visitor.post-message': {
@@ -48,7 +56,12 @@ export class ConversationConsumer {
     },
     'visitor.list-messages': {
       readOnly: true,
-      schema: z.object({ visitorId: uuid, conversationId: uuid, after: uuid.nullable(), limit: z.number().int().min(1).max(200) }),
+      schema: z.object({
+        visitorId: uuid,
+        conversationId: uuid,
+        after: uuid.nullable(),
+        limit: z.number().int().min(1).max(200),
+      }),
       handle: (d, tx) => this.conversations.listVisitorMessages(d, tx),
     },
     'agent.post-message': {
@@ -59,8 +72,14 @@ export class ConversationConsumer {
       schema: z.object({ ...act, cannedResponseId: uuid, clientMessageId }),
       handle: (d, tx, meta) => this.canned.send(d, tx, meta),
     },
-    'agent.close': { schema: z.object(act), handle: (d, tx, meta) => this.conversations.closeByAgent(d, tx, meta) },
-    'agent.block-visitor': { schema: z.object(act), handle: (d, tx, meta) => this.conversations.blockVisitor(d, tx, meta) },
+    'agent.close': {
+      schema: z.object(act),
+      handle: (d, tx, meta) => this.conversations.closeByAgent(d, tx, meta),
+    },
+    'agent.block-visitor': {
+      schema: z.object(act),
+      handle: (d, tx, meta) => this.conversations.blockVisitor(d, tx, meta),
+    },
     'agent.tag': {
       schema: z.object({ ...act, tag: z.string().min(1).max(50), action: z.enum(['add', 'remove']) }),
       handle: (d, tx, meta) => this.conversations.tag(d, tx, meta),
@@ -70,7 +89,11 @@ export class ConversationConsumer {
       schema: z.object({ agentId: uuid }),
       handle: (d, tx) => this.conversations.deskConversations(d, tx),
     },
-    'conversation.view': { readOnly: true, schema: z.object({ conversationId: uuid }), handle: (d, tx) => this.conversations.view(d, tx) },
+    'conversation.view': {
+      readOnly: true,
+      schema: z.object({ conversationId: uuid }),
+      handle: (d, tx) => this.conversations.view(d, tx),
+    },
     'canned.create': {
       schema: z.object({ id: uuid, title: z.string().min(1).max(100), text }),
       handle: (d, tx, meta) => this.canned.create(d, tx, meta),

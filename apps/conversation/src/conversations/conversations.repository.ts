@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { AuthorType, Channel, CloseReason, ConversationStatus, Message, Platform } from '@pupitre/shared';
+import type {
+  AuthorType,
+  Channel,
+  CloseReason,
+  ConversationStatus,
+  Message,
+  Platform,
+} from '@pupitre/shared';
 
 export interface VisitorRow {
   id: string;
@@ -66,7 +73,10 @@ export const toMessage = (r: MessageRow): Message => ({
 /** Every query of the conversation schema, one method per intent. */
 @Injectable()
 export class ConversationsRepository {
-  async insertVisitor(tx: EntityManager, v: { id: string; channel: Channel; name: string | null; platform: Platform | null; at: Date }) {
+  async insertVisitor(
+    tx: EntityManager,
+    v: { id: string; channel: Channel; name: string | null; platform: Platform | null; at: Date },
+  ) {
     await tx.query(
       `INSERT INTO visitors (id, channel, name, platform, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
       [v.id, v.channel, v.name, v.platform, v.at],
@@ -88,7 +98,12 @@ export class ConversationsRepository {
     await tx.query('UPDATE visitors SET blocked_at = COALESCE(blocked_at, $2) WHERE id = $1', [id, at]);
   }
 
-  async findMessageByClientId(tx: EntityManager, authorType: AuthorType, authorId: string, clientMessageId: string) {
+  async findMessageByClientId(
+    tx: EntityManager,
+    authorType: AuthorType,
+    authorId: string,
+    clientMessageId: string,
+  ) {
     const rows: MessageRow[] = await tx.query(
       'SELECT * FROM messages WHERE author_type = $1 AND author_id = $2 AND client_message_id = $3',
       [authorType, authorId, clientMessageId],
@@ -104,7 +119,10 @@ export class ConversationsRepository {
     return rows[0] ?? null;
   }
 
-  async insertConversation(tx: EntityManager, c: { id: string; visitorId: string; channel: Channel; at: Date }) {
+  async insertConversation(
+    tx: EntityManager,
+    c: { id: string; visitorId: string; channel: Channel; at: Date },
+  ) {
     await tx.query(
       `INSERT INTO conversations (id, visitor_id, channel, status, created_at) VALUES ($1, $2, $3, 'queued', $4)`,
       [c.id, c.visitorId, c.channel, c.at],
@@ -118,11 +136,10 @@ export class ConversationsRepository {
       [m.id, m.conversationId, m.authorType, m.authorId, m.clientMessageId, m.text, m.createdAt],
     );
     if (m.authorType === 'agent') {
-      await tx.query('UPDATE conversations SET last_agent_message_id = $2, last_agent_id = $3 WHERE id = $1', [
-        m.conversationId,
-        m.id,
-        m.authorId,
-      ]);
+      await tx.query(
+        'UPDATE conversations SET last_agent_message_id = $2, last_agent_id = $3 WHERE id = $1',
+        [m.conversationId, m.id, m.authorId],
+      );
     }
     return toMessage(rows[0]);
   }
@@ -136,14 +153,16 @@ export class ConversationsRepository {
   }
 
   async listConversationsOfVisitor(tx: EntityManager, visitorId: string): Promise<ConversationRow[]> {
-    return tx.query('SELECT * FROM conversations WHERE visitor_id = $1 ORDER BY created_at DESC, id', [visitorId]);
+    return tx.query('SELECT * FROM conversations WHERE visitor_id = $1 ORDER BY created_at DESC, id', [
+      visitorId,
+    ]);
   }
 
   async findMessageSeq(tx: EntityManager, conversationId: string, messageId: string): Promise<string | null> {
-    const rows: { seq: string }[] = await tx.query('SELECT seq FROM messages WHERE id = $1 AND conversation_id = $2', [
-      messageId,
-      conversationId,
-    ]);
+    const rows: { seq: string }[] = await tx.query(
+      'SELECT seq FROM messages WHERE id = $1 AND conversation_id = $2',
+      [messageId, conversationId],
+    );
     return rows[0]?.seq ?? null;
   }
 
@@ -157,7 +176,11 @@ export class ConversationsRepository {
   }
 
   /** The latest `n` messages of each conversation, oldest first (the desk's view). */
-  async latestMessagesOf(tx: EntityManager, conversationIds: string[], n = 50): Promise<Map<string, Message[]>> {
+  async latestMessagesOf(
+    tx: EntityManager,
+    conversationIds: string[],
+    n = 50,
+  ): Promise<Map<string, Message[]>> {
     const byConversation = new Map<string, Message[]>(conversationIds.map((id) => [id, []]));
     if (conversationIds.length === 0) return byConversation;
     const rows: MessageRow[] = await tx.query(
@@ -173,9 +196,10 @@ export class ConversationsRepository {
   }
 
   async conversationsAssignedTo(tx: EntityManager, agentId: string): Promise<ConversationRow[]> {
-    return tx.query(`SELECT * FROM conversations WHERE agent_id = $1 AND status = 'assigned' ORDER BY assigned_at`, [
-      agentId,
-    ]);
+    return tx.query(
+      `SELECT * FROM conversations WHERE agent_id = $1 AND status = 'assigned' ORDER BY assigned_at`,
+      [agentId],
+    );
   }
 
   async findVisitors(tx: EntityManager, ids: string[]): Promise<Map<string, VisitorRow>> {
@@ -193,11 +217,10 @@ export class ConversationsRepository {
   }
 
   async projectDeadlines(tx: EntityManager, id: string, reassignAt: Date | null, closeAt: Date | null) {
-    await tx.query('UPDATE conversations SET reassign_at = $2, close_at = $3 WHERE id = $1 AND closed_at IS NULL', [
-      id,
-      reassignAt,
-      closeAt,
-    ]);
+    await tx.query(
+      'UPDATE conversations SET reassign_at = $2, close_at = $3 WHERE id = $1 AND closed_at IS NULL',
+      [id, reassignAt, closeAt],
+    );
   }
 
   async close(tx: EntityManager, id: string, reason: CloseReason, at: Date): Promise<void> {

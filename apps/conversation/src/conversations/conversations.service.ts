@@ -18,7 +18,10 @@ import { toConversationView, withTag } from './domain/conversation-view';
 type In<K extends keyof ConversationOps> = ConversationOps[K]['in'];
 type Out<K extends keyof ConversationOps> = ConversationOps[K]['out'];
 
-const causeOf = (meta: RequestMeta): Cause => ({ eventId: meta.requestId, correlationId: meta.correlationId });
+const causeOf = (meta: RequestMeta): Cause => ({
+  eventId: meta.requestId,
+  correlationId: meta.correlationId,
+});
 
 /** Visitors, conversations, messages and tags: each change and its event in one transaction. */
 @Injectable()
@@ -28,24 +31,54 @@ export class ConversationsService {
     private readonly outbox: Outbox,
   ) {}
 
-  async registerVisitor(d: In<'visitor.register'>, tx: EntityManager, meta: RequestMeta): Promise<Out<'visitor.register'>> {
-    await this.repo.insertVisitor(tx, { id: d.visitorId, channel: d.channel, name: d.name, platform: d.platform, at: meta.now });
+  async registerVisitor(
+    d: In<'visitor.register'>,
+    tx: EntityManager,
+    meta: RequestMeta,
+  ): Promise<Out<'visitor.register'>> {
+    await this.repo.insertVisitor(tx, {
+      id: d.visitorId,
+      channel: d.channel,
+      name: d.name,
+      platform: d.platform,
+      at: meta.now,
+    });
     return { visitorId: d.visitorId };
   }
 
   /** The visitor's open conversation gets the message; with none open a new one starts (R13). */
-  async postVisitorMessage(d: In<'visitor.post-message'>, tx: EntityManager, meta: RequestMeta): Promise<Out<'visitor.post-message'>> {
+  async postVisitorMessage(
+    d: In<'visitor.post-message'>,
+    tx: EntityManager,
+    meta: RequestMeta,
+  ): Promise<Out<'visitor.post-message'>> {
     const visitor = await this.repo.lockVisitor(tx, d.visitorId);
     if (!visitor) throw new DomainError('UNAUTHENTICATED', 'unknown visitor');
     const earlier = await this.repo.findMessageByClientId(tx, 'visitor', d.visitorId, d.clientMessageId);
-    if (earlier) return { conversationId: earlier.conversationId, messageId: earlier.id, createdAt: earlier.createdAt };
+    if (earlier)
+      return { conversationId: earlier.conversationId, messageId: earlier.id, createdAt: earlier.createdAt };
     if (visitor.blocked_at) throw new DomainError('VISITOR_BLOCKED', 'this visitor has been blocked');
 
     let conversation = await this.repo.findOpenConversationOf(tx, d.visitorId);
     if (!conversation) {
       const id = randomUUID();
-      await this.repo.insertConversation(tx, { id, visitorId: d.visitorId, channel: visitor.channel, at: meta.now });
-      await this.emit(tx, 'conversation.opened', { conversationId: id, visitorId: d.visitorId, channel: visitor.channel, openedAt: meta.now.toISOString() }, meta);
+      await this.repo.insertConversation(tx, {
+        id,
+        visitorId: d.visitorId,
+        channel: visitor.channel,
+        at: meta.now,
+      });
+      await this.emit(
+        tx,
+        'conversation.opened',
+        {
+          conversationId: id,
+          visitorId: d.visitorId,
+          channel: visitor.channel,
+          openedAt: meta.now.toISOString(),
+        },
+        meta,
+      );
       conversation = (await this.repo.findConversation(tx, id))!;
     }
     const message = await this.repo.insertMessage(tx, {
@@ -57,11 +90,19 @@ export class ConversationsService {
       text: d.text,
       createdAt: meta.now,
     });
-    await this.emit(tx, 'message.posted', { conversationId: conversation.id, visitorId: d.visitorId, channel: conversation.channel, message }, meta);
+    await this.emit(
+      tx,
+      'message.posted',
+      { conversationId: conversation.id, visitorId: d.visitorId, channel: conversation.channel, message },
+      meta,
+    );
     return { conversationId: conversation.id, messageId: message.id, createdAt: message.createdAt };
   }
 
-  async listVisitorConversations(d: In<'visitor.list-conversations'>, tx: EntityManager): Promise<Out<'visitor.list-conversations'>> {
+  async listVisitorConversations(
+    d: In<'visitor.list-conversations'>,
+    tx: EntityManager,
+  ): Promise<Out<'visitor.list-conversations'>> {
     const rows = await this.repo.listConversationsOfVisitor(tx, d.visitorId);
     return rows.map((c) => ({
       id: c.id,
@@ -73,21 +114,30 @@ export class ConversationsService {
     }));
   }
 
-  async listVisitorMessages(d: In<'visitor.list-messages'>, tx: EntityManager): Promise<Out<'visitor.list-messages'>> {
+  async listVisitorMessages(
+    d: In<'visitor.list-messages'>,
+    tx: EntityManager,
+  ): Promise<Out<'visitor.list-messages'>> {
     const conversation = await this.repo.findConversation(tx, d.conversationId);
     // Another visitor's conversation does not exist, as far as this visitor can tell.
-    if (!conversation || conversation.visitor_id !== d.visitorId) throw new DomainError('NOT_FOUND', 'no such conversation');
+    if (!conversation || conversation.visitor_id !== d.visitorId)
+      throw new DomainError('NOT_FOUND', 'no such conversation');
     let afterSeq: string | null = null;
     if (d.after) {
       afterSeq = await this.repo.findMessageSeq(tx, d.conversationId, d.after);
-      if (!afterSeq) throw new DomainError('VALIDATION_FAILED', 'after: no such message in this conversation');
+      if (!afterSeq)
+        throw new DomainError('VALIDATION_FAILED', 'after: no such message in this conversation');
     }
     const page = await this.repo.listMessagesAfter(tx, d.conversationId, afterSeq, d.limit);
     const last = page.items[page.items.length - 1];
     return { items: page.items, ...(page.more && last ? { nextCursor: last.id } : {}) };
   }
 
-  async postAgentMessage(d: In<'agent.post-message'>, tx: EntityManager, meta: RequestMeta): Promise<Out<'agent.post-message'>> {
+  async postAgentMessage(
+    d: In<'agent.post-message'>,
+    tx: EntityManager,
+    meta: RequestMeta,
+  ): Promise<Out<'agent.post-message'>> {
     const earlier = await this.repo.findMessageByClientId(tx, 'agent', d.agentId, d.clientMessageId);
     if (earlier) return { messageId: earlier.id };
     const conversation = await this.heldBy(tx, d.agentId, d.conversationId);
@@ -100,19 +150,37 @@ export class ConversationsService {
       text: d.text,
       createdAt: meta.now,
     });
-    await this.emit(tx, 'message.posted', { conversationId: conversation.id, visitorId: conversation.visitor_id, channel: conversation.channel, message }, meta);
+    await this.emit(
+      tx,
+      'message.posted',
+      {
+        conversationId: conversation.id,
+        visitorId: conversation.visitor_id,
+        channel: conversation.channel,
+        message,
+      },
+      meta,
+    );
     return { messageId: message.id };
   }
 
   /** R12: the agent ends it for good. */
-  async closeByAgent(d: In<'agent.close'>, tx: EntityManager, meta: RequestMeta): Promise<Out<'agent.close'>> {
+  async closeByAgent(
+    d: In<'agent.close'>,
+    tx: EntityManager,
+    meta: RequestMeta,
+  ): Promise<Out<'agent.close'>> {
     const conversation = await this.heldBy(tx, d.agentId, d.conversationId);
     await this.close(tx, conversation, 'agent', meta.now, causeOf(meta));
     return {};
   }
 
   /** R2 + reading "Blocking": closes the conversation; every later message of the visitor is refused. */
-  async blockVisitor(d: In<'agent.block-visitor'>, tx: EntityManager, meta: RequestMeta): Promise<Out<'agent.block-visitor'>> {
+  async blockVisitor(
+    d: In<'agent.block-visitor'>,
+    tx: EntityManager,
+    meta: RequestMeta,
+  ): Promise<Out<'agent.block-visitor'>> {
     const conversation = await this.heldBy(tx, d.agentId, d.conversationId);
     await this.repo.blockVisitor(tx, conversation.visitor_id, meta.now);
     await this.close(tx, conversation, 'visitor_blocked', meta.now, causeOf(meta));
@@ -129,7 +197,10 @@ export class ConversationsService {
     return { tags };
   }
 
-  async deskConversations(d: In<'agent.desk-conversations'>, tx: EntityManager): Promise<Out<'agent.desk-conversations'>> {
+  async deskConversations(
+    d: In<'agent.desk-conversations'>,
+    tx: EntityManager,
+  ): Promise<Out<'agent.desk-conversations'>> {
     return this.views(tx, await this.repo.conversationsAssignedTo(tx, d.agentId));
   }
 
@@ -139,24 +210,35 @@ export class ConversationsService {
     return (await this.views(tx, [c]))[0];
   }
 
-  async close(tx: EntityManager, c: ConversationRow, reason: 'agent' | 'inactivity' | 'visitor_blocked', at: Date, cause: Cause) {
+  async close(
+    tx: EntityManager,
+    c: ConversationRow,
+    reason: 'agent' | 'inactivity' | 'visitor_blocked',
+    at: Date,
+    cause: Cause,
+  ) {
     await this.repo.close(tx, c.id, reason, at);
     const fresh = (await this.repo.findConversation(tx, c.id))!;
     await this.outbox.add(
       tx,
       CONVERSATION_EVENTS,
       c.id,
-      envelope('conversation.closed', {
-        conversationId: c.id,
-        visitorId: c.visitor_id,
-        channel: c.channel,
-        reason,
-        closedAt: at.toISOString(),
-        lastAgentMessage:
-          fresh.last_agent_message_id && fresh.last_agent_id
-            ? { messageId: fresh.last_agent_message_id, agentId: fresh.last_agent_id }
-            : null,
-      }, at, cause),
+      envelope(
+        'conversation.closed',
+        {
+          conversationId: c.id,
+          visitorId: c.visitor_id,
+          channel: c.channel,
+          reason,
+          closedAt: at.toISOString(),
+          lastAgentMessage:
+            fresh.last_agent_message_id && fresh.last_agent_id
+              ? { messageId: fresh.last_agent_message_id, agentId: fresh.last_agent_id }
+              : null,
+        },
+        at,
+        cause,
+      ),
     );
   }
 
@@ -164,7 +246,10 @@ export class ConversationsService {
     const ids = rows.map((r) => r.id);
     const [messages, visitors] = await Promise.all([
       this.repo.latestMessagesOf(tx, ids),
-      this.repo.findVisitors(tx, rows.map((r) => r.visitor_id)),
+      this.repo.findVisitors(
+        tx,
+        rows.map((r) => r.visitor_id),
+      ),
     ]);
     return rows.map((r) => toConversationView(r, visitors.get(r.visitor_id)!, messages.get(r.id) ?? []));
   }
@@ -179,8 +264,18 @@ export class ConversationsService {
     return c;
   }
 
-  private async emit<T extends ConversationEventType>(tx: EntityManager, type: T, data: ConversationEventData<T>, meta: RequestMeta) {
+  private async emit<T extends ConversationEventType>(
+    tx: EntityManager,
+    type: T,
+    data: ConversationEventData<T>,
+    meta: RequestMeta,
+  ) {
     const event = envelope(type, data, meta.now, causeOf(meta));
-    await this.outbox.add(tx, CONVERSATION_EVENTS, (data as { conversationId: string }).conversationId, event as never);
+    await this.outbox.add(
+      tx,
+      CONVERSATION_EVENTS,
+      (data as { conversationId: string }).conversationId,
+      event as never,
+    );
   }
 }

@@ -33,9 +33,13 @@ export class Initial1732500000000 implements MigrationInterface {
         close_reason text CHECK (close_reason IN ('agent', 'inactivity', 'visitor_blocked'))
       )`);
     // At most one open conversation per visitor, whatever races the application loses (R13).
-    await q.query(`CREATE UNIQUE INDEX conversations_one_open_per_visitor ON conversations (visitor_id) WHERE closed_at IS NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX conversations_one_open_per_visitor ON conversations (visitor_id) WHERE closed_at IS NULL`,
+    );
     await q.query(`CREATE INDEX conversations_by_visitor ON conversations (visitor_id, created_at DESC)`);
-    await q.query(`CREATE INDEX conversations_by_agent ON conversations (agent_id) WHERE status = 'assigned'`);
+    await q.query(
+      `CREATE INDEX conversations_by_agent ON conversations (agent_id) WHERE status = 'assigned'`,
+    );
     await q.query(`
       CREATE TABLE messages (
         seq bigserial PRIMARY KEY,
@@ -48,7 +52,9 @@ export class Initial1732500000000 implements MigrationInterface {
         created_at timestamptz NOT NULL
       )`);
     // Mobile networks retry: one message per author and clientMessageId.
-    await q.query(`CREATE UNIQUE INDEX messages_idempotency ON messages (author_type, author_id, client_message_id)`);
+    await q.query(
+      `CREATE UNIQUE INDEX messages_idempotency ON messages (author_type, author_id, client_message_id)`,
+    );
     await q.query(`CREATE INDEX messages_by_conversation ON messages (conversation_id, seq)`);
     await q.query(`
       CREATE TABLE canned_responses (

@@ -29,7 +29,10 @@ const SELECT_AGENTS = `
 /** Agents, their desk connections and their slot usage. */
 @Injectable()
 export class AgentsRepository {
-  async insert(tx: EntityManager, a: { id: string; name: string; chatCapacity: number; at: Date }): Promise<void> {
+  async insert(
+    tx: EntityManager,
+    a: { id: string; name: string; chatCapacity: number; at: Date },
+  ): Promise<void> {
     await tx.query(
       `INSERT INTO agents (id, name, chat_capacity, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
       [a.id, a.name, a.chatCapacity, a.at],
@@ -81,7 +84,10 @@ export class AgentsRepository {
     await tx.query('UPDATE agents SET last_assigned_at = $2 WHERE id = ANY($1::uuid[])', [ids, at]);
   }
 
-  async addConnection(tx: EntityManager, c: { connectionId: string; agentId: string; gatewayInstance: string; at: Date }) {
+  async addConnection(
+    tx: EntityManager,
+    c: { connectionId: string; agentId: string; gatewayInstance: string; at: Date },
+  ) {
     await tx.query(
       `INSERT INTO agent_connections (connection_id, agent_id, gateway_instance, connected_at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (connection_id) DO NOTHING`,

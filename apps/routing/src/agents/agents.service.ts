@@ -21,8 +21,17 @@ export class AgentsService {
     @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
   ) {}
 
-  async create(d: In<'agent.create'>, tx: EntityManager, meta: RequestMeta): Promise<AgentView & { tokenVersion: number }> {
-    await this.agents.insert(tx, { id: d.agentId, name: d.name, chatCapacity: d.chatCapacity ?? this.config.DEFAULT_CHAT_SLOTS, at: meta.now });
+  async create(
+    d: In<'agent.create'>,
+    tx: EntityManager,
+    meta: RequestMeta,
+  ): Promise<AgentView & { tokenVersion: number }> {
+    await this.agents.insert(tx, {
+      id: d.agentId,
+      name: d.name,
+      chatCapacity: d.chatCapacity ?? this.config.DEFAULT_CHAT_SLOTS,
+      at: meta.now,
+    });
     const agent = await this.mustFind(tx, d.agentId);
     return { ...this.view(agent), tokenVersion: agent.token_version };
   }
@@ -58,12 +67,22 @@ export class AgentsService {
   async connect(d: In<'desk.connect'>, tx: EntityManager, meta: RequestMeta): Promise<AgentView> {
     if (!(await this.agents.lock(tx, d.agentId))) throw new DomainError('UNAUTHENTICATED', 'unknown agent');
     const before = await this.mustFind(tx, d.agentId);
-    if (before.token_version !== d.tokenVersion) throw new DomainError('UNAUTHENTICATED', 'this desk token has been replaced');
-    await this.agents.addConnection(tx, { connectionId: d.connectionId, agentId: d.agentId, gatewayInstance: d.gatewayInstance, at: meta.now });
+    if (before.token_version !== d.tokenVersion)
+      throw new DomainError('UNAUTHENTICATED', 'this desk token has been replaced');
+    await this.agents.addConnection(tx, {
+      connectionId: d.connectionId,
+      agentId: d.agentId,
+      gatewayInstance: d.gatewayInstance,
+      at: meta.now,
+    });
     return this.presenceChanged(tx, before, meta);
   }
 
-  async disconnect(d: In<'desk.disconnect'>, tx: EntityManager, meta: RequestMeta): Promise<Record<string, never>> {
+  async disconnect(
+    d: In<'desk.disconnect'>,
+    tx: EntityManager,
+    meta: RequestMeta,
+  ): Promise<Record<string, never>> {
     if (!(await this.agents.lock(tx, d.agentId))) return {};
     const before = await this.mustFind(tx, d.agentId);
     await this.agents.removeConnection(tx, d.connectionId);
@@ -78,10 +97,21 @@ export class AgentsService {
     return this.presenceChanged(tx, before, meta);
   }
 
-  async instanceStarted(d: In<'desk.instance-started'>, tx: EntityManager, meta: RequestMeta): Promise<Record<string, never>> {
+  async instanceStarted(
+    d: In<'desk.instance-started'>,
+    tx: EntityManager,
+    meta: RequestMeta,
+  ): Promise<Record<string, never>> {
     for (const agentId of await this.agents.removeConnectionsOf(tx, d.gatewayInstance)) {
       const agent = await this.mustFind(tx, agentId);
-      await this.events.emit(tx, agentId, 'agent.status-changed', { agentId, status: statusOf(agent) }, meta.now, causeOf(meta));
+      await this.events.emit(
+        tx,
+        agentId,
+        'agent.status-changed',
+        { agentId, status: statusOf(agent) },
+        meta.now,
+        causeOf(meta),
+      );
     }
     return {};
   }
@@ -90,7 +120,14 @@ export class AgentsService {
     const agent = await this.mustFind(tx, before.id);
     const status = statusOf(agent);
     if (status !== statusOf(before)) {
-      await this.events.emit(tx, agent.id, 'agent.status-changed', { agentId: agent.id, status }, meta.now, causeOf(meta));
+      await this.events.emit(
+        tx,
+        agent.id,
+        'agent.status-changed',
+        { agentId: agent.id, status },
+        meta.now,
+        causeOf(meta),
+      );
       if (status === 'available') meta.afterCommit(() => this.assignment.kick(CHANNELS));
     }
     return this.view(agent);

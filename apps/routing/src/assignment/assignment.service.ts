@@ -67,7 +67,12 @@ export class AssignmentService {
     const reachable = await this.agents.findReachable(tx);
     if (reachable.length === 0) return 0;
     const assignments = matchQueue(
-      queue.map((q) => ({ conversationId: q.conversation_id, channel, queuedAt: q.queued_at!, excludeAgentId: q.exclude_agent_id })),
+      queue.map((q) => ({
+        conversationId: q.conversation_id,
+        channel,
+        queuedAt: q.queued_at!,
+        excludeAgentId: q.exclude_agent_id,
+      })),
       reachable.map((a) => ({
         agentId: a.id,
         status: 'available' as const,
@@ -86,7 +91,8 @@ export class AssignmentService {
     }
     if (touched.size > 0) {
       await this.agents.touchAssigned(tx, [...touched], now);
-      for (const id of touched) await this.events.slotsChanged(tx, (await this.agents.find(tx, id))!, now, cause);
+      for (const id of touched)
+        await this.events.slotsChanged(tx, (await this.agents.find(tx, id))!, now, cause);
     }
     return assigned;
   }
@@ -95,13 +101,20 @@ export class AssignmentService {
   async startClock(tx: EntityManager, row: RoutedRow, cause: Cause | undefined, now: Date): Promise<void> {
     const due = this.refreshDeadlines(row);
     await this.routed.save(tx, row);
-    await this.events.emit(tx, row.conversation_id, 'conversation.assigned', {
-      conversationId: row.conversation_id,
-      channel: row.channel,
-      agentId: row.agent_id!,
-      assignedAt: row.assigned_at!.toISOString(),
-      deadlines: deadlinesDto(due),
-    }, now, cause);
+    await this.events.emit(
+      tx,
+      row.conversation_id,
+      'conversation.assigned',
+      {
+        conversationId: row.conversation_id,
+        channel: row.channel,
+        agentId: row.agent_id!,
+        assignedAt: row.assigned_at!.toISOString(),
+        deadlines: deadlinesDto(due),
+      },
+      now,
+      cause,
+    );
   }
 
   /** Recomputes the row's due dates from its timeline (R9, R10, R11); true when they changed. */
@@ -118,7 +131,8 @@ export class AssignmentService {
       timeoutsOf(this.config),
     );
     const changed =
-      row.reassign_at?.getTime() !== due.reassignAt?.getTime() || row.close_at?.getTime() !== due.closeAt?.getTime();
+      row.reassign_at?.getTime() !== due.reassignAt?.getTime() ||
+      row.close_at?.getTime() !== due.closeAt?.getTime();
     row.reassign_at = due.reassignAt;
     row.reassign_reason = due.reassignReason;
     row.close_at = due.closeAt;

@@ -27,7 +27,11 @@ export class ConversationFlowService {
     private readonly events: RoutingEventsEmitter,
   ) {}
 
-  async onConversationEvent(e: ConversationEvent, tx: EntityManager, afterCommit: AfterCommit): Promise<void> {
+  async onConversationEvent(
+    e: ConversationEvent,
+    tx: EntityManager,
+    afterCommit: AfterCommit,
+  ): Promise<void> {
     const now = new Date(e.occurredAt);
     switch (e.type) {
       case 'conversation.opened':
@@ -44,7 +48,11 @@ export class ConversationFlowService {
     }
   }
 
-  private async onMessage(e: Extract<ConversationEvent, { type: 'message.posted' }>, tx: EntityManager, afterCommit: AfterCommit) {
+  private async onMessage(
+    e: Extract<ConversationEvent, { type: 'message.posted' }>,
+    tx: EntityManager,
+    afterCommit: AfterCommit,
+  ) {
     const row = await this.routed.find(tx, e.data.conversationId, true);
     if (!row) throw new Error(`message for unknown conversation ${e.data.conversationId}`);
     if (row.status === 'closed') return;
@@ -69,11 +77,18 @@ export class ConversationFlowService {
       await this.queued(tx, row.conversation_id, row.channel, at, e, afterCommit);
     }
     if (due.changed) {
-      await this.events.emit(tx, row.conversation_id, 'conversation.deadlines-changed', {
-        conversationId: row.conversation_id,
-        agentId: row.agent_id,
-        deadlines: deadlinesDto(due),
-      }, at, e);
+      await this.events.emit(
+        tx,
+        row.conversation_id,
+        'conversation.deadlines-changed',
+        {
+          conversationId: row.conversation_id,
+          agentId: row.agent_id,
+          deadlines: deadlinesDto(due),
+        },
+        at,
+        e,
+      );
     }
   }
 
@@ -91,21 +106,46 @@ export class ConversationFlowService {
   }
 
   /** R6–R8: the slot is freed at once; R7 back to the queue, R8 waits for the visitor. */
-  async release(d: In<'conversation.release'>, tx: EntityManager, now: Date, cause: Cause, afterCommit: AfterCommit) {
+  async release(d: In<'conversation.release'>, tx: EntityManager, now: Date, cause: Cause) {
     const row = await this.heldBy(tx, d.agentId, d.conversationId);
     const outcome = releaseOutcome(row.last_author);
-    Object.assign(row, { status: outcome, agent_id: null, assigned_at: null, queued_at: outcome === 'queued' ? now : null });
+    Object.assign(row, {
+      status: outcome,
+      agent_id: null,
+      assigned_at: null,
+      queued_at: outcome === 'queued' ? now : null,
+    });
     if (outcome === 'queued') row.exclude_agent_id = d.agentId; // it goes to someone else first
     this.assignment.refreshDeadlines(row);
     await this.routed.save(tx, row);
-    await this.events.emit(tx, row.conversation_id, 'conversation.unassigned', {
-      conversationId: row.conversation_id, channel: row.channel, agentId: d.agentId, reason: 'released', next: outcome,
-    }, now, cause);
+    await this.events.emit(
+      tx,
+      row.conversation_id,
+      'conversation.unassigned',
+      {
+        conversationId: row.conversation_id,
+        channel: row.channel,
+        agentId: d.agentId,
+        reason: 'released',
+        next: outcome,
+      },
+      now,
+      cause,
+    );
     await this.events.slotsChanged(tx, (await this.agents.find(tx, d.agentId))!, now, cause);
     if (outcome === 'queued') {
-      await this.events.emit(tx, row.conversation_id, 'conversation.queued', {
-        conversationId: row.conversation_id, channel: row.channel, queuedAt: now.toISOString(),
-      }, now, cause);
+      await this.events.emit(
+        tx,
+        row.conversation_id,
+        'conversation.queued',
+        {
+          conversationId: row.conversation_id,
+          channel: row.channel,
+          queuedAt: now.toISOString(),
+        },
+        now,
+        cause,
+      );
       await this.assignment.assignPendingLocked(tx, row.channel, now, cause);
       await this.routed.clearExclusions(tx, row.channel);
     }
@@ -115,21 +155,37 @@ export class ConversationFlowService {
   async transfer(d: In<'conversation.transfer'>, tx: EntityManager, now: Date, cause: Cause) {
     const row = await this.heldBy(tx, d.agentId, d.conversationId);
     if (!isFeatureAvailable(row.channel, 'transfer')) {
-      throw new DomainError('FEATURE_UNAVAILABLE_ON_CHANNEL', 'transfer is not available on mobile_app conversations');
+      throw new DomainError(
+        'FEATURE_UNAVAILABLE_ON_CHANNEL',
+        'transfer is not available on mobile_app conversations',
+      );
     }
-    if (d.toAgentId === d.agentId) throw new DomainError('VALIDATION_FAILED', 'toAgentId: cannot transfer to yourself');
+    if (d.toAgentId === d.agentId)
+      throw new DomainError('VALIDATION_FAILED', 'toAgentId: cannot transfer to yourself');
     const target = await this.agents.find(tx, d.toAgentId);
     if (!target) throw new DomainError('NOT_FOUND', 'no such agent');
     if (statusOf(target) !== 'available' || target.chat_used >= target.chat_capacity) {
       throw new DomainError('CONFLICT', 'the target agent is not available or has no free chat slot');
     }
     Object.assign(row, { agent_id: d.toAgentId, assigned_at: now });
-    await this.events.emit(tx, row.conversation_id, 'conversation.unassigned', {
-      conversationId: row.conversation_id, channel: row.channel, agentId: d.agentId, reason: 'transferred', next: 'transferred',
-    }, now, cause);
+    await this.events.emit(
+      tx,
+      row.conversation_id,
+      'conversation.unassigned',
+      {
+        conversationId: row.conversation_id,
+        channel: row.channel,
+        agentId: d.agentId,
+        reason: 'transferred',
+        next: 'transferred',
+      },
+      now,
+      cause,
+    );
     await this.assignment.startClock(tx, row, cause, now);
     await this.agents.touchAssigned(tx, [d.toAgentId], now);
-    for (const id of [d.agentId, d.toAgentId]) await this.events.slotsChanged(tx, (await this.agents.find(tx, id))!, now, cause);
+    for (const id of [d.agentId, d.toAgentId])
+      await this.events.slotsChanged(tx, (await this.agents.find(tx, id))!, now, cause);
   }
 
   /** Takes the channel lock first (lock order), then the row; FORBIDDEN unless this agent holds it. */
@@ -144,8 +200,22 @@ export class ConversationFlowService {
     return row;
   }
 
-  private async queued(tx: EntityManager, id: string, channel: Channel, at: Date, cause: Cause, afterCommit: AfterCommit) {
-    await this.events.emit(tx, id, 'conversation.queued', { conversationId: id, channel, queuedAt: at.toISOString() }, at, cause);
+  private async queued(
+    tx: EntityManager,
+    id: string,
+    channel: Channel,
+    at: Date,
+    cause: Cause,
+    afterCommit: AfterCommit,
+  ) {
+    await this.events.emit(
+      tx,
+      id,
+      'conversation.queued',
+      { conversationId: id, channel, queuedAt: at.toISOString() },
+      at,
+      cause,
+    );
     afterCommit(() => this.assignment.kick([channel]));
   }
 }

@@ -55,8 +55,19 @@ export class RoutedConversationsRepository {
               reassign_at = $11, reassign_reason = $12, close_at = $13
         WHERE conversation_id = $1`,
       [
-        r.conversation_id, r.status, r.agent_id, r.queued_at, r.assigned_at, r.exclude_agent_id, r.has_agent_message,
-        r.last_author, r.last_visitor_message_at, r.last_agent_message_at, r.reassign_at, r.reassign_reason, r.close_at,
+        r.conversation_id,
+        r.status,
+        r.agent_id,
+        r.queued_at,
+        r.assigned_at,
+        r.exclude_agent_id,
+        r.has_agent_message,
+        r.last_author,
+        r.last_visitor_message_at,
+        r.last_agent_message_at,
+        r.reassign_at,
+        r.reassign_reason,
+        r.close_at,
       ],
     );
   }
@@ -111,7 +122,11 @@ export class RoutedConversationsRepository {
   }
 
   /** R11 sweep: claims due closes once (close_at cleared), for conversation to carry out. */
-  async claimDueCloses(tx: EntityManager, now: Date, limit: number): Promise<{ conversation_id: string; close_at: Date }[]> {
+  async claimDueCloses(
+    tx: EntityManager,
+    now: Date,
+    limit: number,
+  ): Promise<{ conversation_id: string; close_at: Date }[]> {
     return returningRows(
       tx,
       `WITH due AS (

@@ -15,4 +15,5 @@ const schema = kafkaEnvSchema.merge(databaseEnvSchema).extend({
 
 export type RoutingConfig = z.infer<typeof schema>;
 
-export const loadRoutingConfig = (env: NodeJS.ProcessEnv = process.env): RoutingConfig => parseEnv(schema, env);
+export const loadRoutingConfig = (env: NodeJS.ProcessEnv = process.env): RoutingConfig =>
+  parseEnv(schema, env);

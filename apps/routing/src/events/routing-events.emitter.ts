@@ -43,7 +43,14 @@ export class RoutingEventsEmitter {
   }
 
   async slotsChanged(tx: EntityManager, agent: AgentRow, now: Date, cause?: Cause): Promise<void> {
-    await this.emit(tx, agent.id, 'agent.slots-changed', { agentId: agent.id, slots: this.slotsOf(agent) }, now, cause);
+    await this.emit(
+      tx,
+      agent.id,
+      'agent.slots-changed',
+      { agentId: agent.id, slots: this.slotsOf(agent) },
+      now,
+      cause,
+    );
   }
 }
 

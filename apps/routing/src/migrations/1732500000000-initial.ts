@@ -44,10 +44,18 @@ export class Initial1732500000000 implements MigrationInterface {
         CHECK ((status = 'assigned') = (agent_id IS NOT NULL))
       )`);
     // The queue, first-in first-out per channel; sweeps find due deadlines through these indexes.
-    await q.query(`CREATE INDEX routed_queue ON routed_conversations (channel, queued_at, conversation_id) WHERE status = 'queued'`);
-    await q.query(`CREATE INDEX routed_reassign_due ON routed_conversations (reassign_at) WHERE reassign_at IS NOT NULL`);
-    await q.query(`CREATE INDEX routed_close_due ON routed_conversations (close_at) WHERE close_at IS NOT NULL`);
-    await q.query(`CREATE INDEX routed_slots ON routed_conversations (agent_id, channel) WHERE status = 'assigned'`);
+    await q.query(
+      `CREATE INDEX routed_queue ON routed_conversations (channel, queued_at, conversation_id) WHERE status = 'queued'`,
+    );
+    await q.query(
+      `CREATE INDEX routed_reassign_due ON routed_conversations (reassign_at) WHERE reassign_at IS NOT NULL`,
+    );
+    await q.query(
+      `CREATE INDEX routed_close_due ON routed_conversations (close_at) WHERE close_at IS NOT NULL`,
+    );
+    await q.query(
+      `CREATE INDEX routed_slots ON routed_conversations (agent_id, channel) WHERE status = 'assigned'`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

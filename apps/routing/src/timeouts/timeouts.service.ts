@@ -26,9 +26,11 @@ export class TimeoutsService {
   ) {}
 
   async sweep(now: Date): Promise<void> {
-    for (const channel of CHANNELS) await this.guard(`reassignment (${channel})`, () => this.reassignDue(channel, now));
+    for (const channel of CHANNELS)
+      await this.guard(`reassignment (${channel})`, () => this.reassignDue(channel, now));
     await this.guard('inactivity closes', () => this.closeDue(now));
-    for (const channel of CHANNELS) await this.guard(`queue (${channel})`, () => this.assignment.assignPending(channel, now));
+    for (const channel of CHANNELS)
+      await this.guard(`queue (${channel})`, () => this.assignment.assignPending(channel, now));
   }
 
   /** R9/R10: returns how many conversations were taken away. */
@@ -38,12 +40,30 @@ export class TimeoutsService {
       const taken = await this.routed.takeAwayDue(tx, channel, now, BATCH);
       if (taken.length === 0) return 0;
       for (const t of taken) {
-        await this.events.emit(tx, t.conversation_id, 'conversation.unassigned', {
-          conversationId: t.conversation_id, channel, agentId: t.agent_id, reason: t.reason, next: 'queued',
-        }, now);
-        await this.events.emit(tx, t.conversation_id, 'conversation.queued', {
-          conversationId: t.conversation_id, channel, queuedAt: now.toISOString(),
-        }, now);
+        await this.events.emit(
+          tx,
+          t.conversation_id,
+          'conversation.unassigned',
+          {
+            conversationId: t.conversation_id,
+            channel,
+            agentId: t.agent_id,
+            reason: t.reason,
+            next: 'queued',
+          },
+          now,
+        );
+        await this.events.emit(
+          tx,
+          t.conversation_id,
+          'conversation.queued',
+          {
+            conversationId: t.conversation_id,
+            channel,
+            queuedAt: now.toISOString(),
+          },
+          now,
+        );
       }
       for (const agentId of new Set(taken.map((t) => t.agent_id))) {
         await this.events.slotsChanged(tx, (await this.agents.find(tx, agentId))!, now);
@@ -60,9 +80,17 @@ export class TimeoutsService {
     return this.dataSource.transaction(async (tx) => {
       const due = await this.routed.claimDueCloses(tx, now, BATCH);
       for (const d of due) {
-        await this.events.emit(tx, d.conversation_id, 'conversation.close-due', {
-          conversationId: d.conversation_id, reason: 'inactivity', dueAt: d.close_at.toISOString(),
-        }, now);
+        await this.events.emit(
+          tx,
+          d.conversation_id,
+          'conversation.close-due',
+          {
+            conversationId: d.conversation_id,
+            reason: 'inactivity',
+            dueAt: d.close_at.toISOString(),
+          },
+          now,
+        );
       }
       return due.length;
     });

@@ -18,7 +18,10 @@ export class TimeoutsSweeper implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    this.scheduler.addInterval('routing-sweep', setInterval(() => this.tick(), this.config.SWEEP_INTERVAL_MS));
+    this.scheduler.addInterval(
+      'routing-sweep',
+      setInterval(() => this.tick(), this.config.SWEEP_INTERVAL_MS),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

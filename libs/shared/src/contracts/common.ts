@@ -29,7 +29,12 @@ export const messageSchema = z.object({
 export const CLOSE_REASONS = ['agent', 'inactivity', 'visitor_blocked'] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
-export const UNASSIGN_REASONS = ['released', 'first_response_timeout', 'response_timeout', 'transferred'] as const;
+export const UNASSIGN_REASONS = [
+  'released',
+  'first_response_timeout',
+  'response_timeout',
+  'transferred',
+] as const;
 export type UnassignReason = (typeof UNASSIGN_REASONS)[number];
 
 export type ConversationStatus = 'queued' | 'assigned' | 'released' | 'closed';
@@ -50,7 +55,10 @@ export interface Deadlines {
   closeAt?: string;
 }
 
-export const deadlinesSchema = z.object({ reassignAt: z.string().optional(), closeAt: z.string().optional() });
+export const deadlinesSchema = z.object({
+  reassignAt: z.string().optional(),
+  closeAt: z.string().optional(),
+});
 export const slotsSchema = z.object({
   chat: z.object({ used: z.number().int(), capacity: z.number().int() }),
   mobile: z.object({ used: z.number().int(), capacity: z.number().int() }),

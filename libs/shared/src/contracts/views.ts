@@ -1,5 +1,14 @@
 import type { Capabilities } from '../domain/capabilities';
-import type { AgentStatus, Channel, CloseReason, ConversationStatus, Deadlines, Message, Platform, Slots } from './common';
+import type {
+  AgentStatus,
+  Channel,
+  CloseReason,
+  ConversationStatus,
+  Deadlines,
+  Message,
+  Platform,
+  Slots,
+} from './common';
 
 /** CONTRACT.md: what the desk shows for one conversation. */
 export interface ConversationView {

@@ -11,7 +11,8 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
     const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (found.rowCount === 0) {
       await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((err: { code?: string }) => {
-        if (err.code !== '42P04') throw err; // another service created it first
+        // Another service created it first: 42P04, or 23505 when both inserted at once.
+        if (err.code !== '42P04' && err.code !== '23505') throw err;
       });
     }
   } finally {

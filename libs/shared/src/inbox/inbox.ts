@@ -106,7 +106,12 @@ export class Inbox {
     return inserted.length === 0;
   }
 
-  private async deadLetter(ctx: KafkaContext, error: string, attempts: number, id: string | null): Promise<void> {
+  private async deadLetter(
+    ctx: KafkaContext,
+    error: string,
+    attempts: number,
+    id: string | null,
+  ): Promise<void> {
     const m = ctx.getMessage();
     const topic = unprefixed(this.o.env, ctx.getTopic());
     this.o.logger.error(`${this.where(ctx)}: dead-lettered after ${attempts} attempt(s): ${error}`);

@@ -53,39 +53,44 @@ export class RequestProcessor {
     const request = parsed.data as RequestEnvelope;
     const handler = handlers[request.op];
     if (!handler) {
-      return this.reply(request, { ok: false, error: { code: 'VALIDATION_FAILED', message: `unknown operation ${request.op}` } });
+      return this.reply(request, {
+        ok: false,
+        error: { code: 'VALIDATION_FAILED', message: `unknown operation ${request.op}` },
+      });
     }
     let reply: ReplyBody | null = null;
-    await this.inbox.attempt(ctx, request.requestId, async (tx, afterCommit) => {
-      reply = null;
-      const meta: RequestMeta = {
-        requestId: request.requestId,
-        correlationId: request.correlationId,
-        now: this.clock.now(),
-        afterCommit,
-      };
-      if (handler.readOnly) {
+    await this.inbox
+      .attempt(ctx, request.requestId, async (tx, afterCommit) => {
+        reply = null;
+        const meta: RequestMeta = {
+          requestId: request.requestId,
+          correlationId: request.correlationId,
+          now: this.clock.now(),
+          afterCommit,
+        };
+        if (handler.readOnly) {
+          reply = await this.run(handler, request, tx, meta);
+          return;
+        }
+        const stored: { reply: typeof reply }[] = await tx.query(
+          'SELECT reply FROM inbox WHERE message_id = $1 AND consumer = $2',
+          [request.requestId, 'requests'],
+        );
+        if (stored.length > 0) {
+          reply = stored[0].reply;
+          return;
+        }
         reply = await this.run(handler, request, tx, meta);
-        return;
-      }
-      const stored: { reply: typeof reply }[] = await tx.query(
-        'SELECT reply FROM inbox WHERE message_id = $1 AND consumer = $2',
-        [request.requestId, 'requests'],
-      );
-      if (stored.length > 0) {
-        reply = stored[0].reply;
-        return;
-      }
-      reply = await this.run(handler, request, tx, meta);
-      if (!reply.ok) throw new AbortAttempt('refused');
-      await tx.query('INSERT INTO inbox (message_id, consumer, reply) VALUES ($1, $2, $3)', [
-        request.requestId,
-        'requests',
-        JSON.stringify(reply),
-      ]);
-    }).catch((err) => {
-      if (!(err instanceof AbortAttempt)) throw err;
-    });
+        if (!reply.ok) throw new AbortAttempt('refused');
+        await tx.query('INSERT INTO inbox (message_id, consumer, reply) VALUES ($1, $2, $3)', [
+          request.requestId,
+          'requests',
+          JSON.stringify(reply),
+        ]);
+      })
+      .catch((err) => {
+        if (!(err instanceof AbortAttempt)) throw err;
+      });
     if (reply) await this.reply(request, reply);
   }
 

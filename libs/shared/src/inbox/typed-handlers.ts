@@ -14,7 +14,9 @@ export type TypedHandlers<Ops extends { [K in keyof Ops]: OpShape }> = {
   };
 };
 
-export function typedHandlers<Ops extends { [K in keyof Ops]: OpShape }>(handlers: TypedHandlers<Ops>): RequestHandlers {
+export function typedHandlers<Ops extends { [K in keyof Ops]: OpShape }>(
+  handlers: TypedHandlers<Ops>,
+): RequestHandlers {
   const out: RequestHandlers = {};
   for (const [op, h] of Object.entries(handlers) as [string, TypedHandlers<Ops>[keyof Ops]][]) {
     out[op] = {

@@ -48,6 +48,8 @@ function kafkaLog(clientId: string) {
     const { message, error } = log as { message: string; error?: string };
     // Bounded retries are deliberate: the relay and consumers retry around the producer themselves.
     if (message.startsWith('Limiting retries for the idempotent producer')) return;
+    // A fresh broker's coordinators load for a moment; kafkajs retries and succeeds.
+    if (/coordinator is loading|coordinator is not available/i.test(`${message} ${error ?? ''}`)) return;
     if (level === logLevel.ERROR || level === logLevel.WARN) {
       const label = level === logLevel.ERROR ? 'ERROR' : 'WARN';
       process.stderr.write(`[kafka ${clientId}] ${label} ${message}${error ? `: ${error}` : ''}\n`);

@@ -22,7 +22,12 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
     super(toNestOptions(serverOptions));
   }
 
-  override addHandler(pattern: unknown, callback: never, isEventHandler?: boolean, extras?: Record<string, unknown>) {
+  override addHandler(
+    pattern: unknown,
+    callback: never,
+    isEventHandler?: boolean,
+    extras?: Record<string, unknown>,
+  ) {
     const topic = typeof pattern === 'string' ? prefixed(this.serverOptions.env, pattern) : pattern;
     super.addHandler(topic, callback, isEventHandler, extras);
   }

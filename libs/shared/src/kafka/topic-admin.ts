@@ -4,7 +4,11 @@ import { ALL_TOPICS } from '../contracts';
 import { kafkaClientConfig, prefixed } from './kafka-options';
 
 /** Creates the topics that do not exist yet (production brokers refuse auto-creation). */
-export async function ensureTopics(env: KafkaEnv, topics: string[] = ALL_TOPICS, partitions = 3): Promise<void> {
+export async function ensureTopics(
+  env: KafkaEnv,
+  topics: string[] = ALL_TOPICS,
+  partitions = 3,
+): Promise<void> {
   const admin = new Kafka(kafkaClientConfig(env, 'pupitre-admin')).admin();
   await admin.connect();
   try {

@@ -70,7 +70,12 @@ export class MessagingModule {
           provide: OutboxRelay,
           inject: [KafkaProducer],
           useFactory: (producer: KafkaProducer) =>
-            new OutboxRelay({ databaseUrl: o.databaseUrl, schema: o.schema, producer, logger: new Logger('OutboxRelay') }),
+            new OutboxRelay({
+              databaseUrl: o.databaseUrl,
+              schema: o.schema,
+              producer,
+              logger: new Logger('OutboxRelay'),
+            }),
         },
         {
           provide: Inbox,

@@ -14,7 +14,11 @@ export class TestRequester {
   private readonly consumer: Consumer;
   private readonly pending = new Map<string, (r: ReplyEnvelope) => void>();
   /** Every event seen on the topics passed to `watch`, for assertions. */
-  readonly seen: { topic: string; key: string | null; value: { type?: string; data?: Record<string, unknown> } }[] = [];
+  readonly seen: {
+    topic: string;
+    key: string | null;
+    value: { type?: string; data?: Record<string, unknown> };
+  }[] = [];
 
   constructor(private readonly env: KafkaEnv) {
     this.producer = new KafkaProducer(env, 'test-requester');
@@ -26,14 +30,21 @@ export class TestRequester {
   async start(watch: string[] = []): Promise<void> {
     await this.producer.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [GATEWAY_REPLIES, ...watch].map((t) => prefixed(this.env, t)), fromBeginning: true });
+    await this.consumer.subscribe({
+      topics: [GATEWAY_REPLIES, ...watch].map((t) => prefixed(this.env, t)),
+      fromBeginning: true,
+    });
     await this.consumer.run({
       eachMessage: async ({ topic, message }) => {
         const value = JSON.parse(String(message.value));
         if (topic === prefixed(this.env, GATEWAY_REPLIES)) {
           if (value.replyKey === this.replyKey) this.pending.get(value.requestId)?.(value);
         } else {
-          this.seen.push({ topic: topic.slice(this.env.KAFKA_TOPIC_PREFIX.length), key: message.key?.toString() ?? null, value });
+          this.seen.push({
+            topic: topic.slice(this.env.KAFKA_TOPIC_PREFIX.length),
+            key: message.key?.toString() ?? null,
+            value,
+          });
         }
       },
     });
@@ -53,14 +64,24 @@ export class TestRequester {
   ): Promise<ReplyEnvelope> {
     const requestId = randomUUID();
     const reply = new Promise<ReplyEnvelope>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no reply to ${service} ${op} in ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no reply to ${service} ${op} in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.pending.set(requestId, (r) => {
         clearTimeout(timer);
         this.pending.delete(requestId);
         resolve(r);
       });
     });
-    const envelope = { requestId, op, replyKey: this.replyKey, sentAt: new Date().toISOString(), correlationId: requestId, data };
+    const envelope = {
+      requestId,
+      op,
+      replyKey: this.replyKey,
+      sentAt: new Date().toISOString(),
+      correlationId: requestId,
+      data,
+    };
     await this.producer.send(requestTopic(service), [{ key: requestId, value: JSON.stringify(envelope) }]);
     return reply;
   }

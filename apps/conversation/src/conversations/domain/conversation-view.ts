@@ -1,5 +1,5 @@
-import { capabilitiesFor } from '@pupitre/shared';
-import type { ConversationView, Message } from '@pupitre/shared';
+import type { ConversationView, Message } from '@pupitre/shared/contracts';
+import { capabilitiesFor } from '@pupitre/shared/domain';
 import type { ConversationRow, VisitorRow } from '../conversations.repository';
 
 /** The desk's picture of one conversation (CONTRACT.md ConversationView), R1–R3 included. */

@@ -1,4 +1,4 @@
-import type { Channel } from '@pupitre/shared';
+import type { Channel } from '@pupitre/shared/contracts';
 import { selectAgent, type AgentCandidate } from './select-agent';
 import { slotKindOf } from './slot-kind';
 

@@ -1,4 +1,4 @@
-import type { AgentStatus, Channel, Slots } from '@pupitre/shared';
+import type { AgentStatus, Channel, Slots } from '@pupitre/shared/contracts';
 import { slotKindOf } from './slot-kind';
 
 export interface AgentCandidate {

@@ -1,4 +1,4 @@
-import type { Channel } from '@pupitre/shared';
+import type { Channel } from '@pupitre/shared/contracts';
 
 export type SlotKind = 'chat' | 'mobile';
 

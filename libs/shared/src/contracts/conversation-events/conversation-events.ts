@@ -37,7 +37,9 @@ export const conversationEventSchemas = {
 };
 
 export type ConversationEventType = keyof typeof conversationEventSchemas;
-export type ConversationEventData<T extends ConversationEventType> = z.infer<(typeof conversationEventSchemas)[T]>;
+export type ConversationEventData<T extends ConversationEventType> = z.infer<
+  (typeof conversationEventSchemas)[T]
+>;
 export type ConversationEvent = {
   [T in ConversationEventType]: EventEnvelope<T, ConversationEventData<T>>;
 }[ConversationEventType];

@@ -14,7 +14,10 @@ type AgentAct = { agentId: string; conversationId: string };
 /** The requests each service answers on `<service>.requests`: a wrong shape does not compile. */
 export interface ConversationOps {
   'system.ping': Op<Record<string, never>, { service: string }>;
-  'visitor.register': Op<{ visitorId: string; channel: Channel; name: string | null; platform: Platform | null }, { visitorId: string }>;
+  'visitor.register': Op<
+    { visitorId: string; channel: Channel; name: string | null; platform: Platform | null },
+    { visitorId: string }
+  >;
   'visitor.post-message': Op<{ visitorId: string; text: string; clientMessageId: string }, PostedMessage>;
   'visitor.list-conversations': Op<{ visitorId: string }, VisitorConversationSummary[]>;
   'visitor.list-messages': Op<
@@ -22,7 +25,10 @@ export interface ConversationOps {
     { items: Message[]; nextCursor?: string }
   >;
   'agent.post-message': Op<AgentAct & { text: string; clientMessageId: string }, { messageId: string }>;
-  'agent.send-canned': Op<AgentAct & { cannedResponseId: string; clientMessageId: string }, { messageId: string }>;
+  'agent.send-canned': Op<
+    AgentAct & { cannedResponseId: string; clientMessageId: string },
+    { messageId: string }
+  >;
   'agent.close': Op<AgentAct, Record<string, never>>;
   'agent.block-visitor': Op<AgentAct, Record<string, never>>;
   'agent.tag': Op<AgentAct & { tag: string; action: 'add' | 'remove' }, { tags: string[] }>;
@@ -35,7 +41,10 @@ export interface ConversationOps {
 
 export interface RoutingOps {
   'system.ping': Op<Record<string, never>, { service: string }>;
-  'agent.create': Op<{ agentId: string; name: string; chatCapacity: number | null }, AgentView & { tokenVersion: number }>;
+  'agent.create': Op<
+    { agentId: string; name: string; chatCapacity: number | null },
+    AgentView & { tokenVersion: number }
+  >;
   'agent.list': Op<Record<string, never>, AgentView[]>;
   'agent.get': Op<{ agentId: string }, AgentView>;
   'agent.update': Op<{ agentId: string; name?: string; chatCapacity?: number }, AgentView>;
@@ -48,7 +57,10 @@ export interface RoutingOps {
   'desk.instance-started': Op<{ gatewayInstance: string }, Record<string, never>>;
   'agent.set-status': Op<{ agentId: string; status: Exclude<AgentStatus, 'offline'> }, AgentView>;
   'conversation.release': Op<{ agentId: string; conversationId: string }, Record<string, never>>;
-  'conversation.transfer': Op<{ agentId: string; conversationId: string; toAgentId: string }, Record<string, never>>;
+  'conversation.transfer': Op<
+    { agentId: string; conversationId: string; toAgentId: string },
+    Record<string, never>
+  >;
 }
 
 export interface BillingOps {

@@ -9,9 +9,9 @@ import {
   ROUTING_EVENTS,
 } from '@pupitre/shared';
 import { isolatedTestEnv, TestRequester, waitFor } from '@pupitre/shared/testing';
-import { startBilling } from '../../billing/src/main';
-import { startConversation } from '../../conversation/src/main';
-import { startRouting } from '../src/main';
+import { startBilling } from '../../apps/billing/src/main';
+import { startConversation } from '../../apps/conversation/src/main';
+import { startRouting } from '../../apps/routing/src/main';
 
 /** Conversation, routing and billing on a real broker and database, driven as the gateway would. */
 function system(timeouts: Record<string, string>) {
@@ -19,7 +19,8 @@ function system(timeouts: Record<string, string>) {
   beforeAll(async () => {
     const env = await isolatedTestEnv('routing');
     const vars = { ...process.env, ...env.vars, SWEEP_INTERVAL_MS: '100', ...timeouts };
-    for (const start of [startConversation, startRouting, startBilling]) ctx.apps.push((await start(vars)).app);
+    for (const start of [startConversation, startRouting, startBilling])
+      ctx.apps.push((await start(vars)).app);
     ctx.rq = new TestRequester(parseEnv(kafkaEnvSchema, vars));
     await ctx.rq.start([ROUTING_EVENTS, CONVERSATION_EVENTS, BILLING_REMUNERATIONS]);
   });
@@ -33,20 +34,43 @@ function system(timeouts: Record<string, string>) {
 function drive(ctx: ReturnType<typeof system>) {
   const agent = async (chatCapacity: number) => {
     const id = randomUUID();
-    const a = await ctx.rq.call('routing', 'agent.create', { agentId: id, name: `agent ${id.slice(0, 4)}`, chatCapacity });
-    await ctx.rq.call('routing', 'desk.connect', { agentId: id, tokenVersion: a.tokenVersion, connectionId: randomUUID(), gatewayInstance: 'test' });
+    const a = await ctx.rq.call('routing', 'agent.create', {
+      agentId: id,
+      name: `agent ${id.slice(0, 4)}`,
+      chatCapacity,
+    });
+    await ctx.rq.call('routing', 'desk.connect', {
+      agentId: id,
+      tokenVersion: a.tokenVersion,
+      connectionId: randomUUID(),
+      gatewayInstance: 'test',
+    });
     return id;
   };
   const visitor = async (channel: Channel) => {
     const id = randomUUID();
-    await ctx.rq.call('conversation', 'visitor.register', { visitorId: id, channel, name: null, platform: null });
+    await ctx.rq.call('conversation', 'visitor.register', {
+      visitorId: id,
+      channel,
+      name: null,
+      platform: null,
+    });
     return id;
   };
   const say = async (visitorId: string, text = 'hello') =>
-    (await ctx.rq.call('conversation', 'visitor.post-message', { visitorId, text, clientMessageId: randomUUID() })).conversationId;
+    (
+      await ctx.rq.call('conversation', 'visitor.post-message', {
+        visitorId,
+        text,
+        clientMessageId: randomUUID(),
+      })
+    ).conversationId;
   const holderOf = (conversationId: string) => {
     const events = ctx.rq.seen.filter(
-      (s) => s.topic === ROUTING_EVENTS && s.key === conversationId && ['conversation.assigned', 'conversation.unassigned'].includes(s.value.type!),
+      (s) =>
+        s.topic === ROUTING_EVENTS &&
+        s.key === conversationId &&
+        ['conversation.assigned', 'conversation.unassigned'].includes(s.value.type!),
     );
     const last = events[events.length - 1];
     return last?.value.type === 'conversation.assigned' ? (last.value.data!.agentId as string) : null;
@@ -97,10 +121,33 @@ describe('routing: slots, queue and release', () => {
     const v = await d.visitor('mobile_app');
     const conv = await d.say(v);
     const holder = await waitFor(() => d.holderOf(conv));
-    await waitFor(async () => (await ctx.rq.ask('conversation', 'agent.post-message', { agentId: holder, conversationId: conv, text: 'hi', clientMessageId: randomUUID() })).ok);
-    await waitFor(() => ctx.rq.eventsOf('conversation.deadlines-changed').some((e) => e.key === conv && e.value.data!.deadlines && (e.value.data!.deadlines as { closeAt?: string }).closeAt));
+    await waitFor(
+      async () =>
+        (
+          await ctx.rq.ask('conversation', 'agent.post-message', {
+            agentId: holder,
+            conversationId: conv,
+            text: 'hi',
+            clientMessageId: randomUUID(),
+          })
+        ).ok,
+    );
+    await waitFor(() =>
+      ctx.rq
+        .eventsOf('conversation.deadlines-changed')
+        .some(
+          (e) =>
+            e.key === conv &&
+            e.value.data!.deadlines &&
+            (e.value.data!.deadlines as { closeAt?: string }).closeAt,
+        ),
+    );
     await ctx.rq.call('routing', 'conversation.release', { agentId: holder, conversationId: conv });
-    await waitFor(() => ctx.rq.eventsOf('conversation.unassigned').some((e) => e.key === conv && e.value.data!.next === 'released'));
+    await waitFor(() =>
+      ctx.rq
+        .eventsOf('conversation.unassigned')
+        .some((e) => e.key === conv && e.value.data!.next === 'released'),
+    );
     expect(d.holderOf(conv)).toBeNull();
     expect(await d.say(v, 'are you there?')).toBe(conv);
     await waitFor(() => d.holderOf(conv));
@@ -111,7 +158,10 @@ describe('routing: slots, queue and release', () => {
     await d.agent(3);
     const conv = await d.say(await d.visitor('web_chat'));
     await waitFor(() => d.holderOf(conv));
-    const r = await ctx.rq.ask('routing', 'conversation.release', { agentId: intruder, conversationId: conv });
+    const r = await ctx.rq.ask('routing', 'conversation.release', {
+      agentId: intruder,
+      conversationId: conv,
+    });
     expect(r).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 
@@ -119,15 +169,27 @@ describe('routing: slots, queue and release', () => {
     const target = await d.agent(0);
     const mobile = await d.say(await d.visitor('mobile_app'));
     const mHolder = await waitFor(() => d.holderOf(mobile));
-    const refused = await ctx.rq.ask('routing', 'conversation.transfer', { agentId: mHolder, conversationId: mobile, toAgentId: target });
+    const refused = await ctx.rq.ask('routing', 'conversation.transfer', {
+      agentId: mHolder,
+      conversationId: mobile,
+      toAgentId: target,
+    });
     expect(refused).toMatchObject({ ok: false, error: { code: 'FEATURE_UNAVAILABLE_ON_CHANNEL' } });
 
     const web = await d.say(await d.visitor('web_chat'));
     const wHolder = await waitFor(() => d.holderOf(web));
-    const full = await ctx.rq.ask('routing', 'conversation.transfer', { agentId: wHolder, conversationId: web, toAgentId: target });
+    const full = await ctx.rq.ask('routing', 'conversation.transfer', {
+      agentId: wHolder,
+      conversationId: web,
+      toAgentId: target,
+    });
     expect(full).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
     await ctx.rq.call('routing', 'agent.update', { agentId: target, chatCapacity: 1 });
-    await ctx.rq.call('routing', 'conversation.transfer', { agentId: wHolder, conversationId: web, toAgentId: target });
+    await ctx.rq.call('routing', 'conversation.transfer', {
+      agentId: wHolder,
+      conversationId: web,
+      toAgentId: target,
+    });
     await d.waitHeldBy(web, target);
     const moved = ctx.rq.eventsOf('conversation.unassigned').find((e) => e.key === web);
     expect(moved?.value.data).toMatchObject({ agentId: wHolder, reason: 'transferred' });
@@ -135,7 +197,11 @@ describe('routing: slots, queue and release', () => {
 });
 
 describe('routing: timeouts (R9, R11) and remuneration (R14)', () => {
-  const ctx = system({ FIRST_RESPONSE_TIMEOUT_MS: '1500', RESPONSE_TIMEOUT_MS: '600000', INACTIVITY_CLOSE_MS: '1500' });
+  const ctx = system({
+    FIRST_RESPONSE_TIMEOUT_MS: '1500',
+    RESPONSE_TIMEOUT_MS: '600000',
+    INACTIVITY_CLOSE_MS: '1500',
+  });
   const d = drive(ctx);
 
   it('R9: no agent message within the first-response time: taken away and given to another agent', async () => {
@@ -145,18 +211,47 @@ describe('routing: timeouts (R9, R11) and remuneration (R14)', () => {
     const b = await d.agent(3);
     await d.waitHeldBy(conv, b);
     const unassigned = ctx.rq.eventsOf('conversation.unassigned').find((e) => e.key === conv);
-    expect(unassigned?.value.data).toMatchObject({ agentId: a, reason: 'first_response_timeout', next: 'queued' });
+    expect(unassigned?.value.data).toMatchObject({
+      agentId: a,
+      reason: 'first_response_timeout',
+      next: 'queued',
+    });
   });
 
   it('R11 + R14: the agent wrote last and the visitor stayed silent: closed for inactivity, the writer paid once', async () => {
     const conv = await d.say(await d.visitor('mobile_app'));
     const holder = await waitFor(() => d.holderOf(conv));
-    const sent = await ctx.rq.call('conversation', 'agent.post-message', { agentId: holder, conversationId: conv, text: 'bye', clientMessageId: randomUUID() });
-    const closed = await waitFor(() => ctx.rq.eventsOf('conversation.closed').find((e) => e.key === conv), { timeoutMs: 10000 });
-    expect(closed.value.data).toMatchObject({ reason: 'inactivity', lastAgentMessage: { messageId: sent.messageId, agentId: holder } });
-    const paid = await waitFor(() => ctx.rq.seen.filter((s) => s.topic === BILLING_REMUNERATIONS && s.key === conv).length === 1 && ctx.rq.seen.filter((s) => s.topic === BILLING_REMUNERATIONS && s.key === conv));
-    expect(paid[0].value).toMatchObject({ conversationId: conv, agentId: holder, channel: 'mobile_app', closeReason: 'inactivity', amountMinor: 150, currency: 'EUR' });
-    const listed = await ctx.rq.call('billing', 'remunerations.list', { agentId: holder, from: null, to: null });
+    const sent = await ctx.rq.call('conversation', 'agent.post-message', {
+      agentId: holder,
+      conversationId: conv,
+      text: 'bye',
+      clientMessageId: randomUUID(),
+    });
+    const closed = await waitFor(() => ctx.rq.eventsOf('conversation.closed').find((e) => e.key === conv), {
+      timeoutMs: 10000,
+    });
+    expect(closed.value.data).toMatchObject({
+      reason: 'inactivity',
+      lastAgentMessage: { messageId: sent.messageId, agentId: holder },
+    });
+    const paid = await waitFor(
+      () =>
+        ctx.rq.seen.filter((s) => s.topic === BILLING_REMUNERATIONS && s.key === conv).length === 1 &&
+        ctx.rq.seen.filter((s) => s.topic === BILLING_REMUNERATIONS && s.key === conv),
+    );
+    expect(paid[0].value).toMatchObject({
+      conversationId: conv,
+      agentId: holder,
+      channel: 'mobile_app',
+      closeReason: 'inactivity',
+      amountMinor: 150,
+      currency: 'EUR',
+    });
+    const listed = await ctx.rq.call('billing', 'remunerations.list', {
+      agentId: holder,
+      from: null,
+      to: null,
+    });
     expect(listed.items.filter((i) => i.conversationId === conv)).toHaveLength(1);
   });
 });

@@ -1,0 +1,68 @@
+import { Body, Controller, Get, Param, Patch, Post, UseGuards } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { AgentView } from '@pupitre/shared';
+import { AdminGuard } from '../auth/admin.guard';
+import { TokenService } from '../auth/token.service';
+import { PathIdPipe } from '../http/validation';
+import { RequestClient } from '../kafka/request.client';
+import { parseCreateAgent, parseUpdateAgent } from './admin.schemas';
+
+const agentView = (a: AgentView): AgentView => ({
+  id: a.id,
+  name: a.name,
+  chatCapacity: a.chatCapacity,
+  mobileCapacity: a.mobileCapacity,
+  status: a.status,
+  slots: a.slots,
+});
+
+/** Admin API: agents and their desk credentials (routing owns them). */
+@Controller('v1/admin/agents')
+@UseGuards(AdminGuard)
+export class AgentsController {
+  constructor(
+    private readonly client: RequestClient,
+    private readonly tokens: TokenService,
+  ) {}
+
+  @Post()
+  async create(@Body() body: unknown) {
+    const agentId = randomUUID();
+    const a = await this.client.request(
+      'routing',
+      'agent.create',
+      { agentId, ...parseCreateAgent(body) },
+      { key: agentId },
+    );
+    const token = this.tokens.signAgent(a.id, a.tokenVersion);
+    return { id: a.id, name: a.name, chatCapacity: a.chatCapacity, mobileCapacity: a.mobileCapacity, token };
+  }
+
+  @Get()
+  async list(): Promise<AgentView[]> {
+    return (await this.client.request('routing', 'agent.list', {})).map(agentView);
+  }
+
+  @Patch(':id')
+  async update(@Param('id', PathIdPipe) agentId: string, @Body() body: unknown): Promise<AgentView> {
+    return agentView(
+      await this.client.request(
+        'routing',
+        'agent.update',
+        { agentId, ...parseUpdateAgent(body) },
+        { key: agentId },
+      ),
+    );
+  }
+
+  @Post(':id/token')
+  async rotateToken(@Param('id', PathIdPipe) agentId: string) {
+    const { tokenVersion } = await this.client.request(
+      'routing',
+      'agent.rotate-token',
+      { agentId },
+      { key: agentId },
+    );
+    return { token: this.tokens.signAgent(agentId, tokenVersion) };
+  }
+}

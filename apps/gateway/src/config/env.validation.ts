@@ -1,0 +1,81 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { envInt, kafkaEnvSchema, nodeEnvSchema, parseEnv } from '@pupitre/shared';
+
+/** Development defaults: printed at start, refused in production. */
+export const DEV_ADMIN_TOKEN = 'pupitre-dev-admin-token';
+export const DEV_JWT_SECRET = 'pupitre-dev-jwt-secret-not-for-production';
+const MIN_PRODUCTION_SECRET = 16;
+
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() ? v : undefined));
+
+const schema = kafkaEnvSchema
+  .merge(nodeEnvSchema)
+  .extend({
+    PORT: envInt(3000, 0, 65535),
+    ADMIN_TOKEN: optionalSecret,
+    JWT_SECRET: optionalSecret,
+    REQUEST_TIMEOUT_MS: envInt(5000, 100, 120000),
+    GATEWAY_INSTANCE_ID: z
+      .string()
+      .optional()
+      .transform((v) => (v && v.trim() ? v.trim() : undefined))
+      .pipe(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, dot, dash, underscore only (1–100)')
+          .optional(),
+      ),
+    RATE_LIMIT_VISITORS_PER_MINUTE: envInt(120, 1, 1_000_000),
+  })
+  .superRefine((e, ctx) => {
+    if (e.NODE_ENV !== 'production') return;
+    for (const name of ['ADMIN_TOKEN', 'JWT_SECRET'] as const) {
+      const value = e[name];
+      if (!value) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [name],
+          message: 'required when NODE_ENV=production',
+        });
+      } else if (value.length < MIN_PRODUCTION_SECRET) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [name],
+          message: `must be at least ${MIN_PRODUCTION_SECRET} characters when NODE_ENV=production`,
+        });
+      }
+    }
+  })
+  .transform((e) => {
+    const warnings: string[] = [];
+    if (!e.ADMIN_TOKEN)
+      warnings.push(`ADMIN_TOKEN is not set: using the development default "${DEV_ADMIN_TOKEN}"`);
+    if (!e.JWT_SECRET)
+      warnings.push(`JWT_SECRET is not set: using the development default "${DEV_JWT_SECRET}"`);
+    return {
+      ...e,
+      ADMIN_TOKEN: e.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,
+      JWT_SECRET: e.JWT_SECRET ?? DEV_JWT_SECRET,
+      // Port 0 (tests) picks a free port: the name must still be unique per process.
+      GATEWAY_INSTANCE_ID: e.GATEWAY_INSTANCE_ID ?? defaultInstanceId(e.PORT),
+      /** What to print at start (development defaults in use). */
+      warnings,
+    };
+  });
+
+function defaultInstanceId(port: number): string {
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-');
+  return port === 0 ? `${host}-${process.pid}-${Date.now().toString(36)}` : `${host}-${port}`;
+}
+
+export type GatewayConfig = z.infer<typeof schema>;
+
+/** Injection token of the validated configuration. */
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env): GatewayConfig =>
+  parseEnv(schema, env);

@@ -1,0 +1,51 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { EMPTY } from 'rxjs';
+import { toHttpError } from './error-mapping';
+
+interface HttpResponse {
+  headersSent: boolean;
+  status(code: number): HttpResponse;
+  json(body: unknown): void;
+}
+
+interface HttpRequest {
+  method?: string;
+  url?: string;
+}
+
+/**
+ * The gateway's one HTTP exception filter: every error leaves as `{"error": {code, message}}`.
+ * Kafka handlers and sockets answer their own errors; anything reaching here from them is logged.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost) {
+    if (host.getType() !== 'http') {
+      this.logger.error(`unhandled ${host.getType()} error: ${describe(exception)}`);
+      return EMPTY;
+    }
+    const http = host.switchToHttp();
+    const res = http.getResponse<HttpResponse>();
+    const req = http.getRequest<HttpRequest>();
+    const mapped = toHttpError(exception);
+    if (mapped.internal) this.logger.error(`${req.method} ${req.url}: ${describe(exception)}`);
+    if (res.headersSent) return;
+    res.status(mapped.status).json(mapped.body);
+  }
+}
+
+/** Express error middleware for what fails before Nest's routing (the JSON body parser). */
+export function bodyErrorHandler(logger = new Logger('HttpError')) {
+  return (err: unknown, req: HttpRequest, res: HttpResponse, next: (err?: unknown) => void) => {
+    if (res.headersSent) return next(err);
+    const mapped = toHttpError(err);
+    if (mapped.internal) logger.error(`${req.method} ${req.url}: ${describe(err)}`);
+    res.status(mapped.status).json(mapped.body);
+  };
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}

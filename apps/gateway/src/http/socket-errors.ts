@@ -1,0 +1,33 @@
+import { Logger } from '@nestjs/common';
+import type { ErrorBody } from '@pupitre/shared';
+import { toErrorBody } from './error-mapping';
+
+export type Ack<T extends object> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+
+const logger = new Logger('SocketError');
+
+/**
+ * Runs a socket command and answers its acknowledgement the contract's way: `{ok: true, ...}` or
+ * `{ok: false, error: {code, message}}`, with the same codes as HTTP. Never throws.
+ */
+export async function ackOf<T extends object>(command: string, work: () => Promise<T>): Promise<Ack<T>> {
+  try {
+    return { ok: true, ...(await work()) };
+  } catch (err) {
+    const { body, internal } = toErrorBody(err);
+    if (internal)
+      logger.error(`${command}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return { ok: false, error: body };
+  }
+}
+
+/**
+ * The error a namespace middleware passes to `next`: the client's `connect_error` has the code as
+ * its message and `{code, message}` as its data.
+ */
+export function connectError(err: unknown): Error & { data: ErrorBody } {
+  const { body, internal } = toErrorBody(err);
+  if (internal)
+    logger.error(`connection refused: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  return Object.assign(new Error(body.code), { data: body });
+}

@@ -1,0 +1,48 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { SwaggerModule } from '@nestjs/swagger';
+import type { AddressInfo } from 'node:net';
+import { bootService, runMain } from '@pupitre/shared';
+import { AppModule } from './app.module';
+import { GatewayConfig, loadGatewayConfig } from './config/env.validation';
+import { buildOpenApiDocument } from './docs/openapi';
+import { bodyErrorHandler, HttpErrorFilter } from './http/error.filter';
+import { ConsumerStatus } from './kafka/consumer-status';
+
+export const BODY_LIMIT = '64kb';
+
+/** HTTP and socket plumbing, installed before the app initialises. */
+export function configureGateway(app: INestApplication): void {
+  (app as NestExpressApplication).useBodyParser('json', { limit: BODY_LIMIT });
+  // Right after the parser: its errors (broken JSON, too large) happen before Nest's routing.
+  app.use(bodyErrorHandler());
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.enableCors();
+  app.useWebSocketAdapter(new IoAdapter(app));
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(), { jsonDocumentUrl: 'docs-json' });
+}
+
+export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
+  const config: GatewayConfig = loadGatewayConfig(env);
+  const logger = new Logger('gateway');
+  for (const warning of config.warnings) logger.warn(warning);
+  const { app, server } = await bootService({
+    service: 'gateway',
+    kafka: config,
+    module: AppModule.forRoot(config),
+    groupId: `gateway-${config.GATEWAY_INSTANCE_ID}`,
+    fromBeginning: false,
+    configure: configureGateway,
+  });
+  app.get(ConsumerStatus).attach(server);
+  await app.listen(config.PORT);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const url = `http://localhost:${port}`;
+  logger.log(
+    `gateway ${config.GATEWAY_INSTANCE_ID} listening on ${url} (desk: ${url}/desk, API docs: ${url}/docs)`,
+  );
+  return { app, server, url };
+}
+
+if (require.main === module) runMain('gateway', startGateway);

@@ -1,0 +1,25 @@
+import { Body, Controller, Post, UseGuards } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { TokenService } from '../auth/token.service';
+import { RequestClient } from '../kafka/request.client';
+import { parseRegisterVisitor } from './sdk.schemas';
+import { VisitorRateLimitGuard } from './visitor-rate-limit.guard';
+
+/** SDK API: a visitor registers (public, rate limited per client address) and gets a token. */
+@Controller('v1/visitors')
+export class VisitorsController {
+  constructor(
+    private readonly client: RequestClient,
+    private readonly tokens: TokenService,
+  ) {}
+
+  @Post()
+  @UseGuards(VisitorRateLimitGuard)
+  async register(@Body() body: unknown) {
+    const visitor = { visitorId: randomUUID(), ...parseRegisterVisitor(body) };
+    const { visitorId } = await this.client.request('conversation', 'visitor.register', visitor, {
+      key: visitor.visitorId,
+    });
+    return { visitorId, token: this.tokens.signVisitor(visitorId, visitor.channel) };
+  }
+}

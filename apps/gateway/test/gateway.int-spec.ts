@@ -1,0 +1,533 @@
+import { randomUUID } from 'node:crypto';
+import { Consumer, Kafka } from 'kafkajs';
+import { io, Socket } from 'socket.io-client';
+import {
+  AgentView,
+  CONVERSATION_EVENTS,
+  ConversationView,
+  envelope,
+  GATEWAY_REPLIES,
+  KafkaEnv,
+  kafkaClientConfig,
+  kafkaEnvSchema,
+  KafkaProducer,
+  parseEnv,
+  prefixed,
+  requestTopic,
+  ROUTING_EVENTS,
+  SERVICES,
+} from '@pupitre/shared';
+import { isolatedTestEnv, waitFor } from '@pupitre/shared/testing';
+import { startGateway } from '../src/main';
+
+type Reply = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string } };
+type Handler = (data: Record<string, unknown>) => Reply;
+const ok = (data: unknown): Reply => ({ ok: true, data });
+const refuse = (code: string, message = code.toLowerCase()): Reply => ({
+  ok: false,
+  error: { code, message },
+});
+
+/** Stands in for conversation, routing and billing: answers the gateway's requests with canned replies. */
+class FakeServices {
+  readonly requests: { service: string; op: string; key: string | null; data: Record<string, unknown> }[] =
+    [];
+  readonly handlers = new Map<string, Handler>();
+  private readonly producer: KafkaProducer;
+  private readonly consumer: Consumer;
+
+  constructor(private readonly env: KafkaEnv) {
+    this.producer = new KafkaProducer(env, 'fake-services');
+    this.consumer = new Kafka(kafkaClientConfig(env, 'fake-services')).consumer({
+      groupId: prefixed(env, 'fake-services'),
+      maxWaitTimeInMs: 100,
+    });
+  }
+
+  on(service: string, op: string, handler: Handler): void {
+    this.handlers.set(`${service} ${op}`, handler);
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topics: SERVICES.map((s) => prefixed(this.env, requestTopic(s))),
+      fromBeginning: true,
+    });
+    await this.consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        const service = topic.slice(this.env.KAFKA_TOPIC_PREFIX.length).split('.')[0];
+        const req = JSON.parse(String(message.value));
+        this.requests.push({ service, op: req.op, key: message.key?.toString() ?? null, data: req.data });
+        const reply = (this.handlers.get(`${service} ${req.op}`) ?? (() => ok({})))(req.data);
+        const value = JSON.stringify({ requestId: req.requestId, replyKey: req.replyKey, ...reply });
+        await this.producer.send(GATEWAY_REPLIES, [{ key: req.replyKey, value }]);
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+
+  last(op: string) {
+    return this.requests.filter((r) => r.op === op).pop();
+  }
+
+  publish(topic: string, key: string, event: unknown): Promise<void> {
+    return this.producer.send(topic, [{ key, value: JSON.stringify(event) }]);
+  }
+}
+
+const ADMIN_TOKEN = 'gateway-int-admin-token';
+const agentId = randomUUID();
+const conversationId = randomUUID();
+const slots = { chat: { used: 0, capacity: 3 }, mobile: { used: 1, capacity: 2 } };
+const agent: AgentView = {
+  id: agentId,
+  name: 'Ana',
+  chatCapacity: 3,
+  mobileCapacity: 2,
+  status: 'available',
+  slots,
+};
+const viewOf = (visitorId: string): ConversationView => ({
+  id: conversationId,
+  channel: 'mobile_app',
+  status: 'queued',
+  visitor: { id: visitorId, name: null, platform: 'ios', blocked: false },
+  tags: [],
+  messages: [],
+  assignedAt: null,
+  deadlines: {},
+  capabilities: {
+    cannedResponses: true,
+    block: true,
+    emoji: true,
+    tags: true,
+    attachments: false,
+    offersAndLinks: false,
+    mirroring: false,
+    navigationControl: false,
+    transfer: false,
+  },
+});
+
+/** The gateway alone on a real broker, the services faked: its HTTP, socket and fan-out edges. */
+describe('gateway edges', () => {
+  let fake: FakeServices;
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let url: string;
+  let tokenVersion = 1;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    const env = await isolatedTestEnv('gateway');
+    const vars = {
+      ...process.env,
+      ...env.vars,
+      PORT: '0',
+      ADMIN_TOKEN,
+      JWT_SECRET: 'gateway-int-jwt-secret',
+      RATE_LIMIT_VISITORS_PER_MINUTE: '3',
+      GATEWAY_INSTANCE_ID: `gw-${randomUUID().slice(0, 8)}`,
+    };
+    fake = new FakeServices(parseEnv(kafkaEnvSchema, vars));
+    fake.on('routing', 'agent.create', (d) => ok({ ...agent, id: d.agentId, name: d.name, tokenVersion }));
+    fake.on('routing', 'agent.list', () => ok([{ ...agent, tokenVersion: 7 }]));
+    fake.on('routing', 'agent.update', (d) =>
+      d.agentId === agentId ? ok({ ...agent, ...d, id: agentId }) : refuse('NOT_FOUND'),
+    );
+    fake.on('routing', 'agent.rotate-token', () => ok({ tokenVersion: ++tokenVersion }));
+    fake.on('routing', 'desk.connect', (d) =>
+      d.tokenVersion === tokenVersion ? ok(agent) : refuse('UNAUTHENTICATED'),
+    );
+    fake.on('routing', 'conversation.transfer', () => refuse('FEATURE_UNAVAILABLE_ON_CHANNEL'));
+    fake.on('conversation', 'system.ping', () => ok({ service: 'conversation' }));
+    fake.on('routing', 'system.ping', () => ok({ service: 'routing' }));
+    fake.on('billing', 'system.ping', () => refuse('INTERNAL'));
+    fake.on('conversation', 'visitor.register', (d) => ok({ visitorId: d.visitorId }));
+    fake.on('conversation', 'visitor.post-message', (d) =>
+      d.text === 'blocked'
+        ? refuse('VISITOR_BLOCKED')
+        : ok({ conversationId, messageId: randomUUID(), createdAt: new Date().toISOString() }),
+    );
+    fake.on('conversation', 'visitor.list-messages', () => ok({ items: [] }));
+    fake.on('conversation', 'agent.desk-conversations', () => ok([]));
+    fake.on('conversation', 'conversation.view', () => ok(viewOf(randomUUID())));
+    fake.on('conversation', 'canned.list', () => ok([{ id: randomUUID(), title: 'Hello', text: 'Hello!' }]));
+    fake.on('conversation', 'agent.tag', (d) => ok({ tags: [d.tag] }));
+    fake.on('billing', 'remunerations.list', () =>
+      ok({ items: [], total: { amountMinor: 0, currency: 'EUR' } }),
+    );
+    await fake.start();
+    gateway = await startGateway(vars);
+    url = gateway.url;
+    await waitFor(() => gateway.server.isConsuming(), { what: 'the gateway consuming' });
+  });
+
+  afterAll(async () => {
+    sockets.forEach((s) => s.disconnect());
+    await gateway?.app.close();
+    await fake?.stop();
+  });
+
+  const http = async (
+    path: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ) => {
+    const res = await fetch(url + path, {
+      ...init,
+      headers: { 'content-type': 'application/json', ...init.headers },
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+    };
+  };
+  const admin = (path: string, init: { method?: string; body?: unknown } = {}) =>
+    http(path, {
+      method: init.method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+  const connect = (namespace: string, token: unknown) =>
+    new Promise<Socket>((resolve, reject) => {
+      const socket = io(url + namespace, { auth: { token }, transports: ['websocket'], reconnection: false });
+      sockets.push(socket);
+      socket.on('connect', () => resolve(socket));
+      socket.on('connect_error', (err: Error & { data?: { code: string } }) =>
+        reject(Object.assign(err, { code: err.data?.code })),
+      );
+    });
+  const registerVisitor = async () => {
+    const res = await http('/v1/visitors', {
+      method: 'POST',
+      body: JSON.stringify({ channel: 'mobile_app', platform: 'ios' }),
+    });
+    expect(res.status).toBe(201);
+    return res.body as { visitorId: string; token: string };
+  };
+
+  it('readiness names what is down', async () => {
+    expect((await http('/health/live')).status).toBe(200);
+    const ready = await waitFor(async () => {
+      const r = await http('/health/ready');
+      return r.body.services?.routing === 'up' ? r : false;
+    });
+    expect(ready).toEqual({
+      status: 503,
+      body: {
+        error: { code: 'UNAVAILABLE', message: 'not ready: billing' },
+        services: { gateway: 'up', conversation: 'up', routing: 'up', billing: 'down' },
+      },
+    });
+  });
+
+  it('answers every error in the contract shape, never a 500 for bad input', async () => {
+    expect(await http('/nope')).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    expect(await http('/v1/admin/agents')).toMatchObject({
+      status: 401,
+      body: { error: { code: 'UNAUTHENTICATED' } },
+    });
+    expect(await http('/v1/admin/agents', { headers: { authorization: 'Bearer wrong' } })).toMatchObject({
+      status: 401,
+    });
+    const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    expect(await http('/v1/admin/agents', { method: 'POST', headers: auth, body: '{"name":' })).toMatchObject(
+      { status: 400, body: { error: { code: 'VALIDATION_FAILED' } } },
+    );
+    expect(await http('/v1/admin/agents', { method: 'POST', headers: auth, body: '"text"' })).toMatchObject({
+      status: 400,
+    });
+    expect(await http('/v1/admin/agents', { method: 'POST', headers: auth })).toMatchObject({ status: 400 });
+    expect(
+      await http('/v1/admin/agents/%E0%A4%A', { method: 'PATCH', headers: auth, body: '{}' }),
+    ).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    expect(
+      await http('/v1/visitors', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=latin-9' },
+        body: '{}',
+      }),
+    ).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    const huge = JSON.stringify({ name: 'x'.repeat(70_000) });
+    expect(await http('/v1/admin/agents', { method: 'POST', headers: auth, body: huge })).toMatchObject({
+      status: 413,
+      body: { error: { code: 'PAYLOAD_TOO_LARGE' } },
+    });
+  });
+
+  it('admin API: agents, tokens, canned responses, remunerations', async () => {
+    const created = await admin('/v1/admin/agents', {
+      method: 'POST',
+      body: { name: 'Ana', chatCapacity: 4, extra: true },
+    });
+    expect(created.status).toBe(201);
+    expect(Object.keys(created.body).sort()).toEqual([
+      'chatCapacity',
+      'id',
+      'mobileCapacity',
+      'name',
+      'token',
+    ]);
+    expect(fake.last('agent.create')).toMatchObject({
+      key: created.body.id,
+      data: { name: 'Ana', chatCapacity: 4 },
+    });
+    expect(
+      await admin('/v1/admin/agents', { method: 'POST', body: { name: 'Ana', mobileCapacity: 2 } }),
+    ).toMatchObject({ status: 422, body: { error: { code: 'MOBILE_CAPACITY_FIXED' } } });
+    const list = await admin('/v1/admin/agents');
+    expect(list).toMatchObject({ status: 200, body: [{ id: agentId, status: 'available', slots }] });
+    expect(list.body[0].tokenVersion).toBeUndefined();
+    expect(await admin('/v1/admin/agents/not-a-uuid', { method: 'PATCH', body: {} })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'NOT_FOUND' } },
+    });
+    expect(
+      await admin(`/v1/admin/agents/${randomUUID()}`, { method: 'PATCH', body: { name: 'B' } }),
+    ).toMatchObject({ status: 404 });
+    expect(
+      await admin(`/v1/admin/agents/${agentId}`, { method: 'PATCH', body: { mobileCapacity: 3 } }),
+    ).toMatchObject({ status: 422 });
+    expect(
+      await admin(`/v1/admin/agents/${agentId}`, { method: 'PATCH', body: { chatCapacity: 5 } }),
+    ).toMatchObject({ status: 200, body: { chatCapacity: 5 } });
+    expect(await admin(`/v1/admin/agents/${agentId}/token`, { method: 'POST' })).toMatchObject({
+      status: 201,
+      body: { token: expect.any(String) },
+    });
+    expect(await admin(`/v1/admin/canned-responses/${randomUUID()}`, { method: 'DELETE' })).toEqual({
+      status: 204,
+      body: '',
+    });
+    expect(await admin('/v1/admin/remunerations?from=2025-01-01&to=soon')).toMatchObject({ status: 400 });
+    expect(await admin(`/v1/admin/remunerations?agentId=${agentId}&from=2025-01-01`)).toMatchObject({
+      status: 200,
+      body: { items: [] },
+    });
+    expect(fake.last('remunerations.list')?.data).toEqual({
+      agentId,
+      from: '2025-01-01T00:00:00.000Z',
+      to: null,
+    });
+  });
+
+  it('SDK API: register (rate limited), write, read', async () => {
+    const { visitorId, token } = await registerVisitor();
+    const auth = { authorization: `Bearer ${token}` };
+    const post = (body: unknown) =>
+      http('/v1/visitor/messages', { method: 'POST', headers: auth, body: JSON.stringify(body) });
+    expect(await post({ text: ' hi 👋🏽 ', clientMessageId: 'c1' })).toMatchObject({
+      status: 201,
+      body: { conversationId },
+    });
+    expect(fake.last('visitor.post-message')).toMatchObject({
+      key: visitorId,
+      data: { visitorId, text: ' hi 👋🏽 ' },
+    });
+    expect(await post({ text: 'blocked', clientMessageId: 'c2' })).toMatchObject({
+      status: 403,
+      body: { error: { code: 'VISITOR_BLOCKED' } },
+    });
+    expect(await post({ text: '  ', clientMessageId: 'c3' })).toMatchObject({ status: 400 });
+    expect(
+      await http(`/v1/visitor/conversations/${conversationId}/messages?limit=0`, { headers: auth }),
+    ).toMatchObject({ status: 400 });
+    expect(await http('/v1/visitor/conversations/xyz/messages', { headers: auth })).toMatchObject({
+      status: 404,
+    });
+    expect(
+      await http(`/v1/visitor/conversations/${conversationId}/messages`, { headers: auth }),
+    ).toMatchObject({ status: 200 });
+    expect(fake.last('visitor.list-messages')?.data).toEqual({
+      visitorId,
+      conversationId,
+      after: null,
+      limit: 50,
+    });
+    const agentToken = (await admin('/v1/admin/agents', { method: 'POST', body: { name: 'X' } })).body.token;
+    expect(
+      await http('/v1/visitor/conversations', { headers: { authorization: `Bearer ${agentToken}` } }),
+    ).toMatchObject({ status: 401 });
+    // RATE_LIMIT_VISITORS_PER_MINUTE=3, and one was registered above
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++)
+      statuses.push((await http('/v1/visitors', { method: 'POST', body: '{"channel":"web_chat"}' })).status);
+    expect(statuses).toEqual([201, 201, 429]);
+  });
+
+  it('serves the desk page, the socket.io client and the API docs', async () => {
+    const page = await http('/desk');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('/socket.io/socket.io.js');
+    expect((await fetch(`${url}/socket.io/socket.io.js`)).status).toBe(200);
+    expect((await http('/docs-json')).body.paths['/v1/admin/agents']).toBeDefined();
+  });
+
+  it('sockets: bad tokens fail the connection with UNAUTHENTICATED', async () => {
+    const oldToken = (await admin(`/v1/admin/agents/${agentId}/token`, { method: 'POST' })).body.token;
+    await admin(`/v1/admin/agents/${agentId}/token`, { method: 'POST' });
+    const visitorToken = (await fetchVisitorToken()).token;
+    await expect(connect('/visitor', 'garbage')).rejects.toMatchObject({
+      message: 'UNAUTHENTICATED',
+      code: 'UNAUTHENTICATED',
+    });
+    await expect(connect('/visitor', oldToken)).rejects.toMatchObject({ message: 'UNAUTHENTICATED' });
+    await expect(connect('/desk', visitorToken)).rejects.toMatchObject({ message: 'UNAUTHENTICATED' });
+    await expect(connect('/desk', oldToken)).rejects.toMatchObject({ message: 'UNAUTHENTICATED' }); // replaced by rotation
+  });
+
+  // The rate limit is spent: sign visitor tokens through a fresh gateway-independent path.
+  const fetchVisitorToken = async () => {
+    const { TokenService } = await import('../src/auth/token.service');
+    const { JwtService } = await import('@nestjs/jwt');
+    const visitorId = randomUUID();
+    return {
+      visitorId,
+      token: new TokenService(new JwtService({ secret: 'gateway-int-jwt-secret' })).signVisitor(
+        visitorId,
+        'mobile_app',
+      ),
+    };
+  };
+
+  it('desk: state on connect, acknowledged commands, events fanned out to the right rooms', async () => {
+    const token = (await admin(`/v1/admin/agents/${agentId}/token`, { method: 'POST' })).body.token;
+    const { visitorId, token: visitorToken } = await fetchVisitorToken();
+    const visitor = await connect('/visitor', visitorToken);
+    const visitorHeard: [string, unknown][] = [];
+    visitor.onAny((name, payload) => visitorHeard.push([name, payload]));
+
+    const desk = io(`${url}/desk`, { auth: { token }, transports: ['websocket'], reconnection: false });
+    sockets.push(desk);
+    const deskHeard: [string, unknown][] = [];
+    desk.onAny((name, payload) => deskHeard.push([name, payload]));
+    await waitFor(() => deskHeard.some(([n]) => n === 'desk.state'), { what: 'desk.state' });
+    expect(deskHeard[0]).toEqual([
+      'desk.state',
+      { agent: { id: agentId, name: 'Ana', status: 'available' }, slots, conversations: [] },
+    ]);
+    expect(fake.last('desk.connect')?.data).toMatchObject({ agentId, tokenVersion, connectionId: desk.id });
+
+    expect(await desk.emitWithAck('agent.status', { status: 'gone' })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED' },
+    });
+    expect(await desk.emitWithAck('agent.status', { status: 'away' })).toEqual({ ok: true });
+    expect(await desk.emitWithAck('canned.list', {})).toMatchObject({
+      ok: true,
+      items: [{ title: 'Hello' }],
+    });
+    expect(await desk.emitWithAck('conversation.tag.add', { conversationId, tag: 'vip' })).toEqual({
+      ok: true,
+      tags: ['vip'],
+    });
+    expect(fake.last('agent.tag')).toMatchObject({
+      key: conversationId,
+      data: { agentId, conversationId, tag: 'vip', action: 'add' },
+    });
+    expect(
+      await desk.emitWithAck('conversation.transfer', { conversationId, toAgentId: randomUUID() }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'FEATURE_UNAVAILABLE_ON_CHANNEL' },
+    });
+    desk.emit('conversation.release', { conversationId }); // no ack callback: nothing breaks
+
+    const at = new Date();
+    const reassignAt = new Date(at.getTime() + 300_000).toISOString();
+    await fake.publish(
+      ROUTING_EVENTS,
+      conversationId,
+      envelope(
+        'conversation.assigned',
+        {
+          conversationId,
+          channel: 'mobile_app',
+          agentId,
+          assignedAt: at.toISOString(),
+          deadlines: { reassignAt },
+        },
+        at,
+      ),
+    );
+    await fake.publish(ROUTING_EVENTS, conversationId, envelope('a.future.event', {}, at));
+    await fake.publish(ROUTING_EVENTS, agentId, envelope('agent.slots-changed', { agentId, slots }, at));
+    // Topics are not ordered with each other: as in real life, the message follows the assignment.
+    await waitFor(() => deskHeard.some(([n]) => n === 'conversation.assigned'), {
+      what: 'conversation.assigned',
+    });
+    const message = {
+      id: randomUUID(),
+      conversationId,
+      author: { type: 'visitor', id: visitorId },
+      text: 'yo',
+      createdAt: at.toISOString(),
+    };
+    await fake.publish(
+      CONVERSATION_EVENTS,
+      conversationId,
+      envelope('message.posted', { conversationId, visitorId, channel: 'mobile_app', message }, at),
+    );
+
+    await waitFor(() => deskHeard.length >= 4 && visitorHeard.length >= 1, { what: 'fanned-out events' });
+    expect(
+      deskHeard
+        .slice(1)
+        .map(([n]) => n)
+        .sort(),
+    ).toEqual(['conversation.assigned', 'message.created', 'slots.updated']);
+    expect(
+      (deskHeard.find(([n]) => n === 'conversation.assigned')![1] as { conversation: unknown }).conversation,
+    ).toMatchObject({
+      id: conversationId,
+      status: 'assigned',
+      assignedAt: at.toISOString(),
+      deadlines: { reassignAt },
+    });
+    expect(deskHeard.find(([n]) => n === 'message.created')![1]).toEqual({ conversationId, message });
+    expect(visitorHeard).toEqual([['message.created', { message }]]);
+
+    await fake.publish(
+      CONVERSATION_EVENTS,
+      conversationId,
+      envelope(
+        'conversation.closed',
+        {
+          conversationId,
+          visitorId,
+          channel: 'mobile_app',
+          reason: 'agent',
+          closedAt: at.toISOString(),
+          lastAgentMessage: null,
+        },
+        at,
+      ),
+    );
+    await waitFor(() => deskHeard.some(([n]) => n === 'conversation.closed') && visitorHeard.length >= 2, {
+      what: 'closed',
+    });
+    expect(visitorHeard[1]).toEqual(['conversation.closed', { conversationId, reason: 'agent' }]);
+
+    // The desk left the conversation's room: a later message reaches the visitor only.
+    const later = { ...message, id: randomUUID() };
+    await fake.publish(
+      CONVERSATION_EVENTS,
+      conversationId,
+      envelope('message.posted', { conversationId, visitorId, channel: 'mobile_app', message: later }, at),
+    );
+    await waitFor(() => visitorHeard.length >= 3, { what: 'the later message' });
+    expect(deskHeard.filter(([n]) => n === 'message.created')).toHaveLength(1);
+
+    desk.disconnect();
+    await waitFor(() => fake.last('desk.disconnect')?.data.connectionId !== undefined, {
+      what: 'desk.disconnect',
+    });
+    expect(fake.last('desk.disconnect')?.data).toMatchObject({ agentId });
+  });
+});
