@@ -17,4 +17,5 @@ module.exports = {
     { ...base, ...infra, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
   testTimeout: 60000,
+  reporters: ['default', '<rootDir>/jest/summary-reporter.js'],
 };
