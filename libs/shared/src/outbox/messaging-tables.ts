@@ -25,6 +25,7 @@ export async function createMessagingTables(q: QueryRunner): Promise<void> {
       reply jsonb,
       PRIMARY KEY (message_id, consumer)
     )`);
+  await q.query(`CREATE INDEX inbox_processed_at ON inbox (processed_at)`);
 }
 
 export async function dropMessagingTables(q: QueryRunner): Promise<void> {

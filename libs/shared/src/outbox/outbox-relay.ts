@@ -17,6 +17,11 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** Published rows are kept this long for inspection, then deleted. */
   retentionMs?: number;
+  /**
+   * Processed message ids are kept this long: longer than the topics' retention (7 days by default),
+   * so nothing Kafka can still redeliver has lost its record.
+   */
+  inboxRetentionMs?: number;
   /** Test seam: runs after Kafka acknowledged a batch and before the rows are marked published. */
   afterPublish?: (ids: string[]) => Promise<void> | void;
 }
@@ -32,7 +37,8 @@ interface OutboxRow {
 /**
  * Publishes the outbox in id order. One leader per schema (a session advisory lock) so per-key order
  * holds with many instances; the others wait to take over. Publish, then mark: a crash between the two
- * republishes, and consumers drop the duplicate by event id.
+ * republishes, and consumers drop the duplicate by event id. The leader also prunes old outbox and
+ * inbox rows, so both tables stay as large as the recent work, not the history.
  */
 export class OutboxRelay {
   private client: Client | null = null;
@@ -104,6 +110,10 @@ export class OutboxRelay {
     await client.query(
       `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < now() - ($1::bigint * interval '1 millisecond')`,
       [retention],
+    );
+    await client.query(
+      `DELETE FROM inbox WHERE processed_at < now() - ($1::bigint * interval '1 millisecond')`,
+      [this.o.inboxRetentionMs ?? 14 * 24 * 3600 * 1000],
     );
   }
 
