@@ -98,6 +98,9 @@ describe('routing: slots, queue and release', () => {
     expect(d.holderOf(web2)).toBeNull();
     expect(d.holderOf(m3)).toBeNull();
 
+    const why = ctx.rq.eventsOf('conversation.assigned').find((e) => e.key === m2)?.value.data?.explanation;
+    expect(why).toMatch(/mobile slot/); // routing explains every choice
+
     const listed = await ctx.rq.call('routing', 'agent.get', { agentId: a });
     expect(listed.slots).toEqual({ chat: { used: 1, capacity: 1 }, mobile: { used: 2, capacity: 2 } });
 

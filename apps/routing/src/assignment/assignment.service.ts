@@ -85,7 +85,8 @@ export class AssignmentService {
     for (const a of assignments) {
       const row = await this.routed.assign(tx, a.conversationId, a.agentId, now);
       if (!row) continue;
-      await this.startClock(tx, row, cause, now);
+      await this.startClock(tx, row, cause, now, a.reason);
+      this.logger.log(`assigned ${a.conversationId} (${channel}) to ${a.agentId}: ${a.reason}`);
       touched.add(a.agentId);
       assigned++;
     }
@@ -98,7 +99,13 @@ export class AssignmentService {
   }
 
   /** A new holder: R9/R10 clocks start now; the desk learns when it would move or close. */
-  async startClock(tx: EntityManager, row: RoutedRow, cause: Cause | undefined, now: Date): Promise<void> {
+  async startClock(
+    tx: EntityManager,
+    row: RoutedRow,
+    cause: Cause | undefined,
+    now: Date,
+    explanation: string,
+  ): Promise<void> {
     const due = this.refreshDeadlines(row);
     await this.routed.save(tx, row);
     await this.events.emit(
@@ -111,6 +118,7 @@ export class AssignmentService {
         agentId: row.agent_id!,
         assignedAt: row.assigned_at!.toISOString(),
         deadlines: deadlinesDto(due),
+        explanation,
       },
       now,
       cause,

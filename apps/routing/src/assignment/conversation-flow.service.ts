@@ -182,7 +182,7 @@ export class ConversationFlowService {
       now,
       cause,
     );
-    await this.assignment.startClock(tx, row, cause, now);
+    await this.assignment.startClock(tx, row, cause, now, `transferred by agent ${d.agentId}`);
     await this.agents.touchAssigned(tx, [d.toAgentId], now);
     for (const id of [d.agentId, d.toAgentId])
       await this.events.slotsChanged(tx, (await this.agents.find(tx, id))!, now, cause);

@@ -29,7 +29,9 @@ describe(matchQueue.name, () => {
   it('Queue: first-in first-out by the time they joined the queue', () => {
     const queue = [queued('late', 'mobile_app', 20), queued('early', 'mobile_app', 10)];
     const sut = matchQueue(queue, [agent('a', { mobile: [1, 2] })]);
-    expect(sut).toEqual([{ conversationId: 'early', agentId: 'a', channel: 'mobile_app' }]);
+    expect(sut).toEqual([
+      expect.objectContaining({ conversationId: 'early', agentId: 'a', channel: 'mobile_app' }),
+    ]);
   });
 
   it('Queue: equal queue times are ordered by conversationId', () => {
@@ -47,13 +49,17 @@ describe(matchQueue.name, () => {
   it('R4: chat and mobile are independent — a full chat desk still takes mobile conversations', () => {
     const queue = [queued('chat-1', 'web_chat', 1), queued('mob-1', 'mobile_app', 2)];
     const sut = matchQueue(queue, [agent('a', { chat: [3, 3], mobile: [0, 2] })]);
-    expect(sut).toEqual([{ conversationId: 'mob-1', agentId: 'a', channel: 'mobile_app' }]);
+    expect(sut).toEqual([
+      expect.objectContaining({ conversationId: 'mob-1', agentId: 'a', channel: 'mobile_app' }),
+    ]);
   });
 
   it('R4: an unmatched conversation of one channel does not block the other channel', () => {
     const queue = [queued('mob-1', 'mobile_app', 1), queued('chat-1', 'web_chat', 2)];
     const sut = matchQueue(queue, [agent('a', { mobile: [2, 2] })]);
-    expect(sut).toEqual([{ conversationId: 'chat-1', agentId: 'a', channel: 'web_chat' }]);
+    expect(sut).toEqual([
+      expect.objectContaining({ conversationId: 'chat-1', agentId: 'a', channel: 'web_chat' }),
+    ]);
   });
 
   it('Who gets it: load spreads — each pick counts before the next one', () => {
@@ -81,7 +87,9 @@ describe(matchQueue.name, () => {
   it('R9/R10: a conversation taken away goes to a different agent when one is available', () => {
     const queue = [queued('c-1', 'web_chat', 1, 'a')];
     const sut = matchQueue(queue, [agent('a'), agent('b', { chat: [2, 3] })]);
-    expect(sut).toEqual([{ conversationId: 'c-1', agentId: 'b', channel: 'web_chat' }]);
+    expect(sut).toEqual([
+      expect.objectContaining({ conversationId: 'c-1', agentId: 'b', channel: 'web_chat' }),
+    ]);
   });
 
   it('R9/R10: if the only available agent is the one it was taken from, it stays queued', () => {
@@ -91,7 +99,9 @@ describe(matchQueue.name, () => {
   it('Queue: a later conversation of the same channel is still assigned when the head cannot be', () => {
     const queue = [queued('head', 'mobile_app', 1, 'a'), queued('next', 'mobile_app', 2)];
     const sut = matchQueue(queue, [agent('a', { mobile: [1, 2] })]);
-    expect(sut).toEqual([{ conversationId: 'next', agentId: 'a', channel: 'mobile_app' }]);
+    expect(sut).toEqual([
+      expect.objectContaining({ conversationId: 'next', agentId: 'a', channel: 'mobile_app' }),
+    ]);
   });
 
   it('Available agent: agents away or offline receive nothing', () => {
@@ -114,5 +124,27 @@ describe(matchQueue.name, () => {
   it('returns nothing for an empty queue or no agents', () => {
     expect(matchQueue([], [agent('a')])).toEqual([]);
     expect(matchQueue([queued('c-1', 'web_chat', 1)], [])).toEqual([]);
+  });
+
+  describe('explains each choice ("Who gets it")', () => {
+    it('names the load that decided it', () => {
+      const [sut] = matchQueue(
+        [queued('c-1', 'mobile_app', 1)],
+        [agent('a'), agent('b', { mobile: [1, 2] })],
+      );
+      expect(sut.reason).toBe('fewest mobile slots in use (0 of 2) among 2 available agents');
+    });
+
+    it('says when the longest wait broke a tie', () => {
+      const [sut] = matchQueue([queued('c-1', 'mobile_app', 1)], [agent('a'), agent('b')]);
+      expect(sut.reason).toContain('longest wait since last assignment among the 2 equally loaded');
+    });
+
+    it('says when the agent it was taken from was skipped (R9/R10)', () => {
+      const [sut] = matchQueue([queued('c-1', 'web_chat', 1, 'a')], [agent('a'), agent('b')]);
+      expect(sut.reason).toBe(
+        'the only available agent with a free chat slot (0 of 3 in use); skipped the agent it was just taken from',
+      );
+    });
   });
 });

@@ -1,5 +1,5 @@
 import type { Channel } from '@pupitre/shared/contracts';
-import { selectAgent, type AgentCandidate } from './select-agent';
+import { explainSelection, selectAgent, type AgentCandidate } from './select-agent';
 import { slotKindOf } from './slot-kind';
 
 export interface QueuedConversation {
@@ -14,6 +14,8 @@ export interface Assignment {
   conversationId: string;
   agentId: string;
   channel: Channel;
+  /** Why this agent, in words (see explainSelection). */
+  reason: string;
 }
 
 /**
@@ -43,6 +45,7 @@ export function matchQueue(queue: QueuedConversation[], agents: AgentCandidate[]
     const exclude = conversation.excludeAgentId ? new Set([conversation.excludeAgentId]) : undefined;
     const agent = selectAgent(pool, conversation.channel, exclude);
     if (agent === null) continue;
+    const reason = explainSelection(pool, conversation.channel, agent, exclude);
 
     agent.slots[slotKindOf(conversation.channel)].used += 1;
     tick += 1;
@@ -51,6 +54,7 @@ export function matchQueue(queue: QueuedConversation[], agents: AgentCandidate[]
       conversationId: conversation.conversationId,
       agentId: agent.agentId,
       channel: conversation.channel,
+      reason,
     });
   }
   return assignments;

@@ -50,3 +50,31 @@ function compareCandidates(a: AgentCandidate, b: AgentCandidate, kind: keyof Slo
 function lastAssignedTime(agent: AgentCandidate): number {
   return agent.lastAssignedAt === null ? Number.NEGATIVE_INFINITY : agent.lastAssignedAt.getTime();
 }
+
+/**
+ * Why `chosen` got the conversation, in words an operator can check against the reading
+ * "Who gets it" (routing that explains itself). Call it before the choice changes any count.
+ */
+export function explainSelection(
+  candidates: AgentCandidate[],
+  channel: Channel,
+  chosen: AgentCandidate,
+  exclude?: ReadonlySet<string>,
+): string {
+  const kind = slotKindOf(channel);
+  const eligible = candidates.filter((c) => !exclude?.has(c.agentId) && isAvailableFor(c, channel));
+  const load = chosen.slots[kind];
+  const parts: string[] = [];
+  if (eligible.length <= 1) {
+    parts.push(`the only available agent with a free ${kind} slot (${load.used} of ${load.capacity} in use)`);
+  } else {
+    parts.push(
+      `fewest ${kind} slots in use (${load.used} of ${load.capacity}) among ${eligible.length} available agents`,
+    );
+    const tied = eligible.filter((c) => c.slots[kind].used === load.used).length;
+    if (tied > 1) parts.push(`longest wait since last assignment among the ${tied} equally loaded`);
+  }
+  const skipped = candidates.filter((c) => exclude?.has(c.agentId) && isAvailableFor(c, channel)).length;
+  if (skipped > 0) parts.push('skipped the agent it was just taken from');
+  return parts.join('; ');
+}

@@ -20,6 +20,8 @@ export const routingEventSchemas = {
     agentId: z.string().uuid(),
     assignedAt: z.string(),
     deadlines: deadlinesSchema,
+    /** Why this agent, in words ("fewest mobile slots in use (0 of 2) among 3 available agents"). */
+    explanation: z.string().optional(),
   }),
   'conversation.unassigned': z.object({
     conversationId: z.string().uuid(),
