@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { MessagingModule, typeOrmOptions } from '@pupitre/shared';
+import { databaseServiceImports } from '@pupitre/shared';
 import type { BillingConfig } from './config/env.validation';
 import { Initial1732500000000 } from './migrations/1732500000000-initial';
 import { BillingConsumer } from './remunerations/billing.consumer';
@@ -15,19 +14,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        TypeOrmModule.forRoot(
-          typeOrmOptions({
-            url: config.DATABASE_URL,
-            schema: BILLING_SCHEMA,
-            entities: [],
-            migrations: [Initial1732500000000],
-          }),
-        ),
-        MessagingModule.forService({
+        ...databaseServiceImports({
           service: 'billing',
           schema: BILLING_SCHEMA,
-          databaseUrl: config.DATABASE_URL,
-          kafka: config,
+          config,
+          migrations: [Initial1732500000000],
         }),
       ],
       controllers: [BillingConsumer],

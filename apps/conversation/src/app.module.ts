@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { MessagingModule, typeOrmOptions } from '@pupitre/shared';
+import { databaseServiceImports } from '@pupitre/shared';
 import { CannedResponsesService } from './canned/canned-responses.service';
 import type { ConversationConfig } from './config/env.validation';
 import { AssignmentProjectionService } from './conversations/assignment-projection.service';
@@ -17,19 +16,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        TypeOrmModule.forRoot(
-          typeOrmOptions({
-            url: config.DATABASE_URL,
-            schema: CONVERSATION_SCHEMA,
-            entities: [],
-            migrations: [Initial1732500000000],
-          }),
-        ),
-        MessagingModule.forService({
+        ...databaseServiceImports({
           service: 'conversation',
           schema: CONVERSATION_SCHEMA,
-          databaseUrl: config.DATABASE_URL,
-          kafka: config,
+          config,
+          migrations: [Initial1732500000000],
         }),
       ],
       controllers: [ConversationConsumer],

@@ -1,16 +1,10 @@
-import { bootService, runMain } from '@pupitre/shared';
+import { bootDatabaseService, runMain } from '@pupitre/shared';
 import { AppModule, CONVERSATION_SCHEMA } from './app.module';
 import { loadConversationConfig } from './config/env.validation';
 
 export async function startConversation(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConversationConfig(env);
-  return bootService({
-    service: 'conversation',
-    schema: CONVERSATION_SCHEMA,
-    databaseUrl: config.DATABASE_URL,
-    kafka: config,
-    module: AppModule.forRoot(config),
-  });
+  return bootDatabaseService('conversation', CONVERSATION_SCHEMA, config, AppModule.forRoot(config));
 }
 
 if (require.main === module) runMain('conversation', startConversation);

@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { MessagingModule, typeOrmOptions } from '@pupitre/shared';
+import { databaseServiceImports } from '@pupitre/shared';
 import { AgentsRepository } from './agents/agents.repository';
 import { AgentsService } from './agents/agents.service';
 import { AssignmentService } from './assignment/assignment.service';
@@ -24,19 +23,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         ScheduleModule.forRoot(),
-        TypeOrmModule.forRoot(
-          typeOrmOptions({
-            url: config.DATABASE_URL,
-            schema: ROUTING_SCHEMA,
-            entities: [],
-            migrations: [Initial1732500000000],
-          }),
-        ),
-        MessagingModule.forService({
+        ...databaseServiceImports({
           service: 'routing',
           schema: ROUTING_SCHEMA,
-          databaseUrl: config.DATABASE_URL,
-          kafka: config,
+          config,
+          migrations: [Initial1732500000000],
         }),
       ],
       controllers: [RoutingConsumer],

@@ -5,35 +5,34 @@ import {
   CONVERSATION_EVENTS,
   ConversationEvent,
   conversationEventSchemas,
-  envelopeSchema,
+  eventOrNull,
   Inbox,
+  parseEvent,
   RequestMeta,
   RequestProcessor,
   RoutingOps,
+  noRequestData,
   typedHandlers,
 } from '@pupitre/shared';
 import { AgentsService } from './agents/agents.service';
 import { ConversationFlowService } from './assignment/conversation-flow.service';
 
 const uuid = z.string().uuid();
-const none = z
-  .object({})
-  .passthrough()
-  .transform(() => ({}) as Record<string, never>);
 const name = z.string().min(1).max(100);
 const chatCapacity = z.number().int().min(0).max(20);
+const ROUTING_WANTS = new Set(['conversation.opened', 'message.posted', 'conversation.closed']);
 const causeOf = (m: RequestMeta) => ({ eventId: m.requestId, correlationId: m.correlationId });
 
 /** Kafka edges of routing: requests from the gateway, conversation events. */
 @Controller()
 export class RoutingConsumer {
   private readonly handlers = typedHandlers<RoutingOps>({
-    'system.ping': { readOnly: true, schema: none, handle: async () => ({ service: 'routing' }) },
+    'system.ping': { readOnly: true, schema: noRequestData, handle: async () => ({ service: 'routing' }) },
     'agent.create': {
       schema: z.object({ agentId: uuid, name, chatCapacity: chatCapacity.nullable() }),
       handle: (d, tx, meta) => this.agents.create(d, tx, meta),
     },
-    'agent.list': { readOnly: true, schema: none, handle: (_d, tx) => this.agents.list(tx) },
+    'agent.list': { readOnly: true, schema: noRequestData, handle: (_d, tx) => this.agents.list(tx) },
     'agent.get': {
       readOnly: true,
       schema: z.object({ agentId: uuid }),
@@ -99,19 +98,10 @@ export class RoutingConsumer {
   @EventPattern(CONVERSATION_EVENTS)
   onConversationEvent(@Ctx() ctx: KafkaContext): Promise<void> {
     return this.inbox.consume<ConversationEvent>(ctx, {
-      parse: parseRoutingRelevant,
+      // Routing reacts to openings, messages (timeline, R8) and closes; the rest is not its business.
+      parse: (v) => eventOrNull(parseEvent<ConversationEvent>(conversationEventSchemas, ROUTING_WANTS, v)),
       id: (e) => e.eventId,
       handle: (e, tx, afterCommit) => this.flow.onConversationEvent(e, tx, afterCommit),
     });
   }
-}
-
-const RELEVANT = new Set(['conversation.opened', 'message.posted', 'conversation.closed']);
-
-/** Routing reacts to openings, messages (timeline, R8) and closes; other events are not its business. */
-function parseRoutingRelevant(value: unknown): ConversationEvent | null {
-  const e = envelopeSchema.parse(value);
-  if (!RELEVANT.has(e.type)) return null;
-  const schema = conversationEventSchemas[e.type as keyof typeof conversationEventSchemas];
-  return { ...e, data: schema.parse(e.data) } as ConversationEvent;
 }

@@ -8,24 +8,23 @@ import {
   CONVERSATION_EVENTS,
   ConversationEvent,
   conversationEventSchemas,
-  envelopeSchema,
+  eventOrNull,
   Inbox,
+  parseEvent,
   RequestProcessor,
+  noRequestData,
   typedHandlers,
 } from '@pupitre/shared';
 import { RemunerationsService } from './remunerations.service';
 
-const none = z
-  .object({})
-  .passthrough()
-  .transform(() => ({}) as Record<string, never>);
+const BILLING_WANTS = new Set(['conversation.closed']); // billing only cares about closes
 const isoDate = z.string().datetime({ offset: true }).nullable();
 
 /** Kafka edges of billing: closes from conversation, queries from the gateway. */
 @Controller()
 export class BillingConsumer {
   private readonly handlers = typedHandlers<BillingOps>({
-    'system.ping': { readOnly: true, schema: none, handle: async () => ({ service: 'billing' }) },
+    'system.ping': { readOnly: true, schema: noRequestData, handle: async () => ({ service: 'billing' }) },
     'remunerations.list': {
       readOnly: true,
       schema: z.object({ agentId: z.string().uuid().nullable(), from: isoDate, to: isoDate }),
@@ -48,14 +47,7 @@ export class BillingConsumer {
   @EventPattern(CONVERSATION_EVENTS)
   onConversationEvent(@Ctx() ctx: KafkaContext): Promise<void> {
     return this.inbox.consume<ConversationEvent>(ctx, {
-      parse: (value) => {
-        const e = envelopeSchema.parse(value);
-        if (e.type !== 'conversation.closed') return null; // billing only cares about closes
-        return {
-          ...e,
-          data: conversationEventSchemas['conversation.closed'].parse(e.data),
-        } as ConversationEvent;
-      },
+      parse: (v) => eventOrNull(parseEvent<ConversationEvent>(conversationEventSchemas, BILLING_WANTS, v)),
       id: (e) => e.eventId,
       handle: async (e, tx) => {
         if (e.type === 'conversation.closed')

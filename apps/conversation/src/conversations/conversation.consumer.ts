@@ -4,21 +4,24 @@ import { z } from 'zod';
 import {
   CHANNELS,
   ConversationOps,
-  envelopeSchema,
+  eventOrNull,
   Inbox,
   MAX_TEXT_CHARS,
+  parseEvent,
   PLATFORMS,
   RequestProcessor,
   ROUTING_EVENTS,
   RoutingEvent,
   routingEventSchemas,
   textProblem,
+  noRequestData,
   typedHandlers,
 } from '@pupitre/shared';
 import { CannedResponsesService } from '../canned/canned-responses.service';
 import { AssignmentProjectionService } from './assignment-projection.service';
 import { ConversationsService } from './conversations.service';
 
+const ROUTING_EVENT_TYPES = new Set(Object.keys(routingEventSchemas));
 const uuid = z.string().uuid();
 const text = z.string().superRefine((t, ctx) => {
   const problem = textProblem(t, MAX_TEXT_CHARS);
@@ -26,16 +29,16 @@ const text = z.string().superRefine((t, ctx) => {
 });
 const clientMessageId = z.string().min(1).max(64);
 const act = { agentId: uuid, conversationId: uuid };
-const none = z
-  .object({})
-  .passthrough()
-  .transform(() => ({}) as Record<string, never>);
 
 /** Kafka edges of the conversation service: requests from the gateway, events from routing. */
 @Controller()
 export class ConversationConsumer {
   private readonly handlers = typedHandlers<ConversationOps>({
-    'system.ping': { readOnly: true, schema: none, handle: async () => ({ service: 'conversation' }) },
+    'system.ping': {
+      readOnly: true,
+      schema: noRequestData,
+      handle: async () => ({ service: 'conversation' }),
+    },
     'visitor.register': {
       schema: z.object({
         visitorId: uuid,
@@ -98,7 +101,7 @@ export class ConversationConsumer {
       schema: z.object({ id: uuid, title: z.string().min(1).max(100), text }),
       handle: (d, tx, meta) => this.canned.create(d, tx, meta),
     },
-    'canned.list': { readOnly: true, schema: none, handle: (_d, tx) => this.canned.list(tx) },
+    'canned.list': { readOnly: true, schema: noRequestData, handle: (_d, tx) => this.canned.list(tx) },
     'canned.delete': { schema: z.object({ id: uuid }), handle: (d, tx) => this.canned.delete(d, tx) },
   });
 
@@ -118,16 +121,9 @@ export class ConversationConsumer {
   @EventPattern(ROUTING_EVENTS)
   onRoutingEvent(@Ctx() ctx: KafkaContext): Promise<void> {
     return this.inbox.consume<RoutingEvent>(ctx, {
-      parse: parseRoutingEvent,
+      parse: (v) => eventOrNull(parseEvent<RoutingEvent>(routingEventSchemas, ROUTING_EVENT_TYPES, v)),
       id: (e) => e.eventId,
       handle: (e, tx) => this.projection.apply(e, tx),
     });
   }
-}
-
-export function parseRoutingEvent(value: unknown): RoutingEvent {
-  const e = envelopeSchema.parse(value);
-  const schema = routingEventSchemas[e.type as keyof typeof routingEventSchemas];
-  if (!schema) throw new Error(`unknown routing event type ${e.type}`);
-  return { ...e, data: schema.parse(e.data) } as RoutingEvent;
 }

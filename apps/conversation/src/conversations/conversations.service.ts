@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import {
+  AuthorType,
   Cause,
   CONVERSATION_EVENTS,
   ConversationEventData,
@@ -9,6 +10,7 @@ import {
   ConversationOps,
   DomainError,
   envelope,
+  Message,
   Outbox,
   RequestMeta,
 } from '@pupitre/shared';
@@ -81,21 +83,7 @@ export class ConversationsService {
       );
       conversation = (await this.repo.findConversation(tx, id))!;
     }
-    const message = await this.repo.insertMessage(tx, {
-      id: randomUUID(),
-      conversationId: conversation.id,
-      authorType: 'visitor',
-      authorId: d.visitorId,
-      clientMessageId: d.clientMessageId,
-      text: d.text,
-      createdAt: meta.now,
-    });
-    await this.emit(
-      tx,
-      'message.posted',
-      { conversationId: conversation.id, visitorId: d.visitorId, channel: conversation.channel, message },
-      meta,
-    );
+    const message = await this.post(tx, conversation, { type: 'visitor', id: d.visitorId }, d, meta);
     return { conversationId: conversation.id, messageId: message.id, createdAt: message.createdAt };
   }
 
@@ -141,26 +129,7 @@ export class ConversationsService {
     const earlier = await this.repo.findMessageByClientId(tx, 'agent', d.agentId, d.clientMessageId);
     if (earlier) return { messageId: earlier.id };
     const conversation = await this.heldBy(tx, d.agentId, d.conversationId);
-    const message = await this.repo.insertMessage(tx, {
-      id: randomUUID(),
-      conversationId: conversation.id,
-      authorType: 'agent',
-      authorId: d.agentId,
-      clientMessageId: d.clientMessageId,
-      text: d.text,
-      createdAt: meta.now,
-    });
-    await this.emit(
-      tx,
-      'message.posted',
-      {
-        conversationId: conversation.id,
-        visitorId: conversation.visitor_id,
-        channel: conversation.channel,
-        message,
-      },
-      meta,
-    );
+    const message = await this.post(tx, conversation, { type: 'agent', id: d.agentId }, d, meta);
     return { messageId: message.id };
   }
 
@@ -252,6 +221,28 @@ export class ConversationsService {
       ),
     ]);
     return rows.map((r) => toConversationView(r, visitors.get(r.visitor_id)!, messages.get(r.id) ?? []));
+  }
+
+  /** Stores one message and announces it, in the caller's transaction. */
+  private async post(
+    tx: EntityManager,
+    conversation: ConversationRow,
+    author: { type: AuthorType; id: string },
+    m: { text: string; clientMessageId: string },
+    meta: RequestMeta,
+  ): Promise<Message> {
+    const message = await this.repo.insertMessage(tx, {
+      id: randomUUID(),
+      conversationId: conversation.id,
+      authorType: author.type,
+      authorId: author.id,
+      clientMessageId: m.clientMessageId,
+      text: m.text,
+      createdAt: meta.now,
+    });
+    const { id: conversationId, visitor_id: visitorId, channel } = conversation;
+    await this.emit(tx, 'message.posted', { conversationId, visitorId, channel, message }, meta);
+    return message;
   }
 
   /** The conversation, locked, if this agent holds it: acting on another's is FORBIDDEN. */

@@ -4,6 +4,7 @@ import {
   CONVERSATION_EVENTS,
   ConversationEvent,
   conversationEventSchemas,
+  parseEvent,
   ROUTING_EVENTS,
   RoutingEvent,
   routingEventSchemas,
@@ -13,7 +14,6 @@ import {
   FANNED_OUT_ROUTING_EVENTS,
   FanoutService,
 } from '../fanout/fanout.service';
-import { parseEvent } from './parse-event';
 
 /**
  * The live feed for sockets. The gateway's group is per instance, so every instance sees every

@@ -8,3 +8,4 @@ export * from './billing-remunerations/remuneration';
 export * from './requests/request-envelope';
 export * from './views';
 export * from './requests/operations';
+export * from './parse-event';

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { DomainError } from '../errors';
 import type { RequestHandlers, RequestMeta } from './request-processor';
 
@@ -33,3 +33,9 @@ export function typedHandlers<Ops extends { [K in keyof Ops]: OpShape }>(
   }
   return out;
 }
+
+/** The schema of a request that carries no data (`system.ping`, lists). */
+export const noRequestData = z
+  .object({})
+  .passthrough()
+  .transform(() => ({}) as Record<string, never>);

@@ -1,1 +1,2 @@
 export * from './boot-service';
+export * from './database-service';

@@ -1,12 +1,13 @@
 import type { z } from 'zod';
-import { envelopeSchema, EventEnvelope } from '@pupitre/shared';
+import { envelopeSchema, EventEnvelope } from './envelope';
 
 export type ParsedEvent<E> =
   { kind: 'event'; event: E } | { kind: 'ignored' } | { kind: 'invalid'; reason: string };
 
 /**
- * Validates an event against the shared schemas. A type the gateway does not know is ignored (a
- * producer may be newer than this instance); a known type with a bad shape is reported as invalid.
+ * Validates an event against its topic's schemas, the one parser every consumer uses. A type the
+ * consumer does not want, or does not know (a producer may be newer), is ignored; a known type with
+ * a bad shape is invalid.
  */
 export function parseEvent<E extends EventEnvelope>(
   schemas: Record<string, z.ZodTypeAny>,
@@ -23,4 +24,10 @@ export function parseEvent<E extends EventEnvelope>(
     return { kind: 'invalid', reason: `${type}: ${issue?.path.join('.')} ${issue?.message}` };
   }
   return { kind: 'event', event: { ...envelope.data, data: data.data } as E };
+}
+
+/** For inbox consumers: the event, null when ignored; an invalid event throws (and is dead-lettered). */
+export function eventOrNull<E>(parsed: ParsedEvent<E>): E | null {
+  if (parsed.kind === 'invalid') throw new Error(`invalid event: ${parsed.reason}`);
+  return parsed.kind === 'event' ? parsed.event : null;
 }
