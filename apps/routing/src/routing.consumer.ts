@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
 import { z } from 'zod';
 import {
+  boundedText,
   CONVERSATION_EVENTS,
   ConversationEvent,
   conversationEventSchemas,
@@ -18,7 +19,7 @@ import { AgentsService } from './agents/agents.service';
 import { ConversationFlowService } from './assignment/conversation-flow.service';
 
 const uuid = z.string().uuid();
-const name = z.string().min(1).max(100);
+const name = boundedText(100);
 const chatCapacity = z.number().int().min(0).max(20);
 const ROUTING_WANTS = new Set(['conversation.opened', 'message.posted', 'conversation.closed']);
 const causeOf = (m: RequestMeta) => ({ eventId: m.requestId, correlationId: m.correlationId });

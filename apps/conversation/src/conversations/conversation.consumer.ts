@@ -2,6 +2,8 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
 import { z } from 'zod';
 import {
+  boundedText,
+  codePointString,
   CHANNELS,
   ConversationOps,
   eventOrNull,
@@ -27,7 +29,7 @@ const text = z.string().superRefine((t, ctx) => {
   const problem = textProblem(t, MAX_TEXT_CHARS);
   if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `text ${problem}` });
 });
-const clientMessageId = z.string().min(1).max(64);
+const clientMessageId = codePointString(1, 64);
 const act = { agentId: uuid, conversationId: uuid };
 
 /** Kafka edges of the conversation service: requests from the gateway, events from routing. */
@@ -43,7 +45,7 @@ export class ConversationConsumer {
       schema: z.object({
         visitorId: uuid,
         channel: z.enum(CHANNELS),
-        name: z.string().max(100).nullable(),
+        name: codePointString(0, 100).nullable(),
         platform: z.enum(PLATFORMS).nullable(),
       }),
       handle: (d, tx, meta) => this.conversations.registerVisitor(d, tx, meta),
@@ -84,7 +86,7 @@ export class ConversationConsumer {
       handle: (d, tx, meta) => this.conversations.blockVisitor(d, tx, meta),
     },
     'agent.tag': {
-      schema: z.object({ ...act, tag: z.string().min(1).max(50), action: z.enum(['add', 'remove']) }),
+      schema: z.object({ ...act, tag: codePointString(1, 50), action: z.enum(['add', 'remove']) }),
       handle: (d, tx, meta) => this.conversations.tag(d, tx, meta),
     },
     'agent.desk-conversations': {
@@ -98,7 +100,7 @@ export class ConversationConsumer {
       handle: (d, tx) => this.conversations.view(d, tx),
     },
     'canned.create': {
-      schema: z.object({ id: uuid, title: z.string().min(1).max(100), text }),
+      schema: z.object({ id: uuid, title: boundedText(100), text }),
       handle: (d, tx, meta) => this.canned.create(d, tx, meta),
     },
     'canned.list': { readOnly: true, schema: noRequestData, handle: (_d, tx) => this.canned.list(tx) },

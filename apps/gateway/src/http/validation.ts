@@ -1,6 +1,6 @@
 import { PipeTransform } from '@nestjs/common';
 import { z } from 'zod';
-import { DomainError, MAX_TEXT_CHARS, textProblem } from '@pupitre/shared';
+import { boundedText, codePointString, DomainError, MAX_TEXT_CHARS } from '@pupitre/shared';
 
 /** Parses input at the door; a refusal names the field and is VALIDATION_FAILED (400 / ack). */
 export function parseInput<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, what = 'body'): T {
@@ -23,20 +23,12 @@ export const uuid = z
   .refine(isUuid, 'must be a UUID')
   .transform((v) => v.toLowerCase());
 
-/** Counted in characters (code points), not UTF-16 units; blank is refused. */
-export const boundedText = (max: number) =>
-  z.string({ required_error: 'required', invalid_type_error: 'must be a string' }).superRefine((t, ctx) => {
-    const problem = textProblem(t, max);
-    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
-  });
+export { boundedText };
 
 /** CONTRACT.md Conventions: message text, 1–4000 characters, kept byte for byte. */
 export const messageText = boundedText(MAX_TEXT_CHARS);
 
-export const clientMessageId = z
-  .string({ required_error: 'required', invalid_type_error: 'must be a string' })
-  .min(1, 'must be 1 to 64 characters')
-  .max(64, 'must be 1 to 64 characters');
+export const clientMessageId = codePointString(1, 64);
 
 /** Query strings: an empty value is the same as none; a repeated one (an array) is refused. */
 export const optionalQuery = <T extends z.ZodTypeAny>(schema: T) =>

@@ -9,3 +9,4 @@ export * from './requests/request-envelope';
 export * from './views';
 export * from './requests/operations';
 export * from './parse-event';
+export * from './text-schemas';

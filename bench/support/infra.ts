@@ -1,0 +1,160 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { sleep } from './open-loop';
+
+/** The repository root: the nearest folder up from here holding scripts/start.js (works from bench/ and dist/bench/). */
+export const ROOT = (() => {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'scripts', 'start.js')) && existsSync(join(dir, 'package.json'))) return dir;
+  }
+  throw new Error(`cannot find the repository root above ${__dirname}`);
+})();
+const KAFKA_SCRIPT = join(ROOT, 'scripts/kafka/kafka.sh');
+
+export interface Broker {
+  brokers: string[];
+  /** `env` (KAFKA_BROKERS), `started` or `reused` (scripts/kafka/kafka.sh). */
+  origin: 'env' | 'started' | 'reused';
+  /** The local broker's JVM (from kafka.sh status), when known. */
+  pid: number | null;
+  stop(): void;
+}
+
+/** KAFKA_BROKERS when set, else the local broker script; stops it at the end only if it started it. */
+export function startBroker(): Broker {
+  const fromEnv = process.env.KAFKA_BROKERS?.trim();
+  if (fromEnv) return { brokers: fromEnv.split(','), origin: 'env', pid: null, stop: () => undefined };
+  const out = execFileSync('bash', [KAFKA_SCRIPT, 'start'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const started = out.startsWith('started');
+  let pid: number | null = null;
+  try {
+    const status = execFileSync('bash', [KAFKA_SCRIPT, 'status'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    pid = Number(/\bpid (\d+)/.exec(status)?.[1]) || null;
+  } catch {
+    // not ours to know (a broker reused from elsewhere)
+  }
+  return {
+    brokers: ['127.0.0.1:9092'],
+    origin: started ? 'started' : 'reused',
+    pid,
+    stop: () => {
+      if (started) execFileSync('bash', [KAFKA_SCRIPT, 'stop'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    },
+  };
+}
+
+export const ADMIN_PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function databaseUrl(name: string): string {
+  const url = new URL(ADMIN_PG_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function withAdmin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: ADMIN_PG_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export const createDatabase = (name: string) =>
+  withAdmin(async (c) => void (await c.query(`CREATE DATABASE "${name}"`)));
+
+export const dropDatabase = (name: string) =>
+  withAdmin(async (c) => void (await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)));
+
+/** The database's cumulative activity counters (pg_stat_database; flushed by backends about once a second). */
+export async function databaseCounters(name: string): Promise<Record<string, number>> {
+  return withAdmin(async (c) => {
+    const { rows } = await c.query<Record<string, string>>(
+      `SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_fetched, tup_returned
+         FROM pg_stat_database WHERE datname = $1`,
+      [name],
+    );
+    return Object.fromEntries(Object.entries(rows[0] ?? {}).map(([k, v]) => [k, Number(v)]));
+  });
+}
+
+export function kafkaClient(brokers: string[], clientId: string): Kafka {
+  return new Kafka({
+    clientId,
+    brokers,
+    connectionTimeout: 3000,
+    retry: { initialRetryTime: 100, retries: 10 },
+    logLevel: logLevel.ERROR,
+  });
+}
+
+/** Records per topic under the prefix (high watermarks summed over partitions; the topics are fresh). */
+export async function topicRecordCounts(brokers: string[], prefix: string): Promise<Map<string, number>> {
+  const admin = kafkaClient(brokers, 'bench-admin').admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix)).sort();
+    const counts = new Map<string, number>();
+    for (const topic of topics) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      counts.set(
+        topic.slice(prefix.length),
+        offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0),
+      );
+    }
+    return counts;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Deletes the run's topics and consumer groups (everything named with the prefix). */
+export async function deleteKafkaPrefix(brokers: string[], prefix: string): Promise<number> {
+  const admin = kafkaClient(brokers, 'bench-admin').admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+    // A group keeps a killed member until its session times out (30 s by default): retry a while.
+    const deadline = Date.now() + 45_000;
+    for (;;) {
+      const { groups } = await admin.listGroups();
+      const ours = groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
+      if (ours.length === 0) break;
+      const deleted = await admin.deleteGroups(ours).then(
+        () => true,
+        () => false,
+      );
+      if (deleted) break;
+      if (Date.now() > deadline) throw new Error(`consumer groups left: ${ours.join(', ')}`);
+      await sleep(3000);
+    }
+    return topics.length;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,128 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { JsonClient } from './http';
+import { checkpoint, sleep } from './open-loop';
+
+export const SERVICES = ['conversation', 'routing', 'billing', 'gateway'] as const;
+/** Terminal colour codes in Nest's log lines. */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+export type ServiceName = (typeof SERVICES)[number];
+
+export interface RunningService {
+  name: ServiceName;
+  child: ChildProcess;
+  logFile: string;
+}
+
+/**
+ * The four services as separate processes from dist/ (like scripts/start.js), each logging to its own
+ * file. `exited` names a service that stopped on its own, so waits can fail fast.
+ */
+export class ServiceFleet {
+  readonly services: RunningService[] = [];
+  exited: string | null = null;
+  private stopping = false;
+
+  constructor(
+    private readonly root: string,
+    private readonly logDir: string,
+  ) {}
+
+  start(env: NodeJS.ProcessEnv): void {
+    for (const name of SERVICES) {
+      const logFile = join(this.logDir, `${name}.log`);
+      const fd = openSync(logFile, 'a');
+      const child = spawn(
+        process.execPath,
+        ['--enable-source-maps', join(this.root, `dist/apps/${name}/src/main.js`)],
+        {
+          cwd: this.root,
+          env,
+          stdio: ['ignore', fd, fd],
+        },
+      );
+      closeSync(fd);
+      child.on('exit', (code, signal) => {
+        if (!this.stopping) this.exited ??= `${name} exited (${signal ?? code})`;
+      });
+      this.services.push({ name, child, logFile });
+    }
+  }
+
+  pid(name: ServiceName): number | undefined {
+    return this.services.find((s) => s.name === name)?.child.pid;
+  }
+
+  async waitReady(http: JsonClient, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    let last = 'no answer yet';
+    for (;;) {
+      checkpoint();
+      if (this.exited) throw new Error(`${this.exited} before the system was ready`);
+      try {
+        const res = await http.request('GET', '/health/ready', undefined, undefined, 3000);
+        if (res.status === 200) return;
+        last = `${res.status} ${JSON.stringify(res.body)}`;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      if (performance.now() > deadline) throw new Error(`not ready in ${timeoutMs / 1000} s (last: ${last})`);
+      await sleep(300);
+    }
+  }
+
+  /** The gateway first (it tells routing its desks are gone), then the others; SIGKILL after 10 s. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const stopOne = (c: ChildProcess) =>
+      new Promise<void>((resolve) => {
+        if (c.exitCode !== null || c.signalCode !== null) return resolve();
+        const kill = setTimeout(() => c.kill('SIGKILL'), 10_000);
+        c.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        c.kill('SIGTERM');
+      });
+    const gateway = this.services.find((s) => s.name === 'gateway');
+    if (gateway) await stopOne(gateway.child);
+    await Promise.all(this.services.filter((s) => s !== gateway).map((s) => stopOne(s.child)));
+  }
+
+  /** The last lines of every log, for a failure report. */
+  tails(lines = 15): string {
+    return this.services
+      .map((s) => {
+        let text = '';
+        try {
+          text = readFileSync(s.logFile, 'utf8');
+        } catch {
+          text = '(no log)';
+        }
+        const tail = text.trimEnd().split('\n').slice(-lines).join('\n  ');
+        return `--- ${s.name} (${s.logFile})\n  ${tail}`;
+      })
+      .join('\n');
+  }
+
+  /** Warnings and errors the services logged (to judge a run), at most `max`. */
+  problems(max = 20): string[] {
+    const out: string[] = [];
+    for (const s of this.services) {
+      let text = '';
+      try {
+        text = readFileSync(s.logFile, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const line of text.split('\n')) {
+        if (/\b(WARN|ERROR)\b/.test(line) && !/is not set: using the development default/.test(line)) {
+          out.push(`${s.name}: ${line.replace(ANSI, '').slice(0, 240)}`);
+        }
+      }
+    }
+    return out.slice(0, max).concat(out.length > max ? [`… and ${out.length - max} more`] : []);
+  }
+}
