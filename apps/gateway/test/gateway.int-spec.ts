@@ -144,6 +144,7 @@ describe('gateway edges', () => {
     fake.on('routing', 'desk.connect', (d) =>
       d.tokenVersion === tokenVersion ? ok(agent) : refuse('UNAUTHENTICATED'),
     );
+    fake.on('routing', 'agent.get', (d) => ok({ ...agent, id: d.agentId }));
     fake.on('routing', 'conversation.transfer', () => refuse('FEATURE_UNAVAILABLE_ON_CHANNEL'));
     fake.on('conversation', 'system.ping', () => ok({ service: 'conversation' }));
     fake.on('routing', 'system.ping', () => ok({ service: 'routing' }));
@@ -481,7 +482,7 @@ describe('gateway edges', () => {
         .slice(1)
         .map(([n]) => n)
         .sort(),
-    ).toEqual(['conversation.assigned', 'message.created', 'slots.updated']);
+    ).toEqual(['conversation.assigned', 'message.created', 'slots.updated', 'slots.updated']); // the event's, and the fresh read with the assignment
     expect(
       (deskHeard.find(([n]) => n === 'conversation.assigned')![1] as { conversation: unknown }).conversation,
     ).toMatchObject({

@@ -34,16 +34,23 @@ export class DeskSessionService {
     );
   }
 
+  /**
+   * Called once the socket is in its agent room: slots are read again now, since connecting may
+   * itself have triggered assignments whose `slots.updated` went out before the socket joined.
+   */
   async state(agent: AgentView): Promise<DeskState> {
-    const conversations = await this.client.request(
-      'conversation',
-      'agent.desk-conversations',
-      { agentId: agent.id },
-      { key: agent.id },
-    );
+    const [conversations, fresh] = await Promise.all([
+      this.client.request(
+        'conversation',
+        'agent.desk-conversations',
+        { agentId: agent.id },
+        { key: agent.id },
+      ),
+      this.client.request('routing', 'agent.get', { agentId: agent.id }, { key: agent.id }),
+    ]);
     return {
-      agent: { id: agent.id, name: agent.name, status: agent.status },
-      slots: agent.slots,
+      agent: { id: fresh.id, name: fresh.name, status: fresh.status },
+      slots: fresh.slots,
       conversations,
     };
   }

@@ -75,7 +75,12 @@ export class FanoutService {
     const agentRoom = rooms.agent(d.agentId);
     if (!SocketHub.hasMembers(desk, agentRoom)) return;
     desk.in(agentRoom).socketsJoin(rooms.conversation(d.conversationId));
-    const view = await this.view(d.conversationId);
+    // Slots travel on their own key and may have gone out before a just-connected desk joined
+    // its room; read them again now that the assignment is committed.
+    const [view, agent] = await Promise.all([
+      this.view(d.conversationId),
+      this.client.request('routing', 'agent.get', { agentId: d.agentId }, { key: d.agentId }),
+    ]);
     // The conversation service learns of the assignment from the same event: the event is fresher.
     const conversation: ConversationView = {
       ...view,
@@ -84,6 +89,7 @@ export class FanoutService {
       deadlines: d.deadlines,
     };
     desk.to(agentRoom).emit('conversation.assigned', { conversation });
+    desk.to(agentRoom).emit('slots.updated', agent.slots);
   }
 
   private unassigned(d: RoutingEventData<'conversation.unassigned'>): void {
