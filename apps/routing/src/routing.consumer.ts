@@ -6,9 +6,7 @@ import {
   CONVERSATION_EVENTS,
   ConversationEvent,
   conversationEventSchemas,
-  eventOrNull,
   Inbox,
-  parseEvent,
   RequestMeta,
   RequestProcessor,
   RoutingOps,
@@ -98,11 +96,12 @@ export class RoutingConsumer {
 
   @EventPattern(CONVERSATION_EVENTS)
   onConversationEvent(@Ctx() ctx: KafkaContext): Promise<void> {
-    return this.inbox.consume<ConversationEvent>(ctx, {
-      // Routing reacts to openings, messages (timeline, R8) and closes; the rest is not its business.
-      parse: (v) => eventOrNull(parseEvent<ConversationEvent>(conversationEventSchemas, ROUTING_WANTS, v)),
-      id: (e) => e.eventId,
-      handle: (e, tx, afterCommit) => this.flow.onConversationEvent(e, tx, afterCommit),
-    });
+    // Routing reacts to openings, messages (timeline, R8) and closes; the rest is not its business.
+    return this.inbox.consumeEvent<ConversationEvent>(
+      ctx,
+      conversationEventSchemas,
+      ROUTING_WANTS,
+      (e, tx, afterCommit) => this.flow.onConversationEvent(e, tx, afterCommit),
+    );
   }
 }

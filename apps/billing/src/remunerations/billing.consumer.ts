@@ -8,9 +8,7 @@ import {
   CONVERSATION_EVENTS,
   ConversationEvent,
   conversationEventSchemas,
-  eventOrNull,
   Inbox,
-  parseEvent,
   RequestProcessor,
   noRequestData,
   typedHandlers,
@@ -46,13 +44,14 @@ export class BillingConsumer {
 
   @EventPattern(CONVERSATION_EVENTS)
   onConversationEvent(@Ctx() ctx: KafkaContext): Promise<void> {
-    return this.inbox.consume<ConversationEvent>(ctx, {
-      parse: (v) => eventOrNull(parseEvent<ConversationEvent>(conversationEventSchemas, BILLING_WANTS, v)),
-      id: (e) => e.eventId,
-      handle: async (e, tx) => {
+    return this.inbox.consumeEvent<ConversationEvent>(
+      ctx,
+      conversationEventSchemas,
+      BILLING_WANTS,
+      async (e, tx) => {
         if (e.type === 'conversation.closed')
           await this.remunerations.onClosed(e.data, tx, this.clock.now(), e);
       },
-    });
+    );
   }
 }

@@ -6,10 +6,8 @@ import {
   codePointString,
   CHANNELS,
   ConversationOps,
-  eventOrNull,
   Inbox,
   MAX_TEXT_CHARS,
-  parseEvent,
   PLATFORMS,
   RequestProcessor,
   ROUTING_EVENTS,
@@ -122,10 +120,8 @@ export class ConversationConsumer {
 
   @EventPattern(ROUTING_EVENTS)
   onRoutingEvent(@Ctx() ctx: KafkaContext): Promise<void> {
-    return this.inbox.consume<RoutingEvent>(ctx, {
-      parse: (v) => eventOrNull(parseEvent<RoutingEvent>(routingEventSchemas, ROUTING_EVENT_TYPES, v)),
-      id: (e) => e.eventId,
-      handle: (e, tx) => this.projection.apply(e, tx),
-    });
+    return this.inbox.consumeEvent<RoutingEvent>(ctx, routingEventSchemas, ROUTING_EVENT_TYPES, (e, tx) =>
+      this.projection.apply(e, tx),
+    );
   }
 }

@@ -1,7 +1,8 @@
 import type { KafkaContext } from '@nestjs/microservices';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { KafkaEnv } from '../config';
-import { DeadLetter, deadLetterTopic, Topic } from '../contracts';
+import { DeadLetter, deadLetterTopic, eventOrNull, EventEnvelope, parseEvent, Topic } from '../contracts';
+import type { z } from 'zod';
 import { unprefixed } from '../kafka/kafka-options';
 import type { Outbox } from '../outbox/outbox';
 import { isTransient } from './transient';
@@ -66,6 +67,23 @@ export class Inbox {
     await this.attempt(ctx, id, async (tx, afterCommit) => {
       if (await this.alreadyProcessed(tx, id)) return;
       await spec.handle(message, tx, afterCommit);
+    });
+  }
+
+  /**
+   * One event of a topic: validated with that topic's schemas (types not in `wanted` are skipped),
+   * applied once per eventId. Every event consumer goes through here.
+   */
+  consumeEvent<E extends EventEnvelope>(
+    ctx: KafkaContext,
+    schemas: Record<string, z.ZodTypeAny>,
+    wanted: ReadonlySet<string>,
+    handle: (event: E, tx: EntityManager, afterCommit: AfterCommit) => Promise<void>,
+  ): Promise<void> {
+    return this.consume<E>(ctx, {
+      parse: (v) => eventOrNull(parseEvent<E>(schemas, wanted, v)),
+      id: (e) => e.eventId,
+      handle,
     });
   }
 
