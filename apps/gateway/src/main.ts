@@ -14,11 +14,12 @@ export const BODY_LIMIT = '64kb';
 
 /** HTTP and socket plumbing, installed before the app initialises. */
 export function configureGateway(app: INestApplication): void {
+  // First, so that the body parser's refusals (400, 413) reach a browser's web chat SDK as well.
+  app.enableCors();
   (app as NestExpressApplication).useBodyParser('json', { limit: BODY_LIMIT });
   // Right after the parser: its errors (broken JSON, too large) happen before Nest's routing.
   app.use(bodyErrorHandler());
   app.useGlobalFilters(new HttpErrorFilter());
-  app.enableCors();
   app.useWebSocketAdapter(new IoAdapter(app));
   SwaggerModule.setup('docs', app, buildOpenApiDocument(), { jsonDocumentUrl: 'docs-json' });
 }

@@ -145,6 +145,7 @@ describe('gateway edges', () => {
       d.tokenVersion === tokenVersion ? ok(agent) : refuse('UNAUTHENTICATED'),
     );
     fake.on('routing', 'agent.get', (d) => ok({ ...agent, id: d.agentId }));
+    fake.on('routing', 'agent.desk', (d) => ok({ agent: { ...agent, id: d.agentId }, held: [] }));
     fake.on('routing', 'conversation.transfer', () => refuse('FEATURE_UNAVAILABLE_ON_CHANNEL'));
     fake.on('conversation', 'system.ping', () => ok({ service: 'conversation' }));
     fake.on('routing', 'system.ping', () => ok({ service: 'routing' }));
@@ -156,7 +157,7 @@ describe('gateway edges', () => {
         : ok({ conversationId, messageId: randomUUID(), createdAt: new Date().toISOString() }),
     );
     fake.on('conversation', 'visitor.list-messages', () => ok({ items: [] }));
-    fake.on('conversation', 'agent.desk-conversations', () => ok([]));
+    fake.on('conversation', 'conversation.views', () => ok([]));
     fake.on('conversation', 'conversation.view', () => ok(viewOf(randomUUID())));
     fake.on('conversation', 'canned.list', () => ok([{ id: randomUUID(), title: 'Hello', text: 'Hello!' }]));
     fake.on('conversation', 'agent.tag', (d) => ok({ tags: [d.tag] }));

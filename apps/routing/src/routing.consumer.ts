@@ -37,6 +37,11 @@ export class RoutingConsumer {
       schema: z.object({ agentId: uuid }),
       handle: (d, tx) => this.agents.get(d, tx),
     },
+    'agent.desk': {
+      readOnly: true,
+      schema: z.object({ agentId: uuid }),
+      handle: (d, tx) => this.agents.desk(d, tx),
+    },
     'agent.update': {
       schema: z.object({ agentId: uuid, name: name.optional(), chatCapacity: chatCapacity.optional() }),
       handle: (d, tx, meta) => this.agents.update(d, tx, meta),

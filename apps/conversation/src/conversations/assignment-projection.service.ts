@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { RoutingEvent } from '@pupitre/shared';
 import { ConversationsRepository } from './conversations.repository';
+import { isInactiveSince } from './domain/inactivity';
 import { ConversationsService } from './conversations.service';
 
 const dateOrNull = (iso: string | undefined) => (iso ? new Date(iso) : null);
@@ -54,9 +55,13 @@ export class AssignmentProjectionService {
           dateOrNull(event.data.deadlines.closeAt),
         );
       case 'conversation.close-due': {
-        // R11, checked again here: still open, and the visitor has not written since.
+        // R11, checked again on the messages themselves: routing's view may be behind them (a backlog
+        // after a restart). Still open, the last message is the agent's, and no newer one exists.
         const c = await this.repo.findConversation(tx, event.data.conversationId, true);
-        if (!c || c.closed_at || (await this.repo.lastMessageAuthor(tx, c.id)) !== 'agent') return;
+        if (!c || c.closed_at) return;
+        const last = await this.repo.lastMessage(tx, c.id);
+        const basis = new Date(event.data.lastAgentMessageAt);
+        if (!isInactiveSince(last && { author: last.author_type, at: last.created_at }, basis)) return;
         return this.conversations.close(tx, c, 'inactivity', new Date(event.data.dueAt), event);
       }
       default:

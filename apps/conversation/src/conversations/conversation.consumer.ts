@@ -28,6 +28,8 @@ const text = z.string().superRefine((t, ctx) => {
   if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `text ${problem}` });
 });
 const clientMessageId = codePointString(1, 64);
+/** A desk holds at most 20 chat and a few mobile conversations. */
+const MAX_VIEWS = 100;
 const act = { agentId: uuid, conversationId: uuid };
 
 /** Kafka edges of the conversation service: requests from the gateway, events from routing. */
@@ -84,13 +86,13 @@ export class ConversationConsumer {
       handle: (d, tx, meta) => this.conversations.blockVisitor(d, tx, meta),
     },
     'agent.tag': {
-      schema: z.object({ ...act, tag: codePointString(1, 50), action: z.enum(['add', 'remove']) }),
+      schema: z.object({ ...act, tag: boundedText(50), action: z.enum(['add', 'remove']) }),
       handle: (d, tx, meta) => this.conversations.tag(d, tx, meta),
     },
-    'agent.desk-conversations': {
+    'conversation.views': {
       readOnly: true,
-      schema: z.object({ agentId: uuid }),
-      handle: (d, tx) => this.conversations.deskConversations(d, tx),
+      schema: z.object({ conversationIds: z.array(uuid).max(MAX_VIEWS) }),
+      handle: (d, tx) => this.conversations.views(d, tx),
     },
     'conversation.view': {
       readOnly: true,

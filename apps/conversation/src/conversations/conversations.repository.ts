@@ -195,11 +195,8 @@ export class ConversationsRepository {
     return byConversation;
   }
 
-  async conversationsAssignedTo(tx: EntityManager, agentId: string): Promise<ConversationRow[]> {
-    return tx.query(
-      `SELECT * FROM conversations WHERE agent_id = $1 AND status = 'assigned' ORDER BY assigned_at`,
-      [agentId],
-    );
+  async findConversations(tx: EntityManager, ids: string[]): Promise<ConversationRow[]> {
+    return tx.query('SELECT * FROM conversations WHERE id = ANY($1::uuid[])', [ids]);
   }
 
   async findVisitors(tx: EntityManager, ids: string[]): Promise<Map<string, VisitorRow>> {
@@ -235,11 +232,14 @@ export class ConversationsRepository {
     await tx.query('UPDATE conversations SET tags = $2 WHERE id = $1', [id, tags]);
   }
 
-  async lastMessageAuthor(tx: EntityManager, conversationId: string): Promise<AuthorType | null> {
-    const rows: { author_type: AuthorType }[] = await tx.query(
-      'SELECT author_type FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT 1',
+  async lastMessage(
+    tx: EntityManager,
+    conversationId: string,
+  ): Promise<{ author_type: AuthorType; created_at: Date } | null> {
+    const rows: { author_type: AuthorType; created_at: Date }[] = await tx.query(
+      'SELECT author_type, created_at FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT 1',
       [conversationId],
     );
-    return rows[0]?.author_type ?? null;
+    return rows[0] ?? null;
   }
 }

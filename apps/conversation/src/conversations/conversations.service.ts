@@ -150,6 +150,9 @@ export class ConversationsService {
     tx: EntityManager,
     meta: RequestMeta,
   ): Promise<Out<'agent.block-visitor'>> {
+    // Visitor before conversation, the order a visitor's message takes its locks: no deadlock between them.
+    const unlocked = await this.repo.findConversation(tx, d.conversationId);
+    if (unlocked) await this.repo.lockVisitor(tx, unlocked.visitor_id);
     const conversation = await this.heldBy(tx, d.agentId, d.conversationId);
     await this.repo.blockVisitor(tx, conversation.visitor_id, meta.now);
     await this.close(tx, conversation, 'visitor_blocked', meta.now, causeOf(meta));
@@ -166,17 +169,16 @@ export class ConversationsService {
     return { tags };
   }
 
-  async deskConversations(
-    d: In<'agent.desk-conversations'>,
-    tx: EntityManager,
-  ): Promise<Out<'agent.desk-conversations'>> {
-    return this.views(tx, await this.repo.conversationsAssignedTo(tx, d.agentId));
+  async views(d: In<'conversation.views'>, tx: EntityManager): Promise<Out<'conversation.views'>> {
+    const found = new Map((await this.repo.findConversations(tx, d.conversationIds)).map((c) => [c.id, c]));
+    const rows = d.conversationIds.flatMap((id) => found.get(id) ?? []);
+    return this.viewsOf(tx, rows);
   }
 
   async view(d: In<'conversation.view'>, tx: EntityManager): Promise<Out<'conversation.view'>> {
     const c = await this.repo.findConversation(tx, d.conversationId);
     if (!c) throw new DomainError('NOT_FOUND', 'no such conversation');
-    return (await this.views(tx, [c]))[0];
+    return (await this.viewsOf(tx, [c]))[0];
   }
 
   async close(
@@ -211,7 +213,7 @@ export class ConversationsService {
     );
   }
 
-  private async views(tx: EntityManager, rows: ConversationRow[]) {
+  private async viewsOf(tx: EntityManager, rows: ConversationRow[]) {
     const ids = rows.map((r) => r.id);
     const [messages, visitors] = await Promise.all([
       this.repo.latestMessagesOf(tx, ids),

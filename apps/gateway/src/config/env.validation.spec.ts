@@ -7,7 +7,7 @@ describe(loadGatewayConfig.name, () => {
     expect(sut).toMatchObject({
       PORT: 3000,
       REQUEST_TIMEOUT_MS: 5000,
-      RATE_LIMIT_VISITORS_PER_MINUTE: 120,
+      RATE_LIMIT_VISITORS_PER_MINUTE: 600,
       ADMIN_TOKEN: DEV_ADMIN_TOKEN,
       JWT_SECRET: DEV_JWT_SECRET,
     });

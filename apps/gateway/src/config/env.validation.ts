@@ -29,7 +29,8 @@ const schema = kafkaEnvSchema
           .regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, dot, dash, underscore only (1–100)')
           .optional(),
       ),
-    RATE_LIMIT_VISITORS_PER_MINUTE: envInt(120, 1, 1_000_000),
+    // Per client address; mobile carriers put many phones behind one address (CGNAT), so not too low.
+    RATE_LIMIT_VISITORS_PER_MINUTE: envInt(600, 1, 1_000_000),
   })
   .superRefine((e, ctx) => {
     if (e.NODE_ENV !== 'production') return;

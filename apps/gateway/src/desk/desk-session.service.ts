@@ -35,24 +35,28 @@ export class DeskSessionService {
   }
 
   /**
-   * Called once the socket is in its agent room: slots are read again now, since connecting may
-   * itself have triggered assignments whose `slots.updated` went out before the socket joined.
+   * Called once the socket is in its agent room, so that whatever happens next reaches it as an event.
+   * What the agent holds is asked of routing, the owner of assignments, and read now: connecting may
+   * itself have assigned conversations whose events went out before the socket joined, and the
+   * conversation service may not have projected them yet.
    */
   async state(agent: AgentView): Promise<DeskState> {
-    const [conversations, fresh] = await Promise.all([
-      this.client.request(
-        'conversation',
-        'agent.desk-conversations',
-        { agentId: agent.id },
-        { key: agent.id },
-      ),
-      this.client.request('routing', 'agent.get', { agentId: agent.id }, { key: agent.id }),
-    ]);
-    return {
-      agent: { id: fresh.id, name: fresh.name, status: fresh.status },
-      slots: fresh.slots,
-      conversations,
-    };
+    const desk = await this.client.request('routing', 'agent.desk', { agentId: agent.id }, { key: agent.id });
+    const views = await this.client.request(
+      'conversation',
+      'conversation.views',
+      { conversationIds: desk.held.map((h) => h.conversationId) },
+      { key: agent.id },
+    );
+    const byId = new Map(views.map((v) => [v.id, v]));
+    const conversations = desk.held.flatMap((h): ConversationView[] => {
+      const view = byId.get(h.conversationId);
+      // Closed since routing answered: its conversation.closed follows on the socket.
+      if (!view || view.status === 'closed') return [];
+      return [{ ...view, status: 'assigned', assignedAt: h.assignedAt, deadlines: h.deadlines }];
+    });
+    const { id, name, status } = desk.agent;
+    return { agent: { id, name, status }, slots: desk.agent.slots, conversations };
   }
 
   async close(agentId: string, connectionId: string): Promise<void> {

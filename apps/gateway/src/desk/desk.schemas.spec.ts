@@ -36,6 +36,10 @@ describe(parseCommand.name, () => {
     ['conversation.release', {}],
     ['conversation.tag', { conversationId, tag: 'x'.repeat(51) }],
     ['conversation.tag', { conversationId, tag: '  ' }],
+    ['conversation.tag', { conversationId, tag: 'a\u0000b' }],
+    ['conversation.tag', { conversationId, tag: 'a\ud800' }],
+    ['message.send', { conversationId, text: 'a', clientMessageId: 'm\u0000' }],
+    ['message.send', { conversationId, text: 'a', clientMessageId: '\udc00' }],
     ['conversation.transfer', { conversationId }],
   ] as const)('%s refuses %p with VALIDATION_FAILED', (command, payload) => {
     expect(codeOf(() => parseCommand(command, payload))).toBe('VALIDATION_FAILED');

@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { clientMessageId, messageText, parseInput, uuid } from '../http/validation';
+import { boundedText, clientMessageId, messageText, parseInput, uuid } from '../http/validation';
 
 const conversationId = uuid;
-const tag = z
-  .string({ required_error: 'required', invalid_type_error: 'must be a string' })
-  .refine((t) => t.trim().length > 0 && [...t].length <= 50, 'must be 1 to 50 characters, not blank');
+const tag = boundedText(50);
 
 /** Desk commands' payloads (CONTRACT.md, Desk socket); unknown fields are ignored. */
 export const deskCommands = {

@@ -46,6 +46,8 @@ describe(parsePostMessage.name, () => {
     ['empty text', { text: '', clientMessageId: 'c' }],
     ['blank text', { text: ' \n ', clientMessageId: 'c' }],
     ['4001 characters', { text: 'a'.repeat(4001), clientMessageId: 'c' }],
+    ['a NUL in clientMessageId', { text: 'a', clientMessageId: 'c\u0000' }],
+    ['a lone surrogate in clientMessageId', { text: 'a', clientMessageId: 'c\ud800' }],
     ['text not a string', { text: 1, clientMessageId: 'c' }],
     ['no clientMessageId', { text: 'a' }],
     ['an empty clientMessageId', { text: 'a', clientMessageId: '' }],

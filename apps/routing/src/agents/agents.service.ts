@@ -3,11 +3,13 @@ import type { EntityManager } from 'typeorm';
 import { AgentView, CHANNELS, DomainError, RequestMeta, RoutingOps } from '@pupitre/shared';
 import { AssignmentService } from '../assignment/assignment.service';
 import type { RoutingConfig } from '../config/env.validation';
-import { RoutingEventsEmitter } from '../events/routing-events.emitter';
+import { RoutedConversationsRepository } from '../assignment/routed-conversations.repository';
+import { deadlinesDto, RoutingEventsEmitter } from '../events/routing-events.emitter';
 import { ROUTING_CONFIG } from '../routing.config';
 import { AgentRow, AgentsRepository, statusOf } from './agents.repository';
 
 type In<K extends keyof RoutingOps> = RoutingOps[K]['in'];
+type Out<K extends keyof RoutingOps> = RoutingOps[K]['out'];
 
 const causeOf = (m: RequestMeta) => ({ eventId: m.requestId, correlationId: m.correlationId });
 
@@ -16,6 +18,7 @@ const causeOf = (m: RequestMeta) => ({ eventId: m.requestId, correlationId: m.co
 export class AgentsService {
   constructor(
     private readonly agents: AgentsRepository,
+    private readonly routed: RoutedConversationsRepository,
     private readonly events: RoutingEventsEmitter,
     private readonly assignment: AssignmentService,
     @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
@@ -42,6 +45,17 @@ export class AgentsService {
 
   async get(d: In<'agent.get'>, tx: EntityManager): Promise<AgentView> {
     return this.view(await this.mustFind(tx, d.agentId));
+  }
+
+  /** Read from routing, the owner of assignments: the conversation service's projection may lag. */
+  async desk(d: In<'agent.desk'>, tx: EntityManager): Promise<Out<'agent.desk'>> {
+    const agent = this.view(await this.mustFind(tx, d.agentId));
+    const held = (await this.routed.findHeldBy(tx, d.agentId)).map((r) => ({
+      conversationId: r.conversation_id,
+      assignedAt: r.assigned_at!.toISOString(),
+      deadlines: deadlinesDto({ reassignAt: r.reassign_at, closeAt: r.close_at }),
+    }));
+    return { agent, held };
   }
 
   /** R5 is enforced at the door and by the contract's shape: only name and chat capacity change here. */

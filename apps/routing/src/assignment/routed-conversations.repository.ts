@@ -73,6 +73,14 @@ export class RoutedConversationsRepository {
   }
 
   /** The head of one channel's queue, oldest first (index routed_queue). */
+  async findHeldBy(tx: EntityManager, agentId: string): Promise<RoutedRow[]> {
+    return tx.query(
+      `SELECT * FROM routed_conversations WHERE agent_id = $1 AND status = 'assigned'
+        ORDER BY assigned_at, conversation_id`,
+      [agentId],
+    );
+  }
+
   async findQueued(tx: EntityManager, channel: Channel, limit: number): Promise<RoutedRow[]> {
     return tx.query(
       `SELECT * FROM routed_conversations WHERE status = 'queued' AND channel = $1
@@ -126,7 +134,8 @@ export class RoutedConversationsRepository {
     tx: EntityManager,
     now: Date,
     limit: number,
-  ): Promise<{ conversation_id: string; close_at: Date }[]> {
+  ): Promise<{ conversation_id: string; close_at: Date; last_agent_message_at: Date }[]> {
+    // close_at is set only from an agent message (R11), so last_agent_message_at is never null here.
     return returningRows(
       tx,
       `WITH due AS (
@@ -135,7 +144,7 @@ export class RoutedConversationsRepository {
           ORDER BY close_at LIMIT $2 FOR UPDATE SKIP LOCKED)
        UPDATE routed_conversations r SET close_at = NULL
          FROM due WHERE r.conversation_id = due.conversation_id
-       RETURNING r.conversation_id, due.close_at`,
+       RETURNING r.conversation_id, due.close_at, r.last_agent_message_at`,
       [now, limit],
     );
   }

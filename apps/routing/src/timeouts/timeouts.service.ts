@@ -88,6 +88,7 @@ export class TimeoutsService {
             conversationId: d.conversation_id,
             reason: 'inactivity',
             dueAt: d.close_at.toISOString(),
+            lastAgentMessageAt: d.last_agent_message_at.toISOString(),
           },
           now,
         );

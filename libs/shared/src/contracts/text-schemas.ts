@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { textProblem } from '../domain/message-text';
+import { textProblem, unstorableProblem } from '../domain/message-text';
 
 /**
  * Lengths in the contract are characters, i.e. code points: zod's own `.max` counts UTF-16 units
@@ -8,8 +8,8 @@ import { textProblem } from '../domain/message-text';
 export const codePointString = (min: number, max: number) =>
   z.string({ required_error: 'required', invalid_type_error: 'must be a string' }).superRefine((s, ctx) => {
     const n = [...s].length;
-    if (n < min || n > max)
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${min} to ${max} characters` });
+    const problem = n < min || n > max ? `must be ${min} to ${max} characters` : unstorableProblem(s);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
   });
 
 /** Text that must not be blank, counted in code points (names, titles, messages). */

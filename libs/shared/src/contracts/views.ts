@@ -23,6 +23,13 @@ export interface ConversationView {
   capabilities: Capabilities;
 }
 
+/** Routing's word on a conversation an agent holds: the source of truth for the desk's list. */
+export interface HeldConversation {
+  conversationId: string;
+  assignedAt: string;
+  deadlines: Deadlines;
+}
+
 export interface VisitorConversationSummary {
   id: string;
   channel: Channel;

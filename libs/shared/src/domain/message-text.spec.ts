@@ -14,6 +14,7 @@ describe(textProblem.name, () => {
   it.each([
     ['empty', ''],
     ['whitespace only', ' \n\t '],
+    ['Unicode whitespace only (NEL, ideographic space, no-break space)', '\u0085\u3000\u00a0'],
     ['4001 characters', 'a'.repeat(4001)],
     ['a lone surrogate', 'a\ud800b'],
     ['a NUL', 'a\u0000b'],

@@ -4,6 +4,7 @@ import type {
   AgentView,
   CannedResponse,
   ConversationView,
+  HeldConversation,
   PostedMessage,
   VisitorConversationSummary,
 } from '../views';
@@ -32,7 +33,8 @@ export interface ConversationOps {
   'agent.close': Op<AgentAct, Record<string, never>>;
   'agent.block-visitor': Op<AgentAct, Record<string, never>>;
   'agent.tag': Op<AgentAct & { tag: string; action: 'add' | 'remove' }, { tags: string[] }>;
-  'agent.desk-conversations': Op<{ agentId: string }, ConversationView[]>;
+  /** Views of the given conversations, in the order asked; unknown ids are left out. */
+  'conversation.views': Op<{ conversationIds: string[] }, ConversationView[]>;
   'conversation.view': Op<{ conversationId: string }, ConversationView>;
   'canned.create': Op<{ id: string; title: string; text: string }, CannedResponse>;
   'canned.list': Op<Record<string, never>, CannedResponse[]>;
@@ -47,6 +49,8 @@ export interface RoutingOps {
   >;
   'agent.list': Op<Record<string, never>, AgentView[]>;
   'agent.get': Op<{ agentId: string }, AgentView>;
+  /** The agent and the conversations they hold now, oldest assignment first (the desk's state). */
+  'agent.desk': Op<{ agentId: string }, { agent: AgentView; held: HeldConversation[] }>;
   'agent.update': Op<{ agentId: string; name?: string; chatCapacity?: number }, AgentView>;
   'agent.rotate-token': Op<{ agentId: string }, { tokenVersion: number }>;
   'desk.connect': Op<

@@ -36,11 +36,15 @@ export const routingEventSchemas = {
     agentId: z.string().uuid().nullable(),
     deadlines: deadlinesSchema,
   }),
-  /** R11: routing found the conversation inactive; conversation closes it. */
+  /**
+   * R11: routing found the conversation inactive; conversation closes it, unless a message newer than
+   * `lastAgentMessageAt` (the agent message the deadline counts from) shows routing's view was behind.
+   */
   'conversation.close-due': z.object({
     conversationId: z.string().uuid(),
     reason: z.literal('inactivity'),
     dueAt: z.string(),
+    lastAgentMessageAt: z.string(),
   }),
   'agent.slots-changed': z.object({ agentId: z.string().uuid(), slots: slotsSchema }),
   'agent.status-changed': z.object({
