@@ -15,10 +15,15 @@ import { startRouting } from '../../apps/routing/src/main';
 
 /** Conversation, routing and billing on a real broker and database, driven as the gateway would. */
 function system(timeouts: Record<string, string>) {
-  const ctx = { apps: [] as INestApplication[], rq: null as unknown as TestRequester };
+  const ctx = {
+    apps: [] as INestApplication[],
+    rq: null as unknown as TestRequester,
+    vars: {} as NodeJS.ProcessEnv,
+  };
   beforeAll(async () => {
     const env = await isolatedTestEnv('routing');
     const vars = { ...process.env, ...env.vars, SWEEP_INTERVAL_MS: '100', ...timeouts };
+    ctx.vars = vars;
     for (const start of [startConversation, startRouting, startBilling])
       ctx.apps.push((await start(vars)).app);
     ctx.rq = new TestRequester(parseEnv(kafkaEnvSchema, vars));
@@ -256,5 +261,38 @@ describe('routing: timeouts (R9, R11) and remuneration (R14)', () => {
       to: null,
     });
     expect(listed.items.filter((i) => i.conversationId === conv)).toHaveLength(1);
+  });
+
+  it('R9 after a restart: an agent reply that routing had not read yet keeps the conversation with its agent', async () => {
+    const a = await d.agent(3);
+    const conv = await d.say(await d.visitor('web_chat'));
+    await d.waitHeldBy(conv, a);
+    const assignedAt = Date.parse(
+      ctx.rq.eventsOf('conversation.assigned').find((e) => e.key === conv)!.value.data!.assignedAt as string,
+    );
+    const ROUTING = 1; // system() starts conversation, routing, billing
+    await ctx.apps[ROUTING].close();
+    // Other visitors keep writing meanwhile: a backlog routing will take a while to read again.
+    const others = await Promise.all(Array.from({ length: 20 }, () => d.visitor('web_chat')));
+    for (let round = 0; round < 20; round++) await Promise.all(others.map((v) => d.say(v)));
+    // In time for R9, but routing is down: the reply waits on conversation.events, behind the backlog.
+    await ctx.rq.call('conversation', 'agent.post-message', {
+      agentId: a,
+      conversationId: conv,
+      text: 'here I am',
+      clientMessageId: randomUUID(),
+    });
+    await waitFor(() => Date.now() > assignedAt + 1500 + 300, { what: 'the R9 deadline to pass' });
+    ctx.apps[ROUTING] = (await startRouting(ctx.vars)).app;
+    // Routing read the reply (R9 no longer applies)...
+    const changed = (e: { key: string | null; value: { data?: Record<string, unknown> } }) =>
+      e.key === conv && !(e.value.data!.deadlines as { reassignAt?: string }).reassignAt;
+    await waitFor(() => ctx.rq.eventsOf('conversation.deadlines-changed').find(changed), {
+      what: 'routing to read the reply',
+      timeoutMs: 20000,
+    });
+    // ...and took nothing away before (events of one conversation are in order on its key).
+    expect(ctx.rq.eventsOf('conversation.unassigned').filter((e) => e.key === conv)).toEqual([]);
+    expect(d.holderOf(conv)).toBe(a);
   });
 });

@@ -11,6 +11,7 @@ import { RoutingEventsEmitter } from './events/routing-events.emitter';
 import { Initial1732500000000 } from './migrations/1732500000000-initial';
 import { ROUTING_CONFIG } from './routing.config';
 import { RoutingConsumer } from './routing.consumer';
+import { StartupBacklogGate } from './timeouts/startup-backlog.gate';
 import { TimeoutsService } from './timeouts/timeouts.service';
 import { TimeoutsSweeper } from './timeouts/timeouts.sweeper';
 
@@ -40,6 +41,7 @@ export class AppModule {
         AgentsService,
         ConversationFlowService,
         TimeoutsService,
+        StartupBacklogGate,
         TimeoutsSweeper,
       ],
     };

@@ -8,3 +8,6 @@ export const timeoutsOf = (c: RoutingConfig): TimeoutConfig => ({
   responseMs: c.RESPONSE_TIMEOUT_MS,
   inactivityCloseMs: c.INACTIVITY_CLOSE_MS,
 });
+
+/** Routing's service name, which is also its consumer group (bootDatabaseService's default). */
+export const ROUTING_SERVICE = 'routing';

@@ -65,7 +65,7 @@ export class AgentsService {
     await this.agents.update(tx, d.agentId, d);
     const agent = await this.mustFind(tx, d.agentId);
     if (agent.chat_capacity !== before.chat_capacity) {
-      await this.events.slotsChanged(tx, agent, meta.now, causeOf(meta));
+      await this.events.slotsChanged(tx, agent.id, meta.now, causeOf(meta));
       meta.afterCommit(() => this.assignment.kick(['web_chat']));
     }
     return this.view(agent);
@@ -79,6 +79,7 @@ export class AgentsService {
 
   /** A desk socket opened: the agent is available unless they chose away; an old token is refused. */
   async connect(d: In<'desk.connect'>, tx: EntityManager, meta: RequestMeta): Promise<AgentView> {
+    await this.assignment.lockAllChannels(tx);
     if (!(await this.agents.lock(tx, d.agentId))) throw new DomainError('UNAUTHENTICATED', 'unknown agent');
     const before = await this.mustFind(tx, d.agentId);
     if (before.token_version !== d.tokenVersion)
@@ -97,6 +98,7 @@ export class AgentsService {
     tx: EntityManager,
     meta: RequestMeta,
   ): Promise<Record<string, never>> {
+    await this.assignment.lockAllChannels(tx);
     if (!(await this.agents.lock(tx, d.agentId))) return {};
     const before = await this.mustFind(tx, d.agentId);
     await this.agents.removeConnection(tx, d.connectionId);
@@ -105,6 +107,7 @@ export class AgentsService {
   }
 
   async setStatus(d: In<'agent.set-status'>, tx: EntityManager, meta: RequestMeta): Promise<AgentView> {
+    await this.assignment.lockAllChannels(tx);
     if (!(await this.agents.lock(tx, d.agentId))) throw new DomainError('NOT_FOUND', 'no such agent');
     const before = await this.mustFind(tx, d.agentId);
     await this.agents.setAway(tx, d.agentId, d.status === 'away');
@@ -116,7 +119,9 @@ export class AgentsService {
     tx: EntityManager,
     meta: RequestMeta,
   ): Promise<Record<string, never>> {
+    await this.assignment.lockAllChannels(tx);
     for (const agentId of await this.agents.removeConnectionsOf(tx, d.gatewayInstance)) {
+      await this.agents.lock(tx, agentId);
       const agent = await this.mustFind(tx, agentId);
       await this.events.emit(
         tx,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { Cause, Channel } from '@pupitre/shared';
+import { Cause, Channel, CHANNELS } from '@pupitre/shared';
 import { AgentsRepository } from '../agents/agents.repository';
 import type { RoutingConfig } from '../config/env.validation';
 import { deadlinesDto, RoutingEventsEmitter } from '../events/routing-events.emitter';
@@ -32,6 +32,14 @@ export class AssignmentService {
 
   async lockChannel(tx: EntityManager, channel: Channel): Promise<void> {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`routing.slots.${channel}`]);
+  }
+
+  /**
+   * For a change of who is reachable (connect, disconnect, away): no matching round can be between
+   * reading the reachable agents and assigning, so nobody receives a conversation as they leave.
+   */
+  async lockAllChannels(tx: EntityManager): Promise<void> {
+    for (const channel of CHANNELS) await this.lockChannel(tx, channel);
   }
 
   /** Runs a matching round soon, once per burst of triggers; the sweeper is the safety net. */
@@ -92,8 +100,7 @@ export class AssignmentService {
     }
     if (touched.size > 0) {
       await this.agents.touchAssigned(tx, [...touched], now);
-      for (const id of touched)
-        await this.events.slotsChanged(tx, (await this.agents.find(tx, id))!, now, cause);
+      for (const id of touched) await this.events.slotsChanged(tx, id, now, cause);
     }
     return assigned;
   }

@@ -100,7 +100,7 @@ export class ConversationFlowService {
     this.assignment.refreshDeadlines(row);
     await this.routed.save(tx, row);
     if (holder) {
-      await this.events.slotsChanged(tx, (await this.agents.find(tx, holder))!, now, cause);
+      await this.events.slotsChanged(tx, holder, now, cause);
       afterCommit(() => this.assignment.kick([row.channel]));
     }
   }
@@ -132,7 +132,7 @@ export class ConversationFlowService {
       now,
       cause,
     );
-    await this.events.slotsChanged(tx, (await this.agents.find(tx, d.agentId))!, now, cause);
+    await this.events.slotsChanged(tx, d.agentId, now, cause);
     if (outcome === 'queued') {
       await this.events.emit(
         tx,
@@ -184,8 +184,7 @@ export class ConversationFlowService {
     );
     await this.assignment.startClock(tx, row, cause, now, `transferred by agent ${d.agentId}`);
     await this.agents.touchAssigned(tx, [d.toAgentId], now);
-    for (const id of [d.agentId, d.toAgentId])
-      await this.events.slotsChanged(tx, (await this.agents.find(tx, id))!, now, cause);
+    for (const id of [d.agentId, d.toAgentId]) await this.events.slotsChanged(tx, id, now, cause);
   }
 
   /** Takes the channel lock first (lock order), then the row; FORBIDDEN unless this agent holds it. */

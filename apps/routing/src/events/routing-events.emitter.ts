@@ -10,7 +10,7 @@ import {
   RoutingEventType,
   Slots,
 } from '@pupitre/shared';
-import type { AgentRow } from '../agents/agents.repository';
+import { AgentRow, AgentsRepository } from '../agents/agents.repository';
 import type { RoutingConfig } from '../config/env.validation';
 import { ROUTING_CONFIG } from '../routing.config';
 import type { DueDates } from '../timeouts/domain/deadlines';
@@ -20,6 +20,7 @@ import type { DueDates } from '../timeouts/domain/deadlines';
 export class RoutingEventsEmitter {
   constructor(
     private readonly outbox: Outbox,
+    private readonly agents: AgentsRepository,
     @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
   ) {}
 
@@ -42,7 +43,14 @@ export class RoutingEventsEmitter {
     };
   }
 
-  async slotsChanged(tx: EntityManager, agent: AgentRow, now: Date, cause?: Cause): Promise<void> {
+  /**
+   * Counts under the agent's row lock: two transactions changing one agent's slots publish in commit
+   * order, each with the count the other left, so the desk's last `slots.updated` is the truth.
+   */
+  async slotsChanged(tx: EntityManager, agentId: string, now: Date, cause?: Cause): Promise<void> {
+    await this.agents.lock(tx, agentId);
+    const agent = await this.agents.find(tx, agentId);
+    if (!agent) return;
     await this.emit(
       tx,
       agent.id,

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CHANNELS, Channel } from '@pupitre/shared';
-import { AgentsRepository } from '../agents/agents.repository';
 import { AssignmentService } from '../assignment/assignment.service';
 import { RoutedConversationsRepository } from '../assignment/routed-conversations.repository';
 import { RoutingEventsEmitter } from '../events/routing-events.emitter';
@@ -20,15 +19,17 @@ export class TimeoutsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly routed: RoutedConversationsRepository,
-    private readonly agents: AgentsRepository,
     private readonly assignment: AssignmentService,
     private readonly events: RoutingEventsEmitter,
   ) {}
 
-  async sweep(now: Date): Promise<void> {
-    for (const channel of CHANNELS)
-      await this.guard(`reassignment (${channel})`, () => this.reassignDue(channel, now));
-    await this.guard('inactivity closes', () => this.closeDue(now));
+  /** `deadlines: false` while routing's view of the messages is still catching up (after a start). */
+  async sweep(now: Date, { deadlines }: { deadlines: boolean }): Promise<void> {
+    if (deadlines) {
+      for (const channel of CHANNELS)
+        await this.guard(`reassignment (${channel})`, () => this.reassignDue(channel, now));
+      await this.guard('inactivity closes', () => this.closeDue(now));
+    }
     for (const channel of CHANNELS)
       await this.guard(`queue (${channel})`, () => this.assignment.assignPending(channel, now));
   }
@@ -66,7 +67,7 @@ export class TimeoutsService {
         );
       }
       for (const agentId of new Set(taken.map((t) => t.agent_id))) {
-        await this.events.slotsChanged(tx, (await this.agents.find(tx, agentId))!, now);
+        await this.events.slotsChanged(tx, agentId, now);
       }
       // Another agent first; whatever finds none waits and may later return to the same agent.
       await this.assignment.assignPendingLocked(tx, channel, now);

@@ -3,6 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock, CLOCK } from '@pupitre/shared';
 import type { RoutingConfig } from '../config/env.validation';
 import { ROUTING_CONFIG } from '../routing.config';
+import { StartupBacklogGate } from './startup-backlog.gate';
 import { TimeoutsService } from './timeouts.service';
 
 /** Only the tick: never overlaps itself, and stops with the app. */
@@ -12,6 +13,7 @@ export class TimeoutsSweeper implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     private readonly timeouts: TimeoutsService,
+    private readonly gate: StartupBacklogGate,
     private readonly scheduler: SchedulerRegistry,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
@@ -32,6 +34,11 @@ export class TimeoutsSweeper implements OnApplicationBootstrap, OnApplicationShu
 
   private tick(): void {
     if (this.running) return;
-    this.running = this.timeouts.sweep(this.clock.now()).finally(() => (this.running = null));
+    this.running = this.sweepOnce().finally(() => (this.running = null));
+  }
+
+  private async sweepOnce(): Promise<void> {
+    const now = this.clock.now();
+    await this.timeouts.sweep(now, { deadlines: await this.gate.isOpen(now) });
   }
 }

@@ -2,3 +2,4 @@ export * from './kafka-options';
 export * from './kafka-server';
 export * from './kafka-producer';
 export * from './topic-admin';
+export * from './consumer-progress';
