@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { KafkaProducer } from '@pupitre/shared';
@@ -33,7 +34,9 @@ export class AppModule {
       module: AppModule,
       imports: [
         JwtModule.register({
-          secret: config.JWT_SECRET,
+          // A key object, made once: given a string, jsonwebtoken tries to parse it as a PEM public
+          // key on every call, fails, then makes a secret key (measured: 11% of the gateway's CPU).
+          secret: createSecretKey(Buffer.from(config.JWT_SECRET, 'utf8')),
           signOptions: { algorithm: 'HS256' },
           verifyOptions: { algorithms: ['HS256'] },
         }),

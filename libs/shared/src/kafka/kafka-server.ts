@@ -52,6 +52,6 @@ function toNestOptions(o: KafkaServerOptions): NonNullable<KafkaOptions['options
     consumer: consumerConfig(o.env, o.groupId) as never,
     producer: producerConfig(),
     subscribe: { fromBeginning: o.fromBeginning },
-    run: { autoCommit: true, partitionsConsumedConcurrently: 3 },
+    run: { autoCommit: true, autoCommitInterval: 1000, partitionsConsumedConcurrently: 3 },
   };
 }

@@ -17,13 +17,13 @@ export class Outbox {
     value: TopicMap[T],
     headers: Record<string, string> = {},
   ): Promise<void> {
-    await tx.query('INSERT INTO outbox (topic, aggregate_id, payload, headers) VALUES ($1, $2, $3, $4)', [
-      topic,
-      key,
-      JSON.stringify(value),
-      JSON.stringify(headers),
-    ]);
-    // Delivered at commit only; wakes the relay without waiting for its poll.
-    await tx.query('SELECT pg_notify($1, $2)', [outboxChannel(this.schema), '']);
+    // One round trip. The notification is delivered at commit only (and once per transaction, however
+    // many rows): it wakes the relay without waiting for its poll.
+    await tx.query(
+      `WITH added AS (
+         INSERT INTO outbox (topic, aggregate_id, payload, headers) VALUES ($1, $2, $3, $4) RETURNING 1)
+       SELECT pg_notify($5, '') FROM added`,
+      [topic, key, JSON.stringify(value), JSON.stringify(headers), outboxChannel(this.schema)],
+    );
   }
 }
