@@ -296,3 +296,39 @@ describe('routing: timeouts (R9, R11) and remuneration (R14)', () => {
     expect(d.holderOf(conv)).toBe(a);
   });
 });
+
+describe('routing: a conversation taken away waits for someone else (R9, reading "Who gets it")', () => {
+  const ctx = system({ FIRST_RESPONSE_TIMEOUT_MS: '1000', RESPONSE_TIMEOUT_MS: '600000' });
+  const d = drive(ctx);
+
+  it('with nobody else available it waits in the queue a first-response period, then may return', async () => {
+    const a = await d.agent(3);
+    const conv = await d.say(await d.visitor('web_chat'));
+    await d.waitHeldBy(conv, a);
+    const unassigned = await waitFor(() =>
+      ctx.rq.eventsOf('conversation.unassigned').find((e) => e.key === conv),
+    );
+    expect(unassigned.value.data).toMatchObject({ agentId: a, reason: 'first_response_timeout' });
+    const back = await waitFor(() =>
+      ctx.rq
+        .eventsOf('conversation.assigned')
+        .filter((e) => e.key === conv)
+        .at(1),
+    );
+    expect(back.value.data!.agentId).toBe(a);
+    // Taken away no earlier than 1 s after the first assignment, back no earlier than 1 s after that.
+    const first = ctx.rq.eventsOf('conversation.assigned').find((e) => e.key === conv)!;
+    const at = (e: typeof first) => Date.parse(e.value.data!.assignedAt as string);
+    expect(at(back) - at(first)).toBeGreaterThanOrEqual(2000);
+    await ctx.rq.call('routing', 'agent.set-status', { agentId: a, status: 'away' }); // out of the next test
+  });
+
+  it('an agent who becomes available during the wait gets it', async () => {
+    const a = await d.agent(3);
+    const conv = await d.say(await d.visitor('web_chat'));
+    await d.waitHeldBy(conv, a);
+    await waitFor(() => ctx.rq.eventsOf('conversation.unassigned').find((e) => e.key === conv));
+    const b = await d.agent(3);
+    await d.waitHeldBy(conv, b);
+  });
+});

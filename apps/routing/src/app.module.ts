@@ -9,6 +9,7 @@ import { RoutedConversationsRepository } from './assignment/routed-conversations
 import type { RoutingConfig } from './config/env.validation';
 import { RoutingEventsEmitter } from './events/routing-events.emitter';
 import { Initial1732500000000 } from './migrations/1732500000000-initial';
+import { ExclusionUntil1764100000000 } from './migrations/1764100000000-exclusion-until';
 import { ROUTING_CONFIG } from './routing.config';
 import { RoutingConsumer } from './routing.consumer';
 import { StartupBacklogGate } from './timeouts/startup-backlog.gate';
@@ -28,7 +29,7 @@ export class AppModule {
           service: 'routing',
           schema: ROUTING_SCHEMA,
           config,
-          migrations: [Initial1732500000000],
+          migrations: [Initial1732500000000, ExclusionUntil1764100000000],
         }),
       ],
       controllers: [RoutingConsumer],

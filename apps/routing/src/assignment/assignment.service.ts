@@ -80,6 +80,7 @@ export class AssignmentService {
         channel,
         queuedAt: q.queued_at!,
         excludeAgentId: q.exclude_agent_id,
+        excludeUntil: q.exclude_until,
       })),
       reachable.map((a) => ({
         agentId: a.id,
@@ -87,6 +88,7 @@ export class AssignmentService {
         slots: this.events.slotsOf(a),
         lastAssignedAt: a.last_assigned_at,
       })),
+      now,
     );
     const touched = new Set<string>();
     let assigned = 0;

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
   AfterCommit,
@@ -11,7 +11,10 @@ import {
 } from '@pupitre/shared';
 import { AgentsRepository, statusOf } from '../agents/agents.repository';
 import { deadlinesDto, RoutingEventsEmitter } from '../events/routing-events.emitter';
+import type { RoutingConfig } from '../config/env.validation';
+import { ROUTING_CONFIG, timeoutsOf } from '../routing.config';
 import { AssignmentService } from './assignment.service';
+import { exclusionEnds } from './domain/exclusion';
 import { releaseOutcome, statusAfterVisitorMessage } from './domain/release';
 import { RoutedConversationsRepository, RoutedRow } from './routed-conversations.repository';
 
@@ -25,6 +28,7 @@ export class ConversationFlowService {
     private readonly agents: AgentsRepository,
     private readonly assignment: AssignmentService,
     private readonly events: RoutingEventsEmitter,
+    @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
   ) {}
 
   async onConversationEvent(
@@ -96,7 +100,13 @@ export class ConversationFlowService {
     const row = await this.routed.find(tx, id, true);
     if (!row || row.status === 'closed') return;
     const holder = row.agent_id;
-    Object.assign(row, { status: 'closed', agent_id: null, queued_at: null, exclude_agent_id: null });
+    Object.assign(row, {
+      status: 'closed',
+      agent_id: null,
+      queued_at: null,
+      exclude_agent_id: null,
+      exclude_until: null,
+    });
     this.assignment.refreshDeadlines(row);
     await this.routed.save(tx, row);
     if (holder) {
@@ -115,7 +125,10 @@ export class ConversationFlowService {
       assigned_at: null,
       queued_at: outcome === 'queued' ? now : null,
     });
-    if (outcome === 'queued') row.exclude_agent_id = d.agentId; // it goes to someone else first
+    if (outcome === 'queued') {
+      row.exclude_agent_id = d.agentId; // R7: to someone else first, if someone is free now
+      row.exclude_until = exclusionEnds('released', now, timeoutsOf(this.config));
+    }
     this.assignment.refreshDeadlines(row);
     await this.routed.save(tx, row);
     await this.events.emit(
@@ -147,7 +160,6 @@ export class ConversationFlowService {
         cause,
       );
       await this.assignment.assignPendingLocked(tx, row.channel, now, cause);
-      await this.routed.clearExclusions(tx, row.channel);
     }
   }
 

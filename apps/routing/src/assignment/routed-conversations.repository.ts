@@ -11,6 +11,7 @@ export interface RoutedRow {
   queued_at: Date | null;
   assigned_at: Date | null;
   exclude_agent_id: string | null;
+  exclude_until: Date | null;
   has_agent_message: boolean;
   last_author: 'visitor' | 'agent' | null;
   last_visitor_message_at: Date | null;
@@ -52,7 +53,7 @@ export class RoutedConversationsRepository {
     await tx.query(
       `UPDATE routed_conversations SET status = $2, agent_id = $3, queued_at = $4, assigned_at = $5, exclude_agent_id = $6,
               has_agent_message = $7, last_author = $8, last_visitor_message_at = $9, last_agent_message_at = $10,
-              reassign_at = $11, reassign_reason = $12, close_at = $13
+              reassign_at = $11, reassign_reason = $12, close_at = $13, exclude_until = $14
         WHERE conversation_id = $1`,
       [
         r.conversation_id,
@@ -68,6 +69,7 @@ export class RoutedConversationsRepository {
         r.reassign_at,
         r.reassign_reason,
         r.close_at,
+        r.exclude_until,
       ],
     );
   }
@@ -94,26 +96,24 @@ export class RoutedConversationsRepository {
     const rows = await returningRows<RoutedRow>(
       tx,
       `UPDATE routed_conversations SET status = 'assigned', agent_id = $2, assigned_at = $3, queued_at = NULL,
-              exclude_agent_id = NULL
+              exclude_agent_id = NULL, exclude_until = NULL
         WHERE conversation_id = $1 AND status = 'queued' RETURNING *`,
       [id, agentId, at],
     );
     return rows[0] ?? null;
   }
 
-  async clearExclusions(tx: EntityManager, channel: Channel): Promise<void> {
-    await tx.query(
-      `UPDATE routed_conversations SET exclude_agent_id = NULL
-        WHERE status = 'queued' AND channel = $1 AND exclude_agent_id IS NOT NULL`,
-      [channel],
-    );
-  }
-
   /**
    * R9/R10 sweep: takes due conversations away and queues them, remembering whom they left so they
    * go elsewhere first. Conditional and SKIP LOCKED: two sweepers never act on the same row.
    */
-  async takeAwayDue(tx: EntityManager, channel: Channel, now: Date, limit: number): Promise<TakenAway[]> {
+  async takeAwayDue(
+    tx: EntityManager,
+    channel: Channel,
+    now: Date,
+    limit: number,
+    excludeUntil: Date,
+  ): Promise<TakenAway[]> {
     return returningRows<TakenAway>(
       tx,
       `WITH due AS (
@@ -122,10 +122,11 @@ export class RoutedConversationsRepository {
           ORDER BY reassign_at LIMIT $3 FOR UPDATE SKIP LOCKED)
        UPDATE routed_conversations r
           SET status = 'queued', agent_id = NULL, assigned_at = NULL, queued_at = $2, exclude_agent_id = due.agent_id,
+              exclude_until = $4,
               reassign_at = NULL, reassign_reason = NULL
          FROM due WHERE r.conversation_id = due.conversation_id
        RETURNING r.conversation_id, r.channel, due.agent_id, due.reassign_reason AS reason`,
-      [channel, now, limit],
+      [channel, now, limit, excludeUntil],
     );
   }
 

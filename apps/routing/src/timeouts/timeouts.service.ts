@@ -1,7 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CHANNELS, Channel } from '@pupitre/shared';
 import { AssignmentService } from '../assignment/assignment.service';
+import { exclusionEnds } from '../assignment/domain/exclusion';
+import type { RoutingConfig } from '../config/env.validation';
+import { ROUTING_CONFIG, timeoutsOf } from '../routing.config';
 import { RoutedConversationsRepository } from '../assignment/routed-conversations.repository';
 import { RoutingEventsEmitter } from '../events/routing-events.emitter';
 
@@ -21,6 +24,7 @@ export class TimeoutsService {
     private readonly routed: RoutedConversationsRepository,
     private readonly assignment: AssignmentService,
     private readonly events: RoutingEventsEmitter,
+    @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
   ) {}
 
   /** `deadlines: false` while routing's view of the messages is still catching up (after a start). */
@@ -38,7 +42,9 @@ export class TimeoutsService {
   async reassignDue(channel: Channel, now: Date): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
       await this.assignment.lockChannel(tx, channel);
-      const taken = await this.routed.takeAwayDue(tx, channel, now, BATCH);
+      // Both reasons keep the same wait (exclusionEnds): one date for the whole batch.
+      const excludeUntil = exclusionEnds('first_response_timeout', now, timeoutsOf(this.config));
+      const taken = await this.routed.takeAwayDue(tx, channel, now, BATCH, excludeUntil);
       if (taken.length === 0) return 0;
       for (const t of taken) {
         await this.events.emit(
@@ -69,9 +75,8 @@ export class TimeoutsService {
       for (const agentId of new Set(taken.map((t) => t.agent_id))) {
         await this.events.slotsChanged(tx, agentId, now);
       }
-      // Another agent first; whatever finds none waits and may later return to the same agent.
+      // Another agent first; whatever finds none waits (exclusionEnds) and may later return.
       await this.assignment.assignPendingLocked(tx, channel, now);
-      await this.routed.clearExclusions(tx, channel);
       return taken.length;
     });
   }

@@ -1,13 +1,15 @@
 import type { Channel } from '@pupitre/shared/contracts';
 import { explainSelection, selectAgent, type AgentCandidate } from './select-agent';
+import { excludedAgent } from './exclusion';
 import { slotKindOf } from './slot-kind';
 
 export interface QueuedConversation {
   conversationId: string;
   channel: Channel;
   queuedAt: Date;
-  /** The agent an R9/R10 timeout took it from; it goes elsewhere when someone else is available. */
+  /** The agent it left (R7 release, R9/R10 timeout): kept away from them until `excludeUntil`. */
   excludeAgentId?: string | null;
+  excludeUntil?: Date | null;
 }
 
 export interface Assignment {
@@ -22,7 +24,7 @@ export interface Assignment {
  * Reading "Queue": first-in first-out by queuedAt (ties by conversationId). A conversation that
  * cannot be matched is skipped, so it never blocks later ones that can. Inputs are not mutated.
  */
-export function matchQueue(queue: QueuedConversation[], agents: AgentCandidate[]): Assignment[] {
+export function matchQueue(queue: QueuedConversation[], agents: AgentCandidate[], now: Date): Assignment[] {
   const pool: AgentCandidate[] = agents.map((agent) => ({
     ...agent,
     slots: { chat: { ...agent.slots.chat }, mobile: { ...agent.slots.mobile } },
@@ -42,7 +44,8 @@ export function matchQueue(queue: QueuedConversation[], agents: AgentCandidate[]
     if (seen.has(conversation.conversationId)) continue;
     seen.add(conversation.conversationId);
 
-    const exclude = conversation.excludeAgentId ? new Set([conversation.excludeAgentId]) : undefined;
+    const excluded = excludedAgent(conversation, now);
+    const exclude = excluded ? new Set([excluded]) : undefined;
     const agent = selectAgent(pool, conversation.channel, exclude);
     if (agent === null) continue;
     const reason = explainSelection(pool, conversation.channel, agent, exclude);
