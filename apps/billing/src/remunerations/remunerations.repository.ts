@@ -28,6 +28,10 @@ const toRemuneration = (r: RemunerationRow): Remuneration => ({
   attributedAt: r.attributed_at.toISOString(),
 });
 
+const FILTER = `($1::uuid IS NULL OR agent_id = $1)
+  AND ($2::timestamptz IS NULL OR closed_at >= $2)
+  AND ($3::timestamptz IS NULL OR closed_at < $3)`;
+
 @Injectable()
 export class RemunerationsRepository {
   /** False when the conversation was already attributed (a replayed close). */
@@ -53,21 +57,32 @@ export class RemunerationsRepository {
     return rows.length === 1;
   }
 
+  /** At most `limit` items, oldest close first. */
   async findClosedBetween(
     tx: EntityManager,
     agentId: string | null,
     from: Date | null,
     to: Date | null,
+    limit: number,
   ): Promise<Remuneration[]> {
     const rows: RemunerationRow[] = await tx.query(
-      `SELECT * FROM remunerations
-        WHERE ($1::uuid IS NULL OR agent_id = $1)
-          AND ($2::timestamptz IS NULL OR closed_at >= $2)
-          AND ($3::timestamptz IS NULL OR closed_at < $3)
-        ORDER BY closed_at, conversation_id
-        LIMIT 10000`,
-      [agentId, from, to],
+      `SELECT * FROM remunerations WHERE ${FILTER} ORDER BY closed_at, conversation_id LIMIT $4`,
+      [agentId, from, to, limit],
     );
     return rows.map(toRemuneration);
+  }
+
+  /** The sum over the whole filter, however many items the list shows. */
+  async totalClosedBetween(
+    tx: EntityManager,
+    agentId: string | null,
+    from: Date | null,
+    to: Date | null,
+  ): Promise<number> {
+    const rows: { total: string }[] = await tx.query(
+      `SELECT COALESCE(sum(amount_minor), 0)::text AS total FROM remunerations WHERE ${FILTER}`,
+      [agentId, from, to],
+    );
+    return Number(rows[0].total);
   }
 }

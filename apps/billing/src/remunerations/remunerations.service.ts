@@ -14,6 +14,9 @@ import { RemunerationsRepository } from './remunerations.repository';
 export const REMUNERATION_RATES = Symbol('REMUNERATION_RATES');
 
 /** R14: on every close, pay the author of the last agent message, exactly once, and tell finance. */
+/** Items listed at most; the total always covers the whole filter. */
+const MAX_LISTED = 10_000;
+
 @Injectable()
 export class RemunerationsService {
   constructor(
@@ -58,13 +61,9 @@ export class RemunerationsService {
     d: BillingOps['remunerations.list']['in'],
     tx: EntityManager,
   ): Promise<BillingOps['remunerations.list']['out']> {
-    const items = await this.repo.findClosedBetween(
-      tx,
-      d.agentId,
-      d.from ? new Date(d.from) : null,
-      d.to ? new Date(d.to) : null,
-    );
-    const amountMinor = items.reduce((sum, r) => sum + r.amountMinor, 0);
+    const [from, to] = [d.from ? new Date(d.from) : null, d.to ? new Date(d.to) : null];
+    const items = await this.repo.findClosedBetween(tx, d.agentId, from, to, MAX_LISTED);
+    const amountMinor = await this.repo.totalClosedBetween(tx, d.agentId, from, to);
     return { items, total: { amountMinor, currency: this.rates.currency } };
   }
 }
