@@ -13,10 +13,10 @@ import { RemunerationsRepository } from './remunerations.repository';
 
 export const REMUNERATION_RATES = Symbol('REMUNERATION_RATES');
 
-/** R14: on every close, pay the author of the last agent message, exactly once, and tell finance. */
 /** Items listed at most; the total always covers the whole filter. */
 const MAX_LISTED = 10_000;
 
+/** R14: on every close, pay the author of the last agent message, exactly once, and tell finance. */
 @Injectable()
 export class RemunerationsService {
   constructor(

@@ -60,8 +60,7 @@ export class AssignmentProjectionService {
         const c = await this.repo.findConversation(tx, event.data.conversationId, true);
         if (!c || c.closed_at) return;
         const last = await this.repo.lastMessage(tx, c.id);
-        const basis = new Date(event.data.lastAgentMessageAt);
-        if (!isInactiveSince(last && { author: last.author_type, at: last.created_at }, basis)) return;
+        if (!isInactiveSince(last, new Date(event.data.lastAgentMessageAt))) return;
         return this.conversations.close(tx, c, 'inactivity', new Date(event.data.dueAt), event);
       }
       default:

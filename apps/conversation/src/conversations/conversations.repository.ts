@@ -235,9 +235,10 @@ export class ConversationsRepository {
   async lastMessage(
     tx: EntityManager,
     conversationId: string,
-  ): Promise<{ author_type: AuthorType; created_at: Date } | null> {
-    const rows: { author_type: AuthorType; created_at: Date }[] = await tx.query(
-      'SELECT author_type, created_at FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT 1',
+  ): Promise<{ author: AuthorType; at: Date } | null> {
+    const rows: { author: AuthorType; at: Date }[] = await tx.query(
+      `SELECT author_type AS author, created_at AS at FROM messages WHERE conversation_id = $1
+        ORDER BY seq DESC LIMIT 1`,
       [conversationId],
     );
     return rows[0] ?? null;

@@ -74,7 +74,7 @@ export class RoutedConversationsRepository {
     );
   }
 
-  /** The head of one channel's queue, oldest first (index routed_queue). */
+  /** What an agent holds now, oldest assignment first (index routed_slots). */
   async findHeldBy(tx: EntityManager, agentId: string): Promise<RoutedRow[]> {
     return tx.query(
       `SELECT * FROM routed_conversations WHERE agent_id = $1 AND status = 'assigned'
@@ -83,6 +83,7 @@ export class RoutedConversationsRepository {
     );
   }
 
+  /** The head of one channel's queue, oldest first (index routed_queue). */
   async findQueued(tx: EntityManager, channel: Channel, limit: number): Promise<RoutedRow[]> {
     return tx.query(
       `SELECT * FROM routed_conversations WHERE status = 'queued' AND channel = $1

@@ -3,10 +3,10 @@ import { DataSource } from 'typeorm';
 import { CHANNELS, Channel } from '@pupitre/shared';
 import { AssignmentService } from '../assignment/assignment.service';
 import { exclusionEnds } from '../assignment/domain/exclusion';
-import type { RoutingConfig } from '../config/env.validation';
-import { ROUTING_CONFIG, timeoutsOf } from '../routing.config';
 import { RoutedConversationsRepository } from '../assignment/routed-conversations.repository';
+import type { RoutingConfig } from '../config/env.validation';
 import { RoutingEventsEmitter } from '../events/routing-events.emitter';
+import { ROUTING_CONFIG, timeoutsOf } from '../routing.config';
 
 const BATCH = 100;
 
