@@ -44,11 +44,10 @@ export class RoutingEventsEmitter {
   }
 
   /**
-   * Counts under the agent's row lock: two transactions changing one agent's slots publish in commit
-   * order, each with the count the other left, so the desk's last `slots.updated` is the truth.
+   * The agent's counts as this transaction sees them. Not under the agent's row lock: callers lock
+   * agents in different orders (a matching round, a sweep, a close), and locking here deadlocked.
    */
   async slotsChanged(tx: EntityManager, agentId: string, now: Date, cause?: Cause): Promise<void> {
-    await this.agents.lock(tx, agentId);
     const agent = await this.agents.find(tx, agentId);
     if (!agent) return;
     await this.emit(
