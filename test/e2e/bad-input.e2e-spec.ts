@@ -452,23 +452,81 @@ describe('bad input (e2e)', () => {
       expect(desk.held().has(conversationId)).toBe(true);
     });
 
-    it('unknown ids are refused without a 500: NOT_FOUND or FORBIDDEN', async () => {
+    it('unknown ids are NOT_FOUND, for every command that names a conversation, agent or canned response', async () => {
       const { desk } = await sut.agentAtDesk();
       const visitor = await sut.visitor('web_chat');
       const { conversationId } = await visitor.say('Bonjour');
       await desk.assigned(conversationId);
+      const canned = await sut.admin.createCanned();
+      const unknown = randomUUID();
 
-      for (const [command, payload] of [
-        ['message.send', { conversationId: randomUUID(), text: 'hi', clientMessageId: randomUUID() }],
-        ['conversation.close', { conversationId: randomUUID() }],
-        ['conversation.release', { conversationId: randomUUID() }],
-        ['canned.send', { conversationId, cannedResponseId: randomUUID(), clientMessageId: randomUUID() }],
-        ['conversation.transfer', { conversationId, toAgentId: randomUUID() }],
-      ] as const) {
+      const cases: [string, unknown][] = [
+        ['message.send', { conversationId: unknown, text: 'hi', clientMessageId: randomUUID() }],
+        [
+          'canned.send',
+          { conversationId: unknown, cannedResponseId: canned.id, clientMessageId: randomUUID() },
+        ],
+        ['canned.send', { conversationId, cannedResponseId: unknown, clientMessageId: randomUUID() }],
+        ['conversation.release', { conversationId: unknown }],
+        ['conversation.close', { conversationId: unknown }],
+        ['conversation.tag.add', { conversationId: unknown, tag: 'vip' }],
+        ['conversation.tag.remove', { conversationId: unknown, tag: 'vip' }],
+        ['visitor.block', { conversationId: unknown }],
+        ['conversation.transfer', { conversationId: unknown, toAgentId: randomUUID() }],
+        ['conversation.transfer', { conversationId, toAgentId: unknown }],
+      ];
+      for (const [command, payload] of cases) {
         const ack = await desk.ask(command, payload);
-        expect(ack.ok).toBe(false);
-        expect(['NOT_FOUND', 'FORBIDDEN']).toContain(ack.error?.code);
+        expect({ command, payload, ack }).toEqual({
+          command,
+          payload,
+          ack: { ok: false, error: { code: 'NOT_FOUND', message: expect.stringMatching(/\S/) } },
+        });
       }
+
+      // None of it touched the agent's own conversation.
+      expect((await visitor.messages(conversationId)).body.items).toHaveLength(1);
+      expect((await visitor.conversations())[0].status).toBe('assigned');
+      expect(desk.held().has(conversationId)).toBe(true);
+    });
+
+    it("another agent's conversation is FORBIDDEN, for every command that acts on it; nothing changes", async () => {
+      const owner = await sut.agentAtDesk();
+      const visitor = await sut.visitor('web_chat');
+      const { conversationId } = await visitor.say('Bonjour');
+      await owner.desk.assigned(conversationId);
+      const other = await sut.agentAtDesk(factory.agent({ chatCapacity: 5 }));
+      const canned = await sut.admin.createCanned();
+
+      const cases: [string, unknown][] = [
+        ['message.send', { conversationId, text: 'hi', clientMessageId: randomUUID() }],
+        ['canned.send', { conversationId, cannedResponseId: canned.id, clientMessageId: randomUUID() }],
+        ['conversation.release', { conversationId }],
+        ['conversation.close', { conversationId }],
+        ['conversation.tag.add', { conversationId, tag: 'vip' }],
+        ['conversation.tag.remove', { conversationId, tag: 'vip' }],
+        ['visitor.block', { conversationId }],
+        ['conversation.transfer', { conversationId, toAgentId: other.agent.id }],
+      ];
+      for (const [command, payload] of cases) {
+        const ack = await other.desk.ask(command, payload);
+        expect({ command, payload, ack }).toEqual({
+          command,
+          payload,
+          ack: { ok: false, error: { code: 'FORBIDDEN', message: expect.stringMatching(/\S/) } },
+        });
+      }
+
+      // Still the owner's, untouched: one message, no tag, visitor not blocked, still open.
+      expect((await visitor.messages(conversationId)).body.items).toHaveLength(1);
+      expect((await visitor.conversations())[0].status).toBe('assigned');
+      expect(owner.desk.held().has(conversationId)).toBe(true);
+      expect(other.desk.held().has(conversationId)).toBe(false);
+      expect(await owner.desk.ask('conversation.tag.add', { conversationId, tag: 'mine' })).toEqual({
+        ok: true,
+        tags: ['mine'],
+      });
+      expect((await visitor.post('still here')).status).toBe(201);
     });
   });
 });
