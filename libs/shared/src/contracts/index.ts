@@ -10,3 +10,8 @@ export * from './views';
 export * from './requests/operations';
 export * from './parse-event';
 export * from './text-schemas';
+export * from './fields';
+export * from './requests/op';
+export * from './requests/conversation-requests';
+export * from './requests/routing-requests';
+export * from './requests/billing-requests';
