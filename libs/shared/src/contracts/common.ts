@@ -24,13 +24,13 @@ export type Message = z.infer<typeof messageSchema>;
 export const CLOSE_REASONS = ['agent', 'inactivity', 'visitor_blocked'] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
+/** Why routing took a conversation from its agent (`conversation.unassigned`). */
 export const UNASSIGN_REASONS = [
   'released',
   'first_response_timeout',
   'response_timeout',
   'transferred',
 ] as const;
-export type UnassignReason = (typeof UNASSIGN_REASONS)[number];
 
 export const CONVERSATION_STATUSES = ['queued', 'assigned', 'released', 'closed'] as const;
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
