@@ -15,3 +15,4 @@ export * from './requests/op';
 export * from './requests/conversation-requests';
 export * from './requests/routing-requests';
 export * from './requests/billing-requests';
+export * from './public';
