@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod';
 
 export const CHANNELS = ['mobile_app', 'web_chat'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -12,13 +12,15 @@ export const AUTHOR_TYPES = ['visitor', 'agent'] as const;
 export type AuthorType = (typeof AUTHOR_TYPES)[number];
 
 /** A message as the contract shows it. */
-export const messageSchema = z.object({
-  id: z.string().uuid(),
-  conversationId: z.string().uuid(),
-  author: z.object({ type: z.enum(AUTHOR_TYPES), id: z.string().uuid() }),
-  text: z.string(),
-  createdAt: z.string(),
-});
+export const messageSchema = z
+  .object({
+    id: z.string().uuid(),
+    conversationId: z.string().uuid(),
+    author: z.object({ type: z.enum(AUTHOR_TYPES), id: z.string().uuid() }),
+    text: z.string(),
+    createdAt: z.string().datetime(),
+  })
+  .openapi('Message');
 export type Message = z.infer<typeof messageSchema>;
 
 export const CLOSE_REASONS = ['agent', 'inactivity', 'visitor_blocked'] as const;
@@ -37,15 +39,19 @@ export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
 export const AGENT_STATUSES = ['available', 'away', 'offline'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
-export const slotUsageSchema = z.object({ used: z.number().int(), capacity: z.number().int() });
+export const slotUsageSchema = z
+  .object({ used: z.number().int(), capacity: z.number().int() })
+  .openapi('SlotUsage');
 export type SlotUsage = z.infer<typeof slotUsageSchema>;
 /** R4/R5: the slots an agent uses and has, per kind. */
-export const slotsSchema = z.object({ chat: slotUsageSchema, mobile: slotUsageSchema });
+export const slotsSchema = z.object({ chat: slotUsageSchema, mobile: slotUsageSchema }).openapi('Slots');
 export type Slots = z.infer<typeof slotsSchema>;
 
 /** When R9/R10 would take the conversation away, and when R11 would close it. */
-export const deadlinesSchema = z.object({
-  reassignAt: z.string().optional(),
-  closeAt: z.string().optional(),
-});
+export const deadlinesSchema = z
+  .object({
+    reassignAt: z.string().optional(),
+    closeAt: z.string().optional(),
+  })
+  .openapi('Deadlines');
 export type Deadlines = z.infer<typeof deadlinesSchema>;

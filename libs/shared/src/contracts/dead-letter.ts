@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod';
 
 /**
  * Topic `<topic>.dlq`, key = the original key. Produced by any consumer that gave up on a message
@@ -17,7 +17,8 @@ export const deadLetterSchema = z
     attempts: z.number().int(),
     deadLetteredAt: z.string(),
   })
-  .describe('A record a consumer gave up on, with why; replayed by hand to its original topic.');
+  .describe('A record a consumer gave up on, with why; replayed by hand to its original topic.')
+  .openapi('DeadLetter');
 export type DeadLetter = z.infer<typeof deadLetterSchema>;
 
 export const deadLetterTopic = (topic: string) => `${topic}.dlq`;

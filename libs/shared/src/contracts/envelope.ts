@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import { z } from './zod';
 
 /**
  * Every internal event travels in this envelope. The Kafka key is the aggregate id

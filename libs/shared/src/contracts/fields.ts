@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod';
 import { MAX_TEXT_CHARS } from '../domain/message-text';
 import { boundedText, codePointString } from './text-schemas';
 
@@ -26,7 +26,9 @@ export const nameSchema = boundedText(NAME_MAX_CHARS);
 /** A conversation tag: 1–50 characters, not blank. */
 export const tagSchema = boundedText(TAG_MAX_CHARS);
 /** A message's text: 1–4000 characters, not blank, kept byte for byte. */
-export const messageTextSchema = boundedText(MAX_TEXT_CHARS);
+export const messageTextSchema = boundedText(MAX_TEXT_CHARS).openapi({
+  description: 'Any Unicode, kept byte for byte (leading and trailing whitespace too); not blank.',
+});
 /** The client's id of a message, for idempotent posting: 1–64 characters. */
 export const clientMessageIdSchema = codePointString(1, CLIENT_MESSAGE_ID_MAX_CHARS);
 

@@ -16,3 +16,4 @@ export * from './requests/conversation-requests';
 export * from './requests/routing-requests';
 export * from './requests/billing-requests';
 export * from './public';
+export * from './documents';

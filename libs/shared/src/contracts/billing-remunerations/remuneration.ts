@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod';
 import { channelSchema, CLOSE_REASONS } from '../common';
 
 /**
@@ -21,7 +21,8 @@ export const remunerationSchema = z
     currency: z.string().length(3).describe('ISO 4217 code.'),
     attributedAt: z.string().describe('When billing attributed it (ISO 8601, UTC).'),
   })
-  .describe('One remuneration: the agent paid for one closed conversation (R14).');
+  .describe('One remuneration: the agent paid for one closed conversation (R14).')
+  .openapi('Remuneration');
 
 export type Remuneration = z.infer<typeof remunerationSchema>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod';
 import { channelSchema, CLOSE_REASONS, messageSchema } from '../common';
 import { eventMessageSchema, type EventEnvelope } from '../envelope';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod';
 import { messageTextSchema, clientMessageIdSchema, tagSchema } from '../fields';
 import { publicIdSchema } from './public-fields';
 

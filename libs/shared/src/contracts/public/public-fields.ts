@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -8,7 +8,8 @@ export const isUuid = (value: unknown): value is string => typeof value === 'str
 export const publicIdSchema = z
   .string({ required_error: 'required', invalid_type_error: 'must be a UUID' })
   .refine(isUuid, 'must be a UUID')
-  .transform((v) => v.toLowerCase());
+  .transform((v) => v.toLowerCase())
+  .openapi({ type: 'string', format: 'uuid' });
 
 /** Query strings: an empty value is the same as none; a repeated one (an array) is refused. */
 export const optionalQuery = <T extends z.ZodTypeAny>(schema: T) =>
@@ -25,7 +26,8 @@ export const isoInstantSchema = z
     const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
     return day.getUTCMonth() === Number(m[2]) - 1 && day.getUTCDate() === Number(m[3]);
   }, 'must be an ISO 8601 date (2025-01-31) or date-time with offset (2025-01-31T12:00:00.000Z)')
-  .transform((v) => new Date(v).toISOString());
+  .transform((v) => new Date(v).toISOString())
+  .openapi({ type: 'string', description: 'ISO 8601 date (2025-01-31) or date-time with offset' });
 
 /** A list of allowed values whose refusal names them all. */
 export const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>

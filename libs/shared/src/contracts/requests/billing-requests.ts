@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod';
 import { remunerationSchema } from '../billing-remunerations/remuneration';
 import { idSchema, noDataSchema } from '../fields';
 import { op } from './op';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod';
 import { chatCapacitySchema, emptyReplySchema, idSchema, nameSchema, noDataSchema } from '../fields';
 import { agentViewSchema, heldConversationSchema } from '../views';
 import { op } from './op';
@@ -9,7 +9,9 @@ const ping = op('Is the service up', noDataSchema, z.object({ service: z.string(
  * R5: mobile capacity is the platform's. The key is let through to routing, which refuses it
  * (MOBILE_CAPACITY_FIXED) whatever its value, instead of silently dropping it.
  */
-const mobileCapacity = z.unknown();
+const mobileCapacity = z
+  .unknown()
+  .openapi({ description: 'Never accepted: any value is refused with MOBILE_CAPACITY_FIXED (R5).' });
 
 /** Topic `routing.requests`: what the gateway asks routing. */
 export const routingRequests = {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod';
 import { channelSchema, deadlinesSchema, slotsSchema, UNASSIGN_REASONS } from '../common';
 import { eventMessageSchema, type EventEnvelope } from '../envelope';
 
