@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { bootService, buildOpenApiDocument, runMain } from '@pupitre/shared';
 import { AppModule } from './app.module';
 import { GatewayConfig, loadGatewayConfig } from './config/env.validation';
-import { bodyErrorHandler, HttpErrorFilter } from './http/error.filter';
-import { ConsumerStatus } from './kafka/consumer-status';
+import { bodyErrorHandler, HttpErrorFilter } from './http';
+import { ConsumerStatus } from './kafka';
 
 export const BODY_LIMIT = '64kb';
 

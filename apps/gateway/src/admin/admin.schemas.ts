@@ -5,7 +5,7 @@ import {
   remunerationsQuery,
   updateAgentBody,
 } from '@pupitre/shared';
-import { parseInput } from '../http/validation';
+import { parseInput } from '../http';
 
 /** R5: no admin API may change mobile capacity, whatever value is sent. */
 function rejectMobileCapacity(body: unknown): void {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { z } from 'zod';
 import { DeskCommandName, deskCommandPayloads } from '@pupitre/shared';
-import { RequestClient } from '../kafka/request.client';
-import { parseInput } from '../http/validation';
+import { RequestClient } from '../kafka';
+import { parseInput } from '../http';
 
 type Payload<C extends DeskCommandName> = z.output<(typeof deskCommandPayloads)[C]>;
 
@@ -105,7 +105,7 @@ export class DeskCommands {
    * Parses the payload (a malformed one is VALIDATION_FAILED before any other check), then asks the
    * service on behalf of the agent, given lazily so a refusal of the payload comes first.
    */
-  run<C extends DeskCommandName>(command: C, payload: unknown, agentId: () => string): Promise<object> {
+  async run<C extends DeskCommandName>(command: C, payload: unknown, agentId: () => string): Promise<object> {
     const { schema, handle } = this.table[command] as DeskCommand<C>;
     const data = parseInput(schema, payload ?? {}, 'payload');
     return handle(agentId(), data);

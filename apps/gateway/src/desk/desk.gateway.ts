@@ -7,9 +7,8 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { AgentView, DeskCommandName, DomainError } from '@pupitre/shared';
-import { rooms } from '../fanout/rooms';
-import { SocketHub } from '../fanout/socket-hub';
-import { ackOf, connectError } from '../http/socket-errors';
+import { rooms, SocketHub } from '../fanout';
+import { ackOf, connectError } from '../http';
 import { DeskSessionService } from './desk-session.service';
 import { DeskCommands } from './desk-commands';
 

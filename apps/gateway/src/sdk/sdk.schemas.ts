@@ -6,7 +6,7 @@ import {
   postMessageBody,
   registerVisitorBody,
 } from '@pupitre/shared';
-import { parseInput } from '../http/validation';
+import { parseInput } from '../http';
 
 export function parseRegisterVisitor(body: unknown): {
   channel: Channel;
