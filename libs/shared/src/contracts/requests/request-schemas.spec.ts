@@ -1,13 +1,33 @@
+import type { z } from 'zod';
 import { CHAT_CAPACITY } from '../fields';
 import { billingRequests } from './billing-requests';
 import { conversationRequests } from './conversation-requests';
+import type { BillingOps, ConversationOps, RoutingOps } from './operations';
 import { routingRequests } from './routing-requests';
+
+/** Compiles only if each input schema fits a consumer's typedHandlers as is (`schema: map[op].in`). */
+type FitsHandlers<Ops, M extends Record<keyof Ops, { in: z.ZodTypeAny }>> = {
+  [K in keyof Ops]: M[K]['in'] extends z.ZodType<
+    Ops[K] extends { in: infer I } ? I : never,
+    z.ZodTypeDef,
+    unknown
+  >
+    ? true
+    : false;
+}[keyof Ops];
+const fits: [
+  FitsHandlers<ConversationOps, typeof conversationRequests>,
+  FitsHandlers<RoutingOps, typeof routingRequests>,
+  FitsHandlers<BillingOps, typeof billingRequests>,
+] = [true, true, true];
 
 const id = '0b6f4a3e-8d0f-4c55-9d7a-1f4b7a2e9c10';
 const accepts = (schema: { safeParse(v: unknown): { success: boolean } }, value: unknown) =>
   schema.safeParse(value).success;
 
 describe('request schemas', () => {
+  it("fit the consumers' typed handlers", () => expect(fits).toEqual([true, true, true]));
+
   it('has an input and an output schema for every operation', () => {
     for (const ops of [conversationRequests, routingRequests, billingRequests])
       for (const [op, s] of Object.entries(ops)) {
