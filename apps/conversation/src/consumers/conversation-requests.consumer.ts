@@ -6,22 +6,20 @@ import {
   codePointString,
   CHANNELS,
   ConversationOps,
-  Inbox,
   MAX_TEXT_CHARS,
   PLATFORMS,
   RequestProcessor,
-  ROUTING_EVENTS,
-  RoutingEvent,
-  routingEventSchemas,
   textProblem,
   noRequestData,
   typedHandlers,
 } from '@pupitre/shared';
-import { CannedResponsesService } from '../canned/canned-responses.service';
-import { AssignmentProjectionService } from './assignment-projection.service';
-import { ConversationsService } from './conversations.service';
+import { CannedResponsesService } from '../canned';
+import { BlockVisitorService, CloseByAgentService } from '../closing';
+import { ListVisitorMessagesService, PostAgentMessageService, PostVisitorMessageService } from '../messages';
+import { TagConversationService } from '../tags';
+import { ConversationViewsService } from '../views';
+import { RegisterVisitorService } from '../visitors';
 
-const ROUTING_EVENT_TYPES = new Set(Object.keys(routingEventSchemas));
 const uuid = z.string().uuid();
 const text = z.string().superRefine((t, ctx) => {
   const problem = textProblem(t, MAX_TEXT_CHARS);
@@ -32,9 +30,9 @@ const clientMessageId = codePointString(1, 64);
 const MAX_VIEWS = 100;
 const act = { agentId: uuid, conversationId: uuid };
 
-/** Kafka edges of the conversation service: requests from the gateway, events from routing. */
+/** `conversation.requests`: the gateway's requests, each validated and handed to one use case. */
 @Controller()
-export class ConversationConsumer {
+export class ConversationRequestsConsumer {
   private readonly handlers = typedHandlers<ConversationOps>({
     'system.ping': {
       readOnly: true,
@@ -48,16 +46,16 @@ export class ConversationConsumer {
         name: codePointString(0, 100).nullable(),
         platform: z.enum(PLATFORMS).nullable(),
       }),
-      handle: (d, tx, meta) => this.conversations.registerVisitor(d, tx, meta),
+      handle: (d, tx, meta) => this.visitors.register(d, tx, meta),
     },
     'visitor.post-message': {
       schema: z.object({ visitorId: uuid, text, clientMessageId }),
-      handle: (d, tx, meta) => this.conversations.postVisitorMessage(d, tx, meta),
+      handle: (d, tx, meta) => this.visitorMessages.post(d, tx, meta),
     },
     'visitor.list-conversations': {
       readOnly: true,
       schema: z.object({ visitorId: uuid }),
-      handle: (d, tx) => this.conversations.listVisitorConversations(d, tx),
+      handle: (d, tx) => this.views.ofVisitor(d, tx),
     },
     'visitor.list-messages': {
       readOnly: true,
@@ -67,11 +65,11 @@ export class ConversationConsumer {
         after: uuid.nullable(),
         limit: z.number().int().min(1).max(200),
       }),
-      handle: (d, tx) => this.conversations.listVisitorMessages(d, tx),
+      handle: (d, tx) => this.visitorMessagePages.list(d, tx),
     },
     'agent.post-message': {
       schema: z.object({ ...act, text, clientMessageId }),
-      handle: (d, tx, meta) => this.conversations.postAgentMessage(d, tx, meta),
+      handle: (d, tx, meta) => this.agentMessages.post(d, tx, meta),
     },
     'agent.send-canned': {
       schema: z.object({ ...act, cannedResponseId: uuid, clientMessageId }),
@@ -79,25 +77,25 @@ export class ConversationConsumer {
     },
     'agent.close': {
       schema: z.object(act),
-      handle: (d, tx, meta) => this.conversations.closeByAgent(d, tx, meta),
+      handle: (d, tx, meta) => this.closeByAgent.close(d, tx, meta),
     },
     'agent.block-visitor': {
       schema: z.object(act),
-      handle: (d, tx, meta) => this.conversations.blockVisitor(d, tx, meta),
+      handle: (d, tx, meta) => this.blocking.block(d, tx, meta),
     },
     'agent.tag': {
       schema: z.object({ ...act, tag: boundedText(50), action: z.enum(['add', 'remove']) }),
-      handle: (d, tx, meta) => this.conversations.tag(d, tx, meta),
+      handle: (d, tx, meta) => this.tags.tag(d, tx, meta),
     },
     'conversation.views': {
       readOnly: true,
       schema: z.object({ conversationIds: z.array(uuid).max(MAX_VIEWS) }),
-      handle: (d, tx) => this.conversations.views(d, tx),
+      handle: (d, tx) => this.views.views(d, tx),
     },
     'conversation.view': {
       readOnly: true,
       schema: z.object({ conversationId: uuid }),
-      handle: (d, tx) => this.conversations.view(d, tx),
+      handle: (d, tx) => this.views.view(d, tx),
     },
     'canned.create': {
       schema: z.object({ id: uuid, title: boundedText(100), text }),
@@ -109,21 +107,19 @@ export class ConversationConsumer {
 
   constructor(
     private readonly requests: RequestProcessor,
-    private readonly inbox: Inbox,
-    private readonly conversations: ConversationsService,
+    private readonly visitors: RegisterVisitorService,
+    private readonly visitorMessages: PostVisitorMessageService,
+    private readonly visitorMessagePages: ListVisitorMessagesService,
+    private readonly agentMessages: PostAgentMessageService,
+    private readonly closeByAgent: CloseByAgentService,
+    private readonly blocking: BlockVisitorService,
+    private readonly tags: TagConversationService,
+    private readonly views: ConversationViewsService,
     private readonly canned: CannedResponsesService,
-    private readonly projection: AssignmentProjectionService,
   ) {}
 
   @EventPattern('conversation.requests')
   onRequest(@Ctx() ctx: KafkaContext): Promise<void> {
     return this.requests.process(ctx, this.handlers);
-  }
-
-  @EventPattern(ROUTING_EVENTS)
-  onRoutingEvent(@Ctx() ctx: KafkaContext): Promise<void> {
-    return this.inbox.consumeEvent<RoutingEvent>(ctx, routingEventSchemas, ROUTING_EVENT_TYPES, (e, tx) =>
-      this.projection.apply(e, tx),
-    );
   }
 }
