@@ -1,10 +1,8 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
 import { z } from 'zod';
 import {
   BillingOps,
-  Clock,
-  CLOCK,
   CONVERSATION_EVENTS,
   ConversationEvent,
   conversationEventSchemas,
@@ -20,7 +18,7 @@ const isoDate = z.string().datetime({ offset: true }).nullable();
 
 /** Kafka edges of billing: closes from conversation, queries from the gateway. */
 @Controller()
-export class BillingConsumer {
+export class RemunerationsConsumer {
   private readonly handlers = typedHandlers<BillingOps>({
     'system.ping': { readOnly: true, schema: noRequestData, handle: async () => ({ service: 'billing' }) },
     'remunerations.list': {
@@ -34,7 +32,6 @@ export class BillingConsumer {
     private readonly requests: RequestProcessor,
     private readonly inbox: Inbox,
     private readonly remunerations: RemunerationsService,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @EventPattern('billing.requests')
@@ -48,10 +45,8 @@ export class BillingConsumer {
       ctx,
       conversationEventSchemas,
       BILLING_WANTS,
-      async (e, tx) => {
-        if (e.type === 'conversation.closed')
-          await this.remunerations.onClosed(e.data, tx, this.clock.now(), e);
-      },
+      (e, tx) =>
+        e.type === 'conversation.closed' ? this.remunerations.onClosed(e.data, tx, e) : Promise.resolve(),
     );
   }
 }
