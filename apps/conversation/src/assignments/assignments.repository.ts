@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ConversationStatus } from '@pupitre/shared';
 
-export interface AssignmentProjection {
+interface AssignmentProjection {
   status: ConversationStatus;
   agentId: string | null;
   assignedAt: Date | null;
