@@ -11,6 +11,7 @@ import { VisitorGuard } from './auth/visitor.guard';
 import { GATEWAY_CONFIG, GatewayConfig } from './config/env.validation';
 import { DeskSessionService } from './desk/desk-session.service';
 import { DeskController } from './desk/desk.controller';
+import { DeskCommands } from './desk/desk-commands';
 import { DeskGateway } from './desk/desk.gateway';
 import { InstanceRegistration } from './desk/instance-registration.service';
 import { FanoutService } from './fanout/fanout.service';
@@ -65,6 +66,7 @@ export class AppModule {
         FanoutService,
         InstanceRegistration,
         DeskSessionService,
+        DeskCommands,
         DeskGateway,
         VisitorGateway,
         ReadinessService,

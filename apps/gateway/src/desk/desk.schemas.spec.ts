@@ -21,7 +21,7 @@ describe(parseCommand.name, () => {
       text: ' hi ',
       clientMessageId: 'm1',
     });
-    expect(parseCommand('conversation.tag', { conversationId, tag: 'vip', other: 1 })).toEqual({
+    expect(parseCommand('conversation.tag.add', { conversationId, tag: 'vip', other: 1 })).toEqual({
       conversationId,
       tag: 'vip',
     });
@@ -34,10 +34,10 @@ describe(parseCommand.name, () => {
     ['message.send', { conversationId, text: '', clientMessageId: 'm' }],
     ['canned.send', { conversationId, cannedResponseId: 'x', clientMessageId: 'm' }],
     ['conversation.release', {}],
-    ['conversation.tag', { conversationId, tag: 'x'.repeat(51) }],
-    ['conversation.tag', { conversationId, tag: '  ' }],
-    ['conversation.tag', { conversationId, tag: 'a\u0000b' }],
-    ['conversation.tag', { conversationId, tag: 'a\ud800' }],
+    ['conversation.tag.add', { conversationId, tag: 'x'.repeat(51) }],
+    ['conversation.tag.add', { conversationId, tag: '  ' }],
+    ['conversation.tag.add', { conversationId, tag: 'a\u0000b' }],
+    ['conversation.tag.add', { conversationId, tag: 'a\ud800' }],
     ['message.send', { conversationId, text: 'a', clientMessageId: 'm\u0000' }],
     ['message.send', { conversationId, text: 'a', clientMessageId: '\udc00' }],
     ['conversation.transfer', { conversationId }],

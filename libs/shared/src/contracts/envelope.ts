@@ -23,6 +23,12 @@ export const envelopeSchema = z.object({
   data: z.unknown(),
 });
 
+/** The whole record of one event type on its topic: the envelope with its type and data. */
+export const eventMessageSchema = <TType extends string, TData extends z.ZodTypeAny>(
+  type: TType,
+  data: TData,
+) => envelopeSchema.extend({ type: z.literal(type), data });
+
 /** Where an event came from: the event or request that caused it, for tracing a chain. */
 export interface Cause {
   eventId: string;
