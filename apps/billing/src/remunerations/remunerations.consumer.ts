@@ -1,29 +1,31 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
-import { z } from 'zod';
 import {
   BillingOps,
+  billingRequests as ops,
   CONVERSATION_EVENTS,
   ConversationEvent,
   conversationEventSchemas,
   Inbox,
   RequestProcessor,
-  noRequestData,
   typedHandlers,
 } from '@pupitre/shared';
 import { RemunerationsService } from './remunerations.service';
 
 const BILLING_WANTS = new Set(['conversation.closed']); // billing only cares about closes
-const isoDate = z.string().datetime({ offset: true }).nullable();
 
 /** Kafka edges of billing: closes from conversation, queries from the gateway. */
 @Controller()
 export class RemunerationsConsumer {
   private readonly handlers = typedHandlers<BillingOps>({
-    'system.ping': { readOnly: true, schema: noRequestData, handle: async () => ({ service: 'billing' }) },
+    'system.ping': {
+      readOnly: true,
+      schema: ops['system.ping'].in,
+      handle: async () => ({ service: 'billing' }),
+    },
     'remunerations.list': {
       readOnly: true,
-      schema: z.object({ agentId: z.string().uuid().nullable(), from: isoDate, to: isoDate }),
+      schema: ops['remunerations.list'].in,
       handle: (d, tx) => this.remunerations.list(d, tx),
     },
   });
