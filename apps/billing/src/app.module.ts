@@ -2,9 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { databaseServiceImports } from '@pupitre/shared';
 import type { BillingConfig } from './config/env.validation';
 import { Initial1732500000000 } from './migrations/1732500000000-initial';
-import { BillingConsumer } from './remunerations/billing.consumer';
-import { RemunerationsRepository } from './remunerations/remunerations.repository';
-import { REMUNERATION_RATES, RemunerationsService } from './remunerations/remunerations.service';
+import { RemunerationsModule } from './remunerations';
 
 export const BILLING_SCHEMA = 'billing';
 
@@ -20,19 +18,11 @@ export class AppModule {
           config,
           migrations: [Initial1732500000000],
         }),
-      ],
-      controllers: [BillingConsumer],
-      providers: [
-        RemunerationsRepository,
-        RemunerationsService,
-        {
-          provide: REMUNERATION_RATES,
-          useValue: {
-            mobile_app: config.REMUNERATION_MOBILE_APP_MINOR,
-            web_chat: config.REMUNERATION_WEB_CHAT_MINOR,
-            currency: config.REMUNERATION_CURRENCY,
-          },
-        },
+        RemunerationsModule.forRates({
+          mobile_app: config.REMUNERATION_MOBILE_APP_MINOR,
+          web_chat: config.REMUNERATION_WEB_CHAT_MINOR,
+          currency: config.REMUNERATION_CURRENCY,
+        }),
       ],
     };
   }

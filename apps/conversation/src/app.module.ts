@@ -1,11 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { databaseServiceImports } from '@pupitre/shared';
-import { CannedResponsesService } from './canned/canned-responses.service';
 import type { ConversationConfig } from './config/env.validation';
-import { AssignmentProjectionService } from './conversations/assignment-projection.service';
-import { ConversationConsumer } from './conversations/conversation.consumer';
-import { ConversationsRepository } from './conversations/conversations.repository';
-import { ConversationsService } from './conversations/conversations.service';
+import { ConsumersModule } from './consumers';
 import { Initial1732500000000 } from './migrations/1732500000000-initial';
 
 export const CONVERSATION_SCHEMA = 'conversation';
@@ -22,13 +18,7 @@ export class AppModule {
           config,
           migrations: [Initial1732500000000],
         }),
-      ],
-      controllers: [ConversationConsumer],
-      providers: [
-        ConversationsRepository,
-        ConversationsService,
-        CannedResponsesService,
-        AssignmentProjectionService,
+        ConsumersModule,
       ],
     };
   }

@@ -4,6 +4,9 @@ import type { EntityManager } from 'typeorm';
 import {
   BILLING_REMUNERATIONS,
   BillingOps,
+  Cause,
+  Clock,
+  CLOCK,
   ConversationEventData,
   Outbox,
   Remuneration,
@@ -23,14 +26,14 @@ export class RemunerationsService {
     private readonly repo: RemunerationsRepository,
     private readonly outbox: Outbox,
     @Inject(REMUNERATION_RATES) private readonly rates: RemunerationRates,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async onClosed(
     closed: ConversationEventData<'conversation.closed'>,
     tx: EntityManager,
-    now: Date,
-    cause: { eventId: string; correlationId: string },
-  ) {
+    cause: Cause,
+  ): Promise<void> {
     const attribution = remunerationFor(
       { ...closed, closedAt: new Date(closed.closedAt), closeReason: closed.reason },
       this.rates,
@@ -46,7 +49,7 @@ export class RemunerationsService {
       lastAgentMessageId: attribution.lastAgentMessageId,
       amountMinor: attribution.amountMinor,
       currency: attribution.currency,
-      attributedAt: now.toISOString(),
+      attributedAt: this.clock.now().toISOString(),
     };
     // The primary key on the conversation makes a second, different eventId impossible.
     if (await this.repo.insertOnce(tx, remuneration)) {

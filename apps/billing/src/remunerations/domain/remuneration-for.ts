@@ -1,12 +1,10 @@
-import type { Channel } from '@pupitre/shared/contracts';
-
-export type RemunerationCloseReason = 'agent' | 'inactivity' | 'visitor_blocked';
+import type { Channel, CloseReason } from '@pupitre/shared/contracts';
 
 export interface ClosedConversation {
   conversationId: string;
   channel: Channel;
   closedAt: Date;
-  closeReason: RemunerationCloseReason;
+  closeReason: CloseReason;
   lastAgentMessage: { messageId: string; agentId: string } | null;
 }
 
@@ -17,12 +15,12 @@ export interface RemunerationRates {
   currency: string;
 }
 
-export interface Attribution {
+interface Attribution {
   conversationId: string;
   agentId: string;
   channel: Channel;
   closedAt: Date;
-  closeReason: RemunerationCloseReason;
+  closeReason: CloseReason;
   lastAgentMessageId: string;
   amountMinor: number;
   currency: string;

@@ -1,9 +1,36 @@
-import type { ConversationView, Message } from '@pupitre/shared/contracts';
+import type {
+  Channel,
+  ConversationStatus,
+  ConversationView,
+  Message,
+  Platform,
+} from '@pupitre/shared/contracts';
 import { capabilitiesFor } from '@pupitre/shared/domain';
-import type { ConversationRow, VisitorRow } from '../conversations.repository';
+
+/** The columns of a conversation row the view shows. */
+interface ConversationFacts {
+  id: string;
+  channel: Channel;
+  status: ConversationStatus;
+  tags: string[];
+  assigned_at: Date | null;
+  reassign_at: Date | null;
+  close_at: Date | null;
+}
+
+interface VisitorFacts {
+  id: string;
+  name: string | null;
+  platform: Platform | null;
+  blocked_at: Date | null;
+}
 
 /** The desk's picture of one conversation (CONTRACT.md ConversationView), R1–R3 included. */
-export function toConversationView(c: ConversationRow, v: VisitorRow, messages: Message[]): ConversationView {
+export function toConversationView(
+  c: ConversationFacts,
+  v: VisitorFacts,
+  messages: Message[],
+): ConversationView {
   return {
     id: c.id,
     channel: c.channel,
@@ -18,10 +45,4 @@ export function toConversationView(c: ConversationRow, v: VisitorRow, messages: 
     },
     capabilities: capabilitiesFor(c.channel),
   };
-}
-
-/** A tag is 1–50 characters, kept as written; the list has no duplicates and keeps insertion order. */
-export function withTag(tags: string[], tag: string, action: 'add' | 'remove'): string[] {
-  if (action === 'add') return tags.includes(tag) ? tags : [...tags, tag];
-  return tags.filter((t) => t !== tag);
 }

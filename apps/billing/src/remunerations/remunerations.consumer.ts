@@ -1,31 +1,31 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
-import { z } from 'zod';
 import {
   BillingOps,
-  Clock,
-  CLOCK,
+  billingRequests as ops,
   CONVERSATION_EVENTS,
   ConversationEvent,
   conversationEventSchemas,
   Inbox,
   RequestProcessor,
-  noRequestData,
   typedHandlers,
 } from '@pupitre/shared';
 import { RemunerationsService } from './remunerations.service';
 
 const BILLING_WANTS = new Set(['conversation.closed']); // billing only cares about closes
-const isoDate = z.string().datetime({ offset: true }).nullable();
 
 /** Kafka edges of billing: closes from conversation, queries from the gateway. */
 @Controller()
-export class BillingConsumer {
+export class RemunerationsConsumer {
   private readonly handlers = typedHandlers<BillingOps>({
-    'system.ping': { readOnly: true, schema: noRequestData, handle: async () => ({ service: 'billing' }) },
+    'system.ping': {
+      readOnly: true,
+      schema: ops['system.ping'].in,
+      handle: async () => ({ service: 'billing' }),
+    },
     'remunerations.list': {
       readOnly: true,
-      schema: z.object({ agentId: z.string().uuid().nullable(), from: isoDate, to: isoDate }),
+      schema: ops['remunerations.list'].in,
       handle: (d, tx) => this.remunerations.list(d, tx),
     },
   });
@@ -34,7 +34,6 @@ export class BillingConsumer {
     private readonly requests: RequestProcessor,
     private readonly inbox: Inbox,
     private readonly remunerations: RemunerationsService,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @EventPattern('billing.requests')
@@ -48,10 +47,8 @@ export class BillingConsumer {
       ctx,
       conversationEventSchemas,
       BILLING_WANTS,
-      async (e, tx) => {
-        if (e.type === 'conversation.closed')
-          await this.remunerations.onClosed(e.data, tx, this.clock.now(), e);
-      },
+      (e, tx) =>
+        e.type === 'conversation.closed' ? this.remunerations.onClosed(e.data, tx, e) : Promise.resolve(),
     );
   }
 }

@@ -1,0 +1,1 @@
+export { RemunerationsModule } from './remunerations.module';

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import {
+  BILLING_REMUNERATIONS,
+  CONVERSATION_EVENTS,
+  ConversationEventData,
+  envelope,
+  EventEnvelope,
+  kafkaEnvSchema,
+  KafkaProducer,
+  parseEnv,
+} from '@pupitre/shared';
+import { isolatedTestEnv, TestRequester, waitFor } from '@pupitre/shared/testing';
+import { startBilling } from '../src/main';
+
+type Closed = EventEnvelope<'conversation.closed', ConversationEventData<'conversation.closed'>>;
+
+/** Billing alone on a real broker and database, fed `conversation.closed` events as conversation sends them. */
+describe('billing: R14, exactly one attribution per conversation', () => {
+  let app: INestApplication;
+  let producer: KafkaProducer;
+  let finance: TestRequester;
+  let db: Client;
+
+  beforeAll(async () => {
+    const env = await isolatedTestEnv('billing');
+    const vars = { ...process.env, ...env.vars };
+    app = (await startBilling(vars)).app;
+    const kafka = parseEnv(kafkaEnvSchema, vars);
+    producer = new KafkaProducer(kafka, 'billing-int-test');
+    await producer.connect();
+    finance = new TestRequester(kafka);
+    await finance.start([BILLING_REMUNERATIONS]);
+    db = new Client({ connectionString: env.databaseUrl });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await finance?.stop();
+    await producer?.disconnect();
+    await app?.close();
+  });
+
+  const closed = (
+    conversationId: string,
+    over: Partial<ConversationEventData<'conversation.closed'>> = {},
+  ): Closed =>
+    envelope(
+      'conversation.closed',
+      {
+        conversationId,
+        visitorId: randomUUID(),
+        channel: 'mobile_app',
+        reason: 'agent',
+        closedAt: new Date().toISOString(),
+        lastAgentMessage: { messageId: randomUUID(), agentId: randomUUID() },
+        ...over,
+      },
+      new Date(),
+    );
+  const publish = (...events: Closed[]) =>
+    producer.send(
+      CONVERSATION_EVENTS,
+      events.map((e) => ({ key: e.data.conversationId, value: JSON.stringify(e) })),
+    );
+  const processed = async (eventId: string) =>
+    (await db.query(`SELECT 1 FROM billing.inbox WHERE message_id = $1 AND consumer = 'billing'`, [eventId]))
+      .rowCount === 1;
+  const rowsOf = async (conversationId: string) =>
+    (
+      await db.query<{ event_id: string; agent_id: string; close_reason: string }>(
+        'SELECT event_id, agent_id, close_reason FROM billing.remunerations WHERE conversation_id = $1',
+        [conversationId],
+      )
+    ).rows;
+  /** What the relay has published or will publish on `billing.remunerations` for this conversation. */
+  const outboxOf = async (conversationId: string) =>
+    (
+      await db.query<{ event_id: string; published: boolean }>(
+        `SELECT payload->>'eventId' AS event_id, published_at IS NOT NULL AS published FROM billing.outbox
+          WHERE topic = $1 AND aggregate_id = $2`,
+        [BILLING_REMUNERATIONS, conversationId],
+      )
+    ).rows;
+  const seenBy = (conversationId: string) =>
+    finance.seen.filter((s) => s.topic === BILLING_REMUNERATIONS && s.key === conversationId);
+
+  it('two different close events for one conversation yield one remuneration and one eventId', async () => {
+    const conversationId = randomUUID();
+    const first = closed(conversationId);
+    // A second close of the same conversation (another eventId, reason, time and last agent): e.g. two
+    // closes racing, or a replay after the events were rewritten. Only the first is paid.
+    const second = closed(conversationId, {
+      reason: 'inactivity',
+      closedAt: new Date(Date.now() + 60_000).toISOString(),
+      lastAgentMessage: { messageId: randomUUID(), agentId: randomUUID() },
+    });
+    expect(second.eventId).not.toBe(first.eventId);
+    await publish(first, second);
+    await waitFor(() => processed(second.eventId), { what: 'both closes consumed' });
+
+    const rows = await rowsOf(conversationId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ agent_id: first.data.lastAgentMessage!.agentId, close_reason: 'agent' });
+    const outbox = await waitFor(
+      async () => {
+        const o = await outboxOf(conversationId);
+        return o.every((r) => r.published) && o;
+      },
+      { what: 'the remuneration published' },
+    );
+    expect(outbox.map((o) => o.event_id)).toEqual([rows[0].event_id]);
+    await waitFor(() => seenBy(conversationId).length > 0, { what: 'finance receives the remuneration' });
+    expect(seenBy(conversationId).map((s) => (s.value as { eventId?: string }).eventId)).toEqual([
+      rows[0].event_id,
+    ]);
+  });
+
+  it('a redelivery of the same close yields nothing new', async () => {
+    const conversationId = randomUUID();
+    const close = closed(conversationId);
+    await publish(close);
+    const [row] = await waitFor(async () => {
+      const r = await rowsOf(conversationId);
+      return r.length > 0 && r;
+    });
+    // The same event again, then a marker behind it on the same key (so the same partition, in order):
+    // once the marker is consumed, the redelivery has been too.
+    const marker = closed(conversationId, { lastAgentMessage: null });
+    await publish(close, marker);
+    await waitFor(() => processed(marker.eventId), { what: 'the redelivery and the marker consumed' });
+
+    expect(await rowsOf(conversationId)).toEqual([row]);
+    const outbox = await outboxOf(conversationId);
+    expect(outbox.map((o) => o.event_id)).toEqual([row.event_id]);
+  });
+});

@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { ConversationStatus } from '@pupitre/shared';
+
+interface AssignmentProjection {
+  status: ConversationStatus;
+  agentId: string | null;
+  assignedAt: Date | null;
+  reassignAt: Date | null;
+  closeAt: Date | null;
+}
+
+/** Routing's decisions, projected onto the conversation's row; a closed conversation stays closed. */
+@Injectable()
+export class AssignmentsRepository {
+  async project(tx: EntityManager, id: string, p: AssignmentProjection): Promise<void> {
+    await tx.query(
+      `UPDATE conversations SET status = $2, agent_id = $3, assigned_at = $4, reassign_at = $5, close_at = $6
+        WHERE id = $1 AND closed_at IS NULL`,
+      [id, p.status, p.agentId, p.assignedAt, p.reassignAt, p.closeAt],
+    );
+  }
+
+  async projectDeadlines(tx: EntityManager, id: string, reassignAt: Date | null, closeAt: Date | null) {
+    await tx.query(
+      'UPDATE conversations SET reassign_at = $2, close_at = $3 WHERE id = $1 AND closed_at IS NULL',
+      [id, reassignAt, closeAt],
+    );
+  }
+}

@@ -1,0 +1,2 @@
+export { AssignmentsModule } from './assignments.module';
+export { AssignmentProjectionService } from './assignment-projection.service';

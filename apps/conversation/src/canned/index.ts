@@ -1,0 +1,2 @@
+export { CannedModule } from './canned.module';
+export { CannedResponsesService } from './canned-responses.service';

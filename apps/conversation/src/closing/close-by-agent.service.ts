@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { ConversationOps, RequestMeta } from '@pupitre/shared';
+import { causeOf, ConversationsService } from '../conversations';
+import { ConversationCloser } from './conversation-closer';
+
+type Op = ConversationOps['agent.close'];
+
+/** R12: the holding agent may close the conversation for good at any time (reason `agent`). */
+@Injectable()
+export class CloseByAgentService {
+  constructor(
+    private readonly conversations: ConversationsService,
+    private readonly closer: ConversationCloser,
+  ) {}
+
+  async close(d: Op['in'], tx: EntityManager, meta: RequestMeta): Promise<Op['out']> {
+    const conversation = await this.conversations.heldBy(tx, d.agentId, d.conversationId);
+    await this.closer.close(tx, conversation, 'agent', meta.now, causeOf(meta));
+    return {};
+  }
+}

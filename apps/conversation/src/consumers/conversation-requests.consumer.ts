@@ -1,0 +1,99 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
+import {
+  ConversationOps,
+  conversationRequests as ops,
+  RequestProcessor,
+  typedHandlers,
+} from '@pupitre/shared';
+import { CannedResponsesService } from '../canned';
+import { BlockVisitorService, CloseByAgentService } from '../closing';
+import { ListVisitorMessagesService, PostAgentMessageService, PostVisitorMessageService } from '../messages';
+import { TagConversationService } from '../tags';
+import { ConversationViewsService } from '../views';
+import { RegisterVisitorService } from '../visitors';
+
+/** `conversation.requests`: the gateway's requests, each validated and handed to one use case. */
+@Controller()
+export class ConversationRequestsConsumer {
+  private readonly handlers = typedHandlers<ConversationOps>({
+    'system.ping': {
+      readOnly: true,
+      schema: ops['system.ping'].in,
+      handle: async () => ({ service: 'conversation' }),
+    },
+    'visitor.register': {
+      schema: ops['visitor.register'].in,
+      handle: (d, tx, meta) => this.visitors.register(d, tx, meta),
+    },
+    'visitor.post-message': {
+      schema: ops['visitor.post-message'].in,
+      handle: (d, tx, meta) => this.visitorMessages.post(d, tx, meta),
+    },
+    'visitor.list-conversations': {
+      readOnly: true,
+      schema: ops['visitor.list-conversations'].in,
+      handle: (d, tx) => this.views.ofVisitor(d, tx),
+    },
+    'visitor.list-messages': {
+      readOnly: true,
+      schema: ops['visitor.list-messages'].in,
+      handle: (d, tx) => this.visitorMessagePages.list(d, tx),
+    },
+    'agent.post-message': {
+      schema: ops['agent.post-message'].in,
+      handle: (d, tx, meta) => this.agentMessages.post(d, tx, meta),
+    },
+    'agent.send-canned': {
+      schema: ops['agent.send-canned'].in,
+      handle: (d, tx, meta) => this.canned.send(d, tx, meta),
+    },
+    'agent.close': {
+      schema: ops['agent.close'].in,
+      handle: (d, tx, meta) => this.closeByAgent.close(d, tx, meta),
+    },
+    'agent.block-visitor': {
+      schema: ops['agent.block-visitor'].in,
+      handle: (d, tx, meta) => this.blocking.block(d, tx, meta),
+    },
+    'agent.tag': { schema: ops['agent.tag'].in, handle: (d, tx, meta) => this.tags.tag(d, tx, meta) },
+    'conversation.views': {
+      readOnly: true,
+      schema: ops['conversation.views'].in,
+      handle: (d, tx) => this.views.views(d, tx),
+    },
+    'conversation.view': {
+      readOnly: true,
+      schema: ops['conversation.view'].in,
+      handle: (d, tx) => this.views.view(d, tx),
+    },
+    'canned.create': {
+      schema: ops['canned.create'].in,
+      handle: (d, tx, meta) => this.canned.create(d, tx, meta),
+    },
+    'canned.list': {
+      readOnly: true,
+      schema: ops['canned.list'].in,
+      handle: (_d, tx) => this.canned.list(tx),
+    },
+    'canned.delete': { schema: ops['canned.delete'].in, handle: (d, tx) => this.canned.delete(d, tx) },
+  });
+
+  constructor(
+    private readonly requests: RequestProcessor,
+    private readonly visitors: RegisterVisitorService,
+    private readonly visitorMessages: PostVisitorMessageService,
+    private readonly visitorMessagePages: ListVisitorMessagesService,
+    private readonly agentMessages: PostAgentMessageService,
+    private readonly closeByAgent: CloseByAgentService,
+    private readonly blocking: BlockVisitorService,
+    private readonly tags: TagConversationService,
+    private readonly views: ConversationViewsService,
+    private readonly canned: CannedResponsesService,
+  ) {}
+
+  @EventPattern('conversation.requests')
+  onRequest(@Ctx() ctx: KafkaContext): Promise<void> {
+    return this.requests.process(ctx, this.handlers);
+  }
+}

@@ -1,0 +1,26 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
+import { Inbox, ROUTING_EVENTS, RoutingEvent, routingEventSchemas } from '@pupitre/shared';
+import { AssignmentProjectionService } from '../assignments';
+import { InactivityCloseService } from '../closing';
+
+const ROUTING_EVENT_TYPES = new Set(Object.keys(routingEventSchemas));
+
+/** `routing.events`: routing's assignments are projected; its R11 close-due is checked and carried out. */
+@Controller()
+export class RoutingEventsConsumer {
+  constructor(
+    private readonly inbox: Inbox,
+    private readonly projection: AssignmentProjectionService,
+    private readonly inactivity: InactivityCloseService,
+  ) {}
+
+  @EventPattern(ROUTING_EVENTS)
+  onRoutingEvent(@Ctx() ctx: KafkaContext): Promise<void> {
+    return this.inbox.consumeEvent<RoutingEvent>(ctx, routingEventSchemas, ROUTING_EVENT_TYPES, (e, tx) =>
+      e.type === 'conversation.close-due'
+        ? this.inactivity.onCloseDue(e.data, tx, e)
+        : this.projection.apply(e, tx),
+    );
+  }
+}

@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import {
+  Cause,
+  CONVERSATION_EVENTS,
+  ConversationEventData,
+  ConversationEventType,
+  envelope,
+  Outbox,
+  RequestMeta,
+} from '@pupitre/shared';
+
+/** A request causes the events it leads to: tracing follows the request id. */
+export const causeOf = (meta: RequestMeta): Cause => ({
+  eventId: meta.requestId,
+  correlationId: meta.correlationId,
+});
+
+/** Every `conversation.events` event goes through here: enveloped, keyed by conversation, in the caller's transaction. */
+@Injectable()
+export class ConversationEventsOutbox {
+  constructor(private readonly outbox: Outbox) {}
+
+  async add<T extends ConversationEventType>(
+    tx: EntityManager,
+    type: T,
+    data: ConversationEventData<T>,
+    at: Date,
+    cause: Cause,
+  ): Promise<void> {
+    const event = envelope(type, data, at, cause);
+    await this.outbox.add(tx, CONVERSATION_EVENTS, data.conversationId, event as never);
+  }
+}

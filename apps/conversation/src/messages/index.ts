@@ -1,0 +1,5 @@
+export { MessagesModule } from './messages.module';
+export { MessagesRepository } from './messages.repository';
+export { PostVisitorMessageService } from './post-visitor-message.service';
+export { PostAgentMessageService } from './post-agent-message.service';
+export { ListVisitorMessagesService } from './list-visitor-messages.service';

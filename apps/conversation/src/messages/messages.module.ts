@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { ConversationsModule } from '../conversations';
+import { VisitorsModule } from '../visitors';
+import { ListVisitorMessagesService } from './list-visitor-messages.service';
+import { MessagePoster } from './message-poster';
+import { MessagesRepository } from './messages.repository';
+import { PostAgentMessageService } from './post-agent-message.service';
+import { PostVisitorMessageService } from './post-visitor-message.service';
+
+@Module({
+  imports: [ConversationsModule, VisitorsModule],
+  providers: [
+    MessagesRepository,
+    MessagePoster,
+    PostVisitorMessageService,
+    PostAgentMessageService,
+    ListVisitorMessagesService,
+  ],
+  exports: [
+    MessagesRepository,
+    PostVisitorMessageService,
+    PostAgentMessageService,
+    ListVisitorMessagesService,
+  ],
+})
+export class MessagesModule {}

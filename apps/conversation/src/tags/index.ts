@@ -1,0 +1,2 @@
+export { TagsModule } from './tags.module';
+export { TagConversationService } from './tag-conversation.service';

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { ConversationOps, DomainError } from '@pupitre/shared';
+import { ConversationRow, ConversationsRepository } from '../conversations';
+import { MessagesRepository } from '../messages';
+import { VisitorsRepository } from '../visitors';
+import { toConversationView } from './domain/conversation-view';
+
+type Op<K extends keyof ConversationOps> = ConversationOps[K];
+
+/** What the desk and the visitor see of conversations: reads only. */
+@Injectable()
+export class ConversationViewsService {
+  constructor(
+    private readonly conversations: ConversationsRepository,
+    private readonly messages: MessagesRepository,
+    private readonly visitors: VisitorsRepository,
+  ) {}
+
+  async views(
+    d: Op<'conversation.views'>['in'],
+    tx: EntityManager,
+  ): Promise<Op<'conversation.views'>['out']> {
+    const found = new Map((await this.conversations.findMany(tx, d.conversationIds)).map((c) => [c.id, c]));
+    const rows = d.conversationIds.flatMap((id) => found.get(id) ?? []);
+    return this.viewsOf(tx, rows);
+  }
+
+  async view(d: Op<'conversation.view'>['in'], tx: EntityManager): Promise<Op<'conversation.view'>['out']> {
+    const c = await this.conversations.find(tx, d.conversationId);
+    if (!c) throw new DomainError('NOT_FOUND', 'no such conversation');
+    return (await this.viewsOf(tx, [c]))[0];
+  }
+
+  async ofVisitor(
+    d: Op<'visitor.list-conversations'>['in'],
+    tx: EntityManager,
+  ): Promise<Op<'visitor.list-conversations'>['out']> {
+    const rows = await this.conversations.listOfVisitor(tx, d.visitorId);
+    return rows.map((c) => ({
+      id: c.id,
+      channel: c.channel,
+      status: c.status,
+      createdAt: c.created_at.toISOString(),
+      ...(c.closed_at ? { closedAt: c.closed_at.toISOString() } : {}),
+      ...(c.close_reason ? { closeReason: c.close_reason } : {}),
+    }));
+  }
+
+  private async viewsOf(tx: EntityManager, rows: ConversationRow[]) {
+    const [messages, visitors] = await Promise.all([
+      this.messages.latestOf(
+        tx,
+        rows.map((r) => r.id),
+      ),
+      this.visitors.findMany(
+        tx,
+        rows.map((r) => r.visitor_id),
+      ),
+    ]);
+    return rows.map((r) => toConversationView(r, visitors.get(r.visitor_id)!, messages.get(r.id) ?? []));
+  }
+}

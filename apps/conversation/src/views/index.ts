@@ -1,0 +1,2 @@
+export { ViewsModule } from './views.module';
+export { ConversationViewsService } from './conversation-views.service';

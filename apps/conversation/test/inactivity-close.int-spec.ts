@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import {
+  CONVERSATION_EVENTS,
+  envelope,
+  kafkaEnvSchema,
+  KafkaProducer,
+  parseEnv,
+  ROUTING_EVENTS,
+  RoutingEventData,
+  RoutingEventType,
+} from '@pupitre/shared';
+import { isolatedTestEnv, TestRequester, waitFor } from '@pupitre/shared/testing';
+import { startConversation } from '../src/main';
+
+const DAY = 24 * 3600 * 1000;
+
+/** Conversation alone on a real broker and database; routing's events are played by the test. */
+describe('conversation: R11, the inactivity close', () => {
+  let app: INestApplication;
+  let routing: KafkaProducer;
+  let rq: TestRequester;
+  let db: Client;
+
+  beforeAll(async () => {
+    const env = await isolatedTestEnv('conversation');
+    const vars = { ...process.env, ...env.vars };
+    app = (await startConversation(vars)).app;
+    const kafka = parseEnv(kafkaEnvSchema, vars);
+    routing = new KafkaProducer(kafka, 'conversation-int-routing');
+    await routing.connect();
+    rq = new TestRequester(kafka);
+    await rq.start([CONVERSATION_EVENTS]);
+    db = new Client({ connectionString: env.databaseUrl });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await rq?.stop();
+    await routing?.disconnect();
+    await app?.close();
+  });
+
+  /** Publishes a routing event and waits until conversation has applied it (its inbox has the id). */
+  const fromRouting = async <T extends RoutingEventType>(type: T, data: RoutingEventData<T>) => {
+    const event = envelope(type, data, new Date());
+    await routing.send(ROUTING_EVENTS, [
+      { key: (data as { conversationId: string }).conversationId, value: JSON.stringify(event) },
+    ]);
+    await waitFor(
+      async () =>
+        (
+          await db.query(
+            `SELECT 1 FROM conversation.inbox WHERE message_id = $1 AND consumer = 'conversation'`,
+            [event.eventId],
+          )
+        ).rowCount === 1,
+      { what: `${type} applied` },
+    );
+  };
+  const statusOf = async (conversationId: string) =>
+    (
+      await db.query<{ status: string; close_reason: string | null; closed_at: Date | null }>(
+        'SELECT status, close_reason, closed_at FROM conversation.conversations WHERE id = $1',
+        [conversationId],
+      )
+    ).rows[0];
+
+  /** A mobile conversation held by a fresh agent, who has answered once; returns that answer's time. */
+  async function answeredConversation() {
+    const visitorId = randomUUID();
+    const agentId = randomUUID();
+    await rq.call('conversation', 'visitor.register', {
+      visitorId,
+      channel: 'mobile_app',
+      name: null,
+      platform: 'ios',
+    });
+    const { conversationId } = await rq.call('conversation', 'visitor.post-message', {
+      visitorId,
+      text: 'hello',
+      clientMessageId: randomUUID(),
+    });
+    await fromRouting('conversation.assigned', {
+      conversationId,
+      channel: 'mobile_app',
+      agentId,
+      assignedAt: new Date().toISOString(),
+      deadlines: {},
+    });
+    const { messageId } = await rq.call('conversation', 'agent.post-message', {
+      agentId,
+      conversationId,
+      text: 'how can I help?',
+      clientMessageId: randomUUID(),
+    });
+    const view = await rq.call('conversation', 'conversation.view', { conversationId });
+    const answeredAt = view.messages.find((m) => m.id === messageId)!.createdAt;
+    return { visitorId, agentId, conversationId, messageId, answeredAt };
+  }
+  const closeDue = (conversationId: string, lastAgentMessageAt: string) =>
+    fromRouting('conversation.close-due', {
+      conversationId,
+      reason: 'inactivity',
+      dueAt: new Date(Date.parse(lastAgentMessageAt) + 7 * DAY).toISOString(),
+      lastAgentMessageAt,
+    });
+
+  it('R11: the visitor stayed silent since the agent message: closed for good, reason inactivity, at the due time', async () => {
+    const c = await answeredConversation();
+    await closeDue(c.conversationId, c.answeredAt);
+
+    const dueAt = new Date(Date.parse(c.answeredAt) + 7 * DAY);
+    expect(await statusOf(c.conversationId)).toEqual({
+      status: 'closed',
+      close_reason: 'inactivity',
+      closed_at: dueAt,
+    });
+    const closed = await waitFor(() =>
+      rq.eventsOf('conversation.closed').find((e) => e.key === c.conversationId),
+    );
+    // R14's input: the last agent message before the close.
+    expect(closed.value.data).toMatchObject({
+      reason: 'inactivity',
+      closedAt: dueAt.toISOString(),
+      lastAgentMessage: { messageId: c.messageId, agentId: c.agentId },
+    });
+  });
+
+  it('R11: the visitor wrote after the agent message (routing was behind): not closed', async () => {
+    const c = await answeredConversation();
+    await rq.call('conversation', 'visitor.post-message', {
+      visitorId: c.visitorId,
+      text: 'still there',
+      clientMessageId: randomUUID(),
+    });
+    await closeDue(c.conversationId, c.answeredAt);
+
+    expect(await statusOf(c.conversationId)).toMatchObject({ status: 'assigned', closed_at: null });
+  });
+
+  it('R11: the agent wrote again after the message routing counted from: not closed yet', async () => {
+    const c = await answeredConversation();
+    await rq.call('conversation', 'agent.post-message', {
+      agentId: c.agentId,
+      conversationId: c.conversationId,
+      text: 'anything else?',
+      clientMessageId: randomUUID(),
+    });
+    await closeDue(c.conversationId, c.answeredAt);
+
+    expect(await statusOf(c.conversationId)).toMatchObject({ status: 'assigned', closed_at: null });
+  });
+
+  it('a close-due for a conversation the agent already closed (R12) changes nothing', async () => {
+    const c = await answeredConversation();
+    await rq.call('conversation', 'agent.close', { agentId: c.agentId, conversationId: c.conversationId });
+    const before = await statusOf(c.conversationId);
+    await closeDue(c.conversationId, c.answeredAt);
+
+    expect(await statusOf(c.conversationId)).toEqual(before);
+    expect(before.close_reason).toBe('agent');
+  });
+});
