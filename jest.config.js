@@ -8,6 +8,8 @@ const base = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __
 const infra = {
   globalSetup: '<rootDir>/jest/global-setup.ts',
   globalTeardown: '<rootDir>/jest/global-teardown.ts',
+  // The services' logs stay out of jest's output unless a test fails (jest/quiet-environment.js).
+  testEnvironment: '<rootDir>/jest/quiet-environment.js',
 };
 
 module.exports = {
