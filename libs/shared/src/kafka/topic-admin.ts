@@ -1,4 +1,4 @@
-import { Admin, Kafka } from 'kafkajs';
+import { Admin, Kafka, logLevel } from 'kafkajs';
 import type { KafkaEnv } from '../config';
 import { ALL_TOPICS } from '../contracts';
 import { kafkaClientConfig, prefixed } from './kafka-options';
@@ -22,7 +22,7 @@ export async function ensureTopics(
   partitions = 3,
 ): Promise<TopicsReport> {
   const names = topics.map((t) => prefixed(env, t));
-  return withAdmin(env, async (admin) => {
+  const created = await withAdmin(env, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const missing = names.filter((t) => !existing.has(t));
     if (missing.length > 0) {
@@ -32,12 +32,41 @@ export async function ensureTopics(
         topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
       });
     }
-    // On a fresh broker the first group request creates __consumer_offsets and its coordinator
-    // loads for a moment; kafkajs' consumers crash and restart on that ("Restarting the consumer").
-    // Waiting for it here, once, spares every service's consumer. describeGroups retries until then.
-    await admin.describeGroups([prefixed(env, 'pupitre-topics')]);
-    return { created: missing, topics: names };
+    return missing;
   });
+  await waitForGroupCoordinator(env);
+  return { created, topics: names };
+}
+
+/**
+ * On a fresh broker the first group request creates __consumer_offsets, and its coordinator loads for
+ * a moment: kafkajs' consumers crash on that and log "Restarting the consumer". Waiting for it here,
+ * once, lets every service's consumer join at the first try. The broker's "loading" and "not the
+ * coordinator" answers are what this waits through, not errors: this admin does not log them, and
+ * the step fails with the last one if the coordinator never answers.
+ */
+async function waitForGroupCoordinator(env: KafkaEnv, timeoutMs = 60000): Promise<void> {
+  const config = { ...kafkaClientConfig(env, 'pupitre-admin'), logLevel: logLevel.NOTHING };
+  const admin = new Kafka(config).admin();
+  const deadline = Date.now() + timeoutMs;
+  await admin.connect();
+  try {
+    for (;;) {
+      try {
+        await admin.describeGroups([prefixed(env, 'pupitre-topics')]);
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `the group coordinator did not answer in ${timeoutMs} ms: ${(err as Error).message}`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /**
