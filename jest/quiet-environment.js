@@ -1,11 +1,11 @@
 /**
- * Test environment of the integration and e2e projects: what the services under test print (Nest's
- * logger, kafkajs through libs/shared/src/kafka/kafka-options.ts) is kept in a buffer per test file
- * instead of filling jest's output. A failing test or hook prints the buffer kept so far, so the
+ * Test environment of every jest project: what the code under test prints (Nest's logger, kafkajs
+ * through libs/shared/src/kafka/kafka-options.ts) is kept in a buffer per test file instead of
+ * filling jest's output. A failing test or hook prints the buffer kept so far, so the
  * services' logs are there exactly when they help. PUPITRE_TEST_LOGS=1 prints them as they come.
  *
- * jest's own output is untouched: its reporters write from the parent process, and `console.*` in a
- * test goes through jest's console, not through these streams.
+ * jest's own output is untouched: its reporters write between test files (or from the parent process
+ * when tests run in workers), and `console.*` in a test goes through jest's console, not these streams.
  */
 const { TestEnvironment } = require('jest-environment-node');
 
