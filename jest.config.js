@@ -4,7 +4,10 @@ const moduleNameMapper = {
   '^@pupitre/shared$': '<rootDir>/libs/shared/src',
   '^@pupitre/shared/(.*)$': '<rootDir>/libs/shared/src/$1',
 };
-const base = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
+// What the code under test logs (Nest's logger, kafkajs) stays out of jest's output unless a test
+// fails: jest/quiet-environment.js.
+const testEnvironment = '<rootDir>/jest/quiet-environment.js';
+const base = { transform, moduleNameMapper, testEnvironment, rootDir: __dirname };
 const infra = {
   globalSetup: '<rootDir>/jest/global-setup.ts',
   globalTeardown: '<rootDir>/jest/global-teardown.ts',

@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 /**
  * npm start: the whole system on this machine. Starts (or reuses) a local Kafka unless KAFKA_BROKERS
- * is set, builds, runs the four services as separate processes with prefixed logs, waits for
- * /health/ready and prints the desk URL. Ctrl-C stops everything it started.
+ * is set, builds, runs the topics step once (the services wait for their topics, they never create
+ * them), runs the four services as separate processes with prefixed logs, waits for /health/ready and
+ * prints the desk URL. Ctrl-C stops everything it started.
+ *
+ * Every node here is process.execPath: under npm that is the pinned Node of the `node` devDependency.
  */
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const { join } = require('node:path');
 const http = require('node:http');
 
 const root = join(__dirname, '..');
 const kafkaScript = join(root, 'scripts/kafka/kafka.sh');
+const topicsStep = join(root, 'dist/libs/shared/src/kafka/topics.main.js');
 const services = ['conversation', 'routing', 'billing', 'gateway'];
-const colors = { conversation: 36, routing: 35, billing: 33, gateway: 32, kafka: 34, start: 37 };
+const colors = { conversation: 36, routing: 35, billing: 33, gateway: 32, kafka: 34, topics: 34, start: 37 };
 const children = [];
 let startedKafka = false;
 let stopping = false;
@@ -85,6 +89,9 @@ async function main() {
   }
   say('start', 'building…');
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  const topics = spawnSync(process.execPath, [topicsStep], { cwd: root, env, encoding: 'utf8' });
+  for (const line of `${topics.stdout}${topics.stderr}`.split('\n').filter(Boolean)) say('topics', line);
+  if (topics.status !== 0) throw new Error('the topics step failed');
   for (const service of services) {
     const child = spawn(process.execPath, ['--enable-source-maps', join(root, `dist/apps/${service}/src/main.js`)], {
       cwd: root,

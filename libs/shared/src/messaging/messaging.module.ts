@@ -1,7 +1,6 @@
 import {
   DynamicModule,
   Global,
-  Inject,
   Injectable,
   Logger,
   Module,
@@ -102,5 +101,3 @@ export class MessagingModule {
     };
   }
 }
-
-export const InjectClock = () => Inject(CLOCK);

@@ -64,10 +64,6 @@ export class OutboxRelay {
     await this.dropClient();
   }
 
-  isLeader(): boolean {
-    return this.leader;
-  }
-
   private async loop(): Promise<void> {
     while (!this.stopped) {
       try {

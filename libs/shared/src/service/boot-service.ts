@@ -2,7 +2,7 @@ import { DynamicModule, INestApplication, Logger, LogLevel } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import type { KafkaEnv } from '../config';
 import { ensureDatabase, ensureSchema } from '../database';
-import { ensureTopics } from '../kafka/topic-admin';
+import { waitForTopics } from '../kafka/topic-admin';
 import { KafkaServer } from '../kafka/kafka-server';
 
 export interface BootOptions {
@@ -26,15 +26,17 @@ export interface BootedService {
 }
 
 /**
- * Brings one service up: its database and schema (migrations run as TypeORM starts), the topics,
- * the Nest app and its Kafka consumer, with shutdown hooks so Ctrl-C leaves the group cleanly.
+ * Brings one service up: its database and schema (migrations run as TypeORM starts), its topics
+ * (waited for: the topics step creates them, see topic-admin.ts), the Nest app and its Kafka consumer,
+ * with shutdown hooks so Ctrl-C leaves the group cleanly.
  */
 export async function bootService(o: BootOptions): Promise<BootedService> {
   if (o.databaseUrl && o.schema) {
     await ensureDatabase(o.databaseUrl);
     await ensureSchema(o.databaseUrl, o.schema);
   }
-  await ensureTopics(o.kafka);
+  const logger = new Logger(o.service);
+  await waitForTopics(o.kafka, (message) => logger.warn(message));
   const app = await NestFactory.create(o.module, {
     logger: o.logLevels ?? ['log', 'warn', 'error'],
     bodyParser: false,
@@ -50,7 +52,7 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
   await o.configure?.(app);
   await app.startAllMicroservices();
   await app.init();
-  new Logger(o.service).log(`${o.service} is consuming`);
+  logger.log(`${o.service} is consuming`);
   return { app, server };
 }
 
