@@ -353,16 +353,19 @@ async function main(): Promise<number> {
     });
     // Interleave the channels so the round-robin mixes them.
     visitors.sort((a, b) => (a.visitorId < b.visitorId ? -1 : 1));
-    const conversations = await mapLimit(visitors, 20, (v, i) =>
-      http
-        .expect<{ conversationId: string }>(
-          201,
-          'POST',
-          '/v1/visitor/messages',
-          { text: `bench hello ${i}`, clientMessageId: `${runId}-hello-${i}` },
-          v.token,
-        )
-        .then((r) => r.conversationId),
+    // Setup steps are idempotent (clientMessageId): on a busy machine a 503 is retried, not fatal.
+    const conversations = await mapLimit(visitors, 10, (v, i) =>
+      retrying(`visitor ${i} first message`, () =>
+        http
+          .expect<{ conversationId: string }>(
+            201,
+            'POST',
+            '/v1/visitor/messages',
+            { text: `bench hello ${i}`, clientMessageId: `${runId}-hello-${i}` },
+            v.token,
+          )
+          .then((r) => r.conversationId),
+      ),
     );
     const allAssigned = await waitUntil(() => conversations.every((c) => assigned.has(c)), 60_000);
     checkpoint();
@@ -373,17 +376,19 @@ async function main(): Promise<number> {
       `${visitors.length} visitors (${mobileCount} mobile_app, ${webCount} web_chat), all conversations assigned`,
     );
     if (opts.agentReplied) {
-      await mapLimit(conversations, 20, async (conversationId, i) => {
-        const ack = (await assigned
-          .get(conversationId)!
-          .timeout(15_000)
-          .emitWithAck('message.send', {
-            conversationId,
-            text: 'bench reply',
-            clientMessageId: `${runId}-reply-${i}`,
-          })) as { ok: boolean; error?: { code: string; message: string } };
-        if (!ack.ok) throw new Error(`message.send refused: ${ack.error?.code} ${ack.error?.message}`);
-      });
+      await mapLimit(conversations, 10, (conversationId, i) =>
+        retrying(`agent reply ${i}`, async () => {
+          const ack = (await assigned
+            .get(conversationId)!
+            .timeout(15_000)
+            .emitWithAck('message.send', {
+              conversationId,
+              text: 'bench reply',
+              clientMessageId: `${runId}-reply-${i}`,
+            })) as { ok: boolean; error?: { code: string; message: string } };
+          if (!ack.ok) throw new Error(`message.send refused: ${ack.error?.code} ${ack.error?.message}`);
+        }),
+      );
       if (!(await waitUntil(() => repliesSeen >= conversations.length, 60_000))) {
         throw new Error(
           `only ${repliesSeen} of ${conversations.length} agent replies reached the desks in 60 s`,
@@ -621,6 +626,20 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     await cleanup.runAll();
+  }
+}
+
+/** Up to 5 attempts, 1 s apart, for idempotent setup steps. */
+async function retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      say(`${what}: ${(err as Error).message}; retrying`);
+      await sleep(1000);
+      checkpoint();
+    }
   }
 }
 
