@@ -682,8 +682,8 @@ function headerLines(
     `          kafka ${broker.brokers.join(',')} (${broker.origin}), topics ${prefix}*, database ${dbName}`,
     `floor     same run, this process, same broker and database: kafkajs producer (services' settings, one send ` +
       `per message) → consumer applies each batch in ONE transaction (multi-row insert) and sends it on in ONE ` +
-      `produce call → final consumer; ${PARTITIONS} partitions, fetch wait ${maxWaitMs} ms; run after each ` +
-      `system step at the same rate, once the system is idle`,
+      `produce call → final consumer; ${PARTITIONS} partitions, fetch wait ${maxWaitMs} ms; run just before ` +
+      `each system step at the same rate, once the system is idle`,
     '',
   ];
 }
