@@ -923,7 +923,10 @@ function summaryReport(
       fl ? ms(fl.p50) : '-',
       fl ? ms(fl.p95) : '-',
       fl ? ms(fl.p99) : '-',
-      fl && Number.isFinite(f.desk.p99) ? `${(f.desk.p99 / fl.p99).toFixed(1)}×` : '-',
+      // A floor that lost messages was saturated itself (or the machine was): no meaningful ratio.
+      fl && Number.isFinite(f.desk.p99)
+        ? `${(f.desk.p99 / fl.p99).toFixed(1)}×${s.floor!.lost > 0 ? ' (floor lost!)' : ''}`
+        : '-',
       ms(f.post.p50),
       ms(f.post.p99),
       String(st.s503),
@@ -932,6 +935,7 @@ function summaryReport(
       String(f.undelivered),
       pct(s.generatorCpu.sending),
       s.load.before.split(' ')[0] + '→' + s.load.after.split(' ')[0],
+      s.settleBefore.settled ? 'yes' : 'NO',
     ]);
   }
   const out = [
@@ -957,13 +961,16 @@ function summaryReport(
         'undeliv.',
         'gen CPU',
         'load 1m',
+        'idle before',
       ],
       rows,
     ),
     `  desk: visitor POST → desk message.created (any desk; delivered counts even when the POST was answered 503);`,
     `  POST: time to any HTTP answer; 503/429/other: POST answers; undeliv.: at no desk ${opts.grace} s after the`,
     `  step's last send; gen CPU: the load generator's own CPU while sending, % of one core; load 1m: 1-minute`,
-    `  load average before → after the step. Goal (issue 7): p99/floor ≤ 3× at 1,000/s, ≤ 2× at 250/s, no errors.`,
+    `  load average before → after the step; idle before: the probes reached a desk within ${PROBE_OK_MS} ms before`,
+    `  the floor and the step (NO: the backlog of the previous step was still draining after --settle s).`,
+    `  Goal (issue 7): p99/floor ≤ 3× at 1,000/s, ≤ 2× at 250/s, no errors.`,
     `  conversation.assigned events seen over the run: ${run.assignments} (${run.conversations} conversations)`,
     `  started ${run.startedAt.toISOString()}, ended ${new Date().toISOString()}; load average at start ` +
       `${run.machine.loadBefore}, at end ${loadavg()}`,
