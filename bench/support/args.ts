@@ -1,67 +1,89 @@
-/** Command-line options of `npm run bench:flow -- --rate 200 --duration 20 ...`. */
+/** Command-line options of `npm run bench:flow -- --rates 100,250,500,1000 --seconds 30 ...`. */
 export interface FlowOptions {
-  /** Visitor messages per second, scheduled open-loop. */
-  rate: number;
-  /** Seconds of measured load. */
-  duration: number;
-  /** Seconds of unmeasured load first (JIT, pools, caches); its messages are drained before measuring. */
+  /** Visitor messages per second, scheduled open-loop, one measured step each, in this order. */
+  rates: number[];
+  /** Seconds of measured load at each rate. */
+  seconds: number;
+  /** Seconds of unmeasured load first (JIT, pools, caches), at min(first rate, 100)/s. */
   warmup: number;
   agents: number;
   visitors: number;
   /** Share of visitors on `mobile_app` (the rest on `web_chat`). */
   mobileShare: number;
-  /** Seconds to wait after the last send for what is still in flight; later is lost. */
-  drain: number;
-  /** Keep-alive sockets of the load generator's HTTP agent. */
+  /** Seconds to wait after a step's last send for what is still in flight; later is undelivered. */
+  grace: number;
+  /** Before each step, at most this many seconds for the system to be back to idle (probe messages). */
+  settle: number;
+  /** Keep-alive sockets of the load generator's HTTP agent (open loop: high enough never to queue). */
   sockets: number;
-  /** Each agent answers each conversation once before the load, so R10 deadlines move with every visitor message. */
+  /** Each agent answers each conversation once before the load: R10 governs, R9 never fires. */
   agentReplied: boolean;
+  /** FIRST_RESPONSE_TIMEOUT_MS for routing (R9); unset: the production default (5 min). */
+  firstResponseTimeoutMs: number | null;
+  /** KAFKA_MAX_WAIT_MS for the services and the floor; unset: the production default (500). */
+  kafkaMaxWaitMs: number | null;
   build: boolean;
   floor: boolean;
   keepLogs: boolean;
 }
 
 export const DEFAULTS: FlowOptions = {
-  rate: 200,
-  duration: 20,
-  warmup: 2,
-  agents: 10,
+  rates: [100, 250, 500, 1000],
+  seconds: 30,
+  warmup: 5,
+  agents: 50,
   visitors: 200,
   mobileShare: 0.1,
-  drain: 10,
-  sockets: 128,
-  agentReplied: false,
+  grace: 15,
+  settle: 240,
+  sockets: 5000,
+  agentReplied: true,
+  firstResponseTimeoutMs: null,
+  kafkaMaxWaitMs: null,
   build: true,
   floor: true,
   keepLogs: false,
 };
 
 export const USAGE = `usage: npm run bench:flow -- [options]
-  --rate N          visitor messages per second, open-loop        (${DEFAULTS.rate})
-  --duration S      seconds of measured load                       (${DEFAULTS.duration})
-  --warmup S        seconds of unmeasured load before              (${DEFAULTS.warmup})
-  --agents N        agents, chatCapacity 20 each                   (${DEFAULTS.agents})
+  --rates R,R,...   visitor messages/s, open loop, one step each   (${DEFAULTS.rates.join(',')})
+  --seconds S       seconds of measured load at each rate          (${DEFAULTS.seconds})
+  --warmup S        seconds of unmeasured load first               (${DEFAULTS.warmup})
+  --agents N        agents at their desks, chatCapacity 20 each    (${DEFAULTS.agents})
   --visitors N      visitors, each with one assigned conversation  (${DEFAULTS.visitors})
   --mobile-share F  share of visitors on mobile_app, 0..1          (${DEFAULTS.mobileShare})
-  --drain S         wait after the last send before counting lost  (${DEFAULTS.drain})
+  --grace S         wait after a step's last send; later = undelivered (${DEFAULTS.grace})
+  --settle S        max wait before a step for the system to be idle again (${DEFAULTS.settle})
   --sockets N       keep-alive HTTP sockets of the load generator  (${DEFAULTS.sockets})
-  --agent-replied   agents answer every conversation once before the load (R10
-                    deadlines then move with each visitor message, as in real chats)
+  --first-response-timeout-ms N
+                    routing's R9 timeout (default: production, 5 min); given, agents do not
+                    reply first, so conversations move between agents every N ms
+  --no-agent-replied
+                    agents do not answer each conversation once before the load (by default
+                    they do: R10, 12 h, then governs and R9 never fires during the run)
+  --kafka-max-wait-ms N
+                    consumers' fetch wait, services and floor (default: production, 500)
   --no-build        use dist/ as it is (skip npm run build)
-  --no-floor        skip the raw Kafka produce→consume measurement
+  --no-floor        skip the bare-parts floor
   --keep-logs       keep the services' logs (path printed)
+  --rate N, --duration S, --drain S: old names of --rates N, --seconds S, --grace S
 Environment: KAFKA_BROKERS (else scripts/kafka/kafka.sh start), BENCH_PG_URL (admin connection,
-default postgres://postgres@127.0.0.1:5432/postgres).`;
+default postgres://postgres@127.0.0.1:5432/postgres).
+Smoke: npm run bench:flow -- --rates 50 --seconds 5 --warmup 1 --grace 5`;
 
-const numeric: Record<string, { key: keyof FlowOptions; min: number; max: number; int: boolean }> = {
-  '--rate': { key: 'rate', min: 1, max: 100_000, int: false },
-  '--duration': { key: 'duration', min: 1, max: 3600, int: false },
+type NumericKey =
+  'seconds' | 'warmup' | 'agents' | 'visitors' | 'mobileShare' | 'grace' | 'settle' | 'sockets';
+const numeric: Record<string, { key: NumericKey; min: number; max: number; int: boolean }> = {
+  '--seconds': { key: 'seconds', min: 1, max: 3600, int: false },
+  '--duration': { key: 'seconds', min: 1, max: 3600, int: false },
   '--warmup': { key: 'warmup', min: 0, max: 600, int: false },
   '--agents': { key: 'agents', min: 1, max: 1000, int: true },
   '--visitors': { key: 'visitors', min: 1, max: 100_000, int: true },
   '--mobile-share': { key: 'mobileShare', min: 0, max: 1, int: false },
-  '--drain': { key: 'drain', min: 1, max: 600, int: false },
-  '--sockets': { key: 'sockets', min: 1, max: 10_000, int: true },
+  '--grace': { key: 'grace', min: 1, max: 600, int: false },
+  '--drain': { key: 'grace', min: 1, max: 600, int: false },
+  '--settle': { key: 'settle', min: 0, max: 3600, int: false },
+  '--sockets': { key: 'sockets', min: 1, max: 100_000, int: true },
 };
 
 const flags: Record<string, (o: FlowOptions) => void> = {
@@ -69,29 +91,51 @@ const flags: Record<string, (o: FlowOptions) => void> = {
   '--no-floor': (o) => (o.floor = false),
   '--keep-logs': (o) => (o.keepLogs = true),
   '--agent-replied': (o) => (o.agentReplied = true),
+  '--no-agent-replied': (o) => (o.agentReplied = false),
 };
 
 export class UsageError extends Error {}
 
+function numberIn(name: string, raw: string | undefined, min: number, max: number, int: boolean): number {
+  const value = Number(raw);
+  if (raw === undefined || raw === '' || !Number.isFinite(value) || value < min || value > max) {
+    throw new UsageError(`${name} must be a number from ${min} to ${max}, got ${raw}`);
+  }
+  if (int && !Number.isInteger(value)) throw new UsageError(`${name} must be an integer, got ${raw}`);
+  return value;
+}
+
 export function parseArgs(argv: string[]): FlowOptions | 'help' {
   const o: FlowOptions = { ...DEFAULTS };
+  let agentRepliedGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return 'help';
     if (flags[arg]) {
+      if (arg.endsWith('agent-replied')) agentRepliedGiven = true;
       flags[arg](o);
       continue;
     }
     const [name, inline] = arg.split('=', 2);
+    const value = () => inline ?? argv[++i];
+    if (name === '--rates' || name === '--rate') {
+      const raw = value();
+      o.rates = (raw ?? '').split(',').map((r) => numberIn(name, r.trim(), 1, 100_000, false));
+      continue;
+    }
+    if (name === '--first-response-timeout-ms') {
+      o.firstResponseTimeoutMs = numberIn(name, value(), 100, 30 * 24 * 3600 * 1000, true);
+      continue;
+    }
+    if (name === '--kafka-max-wait-ms') {
+      o.kafkaMaxWaitMs = numberIn(name, value(), 10, 10_000, true);
+      continue;
+    }
     const spec = numeric[name];
     if (!spec) throw new UsageError(`unknown option ${arg}`);
-    const raw = inline ?? argv[++i];
-    const value = Number(raw);
-    if (raw === undefined || !Number.isFinite(value) || value < spec.min || value > spec.max) {
-      throw new UsageError(`${name} must be a number from ${spec.min} to ${spec.max}, got ${raw}`);
-    }
-    if (spec.int && !Number.isInteger(value)) throw new UsageError(`${name} must be an integer, got ${raw}`);
-    (o[spec.key] as number) = value;
+    o[spec.key] = numberIn(name, value(), spec.min, spec.max, spec.int);
   }
+  // Short R9 is there to move conversations: an agent reply would stop it.
+  if (o.firstResponseTimeoutMs !== null && !agentRepliedGiven) o.agentReplied = false;
   return o;
 }

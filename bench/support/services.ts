@@ -107,6 +107,19 @@ export class ServiceFleet {
       .join('\n');
   }
 
+  /** Lines of all the logs matching `re` (e.g. one kind of warning), to count them per step. */
+  countLines(re: RegExp): number {
+    let n = 0;
+    for (const s of this.services) {
+      try {
+        for (const line of readFileSync(s.logFile, 'utf8').split('\n')) if (re.test(line)) n++;
+      } catch {
+        // no log yet
+      }
+    }
+    return n;
+  }
+
   /** Warnings and errors the services logged (to judge a run), at most `max`. */
   problems(max = 20): string[] {
     const out: string[] = [];
