@@ -120,14 +120,18 @@ function drive(ctx: ReturnType<typeof system>) {
 
   const closeEverything = async () => {
     if (conversations.size > 0) await agent(20); // takes whatever is still queued
-    for (const [conversationId, visitorId] of conversations) {
-      await waitFor(
+    const nudged = new Set<string>();
+    const closeOne = ([conversationId, visitorId]: [string, string]) =>
+      waitFor(
         async () => {
           if (eventsAbout('conversation.closed', conversationId).length > 0) return true;
           const holder = holderOf(conversationId);
           if (holder === null) {
             const left = eventsAbout('conversation.unassigned', conversationId).at(-1);
-            if (left?.value.data!.next === 'released') await say(visitorId, 'still there?'); // R8 requeues it
+            if (left?.value.data!.next === 'released' && !nudged.has(conversationId)) {
+              nudged.add(conversationId);
+              await say(visitorId, 'still there?'); // R8 requeues it
+            }
             return false;
           }
           const closed = await ctx.rq.ask('conversation', 'agent.close', { agentId: holder, conversationId });
@@ -136,7 +140,7 @@ function drive(ctx: ReturnType<typeof system>) {
         },
         { what: `${conversationId} closed`, timeoutMs: 20000 },
       );
-    }
+    await Promise.all([...conversations].map(closeOne));
     for (const a of agents)
       await ctx.rq.call('routing', 'desk.disconnect', { agentId: a.id, connectionId: a.connectionId });
     agents = [];

@@ -1,22 +1,19 @@
-import type {
-  AgentStatus,
-  Channel,
-  RoutingEventData,
-  RoutingEventType,
-  Slots,
-} from '@pupitre/shared/contracts';
+import type { AgentStatus, Channel, Slots } from '@pupitre/shared/contracts';
 import { isFeatureAvailable } from '@pupitre/shared/domain';
 import { DomainError } from '@pupitre/shared/errors';
 import { exclusionEnds } from '../../queue';
 import { hasFreeSlot } from '../../slots';
-import {
-  deadlinesOf,
-  deadlinesView,
-  type ReassignReason,
-  type RoutingStatus,
-  type TimeoutConfig,
-} from './deadlines';
+import { deadlinesOf, type ReassignReason, type RoutingStatus, type TimeoutConfig } from './deadlines';
 import { releaseOutcome } from './release';
+import {
+  assigned,
+  deadlinesChanged,
+  queued,
+  unassigned,
+  type RoutingEventDraft,
+} from './routing-event-drafts';
+
+export type { RoutingEventDraft } from './routing-event-drafts';
 
 /** Routing's view of one conversation: where it is (queue, desk, released, closed), its timeline, its due dates. */
 export interface RoutedConversation {
@@ -37,11 +34,6 @@ export interface RoutedConversation {
   reassignReason: ReassignReason | null;
   closeAt: Date | null;
 }
-
-/** An event of routing.events about this conversation (its key), before the envelope. */
-export type RoutingEventDraft = {
-  [T in RoutingEventType]: { type: T; data: RoutingEventData<T> };
-}[RoutingEventType];
 
 /** What one transition decided: the new state, the events to emit in order, whose slot counts changed. */
 export interface Transition {
@@ -268,49 +260,4 @@ function withDeadlines(c: RoutedConversation, timeouts: TimeoutConfig): RoutedCo
 
 function unchanged(c: RoutedConversation): Transition {
   return { state: c, events: [], slotsChangedFor: [] };
-}
-
-const sameTime = (a: Date | null, b: Date | null) => a?.getTime() === b?.getTime();
-
-function deadlinesChanged(before: RoutedConversation, after: RoutedConversation): RoutingEventDraft[] {
-  if (sameTime(before.reassignAt, after.reassignAt) && sameTime(before.closeAt, after.closeAt)) return [];
-  return [
-    {
-      type: 'conversation.deadlines-changed',
-      data: { conversationId: after.conversationId, agentId: after.agentId, deadlines: deadlinesView(after) },
-    },
-  ];
-}
-
-function queued(c: RoutedConversation, at: Date): RoutingEventDraft {
-  return {
-    type: 'conversation.queued',
-    data: { conversationId: c.conversationId, channel: c.channel, queuedAt: at.toISOString() },
-  };
-}
-
-function assigned(c: RoutedConversation, explanation: string): RoutingEventDraft {
-  return {
-    type: 'conversation.assigned',
-    data: {
-      conversationId: c.conversationId,
-      channel: c.channel,
-      agentId: c.agentId!,
-      assignedAt: c.assignedAt!.toISOString(),
-      deadlines: deadlinesView(c),
-      explanation,
-    },
-  };
-}
-
-function unassigned(
-  c: RoutedConversation,
-  agentId: string,
-  reason: 'released' | 'transferred' | ReassignReason,
-  next: 'queued' | 'released' | 'transferred',
-): RoutingEventDraft {
-  return {
-    type: 'conversation.unassigned',
-    data: { conversationId: c.conversationId, channel: c.channel, agentId, reason, next },
-  };
 }
