@@ -1,4 +1,4 @@
-import { deadlinesOf, type ConversationTimeline, type TimeoutConfig } from './deadlines';
+import { deadlinesOf, deadlinesView, type ConversationTimeline, type TimeoutConfig } from './deadlines';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -151,5 +151,15 @@ describe(deadlinesOf.name, () => {
   it('Durations: the configured values are used, not hard-coded defaults', () => {
     const fast: TimeoutConfig = { firstResponseMs: 1_000, responseMs: 2_000, inactivityCloseMs: 3_000 };
     expect(deadlinesOf(timeline(), fast).reassignAt).toEqual(at(1_000));
+  });
+});
+
+describe(deadlinesView.name, () => {
+  it('shows the desk only the dates that are set, as ISO strings', () => {
+    expect(deadlinesView({ reassignAt: at(5 * MIN), closeAt: null })).toEqual({
+      reassignAt: at(5 * MIN).toISOString(),
+    });
+    expect(deadlinesView({ reassignAt: null, closeAt: at(DAY) })).toEqual({ closeAt: at(DAY).toISOString() });
+    expect(deadlinesView({ reassignAt: null, closeAt: null })).toEqual({});
   });
 });
