@@ -1,14 +1,13 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import { SwaggerModule } from '@nestjs/swagger';
+import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
-import { bootService, runMain } from '@pupitre/shared';
+import { bootService, buildOpenApiDocument, runMain } from '@pupitre/shared';
 import { AppModule } from './app.module';
 import { GatewayConfig, loadGatewayConfig } from './config/env.validation';
-import { buildOpenApiDocument } from './docs/openapi';
-import { bodyErrorHandler, HttpErrorFilter } from './http/error.filter';
-import { ConsumerStatus } from './kafka/consumer-status';
+import { bodyErrorHandler, HttpErrorFilter } from './http';
+import { ConsumerStatus } from './kafka';
 
 export const BODY_LIMIT = '64kb';
 
@@ -21,7 +20,9 @@ export function configureGateway(app: INestApplication): void {
   app.use(bodyErrorHandler());
   app.useGlobalFilters(new HttpErrorFilter());
   app.useWebSocketAdapter(new IoAdapter(app));
-  SwaggerModule.setup('docs', app, buildOpenApiDocument(), { jsonDocumentUrl: 'docs-json' });
+  // The document generated from the contracts' schemas (the same as docs/openapi.json).
+  const document = buildOpenApiDocument() as OpenAPIObject;
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
 
 export async function startGateway(env: NodeJS.ProcessEnv = process.env) {

@@ -1,10 +1,9 @@
 import { Body, Controller, Get, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AgentView } from '@pupitre/shared';
-import { AdminGuard } from '../auth/admin.guard';
-import { TokenService } from '../auth/token.service';
-import { PathIdPipe } from '../http/validation';
-import { RequestClient } from '../kafka/request.client';
+import { AdminGuard, TokenService } from '../auth';
+import { PathIdPipe } from '../http';
+import { RequestClient } from '../kafka';
 import { parseCreateAgent, parseUpdateAgent } from './admin.schemas';
 
 const agentView = (a: AgentView): AgentView => ({

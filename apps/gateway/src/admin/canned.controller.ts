@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { CannedResponse } from '@pupitre/shared';
-import { AdminGuard } from '../auth/admin.guard';
-import { PathIdPipe } from '../http/validation';
-import { RequestClient } from '../kafka/request.client';
+import { AdminGuard } from '../auth';
+import { PathIdPipe } from '../http';
+import { RequestClient } from '../kafka';
 import { parseCreateCanned } from './admin.schemas';
 
 /** Admin API: canned responses (the conversation service keeps them). */

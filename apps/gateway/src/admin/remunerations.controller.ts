@@ -1,6 +1,6 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { AdminGuard } from '../auth/admin.guard';
-import { RequestClient } from '../kafka/request.client';
+import { AdminGuard } from '../auth';
+import { RequestClient } from '../kafka';
 import { parseRemunerationsQuery } from './admin.schemas';
 
 /** Admin API: what agents earned (R14), from billing. */

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AgentView, ConversationView, Slots } from '@pupitre/shared';
-import { TokenService } from '../auth/token.service';
+import { TokenService } from '../auth';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
-import { RequestClient } from '../kafka/request.client';
+import { RequestClient } from '../kafka';
 import { InstanceRegistration } from './instance-registration.service';
 
 export interface DeskState {

@@ -1,21 +1,16 @@
 import { Logger } from '@nestjs/common';
 import {
-  ConnectedSocket,
-  MessageBody,
   OnGatewayConnection,
   OnGatewayDisconnect,
   OnGatewayInit,
-  SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import { AgentView, DomainError } from '@pupitre/shared';
-import { rooms } from '../fanout/rooms';
-import { SocketHub } from '../fanout/socket-hub';
-import { ackOf, connectError } from '../http/socket-errors';
-import { RequestClient } from '../kafka/request.client';
+import { AgentView, DeskCommandName, DomainError } from '@pupitre/shared';
+import { rooms, SocketHub } from '../fanout';
+import { ackOf, connectError } from '../http';
 import { DeskSessionService } from './desk-session.service';
-import { parseCommand } from './desk.schemas';
+import { DeskCommands } from './desk-commands';
 
 function agentOf(socket: Socket): AgentView {
   const agent = (socket.data as { agent?: AgentView }).agent;
@@ -26,7 +21,7 @@ function agentOf(socket: Socket): AgentView {
 /**
  * The agent desk's socket (CONTRACT.md, Desk socket). The handshake token is checked in the
  * namespace middleware, so a bad or replaced token fails the connection with UNAUTHENTICATED.
- * Each command parses its payload, asks one service, and acknowledges.
+ * Each command (DeskCommands' table) parses its payload, asks one service, and acknowledges.
  */
 @WebSocketGateway({ namespace: '/desk', cors: { origin: '*' } })
 export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
@@ -34,7 +29,7 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   constructor(
     private readonly sessions: DeskSessionService,
-    private readonly client: RequestClient,
+    private readonly commands: DeskCommands,
     private readonly hub: SocketHub,
   ) {}
 
@@ -57,6 +52,9 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   async handleConnection(socket: Socket): Promise<void> {
+    // Before any await, so that no command sent right after connecting goes unheard.
+    for (const command of this.commands.names)
+      socket.on(command, (...args: unknown[]) => this.onCommand(socket, command, args));
     try {
       const agent = agentOf(socket);
       await socket.join(rooms.agent(agent.id));
@@ -74,96 +72,15 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     if (agent) this.forget(agent.id, socket.id);
   }
 
-  @SubscribeMessage('agent.status')
-  status(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
-    return ackOf('agent.status', async () => {
-      const agentId = agentOf(socket).id;
-      const { status } = parseCommand('agent.status', payload);
-      await this.client.request('routing', 'agent.set-status', { agentId, status }, { key: agentId });
-      return {};
-    });
-  }
-
-  @SubscribeMessage('message.send')
-  send(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
-    return ackOf('message.send', () => {
-      const d = parseCommand('message.send', payload);
-      const data = { agentId: agentOf(socket).id, ...d };
-      return this.client.request('conversation', 'agent.post-message', data, { key: d.conversationId });
-    });
-  }
-
-  @SubscribeMessage('canned.list')
-  cannedList(@ConnectedSocket() socket: Socket) {
-    return ackOf('canned.list', async () => {
-      agentOf(socket);
-      return { items: await this.client.request('conversation', 'canned.list', {}) };
-    });
-  }
-
-  @SubscribeMessage('canned.send')
-  cannedSend(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
-    return ackOf('canned.send', () => {
-      const d = parseCommand('canned.send', payload);
-      const data = { agentId: agentOf(socket).id, ...d };
-      return this.client.request('conversation', 'agent.send-canned', data, { key: d.conversationId });
-    });
-  }
-
-  @SubscribeMessage('conversation.release')
-  release(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
-    return ackOf('conversation.release', () => {
-      const { conversationId } = parseCommand('conversation.release', payload);
-      const data = { agentId: agentOf(socket).id, conversationId };
-      return this.client.request('routing', 'conversation.release', data, { key: conversationId });
-    });
-  }
-
-  @SubscribeMessage('conversation.close')
-  close(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
-    return ackOf('conversation.close', () => {
-      const { conversationId } = parseCommand('conversation.close', payload);
-      return this.client.request(
-        'conversation',
-        'agent.close',
-        { agentId: agentOf(socket).id, conversationId },
-        { key: conversationId },
-      );
-    });
-  }
-
-  @SubscribeMessage('conversation.tag.add')
-  tagAdd(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
-    return ackOf('conversation.tag.add', () => this.tag(socket, payload, 'add'));
-  }
-
-  @SubscribeMessage('conversation.tag.remove')
-  tagRemove(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
-    return ackOf('conversation.tag.remove', () => this.tag(socket, payload, 'remove'));
-  }
-
-  @SubscribeMessage('visitor.block')
-  block(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
-    return ackOf('visitor.block', () => {
-      const { conversationId } = parseCommand('visitor.block', payload);
-      const data = { agentId: agentOf(socket).id, conversationId };
-      return this.client.request('conversation', 'agent.block-visitor', data, { key: conversationId });
-    });
-  }
-
-  @SubscribeMessage('conversation.transfer')
-  transfer(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
-    return ackOf('conversation.transfer', () => {
-      const d = parseCommand('conversation.transfer', payload);
-      const data = { agentId: agentOf(socket).id, ...d };
-      return this.client.request('routing', 'conversation.transfer', data, { key: d.conversationId });
-    });
-  }
-
-  private tag(socket: Socket, payload: unknown, action: 'add' | 'remove') {
-    const { conversationId, tag } = parseCommand('conversation.tag', payload);
-    const data = { agentId: agentOf(socket).id, conversationId, tag, action };
-    return this.client.request('conversation', 'agent.tag', data, { key: conversationId });
+  /** Socket.IO hands over the payload and, last, the acknowledgement callback (as Nest's adapter reads them). */
+  private onCommand(socket: Socket, command: DeskCommandName, args: unknown[]): void {
+    const last = args.at(-1);
+    const ack = typeof last === 'function' ? (last as (answer: unknown) => void) : undefined;
+    const data = ack ? args.slice(0, -1) : args;
+    const payload = data.length <= 1 ? data[0] : data;
+    void ackOf(command, () => this.commands.run(command, payload, () => agentOf(socket).id)).then((answer) =>
+      ack?.(answer),
+    );
   }
 
   /** Routing counts the agent's open desks: with none left they are offline. */

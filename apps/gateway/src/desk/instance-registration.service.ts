@@ -7,8 +7,7 @@ import {
 } from '@nestjs/common';
 import { DomainError } from '@pupitre/shared';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
-import { ConsumerStatus } from '../kafka/consumer-status';
-import { RequestClient } from '../kafka/request.client';
+import { ConsumerStatus, RequestClient } from '../kafka';
 
 const JOIN_WAIT_MS = 15_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());

@@ -6,7 +6,7 @@ import type {
   RoutingEvent,
   RoutingEventData,
 } from '@pupitre/shared';
-import { RequestClient } from '../kafka/request.client';
+import { RequestClient } from '../kafka';
 import { KeyedQueue } from './keyed-queue';
 import { rooms } from './rooms';
 import { SocketHub } from './socket-hub';

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SERVICES, ServiceName } from '@pupitre/shared';
-import { ConsumerStatus } from '../kafka/consumer-status';
-import { RequestClient } from '../kafka/request.client';
+import { ConsumerStatus, RequestClient } from '../kafka';
 
 export const PING_TIMEOUT_MS = 2000;
 

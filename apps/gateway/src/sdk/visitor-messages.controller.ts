@@ -1,9 +1,8 @@
 import { Body, Controller, Get, Param, Post, Query, UseGuards } from '@nestjs/common';
 import type { PostedMessage, VisitorConversationSummary } from '@pupitre/shared';
-import { CurrentVisitor, VisitorGuard } from '../auth/visitor.guard';
-import type { VisitorPrincipal } from '../auth/token.service';
-import { PathIdPipe } from '../http/validation';
-import { RequestClient } from '../kafka/request.client';
+import { CurrentVisitor, VisitorGuard, type VisitorPrincipal } from '../auth';
+import { PathIdPipe } from '../http';
+import { RequestClient } from '../kafka';
 import { parseListMessagesQuery, parsePostMessage } from './sdk.schemas';
 
 /** SDK API for an authenticated visitor: write, list conversations, read a conversation's messages. */

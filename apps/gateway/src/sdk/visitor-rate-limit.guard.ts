@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@pupitre/shared';
-import type { GatewayRequest, GatewayResponse } from '../auth/http-request';
+import type { GatewayRequest, GatewayResponse } from '../auth';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
 import { SlidingWindowRateLimiter } from './rate-limiter';
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Post, UseGuards } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { TokenService } from '../auth/token.service';
-import { RequestClient } from '../kafka/request.client';
+import { TokenService } from '../auth';
+import { RequestClient } from '../kafka';
 import { parseRegisterVisitor } from './sdk.schemas';
 import { VisitorRateLimitGuard } from './visitor-rate-limit.guard';
 

@@ -1,9 +1,8 @@
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import { TokenService, VisitorPrincipal } from '../auth/token.service';
-import { rooms } from '../fanout/rooms';
-import { SocketHub } from '../fanout/socket-hub';
-import { connectError } from '../http/socket-errors';
+import { TokenService, VisitorPrincipal } from '../auth';
+import { rooms, SocketHub } from '../fanout';
+import { connectError } from '../http';
 
 /**
  * The SDK's socket (CONTRACT.md): a visitor's devices hear `message.created` and

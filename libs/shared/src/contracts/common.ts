@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod';
 
 export const CHANNELS = ['mobile_app', 'web_chat'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -6,60 +6,52 @@ export const channelSchema = z.enum(CHANNELS);
 
 export const PLATFORMS = ['ios', 'android', 'web'] as const;
 export type Platform = (typeof PLATFORMS)[number];
+export const platformSchema = z.enum(PLATFORMS);
 
-export type AuthorType = 'visitor' | 'agent';
+export const AUTHOR_TYPES = ['visitor', 'agent'] as const;
+export type AuthorType = (typeof AUTHOR_TYPES)[number];
 
 /** A message as the contract shows it. */
-export interface Message {
-  id: string;
-  conversationId: string;
-  author: { type: AuthorType; id: string };
-  text: string;
-  createdAt: string;
-}
-
-export const messageSchema = z.object({
-  id: z.string().uuid(),
-  conversationId: z.string().uuid(),
-  author: z.object({ type: z.enum(['visitor', 'agent']), id: z.string().uuid() }),
-  text: z.string(),
-  createdAt: z.string(),
-});
+export const messageSchema = z
+  .object({
+    id: z.string().uuid(),
+    conversationId: z.string().uuid(),
+    author: z.object({ type: z.enum(AUTHOR_TYPES), id: z.string().uuid() }),
+    text: z.string(),
+    createdAt: z.string().datetime(),
+  })
+  .openapi('Message');
+export type Message = z.infer<typeof messageSchema>;
 
 export const CLOSE_REASONS = ['agent', 'inactivity', 'visitor_blocked'] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
+/** Why routing took a conversation from its agent (`conversation.unassigned`). */
 export const UNASSIGN_REASONS = [
   'released',
   'first_response_timeout',
   'response_timeout',
   'transferred',
 ] as const;
-export type UnassignReason = (typeof UNASSIGN_REASONS)[number];
 
-export type ConversationStatus = 'queued' | 'assigned' | 'released' | 'closed';
-export type AgentStatus = 'available' | 'away' | 'offline';
+export const CONVERSATION_STATUSES = ['queued', 'assigned', 'released', 'closed'] as const;
+export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
+export const AGENT_STATUSES = ['available', 'away', 'offline'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
-export interface SlotUsage {
-  used: number;
-  capacity: number;
-}
-export interface Slots {
-  chat: SlotUsage;
-  mobile: SlotUsage;
-}
+export const slotUsageSchema = z
+  .object({ used: z.number().int(), capacity: z.number().int() })
+  .openapi('SlotUsage');
+export type SlotUsage = z.infer<typeof slotUsageSchema>;
+/** R4/R5: the slots an agent uses and has, per kind. */
+export const slotsSchema = z.object({ chat: slotUsageSchema, mobile: slotUsageSchema }).openapi('Slots');
+export type Slots = z.infer<typeof slotsSchema>;
 
 /** When R9/R10 would take the conversation away, and when R11 would close it. */
-export interface Deadlines {
-  reassignAt?: string;
-  closeAt?: string;
-}
-
-export const deadlinesSchema = z.object({
-  reassignAt: z.string().optional(),
-  closeAt: z.string().optional(),
-});
-export const slotsSchema = z.object({
-  chat: z.object({ used: z.number().int(), capacity: z.number().int() }),
-  mobile: z.object({ used: z.number().int(), capacity: z.number().int() }),
-});
+export const deadlinesSchema = z
+  .object({
+    reassignAt: z.string().optional(),
+    closeAt: z.string().optional(),
+  })
+  .openapi('Deadlines');
+export type Deadlines = z.infer<typeof deadlinesSchema>;

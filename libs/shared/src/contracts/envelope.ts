@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import { z } from './zod';
 
 /**
  * Every internal event travels in this envelope. The Kafka key is the aggregate id
@@ -22,6 +22,12 @@ export const envelopeSchema = z.object({
   causationId: z.string().nullable(),
   data: z.unknown(),
 });
+
+/** The whole record of one event type on its topic: the envelope with its type and data. */
+export const eventMessageSchema = <TType extends string, TData extends z.ZodTypeAny>(
+  type: TType,
+  data: TData,
+) => envelopeSchema.extend({ type: z.literal(type), data });
 
 /** Where an event came from: the event or request that caused it, for tracing a chain. */
 export interface Cause {

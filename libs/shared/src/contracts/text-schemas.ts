@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod';
 import { textProblem, unstorableProblem } from '../domain/message-text';
 
 /**
@@ -6,15 +6,21 @@ import { textProblem, unstorableProblem } from '../domain/message-text';
  * and would refuse 100 emoji as 200. Every edge (gateway and services) uses these.
  */
 export const codePointString = (min: number, max: number) =>
-  z.string({ required_error: 'required', invalid_type_error: 'must be a string' }).superRefine((s, ctx) => {
-    const n = [...s].length;
-    const problem = n < min || n > max ? `must be ${min} to ${max} characters` : unstorableProblem(s);
-    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
-  });
+  z
+    .string({ required_error: 'required', invalid_type_error: 'must be a string' })
+    .superRefine((s, ctx) => {
+      const n = [...s].length;
+      const problem = n < min || n > max ? `must be ${min} to ${max} characters` : unstorableProblem(s);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    })
+    .openapi({ minLength: min, maxLength: max });
 
 /** Text that must not be blank, counted in code points (names, titles, messages). */
 export const boundedText = (max: number) =>
-  z.string({ required_error: 'required', invalid_type_error: 'must be a string' }).superRefine((t, ctx) => {
-    const problem = textProblem(t, max);
-    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
-  });
+  z
+    .string({ required_error: 'required', invalid_type_error: 'must be a string' })
+    .superRefine((t, ctx) => {
+      const problem = textProblem(t, max);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    })
+    .openapi({ minLength: 1, maxLength: max });

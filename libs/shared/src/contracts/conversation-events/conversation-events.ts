@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import { z } from '../zod';
 import { channelSchema, CLOSE_REASONS, messageSchema } from '../common';
-import type { EventEnvelope } from '../envelope';
+import { eventMessageSchema, type EventEnvelope } from '../envelope';
 
 /**
  * Topic `conversation.events`, key = conversationId.
@@ -8,38 +8,70 @@ import type { EventEnvelope } from '../envelope';
  */
 export const CONVERSATION_EVENTS = 'conversation.events';
 
+/** The data of each event type on `conversation.events`. */
 export const conversationEventSchemas = {
-  'conversation.opened': z.object({
-    conversationId: z.string().uuid(),
-    visitorId: z.string().uuid(),
-    channel: channelSchema,
-    openedAt: z.string(),
-  }),
-  'message.posted': z.object({
-    conversationId: z.string().uuid(),
-    visitorId: z.string().uuid(),
-    channel: channelSchema,
-    message: messageSchema,
-  }),
-  'conversation.closed': z.object({
-    conversationId: z.string().uuid(),
-    visitorId: z.string().uuid(),
-    channel: channelSchema,
-    reason: z.enum(CLOSE_REASONS),
-    closedAt: z.string(),
-    /** The last agent message before the close (R14); null when no agent ever wrote. */
-    lastAgentMessage: z.object({ messageId: z.string().uuid(), agentId: z.string().uuid() }).nullable(),
-  }),
-  'conversation.tags-changed': z.object({
-    conversationId: z.string().uuid(),
-    tags: z.array(z.string()),
-  }),
+  'conversation.opened': z
+    .object({
+      conversationId: z.string().uuid(),
+      visitorId: z.string().uuid(),
+      channel: channelSchema,
+      openedAt: z.string(),
+    })
+    .describe("A visitor's first message opened a conversation; routing queues it (R6)."),
+  'message.posted': z
+    .object({
+      conversationId: z.string().uuid(),
+      visitorId: z.string().uuid(),
+      channel: channelSchema,
+      message: messageSchema,
+    })
+    .describe('A visitor or an agent wrote in the conversation (deadlines R9–R11 count from it).'),
+  'conversation.closed': z
+    .object({
+      conversationId: z.string().uuid(),
+      visitorId: z.string().uuid(),
+      channel: channelSchema,
+      reason: z.enum(CLOSE_REASONS),
+      closedAt: z.string(),
+      /** The last agent message before the close (R14); null when no agent ever wrote. */
+      lastAgentMessage: z
+        .object({ messageId: z.string().uuid(), agentId: z.string().uuid() })
+        .nullable()
+        .describe('The last agent message before the close (R14); null when no agent ever wrote.'),
+    })
+    .describe(
+      'The conversation closed (by its agent, a block, or inactivity R11); billing pays for it (R14).',
+    ),
+  'conversation.tags-changed': z
+    .object({
+      conversationId: z.string().uuid(),
+      tags: z.array(z.string()),
+    })
+    .describe("The conversation's tags, all of them, after an agent added or removed one."),
 };
 
 export type ConversationEventType = keyof typeof conversationEventSchemas;
 export type ConversationEventData<T extends ConversationEventType> = z.infer<
   (typeof conversationEventSchemas)[T]
 >;
+
+/** Each event type's whole record (envelope and data), for validation and the documents. */
+export const conversationEventMessages = {
+  'conversation.opened': eventMessageSchema(
+    'conversation.opened',
+    conversationEventSchemas['conversation.opened'],
+  ),
+  'message.posted': eventMessageSchema('message.posted', conversationEventSchemas['message.posted']),
+  'conversation.closed': eventMessageSchema(
+    'conversation.closed',
+    conversationEventSchemas['conversation.closed'],
+  ),
+  'conversation.tags-changed': eventMessageSchema(
+    'conversation.tags-changed',
+    conversationEventSchemas['conversation.tags-changed'],
+  ),
+} satisfies { [T in ConversationEventType]: z.ZodType<EventEnvelope<T, ConversationEventData<T>>> };
+
 export type ConversationEvent = {
-  [T in ConversationEventType]: EventEnvelope<T, ConversationEventData<T>>;
+  [T in ConversationEventType]: z.infer<(typeof conversationEventMessages)[T]>;
 }[ConversationEventType];

@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import { z } from '../zod';
 import { channelSchema, deadlinesSchema, slotsSchema, UNASSIGN_REASONS } from '../common';
-import type { EventEnvelope } from '../envelope';
+import { eventMessageSchema, type EventEnvelope } from '../envelope';
 
 /**
  * Topic `routing.events`, key = conversationId (agent events: agentId).
@@ -8,53 +8,95 @@ import type { EventEnvelope } from '../envelope';
  */
 export const ROUTING_EVENTS = 'routing.events';
 
+/** The data of each event type on `routing.events`. */
 export const routingEventSchemas = {
-  'conversation.queued': z.object({
-    conversationId: z.string().uuid(),
-    channel: channelSchema,
-    queuedAt: z.string(),
-  }),
-  'conversation.assigned': z.object({
-    conversationId: z.string().uuid(),
-    channel: channelSchema,
-    agentId: z.string().uuid(),
-    assignedAt: z.string(),
-    deadlines: deadlinesSchema,
-    /** Why this agent, in words ("fewest mobile slots in use (0 of 2) among 3 available agents"). */
-    explanation: z.string().optional(),
-  }),
-  'conversation.unassigned': z.object({
-    conversationId: z.string().uuid(),
-    channel: channelSchema,
-    agentId: z.string().uuid(),
-    reason: z.enum(UNASSIGN_REASONS),
-    /** released/waiting: no agent and not queued (R8); queued: back in the queue (R7, R9, R10). */
-    next: z.enum(['queued', 'released', 'transferred']),
-  }),
-  'conversation.deadlines-changed': z.object({
-    conversationId: z.string().uuid(),
-    agentId: z.string().uuid().nullable(),
-    deadlines: deadlinesSchema,
-  }),
+  'conversation.queued': z
+    .object({
+      conversationId: z.string().uuid(),
+      channel: channelSchema,
+      queuedAt: z.string(),
+    })
+    .describe('The conversation waits in the queue for an agent (R6, R7).'),
+  'conversation.assigned': z
+    .object({
+      conversationId: z.string().uuid(),
+      channel: channelSchema,
+      agentId: z.string().uuid(),
+      assignedAt: z.string(),
+      deadlines: deadlinesSchema,
+      /** Why this agent, in words ("fewest mobile slots in use (0 of 2) among 3 available agents"). */
+      explanation: z
+        .string()
+        .optional()
+        .describe(
+          'Why this agent, in words ("fewest mobile slots in use (0 of 2) among 3 available agents").',
+        ),
+    })
+    .describe('An agent now holds the conversation (R1, R4, R5).'),
+  'conversation.unassigned': z
+    .object({
+      conversationId: z.string().uuid(),
+      channel: channelSchema,
+      agentId: z.string().uuid(),
+      reason: z.enum(UNASSIGN_REASONS),
+      /** released/waiting: no agent and not queued (R8); queued: back in the queue (R7, R9, R10). */
+      next: z
+        .enum(['queued', 'released', 'transferred'])
+        .describe('released: no agent and not queued (R8); queued: back in the queue (R7, R9, R10).'),
+    })
+    .describe('The agent no longer holds the conversation (released, timed out R9/R10, or transferred).'),
+  'conversation.deadlines-changed': z
+    .object({
+      conversationId: z.string().uuid(),
+      agentId: z.string().uuid().nullable(),
+      deadlines: deadlinesSchema,
+    })
+    .describe("The conversation's R9/R10/R11 deadlines moved (a message was written)."),
   /**
    * R11: routing found the conversation inactive; conversation closes it, unless a message newer than
    * `lastAgentMessageAt` (the agent message the deadline counts from) shows routing's view was behind.
    */
-  'conversation.close-due': z.object({
-    conversationId: z.string().uuid(),
-    reason: z.literal('inactivity'),
-    dueAt: z.string(),
-    lastAgentMessageAt: z.string(),
-  }),
-  'agent.slots-changed': z.object({ agentId: z.string().uuid(), slots: slotsSchema }),
-  'agent.status-changed': z.object({
-    agentId: z.string().uuid(),
-    status: z.enum(['available', 'away', 'offline']),
-  }),
+  'conversation.close-due': z
+    .object({
+      conversationId: z.string().uuid(),
+      reason: z.literal('inactivity'),
+      dueAt: z.string(),
+      lastAgentMessageAt: z.string(),
+    })
+    .describe(
+      'R11: routing found the conversation inactive; conversation closes it, unless a message newer than ' +
+        'lastAgentMessageAt shows routing was behind.',
+    ),
+  'agent.slots-changed': z
+    .object({ agentId: z.string().uuid(), slots: slotsSchema })
+    .describe("An agent's slots in use or capacity changed (R4, R5)."),
+  /** @deprecated Nobody consumes it; routing stops emitting it, then this type goes. */
+  'agent.status-changed': z
+    .object({
+      agentId: z.string().uuid(),
+      status: z.enum(['available', 'away', 'offline']),
+    })
+    .describe('Deprecated: nobody consumes it; it is about to go.'),
 };
 
 export type RoutingEventType = keyof typeof routingEventSchemas;
 export type RoutingEventData<T extends RoutingEventType> = z.infer<(typeof routingEventSchemas)[T]>;
+
+const s = routingEventSchemas;
+/** Each event type's whole record (envelope and data), for validation and the documents. */
+export const routingEventMessages = {
+  'conversation.queued': eventMessageSchema('conversation.queued', s['conversation.queued']),
+  'conversation.assigned': eventMessageSchema('conversation.assigned', s['conversation.assigned']),
+  'conversation.unassigned': eventMessageSchema('conversation.unassigned', s['conversation.unassigned']),
+  'conversation.deadlines-changed': eventMessageSchema(
+    'conversation.deadlines-changed',
+    s['conversation.deadlines-changed'],
+  ),
+  'conversation.close-due': eventMessageSchema('conversation.close-due', s['conversation.close-due']),
+  'agent.slots-changed': eventMessageSchema('agent.slots-changed', s['agent.slots-changed']),
+  'agent.status-changed': eventMessageSchema('agent.status-changed', s['agent.status-changed']),
+} satisfies { [T in RoutingEventType]: z.ZodType<EventEnvelope<T, RoutingEventData<T>>> };
+
 export type RoutingEvent = {
-  [T in RoutingEventType]: EventEnvelope<T, RoutingEventData<T>>;
+  [T in RoutingEventType]: z.infer<(typeof routingEventMessages)[T]>;
 }[RoutingEventType];

@@ -9,11 +9,7 @@ import {
   RoutingEvent,
   routingEventSchemas,
 } from '@pupitre/shared';
-import {
-  FANNED_OUT_CONVERSATION_EVENTS,
-  FANNED_OUT_ROUTING_EVENTS,
-  FanoutService,
-} from '../fanout/fanout.service';
+import { FANNED_OUT_CONVERSATION_EVENTS, FANNED_OUT_ROUTING_EVENTS, FanoutService } from './fanout.service';
 
 /**
  * The live feed for sockets. The gateway's group is per instance, so every instance sees every

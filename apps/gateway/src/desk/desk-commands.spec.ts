@@ -1,0 +1,117 @@
+import { DomainError } from '@pupitre/shared';
+import type { RequestClient } from '../kafka';
+import { DeskCommands } from './desk-commands';
+
+const conversationId = '0b6f4a3e-8d0f-4c55-9d7a-1f4b7a2e9c10';
+const agentId = '5d2c9a1e-3b4f-4e6a-8c7d-9e0f1a2b3c4d';
+
+/** Records the requests the commands make and answers each with an empty reply. */
+class FakeClient {
+  sent: { service: string; op: string; data: unknown; key?: string }[] = [];
+  async request(service: string, op: string, data: unknown, options?: { key?: string }) {
+    this.sent.push({ service, op, data, key: options?.key });
+    return op === 'canned.list' ? [] : {};
+  }
+}
+
+async function codeOf(work: () => Promise<unknown>): Promise<string> {
+  try {
+    await work();
+  } catch (err) {
+    if (err instanceof DomainError) return err.code;
+    throw err;
+  }
+  return 'ACCEPTED';
+}
+
+describe(DeskCommands.name, () => {
+  let client: FakeClient;
+  let sut: DeskCommands;
+
+  beforeEach(() => {
+    client = new FakeClient();
+    sut = new DeskCommands(client as unknown as RequestClient);
+  });
+
+  it('answers every command of the contract', () => {
+    expect([...sut.names].sort()).toEqual(
+      [
+        'agent.status',
+        'message.send',
+        'canned.list',
+        'canned.send',
+        'conversation.release',
+        'conversation.close',
+        'conversation.tag.add',
+        'conversation.tag.remove',
+        'visitor.block',
+        'conversation.transfer',
+      ].sort(),
+    );
+  });
+
+  it('parses each payload and asks one service for the agent', async () => {
+    await sut.run('agent.status', { status: 'away' }, () => agentId);
+    await sut.run('message.send', { conversationId, text: ' hi ', clientMessageId: 'm1' }, () => agentId);
+    await sut.run('conversation.tag.add', { conversationId, tag: 'vip', other: 1 }, () => agentId);
+    await sut.run('conversation.tag.remove', { conversationId, tag: 'vip' }, () => agentId);
+    expect(client.sent).toEqual([
+      { service: 'routing', op: 'agent.set-status', data: { agentId, status: 'away' }, key: agentId },
+      {
+        service: 'conversation',
+        op: 'agent.post-message',
+        data: { agentId, conversationId, text: ' hi ', clientMessageId: 'm1' },
+        key: conversationId,
+      },
+      {
+        service: 'conversation',
+        op: 'agent.tag',
+        data: { agentId, conversationId, tag: 'vip', action: 'add' },
+        key: conversationId,
+      },
+      {
+        service: 'conversation',
+        op: 'agent.tag',
+        data: { agentId, conversationId, tag: 'vip', action: 'remove' },
+        key: conversationId,
+      },
+    ]);
+  });
+
+  it('lower-cases ids, so they compare equal to the ones the services return', async () => {
+    await sut.run('conversation.close', { conversationId: conversationId.toUpperCase() }, () => agentId);
+    expect(client.sent[0].data).toEqual({ agentId, conversationId });
+  });
+
+  it('ignores any payload of canned.list and answers the items', async () => {
+    await expect(sut.run('canned.list', 'anything', () => agentId)).resolves.toEqual({ items: [] });
+  });
+
+  it.each([
+    ['agent.status', { status: 'offline' }],
+    ['agent.status', undefined],
+    ['message.send', { conversationId: 'nope', text: 'a', clientMessageId: 'm' }],
+    ['message.send', { conversationId, text: '', clientMessageId: 'm' }],
+    ['canned.send', { conversationId, cannedResponseId: 'x', clientMessageId: 'm' }],
+    ['conversation.release', {}],
+    ['conversation.tag.add', { conversationId, tag: 'x'.repeat(51) }],
+    ['conversation.tag.add', { conversationId, tag: '  ' }],
+    ['conversation.tag.remove', { conversationId, tag: 'a\u0000b' }],
+    ['conversation.tag.remove', { conversationId, tag: 'a\ud800' }],
+    ['message.send', { conversationId, text: 'a', clientMessageId: 'm\u0000' }],
+    ['message.send', { conversationId, text: 'a', clientMessageId: '\udc00' }],
+    ['conversation.transfer', { conversationId }],
+  ] as const)('%s refuses %p with VALIDATION_FAILED, asking nothing', async (command, payload) => {
+    expect(await codeOf(() => sut.run(command, payload, () => agentId))).toBe('VALIDATION_FAILED');
+    expect(client.sent).toEqual([]);
+  });
+
+  it('refuses a malformed payload before looking at the agent', async () => {
+    const noAgent = (): string => {
+      throw new DomainError('UNAUTHENTICATED', 'not signed in');
+    };
+    expect(await codeOf(() => sut.run('visitor.block', { conversationId: 'x' }, noAgent))).toBe(
+      'VALIDATION_FAILED',
+    );
+  });
+});

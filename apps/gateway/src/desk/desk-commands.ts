@@ -1,0 +1,118 @@
+import { Injectable } from '@nestjs/common';
+import type { z } from 'zod';
+import { DeskCommandName, deskCommandPayloads } from '@pupitre/shared';
+import { RequestClient } from '../kafka';
+import { parseInput } from '../http';
+
+type Payload<C extends DeskCommandName> = z.output<(typeof deskCommandPayloads)[C]>;
+
+interface DeskCommand<C extends DeskCommandName> {
+  schema: z.ZodType<Payload<C>, z.ZodTypeDef, unknown>;
+  /** Asks one service; what it returns is spread into the `{ok: true}` acknowledgement. */
+  handle(agentId: string, payload: Payload<C>): Promise<object>;
+}
+
+export type DeskCommandTable = { [C in DeskCommandName]: DeskCommand<C> };
+
+/** The desk socket's commands (CONTRACT.md, Desk socket): name → payload schema → one request. */
+@Injectable()
+export class DeskCommands {
+  private readonly table: DeskCommandTable = {
+    'agent.status': {
+      schema: deskCommandPayloads['agent.status'],
+      handle: async (agentId, { status }) => {
+        await this.client.request('routing', 'agent.set-status', { agentId, status }, { key: agentId });
+        return {};
+      },
+    },
+    'message.send': {
+      schema: deskCommandPayloads['message.send'],
+      handle: (agentId, d) =>
+        this.client.request(
+          'conversation',
+          'agent.post-message',
+          { agentId, ...d },
+          { key: d.conversationId },
+        ),
+    },
+    'canned.list': {
+      schema: deskCommandPayloads['canned.list'],
+      handle: async () => ({ items: await this.client.request('conversation', 'canned.list', {}) }),
+    },
+    'canned.send': {
+      schema: deskCommandPayloads['canned.send'],
+      handle: (agentId, d) =>
+        this.client.request(
+          'conversation',
+          'agent.send-canned',
+          { agentId, ...d },
+          { key: d.conversationId },
+        ),
+    },
+    'conversation.release': {
+      schema: deskCommandPayloads['conversation.release'],
+      handle: (agentId, { conversationId }) =>
+        this.client.request(
+          'routing',
+          'conversation.release',
+          { agentId, conversationId },
+          { key: conversationId },
+        ),
+    },
+    'conversation.close': {
+      schema: deskCommandPayloads['conversation.close'],
+      handle: (agentId, { conversationId }) =>
+        this.client.request(
+          'conversation',
+          'agent.close',
+          { agentId, conversationId },
+          { key: conversationId },
+        ),
+    },
+    'conversation.tag.add': {
+      schema: deskCommandPayloads['conversation.tag.add'],
+      handle: (agentId, d) => this.tag(agentId, d, 'add'),
+    },
+    'conversation.tag.remove': {
+      schema: deskCommandPayloads['conversation.tag.remove'],
+      handle: (agentId, d) => this.tag(agentId, d, 'remove'),
+    },
+    'visitor.block': {
+      schema: deskCommandPayloads['visitor.block'],
+      handle: (agentId, { conversationId }) =>
+        this.client.request(
+          'conversation',
+          'agent.block-visitor',
+          { agentId, conversationId },
+          { key: conversationId },
+        ),
+    },
+    'conversation.transfer': {
+      schema: deskCommandPayloads['conversation.transfer'],
+      handle: (agentId, d) =>
+        this.client.request('routing', 'conversation.transfer', { agentId, ...d }, { key: d.conversationId }),
+    },
+  };
+
+  constructor(private readonly client: RequestClient) {}
+
+  /** Every command's name, to listen for on each desk socket. */
+  get names(): DeskCommandName[] {
+    return Object.keys(this.table) as DeskCommandName[];
+  }
+
+  /**
+   * Parses the payload (a malformed one is VALIDATION_FAILED before any other check), then asks the
+   * service on behalf of the agent, given lazily so a refusal of the payload comes first.
+   */
+  async run<C extends DeskCommandName>(command: C, payload: unknown, agentId: () => string): Promise<object> {
+    const { schema, handle } = this.table[command] as DeskCommand<C>;
+    const data = parseInput(schema, payload ?? {}, 'payload');
+    return handle(agentId(), data);
+  }
+
+  private tag(agentId: string, d: { conversationId: string; tag: string }, action: 'add' | 'remove') {
+    const data = { agentId, conversationId: d.conversationId, tag: d.tag, action };
+    return this.client.request('conversation', 'agent.tag', data, { key: d.conversationId });
+  }
+}

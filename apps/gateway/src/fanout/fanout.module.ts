@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { KafkaModule } from '../kafka';
+import { EventsConsumer } from './events.consumer';
+import { FanoutService } from './fanout.service';
+import { SocketHub } from './socket-hub';
+
+/** The live feed: events from the services, told to the sockets of this instance. */
+@Module({
+  imports: [KafkaModule],
+  controllers: [EventsConsumer],
+  providers: [SocketHub, FanoutService],
+  exports: [SocketHub],
+})
+export class FanoutModule {}

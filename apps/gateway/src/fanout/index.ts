@@ -1,0 +1,3 @@
+export { FanoutModule } from './fanout.module';
+export { SocketHub } from './socket-hub';
+export { rooms } from './rooms';

@@ -1,0 +1,6 @@
+// HTTP and socket plumbing every edge shares: parsing at the door, and errors mapped to statuses
+// and acknowledgements in one place. No providers, so no module.
+export { parseInput, PathIdPipe, isUuid } from './validation';
+export { ackOf, connectError } from './socket-errors';
+export type { Ack } from './socket-errors';
+export { bodyErrorHandler, HttpErrorFilter } from './error.filter';

@@ -1,0 +1,3 @@
+export { KafkaModule } from './kafka.module';
+export { RequestClient } from './request.client';
+export { ConsumerStatus } from './consumer-status';

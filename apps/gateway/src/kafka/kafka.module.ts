@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { KafkaProducer } from '@pupitre/shared';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
+import { ConsumerStatus } from './consumer-status';
+import { RepliesConsumer } from './replies.consumer';
+import { REQUEST_SINK, RequestClient } from './request.client';
+
+/** Requests to the services over Kafka and their replies; whether the gateway's consumer runs. */
+@Module({
+  controllers: [RepliesConsumer],
+  providers: [
+    {
+      provide: REQUEST_SINK,
+      inject: [GATEWAY_CONFIG],
+      useFactory: (config: GatewayConfig) => new KafkaProducer(config, 'gateway-producer'),
+    },
+    RequestClient,
+    ConsumerStatus,
+  ],
+  exports: [RequestClient, ConsumerStatus],
+})
+export class KafkaModule {}

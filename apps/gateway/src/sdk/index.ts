@@ -1,0 +1,1 @@
+export { SdkModule } from './sdk.module';

@@ -1,0 +1,1 @@
+export { VisitorSocketModule } from './visitor-socket.module';

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth';
+import { FanoutModule } from '../fanout';
+import { VisitorGateway } from './visitor.gateway';
+
+/** The visitor's socket (CONTRACT.md, `/visitor`): live messages for the SDK. */
+@Module({
+  imports: [AuthModule, FanoutModule],
+  providers: [VisitorGateway],
+})
+export class VisitorSocketModule {}

@@ -1,0 +1,86 @@
+import { z } from '../zod';
+import { chatCapacitySchema, emptyReplySchema, idSchema, nameSchema, noDataSchema } from '../fields';
+import { agentViewSchema, heldConversationSchema } from '../views';
+import { op } from './op';
+
+const agentId = z.object({ agentId: idSchema });
+const ping = op('Is the service up', noDataSchema, z.object({ service: z.string() }));
+/**
+ * R5: mobile capacity is the platform's. The key is let through to routing, which refuses it
+ * (MOBILE_CAPACITY_FIXED) whatever its value, instead of silently dropping it.
+ */
+const mobileCapacity = z
+  .unknown()
+  .openapi({ description: 'Never accepted: any value is refused with MOBILE_CAPACITY_FIXED (R5).' });
+
+/** Topic `routing.requests`: what the gateway asks routing. */
+export const routingRequests = {
+  'system.ping': ping,
+  'agent.create': op(
+    'Create an agent (the gateway chose the id); chatCapacity null takes the default',
+    z.object({
+      agentId: idSchema,
+      name: nameSchema,
+      chatCapacity: chatCapacitySchema.nullable(),
+      mobileCapacity,
+    }),
+    agentViewSchema.extend({ tokenVersion: z.number().int() }),
+  ),
+  'agent.list': op('Every agent', noDataSchema, z.array(agentViewSchema)),
+  'agent.get': op('One agent', agentId, agentViewSchema),
+  'agent.desk': op(
+    'The agent and the conversations they hold now, oldest assignment first (the desk state)',
+    agentId,
+    z.object({ agent: agentViewSchema, held: z.array(heldConversationSchema) }),
+  ),
+  'agent.update': op(
+    "Change an agent's name or chat capacity",
+    z.object({
+      agentId: idSchema,
+      name: nameSchema.optional(),
+      chatCapacity: chatCapacitySchema.optional(),
+      mobileCapacity,
+    }),
+    agentViewSchema,
+  ),
+  'agent.rotate-token': op(
+    "Invalidate the agent's tokens (a new token version)",
+    agentId,
+    z.object({ tokenVersion: z.number().int() }),
+  ),
+  'desk.connect': op(
+    "An agent's desk socket connected (the agent becomes available)",
+    z.object({
+      agentId: idSchema,
+      tokenVersion: z.number().int(),
+      connectionId: z.string().min(1),
+      gatewayInstance: z.string().min(1),
+    }),
+    agentViewSchema,
+  ),
+  'desk.disconnect': op(
+    "An agent's desk socket went away",
+    z.object({ agentId: idSchema, connectionId: z.string().min(1) }),
+    emptyReplySchema,
+  ),
+  'desk.instance-started': op(
+    'A gateway instance (re)started: its former desk connections are gone',
+    z.object({ gatewayInstance: z.string().min(1) }),
+    emptyReplySchema,
+  ),
+  'agent.set-status': op(
+    'An agent sets themself available or away',
+    z.object({ agentId: idSchema, status: z.enum(['available', 'away']) }),
+    agentViewSchema,
+  ),
+  'conversation.release': op(
+    'An agent releases a conversation they hold',
+    z.object({ agentId: idSchema, conversationId: idSchema }),
+    emptyReplySchema,
+  ),
+  'conversation.transfer': op(
+    'An agent transfers a web-chat conversation to another agent',
+    z.object({ agentId: idSchema, conversationId: idSchema, toAgentId: idSchema }),
+    emptyReplySchema,
+  ),
+};
