@@ -1,27 +1,20 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
-import { z } from 'zod';
 import {
-  boundedText,
   CONVERSATION_EVENTS,
   ConversationEvent,
   conversationEventSchemas,
   Inbox,
   RequestMeta,
   RequestProcessor,
+  routingRequests as ops,
   RoutingOps,
-  noRequestData,
   typedHandlers,
 } from '@pupitre/shared';
 import { AgentDirectoryService } from '../agents';
 import { AgentSettingsService, DeskViewService, PresenceService } from '../desk';
 import { ConversationEventsHandler, DeskActionsService } from '../flow';
 
-const uuid = z.string().uuid();
-const name = boundedText(100);
-const chatCapacity = z.number().int().min(0).max(20);
-/** Let through so that routing refuses it itself (R5, refuseMobileCapacity) instead of dropping it. */
-const mobileCapacity = z.unknown().optional();
 const ROUTING_WANTS = new Set(['conversation.opened', 'message.posted', 'conversation.closed']);
 const causeOf = (m: RequestMeta) => ({ eventId: m.requestId, correlationId: m.correlationId });
 
@@ -29,65 +22,64 @@ const causeOf = (m: RequestMeta) => ({ eventId: m.requestId, correlationId: m.co
 @Controller()
 export class RoutingConsumer {
   private readonly handlers = typedHandlers<RoutingOps>({
-    'system.ping': { readOnly: true, schema: noRequestData, handle: async () => ({ service: 'routing' }) },
+    'system.ping': {
+      readOnly: true,
+      schema: ops['system.ping'].in,
+      handle: async () => ({ service: 'routing' }),
+    },
+    // agent.create/agent.update let a mobileCapacity key through: routing refuses it itself (R5).
     'agent.create': {
-      schema: z.object({ agentId: uuid, name, chatCapacity: chatCapacity.nullable(), mobileCapacity }),
+      schema: ops['agent.create'].in,
       handle: (d, tx, meta) => this.directory.create(d, tx, meta),
     },
-    'agent.list': { readOnly: true, schema: noRequestData, handle: (_d, tx) => this.directory.list(tx) },
+    'agent.list': {
+      readOnly: true,
+      schema: ops['agent.list'].in,
+      handle: (_d, tx) => this.directory.list(tx),
+    },
     'agent.get': {
       readOnly: true,
-      schema: z.object({ agentId: uuid }),
+      schema: ops['agent.get'].in,
       handle: (d, tx) => this.directory.get(d, tx),
     },
     'agent.desk': {
       readOnly: true,
-      schema: z.object({ agentId: uuid }),
+      schema: ops['agent.desk'].in,
       handle: (d, tx) => this.deskView.desk(d, tx),
     },
     'agent.update': {
-      schema: z.object({
-        agentId: uuid,
-        name: name.optional(),
-        chatCapacity: chatCapacity.optional(),
-        mobileCapacity,
-      }),
+      schema: ops['agent.update'].in,
       handle: (d, tx, meta) => this.settings.update(d, tx, meta),
     },
     'agent.rotate-token': {
-      schema: z.object({ agentId: uuid }),
+      schema: ops['agent.rotate-token'].in,
       handle: (d, tx) => this.directory.rotateToken(d, tx),
     },
     'desk.connect': {
-      schema: z.object({
-        agentId: uuid,
-        tokenVersion: z.number().int(),
-        connectionId: z.string().min(1),
-        gatewayInstance: z.string().min(1),
-      }),
+      schema: ops['desk.connect'].in,
       handle: (d, tx, meta) => this.presence.connect(d, tx, meta),
     },
     'desk.disconnect': {
-      schema: z.object({ agentId: uuid, connectionId: z.string().min(1) }),
+      schema: ops['desk.disconnect'].in,
       handle: (d, tx, meta) => this.presence.disconnect(d, tx, meta),
     },
     'desk.instance-started': {
-      schema: z.object({ gatewayInstance: z.string().min(1) }),
+      schema: ops['desk.instance-started'].in,
       handle: (d, tx) => this.presence.instanceStarted(d, tx),
     },
     'agent.set-status': {
-      schema: z.object({ agentId: uuid, status: z.enum(['available', 'away']) }),
+      schema: ops['agent.set-status'].in,
       handle: (d, tx, meta) => this.presence.setStatus(d, tx, meta),
     },
     'conversation.release': {
-      schema: z.object({ agentId: uuid, conversationId: uuid }),
+      schema: ops['conversation.release'].in,
       handle: async (d, tx, meta) => {
         await this.deskActions.release(d, tx, meta.now, causeOf(meta));
         return {};
       },
     },
     'conversation.transfer': {
-      schema: z.object({ agentId: uuid, conversationId: uuid, toAgentId: uuid }),
+      schema: ops['conversation.transfer'].in,
       handle: async (d, tx, meta) => {
         await this.deskActions.transfer(d, tx, meta.now, causeOf(meta));
         return {};
