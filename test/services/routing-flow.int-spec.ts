@@ -372,7 +372,7 @@ describe('routing: timeouts (R9, R11) and remuneration (R14)', () => {
     // ...and took nothing away before (events of one conversation are in order on its key).
     expect(d.eventsAbout('conversation.unassigned', conv)).toEqual([]);
     expect(d.holderOf(conv)).toBe(a);
-  });
+  }, 120_000); // a restart and a backlog to read again: slow on a loaded machine
 });
 
 describe('routing: a conversation taken away waits for someone else (R9, reading "Who gets it")', () => {
