@@ -24,6 +24,34 @@ module.exports = {
       from: { path: '^libs/' },
       to: { path: '^apps/' },
     },
+    {
+      name: 'feature-boundaries',
+      comment:
+        'A feature folder (apps/<app>/src/<feature>/) is used by other features only through its index.ts or ' +
+        '<feature>.module.ts, never through its internal files. config/ and migrations/ are app-level, not features.',
+      severity: 'error',
+      from: { path: '^apps/([^/]+)/src/([^/]+)/', pathNot: '^apps/[^/]+/src/(config|migrations)/' },
+      to: {
+        path: '^apps/$1/src/[^/]+/.',
+        pathNot: [
+          '^apps/$1/src/$2/',
+          '^apps/$1/src/(config|migrations)/',
+          '^apps/$1/src/([^/]+)/(index|\\1\\.module)\\.ts$',
+        ],
+      },
+    },
+    {
+      name: 'app-level-uses-feature-surface',
+      comment:
+        'App-level files (main.ts, app.module.ts, config/, migrations/) reach a feature only through its ' +
+        'index.ts or <feature>.module.ts.',
+      severity: 'error',
+      from: { path: '^apps/([^/]+)/src/([^/]+\\.ts$|(config|migrations)/)' },
+      to: {
+        path: '^apps/$1/src/[^/]+/.',
+        pathNot: ['^apps/$1/src/(config|migrations)/', '^apps/$1/src/([^/]+)/(index|\\1\\.module)\\.ts$'],
+      },
+    },
     { name: 'no-circular', severity: 'error', from: { path: '^(apps|libs)/' }, to: { circular: true } },
   ],
   options: {

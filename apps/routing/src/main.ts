@@ -1,7 +1,7 @@
 import { bootDatabaseService, runMain } from '@pupitre/shared';
 import { AppModule, ROUTING_SCHEMA } from './app.module';
 import { loadRoutingConfig } from './config/env.validation';
-import { ROUTING_SERVICE } from './routing.config';
+import { ROUTING_SERVICE } from './config/routing.config';
 
 export async function startRouting(env: NodeJS.ProcessEnv = process.env) {
   const config = loadRoutingConfig(env);

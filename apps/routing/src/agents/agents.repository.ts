@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AgentStatus, returningRows } from '@pupitre/shared';
+import { returningRows } from '@pupitre/shared';
 
 export interface AgentRow {
   id: string;
@@ -13,9 +13,6 @@ export interface AgentRow {
   chat_used: number;
   mobile_used: number;
 }
-
-export const statusOf = (a: Pick<AgentRow, 'connections' | 'away'>): AgentStatus =>
-  a.connections === 0 ? 'offline' : a.away ? 'away' : 'available';
 
 const SELECT_AGENTS = `
   SELECT a.id, a.name, a.chat_capacity, a.token_version, a.away, a.last_assigned_at,

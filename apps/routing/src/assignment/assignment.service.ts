@@ -1,21 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { Cause, Channel, CHANNELS } from '@pupitre/shared';
-import { AgentsRepository } from '../agents/agents.repository';
+import { Cause, Channel, Clock, CLOCK } from '@pupitre/shared';
+import { agentSlots, AgentsRepository, SlotsChangedNotifier } from '../agents';
 import type { RoutingConfig } from '../config/env.validation';
-import { deadlinesDto, RoutingEventsEmitter } from '../events/routing-events.emitter';
-import { ROUTING_CONFIG, timeoutsOf } from '../routing.config';
-import { deadlinesOf } from '../timeouts/domain/deadlines';
-import { matchQueue } from './domain/match-queue';
-import { RoutedConversationsRepository, RoutedRow } from './routed-conversations.repository';
+import { ROUTING_CONFIG, timeoutsOf } from '../config/routing.config';
+import { RoutedConversation, RoutedConversationsRepository } from '../conversations';
+import { RoutingEventsEmitter } from '../events';
+import { matchQueue } from '../queue';
+import { ChannelLocks } from './channel-locks';
 
 const QUEUE_BATCH = 500;
 
-/**
- * Matches the queue to free slots. Every change that can raise an agent's slot count runs under its
- * channel's transaction-scoped advisory lock, taken before any row lock: with any number of routing
- * instances, no agent goes above capacity and the lock order cannot deadlock.
- */
+/** Matches the queue to free slots (readings "Queue" and "Who gets it"), under the channel's lock. */
 @Injectable()
 export class AssignmentService {
   private readonly logger = new Logger(AssignmentService.name);
@@ -26,21 +22,12 @@ export class AssignmentService {
     private readonly dataSource: DataSource,
     private readonly routed: RoutedConversationsRepository,
     private readonly agents: AgentsRepository,
+    private readonly slots: SlotsChangedNotifier,
     private readonly events: RoutingEventsEmitter,
+    private readonly locks: ChannelLocks,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
   ) {}
-
-  async lockChannel(tx: EntityManager, channel: Channel): Promise<void> {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`routing.slots.${channel}`]);
-  }
-
-  /**
-   * For a change of who is reachable (connect, disconnect, away): no matching round can be between
-   * reading the reachable agents and assigning, so nobody receives a conversation as they leave.
-   */
-  async lockAllChannels(tx: EntityManager): Promise<void> {
-    for (const channel of CHANNELS) await this.lockChannel(tx, channel);
-  }
 
   /** Runs a matching round soon, once per burst of triggers; the sweeper is the safety net. */
   kick(channels: Iterable<Channel>): void {
@@ -52,7 +39,7 @@ export class AssignmentService {
       const run = (async () => {
         do {
           this.again.delete(channel);
-          await this.assignPending(channel, new Date()).catch((err: Error) =>
+          await this.assignPending(channel, this.clock.now()).catch((err: Error) =>
             this.logger.warn(`assignment round (${channel}) failed, the sweeper retries: ${err.message}`),
           );
         } while (this.again.has(channel));
@@ -63,7 +50,7 @@ export class AssignmentService {
 
   async assignPending(channel: Channel, now: Date, cause?: Cause): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
-      await this.lockChannel(tx, channel);
+      await this.locks.lock(tx, channel);
       return this.assignPendingLocked(tx, channel, now, cause);
     });
   }
@@ -76,83 +63,46 @@ export class AssignmentService {
     if (reachable.length === 0) return 0;
     const assignments = matchQueue(
       queue.map((q) => ({
-        conversationId: q.conversation_id,
+        conversationId: q.conversationId,
         channel,
-        queuedAt: q.queued_at!,
-        excludeAgentId: q.exclude_agent_id,
-        excludeUntil: q.exclude_until,
+        queuedAt: q.queuedAt!,
+        excludeAgentId: q.excludeAgentId,
+        excludeUntil: q.excludeUntil,
       })),
       reachable.map((a) => ({
         agentId: a.id,
         status: 'available' as const,
-        slots: this.events.slotsOf(a),
+        slots: agentSlots(a, this.config.MOBILE_SLOTS),
         lastAssignedAt: a.last_assigned_at,
       })),
       now,
     );
-    const touched = new Set<string>();
-    let assigned = 0;
-    for (const a of assignments) {
-      const row = await this.routed.assign(tx, a.conversationId, a.agentId, now);
-      if (!row) continue;
-      await this.startClock(tx, row, cause, now, a.reason);
-      this.logger.log(`assigned ${a.conversationId} (${channel}) to ${a.agentId}: ${a.reason}`);
-      touched.add(a.agentId);
-      assigned++;
-    }
-    if (touched.size > 0) {
-      await this.agents.touchAssigned(tx, [...touched], now);
-      for (const id of touched) await this.events.slotsChanged(tx, id, now, cause);
-    }
-    return assigned;
-  }
-
-  /** A new holder: R9/R10 clocks start now; the desk learns when it would move or close. */
-  async startClock(
-    tx: EntityManager,
-    row: RoutedRow,
-    cause: Cause | undefined,
-    now: Date,
-    explanation: string,
-  ): Promise<void> {
-    const due = this.refreshDeadlines(row);
-    await this.routed.save(tx, row);
-    await this.events.emit(
+    const claimed = new Map(
+      (
+        await this.routed.claimQueued(
+          tx,
+          assignments.map((a) => a.conversationId),
+        )
+      ).map((c) => [c.conversationId, c]),
+    );
+    const done = assignments.flatMap((a) => {
+      const c = claimed.get(a.conversationId);
+      return c
+        ? [{ a, t: RoutedConversation.assign(c, a.agentId, a.reason, now, timeoutsOf(this.config)) }]
+        : [];
+    });
+    if (done.length === 0) return 0;
+    await this.routed.saveAll(
       tx,
-      row.conversation_id,
-      'conversation.assigned',
-      {
-        conversationId: row.conversation_id,
-        channel: row.channel,
-        agentId: row.agent_id!,
-        assignedAt: row.assigned_at!.toISOString(),
-        deadlines: deadlinesDto(due),
-        explanation,
-      },
-      now,
-      cause,
+      done.map(({ t }) => t.state),
     );
-  }
-
-  /** Recomputes the row's due dates from its timeline (R9, R10, R11); true when they changed. */
-  refreshDeadlines(row: RoutedRow) {
-    const due = deadlinesOf(
-      {
-        status: row.status,
-        assignedAt: row.assigned_at,
-        hasAgentMessage: row.has_agent_message,
-        lastMessageAuthor: row.last_author,
-        lastVisitorMessageAt: row.last_visitor_message_at,
-        lastAgentMessageAt: row.last_agent_message_at,
-      },
-      timeoutsOf(this.config),
-    );
-    const changed =
-      row.reassign_at?.getTime() !== due.reassignAt?.getTime() ||
-      row.close_at?.getTime() !== due.closeAt?.getTime();
-    row.reassign_at = due.reassignAt;
-    row.reassign_reason = due.reassignReason;
-    row.close_at = due.closeAt;
-    return { ...due, changed };
+    for (const { a, t } of done) {
+      await this.events.emitAll(tx, a.conversationId, t.events, now, cause);
+      this.logger.log(`assigned ${a.conversationId} (${channel}) to ${a.agentId}: ${a.reason}`);
+    }
+    const touched = [...new Set(done.flatMap(({ t }) => t.slotsChangedFor))];
+    await this.agents.touchAssigned(tx, touched, now);
+    await this.slots.notify(tx, touched, now, cause);
+    return done.length;
   }
 }

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AgentsModule } from '../agents';
+import { ConversationsModule } from '../conversations';
+import { EventsModule } from '../events';
+import { AssignmentService } from './assignment.service';
+import { ChannelLocks } from './channel-locks';
+
+/** Matching the queue to free slots, and the channel locks every slot change takes first. */
+@Module({
+  imports: [AgentsModule, ConversationsModule, EventsModule],
+  providers: [ChannelLocks, AssignmentService],
+  exports: [ChannelLocks, AssignmentService],
+})
+export class AssignmentModule {}

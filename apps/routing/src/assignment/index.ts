@@ -1,0 +1,3 @@
+export { AssignmentModule } from './assignment.module';
+export { AssignmentService } from './assignment.service';
+export { ChannelLocks } from './channel-locks';

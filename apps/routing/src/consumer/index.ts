@@ -1,0 +1,1 @@
+export { ConsumerModule } from './consumer.module';

@@ -1,0 +1,70 @@
+import type { Deadlines } from '@pupitre/shared/contracts';
+
+export interface TimeoutConfig {
+  firstResponseMs: number;
+  responseMs: number;
+  inactivityCloseMs: number;
+}
+
+export type RoutingStatus = 'queued' | 'assigned' | 'released' | 'closed';
+
+export interface ConversationTimeline {
+  status: RoutingStatus;
+  /** Assignment to the current agent. */
+  assignedAt: Date | null;
+  /** Any agent message ever in the conversation. */
+  hasAgentMessage: boolean;
+  lastMessageAuthor: 'visitor' | 'agent' | null;
+  lastVisitorMessageAt: Date | null;
+  lastAgentMessageAt: Date | null;
+}
+
+/** Why R9 or R10 takes a conversation away. */
+export type ReassignReason = 'first_response_timeout' | 'response_timeout';
+
+export interface DueDates {
+  reassignAt: Date | null;
+  closeAt: Date | null;
+  reassignReason: ReassignReason | null;
+}
+
+/** R9, R10 (take away from the agent) and R11 (close for inactivity). Timeouts move, they do not close. */
+export function deadlinesOf(t: ConversationTimeline, config: TimeoutConfig): DueDates {
+  const due: DueDates = { reassignAt: null, closeAt: null, reassignReason: null };
+  if (t.status === 'closed') return due;
+
+  if (t.status === 'assigned' && t.assignedAt !== null) {
+    if (!t.hasAgentMessage) {
+      // R9 reading: the clock starts at the assignment to the current agent.
+      due.reassignAt = addMs(t.assignedAt, config.firstResponseMs);
+      due.reassignReason = 'first_response_timeout';
+    } else if (t.lastMessageAuthor === 'visitor') {
+      // R10 reading: the later of the visitor's last message and the current assignment.
+      const from = latest(t.lastVisitorMessageAt, t.assignedAt);
+      due.reassignAt = addMs(from, config.responseMs);
+      due.reassignReason = 'response_timeout';
+    }
+  }
+
+  // R11: on a desk or released, the visitor has the inactivity delay to answer the agent.
+  if (t.lastMessageAuthor === 'agent' && t.lastAgentMessageAt !== null) {
+    due.closeAt = addMs(t.lastAgentMessageAt, config.inactivityCloseMs);
+  }
+  return due;
+}
+
+/** The due dates as the contract shows them to the desk (only those that are set). */
+export function deadlinesView(d: Pick<DueDates, 'reassignAt' | 'closeAt'>): Deadlines {
+  return {
+    ...(d.reassignAt ? { reassignAt: d.reassignAt.toISOString() } : {}),
+    ...(d.closeAt ? { closeAt: d.closeAt.toISOString() } : {}),
+  };
+}
+
+function addMs(date: Date, ms: number): Date {
+  return new Date(date.getTime() + ms);
+}
+
+function latest(a: Date | null, b: Date): Date {
+  return a !== null && a.getTime() > b.getTime() ? a : b;
+}

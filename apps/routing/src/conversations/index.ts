@@ -1,0 +1,9 @@
+export { ConversationsModule } from './conversations.module';
+export { RoutedConversationsRepository } from './routed-conversations.repository';
+export {
+  RoutedConversation,
+  type RoutingEventDraft,
+  type Transition,
+  type TransferTarget,
+} from './domain/routed-conversation';
+export { deadlinesView, type TimeoutConfig } from './domain/deadlines';

@@ -1,0 +1,184 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Channel, returningRows } from '@pupitre/shared';
+import type { ReassignReason, RoutingStatus } from './domain/deadlines';
+import type { RoutedConversation } from './domain/routed-conversation';
+
+interface RoutedRow {
+  conversation_id: string;
+  channel: Channel;
+  status: RoutingStatus;
+  agent_id: string | null;
+  queued_at: Date | null;
+  assigned_at: Date | null;
+  exclude_agent_id: string | null;
+  exclude_until: Date | null;
+  has_agent_message: boolean;
+  last_author: 'visitor' | 'agent' | null;
+  last_visitor_message_at: Date | null;
+  last_agent_message_at: Date | null;
+  reassign_at: Date | null;
+  reassign_reason: ReassignReason | null;
+  close_at: Date | null;
+}
+
+const toState = (r: RoutedRow): RoutedConversation => ({
+  conversationId: r.conversation_id,
+  channel: r.channel,
+  status: r.status,
+  agentId: r.agent_id,
+  queuedAt: r.queued_at,
+  assignedAt: r.assigned_at,
+  excludeAgentId: r.exclude_agent_id,
+  excludeUntil: r.exclude_until,
+  hasAgentMessage: r.has_agent_message,
+  lastAuthor: r.last_author,
+  lastVisitorMessageAt: r.last_visitor_message_at,
+  lastAgentMessageAt: r.last_agent_message_at,
+  reassignAt: r.reassign_at,
+  reassignReason: r.reassign_reason,
+  closeAt: r.close_at,
+});
+
+const toRow = (c: RoutedConversation): RoutedRow => ({
+  conversation_id: c.conversationId,
+  channel: c.channel,
+  status: c.status,
+  agent_id: c.agentId,
+  queued_at: c.queuedAt,
+  assigned_at: c.assignedAt,
+  exclude_agent_id: c.excludeAgentId,
+  exclude_until: c.excludeUntil,
+  has_agent_message: c.hasAgentMessage,
+  last_author: c.lastAuthor,
+  last_visitor_message_at: c.lastVisitorMessageAt,
+  last_agent_message_at: c.lastAgentMessageAt,
+  reassign_at: c.reassignAt,
+  reassign_reason: c.reassignReason,
+  close_at: c.closeAt,
+});
+
+/**
+ * Load and save of routing's conversations, and the indexed queries that find what is queued or due.
+ * The claims are conditional updates that lock the rows they return, so two instances never act on
+ * the same one; what happens to a claimed row is the aggregate's decision, written by saveAll.
+ */
+@Injectable()
+export class RoutedConversationsRepository {
+  /** False when it was already there (a redelivered opening). */
+  async insert(tx: EntityManager, c: RoutedConversation): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
+      `INSERT INTO routed_conversations (conversation_id, channel, status, queued_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (conversation_id) DO NOTHING RETURNING 1`,
+      [c.conversationId, c.channel, c.status, c.queuedAt],
+    );
+    return rows.length === 1;
+  }
+
+  async find(tx: EntityManager, id: string, lock = false): Promise<RoutedConversation | null> {
+    const rows: RoutedRow[] = await tx.query(
+      `SELECT * FROM routed_conversations WHERE conversation_id = $1${lock ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    return rows[0] ? toState(rows[0]) : null;
+  }
+
+  async save(tx: EntityManager, c: RoutedConversation): Promise<void> {
+    await this.saveAll(tx, [c]);
+  }
+
+  /** Writes the whole mutable state of many conversations in one statement. */
+  async saveAll(tx: EntityManager, all: RoutedConversation[]): Promise<void> {
+    if (all.length === 0) return;
+    await tx.query(
+      `UPDATE routed_conversations r
+          SET status = v.status, agent_id = v.agent_id, queued_at = v.queued_at, assigned_at = v.assigned_at,
+              exclude_agent_id = v.exclude_agent_id, exclude_until = v.exclude_until,
+              has_agent_message = v.has_agent_message, last_author = v.last_author,
+              last_visitor_message_at = v.last_visitor_message_at, last_agent_message_at = v.last_agent_message_at,
+              reassign_at = v.reassign_at, reassign_reason = v.reassign_reason, close_at = v.close_at
+         FROM jsonb_to_recordset($1::jsonb) AS v(
+              conversation_id uuid, status text, agent_id uuid, queued_at timestamptz, assigned_at timestamptz,
+              exclude_agent_id uuid, exclude_until timestamptz, has_agent_message boolean, last_author text,
+              last_visitor_message_at timestamptz, last_agent_message_at timestamptz, reassign_at timestamptz,
+              reassign_reason text, close_at timestamptz)
+        WHERE r.conversation_id = v.conversation_id`,
+      [JSON.stringify(all.map(toRow))],
+    );
+  }
+
+  /** What an agent holds now, oldest assignment first (index routed_slots). */
+  async findHeldBy(tx: EntityManager, agentId: string): Promise<RoutedConversation[]> {
+    const rows: RoutedRow[] = await tx.query(
+      `SELECT * FROM routed_conversations WHERE agent_id = $1 AND status = 'assigned'
+        ORDER BY assigned_at, conversation_id`,
+      [agentId],
+    );
+    return rows.map(toState);
+  }
+
+  /** The head of one channel's queue, oldest first (index routed_queue). */
+  async findQueued(tx: EntityManager, channel: Channel, limit: number): Promise<RoutedConversation[]> {
+    const rows: RoutedRow[] = await tx.query(
+      `SELECT * FROM routed_conversations WHERE status = 'queued' AND channel = $1
+        ORDER BY queued_at, conversation_id LIMIT $2`,
+      [channel, limit],
+    );
+    return rows.map(toState);
+  }
+
+  /**
+   * Matching's claim: locks those still queued and returns them as they are now (a close or a
+   * message may have come meanwhile), so a conversation is never held by two agents.
+   */
+  async claimQueued(tx: EntityManager, ids: string[]): Promise<RoutedConversation[]> {
+    if (ids.length === 0) return [];
+    const rows = await returningRows<RoutedRow>(
+      tx,
+      `UPDATE routed_conversations SET status = status
+        WHERE conversation_id = ANY($1::uuid[]) AND status = 'queued' RETURNING *`,
+      [ids],
+    );
+    return rows.map(toState);
+  }
+
+  /**
+   * R9/R10 sweep's claim: the due reassignment dates of one channel (index routed_reassign_due),
+   * cleared once and returned as they were; SKIP LOCKED, so two sweepers never take the same row.
+   */
+  async claimDueReassignments(
+    tx: EntityManager,
+    channel: Channel,
+    now: Date,
+    limit: number,
+  ): Promise<RoutedConversation[]> {
+    const rows = await returningRows<RoutedRow>(
+      tx,
+      `WITH due AS (
+         SELECT * FROM routed_conversations
+          WHERE reassign_at <= $2 AND status = 'assigned' AND channel = $1
+          ORDER BY reassign_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+       UPDATE routed_conversations r SET reassign_at = NULL
+         FROM due WHERE r.conversation_id = due.conversation_id
+       RETURNING due.*`,
+      [channel, now, limit],
+    );
+    return rows.map(toState);
+  }
+
+  /** R11 sweep's claim: the due inactivity closes (index routed_close_due), cleared once, returned as they were. */
+  async claimDueInactivityCloses(tx: EntityManager, now: Date, limit: number): Promise<RoutedConversation[]> {
+    const rows = await returningRows<RoutedRow>(
+      tx,
+      `WITH due AS (
+         SELECT * FROM routed_conversations
+          WHERE close_at <= $1 AND status <> 'closed'
+          ORDER BY close_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       UPDATE routed_conversations r SET close_at = NULL
+         FROM due WHERE r.conversation_id = due.conversation_id
+       RETURNING due.*`,
+      [now, limit],
+    );
+    return rows.map(toState);
+  }
+}

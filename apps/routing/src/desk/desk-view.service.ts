@@ -1,0 +1,31 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { DomainError, RoutingOps } from '@pupitre/shared';
+import { AgentsRepository, toAgentView } from '../agents';
+import type { RoutingConfig } from '../config/env.validation';
+import { ROUTING_CONFIG } from '../config/routing.config';
+import { deadlinesView, RoutedConversationsRepository } from '../conversations';
+
+type In<K extends keyof RoutingOps> = RoutingOps[K]['in'];
+type Out<K extends keyof RoutingOps> = RoutingOps[K]['out'];
+
+/** The desk's state, read from routing, the owner of assignments (conversation's projection may lag). */
+@Injectable()
+export class DeskViewService {
+  constructor(
+    private readonly agents: AgentsRepository,
+    private readonly routed: RoutedConversationsRepository,
+    @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
+  ) {}
+
+  async desk(d: In<'agent.desk'>, tx: EntityManager): Promise<Out<'agent.desk'>> {
+    const agent = await this.agents.find(tx, d.agentId);
+    if (!agent) throw new DomainError('NOT_FOUND', 'no such agent');
+    const held = (await this.routed.findHeldBy(tx, d.agentId)).map((c) => ({
+      conversationId: c.conversationId,
+      assignedAt: c.assignedAt!.toISOString(),
+      deadlines: deadlinesView(c),
+    }));
+    return { agent: toAgentView(agent, this.config.MOBILE_SLOTS), held };
+  }
+}

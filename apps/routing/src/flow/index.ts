@@ -1,0 +1,3 @@
+export { FlowModule } from './flow.module';
+export { ConversationEventsHandler } from './conversation-events.handler';
+export { DeskActionsService } from './desk-actions.service';

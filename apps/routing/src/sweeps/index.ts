@@ -1,0 +1,1 @@
+export { SweepsModule } from './sweeps.module';

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { AgentsModule } from '../agents';
+import { AssignmentModule } from '../assignment';
+import { ConversationsModule } from '../conversations';
+import { EventsModule } from '../events';
+import { InactivityCloseSweep } from './inactivity-close.sweep';
+import { ReassignmentSweep } from './reassignment.sweep';
+import { StartupBacklogGate } from './startup-backlog.gate';
+import { RoutingSweeper } from './routing.sweeper';
+import { SweepsService } from './sweeps.service';
+
+/** The periodic sweeps (R9/R10 reassignment, R11 inactivity close, the queue), behind the startup gate. */
+@Module({
+  imports: [AgentsModule, AssignmentModule, ConversationsModule, EventsModule],
+  providers: [ReassignmentSweep, InactivityCloseSweep, SweepsService, StartupBacklogGate, RoutingSweeper],
+})
+export class SweepsModule {}

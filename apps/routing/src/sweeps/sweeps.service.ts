@@ -1,0 +1,41 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { CHANNELS } from '@pupitre/shared';
+import { AssignmentService } from '../assignment';
+import { InactivityCloseSweep } from './inactivity-close.sweep';
+import { ReassignmentSweep } from './reassignment.sweep';
+
+/**
+ * One sweep: R9/R10 take overdue conversations away, R11 asks conversation to close inactive ones,
+ * and the queue gets a matching round in case a trigger was lost. Safe in several instances:
+ * channel lock + SKIP LOCKED + conditional updates.
+ */
+@Injectable()
+export class SweepsService {
+  private readonly logger = new Logger(SweepsService.name);
+
+  constructor(
+    private readonly reassignment: ReassignmentSweep,
+    private readonly inactivity: InactivityCloseSweep,
+    private readonly assignment: AssignmentService,
+  ) {}
+
+  /** `deadlines: false` while routing's view of the messages is still catching up (after a start). */
+  async sweep(now: Date, { deadlines }: { deadlines: boolean }): Promise<void> {
+    if (deadlines) {
+      for (const channel of CHANNELS)
+        await this.guard(`reassignment (${channel})`, () => this.reassignment.reassignDue(channel, now));
+      await this.guard('inactivity closes', () => this.inactivity.closeDue(now));
+    }
+    for (const channel of CHANNELS)
+      await this.guard(`queue (${channel})`, () => this.assignment.assignPending(channel, now));
+  }
+
+  /** One failing step is logged and the sweep goes on; the next tick tries again. */
+  private async guard(what: string, step: () => Promise<unknown>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      this.logger.error(`sweep step ${what} failed: ${(err as Error).message}`);
+    }
+  }
+}
