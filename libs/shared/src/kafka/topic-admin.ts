@@ -28,24 +28,38 @@ export async function ensureTopics(
     if (missing.length > 0) {
       // kafkajs resolves when a concurrent run created them first (TOPIC_ALREADY_EXISTS).
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
       });
     }
     return missing;
   });
-  await waitForGroupCoordinator(env);
+  await quietly(env, 'every partition of the topics to have a leader', async (admin) => {
+    const { topics: metadata } = await admin.fetchTopicMetadata({ topics: names });
+    if (metadata.some((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0))) {
+      throw new Error('some partitions have no leader yet');
+    }
+  });
+  await quietly(env, 'the group coordinator', (admin) =>
+    admin.describeGroups([prefixed(env, 'pupitre-topics')]).then(() => undefined),
+  );
   return { created, topics: names };
 }
 
 /**
- * On a fresh broker the first group request creates __consumer_offsets, and its coordinator loads for
- * a moment: kafkajs' consumers crash on that and log "Restarting the consumer". Waiting for it here,
- * once, lets every service's consumer join at the first try. The broker's "loading" and "not the
- * coordinator" answers are what this waits through, not errors: this admin does not log them, and
- * the step fails with the last one if the coordinator never answers.
+ * Waits until `probe` succeeds. A broker under load answers a topic it has just created with
+ * "does not host this topic-partition" for a moment (kafkajs' `waitForLeaders` retries only "leader
+ * not available"), and on a fresh broker the first group request creates __consumer_offsets, whose
+ * coordinator loads for a moment (kafkajs' consumers crash on that and log "Restarting the
+ * consumer"). Those answers are what this waits through, not errors: this admin does not log them,
+ * and the step fails with the last one if the broker never settles.
  */
-async function waitForGroupCoordinator(env: KafkaEnv, timeoutMs = 60000): Promise<void> {
+async function quietly(
+  env: KafkaEnv,
+  what: string,
+  probe: (admin: Admin) => Promise<void>,
+  timeoutMs = 60000,
+): Promise<void> {
   const config = { ...kafkaClientConfig(env, 'pupitre-admin'), logLevel: logLevel.NOTHING };
   const admin = new Kafka(config).admin();
   const deadline = Date.now() + timeoutMs;
@@ -53,13 +67,10 @@ async function waitForGroupCoordinator(env: KafkaEnv, timeoutMs = 60000): Promis
   try {
     for (;;) {
       try {
-        await admin.describeGroups([prefixed(env, 'pupitre-topics')]);
-        return;
+        return await probe(admin);
       } catch (err) {
         if (Date.now() > deadline) {
-          throw new Error(
-            `the group coordinator did not answer in ${timeoutMs} ms: ${(err as Error).message}`,
-          );
+          throw new Error(`waited ${timeoutMs} ms for ${what}: ${(err as Error).message}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
