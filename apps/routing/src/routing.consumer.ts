@@ -48,7 +48,12 @@ export class RoutingConsumer {
     },
     'agent.rotate-token': {
       schema: z.object({ agentId: uuid }),
-      handle: (d, tx) => this.agents.rotateToken(d, tx),
+      handle: (d, tx, meta) => this.agents.rotateToken(d, tx, meta),
+    },
+    'agent.token-version': {
+      readOnly: true,
+      schema: z.object({ agentId: uuid }),
+      handle: (d, tx) => this.agents.tokenVersion(d, tx),
     },
     'desk.connect': {
       schema: z.object({

@@ -71,10 +71,27 @@ export class AgentsService {
     return this.view(agent);
   }
 
-  async rotateToken(d: In<'agent.rotate-token'>, tx: EntityManager): Promise<{ tokenVersion: number }> {
+  /** Every gateway ends the desks opened with an older version when it hears agent.token-rotated. */
+  async rotateToken(
+    d: In<'agent.rotate-token'>,
+    tx: EntityManager,
+    meta: RequestMeta,
+  ): Promise<{ tokenVersion: number }> {
     const version = await this.agents.bumpTokenVersion(tx, d.agentId);
     if (version === null) throw new DomainError('NOT_FOUND', 'no such agent');
+    await this.events.emit(
+      tx,
+      d.agentId,
+      'agent.token-rotated',
+      { agentId: d.agentId, tokenVersion: version },
+      meta.now,
+      causeOf(meta),
+    );
     return { tokenVersion: version };
+  }
+
+  async tokenVersion(d: In<'agent.token-version'>, tx: EntityManager): Promise<Out<'agent.token-version'>> {
+    return { tokenVersion: (await this.mustFind(tx, d.agentId)).token_version };
   }
 
   /** A desk socket opened: the agent is available unless they chose away; an old token is refused. */

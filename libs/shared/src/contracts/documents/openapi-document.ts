@@ -151,6 +151,23 @@ function routes(): RouteConfig[] {
     {
       ...visitor,
       method: 'post',
+      path: '/v1/visitor/token',
+      summary:
+        'A new visitor token for a current one (tokens expire; one an hour old or more also comes back ' +
+        'renewed in the X-Visitor-Token header of any SDK answer)',
+      responses: { 201: ok('The new token', tokenSchema), ...unauthenticated },
+    },
+    {
+      security: [{ agent: [] }],
+      tags: ['desk'],
+      method: 'post',
+      path: '/v1/agent/token',
+      summary: 'A new desk token for a current, unexpired and unrotated one',
+      responses: { 201: ok('The new token', tokenSchema), ...unauthenticated, ...unavailable },
+    },
+    {
+      ...visitor,
+      method: 'post',
       path: '/v1/visitor/messages',
       summary: "Send a message to the visitor's open conversation (a new one starts if none is open)",
       request: body(postMessageBody),
@@ -220,6 +237,12 @@ export function buildOpenApiDocument(): OpenApiDocument {
     scheme: 'bearer',
     bearerFormat: 'JWT',
     description: 'From POST /v1/visitors',
+  });
+  registry.registerComponent('securitySchemes', 'agent', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'The desk token, from POST /v1/admin/agents or /v1/admin/agents/{id}/token',
   });
   for (const route of routes()) registry.registerPath(route);
   return new OpenApiGeneratorV3(registry.definitions).generateDocument({
