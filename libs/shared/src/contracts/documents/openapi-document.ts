@@ -36,6 +36,18 @@ const error = (code: ErrorCode, why?: string) => ({
   ...json(errorResponseSchema),
 });
 const body = (schema: z.ZodTypeAny) => ({ body: { required: true, ...json(schema) } });
+const idempotencyKey = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({
+      description:
+        'Chosen by the client (1–255 visible ASCII characters); a create retried with the same key, on any ' +
+        'gateway, answers with the first resource and creates nothing new.',
+    }),
+});
 const pathId = (description: string) => ({
   params: z.object({ id: z.string().uuid().openapi({ param: { description } }) }),
 });
@@ -55,7 +67,7 @@ function routes(): RouteConfig[] {
       method: 'post',
       path: '/v1/admin/agents',
       summary: 'Create an agent and their desk credential',
-      request: body(createAgentBody),
+      request: { ...body(createAgentBody), headers: idempotencyKey },
       responses: {
         201: ok('Created', createdAgentSchema),
         ...badInput,
@@ -99,7 +111,7 @@ function routes(): RouteConfig[] {
       method: 'post',
       path: '/v1/admin/canned-responses',
       summary: 'Create a canned response',
-      request: body(createCannedBody),
+      request: { ...body(createCannedBody), headers: idempotencyKey },
       responses: {
         201: ok('Created', cannedResponseSchema),
         ...badInput,
