@@ -47,6 +47,12 @@ describe(loadGatewayConfig.name, () => {
     expect(loadGatewayConfig({ NODE_ENV: 'test' }).ADMIN_TOKEN).toBe(DEV_ADMIN_TOKEN);
   });
 
+  it('a visitor token lasts INACTIVITY_CLOSE_MS + 1 day unless set', () => {
+    expect(
+      loadGatewayConfig({ NODE_ENV: 'test', INACTIVITY_CLOSE_MS: '2592000000' }).VISITOR_TOKEN_TTL_MS,
+    ).toBe(2_592_000_000 + 86_400_000);
+  });
+
   it('a visitor token must outlive R11 after its last use', () => {
     expect(() =>
       loadGatewayConfig({

@@ -10,6 +10,7 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** A visitor token older than this is renewed on use (X-Visitor-Token): what "sliding" costs in slack. */
 export const VISITOR_TOKEN_RENEW_AFTER_MS = HOUR_MS;
+const UNSET = -1;
 
 const optionalSecret = z
   .string()
@@ -39,11 +40,15 @@ const schema = kafkaEnvSchema
     // POST /v1/agent/token; visitor tokens outlive R11 after their last use (renewed on use, or
     // refreshed with POST /v1/visitor/token), so a visitor back within 7 days is never stranded.
     AGENT_TOKEN_TTL_MS: envInt(10 * HOUR_MS, 60_000, 30 * DAY_MS),
-    VISITOR_TOKEN_TTL_MS: envInt(8 * DAY_MS, 60_000, 365 * DAY_MS),
+    // Unset: INACTIVITY_CLOSE_MS + 1 day (8 days by default).
+    VISITOR_TOKEN_TTL_MS: envInt(UNSET, 60_000, 365 * DAY_MS),
     INACTIVITY_CLOSE_MS: envInt(7 * DAY_MS, 1000, 365 * DAY_MS),
   })
   .superRefine((e, ctx) => {
-    if (e.VISITOR_TOKEN_TTL_MS < e.INACTIVITY_CLOSE_MS + VISITOR_TOKEN_RENEW_AFTER_MS) {
+    if (
+      e.VISITOR_TOKEN_TTL_MS !== UNSET &&
+      e.VISITOR_TOKEN_TTL_MS < e.INACTIVITY_CLOSE_MS + VISITOR_TOKEN_RENEW_AFTER_MS
+    ) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['VISITOR_TOKEN_TTL_MS'],
@@ -78,6 +83,8 @@ const schema = kafkaEnvSchema
       ...e,
       ADMIN_TOKEN: e.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,
       JWT_SECRET: e.JWT_SECRET ?? DEV_JWT_SECRET,
+      VISITOR_TOKEN_TTL_MS:
+        e.VISITOR_TOKEN_TTL_MS === UNSET ? e.INACTIVITY_CLOSE_MS + DAY_MS : e.VISITOR_TOKEN_TTL_MS,
       // Port 0 (tests) picks a free port: the name must still be unique per process.
       GATEWAY_INSTANCE_ID: e.GATEWAY_INSTANCE_ID ?? defaultInstanceId(e.PORT),
       /** What to print at start (development defaults in use). */
