@@ -80,6 +80,9 @@ async function main() {
   process.on('SIGINT', () => stopAll(0));
   process.on('SIGTERM', () => stopAll(0));
   const env = { ...process.env };
+  // Secrets are required unless NODE_ENV says development or test: npm start is development, out loud.
+  env.NODE_ENV ||= 'development';
+  say('start', `NODE_ENV=${env.NODE_ENV} (development and test use printed defaults for unset ADMIN_TOKEN, JWT_SECRET)`);
   if (!env.KAFKA_BROKERS) {
     say('kafka', 'KAFKA_BROKERS unset: starting (or reusing) a local broker on 127.0.0.1:9092');
     const out = execFileSync('bash', [kafkaScript, 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });

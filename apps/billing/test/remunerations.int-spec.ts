@@ -136,4 +136,24 @@ describe('billing: R14, exactly one attribution per conversation', () => {
     const outbox = await outboxOf(conversationId);
     expect(outbox.map((o) => o.event_id)).toEqual([row.event_id]);
   });
+
+  it('a rebuild (tables emptied, the closes replayed) gives each conversation the eventId it had', async () => {
+    const conversationId = randomUUID();
+    const close = closed(conversationId);
+    await publish(close);
+    const [before] = await waitFor(async () => {
+      const r = await rowsOf(conversationId);
+      return r.length > 0 && r;
+    });
+
+    // What an operator does to rebuild billing from the events: empty its tables, replay the topic.
+    await db.query('TRUNCATE billing.remunerations, billing.inbox');
+    const replayed = { ...close }; // the same record, read again from conversation.events
+    await publish(replayed);
+    const [after] = await waitFor(async () => {
+      const r = await rowsOf(conversationId);
+      return r.length > 0 && r;
+    });
+    expect(after.event_id).toBe(before.event_id);
+  });
 });

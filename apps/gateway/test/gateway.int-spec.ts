@@ -391,10 +391,10 @@ describe('gateway edges', () => {
     const visitorId = randomUUID();
     return {
       visitorId,
-      token: new TokenService(new JwtService({ secret: 'gateway-int-jwt-secret' })).signVisitor(
-        visitorId,
-        'mobile_app',
-      ),
+      token: new TokenService(new JwtService({ secret: 'gateway-int-jwt-secret' }), {
+        AGENT_TOKEN_TTL_MS: 3_600_000,
+        VISITOR_TOKEN_TTL_MS: 691_200_000,
+      }).signVisitor(visitorId, 'mobile_app'),
     };
   };
 

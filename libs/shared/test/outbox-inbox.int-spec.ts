@@ -16,6 +16,7 @@ import {
   MessagingModule,
   Outbox,
   OutboxRelay,
+  DeadLetters,
   parseEnv,
   prefixed,
 } from '@pupitre/shared';
@@ -28,7 +29,10 @@ interface TestEvent {
   eventId: string;
   n: number;
   poison?: boolean;
+  /** Fails (not transiently) while `broken` holds: a bug fixed later, then the letter replayed. */
+  fixable?: boolean;
 }
+let broken = true;
 
 @Controller()
 class TestConsumer {
@@ -46,6 +50,7 @@ class TestConsumer {
       id: (e) => e.eventId,
       handle: async (e, tx) => {
         if (e.poison) throw new Error(`event ${e.n} cannot be applied`);
+        if (e.fixable && broken) throw new Error(`event ${e.n} hits a bug`);
         await tx.query('INSERT INTO applied (event_id, n) VALUES ($1, $2)', [e.eventId, e.n]);
       },
     });
@@ -225,5 +230,30 @@ describe('outbox, relay and inbox across two services', () => {
       error: 'event 4 cannot be applied',
     });
     expect(JSON.parse(letters[0].value)).toMatchObject({ eventId: poison.eventId });
+  });
+
+  it('(e) a dead letter replayed after the fix is applied exactly once, however often it is replayed', async () => {
+    startRelay();
+    broken = true;
+    const e = { eventId: randomUUID(), n: 8, fixable: true };
+    await emit(e, 'fixable-key');
+    const letters = new DeadLetters(kafka, [`${TOPIC}.dlq`]);
+    const letter = await waitFor(
+      async () => (await letters.list()).find((l) => JSON.parse(l.letter.value).eventId === e.eventId),
+      { what: 'the dead letter', timeoutMs: 30000 },
+    );
+    expect(letter.letter).toMatchObject({ originalTopic: TOPIC, attempts: 3, error: 'event 8 hits a bug' });
+    expect(letter.letter.key).toBe('fixable-key');
+    expect(await applied()).toEqual([]);
+
+    broken = false; // the bug is fixed and deployed; the operator replays the letter, twice by mistake
+    await letters.replay(letter.id);
+    await waitFor(async () => (await applied()).length === 1, { what: 'the replay applied' });
+    await letters.replay(letter.id);
+    const marker = { eventId: randomUUID(), n: 9 };
+    await emit(marker, 'fixable-key'); // behind the second replay on the same partition
+    await waitFor(async () => (await applied()).some((r) => r.n === 9), { what: 'marker applied' });
+    expect((await applied()).map((r) => r.n)).toEqual([8, 9]);
+    expect(deliveries.get(e.eventId)).toBe(3); // the original and both replays reached the consumer
   });
 });

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import {
   BILLING_REMUNERATIONS,
@@ -11,6 +10,7 @@ import {
   Outbox,
   Remuneration,
 } from '@pupitre/shared';
+import { remunerationEventId } from './domain/remuneration-event-id';
 import { remunerationFor, RemunerationRates } from './domain/remuneration-for';
 import { RemunerationsRepository } from './remunerations.repository';
 
@@ -40,7 +40,7 @@ export class RemunerationsService {
     );
     if (!attribution) return;
     const remuneration: Remuneration = {
-      eventId: randomUUID(),
+      eventId: remunerationEventId(attribution.conversationId),
       conversationId: attribution.conversationId,
       agentId: attribution.agentId,
       channel: attribution.channel,
@@ -51,7 +51,8 @@ export class RemunerationsService {
       currency: attribution.currency,
       attributedAt: this.clock.now().toISOString(),
     };
-    // The primary key on the conversation makes a second, different eventId impossible.
+    // The primary key on the conversation makes a second, different eventId impossible; rows written
+    // before ids were derived keep their random one (insertOnce never rewrites a row).
     if (await this.repo.insertOnce(tx, remuneration)) {
       await this.outbox.add(tx, BILLING_REMUNERATIONS, remuneration.conversationId, remuneration, {
         correlationId: cause.correlationId,

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Param, Patch, Post, UseGuards } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { Body, Controller, Get, Headers, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import type { AgentView } from '@pupitre/shared';
 import { AdminGuard, TokenService } from '../auth';
 import { PathIdPipe } from '../http';
 import { RequestClient } from '../kafka';
 import { parseCreateAgent, parseUpdateAgent } from './admin.schemas';
+import { createdId } from './idempotency-key';
 
 const agentView = (a: AgentView): AgentView => ({
   id: a.id,
@@ -24,9 +24,10 @@ export class AgentsController {
     private readonly tokens: TokenService,
   ) {}
 
+  /** With `Idempotency-Key`, a retry returns the first agent (routing's insert is idempotent on the id). */
   @Post()
-  async create(@Body() body: unknown) {
-    const agentId = randomUUID();
+  async create(@Body() body: unknown, @Headers('idempotency-key') key: unknown) {
+    const agentId = createdId('agent', key);
     const a = await this.client.request(
       'routing',
       'agent.create',

@@ -2,13 +2,16 @@ import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
+import { KafkaModule } from '../kafka';
 import { AdminGuard } from './admin.guard';
+import { TokenRefreshController } from './token-refresh.controller';
 import { TokenService } from './token.service';
 import { VisitorGuard } from './visitor.guard';
 
-/** Who is calling: the admin token, visitors' and agents' signed tokens. */
+/** Who is calling: the admin token, visitors' and agents' signed tokens, and their refresh paths. */
 @Module({
   imports: [
+    KafkaModule,
     JwtModule.registerAsync({
       inject: [GATEWAY_CONFIG],
       useFactory: (config: GatewayConfig) => ({
@@ -20,6 +23,7 @@ import { VisitorGuard } from './visitor.guard';
       }),
     }),
   ],
+  controllers: [TokenRefreshController],
   providers: [TokenService, AdminGuard, VisitorGuard],
   exports: [TokenService, AdminGuard, VisitorGuard],
 })

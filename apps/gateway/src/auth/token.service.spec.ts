@@ -18,7 +18,9 @@ function expectUnauthenticated(fn: () => unknown) {
 
 describe(TokenService.name, () => {
   const jwt = new JwtService({ secret: 'test-secret', signOptions: { algorithm: 'HS256' } });
-  const sut = new TokenService(jwt);
+  const lifetimes = { AGENT_TOKEN_TTL_MS: 10 * 3_600_000, VISITOR_TOKEN_TTL_MS: 8 * 86_400_000 };
+  const sut = new TokenService(jwt, lifetimes);
+  const later = (ms: number) => new Date(Date.now() + ms);
 
   it('a visitor token names the visitor and their channel', () => {
     expect(sut.verifyVisitor(sut.signVisitor(visitorId, 'mobile_app'))).toEqual({
@@ -40,7 +42,7 @@ describe(TokenService.name, () => {
   });
 
   it('a token signed with another secret is refused', () => {
-    const other = new TokenService(new JwtService({ secret: 'other-secret' }));
+    const other = new TokenService(new JwtService({ secret: 'other-secret' }), lifetimes);
     expectUnauthenticated(() => sut.verifyVisitor(other.signVisitor(visitorId, 'web_chat')));
   });
 
@@ -54,7 +56,43 @@ describe(TokenService.name, () => {
 
   it('a well-signed token without the expected claims is refused', () => {
     expectUnauthenticated(() => sut.verifyVisitor(jwt.sign({ sub: visitorId, role: 'visitor' })));
+    expectUnauthenticated(() =>
+      sut.verifyVisitor(
+        jwt.sign({ sub: visitorId, role: 'visitor', channel: 'web_chat' }, { noTimestamp: true }),
+      ),
+    );
     expectUnauthenticated(() => sut.verifyAgent(jwt.sign({ sub: 'not-a-uuid', role: 'agent', ver: 1 })));
+  });
+
+  it('an agent token expires after AGENT_TOKEN_TTL_MS', () => {
+    const token = sut.signAgent(agentId, 1);
+    expect(sut.verifyAgent(token, later(10 * 3_600_000 - 5000)).agentId).toBe(agentId);
+    expectUnauthenticated(() => sut.verifyAgent(token, later(10 * 3_600_000 + 1000)));
+    // Still readable to find the sessions it opened, never to authenticate.
+    expect(sut.agentOfAnyAge(token)).toEqual({ agentId, tokenVersion: 1 });
+  });
+
+  it('a visitor token expires after VISITOR_TOKEN_TTL_MS, and is renewed when used an hour or more after issue', () => {
+    const token = sut.signVisitor(visitorId, 'web_chat');
+    expect(sut.authenticateVisitor(token).renewed).toBeNull();
+    const used = later(7 * 86_400_000);
+    const { renewed } = sut.authenticateVisitor(token, used);
+    expect(renewed).not.toBeNull();
+    // The renewed token is good for VISITOR_TOKEN_TTL_MS after that use, the old one is not.
+    expectUnauthenticated(() => sut.verifyVisitor(token, later(8 * 86_400_000 + 1000)));
+    expect(sut.verifyVisitor(renewed, later(14 * 86_400_000))).toEqual({ visitorId, channel: 'web_chat' });
+  });
+
+  it('a token issued before expiries existed (no exp) lasts the TTL from its iat', () => {
+    const legacy = jwt.sign({ sub: agentId, role: 'agent', ver: 1 });
+    expect(sut.verifyAgent(legacy).agentId).toBe(agentId);
+    expectUnauthenticated(() => sut.verifyAgent(legacy, later(10 * 3_600_000 + 1000)));
+    const legacyVisitor = jwt.sign({ sub: visitorId, role: 'visitor', channel: 'web_chat' });
+    expect(sut.verifyVisitor(legacyVisitor, later(7 * 86_400_000))).toEqual({
+      visitorId,
+      channel: 'web_chat',
+    });
+    expectUnauthenticated(() => sut.verifyVisitor(legacyVisitor, later(8 * 86_400_000 + 1000)));
   });
 
   it.each([undefined, null, '', 42, 'garbage', {}])('refuses %p', (token) => {

@@ -3,13 +3,15 @@ import { DEV_ADMIN_TOKEN, DEV_JWT_SECRET, loadGatewayConfig } from './env.valida
 
 describe(loadGatewayConfig.name, () => {
   it('uses defaults in development and says so', () => {
-    const sut = loadGatewayConfig({});
+    const sut = loadGatewayConfig({ NODE_ENV: 'development' });
     expect(sut).toMatchObject({
       PORT: 3000,
       REQUEST_TIMEOUT_MS: 5000,
       RATE_LIMIT_VISITORS_PER_MINUTE: 600,
       ADMIN_TOKEN: DEV_ADMIN_TOKEN,
       JWT_SECRET: DEV_JWT_SECRET,
+      AGENT_TOKEN_TTL_MS: 36_000_000,
+      VISITOR_TOKEN_TTL_MS: 691_200_000,
     });
     expect(sut.GATEWAY_INSTANCE_ID).toMatch(/-3000$/);
     expect(sut.warnings).toHaveLength(2);
@@ -17,18 +19,48 @@ describe(loadGatewayConfig.name, () => {
 
   it('takes the values given', () => {
     const sut = loadGatewayConfig({
+      NODE_ENV: 'test',
       PORT: '8080',
       ADMIN_TOKEN: 'a',
       JWT_SECRET: 'b',
       GATEWAY_INSTANCE_ID: 'gw-1',
+      AGENT_TOKEN_TTL_MS: '28800000',
     });
     expect(sut).toMatchObject({
       PORT: 8080,
       ADMIN_TOKEN: 'a',
       JWT_SECRET: 'b',
+      AGENT_TOKEN_TTL_MS: 28_800_000,
       GATEWAY_INSTANCE_ID: 'gw-1',
       warnings: [],
     });
+  });
+
+  it.each([{}, { NODE_ENV: '' }])('without NODE_ENV (%p), ADMIN_TOKEN and JWT_SECRET are required', (env) => {
+    expect(() => loadGatewayConfig(env)).toThrow(/ADMIN_TOKEN: required[\s\S]*JWT_SECRET: required/);
+    expect(() => loadGatewayConfig({ ...env, ADMIN_TOKEN: 'short', JWT_SECRET: 'b'.repeat(32) })).toThrow(
+      /ADMIN_TOKEN: must be at least 16/,
+    );
+  });
+
+  it('in test, the development defaults are used', () => {
+    expect(loadGatewayConfig({ NODE_ENV: 'test' }).ADMIN_TOKEN).toBe(DEV_ADMIN_TOKEN);
+  });
+
+  it('a visitor token lasts INACTIVITY_CLOSE_MS + 1 day unless set', () => {
+    expect(
+      loadGatewayConfig({ NODE_ENV: 'test', INACTIVITY_CLOSE_MS: '2592000000' }).VISITOR_TOKEN_TTL_MS,
+    ).toBe(2_592_000_000 + 86_400_000);
+  });
+
+  it('a visitor token must outlive R11 after its last use', () => {
+    expect(() =>
+      loadGatewayConfig({
+        NODE_ENV: 'test',
+        INACTIVITY_CLOSE_MS: '604800000',
+        VISITOR_TOKEN_TTL_MS: '604800000',
+      }),
+    ).toThrow(/VISITOR_TOKEN_TTL_MS/);
   });
 
   it('in production, ADMIN_TOKEN and JWT_SECRET are required', () => {
@@ -50,7 +82,9 @@ describe(loadGatewayConfig.name, () => {
     ['REQUEST_TIMEOUT_MS', '-5'],
     ['RATE_LIMIT_VISITORS_PER_MINUTE', '0'],
     ['GATEWAY_INSTANCE_ID', 'has space'],
+    ['AGENT_TOKEN_TTL_MS', '10'],
+    ['VISITOR_TOKEN_TTL_MS', 'soon'],
   ])('refuses %s=%s, naming it', (name, value) => {
-    expect(() => loadGatewayConfig({ [name]: value })).toThrow(new RegExp(name));
+    expect(() => loadGatewayConfig({ NODE_ENV: 'test', [name]: value })).toThrow(new RegExp(name));
   });
 });

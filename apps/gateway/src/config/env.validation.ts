@@ -1,11 +1,16 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { envInt, kafkaEnvSchema, nodeEnvSchema, parseEnv } from '@pupitre/shared';
+import { envInt, kafkaEnvSchema, nodeEnvSchema, parseEnv, secretsRequired } from '@pupitre/shared';
 
-/** Development defaults: printed at start, refused in production. */
+/** Development defaults: printed at start, used only when NODE_ENV is `development` or `test`. */
 export const DEV_ADMIN_TOKEN = 'pupitre-dev-admin-token';
 export const DEV_JWT_SECRET = 'pupitre-dev-jwt-secret-not-for-production';
 const MIN_PRODUCTION_SECRET = 16;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** A visitor token older than this is renewed on use (X-Visitor-Token): what "sliding" costs in slack. */
+export const VISITOR_TOKEN_RENEW_AFTER_MS = HOUR_MS;
+const UNSET = -1;
 
 const optionalSecret = z
   .string()
@@ -31,22 +36,39 @@ const schema = kafkaEnvSchema
       ),
     // Per client address; mobile carriers put many phones behind one address (CGNAT), so not too low.
     RATE_LIMIT_VISITORS_PER_MINUTE: envInt(600, 1, 1_000_000),
+    // Tokens (docs/contract.md, Tokens): desk tokens last about a working day and are refreshed with
+    // POST /v1/agent/token; visitor tokens outlive R11 after their last use (renewed on use, or
+    // refreshed with POST /v1/visitor/token), so a visitor back within 7 days is never stranded.
+    AGENT_TOKEN_TTL_MS: envInt(10 * HOUR_MS, 60_000, 30 * DAY_MS),
+    // Unset: INACTIVITY_CLOSE_MS + 1 day (8 days by default).
+    VISITOR_TOKEN_TTL_MS: envInt(UNSET, 60_000, 365 * DAY_MS),
+    INACTIVITY_CLOSE_MS: envInt(7 * DAY_MS, 1000, 365 * DAY_MS),
   })
   .superRefine((e, ctx) => {
-    if (e.NODE_ENV !== 'production') return;
+    if (
+      e.VISITOR_TOKEN_TTL_MS !== UNSET &&
+      e.VISITOR_TOKEN_TTL_MS < e.INACTIVITY_CLOSE_MS + VISITOR_TOKEN_RENEW_AFTER_MS
+    ) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['VISITOR_TOKEN_TTL_MS'],
+        message: `must be at least INACTIVITY_CLOSE_MS + ${VISITOR_TOKEN_RENEW_AFTER_MS} (a visitor token outlives R11)`,
+      });
+    }
+    if (!secretsRequired(e.NODE_ENV)) return;
     for (const name of ['ADMIN_TOKEN', 'JWT_SECRET'] as const) {
       const value = e[name];
       if (!value) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
           path: [name],
-          message: 'required when NODE_ENV=production',
+          message: 'required unless NODE_ENV is development or test',
         });
       } else if (value.length < MIN_PRODUCTION_SECRET) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
           path: [name],
-          message: `must be at least ${MIN_PRODUCTION_SECRET} characters when NODE_ENV=production`,
+          message: `must be at least ${MIN_PRODUCTION_SECRET} characters unless NODE_ENV is development or test`,
         });
       }
     }
@@ -61,6 +83,8 @@ const schema = kafkaEnvSchema
       ...e,
       ADMIN_TOKEN: e.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,
       JWT_SECRET: e.JWT_SECRET ?? DEV_JWT_SECRET,
+      VISITOR_TOKEN_TTL_MS:
+        e.VISITOR_TOKEN_TTL_MS === UNSET ? e.INACTIVITY_CLOSE_MS + DAY_MS : e.VISITOR_TOKEN_TTL_MS,
       // Port 0 (tests) picks a free port: the name must still be unique per process.
       GATEWAY_INSTANCE_ID: e.GATEWAY_INSTANCE_ID ?? defaultInstanceId(e.PORT),
       /** What to print at start (development defaults in use). */

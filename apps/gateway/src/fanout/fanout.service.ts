@@ -6,6 +6,7 @@ import type {
   RoutingEvent,
   RoutingEventData,
 } from '@pupitre/shared';
+import { TokenService } from '../auth';
 import { RequestClient } from '../kafka';
 import { KeyedQueue } from './keyed-queue';
 import { rooms } from './rooms';
@@ -16,6 +17,7 @@ export const FANNED_OUT_ROUTING_EVENTS: ReadonlySet<string> = new Set([
   'conversation.unassigned',
   'conversation.deadlines-changed',
   'agent.slots-changed',
+  'agent.token-rotated',
 ]);
 
 export const FANNED_OUT_CONVERSATION_EVENTS: ReadonlySet<string> = new Set([
@@ -39,7 +41,19 @@ export class FanoutService {
   constructor(
     private readonly hub: SocketHub,
     private readonly client: RequestClient,
+    private readonly tokens: TokenService,
   ) {}
+
+  /** A rotated desk token ends, at once, the sessions this instance opened with an older version. */
+  private tokenRotated(d: RoutingEventData<'agent.token-rotated'>): void {
+    for (const socket of this.hub.desk.sockets.values()) {
+      // Every socket of the namespace, not only the agent's room: one just opened may not be in it yet.
+      if ((socket.data as { agent?: { id: string } }).agent?.id !== d.agentId) continue;
+      const principal = this.tokens.agentOfAnyAge((socket.handshake.auth as { token?: unknown })?.token);
+      if (principal?.agentId === d.agentId && principal.tokenVersion < d.tokenVersion)
+        socket.disconnect(true);
+    }
+  }
 
   routingEvent(e: RoutingEvent): Promise<void> {
     switch (e.type) {
@@ -51,6 +65,8 @@ export class FanoutService {
         return this.queue.run(e.data.conversationId, () => this.deadlinesChanged(e.data));
       case 'agent.slots-changed':
         return this.queue.run(e.data.agentId, () => this.slotsChanged(e.data));
+      case 'agent.token-rotated':
+        return this.queue.run(e.data.agentId, async () => this.tokenRotated(e.data));
       default:
         return Promise.resolve();
     }

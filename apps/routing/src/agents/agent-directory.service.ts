@@ -3,17 +3,20 @@ import type { EntityManager } from 'typeorm';
 import { AgentView, DomainError, RequestMeta, RoutingOps } from '@pupitre/shared';
 import type { RoutingConfig } from '../config/env.validation';
 import { ROUTING_CONFIG } from '../config/routing.config';
+import { RoutingEventsEmitter } from '../events';
 import { initialChatCapacity, refuseMobileCapacity } from '../slots';
 import { toAgentView } from './agent-view';
 import { AgentRow, AgentsRepository } from './agents.repository';
 
 type In<K extends keyof RoutingOps> = RoutingOps[K]['in'];
+type Out<K extends keyof RoutingOps> = RoutingOps[K]['out'];
 
 /** The admin API's agents: create, read, rotate the desk token. Presence and capacity live in desk/. */
 @Injectable()
 export class AgentDirectoryService {
   constructor(
     private readonly agents: AgentsRepository,
+    private readonly events: RoutingEventsEmitter,
     @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
   ) {}
 
@@ -41,10 +44,27 @@ export class AgentDirectoryService {
     return this.view(await this.mustFind(tx, d.agentId));
   }
 
-  async rotateToken(d: In<'agent.rotate-token'>, tx: EntityManager): Promise<{ tokenVersion: number }> {
+  /** Every gateway ends the desks opened with an older version when it hears agent.token-rotated. */
+  async rotateToken(
+    d: In<'agent.rotate-token'>,
+    tx: EntityManager,
+    meta: RequestMeta,
+  ): Promise<{ tokenVersion: number }> {
     const version = await this.agents.bumpTokenVersion(tx, d.agentId);
     if (version === null) throw new DomainError('NOT_FOUND', 'no such agent');
+    await this.events.emit(
+      tx,
+      d.agentId,
+      'agent.token-rotated',
+      { agentId: d.agentId, tokenVersion: version },
+      meta.now,
+      { eventId: meta.requestId, correlationId: meta.correlationId },
+    );
     return { tokenVersion: version };
+  }
+
+  async tokenVersion(d: In<'agent.token-version'>, tx: EntityManager): Promise<Out<'agent.token-version'>> {
+    return { tokenVersion: (await this.mustFind(tx, d.agentId)).token_version };
   }
 
   private view(a: AgentRow): AgentView {

@@ -53,7 +53,12 @@ export class RoutingConsumer {
     },
     'agent.rotate-token': {
       schema: ops['agent.rotate-token'].in,
-      handle: (d, tx) => this.directory.rotateToken(d, tx),
+      handle: (d, tx, meta) => this.directory.rotateToken(d, tx, meta),
+    },
+    'agent.token-version': {
+      readOnly: true,
+      schema: ops['agent.token-version'].in,
+      handle: (d, tx) => this.directory.tokenVersion(d, tx),
     },
     'desk.connect': {
       schema: ops['desk.connect'].in,

@@ -75,6 +75,17 @@ export const databaseEnvSchema = z.object({
 });
 export type DatabaseEnv = z.infer<typeof databaseEnvSchema>;
 
+/** No default: an unset NODE_ENV is treated like production (secrets required), never as development. */
 export const nodeEnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
+  NODE_ENV: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.enum(['development', 'production', 'test']).optional(),
+  ),
 });
+
+/**
+ * Secrets (ADMIN_TOKEN, JWT_SECRET) have public development defaults only when NODE_ENV says, in so
+ * many words, `development` or `test`; anything else (unset, production) must set them.
+ */
+export const secretsRequired = (nodeEnv: string | undefined): boolean =>
+  nodeEnv !== 'development' && nodeEnv !== 'test';

@@ -1,2 +1,3 @@
 export * from './capabilities';
 export * from './message-text';
+export * from './name-based-id';

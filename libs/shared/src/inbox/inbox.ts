@@ -42,8 +42,8 @@ export class AbortAttempt extends Error {}
 /**
  * Applies each message once: the processed id is recorded in the same transaction as the effect.
  * Transient failures are retried in place (the partition waits); a message that keeps failing is
- * dead-lettered after `maxAttempts`, in the same transaction that marks it processed, and the
- * messages behind it go on.
+ * dead-lettered after `maxAttempts` (not marked processed, so that replaying the letter applies it),
+ * and the messages behind it go on.
  */
 export class Inbox {
   private stopping = false;
@@ -132,7 +132,9 @@ export class Inbox {
   ): Promise<void> {
     const m = ctx.getMessage();
     const topic = unprefixed(this.o.env, ctx.getTopic());
-    this.o.logger.error(`${this.where(ctx)}: dead-lettered after ${attempts} attempt(s): ${error}`);
+    this.o.logger.error(
+      `${this.where(ctx)}: ${id ?? 'message'} dead-lettered after ${attempts} attempt(s): ${error}`,
+    );
     const letter: DeadLetter = {
       originalTopic: topic,
       partition: ctx.getPartition(),
@@ -146,10 +148,10 @@ export class Inbox {
     };
     for (;;) {
       try {
-        await this.o.dataSource.transaction(async (tx) => {
-          if (id) await this.alreadyProcessed(tx, id);
-          await this.o.outbox.add(tx, deadLetterTopic(topic) as Topic, letter.key ?? '', letter as never);
-        });
+        // The inbox row is not written: a letter replayed to its topic (npm run dlq) is applied then, once.
+        await this.o.dataSource.transaction((tx) =>
+          this.o.outbox.add(tx, deadLetterTopic(topic) as Topic, letter.key ?? '', letter as never),
+        );
         return;
       } catch (err) {
         if (this.stopping) throw new ConsumerStopping('consumer stopping');

@@ -2,3 +2,4 @@ export * from './inbox';
 export * from './transient';
 export * from './request-processor';
 export * from './typed-handlers';
+export * from './dead-letters';

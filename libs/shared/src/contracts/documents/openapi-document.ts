@@ -36,6 +36,18 @@ const error = (code: ErrorCode, why?: string) => ({
   ...json(errorResponseSchema),
 });
 const body = (schema: z.ZodTypeAny) => ({ body: { required: true, ...json(schema) } });
+const idempotencyKey = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({
+      description:
+        'Chosen by the client (1–255 visible ASCII characters); a create retried with the same key, on any ' +
+        'gateway, answers with the first resource and creates nothing new.',
+    }),
+});
 const pathId = (description: string) => ({
   params: z.object({ id: z.string().uuid().openapi({ param: { description } }) }),
 });
@@ -55,7 +67,7 @@ function routes(): RouteConfig[] {
       method: 'post',
       path: '/v1/admin/agents',
       summary: 'Create an agent and their desk credential',
-      request: body(createAgentBody),
+      request: { ...body(createAgentBody), headers: idempotencyKey },
       responses: {
         201: ok('Created', createdAgentSchema),
         ...badInput,
@@ -99,7 +111,7 @@ function routes(): RouteConfig[] {
       method: 'post',
       path: '/v1/admin/canned-responses',
       summary: 'Create a canned response',
-      request: body(createCannedBody),
+      request: { ...body(createCannedBody), headers: idempotencyKey },
       responses: {
         201: ok('Created', cannedResponseSchema),
         ...badInput,
@@ -147,6 +159,23 @@ function routes(): RouteConfig[] {
         429: error('RATE_LIMITED'),
         ...unavailable,
       },
+    },
+    {
+      ...visitor,
+      method: 'post',
+      path: '/v1/visitor/token',
+      summary:
+        'A new visitor token for a current one (tokens expire; one an hour old or more also comes back ' +
+        'renewed in the X-Visitor-Token header of any SDK answer)',
+      responses: { 201: ok('The new token', tokenSchema), ...unauthenticated },
+    },
+    {
+      security: [{ agent: [] }],
+      tags: ['desk'],
+      method: 'post',
+      path: '/v1/agent/token',
+      summary: 'A new desk token for a current, unexpired and unrotated one',
+      responses: { 201: ok('The new token', tokenSchema), ...unauthenticated, ...unavailable },
     },
     {
       ...visitor,
@@ -220,6 +249,12 @@ export function buildOpenApiDocument(): OpenApiDocument {
     scheme: 'bearer',
     bearerFormat: 'JWT',
     description: 'From POST /v1/visitors',
+  });
+  registry.registerComponent('securitySchemes', 'agent', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'The desk token, from POST /v1/admin/agents or /v1/admin/agents/{id}/token',
   });
   for (const route of routes()) registry.registerPath(route);
   return new OpenApiGeneratorV3(registry.definitions).generateDocument({

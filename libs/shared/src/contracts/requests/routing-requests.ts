@@ -48,6 +48,11 @@ export const routingRequests = {
     agentId,
     z.object({ tokenVersion: z.number().int() }),
   ),
+  'agent.token-version': op(
+    "The agent's current token version (a desk token refresh is refused for any other)",
+    agentId,
+    z.object({ tokenVersion: z.number().int() }),
+  ),
   'desk.connect': op(
     "An agent's desk socket connected (the agent becomes available)",
     z.object({

@@ -70,6 +70,12 @@ export const routingEventSchemas = {
   'agent.slots-changed': z
     .object({ agentId: z.string().uuid(), slots: slotsSchema })
     .describe("An agent's slots in use or capacity changed (R4, R5)."),
+  'agent.token-rotated': z
+    .object({ agentId: z.string().uuid(), tokenVersion: z.number().int() })
+    .describe(
+      "An agent's desk token was rotated: every gateway ends that agent's desk sessions opened with an " +
+        'older token version, at once.',
+    ),
   /** @deprecated Nobody consumes it; routing stops emitting it, then this type goes. */
   'agent.status-changed': z
     .object({
@@ -94,6 +100,7 @@ export const routingEventMessages = {
   ),
   'conversation.close-due': eventMessageSchema('conversation.close-due', s['conversation.close-due']),
   'agent.slots-changed': eventMessageSchema('agent.slots-changed', s['agent.slots-changed']),
+  'agent.token-rotated': eventMessageSchema('agent.token-rotated', s['agent.token-rotated']),
   'agent.status-changed': eventMessageSchema('agent.status-changed', s['agent.status-changed']),
 } satisfies { [T in RoutingEventType]: z.ZodType<EventEnvelope<T, RoutingEventData<T>>> };
 
