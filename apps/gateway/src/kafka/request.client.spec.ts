@@ -1,7 +1,7 @@
 import { DomainError, OutgoingMessage, RequestEnvelope } from '@pupitre/shared';
 import { Unavailable } from '../http';
 import { toHttpError } from '../http/error-mapping';
-import { RequestClient, RequestClientConfig, RequestSink } from './request.client';
+import { MIN_IN_FLIGHT, RequestClient, RequestClientConfig, RequestSink } from './request.client';
 
 class FakeSink implements RequestSink {
   sent: { topic: string; message: OutgoingMessage }[] = [];
@@ -35,8 +35,8 @@ describe(RequestClient.name, () => {
     sut = new RequestClient(sink, config);
   });
 
-  const answer = (envelope: RequestEnvelope) =>
-    sut.onReply({ requestId: envelope.requestId, replyKey: 'gw-a', ok: true, data: {} });
+  const answer = (envelope: RequestEnvelope, client = sut) =>
+    client.onReply({ requestId: envelope.requestId, replyKey: 'gw-a', ok: true, data: {} });
 
   afterEach(() => sut.onApplicationShutdown());
 
@@ -197,6 +197,26 @@ describe(RequestClient.name, () => {
         .request('routing', 'system.ping', {})
         .catch((e: unknown) => e)) as Unavailable;
       expect(refused.retryAfterSeconds).toBe(5);
+    });
+
+    it('below the cap, the bound follows what the service answers: answers/s over 5 s × half the timeout, at least MIN_IN_FLIGHT', async () => {
+      const roomy = new RequestClient(sink, {
+        ...config,
+        MAX_IN_FLIGHT_PER_SERVICE: 1000,
+        REQUEST_TIMEOUT_MS: 10_000,
+      });
+      expect(roomy.boundFor('routing')).toBe(MIN_IN_FLIGHT);
+      for (let round = 0; round < 2; round++) {
+        sink.sent = [];
+        const asked = Array.from({ length: 25 }, () => roomy.request('routing', 'system.ping', {}));
+        await flush();
+        for (const s of sink.sent) answer(JSON.parse(s.message.value) as RequestEnvelope, roomy);
+        await Promise.all(asked);
+      }
+      // 50 answers over the 5 s window = 10/s; half of a 10 s timeout = 5 s → 50.
+      expect(roomy.boundFor('routing')).toBe(50);
+      expect(roomy.boundFor('conversation')).toBe(MIN_IN_FLIGHT);
+      await roomy.onApplicationShutdown();
     });
 
     it('the refusal maps to 503 UNAVAILABLE with a Retry-After header', async () => {

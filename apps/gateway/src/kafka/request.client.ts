@@ -52,6 +52,8 @@ export type RequestClientConfig = Pick<
 /** Retry-After is the time the service needs to answer what is waiting, within these bounds. */
 const MIN_RETRY_AFTER_S = 1;
 const MAX_RETRY_AFTER_S = 30;
+/** The bound never falls below this (an idle service has answered nothing lately, yet takes a burst). */
+export const MIN_IN_FLIGHT = 32;
 
 /**
  * The gateway's one way to ask a service for something: a request on `<service>.requests`, the
@@ -60,9 +62,12 @@ const MAX_RETRY_AFTER_S = 30;
  *
  * Overload: each request carries its deadline (sent + timeout); the service drops it unapplied once
  * that has passed, and this client answers UNAVAILABLE only after the deadline plus
- * REQUEST_DEADLINE_MARGIN_MS, so nothing a client was told failed is applied later. At most
- * MAX_IN_FLIGHT_PER_SERVICE requests wait for one service: beyond, UNAVAILABLE at once, not sent,
- * with a Retry-After from how fast that service has been answering.
+ * REQUEST_DEADLINE_MARGIN_MS, so nothing a client was told failed is applied later.
+ *
+ * In flight per service: a request may wait for a service at most half its timeout, so the bound is
+ * what the service answered per second over the last 5 s × REQUEST_TIMEOUT_MS / 2 (Little's law), at
+ * least MIN_IN_FLIGHT and at most MAX_IN_FLIGHT_PER_SERVICE. Beyond it, UNAVAILABLE at once, the
+ * request not sent, with a Retry-After from how fast that service has been answering.
  */
 @Injectable()
 export class RequestClient implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -103,7 +108,7 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
   ): Promise<OpOut<S, K>> {
     // After shutdown the producer is gone; sending would quietly open a new connection.
     if (this.closed) return Promise.reject(new Unavailable('the gateway is shutting down'));
-    if (this.inFlight[service] >= this.config.MAX_IN_FLIGHT_PER_SERVICE) {
+    if (this.inFlight[service] >= this.boundFor(service)) {
       return Promise.reject(
         new Unavailable(`${service} is overloaded; try again later`, this.retryAfterSeconds(service)),
       );
@@ -148,6 +153,13 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
         .send(requestTopic(service), [{ key: options.key ?? requestId, value: JSON.stringify(envelope) }])
         .catch((err: Error) => this.logger.warn(`${service} ${op}: request may not be sent: ${err.message}`));
     });
+  }
+
+  /** How many requests may wait for this service now (see the class comment). */
+  boundFor(service: ServiceName): number {
+    const budgetSeconds = this.config.REQUEST_TIMEOUT_MS / 2000;
+    const sustained = Math.ceil(this.answered[service].perSecond(this.now()) * budgetSeconds);
+    return Math.min(this.config.MAX_IN_FLIGHT_PER_SERVICE, Math.max(MIN_IN_FLIGHT, sustained));
   }
 
   /** Requests waiting for this service's answer now. */
