@@ -123,8 +123,8 @@ const uptime = () => {
 };
 
 /** The search: candidate rates, and what "keeps up" means for a step. */
-const SEARCH_RATES = [25, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1200];
-const KEEPS_UP_P99_MS = 500;
+const SEARCH_RATES = [10, 15, 20, 25, 35, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1200];
+const KEEPS_UP_P99_MS = 1000;
 /** Clients: exponential backoff from this, at least Retry-After, jittered up to +50%. */
 const BACKOFF_BASE_MS = 250;
 const MAX_ATTEMPTS = 8;
