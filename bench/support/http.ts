@@ -3,6 +3,7 @@ import http from 'node:http';
 export interface JsonResponse<T = unknown> {
   status: number;
   body: T;
+  headers: http.IncomingHttpHeaders;
 }
 
 /**
@@ -53,7 +54,7 @@ export class JsonClient {
                 parsed = text;
               }
             }
-            resolve({ status: res.statusCode ?? 0, body: parsed as T });
+            resolve({ status: res.statusCode ?? 0, body: parsed as T, headers: res.headers });
           });
         },
       );

@@ -15,6 +15,7 @@ import {
   prefixed,
   requestTopic,
   ROUTING_EVENTS,
+  SERVICE_HEARTBEATS,
   SERVICES,
 } from '@pupitre/shared';
 import { isolatedTestEnv, waitFor } from '@pupitre/shared/testing';
@@ -214,12 +215,25 @@ describe('gateway edges', () => {
     return res.body as { visitorId: string; token: string };
   };
 
-  it('readiness names what is down', async () => {
+  it('readiness names what is down: the services whose heartbeats stopped', async () => {
     expect((await http('/health/live')).status).toBe(200);
+    // conversation and routing beat (service.heartbeats); billing never does.
+    const beat = () =>
+      Promise.all(
+        ['conversation', 'routing'].map((service) =>
+          fake.publish(SERVICE_HEARTBEATS, service, {
+            service,
+            instance: 'fake',
+            sentAt: new Date().toISOString(),
+            intervalMs: 500,
+          }),
+        ),
+      );
+    const beating = setInterval(() => void beat().catch(() => undefined), 500);
     const ready = await waitFor(async () => {
       const r = await http('/health/ready');
-      return r.body.services?.routing === 'up' ? r : false;
-    });
+      return r.body.services?.routing === 'up' && r.body.services?.conversation === 'up' ? r : false;
+    }).finally(() => clearInterval(beating));
     expect(ready).toEqual({
       status: 503,
       body: {

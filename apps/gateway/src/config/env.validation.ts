@@ -43,6 +43,15 @@ const schema = kafkaEnvSchema
     // Unset: INACTIVITY_CLOSE_MS + 1 day (8 days by default).
     VISITOR_TOKEN_TTL_MS: envInt(UNSET, 60_000, 365 * DAY_MS),
     INACTIVITY_CLOSE_MS: envInt(7 * DAY_MS, 1000, 365 * DAY_MS),
+    // Overload (docs/architecture.md, Overload and readiness). A request's deadline is its send time
+    // plus REQUEST_TIMEOUT_MS; the 503 waits this margin more, which must exceed the time between a
+    // service's last deadline check and its commit, plus the clock skew between the two hosts.
+    REQUEST_DEADLINE_MARGIN_MS: envInt(1000, 50, 60_000),
+    // The most requests waiting for one service's answer, per gateway instance; beyond, 503 at once.
+    // The bound in force adapts below it (RequestClient.boundFor): answers/s × half the timeout.
+    MAX_IN_FLIGHT_PER_SERVICE: envInt(1000, 1, 1_000_000),
+    // /health/ready: a service is down when its last heartbeat is older than this.
+    READINESS_MAX_HEARTBEAT_AGE_MS: envInt(5000, 1000, 600_000),
   })
   .superRefine((e, ctx) => {
     if (

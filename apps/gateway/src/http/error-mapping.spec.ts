@@ -1,6 +1,8 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { DomainError, ERROR_CODES, ErrorCode } from '@pupitre/shared';
 import { httpStatusFor, toHttpError } from './error-mapping';
+import { ackOf } from './socket-errors';
+import { DEFAULT_RETRY_AFTER_SECONDS, Unavailable } from './unavailable';
 
 describe(httpStatusFor.name, () => {
   const contract: Record<ErrorCode, number> = {
@@ -79,5 +81,23 @@ describe(toHttpError.name, () => {
       body: { error: { code: 'INTERNAL', message: 'internal error' } },
       internal: true,
     });
+  });
+});
+
+describe('Retry-After on UNAVAILABLE', () => {
+  it('every 503 carries one: the error’s own estimate, else the default', () => {
+    expect(toHttpError(new Unavailable('busy', 7)).retryAfterSeconds).toBe(7);
+    expect(toHttpError(new DomainError('UNAVAILABLE', 'starting')).retryAfterSeconds).toBe(
+      DEFAULT_RETRY_AFTER_SECONDS,
+    );
+  });
+
+  it('no other status carries one', () => {
+    expect(toHttpError(new DomainError('NOT_FOUND', 'x')).retryAfterSeconds).toBeUndefined();
+  });
+
+  it('a socket ack carries the same code, with retryAfterSeconds', async () => {
+    const ack = await ackOf('message.send', () => Promise.reject(new Unavailable('busy', 3)));
+    expect(ack).toEqual({ ok: false, error: { code: 'UNAVAILABLE', message: 'busy', retryAfterSeconds: 3 } });
   });
 });

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { DomainError, ErrorBody, ErrorCode } from '@pupitre/shared';
+import { retryAfterSecondsOf } from './unavailable';
 
 /** CONTRACT.md Conventions: the one place a code becomes an HTTP status. */
 export function httpStatusFor(code: ErrorCode): number {
@@ -51,6 +52,8 @@ export interface MappedError {
   status: number;
   body: { error: ErrorBody };
   internal: boolean;
+  /** Set on every 503 UNAVAILABLE: the `Retry-After` header, in seconds. */
+  retryAfterSeconds?: number;
 }
 
 /**
@@ -88,7 +91,9 @@ export function toErrorBody(err: unknown): { body: ErrorBody; internal: boolean 
 
 export function toHttpError(err: unknown): MappedError {
   const { body, internal } = toErrorBody(err);
-  return { status: httpStatusFor(body.code), body: { error: body }, internal };
+  const mapped: MappedError = { status: httpStatusFor(body.code), body: { error: body }, internal };
+  if (body.code === 'UNAVAILABLE') mapped.retryAfterSeconds = retryAfterSecondsOf(err);
+  return mapped;
 }
 
 /** For Nest's own exceptions (an unknown route is a NotFoundException). */

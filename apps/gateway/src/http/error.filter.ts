@@ -1,9 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { EMPTY } from 'rxjs';
-import { toHttpError } from './error-mapping';
+import { MappedError, toHttpError } from './error-mapping';
 
 interface HttpResponse {
   headersSent: boolean;
+  setHeader(name: string, value: string): unknown;
   status(code: number): HttpResponse;
   json(body: unknown): void;
 }
@@ -32,8 +33,13 @@ export class HttpErrorFilter implements ExceptionFilter {
     const mapped = toHttpError(exception);
     if (mapped.internal) this.logger.error(`${req.method} ${req.url}: ${describe(exception)}`);
     if (res.headersSent) return;
-    res.status(mapped.status).json(mapped.body);
+    send(res, mapped);
   }
+}
+
+function send(res: HttpResponse, mapped: MappedError): void {
+  if (mapped.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(mapped.retryAfterSeconds));
+  res.status(mapped.status).json(mapped.body);
 }
 
 /** Express error middleware for what fails before Nest's routing (the JSON body parser). */
@@ -42,7 +48,7 @@ export function bodyErrorHandler(logger = new Logger('HttpError')) {
     if (res.headersSent) return next(err);
     const mapped = toHttpError(err);
     if (mapped.internal) logger.error(`${req.method} ${req.url}: ${describe(err)}`);
-    res.status(mapped.status).json(mapped.body);
+    send(res, mapped);
   };
 }
 

@@ -4,3 +4,5 @@ export { parseInput, PathIdPipe, isUuid } from './validation';
 export { ackOf, connectError } from './socket-errors';
 export type { Ack } from './socket-errors';
 export { bodyErrorHandler, HttpErrorFilter } from './error.filter';
+export { DEFAULT_RETRY_AFTER_SECONDS, retryAfterSecondsOf, Unavailable } from './unavailable';
+export type { AckError } from './socket-errors';

@@ -1,8 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { ErrorBody } from '@pupitre/shared';
 import { toErrorBody } from './error-mapping';
+import { retryAfterSecondsOf } from './unavailable';
 
-export type Ack<T extends object> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+/** An UNAVAILABLE ack's error also says when to try again (CONTRACT.md Additions: Retry-After). */
+export type AckError = ErrorBody & { retryAfterSeconds?: number };
+
+export type Ack<T extends object> = ({ ok: true } & T) | { ok: false; error: AckError };
 
 const logger = new Logger('SocketError');
 
@@ -17,6 +21,8 @@ export async function ackOf<T extends object>(command: string, work: () => Promi
     const { body, internal } = toErrorBody(err);
     if (internal)
       logger.error(`${command}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (body.code === 'UNAVAILABLE')
+      return { ok: false, error: { ...body, retryAfterSeconds: retryAfterSecondsOf(err) } };
     return { ok: false, error: body };
   }
 }

@@ -1,5 +1,7 @@
 import { DomainError, OutgoingMessage, RequestEnvelope } from '@pupitre/shared';
-import { RequestClient, RequestSink } from './request.client';
+import { Unavailable } from '../http';
+import { toHttpError } from '../http/error-mapping';
+import { MIN_IN_FLIGHT, RequestClient, RequestClientConfig, RequestSink } from './request.client';
 
 class FakeSink implements RequestSink {
   sent: { topic: string; message: OutgoingMessage }[] = [];
@@ -21,10 +23,20 @@ describe(RequestClient.name, () => {
   let sink: FakeSink;
   let sut: RequestClient;
 
+  const config: RequestClientConfig = {
+    GATEWAY_INSTANCE_ID: 'gw-a',
+    REQUEST_TIMEOUT_MS: 1000,
+    REQUEST_DEADLINE_MARGIN_MS: 5,
+    MAX_IN_FLIGHT_PER_SERVICE: 3,
+  };
+
   beforeEach(() => {
     sink = new FakeSink();
-    sut = new RequestClient(sink, { GATEWAY_INSTANCE_ID: 'gw-a', REQUEST_TIMEOUT_MS: 1000 });
+    sut = new RequestClient(sink, config);
   });
+
+  const answer = (envelope: RequestEnvelope, client = sut) =>
+    client.onReply({ requestId: envelope.requestId, replyKey: 'gw-a', ok: true, data: {} });
 
   afterEach(() => sut.onApplicationShutdown());
 
@@ -98,15 +110,131 @@ describe(RequestClient.name, () => {
     ).not.toThrow();
   });
 
-  it('a request that cannot be sent is UNAVAILABLE at once', async () => {
+  it('every request carries its deadline: sent at + the timeout', async () => {
+    void sut.request('routing', 'system.ping', {}, { timeoutMs: 2500 }).catch(() => undefined);
+    await flush();
+    const { sentAt, deadline } = sink.last();
+    expect(Date.parse(deadline!) - Date.parse(sentAt)).toBe(2500);
+  });
+
+  it('answers UNAVAILABLE only once the deadline plus the margin has passed, with a Retry-After', async () => {
+    const asked = Date.now();
+    const answer = sut.request('routing', 'system.ping', {}, { timeoutMs: 20 }).catch((e: unknown) => e);
+    await flush();
+    const deadline = Date.parse(sink.last().deadline!);
+    const err = await answer;
+    expect(err).toBeInstanceOf(Unavailable);
+    expect(Date.now()).toBeGreaterThanOrEqual(deadline + config.REQUEST_DEADLINE_MARGIN_MS);
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(20 + config.REQUEST_DEADLINE_MARGIN_MS);
+    expect((err as Unavailable).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a request that may not have been sent still waits for its answer: it may have reached the broker', async () => {
     sink.fail = true;
-    await expect(sut.request('routing', 'system.ping', {})).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    const answer = sut.request('routing', 'system.ping', {}, { timeoutMs: 200 }).catch((e: unknown) => e);
+    await flush();
+    expect(sut.waiting).toBe(1);
+    expect(await answer).toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  describe('in-flight bound per service', () => {
+    it('beyond MAX_IN_FLIGHT_PER_SERVICE, refuses at once with UNAVAILABLE and Retry-After, without sending', async () => {
+      const waiting = [1, 2, 3].map(() => sut.request('conversation', 'system.ping', {}));
+      waiting.forEach((w) => w.catch(() => undefined));
+      await flush();
+      expect(sink.sent).toHaveLength(3);
+
+      const refused = await sut.request('conversation', 'system.ping', {}).catch((e: unknown) => e);
+
+      expect(refused).toBeInstanceOf(Unavailable);
+      expect((refused as Unavailable).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      expect(sink.sent).toHaveLength(3);
+      expect(sut.inFlightTo('conversation')).toBe(3);
+    });
+
+    it('is per service: another service is still asked', async () => {
+      [1, 2, 3].forEach(() => void sut.request('conversation', 'system.ping', {}).catch(() => undefined));
+      await flush();
+      void sut.request('routing', 'system.ping', {}).catch(() => undefined);
+      await flush();
+      expect(sink.sent.map((s) => s.topic)).toEqual([
+        'conversation.requests',
+        'conversation.requests',
+        'conversation.requests',
+        'routing.requests',
+      ]);
+    });
+
+    it('an answer frees its place', async () => {
+      const first = sut.request('conversation', 'system.ping', {});
+      [2, 3].forEach(() => void sut.request('conversation', 'system.ping', {}).catch(() => undefined));
+      await flush();
+      answer(JSON.parse(sink.sent[0].message.value) as RequestEnvelope);
+      await first;
+      expect(sut.inFlightTo('conversation')).toBe(2);
+      void sut.request('conversation', 'system.ping', {}).catch(() => undefined);
+      await flush();
+      expect(sink.sent).toHaveLength(4);
+    });
+
+    it('a timeout frees its place too', async () => {
+      const late = [1, 2, 3].map(() => sut.request('billing', 'system.ping', {}, { timeoutMs: 5 }));
+      await Promise.allSettled(late);
+      expect(sut.inFlightTo('billing')).toBe(0);
+    });
+
+    it('Retry-After is the time the service needs for what waits, from its recent answers', async () => {
+      // Three answered at once: 3 answers over the 5-second window = 0.6/s; 3 waiting → 5 s.
+      for (let i = 0; i < 3; i++) {
+        const asked = sut.request('routing', 'system.ping', {});
+        await flush();
+        answer(sink.last());
+        await asked;
+      }
+      [1, 2, 3].forEach(() => void sut.request('routing', 'system.ping', {}).catch(() => undefined));
+      await flush();
+      const refused = (await sut
+        .request('routing', 'system.ping', {})
+        .catch((e: unknown) => e)) as Unavailable;
+      expect(refused.retryAfterSeconds).toBe(5);
+    });
+
+    it('below the cap, the bound follows what the service answers: answers/s over 5 s × half the timeout, at least MIN_IN_FLIGHT', async () => {
+      const roomy = new RequestClient(sink, {
+        ...config,
+        MAX_IN_FLIGHT_PER_SERVICE: 1000,
+        REQUEST_TIMEOUT_MS: 10_000,
+      });
+      expect(roomy.boundFor('routing')).toBe(MIN_IN_FLIGHT);
+      for (let round = 0; round < 2; round++) {
+        sink.sent = [];
+        const asked = Array.from({ length: 25 }, () => roomy.request('routing', 'system.ping', {}));
+        await flush();
+        for (const s of sink.sent) answer(JSON.parse(s.message.value) as RequestEnvelope, roomy);
+        await Promise.all(asked);
+      }
+      // 50 answers over the 5 s window = 10/s; half of a 10 s timeout = 5 s → 50.
+      expect(roomy.boundFor('routing')).toBe(50);
+      expect(roomy.boundFor('conversation')).toBe(MIN_IN_FLIGHT);
+      await roomy.onApplicationShutdown();
+    });
+
+    it('the refusal maps to 503 UNAVAILABLE with a Retry-After header', async () => {
+      [1, 2, 3].forEach(() => void sut.request('conversation', 'system.ping', {}).catch(() => undefined));
+      await flush();
+      const refused = await sut.request('conversation', 'system.ping', {}).catch((e: unknown) => e);
+      const mapped = toHttpError(refused);
+      expect(mapped.status).toBe(503);
+      expect(mapped.body.error.code).toBe('UNAVAILABLE');
+      expect(mapped.retryAfterSeconds).toBe((refused as Unavailable).retryAfterSeconds);
+    });
   });
 
   it('shutting down fails what is still waiting', async () => {
     const answer = sut.request('routing', 'system.ping', {});
     await sut.onApplicationShutdown();
     await expect(answer).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(sut.inFlightTo('routing')).toBe(0);
     await expect(sut.request('routing', 'system.ping', {})).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(sink.sent).toHaveLength(1);
   });

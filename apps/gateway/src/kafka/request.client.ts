@@ -9,8 +9,11 @@ import {
   requestTopic,
   ServiceName,
   ServiceOps,
+  SERVICES,
 } from '@pupitre/shared';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
+import { Unavailable } from '../http';
+import { CompletionRate } from './completion-rate';
 
 export type OpName<S extends ServiceName> = keyof ServiceOps[S] & string;
 export type OpIn<S extends ServiceName, K extends OpName<S>> = ServiceOps[S][K] extends { in: infer I }
@@ -41,22 +44,50 @@ interface Pending {
   reject(err: Error): void;
 }
 
+export type RequestClientConfig = Pick<
+  GatewayConfig,
+  'GATEWAY_INSTANCE_ID' | 'REQUEST_TIMEOUT_MS' | 'REQUEST_DEADLINE_MARGIN_MS' | 'MAX_IN_FLIGHT_PER_SERVICE'
+>;
+
+/** Retry-After is the time the service needs to answer what is waiting, within these bounds. */
+const MIN_RETRY_AFTER_S = 1;
+const MAX_RETRY_AFTER_S = 30;
+/** The bound never falls below this (an idle service has answered nothing lately, yet takes a burst). */
+export const MIN_IN_FLIGHT = 32;
+
 /**
  * The gateway's one way to ask a service for something: a request on `<service>.requests`, the
- * answer on `gateway.replies` (fed by RepliesConsumer), matched by request id. No answer in time is
- * UNAVAILABLE; an error answer is rethrown with its code.
+ * answer on `gateway.replies` (fed by RepliesConsumer), matched by request id. An error answer is
+ * rethrown with its code.
+ *
+ * Overload: each request carries its deadline (sent + timeout); the service drops it unapplied once
+ * that has passed, and this client answers UNAVAILABLE only after the deadline plus
+ * REQUEST_DEADLINE_MARGIN_MS, so nothing a client was told failed is applied later.
+ *
+ * In flight per service: a request may wait for a service at most half its timeout, so the bound is
+ * what the service answered per second over the last 5 s × REQUEST_TIMEOUT_MS / 2 (Little's law), at
+ * least MIN_IN_FLIGHT and at most MAX_IN_FLIGHT_PER_SERVICE. Beyond it, UNAVAILABLE at once, the
+ * request not sent, with a Retry-After from how fast that service has been answering.
  */
 @Injectable()
 export class RequestClient implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RequestClient.name);
   private readonly pending = new Map<string, Pending>();
+  private readonly inFlight = Object.fromEntries(SERVICES.map((s) => [s, 0])) as Record<ServiceName, number>;
+  private readonly answered = Object.fromEntries(SERVICES.map((s) => [s, new CompletionRate()])) as Record<
+    ServiceName,
+    CompletionRate
+  >;
   private closed = false;
 
   constructor(
     @Inject(REQUEST_SINK) private readonly sink: RequestSink,
-    @Inject(GATEWAY_CONFIG)
-    private readonly config: Pick<GatewayConfig, 'GATEWAY_INSTANCE_ID' | 'REQUEST_TIMEOUT_MS'>,
+    @Inject(GATEWAY_CONFIG) private readonly config: RequestClientConfig,
   ) {}
+
+  private now(): number {
+    return Date.now();
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.sink.connect();
@@ -64,8 +95,7 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
-    for (const p of this.pending.values())
-      p.reject(new DomainError('UNAVAILABLE', 'the gateway is shutting down'));
+    for (const p of this.pending.values()) p.reject(new Unavailable('the gateway is shutting down'));
     this.pending.clear();
     await this.sink.disconnect();
   }
@@ -77,38 +107,71 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
     options: RequestOptions = {},
   ): Promise<OpOut<S, K>> {
     // After shutdown the producer is gone; sending would quietly open a new connection.
-    if (this.closed) return Promise.reject(new DomainError('UNAVAILABLE', 'the gateway is shutting down'));
+    if (this.closed) return Promise.reject(new Unavailable('the gateway is shutting down'));
+    if (this.inFlight[service] >= this.boundFor(service)) {
+      return Promise.reject(
+        new Unavailable(`${service} is overloaded; try again later`, this.retryAfterSeconds(service)),
+      );
+    }
     const requestId = randomUUID();
+    const timeoutMs = options.timeoutMs ?? this.config.REQUEST_TIMEOUT_MS;
+    const sentAt = this.now();
     const envelope: RequestEnvelope<K, OpIn<S, K>> = {
       requestId,
       op,
       replyKey: this.config.GATEWAY_INSTANCE_ID,
-      sentAt: new Date().toISOString(),
+      sentAt: new Date(sentAt).toISOString(),
+      deadline: new Date(sentAt + timeoutMs).toISOString(),
       correlationId: options.correlationId ?? requestId,
       data,
     };
-    const timeoutMs = options.timeoutMs ?? this.config.REQUEST_TIMEOUT_MS;
+    this.inFlight[service]++;
     return new Promise<OpOut<S, K>>((resolve, reject) => {
+      // Past the deadline the service drops the request; past the margin it cannot commit it any more.
       const timer = setTimeout(() => {
-        this.pending.delete(requestId);
-        reject(new DomainError('UNAVAILABLE', `${service} did not answer in time`));
-      }, timeoutMs);
+        this.pending
+          .get(requestId)
+          ?.reject(new Unavailable(`${service} did not answer in time`, this.retryAfterSeconds(service)));
+      }, timeoutMs + this.config.REQUEST_DEADLINE_MARGIN_MS);
       const settle = (fn: () => void) => {
         clearTimeout(timer);
-        this.pending.delete(requestId);
+        if (!this.pending.delete(requestId)) return;
+        this.inFlight[service]--;
         fn();
       };
       this.pending.set(requestId, {
-        resolve: (value) => settle(() => resolve(value as OpOut<S, K>)),
+        resolve: (value) =>
+          settle(() => {
+            this.answered[service].add(this.now());
+            resolve(value as OpOut<S, K>);
+          }),
         reject: (err) => settle(() => reject(err)),
       });
+      // A failed send may still have reached the broker (a timeout after the write): the answer is
+      // awaited until the deadline plus margin like any other, so a 503 is never followed by an effect.
       this.sink
         .send(requestTopic(service), [{ key: options.key ?? requestId, value: JSON.stringify(envelope) }])
-        .catch((err: Error) => {
-          this.logger.warn(`${service} ${op}: request not sent: ${err.message}`);
-          this.pending.get(requestId)?.reject(new DomainError('UNAVAILABLE', `${service} cannot be reached`));
-        });
+        .catch((err: Error) => this.logger.warn(`${service} ${op}: request may not be sent: ${err.message}`));
     });
+  }
+
+  /** How many requests may wait for this service now (see the class comment). */
+  boundFor(service: ServiceName): number {
+    const budgetSeconds = this.config.REQUEST_TIMEOUT_MS / 2000;
+    const sustained = Math.ceil(this.answered[service].perSecond(this.now()) * budgetSeconds);
+    return Math.min(this.config.MAX_IN_FLIGHT_PER_SERVICE, Math.max(MIN_IN_FLIGHT, sustained));
+  }
+
+  /** Requests waiting for this service's answer now. */
+  inFlightTo(service: ServiceName): number {
+    return this.inFlight[service];
+  }
+
+  /** How long the service needs to answer what waits for it, from its recent answers per second. */
+  private retryAfterSeconds(service: ServiceName): number {
+    const perSecond = this.answered[service].perSecond(this.now());
+    const seconds = perSecond > 0 ? Math.ceil(this.inFlight[service] / perSecond) : MAX_RETRY_AFTER_S;
+    return Math.min(MAX_RETRY_AFTER_S, Math.max(MIN_RETRY_AFTER_S, seconds));
   }
 
   /** A value from `gateway.replies`: answers the waiting request if it is this instance's. */

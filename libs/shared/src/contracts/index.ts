@@ -6,6 +6,7 @@ export * from './conversation-events/conversation-events';
 export * from './routing-events/routing-events';
 export * from './billing-remunerations/remuneration';
 export * from './requests/request-envelope';
+export * from './heartbeats/service-heartbeat';
 export * from './views';
 export * from './requests/operations';
 export * from './parse-event';

@@ -1,6 +1,7 @@
 import { BILLING_REMUNERATIONS, Remuneration } from './billing-remunerations/remuneration';
 import { CONVERSATION_EVENTS, ConversationEvent } from './conversation-events/conversation-events';
 import { deadLetterTopic, DeadLetter } from './dead-letter';
+import { SERVICE_HEARTBEATS } from './heartbeats/service-heartbeat';
 import { GATEWAY_REPLIES, requestTopic, SERVICES } from './requests/request-envelope';
 import { ROUTING_EVENTS, RoutingEvent } from './routing-events/routing-events';
 
@@ -23,6 +24,7 @@ export const ALL_TOPICS: string[] = [
   ROUTING_EVENTS,
   BILLING_REMUNERATIONS,
   GATEWAY_REPLIES,
+  SERVICE_HEARTBEATS,
   ...SERVICES.map(requestTopic),
   ...[CONVERSATION_EVENTS, ROUTING_EVENTS, ...SERVICES.map(requestTopic)].map(deadLetterTopic),
 ];

@@ -1,7 +1,13 @@
 import type { KafkaContext } from '@nestjs/microservices';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../clock';
-import { GATEWAY_REPLIES, ReplyEnvelope, RequestEnvelope, requestEnvelopeSchema } from '../contracts';
+import {
+  GATEWAY_REPLIES,
+  isExpired,
+  ReplyEnvelope,
+  RequestEnvelope,
+  requestEnvelopeSchema,
+} from '../contracts';
 import { DomainError, ErrorBody } from '../errors';
 import type { KafkaProducer } from '../kafka/kafka-producer';
 import { AbortAttempt, AfterCommit, describe, Inbox, InboxLogger } from './inbox';
@@ -24,12 +30,27 @@ export type RequestHandlers = Record<string, RequestHandler>;
 
 type ReplyBody = { ok: true; data: unknown } | { ok: false; error: ErrorBody };
 
+/** Rolls back a request whose deadline passed while it was being applied: nobody waits for it any more. */
+class RequestExpired extends AbortAttempt {}
+
+/** Dropped requests are summed and logged at most this often (a backlog drains thousands a second). */
+const DROP_LOG_INTERVAL_MS = 5000;
+
 /**
  * Serves `<service>.requests`: runs the handler and its outbox writes in one transaction, stores the
  * reply with the request id, and answers on `gateway.replies`. A redelivered request gets the stored
  * reply again instead of acting twice. Domain errors become error replies; nothing is half-written.
+ *
+ * A request past its deadline is dropped unapplied and unanswered: checked before any database work
+ * (so a backlog of expired requests drains at parsing speed), at the start of each attempt, and again
+ * just before commit (a slow transaction rolls back rather than committing late). The gateway answers
+ * 503 only once the deadline plus its margin has passed, so what a client was told failed never
+ * happens afterwards (docs/architecture.md, Overload).
  */
 export class RequestProcessor {
+  private dropped = 0;
+  private lastDropLog = 0;
+
   constructor(
     private readonly inbox: Inbox,
     private readonly dataSource: DataSource,
@@ -51,6 +72,7 @@ export class RequestProcessor {
       });
     }
     const request = parsed.data as RequestEnvelope;
+    if (isExpired(request, this.clock.now())) return this.drop();
     const handler = handlers[request.op];
     if (!handler) {
       return this.reply(request, {
@@ -62,10 +84,12 @@ export class RequestProcessor {
     await this.inbox
       .attempt(ctx, request.requestId, async (tx, afterCommit) => {
         reply = null;
+        const now = this.clock.now();
+        if (isExpired(request, now)) throw new RequestExpired('deadline passed');
         const meta: RequestMeta = {
           requestId: request.requestId,
           correlationId: request.correlationId,
-          now: this.clock.now(),
+          now,
           afterCommit,
         };
         if (handler.readOnly) {
@@ -87,11 +111,31 @@ export class RequestProcessor {
           'requests',
           JSON.stringify(reply),
         ]);
+        // The last check before commit: the gateway's margin covers only the commit itself.
+        if (isExpired(request, this.clock.now())) throw new RequestExpired('deadline passed');
       })
       .catch((err) => {
+        if (err instanceof RequestExpired) {
+          reply = null;
+          this.drop();
+          return;
+        }
         if (!(err instanceof AbortAttempt)) throw err;
       });
     if (reply) await this.reply(request, reply);
+  }
+
+  /** Requests dropped so far because their deadline had passed (diagnostics and tests). */
+  get expiredDropped(): number {
+    return this.dropped;
+  }
+
+  private drop(): void {
+    this.dropped++;
+    const now = Date.now();
+    if (now - this.lastDropLog < DROP_LOG_INTERVAL_MS) return;
+    this.lastDropLog = now;
+    this.logger.warn(`${this.dropped} request(s) dropped so far: their deadline had passed (overload)`);
   }
 
   private async run(

@@ -15,6 +15,7 @@ import { RequestProcessor } from '../inbox/request-processor';
 import { KafkaProducer } from '../kafka/kafka-producer';
 import { Outbox } from '../outbox/outbox';
 import { OutboxRelay } from '../outbox/outbox-relay';
+import { HeartbeatPublisher } from './heartbeat-publisher';
 
 export const CLOCK = Symbol('CLOCK');
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
@@ -95,9 +96,24 @@ export class MessagingModule {
           useFactory: (inbox: Inbox, ds: DataSource, producer: KafkaProducer, clock: Clock) =>
             new RequestProcessor(inbox, ds, producer, clock, logger),
         },
+        {
+          provide: HeartbeatPublisher,
+          inject: [KafkaProducer, CLOCK],
+          useFactory: (producer: KafkaProducer, clock: Clock) =>
+            new HeartbeatPublisher(producer, o.service, clock),
+        },
         MessagingLifecycle,
       ],
-      exports: [MESSAGING_OPTIONS, CLOCK, Outbox, KafkaProducer, OutboxRelay, Inbox, RequestProcessor],
+      exports: [
+        MESSAGING_OPTIONS,
+        CLOCK,
+        Outbox,
+        KafkaProducer,
+        OutboxRelay,
+        Inbox,
+        RequestProcessor,
+        HeartbeatPublisher,
+      ],
     };
   }
 }

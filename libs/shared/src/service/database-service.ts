@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import type { KafkaEnv } from '../config';
 import { typeOrmOptions } from '../database';
-import { MessagingModule } from '../messaging';
+import { HeartbeatPublisher, MessagingModule } from '../messaging';
 import { bootService } from './boot-service';
 
 /** The configuration every service with a database has (each app's config class extends it). */
@@ -36,12 +36,23 @@ export function databaseServiceImports(o: DatabaseServiceOptions): DynamicModule
   ];
 }
 
-/** Boots a service that owns a schema: database, schema, topics, then the app and its consumer. */
-export function bootDatabaseService(
+/**
+ * Boots a service that owns a schema: database, schema, topics, then the app and its consumer, whose
+ * heartbeats (while it is in its group) tell the gateways' readiness that the service consumes.
+ */
+export async function bootDatabaseService(
   service: string,
   schema: string,
   config: DatabaseServiceConfig,
   module: DynamicModule,
 ) {
-  return bootService({ service, schema, databaseUrl: config.DATABASE_URL, kafka: config, module });
+  const booted = await bootService({
+    service,
+    schema,
+    databaseUrl: config.DATABASE_URL,
+    kafka: config,
+    module,
+  });
+  booted.app.get(HeartbeatPublisher).start(() => booted.server.isConsuming());
+  return booted;
 }

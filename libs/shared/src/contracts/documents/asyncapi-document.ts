@@ -18,6 +18,7 @@ import {
   type ServiceName,
 } from '../requests/request-envelope';
 import { ROUTING_EVENTS, routingEventMessages } from '../routing-events/routing-events';
+import { SERVICE_HEARTBEATS, serviceHeartbeatSchema } from '../heartbeats/service-heartbeat';
 import { errorBodySchema } from '../public/errors';
 import { FINANCE_CONSUMPTION } from './finance-consumption';
 
@@ -181,6 +182,29 @@ function deadLetterTopics(b: AsyncApiBuilder, topics: string[]) {
   }
 }
 
+function heartbeatTopic(b: AsyncApiBuilder) {
+  const channel = b.channel('serviceHeartbeats', {
+    address: SERVICE_HEARTBEATS,
+    title: SERVICE_HEARTBEATS,
+    description:
+      'Each service instance whose consumer has joined its group publishes one heartbeat a second, straight ' +
+      'through its producer (never behind the outbox or the request backlog). Every gateway instance reads ' +
+      'them (its own group) and answers GET /health/ready from the age of the last one of each service.',
+  });
+  const message = b.message(
+    'serviceHeartbeats',
+    'service.heartbeat',
+    'ServiceHeartbeat',
+    serviceHeartbeatSchema,
+    {
+      title: 'Service heartbeat',
+      summary: 'A service instance is up and consuming.',
+      ...stringKey('The service name'),
+    },
+  );
+  b.operations.servicesPublishHeartbeats = { action: 'send', channel, messages: [message] };
+}
+
 function financeTopic(b: AsyncApiBuilder) {
   const channel = b.channel('billingRemunerations', {
     address: BILLING_REMUNERATIONS,
@@ -245,6 +269,7 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
   b.operations.routingPublishesEvents = { action: 'send', ...routingEvents };
   financeTopic(b);
   requestTopics(b);
+  heartbeatTopic(b);
   deadLetterTopics(b, [
     CONVERSATION_EVENTS,
     ROUTING_EVENTS,

@@ -19,8 +19,19 @@ export interface RequestEnvelope<TOp extends string = string, TData = unknown> {
   /** The gateway instance waiting for the reply; replies are filtered by it. */
   replyKey: string;
   sentAt: string;
+  /**
+   * After this instant the gateway no longer waits for the answer (it answers 503 once this plus
+   * its margin has passed): the service drops the request with no effect. Absent from an older
+   * gateway's requests, which are served whenever they are read.
+   */
+  deadline?: string;
   correlationId: string;
   data: TData;
+}
+
+/** Whether a request's deadline has passed at `now` (a request without one never expires). */
+export function isExpired(request: Pick<RequestEnvelope, 'deadline'>, now: Date): boolean {
+  return request.deadline !== undefined && Date.parse(request.deadline) <= now.getTime();
 }
 
 export const requestEnvelopeSchema = z.object({
@@ -28,6 +39,11 @@ export const requestEnvelopeSchema = z.object({
   op: z.string().min(1),
   replyKey: z.string().min(1),
   sentAt: z.string(),
+  deadline: z
+    .string()
+    .datetime()
+    .optional()
+    .describe('ISO 8601; past it the service drops the request unapplied (absent: no deadline)'),
   correlationId: z.string().min(1),
   data: z.unknown(),
 });

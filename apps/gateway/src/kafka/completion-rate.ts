@@ -1,0 +1,30 @@
+/** Answers per second over the last few seconds (one-second buckets), for Retry-After estimates. */
+export class CompletionRate {
+  private readonly counts: number[];
+  private readonly seconds: number[];
+
+  constructor(private readonly windowSeconds = 5) {
+    this.counts = new Array<number>(windowSeconds).fill(0);
+    this.seconds = new Array<number>(windowSeconds).fill(-1);
+  }
+
+  add(nowMs: number): void {
+    const second = Math.floor(nowMs / 1000);
+    const i = second % this.windowSeconds;
+    if (this.seconds[i] !== second) {
+      this.seconds[i] = second;
+      this.counts[i] = 0;
+    }
+    this.counts[i]++;
+  }
+
+  /** Over the last full window (the current second included). */
+  perSecond(nowMs: number): number {
+    const second = Math.floor(nowMs / 1000);
+    let total = 0;
+    for (let i = 0; i < this.windowSeconds; i++) {
+      if (this.seconds[i] > second - this.windowSeconds) total += this.counts[i];
+    }
+    return total / this.windowSeconds;
+  }
+}

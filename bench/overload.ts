@@ -1,0 +1,543 @@
+/**
+ * bench/overload — issue 7's "overload is refused early and never applied late", measured: visitors
+ * post at three times the sustainable rate for 10 s, retrying refused POSTs (same clientMessageId,
+ * exponential backoff that honours Retry-After), then the load drops to half the sustainable rate.
+ * Prints the p99 of a refused POST (goal < 50 ms), the clientMessageIds whose LAST answer was 503 that
+ * are nevertheless stored (goal 0, read from the conversation database), and how long after the drop
+ * the per-second p99 of POST latency is back within 2× its steady value (goal ≤ 10 s).
+ * Prints figures; not a test.
+ *
+ *   npm run bench:overload                        (finds the sustainable rate first: 4 s steps)
+ *   npm run bench:overload -- --rate 100          (takes it as given)
+ *
+ * Conditions: like bench/flow (separate service processes from dist/, production timeouts, agents at
+ * their desks, visitors with an assigned conversation), on a fresh database and topic prefix it
+ * removes at the end. Steps: find (or take) the sustainable rate S; --steady-seconds at S/2 (the
+ * steady p99); --overload-seconds at 3·S; --recovery-seconds at S/2; wait for every retry to end and
+ * for REQUEST_TIMEOUT_MS + margin more; then read what is stored.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { io, type Socket } from 'socket.io-client';
+import { JsonClient, mapLimit } from './support/http';
+import {
+  createDatabase,
+  databaseUrl,
+  deleteKafkaPrefix,
+  dropDatabase,
+  freePort,
+  ROOT,
+  startBroker,
+} from './support/infra';
+import { abort, checkpoint, openLoop, sleep, waitUntil } from './support/open-loop';
+import { ServiceFleet } from './support/services';
+import { ms, summarize, table } from './support/stats';
+
+interface Options {
+  rate: number | null;
+  factor: number;
+  steadySeconds: number;
+  overloadSeconds: number;
+  recoverySeconds: number;
+  probeSeconds: number;
+  agents: number;
+  visitors: number;
+  maxInFlight: number | null;
+  build: boolean;
+  keepLogs: boolean;
+}
+
+const USAGE = `usage: npm run bench:overload -- [options]
+  --rate N               the sustainable rate (visitor messages/s); unset: found with short steps
+  --factor F             overload = F × the sustainable rate            (3)
+  --steady-seconds S     at half the rate before the overload             (10)
+  --overload-seconds S   at F × the rate, clients retrying                (10)
+  --recovery-seconds S   at half the rate after                          (30)
+  --probe-seconds S      length of each step of the search                (4)
+  --agents N             agents at their desks                            (50)
+  --visitors N           visitors, each with an assigned conversation     (200)
+  --max-in-flight N      the gateway's MAX_IN_FLIGHT_PER_SERVICE           (its default)
+  --no-build             use dist/ as it is
+  --keep-logs            keep the services' logs`;
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    rate: null,
+    factor: 3,
+    steadySeconds: 10,
+    overloadSeconds: 10,
+    recoverySeconds: 30,
+    probeSeconds: 4,
+    agents: 50,
+    visitors: 200,
+    maxInFlight: null,
+    build: true,
+    keepLogs: false,
+  };
+  const numeric: Record<string, keyof Options> = {
+    '--rate': 'rate',
+    '--factor': 'factor',
+    '--steady-seconds': 'steadySeconds',
+    '--overload-seconds': 'overloadSeconds',
+    '--recovery-seconds': 'recoverySeconds',
+    '--probe-seconds': 'probeSeconds',
+    '--agents': 'agents',
+    '--visitors': 'visitors',
+    '--max-in-flight': 'maxInFlight',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i].split('=', 2);
+    if (name === '--help' || name === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    if (name === '--no-build') o.build = false;
+    else if (name === '--keep-logs') o.keepLogs = true;
+    else if (numeric[name]) {
+      const value = Number(inline ?? argv[++i]);
+      if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+      (o as unknown as Record<string, number>)[numeric[name]] = value;
+    } else {
+      throw new Error(`unknown option ${argv[i]}\n${USAGE}`);
+    }
+  }
+  return o;
+}
+
+const say = (line: string) =>
+  process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${line}\n`);
+const uptime = () => {
+  try {
+    return execFileSync('uptime', { encoding: 'utf8' }).trim();
+  } catch {
+    return `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`;
+  }
+};
+
+/** The search: candidate rates, and what "keeps up" means for a step. */
+const SEARCH_RATES = [10, 15, 20, 25, 35, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1200];
+const KEEPS_UP_P99_MS = 1000;
+/** Clients: exponential backoff from this, at least Retry-After, jittered up to +50%. */
+const BACKOFF_BASE_MS = 250;
+const MAX_ATTEMPTS = 8;
+/** REQUEST_TIMEOUT_MS + REQUEST_DEADLINE_MARGIN_MS (the gateway's defaults) + slack, before reading the DB. */
+const LATE_EFFECT_WAIT_MS = 5000 + 1000 + 3000;
+
+interface Visitor {
+  token: string;
+}
+
+interface Attempt {
+  phase: string;
+  /** Index of the message in `messages`. */
+  message: number;
+  attempt: number;
+  sentAt: number;
+  latencyMs: number;
+  /** HTTP status, or -1 for a network error. */
+  status: number;
+}
+
+interface Msg {
+  id: string;
+  phase: string;
+  attempts: number;
+  lastStatus: number;
+  settled: boolean;
+}
+
+async function main(): Promise<number> {
+  const opts = parseArgs(process.argv.slice(2));
+  const runId = randomBytes(4).toString('hex');
+  const prefix = `bench.${runId}.`;
+  const dbName = `pupitre_bench_${runId}`;
+  const logDir = mkdtempSync(join(os.tmpdir(), `pupitre-overload-${runId}-`));
+  const cleanups: { what: string; run: () => unknown }[] = [];
+  const uptimeBefore = uptime();
+  let failed = false;
+  const onSignal = () => {
+    abort.requested = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let fleet: ServiceFleet | null = null;
+  try {
+    say(`run ${runId}; ${uptimeBefore}`);
+    const broker = startBroker();
+    cleanups.push({ what: 'kafka', run: () => broker.stop() });
+    await createDatabase(dbName);
+    cleanups.push({ what: 'database', run: () => dropDatabase(dbName) });
+    cleanups.push({ what: 'topics', run: () => deleteKafkaPrefix(broker.brokers, prefix) });
+    cleanups.push({
+      what: 'logs',
+      run: () => {
+        if (!opts.keepLogs && !failed) rmSync(logDir, { recursive: true, force: true });
+        else say(`service logs kept in ${logDir}`);
+      },
+    });
+    if (opts.build) {
+      say('npm run build…');
+      execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+    }
+    const port = await freePort();
+    const adminToken = randomBytes(24).toString('hex');
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: databaseUrl(dbName),
+      KAFKA_BROKERS: broker.brokers.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      PORT: String(port),
+      ADMIN_TOKEN: adminToken,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      RATE_LIMIT_VISITORS_PER_MINUTE: '1000000',
+    };
+    for (const name of [
+      'FIRST_RESPONSE_TIMEOUT_MS',
+      'RESPONSE_TIMEOUT_MS',
+      'REQUEST_TIMEOUT_MS',
+      'REQUEST_DEADLINE_MARGIN_MS',
+      'MAX_IN_FLIGHT_PER_SERVICE',
+      'KAFKA_MAX_WAIT_MS',
+      'KAFKA_SESSION_TIMEOUT_MS',
+      'KAFKA_HEARTBEAT_INTERVAL_MS',
+      'NODE_ENV',
+    ]) {
+      delete env[name];
+    }
+    if (opts.maxInFlight !== null) env.MAX_IN_FLIGHT_PER_SERVICE = String(opts.maxInFlight);
+    // The topics step (services wait for their topics; they never create them).
+    execFileSync(process.execPath, [join(ROOT, 'dist/libs/shared/src/kafka/topics.main.js')], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 2, 2],
+    });
+    const running = new ServiceFleet(ROOT, logDir);
+    fleet = running;
+    cleanups.push({ what: 'services', run: () => running.stop() });
+    running.start(env);
+    const http = new JsonClient('127.0.0.1', port, 5000);
+    cleanups.push({ what: 'http', run: () => http.close() });
+    await running.waitReady(http, 120_000);
+    say('ready');
+
+    // Agents at their desks, visitors each with an assigned conversation (as in bench/flow).
+    const agents = await mapLimit(Array.from({ length: opts.agents }), 5, (_, i) =>
+      http.expect<{ token: string }>(
+        201,
+        'POST',
+        '/v1/admin/agents',
+        { name: `overload agent ${i + 1}`, chatCapacity: 20 },
+        adminToken,
+      ),
+    );
+    const assigned = new Set<string>();
+    const desks: Socket[] = [];
+    cleanups.push({ what: 'desks', run: () => desks.forEach((s) => s.close()) });
+    await mapLimit(agents, 5, async (agent) => {
+      const socket = io(`http://127.0.0.1:${port}/desk`, {
+        auth: { token: agent.token },
+        transports: ['websocket'],
+      });
+      desks.push(socket);
+      socket.on('conversation.assigned', (p: { conversation?: { id?: string } }) => {
+        if (p?.conversation?.id) assigned.add(p.conversation.id);
+      });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('desk.state not received in 15 s')), 15_000);
+        socket.once('desk.state', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    });
+    const visitors: Visitor[] = await mapLimit(Array.from({ length: opts.visitors }), 20, (_, i) =>
+      http.expect<{ token: string }>(201, 'POST', '/v1/visitors', {
+        channel: 'web_chat',
+        name: `overload visitor ${i + 1}`,
+        platform: 'web',
+      }),
+    );
+    const conversations = await mapLimit(visitors, 10, async (v, i) => {
+      for (let attempt = 1; ; attempt++) {
+        const r = await http.request<{ conversationId: string }>(
+          'POST',
+          '/v1/visitor/messages',
+          { text: `hello ${i}`, clientMessageId: `${runId}-hello-${i}` },
+          v.token,
+        );
+        if (r.status === 201) return r.body.conversationId;
+        if (attempt >= 10) throw new Error(`first message of visitor ${i}: ${r.status}`);
+        await sleep(1000);
+      }
+    });
+    if (!(await waitUntil(() => conversations.every((c) => assigned.has(c)), 60_000))) {
+      say(`only ${conversations.filter((c) => assigned.has(c)).length} conversations assigned; going on`);
+    }
+    say(`${agents.length} agents at their desks, ${visitors.length} visitors with a conversation`);
+
+    // Every POST of the run, and the clients' retries.
+    const messages: Msg[] = [];
+    const attempts: Attempt[] = [];
+    let next = 0;
+    const post = (phase: string, retrying: boolean) => {
+      const index = messages.length;
+      const msg: Msg = {
+        id: `${runId}-${phase}-${index}`,
+        phase,
+        attempts: 0,
+        lastStatus: 0,
+        settled: false,
+      };
+      messages.push(msg);
+      const visitor = visitors[next++ % visitors.length];
+      const firstAt = performance.now();
+      const tryOnce = (): void => {
+        msg.attempts++;
+        const sentAt = performance.now();
+        const record = (status: number, retryAfterS: number | null) => {
+          attempts.push({
+            phase,
+            message: index,
+            attempt: msg.attempts,
+            sentAt,
+            latencyMs: performance.now() - sentAt,
+            status,
+          });
+          msg.lastStatus = status;
+          const again =
+            retrying &&
+            !abort.requested &&
+            (status === 503 || status === -1) &&
+            msg.attempts < MAX_ATTEMPTS &&
+            performance.now() - firstAt < 60_000;
+          if (!again) {
+            msg.settled = true;
+            return;
+          }
+          const backoff = BACKOFF_BASE_MS * 2 ** (msg.attempts - 1);
+          const delay = Math.max(backoff, (retryAfterS ?? 0) * 1000) * (1 + Math.random() * 0.5);
+          setTimeout(tryOnce, delay);
+        };
+        http
+          .request(
+            'POST',
+            '/v1/visitor/messages',
+            { text: `overload ${msg.id}`, clientMessageId: msg.id },
+            visitor.token,
+            60_000,
+          )
+          .then(
+            (r) => {
+              const header = r.headers['retry-after'];
+              record(r.status, header === undefined ? null : Number(header));
+            },
+            () => record(-1, null),
+          );
+      };
+      tryOnce();
+    };
+    const run = async (phase: string, rate: number, seconds: number, retrying: boolean) => {
+      const n = Math.max(1, Math.round(rate * seconds));
+      const t0 = performance.now();
+      await openLoop(rate, n, () => post(phase, retrying));
+      checkpoint();
+      return t0;
+    };
+    const settled = (phase: string) => () => messages.every((m) => m.phase !== phase || m.settled);
+    const firstAttempts = (phase: string) => attempts.filter((a) => a.phase === phase && a.attempt === 1);
+
+    /** Until a few POSTs in a row answer 201 fast: the system is idle again after a step. */
+    const settle = async (what: string) => {
+      let inARow = 0;
+      const t0 = performance.now();
+      for (let i = 0; inARow < 3 && performance.now() - t0 < 120_000; i++) {
+        checkpoint();
+        const s = performance.now();
+        const r = await http.request(
+          'POST',
+          '/v1/visitor/messages',
+          { text: 'probe', clientMessageId: `${runId}-probe-${what}-${i}` },
+          visitors[i % visitors.length].token,
+        );
+        inARow = r.status === 201 && performance.now() - s < 300 ? inARow + 1 : 0;
+        await sleep(200);
+      }
+      say(`${what}: idle after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    };
+
+    // 1. The sustainable rate: the highest step with every POST 201 and p99 under KEEPS_UP_P99_MS.
+    const search: string[][] = [];
+    let sustainable = opts.rate;
+    if (sustainable === null) {
+      sustainable = SEARCH_RATES[0];
+      for (const rate of SEARCH_RATES) {
+        await settle(`before search ${rate}/s`);
+        const phase = `s${rate}`;
+        await run(phase, rate, opts.probeSeconds, false);
+        await waitUntil(settled(phase), 60_000);
+        const firsts = firstAttempts(phase);
+        const ok = firsts.filter((a) => a.status === 201);
+        const s = summarize(ok.map((a) => a.latencyMs));
+        const keepsUp = ok.length === firsts.length && s.p99 <= KEEPS_UP_P99_MS;
+        search.push([
+          `${rate}/s`,
+          String(firsts.length),
+          String(firsts.length - ok.length),
+          ms(s.p50),
+          ms(s.p99),
+          keepsUp ? 'yes' : 'no',
+        ]);
+        say(
+          `search ${rate}/s: p99 ${ms(s.p99)}, ${firsts.length - ok.length} not 201 → ${keepsUp ? 'keeps up' : 'does not'}`,
+        );
+        if (!keepsUp) break;
+        sustainable = rate;
+      }
+    }
+    const half = sustainable / 2;
+    const over = sustainable * opts.factor;
+    await settle('before steady');
+
+    // 2. Steady at half the rate; 3. overload, clients retrying; 4. back to half the rate.
+    say(`steady: ${opts.steadySeconds} s at ${half}/s`);
+    await run('steady', half, opts.steadySeconds, true);
+    say(`overload: ${opts.overloadSeconds} s at ${over}/s, clients retrying`);
+    await run('overload', over, opts.overloadSeconds, true);
+    say(`recovery: ${opts.recoverySeconds} s at ${half}/s`);
+    const recoveryStart = await run('recovery', half, opts.recoverySeconds, true);
+    say('waiting for every retry to end…');
+    await waitUntil(() => messages.every((m) => m.settled), 180_000);
+    const lastAnswer = performance.now();
+    await sleep(LATE_EFFECT_WAIT_MS); // anything applied late would be in the database by now
+    checkpoint();
+
+    // What is stored, from the conversation database.
+    const db = new Client({ connectionString: databaseUrl(dbName) });
+    await db.connect();
+    const storedIds = new Set(
+      (
+        await db.query<{ id: string }>(
+          `SELECT client_message_id AS id FROM conversation.messages WHERE client_message_id LIKE $1`,
+          [`${runId}-%`],
+        )
+      ).rows.map((r) => r.id),
+    );
+    await db.end();
+
+    // Figures.
+    const measured = messages.filter((m) => ['steady', 'overload', 'recovery'].includes(m.phase));
+    const lastRefused = measured.filter((m) => m.lastStatus !== 201);
+    const refusedButStored = lastRefused.filter((m) => storedIds.has(m.id));
+    const acceptedNotStored = measured.filter((m) => m.lastStatus === 201 && !storedIds.has(m.id));
+    const loadAttempts = attempts.filter((a) => ['steady', 'overload', 'recovery'].includes(a.phase));
+    const refusals = loadAttempts.filter((a) => a.status === 503);
+    const refusedS = summarize(refusals.map((a) => a.latencyMs));
+    const atOnce = refusals.filter((a) => a.latencyMs < 1000).length;
+    const steady = summarize(
+      firstAttempts('steady')
+        .filter((a) => a.status === 201)
+        .map((a) => a.latencyMs),
+    );
+
+    // Per second of the recovery (by send time, first attempts): p99 of 201s; a window with a 503 is not back.
+    const windows: { second: number; n: number; refused: number; p99: number }[] = [];
+    for (let s = 0; s < Math.ceil(opts.recoverySeconds); s++) {
+      const inWindow = firstAttempts('recovery').filter(
+        (a) => a.sentAt >= recoveryStart + s * 1000 && a.sentAt < recoveryStart + (s + 1) * 1000,
+      );
+      const ok = inWindow.filter((a) => a.status === 201).map((a) => a.latencyMs);
+      windows.push({
+        second: s,
+        n: inWindow.length,
+        refused: inWindow.length - ok.length,
+        p99: summarize(ok).p99,
+      });
+    }
+    const within = (w: (typeof windows)[number]) => w.refused === 0 && w.p99 <= 2 * steady.p99;
+    let backAfter: number | null = null;
+    for (let s = 0; s < windows.length; s++) {
+      if (windows.slice(s).every(within)) {
+        backAfter = s;
+        break;
+      }
+    }
+
+    const phaseRows = ['steady', 'overload', 'recovery'].map((phase) => {
+      const msgs = messages.filter((m) => m.phase === phase);
+      const att = attempts.filter((a) => a.phase === phase);
+      const ok = att.filter((a) => a.status === 201);
+      const s = summarize(ok.map((a) => a.latencyMs));
+      return [
+        phase,
+        String(msgs.length),
+        String(att.length),
+        String(att.filter((a) => a.status === 503).length),
+        String(att.filter((a) => a.status !== 201 && a.status !== 503).length),
+        String(msgs.filter((m) => m.lastStatus === 201).length),
+        ms(s.p50),
+        ms(s.p99),
+      ];
+    });
+    const uptimeAfter = uptime();
+    const out = [
+      `bench/overload run ${runId}, ${new Date().toISOString()}`,
+      `machine: ${os.cpus().length} cores; before: ${uptimeBefore}`,
+      `                         after:  ${uptimeAfter}`,
+      `system: ${opts.agents} agents at their desks, ${opts.visitors} visitors; gateway MAX_IN_FLIGHT_PER_SERVICE ${opts.maxInFlight ?? 'default'}, production timeouts`,
+      '',
+      search.length > 0
+        ? `sustainable rate search (${opts.probeSeconds} s steps; keeps up: every POST 201 and p99 ≤ ${KEEPS_UP_P99_MS} ms):\n` +
+          table(['rate', 'POSTs', 'not 201', 'p50', 'p99', 'keeps up'], search)
+        : `sustainable rate given: ${sustainable}/s`,
+      '',
+      `sustainable S = ${sustainable}/s; steady ${half}/s for ${opts.steadySeconds} s, overload ${over}/s for ${opts.overloadSeconds} s (clients retry: backoff ${BACKOFF_BASE_MS}·2^n ms, at least Retry-After, ≤ ${MAX_ATTEMPTS} attempts), recovery ${half}/s for ${opts.recoverySeconds} s`,
+      table(
+        ['phase', 'messages', 'POSTs', '503', 'other', 'stored (last 201)', 'p50 201', 'p99 201'],
+        phaseRows,
+      ),
+      '',
+      `refused POSTs (503): ${refusals.length}, ${atOnce} within 1 s; p50 ${ms(refusedS.p50)}, p99 ${ms(refusedS.p99)}, max ${ms(refusedS.max)}   (goal p99 < 50 ms)`,
+      `clientMessageIds whose last answer was not 201: ${lastRefused.length}; of them stored anyway: ${refusedButStored.length}   (goal 0)`,
+      `clientMessageIds answered 201 but not stored: ${acceptedNotStored.length}   (must be 0)`,
+      `steady p99 (201, first attempts): ${ms(steady.p99)}; recovery per second (p99 of 201 / refused):`,
+      '  ' +
+        windows.map((w) => `${w.second}s ${ms(w.p99)}${w.refused ? `/${w.refused}×503` : ''}`).join(', '),
+      `p99 back within 2× steady (${ms(2 * steady.p99)}) and no refusal: ${backAfter === null ? 'NOT within the recovery' : `${backAfter} s after the load dropped`}   (goal ≤ 10 s)`,
+      `last answer ${((lastAnswer - recoveryStart) / 1000).toFixed(1)} s after the drop; database read ${LATE_EFFECT_WAIT_MS / 1000} s after it`,
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+    const problems = running.problems(10);
+    if (problems.length > 0)
+      process.stdout.write(`service warnings/errors (first 10):\n  ${problems.join('\n  ')}\n`);
+    return 0;
+  } catch (err) {
+    failed = true;
+    say(`failed: ${(err as Error).stack ?? String(err)}`);
+    if (fleet) say(fleet.tails());
+    return 1;
+  } finally {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c.run();
+      } catch (err) {
+        say(`cleanup ${c.what}: ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);
