@@ -79,7 +79,8 @@ export class KafkaProducer {
   /** Sends now, in one produce request; what the relay uses (it batches itself). */
   async sendBatch(batch: TopicMessages[], options: { compress?: boolean } = {}): Promise<void> {
     await this.connect();
-    const compress = options.compress ?? batch.reduce((n, b) => n + bytesOf(b.messages), 0) >= COMPRESS_FROM_BYTES;
+    const compress =
+      options.compress ?? batch.reduce((n, b) => n + bytesOf(b.messages), 0) >= COMPRESS_FROM_BYTES;
     await this.producer.sendBatch({
       acks: -1,
       compression: compress ? CompressionTypes.GZIP : CompressionTypes.None,
