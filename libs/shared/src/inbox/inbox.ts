@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { KafkaEnv } from '../config';
 import { DeadLetter, deadLetterTopic, eventOrNull, EventEnvelope, parseEvent, Topic } from '../contracts';
 import type { z } from 'zod';
+import { BatchApplier, currentSlot } from '../kafka/batch-scope';
 import { unprefixed } from '../kafka/kafka-options';
 import type { Outbox } from '../outbox/outbox';
 import { isTransient } from './transient';
@@ -39,13 +40,23 @@ export class ConsumerStopping extends Error {}
 /** Thrown by work that wants its transaction rolled back and no retry (a refusal, not a failure). */
 export class AbortAttempt extends Error {}
 
+interface Enlisted {
+  ctx: KafkaContext;
+  spec: ConsumeSpec<unknown>;
+}
+
 /**
  * Applies each message once: the processed id is recorded in the same transaction as the effect.
  * Transient failures are retried in place (the partition waits); a message that keeps failing is
  * dead-lettered after `maxAttempts` (not marked processed, so that replaying the letter applies it),
  * and the messages behind it go on.
+ *
+ * Under the batch consumer (kafka-server.ts) the messages a partition has ready are applied together:
+ * one transaction, one multi-row inbox insert, the handlers run in offset order for the ids it
+ * returned, afterCommit hooks once it committed. If that transaction fails for a reason other than
+ * the infrastructure, the batch is applied again message by message, which isolates the bad one.
  */
-export class Inbox {
+export class Inbox implements BatchApplier<Enlisted> {
   private stopping = false;
 
   constructor(private readonly o: InboxOptions) {}
@@ -55,6 +66,75 @@ export class Inbox {
   }
 
   async consume<T>(ctx: KafkaContext, spec: ConsumeSpec<T>): Promise<void> {
+    const slot = currentSlot();
+    if (slot) return slot.enlist<Enlisted>(this, { ctx, spec: spec as ConsumeSpec<unknown> });
+    return this.consumeOne(ctx, spec);
+  }
+
+  /** Applies enlisted messages of one partition, in order, in one transaction (see the class). */
+  async applyBatch(items: Enlisted[]): Promise<void> {
+    const ready: Parsed[] = [];
+    for (const { ctx, spec } of items) {
+      let message: unknown;
+      try {
+        message = spec.parse(ctx.getMessage().value as unknown);
+      } catch (err) {
+        await this.deadLetter(ctx, `invalid message: ${describe(err)}`, 1, null);
+        continue;
+      }
+      if (message !== null) ready.push({ ctx, spec, message, id: spec.id(message) });
+    }
+    if (ready.length === 0) return;
+    if (ready.length === 1) return this.applyAlone(ready[0]);
+    try {
+      await this.applyTogether(ready);
+    } catch (err) {
+      if (err instanceof ConsumerStopping) throw err;
+      this.o.logger.warn(
+        `${this.where(ready[0].ctx)}: a batch of ${ready.length} failed (${describe(err)}); ` +
+          'applying its messages one by one',
+      );
+      for (const p of ready) await this.applyAlone(p);
+    }
+  }
+
+  private applyAlone(p: Parsed): Promise<void> {
+    return this.attempt(p.ctx, p.id, async (tx, afterCommit) => {
+      if (await this.alreadyProcessed(tx, p.id)) return;
+      await p.spec.handle(p.message, tx, afterCommit);
+    });
+  }
+
+  /** One transaction for all; retried while the failure is the infrastructure's, thrown otherwise. */
+  private async applyTogether(ready: Parsed[]): Promise<void> {
+    const ids = [...new Set(ready.map((p) => p.id))];
+    for (let attempt = 1; ; attempt++) {
+      if (this.stopping) throw new ConsumerStopping('consumer stopping');
+      const committed: (() => void)[] = [];
+      try {
+        await this.o.dataSource.transaction(async (tx) => {
+          const rows: { message_id: string }[] = await tx.query(
+            `INSERT INTO inbox (message_id, consumer) SELECT unnest($1::text[]), $2
+               ON CONFLICT DO NOTHING RETURNING message_id`,
+            [ids, this.o.consumer],
+          );
+          const fresh = new Set(rows.map((r) => r.message_id));
+          for (const p of ready) {
+            // delete: a message redelivered within the batch is applied at its first place only.
+            if (fresh.delete(p.id)) await p.spec.handle(p.message, tx, (fn) => committed.push(fn));
+          }
+        });
+        for (const fn of committed) fn();
+        return;
+      } catch (err) {
+        if (!isTransient(err)) throw err;
+        this.o.logger.warn(`${this.where(ready[0].ctx)}: transient failure, retrying: ${describe(err)}`);
+        await sleep(this.o.backoffMs?.(attempt) ?? Math.min(50 * 2 ** attempt, 5000));
+      }
+    }
+  }
+
+  private async consumeOne<T>(ctx: KafkaContext, spec: ConsumeSpec<T>): Promise<void> {
     const raw = ctx.getMessage().value as unknown;
     let message: T | null;
     try {
@@ -164,6 +244,13 @@ export class Inbox {
   private where(ctx: KafkaContext): string {
     return `${ctx.getTopic()}[${ctx.getPartition()}]@${ctx.getMessage().offset}`;
   }
+}
+
+interface Parsed {
+  ctx: KafkaContext;
+  spec: ConsumeSpec<unknown>;
+  message: unknown;
+  id: string;
 }
 
 export function describe(err: unknown): string {

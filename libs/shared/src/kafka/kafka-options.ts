@@ -1,5 +1,29 @@
 import { ConsumerConfig, KafkaConfig, logLevel, LogEntry, Partitioners, ProducerConfig } from 'kafkajs';
-import type { KafkaEnv } from '../config';
+import { z } from 'zod';
+import { envInt, KafkaEnv, parseEnv } from '../config';
+
+/**
+ * Batching and partitioning settings (README, "Configuration"). Read from the environment where the
+ * Kafka machinery is built, with defaults that suit production; tests set none of them.
+ */
+export const kafkaTuningSchema = z.object({
+  /** Sends made within this many milliseconds leave in one produce request (0: no linger). */
+  KAFKA_LINGER_MS: envInt(2, 0, 1000),
+  /** Partitions of each topic the topics step creates (existing topics keep theirs: docs/architecture.md). */
+  KAFKA_PARTITIONS: envInt(6, 1, 1000),
+  /** Partitions a consumer applies at once (each in order, each batch in one transaction). */
+  KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: envInt(3, 1, 100),
+  /** Uncompressed bytes per produce request (relay and linger); well under the broker's ~1 MB limit. */
+  KAFKA_BATCH_MAX_BYTES: envInt(262144, 1024, 64 * 1024 * 1024),
+});
+export type KafkaTuning = z.infer<typeof kafkaTuningSchema>;
+
+let tuning: KafkaTuning | null = null;
+/** The settings above, read once per process. */
+export function kafkaTuning(): KafkaTuning {
+  tuning ??= parseEnv(kafkaTuningSchema);
+  return tuning;
+}
 
 /** The one place Kafka settings are built (client, producer, consumer). */
 export function kafkaClientConfig(env: KafkaEnv, clientId: string): KafkaConfig {

@@ -1,7 +1,8 @@
 import { CustomTransportStrategy, KafkaOptions, ServerKafka } from '@nestjs/microservices';
-import type { Consumer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { KafkaEnv } from '../config';
-import { consumerConfig, kafkaClientConfig, prefixed, producerConfig } from './kafka-options';
+import { applySlots, BatchSlot, runInSlot } from './batch-scope';
+import { consumerConfig, kafkaClientConfig, kafkaTuning, prefixed, producerConfig } from './kafka-options';
 
 export interface KafkaServerOptions {
   env: KafkaEnv;
@@ -9,6 +10,10 @@ export interface KafkaServerOptions {
   groupId: string;
   /** true for services that must see every event since their group began; false for the gateway's live feed. */
   fromBeginning: boolean;
+  /** Partitions applied at once (default KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY). */
+  partitionsConsumedConcurrently?: number;
+  /** Most messages applied in one transaction (default 200). */
+  maxBatchMessages?: number;
 }
 
 /**
@@ -32,11 +37,72 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
     super.addHandler(topic, callback, isEventHandler, extras);
   }
 
+  /**
+   * Consumes with `eachBatch`: a partition's ready messages go through their Nest handlers in order,
+   * and those that enlist in the batch (every Inbox.consume) are applied together in one transaction
+   * (inbox.ts, applyBatch) before their offsets are resolved. A handler that does its work alone (the
+   * request processor, the gateway's feeds) runs to its end before the next message is dispatched.
+   */
   override async bindEvents(consumer: Consumer): Promise<void> {
     consumer.on(consumer.events.GROUP_JOIN, () => (this.joined = true));
     consumer.on(consumer.events.CRASH, () => (this.joined = false));
     consumer.on(consumer.events.STOP, () => (this.joined = false));
-    await super.bindEvents(consumer);
+    const topics = [...this.messageHandlers.keys()];
+    if (topics.length > 0) {
+      await consumer.subscribe({ topics, fromBeginning: this.serverOptions.fromBeginning });
+    }
+    await consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1000,
+      partitionsConsumedConcurrently:
+        this.serverOptions.partitionsConsumedConcurrently ??
+        kafkaTuning().KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale, pause } = payload;
+    const max = this.serverOptions.maxBatchMessages ?? 200;
+    let group: { slot: BatchSlot; message: KafkaMessage; done: Promise<unknown> }[] = [];
+    const flush = async () => {
+      if (group.length === 0) return;
+      const run = group;
+      group = [];
+      await applySlots(run.map((g) => g.slot));
+      // The handlers finish once their slot is settled; a failure there leaves the offset unresolved.
+      for (const g of run) {
+        await g.done;
+        resolveOffset(g.message.offset);
+      }
+      await heartbeat();
+    };
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      const slot = new BatchSlot();
+      const done = runInSlot(slot, () =>
+        this.handleMessage({ topic: batch.topic, partition: batch.partition, message, heartbeat, pause }),
+      );
+      const enlisted = await Promise.race([
+        slot.enlisted.then(() => true),
+        done.then(
+          () => false,
+          () => false,
+        ),
+      ]);
+      if (enlisted) {
+        group.push({ slot, message, done });
+        if (group.length >= max) await flush();
+        continue;
+      }
+      // A topic's handlers all go through the inbox or none do: in practice nothing enlisted waits here.
+      await flush();
+      await done;
+      resolveOffset(message.offset);
+      await heartbeat();
+    }
+    await flush();
   }
 
   isConsuming(): boolean {
@@ -52,6 +118,5 @@ function toNestOptions(o: KafkaServerOptions): NonNullable<KafkaOptions['options
     consumer: consumerConfig(o.env, o.groupId) as never,
     producer: producerConfig(),
     subscribe: { fromBeginning: o.fromBeginning },
-    run: { autoCommit: true, autoCommitInterval: 1000, partitionsConsumedConcurrently: 3 },
   };
 }

@@ -1,7 +1,7 @@
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import type { KafkaEnv } from '../config';
 import { ALL_TOPICS } from '../contracts';
-import { kafkaClientConfig, prefixed } from './kafka-options';
+import { kafkaClientConfig, kafkaTuning, prefixed } from './kafka-options';
 
 export interface TopicsReport {
   /** Prefixed names of the topics this call created (empty when all existed). */
@@ -14,12 +14,14 @@ export interface TopicsReport {
  * The topics step, run once before the services start (scripts/start.js, the jest test setup, the
  * docker-compose `topics` service): creates the missing topics with their leaders, then waits until
  * the broker's group coordinator answers, so that the services' consumers join their groups at the
- * first try. Idempotent: a second run, or a concurrent one, finds everything there.
+ * first try. Idempotent: a second run, or a concurrent one, finds everything there. New topics get
+ * KAFKA_PARTITIONS partitions; existing topics are never grown here, since growing moves keys between
+ * partitions (docs/architecture.md, "Batching and partitions", says how to grow them safely).
  */
 export async function ensureTopics(
   env: KafkaEnv,
   topics: string[] = ALL_TOPICS,
-  partitions = 3,
+  partitions = kafkaTuning().KAFKA_PARTITIONS,
 ): Promise<TopicsReport> {
   const names = topics.map((t) => prefixed(env, t));
   const created = await withAdmin(env, async (admin) => {

@@ -1,5 +1,6 @@
 import { Client, Notification } from 'pg';
-import type { KafkaProducer, OutgoingMessage } from '../kafka/kafka-producer';
+import { kafkaTuning } from '../kafka/kafka-options';
+import { bytesOf, KafkaProducer, OutgoingMessage } from '../kafka/kafka-producer';
 import { outboxChannel } from './outbox';
 
 export interface RelayLogger {
@@ -12,7 +13,10 @@ export interface OutboxRelayOptions {
   schema: string;
   producer: KafkaProducer;
   logger: RelayLogger;
+  /** Rows read per query; they are then sent in produce requests of at most `maxBatchBytes`. */
   batchSize?: number;
+  /** Uncompressed bytes per produce request (default KAFKA_BATCH_MAX_BYTES); requests are GZIP-compressed. */
+  maxBatchBytes?: number;
   /** Fallback poll when no NOTIFY arrives (a lost notification, another instance's rows). */
   pollIntervalMs?: number;
   /** Published rows are kept this long for inspection, then deleted. */
@@ -25,6 +29,9 @@ export interface OutboxRelayOptions {
   /** Test seam: runs after Kafka acknowledged a batch and before the rows are marked published. */
   afterPublish?: (ids: string[]) => Promise<void> | void;
 }
+
+/** Header set on an outbox row the broker refused as too large; the row stays, unpublished, for an operator. */
+export const PARKED_HEADER = 'pupitre-parked';
 
 interface OutboxRow {
   id: string;
@@ -39,6 +46,10 @@ interface OutboxRow {
  * holds with many instances; the others wait to take over. Publish, then mark: a crash between the two
  * republishes, and consumers drop the duplicate by event id. The leader also prunes old outbox and
  * inbox rows, so both tables stay as large as the recent work, not the history.
+ *
+ * Rows leave in produce requests capped in bytes and GZIP-compressed. A row the broker refuses as too
+ * large even on its own is parked (marked with PARKED_HEADER, logged at ERROR, counted) and the rows
+ * behind it go on: otherwise one row would stop every event of the schema forever.
  */
 export class OutboxRelay {
   private client: Client | null = null;
@@ -48,6 +59,7 @@ export class OutboxRelay {
   private pending = false;
   private loopDone: Promise<void> = Promise.resolve();
   private lastCleanup = 0;
+  private parked = 0;
 
   constructor(private readonly o: OutboxRelayOptions) {}
 
@@ -81,8 +93,14 @@ export class OutboxRelay {
     }
   }
 
+  /** Counters for metrics: rows parked because the broker refused them as too large. */
+  stats(): { parked: number } {
+    return { parked: this.parked };
+  }
+
   private async drain(client: Client): Promise<void> {
     const batchSize = this.o.batchSize ?? 500;
+    const maxBytes = this.o.maxBatchBytes ?? kafkaTuning().KAFKA_BATCH_MAX_BYTES;
     for (;;) {
       this.pending = false;
       const { rows } = await client.query<OutboxRow>(
@@ -91,12 +109,47 @@ export class OutboxRelay {
         [batchSize],
       );
       if (rows.length === 0 || this.stopped) return;
-      await this.o.producer.sendBatch(groupByTopic(rows));
-      const ids = rows.map((r) => r.id);
-      await this.o.afterPublish?.(ids);
-      await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [ids]);
+      for (const chunk of chunkByBytes(rows.map(toMessage), maxBytes)) {
+        if (this.stopped) return;
+        await this.publish(client, chunk);
+      }
       if (rows.length < batchSize && !this.pending) return;
     }
+  }
+
+  /** Publishes rows in one request, then marks them; a refused oversized row alone is parked. */
+  private async publish(client: Client, rows: RowMessage[]): Promise<void> {
+    try {
+      await this.o.producer.sendBatch(groupByTopic(rows), { compress: true });
+    } catch (err) {
+      if (!isTooLarge(err)) throw err;
+      if (rows.length > 1) {
+        for (const row of rows) await this.publish(client, [row]);
+        return;
+      }
+      return this.park(client, rows[0], err as Error);
+    }
+    const ids = rows.map((r) => r.id);
+    await this.o.afterPublish?.(ids);
+    await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [ids]);
+  }
+
+  /**
+   * Takes a row the broker will never accept out of the way. Its key's later events are published
+   * without it (a gap in that key's order, not a reordering); the row is kept, marked, for an operator.
+   */
+  private async park(client: Client, row: RowMessage, err: Error): Promise<void> {
+    this.parked++;
+    const reason = `${err.message} (${row.bytes} bytes uncompressed)`;
+    this.o.logger.error(
+      `outbox relay (${this.o.schema}): row ${row.id} of ${row.topic} (key ${row.message.key}) is larger ` +
+        `than the broker accepts: parked, not published; the rows behind it go on. ${reason}`,
+    );
+    await client.query(
+      `UPDATE outbox SET published_at = now(), headers = headers || jsonb_build_object($2::text, $3::text)
+        WHERE id = $1`,
+      [row.id, PARKED_HEADER, reason],
+    );
   }
 
   private async cleanup(client: Client): Promise<void> {
@@ -104,8 +157,13 @@ export class OutboxRelay {
     if (Date.now() - this.lastCleanup < 60_000) return;
     this.lastCleanup = Date.now();
     await client.query(
-      `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < now() - ($1::bigint * interval '1 millisecond')`,
-      [retention],
+      `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < now() - ($1::bigint * interval '1 millisecond')
+          AND NOT headers ? $2`,
+      [retention, PARKED_HEADER],
+    );
+    await client.query(
+      `DELETE FROM outbox WHERE headers ? $2 AND published_at < now() - ($1::bigint * interval '1 millisecond')`,
+      [this.o.inboxRetentionMs ?? 14 * 24 * 3600 * 1000, PARKED_HEADER],
     );
     await client.query(
       `DELETE FROM inbox WHERE processed_at < now() - ($1::bigint * interval '1 millisecond')`,
@@ -161,11 +219,53 @@ export class OutboxRelay {
   }
 }
 
-function groupByTopic(rows: OutboxRow[]): { topic: string; messages: OutgoingMessage[] }[] {
+interface RowMessage {
+  id: string;
+  topic: string;
+  message: OutgoingMessage;
+  bytes: number;
+}
+
+function toMessage(r: OutboxRow): RowMessage {
+  const message = { key: r.aggregate_id, value: JSON.stringify(r.payload), headers: r.headers };
+  return { id: r.id, topic: r.topic, message, bytes: bytesOf([message]) };
+}
+
+/** Consecutive runs of rows of at most `maxBytes` each (a larger row goes alone). */
+function chunkByBytes(rows: RowMessage[], maxBytes: number): RowMessage[][] {
+  const chunks: RowMessage[][] = [];
+  let current: RowMessage[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    if (current.length > 0 && bytes + row.bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += row.bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+/** The broker's "too large" answer, however kafkajs wrapped it (cause, originalError, aggregated errors). */
+export function isTooLarge(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 5) return false;
+  const e = err as { type?: string; cause?: unknown; originalError?: unknown; errors?: unknown[] };
+  if (typeof e.type === 'string' && TOO_LARGE.has(e.type)) return true;
+  return [e.cause, e.originalError, ...(Array.isArray(e.errors) ? e.errors : [])].some((c) =>
+    isTooLarge(c, depth + 1),
+  );
+}
+
+function groupByTopic(rows: RowMessage[]): { topic: string; messages: OutgoingMessage[] }[] {
   const byTopic = new Map<string, OutgoingMessage[]>();
   for (const r of rows) {
     const list = byTopic.get(r.topic) ?? [];
-    list.push({ key: r.aggregate_id, value: JSON.stringify(r.payload), headers: r.headers });
+    list.push(r.message);
     byTopic.set(r.topic, list);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));

@@ -1,0 +1,307 @@
+import { Controller, INestApplication, Logger, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Kafka } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import {
+  ConsumerProgress,
+  createMessagingTables,
+  ensureSchema,
+  Inbox,
+  KafkaEnv,
+  kafkaEnvSchema,
+  KafkaProducer,
+  KafkaServer,
+  MessagingModule,
+  Outbox,
+  OutboxRelay,
+  PARKED_HEADER,
+  parseEnv,
+  prefixed,
+} from '@pupitre/shared';
+import { isolatedTestEnv, TestEnv, waitFor } from '@pupitre/shared/testing';
+
+interface TestEvent {
+  eventId: string;
+  n: number;
+  poison?: boolean;
+}
+
+const TOPICS = ['batch.one', 'batch.redelivery', 'batch.poison', 'relay.big'];
+
+/** A service consuming `topic` through the inbox into its own schema's `applied` table. */
+function consumerModule(env: TestEnv, kafka: KafkaEnv, topic: string, schema: string) {
+  @Controller()
+  class TestConsumer {
+    constructor(private readonly inbox: Inbox) {}
+
+    async onEvent(ctx: KafkaContext): Promise<void> {
+      await this.inbox.consume<TestEvent>(ctx, {
+        parse: (v) => v as TestEvent,
+        id: (e) => e.eventId,
+        handle: async (e, tx) => {
+          if (e.poison) throw new Error(`event ${e.n} cannot be applied`);
+          await tx.query('INSERT INTO applied (event_id, n, tx) VALUES ($1, $2, txid_current())', [
+            e.eventId,
+            e.n,
+          ]);
+        },
+      });
+    }
+  }
+  const method = Object.getOwnPropertyDescriptor(TestConsumer.prototype, 'onEvent')!;
+  EventPattern(topic)(TestConsumer.prototype, 'onEvent', method);
+  Ctx()(TestConsumer.prototype, 'onEvent', 0);
+
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({
+        type: 'postgres',
+        url: env.databaseUrl,
+        schema,
+        extra: { options: `-c search_path=${schema}` },
+      }),
+      MessagingModule.forService({
+        service: schema,
+        schema,
+        databaseUrl: env.databaseUrl,
+        kafka,
+        maxAttempts: 2,
+      }),
+    ],
+    controllers: [TestConsumer],
+  })
+  class ConsumerModule {}
+  return ConsumerModule;
+}
+
+describe('batches on the hot path', () => {
+  let env: TestEnv;
+  let kafka: KafkaEnv;
+  let producer: KafkaProducer;
+  const apps: INestApplication[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    env = await isolatedTestEnv('batching', [...TOPICS, ...TOPICS.map((t) => `${t}.dlq`)]);
+    kafka = parseEnv(kafkaEnvSchema, env.vars);
+    producer = new KafkaProducer(kafka, 'batching-test', { lingerMs: 0 });
+  });
+
+  afterAll(async () => {
+    for (const c of cleanups) await c();
+    for (const app of apps) await app.close();
+    await producer?.disconnect();
+  });
+
+  /** Starts a consumer service on `topic` (after the test produced, so its first fetch holds the batch). */
+  async function startConsumer(topic: string): Promise<DataSource> {
+    const schema = `svc_${randomBytes(3).toString('hex')}`;
+    await ensureSchema(env.databaseUrl, schema);
+    const app = await NestFactory.create(consumerModule(env, kafka, topic, schema), { logger: ['error'] });
+    apps.push(app);
+    const db = app.get(DataSource);
+    const q = db.createQueryRunner();
+    await createMessagingTables(q);
+    await q.query('CREATE TABLE applied (event_id text PRIMARY KEY, n int NOT NULL, tx bigint NOT NULL)');
+    await q.release();
+    const server = new KafkaServer({ env: kafka, clientId: schema, groupId: schema, fromBeginning: true });
+    app.connectMicroservice({ strategy: server });
+    await app.startAllMicroservices();
+    await app.init();
+    return db;
+  }
+
+  const produce = (topic: string, events: TestEvent[]) =>
+    producer.sendBatch([
+      { topic, messages: events.map((e) => ({ key: 'conversation-1', value: JSON.stringify(e) })) },
+    ]);
+  const applied = async (db: DataSource) =>
+    (await db.query('SELECT event_id, n, tx FROM applied ORDER BY n')) as {
+      event_id: string;
+      n: number;
+      tx: string;
+    }[];
+  const events = (from: number, count: number): TestEvent[] =>
+    Array.from({ length: count }, (_, i) => ({ eventId: randomUUID(), n: from + i }));
+
+  it('applies what a partition has ready in one transaction, with one inbox row per event', async () => {
+    const batch = events(1, 50);
+    await produce('batch.one', batch);
+    const db = await startConsumer('batch.one');
+    await waitFor(async () => (await applied(db)).length === 50, { what: '50 events applied' });
+    const rows = await applied(db);
+    expect(rows.map((r) => r.n)).toEqual(batch.map((e) => e.n));
+    expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
+    const [{ count }] = await db.query('SELECT count(*)::int AS count FROM inbox');
+    expect(count).toBe(50);
+  });
+
+  it('applies a redelivered event once, within a batch and across batches', async () => {
+    const first = events(1, 3);
+    await produce('batch.redelivery', [...first, first[1], first[0]]);
+    const db = await startConsumer('batch.redelivery');
+    await waitFor(async () => (await applied(db)).length === 3, { what: 'first batch applied' });
+    const marker = events(10, 1);
+    await produce('batch.redelivery', [first[2], ...marker]);
+    await waitFor(async () => (await applied(db)).some((r) => r.n === 10), { what: 'marker applied' });
+    expect((await applied(db)).map((r) => r.n)).toEqual([1, 2, 3, 10]);
+  });
+
+  it('dead-letters a poison event of a batch and applies the rest, in order', async () => {
+    const batch = events(1, 5);
+    batch[2].poison = true;
+    await produce('batch.poison', batch);
+    const db = await startConsumer('batch.poison');
+    await waitFor(async () => (await applied(db)).length === 4, { what: 'the rest of the batch applied' });
+    expect((await applied(db)).map((r) => r.n)).toEqual([1, 2, 4, 5]);
+
+    const letters = await readAll(kafka, 'batch.poison.dlq', 1);
+    expect(letters[0]).toMatchObject({ originalTopic: 'batch.poison', attempts: 2 });
+    expect(JSON.parse(String(letters[0].value))).toMatchObject({ eventId: batch[2].eventId });
+  });
+
+  describe('the outbox relay', () => {
+    let db: DataSource;
+    const schema = 'relay_src';
+    const outbox = new Outbox(schema);
+    const parkedErrors: string[] = [];
+
+    beforeAll(async () => {
+      await ensureSchema(env.databaseUrl, schema);
+      db = new DataSource({
+        type: 'postgres',
+        url: env.databaseUrl,
+        schema,
+        extra: { options: `-c search_path=${schema}` },
+      });
+      await db.initialize();
+      const q = db.createQueryRunner();
+      await createMessagingTables(q);
+      await q.release();
+      cleanups.push(() => db.destroy());
+    });
+
+    const unpublished = async () =>
+      (await db.query('SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL'))[0].count;
+
+    it('publishes many large rows in byte-capped, compressed requests (they used to wedge it)', async () => {
+      // 40 rows of ~60 KB for one key: 2.4 MB in one partition's record batch, over message.max.bytes (~1 MB).
+      const filler = randomBytes(45_000).toString('base64');
+      await db.transaction(async (tx) => {
+        for (let n = 1; n <= 40; n++) {
+          await outbox.add(tx, 'relay.big' as never, 'conversation-1', { n, filler } as never);
+        }
+      });
+      const relay = new OutboxRelay({
+        databaseUrl: env.databaseUrl,
+        schema,
+        producer,
+        logger: { log: () => undefined, error: (m) => new Logger('relay').error(m) },
+        pollIntervalMs: 200,
+      });
+      relay.start();
+      cleanups.push(() => relay.stop());
+      await waitFor(async () => (await unpublished()) === 0, { what: 'all rows published' });
+      await relay.stop();
+      const progress = new ConsumerProgress(kafka, 'unused', 'relay.big');
+      const ends = await progress.ends();
+      await progress.close();
+      expect(ends.reduce((n, e) => n + Number(e.high), 0)).toBe(40);
+    });
+
+    it('parks a row larger than the broker accepts and publishes the rows behind it', async () => {
+      const before = await producedTo(kafka, 'relay.big');
+      const huge = randomBytes(1_600_000).toString('base64'); // ~2.1 MB, incompressible
+      await db.transaction(async (tx) => {
+        await outbox.add(tx, 'relay.big' as never, 'conversation-x', { n: 100, huge } as never);
+        await outbox.add(tx, 'relay.big' as never, 'conversation-x', { n: 101 } as never);
+        await outbox.add(tx, 'relay.big' as never, 'conversation-y', { n: 102 } as never);
+      });
+      const relay = new OutboxRelay({
+        databaseUrl: env.databaseUrl,
+        schema,
+        producer,
+        logger: { log: () => undefined, error: (m) => void parkedErrors.push(m) },
+        pollIntervalMs: 200,
+      });
+      relay.start();
+      cleanups.push(() => relay.stop());
+      await waitFor(async () => (await unpublished()) === 0, {
+        what: 'the rows behind the huge one published',
+      });
+      await relay.stop();
+      expect(await producedTo(kafka, 'relay.big')).toBe(before + 2);
+      expect(relay.stats().parked).toBe(1);
+      const parked = await db.query(`SELECT payload->>'n' AS n FROM outbox WHERE headers ? $1`, [
+        PARKED_HEADER,
+      ]);
+      expect(parked).toEqual([{ n: '100' }]);
+      expect(parkedErrors.join('\n')).toMatch(/larger than the broker accepts: parked/);
+    });
+  });
+
+  describe('the producer linger', () => {
+    it('coalesces concurrent sends into few produce requests and resolves every caller', async () => {
+      const lingering = new KafkaProducer(kafka, 'linger-test', { lingerMs: 20 });
+      cleanups.push(() => lingering.disconnect());
+      await lingering.connect();
+      const before = await producedTo(kafka, 'batch.one');
+      const sends = Array.from({ length: 100 }, (_, i) =>
+        lingering.send('batch.one', [
+          { key: `k${i}`, value: JSON.stringify({ eventId: randomUUID(), n: 1000 + i }) },
+        ]),
+      );
+      await Promise.all(sends);
+      expect(lingering.stats().messages).toBe(100);
+      expect(lingering.stats().batches).toBeLessThan(10);
+      expect(await producedTo(kafka, 'batch.one')).toBe(before + 100);
+    });
+
+    it('rejects only the caller whose message the broker refused', async () => {
+      const lingering = new KafkaProducer(kafka, 'linger-refused', { lingerMs: 20 });
+      cleanups.push(() => lingering.disconnect());
+      await lingering.connect();
+      const small = (i: number) =>
+        lingering.send('batch.one', [{ key: `s${i}`, value: JSON.stringify({ i }) }]);
+      const results = await Promise.allSettled([
+        small(1),
+        lingering.send('batch.one', [{ key: 'big', value: randomBytes(1_600_000).toString('base64') }]),
+        small(2),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    });
+  });
+});
+
+async function producedTo(kafka: KafkaEnv, topic: string): Promise<number> {
+  const progress = new ConsumerProgress(kafka, 'unused', topic);
+  try {
+    return (await progress.ends()).reduce((n, e) => n + Number(e.high), 0);
+  } finally {
+    await progress.close();
+  }
+}
+
+async function readAll(kafka: KafkaEnv, topic: string, atLeast: number) {
+  const consumer = new Kafka({ clientId: 'dlq-reader', brokers: kafka.KAFKA_BROKERS, logLevel: 0 }).consumer({
+    groupId: prefixed(kafka, `reader-${randomUUID()}`),
+  });
+  const seen: Record<string, unknown>[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic: prefixed(kafka, topic), fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => void seen.push(JSON.parse(String(message.value))),
+  });
+  try {
+    await waitFor(() => seen.length >= atLeast, {
+      what: `${atLeast} message(s) on ${topic}`,
+      timeoutMs: 20000,
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
