@@ -50,8 +50,8 @@ import { ms, num, pct, summarize, Summary, table } from './support/stats';
 const CHAT_CAPACITY = 20;
 /** The services' production default (libs/shared kafkaEnvSchema), used by the floor when not overridden. */
 const PRODUCTION_KAFKA_MAX_WAIT_MS = 500;
-/** The services' topics have 3 partitions (ensureTopics); the floor's too. */
-const PARTITIONS = 3;
+/** The services' topics have KAFKA_PARTITIONS partitions (6 by default, ensureTopics); the floor's too. */
+const PARTITIONS = Number(process.env.KAFKA_PARTITIONS ?? 6);
 /** Warm-up is for JIT, pools and caches: at most this rate, so measuring starts from empty queues. */
 const WARMUP_MAX_RATE = 100;
 /** The system is idle when this many probes in a row reach the desk within PROBE_OK_MS. */

@@ -213,12 +213,6 @@ async function main(): Promise<number> {
       delete env[name];
     }
     if (opts.maxInFlight !== null) env.MAX_IN_FLIGHT_PER_SERVICE = String(opts.maxInFlight);
-    // The topics step (services wait for their topics; they never create them).
-    execFileSync(process.execPath, [join(ROOT, 'dist/libs/shared/src/kafka/topics.main.js')], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 2, 2],
-    });
     const running = new ServiceFleet(ROOT, logDir);
     fleet = running;
     cleanups.push({ what: 'services', run: () => running.stop() });

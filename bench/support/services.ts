@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,7 +30,13 @@ export class ServiceFleet {
     private readonly logDir: string,
   ) {}
 
+  /** Runs the topics step first (services wait for their topics; they never create them), then the four services. */
   start(env: NodeJS.ProcessEnv): void {
+    execFileSync(process.execPath, [join(this.root, 'dist/libs/shared/src/kafka/topics.main.js')], {
+      cwd: this.root,
+      env,
+      stdio: ['ignore', 2, 2],
+    });
     for (const name of SERVICES) {
       const logFile = join(this.logDir, `${name}.log`);
       const fd = openSync(logFile, 'a');
