@@ -5,4 +5,5 @@ export { ackOf, connectError } from './socket-errors';
 export type { Ack } from './socket-errors';
 export { bodyErrorHandler, HttpErrorFilter } from './error.filter';
 export { DEFAULT_RETRY_AFTER_SECONDS, retryAfterSecondsOf, Unavailable } from './unavailable';
+export { toHttpError } from './error-mapping';
 export type { AckError } from './socket-errors';

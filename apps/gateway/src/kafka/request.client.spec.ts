@@ -1,6 +1,5 @@
 import { DomainError, OutgoingMessage, RequestEnvelope } from '@pupitre/shared';
-import { Unavailable } from '../http';
-import { toHttpError } from '../http/error-mapping';
+import { toHttpError, Unavailable } from '../http';
 import { MIN_IN_FLIGHT, RequestClient, RequestClientConfig, RequestSink } from './request.client';
 
 class FakeSink implements RequestSink {
