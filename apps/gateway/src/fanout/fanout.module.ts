@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { KafkaModule } from '../kafka';
+import { DeskViews } from './desk-views';
 import { EventsConsumer } from './events.consumer';
 import { FanoutService } from './fanout.service';
 import { SocketHub } from './socket-hub';
@@ -8,7 +9,7 @@ import { SocketHub } from './socket-hub';
 @Module({
   imports: [KafkaModule],
   controllers: [EventsConsumer],
-  providers: [SocketHub, FanoutService],
-  exports: [SocketHub],
+  providers: [SocketHub, DeskViews, FanoutService],
+  exports: [SocketHub, DeskViews],
 })
 export class FanoutModule {}

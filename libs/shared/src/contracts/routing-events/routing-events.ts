@@ -68,7 +68,16 @@ export const routingEventSchemas = {
         'lastAgentMessageAt shows routing was behind.',
     ),
   'agent.slots-changed': z
-    .object({ agentId: z.string().uuid(), slots: slotsSchema })
+    .object({
+      agentId: z.string().uuid(),
+      slots: slotsSchema,
+      /** Per agent, bumped in the transaction of the change: a higher version has newer counts. */
+      version: z
+        .number()
+        .int()
+        .optional()
+        .describe('Per agent, bumped in the transaction of the change: a higher version has newer counts.'),
+    })
     .describe("An agent's slots in use or capacity changed (R4, R5)."),
   /** @deprecated Nobody consumes it; routing stops emitting it, then this type goes. */
   'agent.status-changed': z
