@@ -64,7 +64,11 @@ export class DeskSessionService {
       return [this.deskViews.hold(agent.id, held)];
     });
     const { id, name, status } = desk.agent;
-    return { agent: { id, name, status }, slots: desk.agent.slots, conversations };
+    // A newer count may already have been pushed on the socket: the desk keeps the newer one.
+    const slots = this.deskViews.newerSlots(agent.id, desk.agent.slots, desk.slotsVersion)
+      ? desk.agent.slots
+      : (this.deskViews.lastSlots(agent.id)?.slots ?? desk.agent.slots);
+    return { agent: { id, name, status }, slots, conversations };
   }
 
   async close(agentId: string, connectionId: string): Promise<void> {

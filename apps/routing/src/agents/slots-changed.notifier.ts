@@ -39,6 +39,15 @@ export class SlotsChangedNotifier {
     }
   }
 
+  /** The agent's last slot version (0 before any change). */
+  async versionOf(tx: EntityManager, agentId: string): Promise<number> {
+    const rows: { version: string }[] = await tx.query(
+      'SELECT version FROM agent_slot_versions WHERE agent_id = $1',
+      [agentId],
+    );
+    return rows[0] ? Number(rows[0].version) : 0;
+  }
+
   private async bump(tx: EntityManager, agentId: string): Promise<number> {
     const rows: { version: string }[] = await tx.query(
       `INSERT INTO agent_slot_versions (agent_id, version) VALUES ($1, 1)
