@@ -85,6 +85,9 @@ describe('desk events (issue 7, item 1)', () => {
       const rising = chatCounts(up);
       expect(rising).toEqual([...rising].sort((a, b) => a - b));
 
+      // Closing is the agent's command: it waits for the desk to show the conversation (conversation's
+      // record of the assignment), which may come after routing's slot count.
+      await Promise.all(opened.map((o) => desk.holds(o.conversationId)));
       const down = desk.all('slots.updated').length;
       const acks = await Promise.all(
         opened.map((o) => desk.ask('conversation.close', { conversationId: o.conversationId })),
