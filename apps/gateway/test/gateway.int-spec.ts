@@ -457,23 +457,41 @@ describe('gateway edges', () => {
 
     const at = new Date();
     const reassignAt = new Date(at.getTime() + 300_000).toISOString();
+    // Slots first: the assignment then pushes the agent's last counts again (its desk may have joined
+    // its room after they went out).
     await fake.publish(
       ROUTING_EVENTS,
+      agentId,
+      envelope('agent.slots-changed', { agentId, slots, version: 2 }, at),
+    );
+    await waitFor(() => deskHeard.some(([n]) => n === 'slots.updated'), { what: 'slots.updated' });
+    // An older count after a newer one is dropped.
+    await fake.publish(
+      ROUTING_EVENTS,
+      agentId,
+      envelope('agent.slots-changed', { agentId, slots, version: 1 }, at),
+    );
+    await fake.publish(ROUTING_EVENTS, conversationId, envelope('a.future.event', {}, at));
+    // Conversation's record of the assignment brings the conversation, whole, with no call-back.
+    await fake.publish(
+      CONVERSATION_EVENTS,
       conversationId,
       envelope(
-        'conversation.assigned',
+        'conversation.assignment-recorded',
         {
           conversationId,
-          channel: 'mobile_app',
+          visitorId,
           agentId,
-          assignedAt: at.toISOString(),
-          deadlines: { reassignAt },
+          conversation: {
+            ...viewOf(visitorId),
+            status: 'assigned',
+            assignedAt: at.toISOString(),
+            deadlines: { reassignAt },
+          },
         },
         at,
       ),
     );
-    await fake.publish(ROUTING_EVENTS, conversationId, envelope('a.future.event', {}, at));
-    await fake.publish(ROUTING_EVENTS, agentId, envelope('agent.slots-changed', { agentId, slots }, at));
     // Topics are not ordered with each other: as in real life, the message follows the assignment.
     await waitFor(() => deskHeard.some(([n]) => n === 'conversation.assigned'), {
       what: 'conversation.assigned',
@@ -491,13 +509,13 @@ describe('gateway edges', () => {
       envelope('message.posted', { conversationId, visitorId, channel: 'mobile_app', message }, at),
     );
 
-    await waitFor(() => deskHeard.length >= 4 && visitorHeard.length >= 1, { what: 'fanned-out events' });
+    await waitFor(() => deskHeard.length >= 5 && visitorHeard.length >= 1, { what: 'fanned-out events' });
     expect(
       deskHeard
         .slice(1)
         .map(([n]) => n)
         .sort(),
-    ).toEqual(['conversation.assigned', 'message.created', 'slots.updated', 'slots.updated']); // the event's, and the fresh read with the assignment
+    ).toEqual(['conversation.assigned', 'message.created', 'slots.updated', 'slots.updated']); // the event's, and again with the assignment (not the older one)
     expect(
       (deskHeard.find(([n]) => n === 'conversation.assigned')![1] as { conversation: unknown }).conversation,
     ).toMatchObject({

@@ -6,6 +6,7 @@ import { RoutingConfigModule } from './config/routing-config.module';
 import { ConsumerModule } from './consumer';
 import { Initial1732500000000 } from './migrations/1732500000000-initial';
 import { ExclusionUntil1764100000000 } from './migrations/1764100000000-exclusion-until';
+import { SlotVersions1764500000000 } from './migrations/1764500000000-slot-versions';
 import { SweepsModule } from './sweeps';
 
 export const ROUTING_SCHEMA = 'routing';
@@ -21,7 +22,7 @@ export class AppModule {
           service: 'routing',
           schema: ROUTING_SCHEMA,
           config,
-          migrations: [Initial1732500000000, ExclusionUntil1764100000000],
+          migrations: [Initial1732500000000, ExclusionUntil1764100000000, SlotVersions1764500000000],
         }),
         RoutingConfigModule.forRoot(config),
         ConsumerModule,

@@ -1,51 +1,42 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { RoutingEvent } from '@pupitre/shared';
-import { ConversationsRepository } from '../conversations';
+import type { RoutingEvent, RoutingEventData } from '@pupitre/shared';
+import { ConversationEventsOutbox, ConversationsRepository } from '../conversations';
+import { ConversationViewsService } from '../views';
 import { AssignmentsRepository } from './assignments.repository';
 
 const dateOrNull = (iso: string | undefined) => (iso ? new Date(iso) : null);
 
 /**
- * Keeps routing's decisions (who holds a conversation, its deadlines) beside the conversation, so the
- * desk's views and the "is it yours?" check read one consistent place.
+ * Keeps conversation's copy of routing's decisions (who holds a conversation, its deadlines): the
+ * agents' commands are authorised against it. Once the copy says an agent holds a conversation, the
+ * same transaction emits `conversation.assignment-recorded` with the whole view, which is what brings
+ * the conversation to the desk: a desk never shows a conversation its agent cannot answer yet.
  */
 @Injectable()
 export class AssignmentProjectionService {
   constructor(
     private readonly assignments: AssignmentsRepository,
     private readonly conversations: ConversationsRepository,
+    private readonly views: ConversationViewsService,
+    private readonly events: ConversationEventsOutbox,
   ) {}
 
   async apply(event: RoutingEvent, tx: EntityManager): Promise<void> {
     switch (event.type) {
       case 'conversation.queued':
-        return this.assignments.project(tx, event.data.conversationId, {
+        await this.assignments.project(tx, event.data.conversationId, {
           status: 'queued',
           agentId: null,
           assignedAt: null,
           reassignAt: null,
           closeAt: null,
         });
+        return;
       case 'conversation.assigned':
-        return this.assignments.project(tx, event.data.conversationId, {
-          status: 'assigned',
-          agentId: event.data.agentId,
-          assignedAt: new Date(event.data.assignedAt),
-          reassignAt: dateOrNull(event.data.deadlines.reassignAt),
-          closeAt: dateOrNull(event.data.deadlines.closeAt),
-        });
-      case 'conversation.unassigned': {
-        const c = await this.conversations.find(tx, event.data.conversationId, true);
-        if (!c || c.agent_id !== event.data.agentId || event.data.next === 'transferred') return;
-        return this.assignments.project(tx, c.id, {
-          status: event.data.next === 'released' ? 'released' : 'queued',
-          agentId: null,
-          assignedAt: null,
-          reassignAt: null,
-          closeAt: c.close_at,
-        });
-      }
+        return this.assigned(event.data, event, tx);
+      case 'conversation.unassigned':
+        return this.unassigned(event.data, event, tx);
       case 'conversation.deadlines-changed':
         return this.assignments.projectDeadlines(
           tx,
@@ -56,5 +47,58 @@ export class AssignmentProjectionService {
       default:
         return;
     }
+  }
+
+  private async assigned(
+    d: RoutingEventData<'conversation.assigned'>,
+    event: RoutingEvent,
+    tx: EntityManager,
+  ): Promise<void> {
+    const recorded = await this.assignments.project(tx, d.conversationId, {
+      status: 'assigned',
+      agentId: d.agentId,
+      assignedAt: new Date(d.assignedAt),
+      reassignAt: dateOrNull(d.deadlines.reassignAt),
+      closeAt: dateOrNull(d.deadlines.closeAt),
+    });
+    if (!recorded) return; // closed meanwhile: its conversation.closed tells the desk
+    const conversation = await this.views.view({ conversationId: d.conversationId }, tx);
+    await this.events.add(
+      tx,
+      'conversation.assignment-recorded',
+      {
+        conversationId: d.conversationId,
+        visitorId: conversation.visitor.id,
+        agentId: d.agentId,
+        conversation,
+      },
+      new Date(event.occurredAt),
+      event,
+    );
+  }
+
+  private async unassigned(
+    d: RoutingEventData<'conversation.unassigned'>,
+    event: RoutingEvent,
+    tx: EntityManager,
+  ): Promise<void> {
+    const c = await this.conversations.find(tx, d.conversationId, true);
+    if (!c || c.closed_at || c.agent_id !== d.agentId) return;
+    // A transfer is followed by the new holder's assignment, which records it.
+    if (d.next !== 'transferred')
+      await this.assignments.project(tx, c.id, {
+        status: d.next === 'released' ? 'released' : 'queued',
+        agentId: null,
+        assignedAt: null,
+        reassignAt: null,
+        closeAt: c.close_at,
+      });
+    await this.events.add(
+      tx,
+      'conversation.unassignment-recorded',
+      { conversationId: d.conversationId, agentId: d.agentId, reason: d.reason },
+      new Date(event.occurredAt),
+      event,
+    );
   }
 }

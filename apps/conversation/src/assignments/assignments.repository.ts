@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { ConversationStatus } from '@pupitre/shared';
+import { type ConversationStatus, returningRows } from '@pupitre/shared';
 
 interface AssignmentProjection {
   status: ConversationStatus;
@@ -13,12 +13,15 @@ interface AssignmentProjection {
 /** Routing's decisions, projected onto the conversation's row; a closed conversation stays closed. */
 @Injectable()
 export class AssignmentsRepository {
-  async project(tx: EntityManager, id: string, p: AssignmentProjection): Promise<void> {
-    await tx.query(
+  /** Whether the row was updated (false: no such conversation, or it is closed). */
+  async project(tx: EntityManager, id: string, p: AssignmentProjection): Promise<boolean> {
+    const rows = await returningRows<{ id: string }>(
+      tx,
       `UPDATE conversations SET status = $2, agent_id = $3, assigned_at = $4, reassign_at = $5, close_at = $6
-        WHERE id = $1 AND closed_at IS NULL`,
+        WHERE id = $1 AND closed_at IS NULL RETURNING id`,
       [id, p.status, p.agentId, p.assignedAt, p.reassignAt, p.closeAt],
     );
+    return rows.length === 1;
   }
 
   async projectDeadlines(tx: EntityManager, id: string, reassignAt: Date | null, closeAt: Date | null) {

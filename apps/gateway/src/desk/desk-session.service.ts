@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AgentView, ConversationView, Slots } from '@pupitre/shared';
 import { TokenService } from '../auth';
+import { DeskViews } from '../fanout';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
 import { RequestClient } from '../kafka';
 import { InstanceRegistration } from './instance-registration.service';
@@ -18,6 +19,7 @@ export class DeskSessionService {
     private readonly tokens: TokenService,
     private readonly client: RequestClient,
     private readonly registration: InstanceRegistration,
+    private readonly deskViews: DeskViews,
     @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'GATEWAY_INSTANCE_ID'>,
   ) {}
 
@@ -36,9 +38,10 @@ export class DeskSessionService {
 
   /**
    * Called once the socket is in its agent room, so that whatever happens next reaches it as an event.
-   * What the agent holds is asked of routing, the owner of assignments, and read now: connecting may
-   * itself have assigned conversations whose events went out before the socket joined, and the
-   * conversation service may not have projected them yet.
+   * What the agent holds is asked of routing, the owner of assignments; a conversation shows only once
+   * conversation's copy records it too (then the agent can answer it). One routing has given but
+   * conversation has not recorded yet comes as `conversation.assigned` when it is recorded; if that
+   * event was pushed while this state was being read, the view it brought is taken from `DeskViews`.
    */
   async state(agent: AgentView): Promise<DeskState> {
     const desk = await this.client.request('routing', 'agent.desk', { agentId: agent.id }, { key: agent.id });
@@ -53,10 +56,19 @@ export class DeskSessionService {
       const view = byId.get(h.conversationId);
       // Closed since routing answered: its conversation.closed follows on the socket.
       if (!view || view.status === 'closed') return [];
-      return [{ ...view, status: 'assigned', assignedAt: h.assignedAt, deadlines: h.deadlines }];
+      if (view.status !== 'assigned') {
+        const pushed = this.deskViews.viewOf(h.conversationId, agent.id);
+        return pushed ? [pushed] : [];
+      }
+      const held: ConversationView = { ...view, assignedAt: h.assignedAt, deadlines: h.deadlines };
+      return [this.deskViews.hold(agent.id, held)];
     });
     const { id, name, status } = desk.agent;
-    return { agent: { id, name, status }, slots: desk.agent.slots, conversations };
+    // A newer count may already have been pushed on the socket: the desk keeps the newer one.
+    const slots = this.deskViews.newerSlots(agent.id, desk.agent.slots, desk.slotsVersion)
+      ? desk.agent.slots
+      : (this.deskViews.lastSlots(agent.id)?.slots ?? desk.agent.slots);
+    return { agent: { id, name, status }, slots, conversations };
   }
 
   async close(agentId: string, connectionId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth';
 import { KafkaModule } from '../kafka';
+import { DeskViews } from './desk-views';
 import { EventsConsumer } from './events.consumer';
 import { FanoutService } from './fanout.service';
 import { SocketHub } from './socket-hub';
@@ -9,7 +10,7 @@ import { SocketHub } from './socket-hub';
 @Module({
   imports: [KafkaModule, AuthModule],
   controllers: [EventsConsumer],
-  providers: [SocketHub, FanoutService],
-  exports: [SocketHub],
+  providers: [SocketHub, DeskViews, FanoutService],
+  exports: [SocketHub, DeskViews],
 })
 export class FanoutModule {}

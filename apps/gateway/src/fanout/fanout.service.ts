@@ -7,29 +7,35 @@ import type {
   RoutingEventData,
 } from '@pupitre/shared';
 import { TokenService } from '../auth';
-import { RequestClient } from '../kafka';
+import { DeskViews } from './desk-views';
 import { KeyedQueue } from './keyed-queue';
 import { rooms } from './rooms';
 import { SocketHub } from './socket-hub';
 
 export const FANNED_OUT_ROUTING_EVENTS: ReadonlySet<string> = new Set([
-  'conversation.assigned',
-  'conversation.unassigned',
   'conversation.deadlines-changed',
   'agent.slots-changed',
   'agent.token-rotated',
 ]);
 
 export const FANNED_OUT_CONVERSATION_EVENTS: ReadonlySet<string> = new Set([
+  'conversation.assignment-recorded',
+  'conversation.unassignment-recorded',
   'message.posted',
   'conversation.closed',
   'conversation.tags-changed',
 ]);
 
+/** As many messages as a view carries (conversation's `latestOf`). */
+const VIEW_MESSAGES = 50;
+
 /**
- * Turns events into the desk's and the visitor's socket events (CONTRACT.md). Rooms decide who
- * hears what: `agent:<id>` for everything about an agent's desk, `conv:<id>` for desks holding a
- * conversation, `visitor:<id>` for a visitor's devices. Work for one conversation runs in order.
+ * Turns events into the desk's and the visitor's socket events (CONTRACT.md), without asking any
+ * service: each event carries what changed, and `DeskViews` holds what was last pushed, to patch.
+ * Rooms decide who hears what: `agent:<id>` for everything about an agent's desk, `conv:<id>` for
+ * desks holding a conversation, `visitor:<id>` for a visitor's devices. Work for one conversation
+ * runs in order. A conversation comes to a desk from conversation's `conversation.assignment-recorded`
+ * (not routing's `conversation.assigned`), so the agent can answer it as soon as it shows.
  */
 @Injectable()
 export class FanoutService {
@@ -40,7 +46,7 @@ export class FanoutService {
 
   constructor(
     private readonly hub: SocketHub,
-    private readonly client: RequestClient,
+    private readonly views: DeskViews,
     private readonly tokens: TokenService,
   ) {}
 
@@ -57,12 +63,8 @@ export class FanoutService {
 
   routingEvent(e: RoutingEvent): Promise<void> {
     switch (e.type) {
-      case 'conversation.assigned':
-        return this.queue.run(e.data.conversationId, () => this.assigned(e.data));
-      case 'conversation.unassigned':
-        return this.queue.run(e.data.conversationId, () => this.unassigned(e.data));
       case 'conversation.deadlines-changed':
-        return this.queue.run(e.data.conversationId, () => this.deadlinesChanged(e.data));
+        return this.queue.run(e.data.conversationId, () => this.deadlinesChanged(e.data, e.occurredAt));
       case 'agent.slots-changed':
         return this.queue.run(e.data.agentId, () => this.slotsChanged(e.data));
       case 'agent.token-rotated':
@@ -74,6 +76,10 @@ export class FanoutService {
 
   conversationEvent(e: ConversationEvent): Promise<void> {
     switch (e.type) {
+      case 'conversation.assignment-recorded':
+        return this.queue.run(e.data.conversationId, () => this.assigned(e.data));
+      case 'conversation.unassignment-recorded':
+        return this.queue.run(e.data.conversationId, () => this.unassigned(e.data));
       case 'message.posted':
         return this.queue.run(e.data.conversationId, () => this.messagePosted(e.data));
       case 'conversation.closed':
@@ -86,52 +92,46 @@ export class FanoutService {
   }
 
   /** The agent's desks join the conversation's room first, so no message falls between. */
-  private async assigned(d: RoutingEventData<'conversation.assigned'>): Promise<void> {
+  private assigned(d: ConversationEventData<'conversation.assignment-recorded'>): void {
     const desk = this.hub.desk;
     const agentRoom = rooms.agent(d.agentId);
     if (!SocketHub.hasMembers(desk, agentRoom)) return;
     desk.in(agentRoom).socketsJoin(rooms.conversation(d.conversationId));
-    // Slots travel on their own key and may have gone out before a just-connected desk joined
-    // its room; read them again now that the assignment is committed.
-    const [view, agent] = await Promise.all([
-      this.view(d.conversationId),
-      this.client.request('routing', 'agent.get', { agentId: d.agentId }, { key: d.agentId }),
-    ]);
-    // The conversation service learns of the assignment from the same event: the event is fresher.
-    const conversation: ConversationView = {
-      ...view,
-      status: heldStatus(view),
-      assignedAt: d.assignedAt,
-      deadlines: d.deadlines,
-    };
+    const conversation = this.views.hold(d.agentId, d.conversation);
     desk.to(agentRoom).emit('conversation.assigned', { conversation });
-    desk.to(agentRoom).emit('slots.updated', agent.slots);
+    // Slots travel on the agent's key and may have gone out before a just-connected desk joined its
+    // room: the last counts this gateway saw for the agent, again.
+    const slots = this.views.lastSlots(d.agentId);
+    if (slots) desk.to(agentRoom).emit('slots.updated', slots.slots);
   }
 
-  private unassigned(d: RoutingEventData<'conversation.unassigned'>): void {
+  private unassigned(d: ConversationEventData<'conversation.unassignment-recorded'>): void {
     const desk = this.hub.desk;
     const agentRoom = rooms.agent(d.agentId);
+    if (this.views.holder(d.conversationId) === d.agentId) this.views.forget(d.conversationId);
     desk
       .to(agentRoom)
       .emit('conversation.unassigned', { conversationId: d.conversationId, reason: d.reason });
     desk.in(agentRoom).socketsLeave(rooms.conversation(d.conversationId));
   }
 
-  private async deadlinesChanged(d: RoutingEventData<'conversation.deadlines-changed'>): Promise<void> {
+  private deadlinesChanged(d: RoutingEventData<'conversation.deadlines-changed'>, at: string): void {
     if (d.agentId === null) return;
-    const desk = this.hub.desk;
-    const agentRoom = rooms.agent(d.agentId);
-    if (!SocketHub.hasMembers(desk, agentRoom)) return;
-    const view = await this.view(d.conversationId);
-    const conversation: ConversationView = { ...view, status: heldStatus(view), deadlines: d.deadlines };
-    desk.to(agentRoom).emit('conversation.updated', { conversation });
+    const patched = this.views.deadlines(d.conversationId, d.agentId, d.deadlines, at);
+    if (patched) this.updated(patched.agentId, patched.view);
   }
 
   private slotsChanged(d: RoutingEventData<'agent.slots-changed'>): void {
+    if (!this.views.newerSlots(d.agentId, d.slots, d.version)) return;
+    // The public payload stays `{chat, mobile}`: the version is the gateway's business.
     this.hub.desk.to(rooms.agent(d.agentId)).emit('slots.updated', d.slots);
   }
 
   private messagePosted(d: ConversationEventData<'message.posted'>): void {
+    this.views.patch(d.conversationId, (v) => ({
+      ...v,
+      messages: [...v.messages, d.message].slice(-VIEW_MESSAGES),
+    }));
     this.hub.desk.to(rooms.conversation(d.conversationId)).emit('message.created', {
       conversationId: d.conversationId,
       message: d.message,
@@ -140,6 +140,7 @@ export class FanoutService {
   }
 
   private closed(d: ConversationEventData<'conversation.closed'>): void {
+    this.views.forget(d.conversationId);
     const payload = { conversationId: d.conversationId, reason: d.reason };
     const desk = this.hub.desk;
     const convRoom = rooms.conversation(d.conversationId);
@@ -148,24 +149,12 @@ export class FanoutService {
     desk.in(convRoom).socketsLeave(convRoom);
   }
 
-  private async tagsChanged(d: ConversationEventData<'conversation.tags-changed'>): Promise<void> {
-    const desk = this.hub.desk;
-    const convRoom = rooms.conversation(d.conversationId);
-    if (!SocketHub.hasMembers(desk, convRoom)) return;
-    const view = await this.view(d.conversationId);
-    desk.to(convRoom).emit('conversation.updated', { conversation: { ...view, tags: d.tags } });
+  private tagsChanged(d: ConversationEventData<'conversation.tags-changed'>): void {
+    const patched = this.views.patch(d.conversationId, (v) => ({ ...v, tags: d.tags }));
+    if (patched) this.updated(patched.agentId, patched.view);
   }
 
-  private view(conversationId: string): Promise<ConversationView> {
-    return this.client.request(
-      'conversation',
-      'conversation.view',
-      { conversationId },
-      { key: conversationId },
-    );
+  private updated(agentId: string, conversation: ConversationView): void {
+    this.hub.desk.to(rooms.agent(agentId)).emit('conversation.updated', { conversation });
   }
 }
-
-/** An event naming the holder is fresher than the view's projection, except for a close. */
-const heldStatus = (view: ConversationView): ConversationView['status'] =>
-  view.status === 'closed' ? 'closed' : 'assigned';

@@ -1,3 +1,4 @@
 export { FanoutModule } from './fanout.module';
 export { SocketHub } from './socket-hub';
 export { rooms } from './rooms';
+export { DeskViews } from './desk-views';

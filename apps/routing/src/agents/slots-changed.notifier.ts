@@ -17,21 +17,44 @@ export class SlotsChangedNotifier {
   ) {}
 
   /**
-   * The counts as this transaction sees them. Not under the agent's row lock: callers lock agents
-   * in different orders (a matching round, a sweep, a close), and locking here deadlocked.
+   * Each agent's version is bumped first: the row lock on `agent_slot_versions` (a table nothing else
+   * locks, taken in id order) orders concurrent notifications of one agent by commit, and the counts,
+   * read by the next statement, then include every change committed before. So a higher version
+   * always carries counts at least as recent, and the gateway drops an older one that arrives late.
+   * Not under the agent's own row lock: callers lock agents in different orders, and that deadlocked.
    */
   async notify(tx: EntityManager, agentIds: Iterable<string>, now: Date, cause?: Cause): Promise<void> {
-    for (const agentId of new Set(agentIds)) {
+    for (const agentId of [...new Set(agentIds)].sort()) {
+      const version = await this.bump(tx, agentId);
       const agent = await this.agents.find(tx, agentId);
       if (!agent) continue;
       await this.events.emit(
         tx,
         agent.id,
         'agent.slots-changed',
-        { agentId: agent.id, slots: agentSlots(agent, this.config.MOBILE_SLOTS) },
+        { agentId: agent.id, slots: agentSlots(agent, this.config.MOBILE_SLOTS), version },
         now,
         cause,
       );
     }
+  }
+
+  /** The agent's last slot version (0 before any change). */
+  async versionOf(tx: EntityManager, agentId: string): Promise<number> {
+    const rows: { version: string }[] = await tx.query(
+      'SELECT version FROM agent_slot_versions WHERE agent_id = $1',
+      [agentId],
+    );
+    return rows[0] ? Number(rows[0].version) : 0;
+  }
+
+  private async bump(tx: EntityManager, agentId: string): Promise<number> {
+    const rows: { version: string }[] = await tx.query(
+      `INSERT INTO agent_slot_versions (agent_id, version) VALUES ($1, 1)
+       ON CONFLICT (agent_id) DO UPDATE SET version = agent_slot_versions.version + 1
+       RETURNING version`,
+      [agentId],
+    );
+    return Number(rows[0].version);
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError, RoutingOps } from '@pupitre/shared';
-import { AgentsRepository, toAgentView } from '../agents';
+import { AgentsRepository, SlotsChangedNotifier, toAgentView } from '../agents';
 import type { RoutingConfig } from '../config/env.validation';
 import { ROUTING_CONFIG } from '../config/routing.config';
 import { deadlinesView, RoutedConversationsRepository } from '../conversations';
@@ -15,10 +15,16 @@ export class DeskViewService {
   constructor(
     private readonly agents: AgentsRepository,
     private readonly routed: RoutedConversationsRepository,
+    private readonly slots: SlotsChangedNotifier,
     @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
   ) {}
 
+  /**
+   * The slot version is read before the counts: they, read by the next statement, include every
+   * change committed up to that version, so the gateway can drop an older `agent.slots-changed`.
+   */
   async desk(d: In<'agent.desk'>, tx: EntityManager): Promise<Out<'agent.desk'>> {
+    const slotsVersion = await this.slots.versionOf(tx, d.agentId);
     const agent = await this.agents.find(tx, d.agentId);
     if (!agent) throw new DomainError('NOT_FOUND', 'no such agent');
     const held = (await this.routed.findHeldBy(tx, d.agentId)).map((c) => ({
@@ -26,6 +32,6 @@ export class DeskViewService {
       assignedAt: c.assignedAt!.toISOString(),
       deadlines: deadlinesView(c),
     }));
-    return { agent: toAgentView(agent, this.config.MOBILE_SLOTS), held };
+    return { agent: toAgentView(agent, this.config.MOBILE_SLOTS), held, slotsVersion };
   }
 }

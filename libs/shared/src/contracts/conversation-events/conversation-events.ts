@@ -1,5 +1,6 @@
 import { z } from '../zod';
-import { channelSchema, CLOSE_REASONS, messageSchema } from '../common';
+import { channelSchema, CLOSE_REASONS, messageSchema, UNASSIGN_REASONS } from '../common';
+import { conversationViewSchema } from '../views';
 import { eventMessageSchema, type EventEnvelope } from '../envelope';
 
 /**
@@ -48,6 +49,25 @@ export const conversationEventSchemas = {
       tags: z.array(z.string()),
     })
     .describe("The conversation's tags, all of them, after an agent added or removed one."),
+  'conversation.assignment-recorded': z
+    .object({
+      conversationId: z.string().uuid(),
+      visitorId: z.string().uuid(),
+      agentId: z.string().uuid(),
+      /** The whole view as conversation's copy has it once the assignment is recorded. */
+      conversation: conversationViewSchema,
+    })
+    .describe(
+      "Conversation recorded routing's assignment: from now on it accepts the agent's commands. " +
+        'Carries the whole view; the gateway brings the conversation to the desk from it.',
+    ),
+  'conversation.unassignment-recorded': z
+    .object({
+      conversationId: z.string().uuid(),
+      agentId: z.string().uuid(),
+      reason: z.enum(UNASSIGN_REASONS),
+    })
+    .describe('Conversation recorded that routing took the conversation from the agent; the desk drops it.'),
 };
 
 export type ConversationEventType = keyof typeof conversationEventSchemas;
@@ -69,6 +89,14 @@ export const conversationEventMessages = {
   'conversation.tags-changed': eventMessageSchema(
     'conversation.tags-changed',
     conversationEventSchemas['conversation.tags-changed'],
+  ),
+  'conversation.assignment-recorded': eventMessageSchema(
+    'conversation.assignment-recorded',
+    conversationEventSchemas['conversation.assignment-recorded'],
+  ),
+  'conversation.unassignment-recorded': eventMessageSchema(
+    'conversation.unassignment-recorded',
+    conversationEventSchemas['conversation.unassignment-recorded'],
   ),
 } satisfies { [T in ConversationEventType]: z.ZodType<EventEnvelope<T, ConversationEventData<T>>> };
 

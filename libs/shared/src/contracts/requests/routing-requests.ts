@@ -31,7 +31,12 @@ export const routingRequests = {
   'agent.desk': op(
     'The agent and the conversations they hold now, oldest assignment first (the desk state)',
     agentId,
-    z.object({ agent: agentViewSchema, held: z.array(heldConversationSchema) }),
+    z.object({
+      agent: agentViewSchema,
+      held: z.array(heldConversationSchema),
+      /** The version of the agent's slot counts (agent.slots-changed): those in `agent` are at least as new. */
+      slotsVersion: z.number().int().optional(),
+    }),
   ),
   'agent.update': op(
     "Change an agent's name or chat capacity",

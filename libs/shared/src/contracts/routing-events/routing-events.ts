@@ -68,7 +68,16 @@ export const routingEventSchemas = {
         'lastAgentMessageAt shows routing was behind.',
     ),
   'agent.slots-changed': z
-    .object({ agentId: z.string().uuid(), slots: slotsSchema })
+    .object({
+      agentId: z.string().uuid(),
+      slots: slotsSchema,
+      /** Per agent, bumped in the transaction of the change: a higher version has newer counts. */
+      version: z
+        .number()
+        .int()
+        .optional()
+        .describe('Per agent, bumped in the transaction of the change: a higher version has newer counts.'),
+    })
     .describe("An agent's slots in use or capacity changed (R4, R5)."),
   'agent.token-rotated': z
     .object({ agentId: z.string().uuid(), tokenVersion: z.number().int() })
@@ -76,13 +85,6 @@ export const routingEventSchemas = {
       "An agent's desk token was rotated: every gateway ends that agent's desk sessions opened with an " +
         'older token version, at once.',
     ),
-  /** @deprecated Nobody consumes it; routing stops emitting it, then this type goes. */
-  'agent.status-changed': z
-    .object({
-      agentId: z.string().uuid(),
-      status: z.enum(['available', 'away', 'offline']),
-    })
-    .describe('Deprecated: nobody consumes it; it is about to go.'),
 };
 
 export type RoutingEventType = keyof typeof routingEventSchemas;
@@ -101,7 +103,6 @@ export const routingEventMessages = {
   'conversation.close-due': eventMessageSchema('conversation.close-due', s['conversation.close-due']),
   'agent.slots-changed': eventMessageSchema('agent.slots-changed', s['agent.slots-changed']),
   'agent.token-rotated': eventMessageSchema('agent.token-rotated', s['agent.token-rotated']),
-  'agent.status-changed': eventMessageSchema('agent.status-changed', s['agent.status-changed']),
 } satisfies { [T in RoutingEventType]: z.ZodType<EventEnvelope<T, RoutingEventData<T>>> };
 
 export type RoutingEvent = {

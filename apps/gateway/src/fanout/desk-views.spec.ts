@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { ConversationView, Slots } from '@pupitre/shared';
+import { DeskViews } from './desk-views';
+
+const slots = (chat: number): Slots => ({
+  chat: { used: chat, capacity: 5 },
+  mobile: { used: 0, capacity: 2 },
+});
+
+const view = (o: Partial<ConversationView> = {}): ConversationView => ({
+  id: randomUUID(),
+  channel: 'web_chat',
+  status: 'assigned',
+  visitor: { id: randomUUID(), name: null, platform: 'web', blocked: false },
+  tags: [],
+  messages: [],
+  assignedAt: '2026-11-30T06:00:00.000Z',
+  deadlines: { reassignAt: '2026-11-30T06:05:00.000Z' },
+  capabilities: {
+    cannedResponses: true,
+    block: true,
+    emoji: true,
+    tags: true,
+    attachments: true,
+    offersAndLinks: true,
+    mirroring: true,
+    navigationControl: true,
+    transfer: true,
+  },
+  ...o,
+});
+
+describe('DeskViews', () => {
+  const agent = randomUUID();
+
+  it('keeps only slot counts newer than the last for the agent', () => {
+    const views = new DeskViews();
+    expect(views.newerSlots(agent, slots(1), 1)).toBe(true);
+    expect(views.newerSlots(agent, slots(3), 3)).toBe(true);
+    expect(views.newerSlots(agent, slots(2), 2)).toBe(false);
+    expect(views.newerSlots(agent, slots(3), 3)).toBe(false);
+    expect(views.lastSlots(agent)).toEqual({ version: 3, slots: slots(3) });
+  });
+
+  it('patches a held view and ignores conversations it does not hold', () => {
+    const views = new DeskViews();
+    const v = views.hold(agent, view());
+    expect(views.patch(v.id, (x) => ({ ...x, tags: ['vip'] }))).toEqual({
+      agentId: agent,
+      view: { ...v, tags: ['vip'] },
+    });
+    expect(views.patch(randomUUID(), (x) => x)).toBeUndefined();
+    views.forget(v.id);
+    expect(views.viewOf(v.id, agent)).toBeUndefined();
+  });
+
+  it('applies deadlines that came before the assignment record when they are newer', () => {
+    const views = new DeskViews();
+    const v = view();
+    const later = { closeAt: '2026-12-07T06:01:00.000Z' };
+    expect(views.deadlines(v.id, agent, later, '2026-11-30T06:01:00.000Z')).toBeUndefined();
+    expect(views.hold(agent, v).deadlines).toEqual(later);
+
+    const w = view();
+    views.deadlines(w.id, agent, later, '2026-11-30T05:59:00.000Z'); // from an earlier assignment
+    expect(views.hold(agent, w).deadlines).toEqual(w.deadlines);
+  });
+});
