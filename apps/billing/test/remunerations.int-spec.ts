@@ -1,47 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import {
   BILLING_REMUNERATIONS,
   CONVERSATION_EVENTS,
   ConversationEventData,
   envelope,
   EventEnvelope,
-  kafkaEnvSchema,
   KafkaProducer,
-  parseEnv,
 } from '@pupitre/shared';
-import { isolatedTestEnv, TestRequester, waitFor } from '@pupitre/shared/testing';
+import { ServiceHarness, startServiceHarness, TestRequester, waitFor } from '@pupitre/shared/testing';
 import { startBilling } from '../src/main';
 
 type Closed = EventEnvelope<'conversation.closed', ConversationEventData<'conversation.closed'>>;
 
 /** Billing alone on a real broker and database, fed `conversation.closed` events as conversation sends them. */
 describe('billing: R14, exactly one attribution per conversation', () => {
-  let app: INestApplication;
+  let sut: ServiceHarness;
   let producer: KafkaProducer;
   let finance: TestRequester;
   let db: Client;
 
   beforeAll(async () => {
-    const env = await isolatedTestEnv('billing');
-    const vars = { ...process.env, ...env.vars };
-    app = (await startBilling(vars)).app;
-    const kafka = parseEnv(kafkaEnvSchema, vars);
-    producer = new KafkaProducer(kafka, 'billing-int-test');
-    await producer.connect();
-    finance = new TestRequester(kafka);
-    await finance.start([BILLING_REMUNERATIONS]);
-    db = new Client({ connectionString: env.databaseUrl });
-    await db.connect();
+    sut = await startServiceHarness('billing', startBilling, [BILLING_REMUNERATIONS]);
+    ({ producer: producer, requester: finance, db } = sut);
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await finance?.stop();
-    await producer?.disconnect();
-    await app?.close();
-  });
+  afterAll(() => sut?.stop());
 
   const closed = (
     conversationId: string,

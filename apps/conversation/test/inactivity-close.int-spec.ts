@@ -1,47 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import {
   CONVERSATION_EVENTS,
   envelope,
-  kafkaEnvSchema,
   KafkaProducer,
-  parseEnv,
   ROUTING_EVENTS,
   RoutingEventData,
   RoutingEventType,
 } from '@pupitre/shared';
-import { isolatedTestEnv, TestRequester, waitFor } from '@pupitre/shared/testing';
+import { ServiceHarness, startServiceHarness, TestRequester, waitFor } from '@pupitre/shared/testing';
 import { startConversation } from '../src/main';
 
 const DAY = 24 * 3600 * 1000;
 
 /** Conversation alone on a real broker and database; routing's events are played by the test. */
 describe('conversation: R11, the inactivity close', () => {
-  let app: INestApplication;
+  let sut: ServiceHarness;
   let routing: KafkaProducer;
   let rq: TestRequester;
   let db: Client;
 
   beforeAll(async () => {
-    const env = await isolatedTestEnv('conversation');
-    const vars = { ...process.env, ...env.vars };
-    app = (await startConversation(vars)).app;
-    const kafka = parseEnv(kafkaEnvSchema, vars);
-    routing = new KafkaProducer(kafka, 'conversation-int-routing');
-    await routing.connect();
-    rq = new TestRequester(kafka);
-    await rq.start([CONVERSATION_EVENTS]);
-    db = new Client({ connectionString: env.databaseUrl });
-    await db.connect();
+    sut = await startServiceHarness('conversation', startConversation, [CONVERSATION_EVENTS]);
+    ({ producer: routing, requester: rq, db } = sut);
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await rq?.stop();
-    await routing?.disconnect();
-    await app?.close();
-  });
+  afterAll(() => sut?.stop());
 
   /** Publishes a routing event and waits until conversation has applied it (its inbox has the id). */
   const fromRouting = async <T extends RoutingEventType>(type: T, data: RoutingEventData<T>) => {

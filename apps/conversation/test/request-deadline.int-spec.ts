@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import {
   CONVERSATION_EVENTS,
-  kafkaEnvSchema,
   KafkaProducer,
-  parseEnv,
   PostedMessage,
   RequestEnvelope,
   requestTopic,
 } from '@pupitre/shared';
-import { isolatedTestEnv, TestRequester, waitFor } from '@pupitre/shared/testing';
+import { ServiceHarness, startServiceHarness, TestRequester, waitFor } from '@pupitre/shared/testing';
 import { startConversation } from '../src/main';
 
 /**
@@ -19,30 +16,17 @@ import { startConversation } from '../src/main';
  * Conversation alone on a real broker and database; the gateway is played by the test.
  */
 describe('conversation: requests past their deadline are not applied', () => {
-  let app: INestApplication;
+  let sut: ServiceHarness;
   let gateway: KafkaProducer;
   let rq: TestRequester;
   let db: Client;
 
   beforeAll(async () => {
-    const env = await isolatedTestEnv('deadline');
-    const vars = { ...process.env, ...env.vars };
-    app = (await startConversation(vars)).app;
-    const kafka = parseEnv(kafkaEnvSchema, vars);
-    gateway = new KafkaProducer(kafka, 'deadline-int-gateway');
-    await gateway.connect();
-    rq = new TestRequester(kafka);
-    await rq.start([CONVERSATION_EVENTS]);
-    db = new Client({ connectionString: env.databaseUrl });
-    await db.connect();
+    sut = await startServiceHarness('deadline', startConversation, [CONVERSATION_EVENTS]);
+    ({ producer: gateway, requester: rq, db } = sut);
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await rq?.stop();
-    await gateway?.disconnect();
-    await app?.close();
-  });
+  afterAll(() => sut?.stop());
 
   const newVisitor = async () => {
     const visitorId = randomUUID();

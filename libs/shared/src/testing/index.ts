@@ -1,3 +1,4 @@
 export * from './wait-for';
 export * from './test-env';
 export * from './test-requester';
+export * from './service-harness';
