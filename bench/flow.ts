@@ -44,7 +44,7 @@ import {
   topicRecordCounts,
 } from './support/infra';
 import { abort, checkpoint, LoopResult, openLoop, sleep, waitUntil } from './support/open-loop';
-import { ServiceFleet } from './support/services';
+import { benchServiceEnv, ServiceFleet } from './support/services';
 import { ms, num, pct, summarize, Summary, table } from './support/stats';
 
 const CHAT_CAPACITY = 20;
@@ -236,30 +236,12 @@ async function main(): Promise<number> {
       checkpoint();
     }
     const port = await freePort();
-    const adminToken = randomBytes(24).toString('hex');
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: databaseUrl(dbName),
-      KAFKA_BROKERS: broker.brokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      PORT: String(port),
-      ADMIN_TOKEN: adminToken,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      // 200 visitors register from one address: a 429 must never stand in for what is measured.
-      RATE_LIMIT_VISITORS_PER_MINUTE: '1000000',
-    };
-    // Production timings unless asked otherwise: whatever the caller's shell has is not used.
-    for (const name of [
-      'FIRST_RESPONSE_TIMEOUT_MS',
-      'RESPONSE_TIMEOUT_MS',
-      'REQUEST_TIMEOUT_MS',
-      'KAFKA_MAX_WAIT_MS',
-      'KAFKA_SESSION_TIMEOUT_MS',
-      'KAFKA_HEARTBEAT_INTERVAL_MS',
-      'NODE_ENV',
-    ]) {
-      delete env[name];
-    }
+    const { env, adminToken } = benchServiceEnv({
+      databaseUrl: databaseUrl(dbName),
+      brokers: broker.brokers,
+      prefix,
+      port,
+    });
     if (opts.firstResponseTimeoutMs !== null)
       env.FIRST_RESPONSE_TIMEOUT_MS = String(opts.firstResponseTimeoutMs);
     if (opts.kafkaMaxWaitMs !== null) env.KAFKA_MAX_WAIT_MS = String(opts.kafkaMaxWaitMs);

@@ -35,7 +35,7 @@ import {
   startBroker,
 } from './support/infra';
 import { abort, checkpoint, openLoop, sleep, waitUntil } from './support/open-loop';
-import { ServiceFleet } from './support/services';
+import { benchServiceEnv, ServiceFleet } from './support/services';
 import { ms, summarize, table } from './support/stats';
 
 interface Options {
@@ -188,30 +188,12 @@ async function main(): Promise<number> {
       execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
     }
     const port = await freePort();
-    const adminToken = randomBytes(24).toString('hex');
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: databaseUrl(dbName),
-      KAFKA_BROKERS: broker.brokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      PORT: String(port),
-      ADMIN_TOKEN: adminToken,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      RATE_LIMIT_VISITORS_PER_MINUTE: '1000000',
-    };
-    for (const name of [
-      'FIRST_RESPONSE_TIMEOUT_MS',
-      'RESPONSE_TIMEOUT_MS',
-      'REQUEST_TIMEOUT_MS',
-      'REQUEST_DEADLINE_MARGIN_MS',
-      'MAX_IN_FLIGHT_PER_SERVICE',
-      'KAFKA_MAX_WAIT_MS',
-      'KAFKA_SESSION_TIMEOUT_MS',
-      'KAFKA_HEARTBEAT_INTERVAL_MS',
-      'NODE_ENV',
-    ]) {
-      delete env[name];
-    }
+    const { env, adminToken } = benchServiceEnv({
+      databaseUrl: databaseUrl(dbName),
+      brokers: broker.brokers,
+      prefix,
+      port,
+    });
     if (opts.maxInFlight !== null) env.MAX_IN_FLIGHT_PER_SERVICE = String(opts.maxInFlight);
     const running = new ServiceFleet(ROOT, logDir);
     fleet = running;

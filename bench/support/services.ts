@@ -1,4 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -144,4 +145,43 @@ export class ServiceFleet {
     }
     return out.slice(0, max).concat(out.length > max ? [`… and ${out.length - max} more`] : []);
   }
+}
+
+/**
+ * The services' environment for a benchmark run: its own database, topic prefix and port, fresh
+ * secrets, the registration limit out of the way (the bench's visitors register from one address:
+ * a 429 must never stand in for what is measured), and production timings — whatever the caller's
+ * shell has for them is dropped.
+ */
+export function benchServiceEnv(o: {
+  databaseUrl: string;
+  brokers: string[];
+  prefix: string;
+  port: number;
+}): { env: NodeJS.ProcessEnv; adminToken: string } {
+  const adminToken = randomBytes(24).toString('hex');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: o.databaseUrl,
+    KAFKA_BROKERS: o.brokers.join(','),
+    KAFKA_TOPIC_PREFIX: o.prefix,
+    PORT: String(o.port),
+    ADMIN_TOKEN: adminToken,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    RATE_LIMIT_VISITORS_PER_MINUTE: '1000000',
+  };
+  for (const name of [
+    'FIRST_RESPONSE_TIMEOUT_MS',
+    'RESPONSE_TIMEOUT_MS',
+    'REQUEST_TIMEOUT_MS',
+    'REQUEST_DEADLINE_MARGIN_MS',
+    'MAX_IN_FLIGHT_PER_SERVICE',
+    'KAFKA_MAX_WAIT_MS',
+    'KAFKA_SESSION_TIMEOUT_MS',
+    'KAFKA_HEARTBEAT_INTERVAL_MS',
+    'NODE_ENV',
+  ]) {
+    delete env[name];
+  }
+  return { env, adminToken };
 }
