@@ -27,9 +27,14 @@ interface TestEvent {
   eventId: string;
   n: number;
   poison?: boolean;
+  /** Its after-commit hook throws. */
+  hookThrows?: boolean;
 }
 
-const TOPICS = ['batch.one', 'batch.redelivery', 'batch.poison', 'relay.big'];
+/** The events whose after-commit hook ran, in the order they ran. */
+const hooksRun: number[] = [];
+
+const TOPICS = ['batch.one', 'batch.redelivery', 'batch.poison', 'batch.hooks', 'relay.big'];
 
 /** A service consuming `topic` through the inbox into its own schema's `applied` table. */
 function consumerModule(env: TestEnv, kafka: KafkaEnv, topic: string, schema: string) {
@@ -41,8 +46,12 @@ function consumerModule(env: TestEnv, kafka: KafkaEnv, topic: string, schema: st
       await this.inbox.consume<TestEvent>(ctx, {
         parse: (v) => v as TestEvent,
         id: (e) => e.eventId,
-        handle: async (e, tx) => {
+        handle: async (e, tx, afterCommit) => {
           if (e.poison) throw new Error(`event ${e.n} cannot be applied`);
+          afterCommit(() => {
+            if (e.hookThrows) throw new Error(`hook of event ${e.n} failed`);
+            hooksRun.push(e.n);
+          });
           await tx.query('INSERT INTO applied (event_id, n, tx) VALUES ($1, $2, txid_current())', [
             e.eventId,
             e.n,
@@ -161,6 +170,17 @@ describe('batches on the hot path', () => {
     const letters = await readAll(kafka, 'batch.poison.dlq', 1);
     expect(letters[0]).toMatchObject({ originalTopic: 'batch.poison', attempts: 2 });
     expect(JSON.parse(String(letters[0].value))).toMatchObject({ eventId: batch[2].eventId });
+  });
+
+  it('a throwing after-commit hook neither undoes the batch nor stops the other hooks', async () => {
+    const batch = events(101, 5);
+    batch[1].hookThrows = true;
+    await produce('batch.hooks', batch);
+    const db = await startConsumer('batch.hooks');
+    await waitFor(async () => (await applied(db)).length === 5, { what: 'the batch applied' });
+    await waitFor(() => hooksRun.filter((n) => n > 100).length === 4, { what: 'the other hooks run' });
+    expect(hooksRun.filter((n) => n > 100)).toEqual([101, 103, 104, 105]);
+    expect(new Set((await applied(db)).map((r) => r.tx)).size).toBe(1);
   });
 
   describe('the outbox relay', () => {

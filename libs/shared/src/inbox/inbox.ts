@@ -124,7 +124,7 @@ export class Inbox implements BatchApplier<Enlisted> {
             if (fresh.delete(p.id)) await p.spec.handle(p.message, tx, (fn) => committed.push(fn));
           }
         });
-        for (const fn of committed) fn();
+        this.runAfterCommit(committed);
         return;
       } catch (err) {
         if (!isTransient(err)) throw err;
@@ -167,6 +167,21 @@ export class Inbox implements BatchApplier<Enlisted> {
     });
   }
 
+  /**
+   * Hooks run once the transaction committed (e.g. an assignment round). One that throws is logged
+   * and the others still run: the effect is committed, so it must never be mistaken for a failed
+   * transaction and re-applied (the re-apply would find it processed and drop the remaining hooks).
+   */
+  private runAfterCommit(hooks: (() => void)[]): void {
+    for (const fn of hooks) {
+      try {
+        fn();
+      } catch (err) {
+        this.o.logger.error(`after-commit hook failed (the effect is committed): ${describe(err)}`);
+      }
+    }
+  }
+
   /** Runs `work` in a transaction with retries; gives up into the dead-letter topic. */
   async attempt(
     ctx: KafkaContext,
@@ -179,7 +194,7 @@ export class Inbox implements BatchApplier<Enlisted> {
       const committed: (() => void)[] = [];
       try {
         await this.o.dataSource.transaction((tx) => work(tx, (fn) => committed.push(fn)));
-        for (const fn of committed) fn();
+        this.runAfterCommit(committed);
         return;
       } catch (err) {
         if (err instanceof AbortAttempt) throw err;
