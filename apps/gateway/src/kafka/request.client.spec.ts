@@ -198,6 +198,35 @@ describe(RequestClient.name, () => {
       expect(refused.retryAfterSeconds).toBe(5);
     });
 
+    it('an error answer counts as an answer: Retry-After and the bound measure answers, not successes', async () => {
+      for (let i = 0; i < 3; i++) {
+        const asked = sut.request('routing', 'system.ping', {});
+        await flush();
+        sut.onReply({
+          requestId: sink.last().requestId,
+          replyKey: 'gw-a',
+          ok: false,
+          error: { code: 'FORBIDDEN', message: 'not yours' },
+        });
+        await asked.catch(() => undefined);
+      }
+      [1, 2, 3].forEach(() => void sut.request('routing', 'system.ping', {}).catch(() => undefined));
+      await flush();
+      const refused = (await sut
+        .request('routing', 'system.ping', {})
+        .catch((e: unknown) => e)) as Unavailable;
+      expect(refused.retryAfterSeconds).toBe(5);
+    });
+
+    it('with no recent answer (a start, a quiet spell), Retry-After is the shortest, not the longest', async () => {
+      [1, 2, 3].forEach(() => void sut.request('billing', 'system.ping', {}).catch(() => undefined));
+      await flush();
+      const refused = (await sut
+        .request('billing', 'system.ping', {})
+        .catch((e: unknown) => e)) as Unavailable;
+      expect(refused.retryAfterSeconds).toBe(1);
+    });
+
     it('below the cap, the bound follows what the service answers: answers/s over 5 s × half the timeout, at least MIN_IN_FLIGHT', async () => {
       const roomy = new RequestClient(sink, {
         ...config,

@@ -40,7 +40,8 @@ export interface RequestSink {
 export const REQUEST_SINK = Symbol('REQUEST_SINK');
 
 interface Pending {
-  resolve(data: unknown): void;
+  /** The service answered: with data, or with a domain error (an answer all the same). */
+  answer(reply: { ok: true; data: unknown } | { ok: false; error: Error }): void;
   reject(err: Error): void;
 }
 
@@ -140,10 +141,13 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
         fn();
       };
       this.pending.set(requestId, {
-        resolve: (value) =>
+        // Every answer counts towards the service's rate, errors too: the bound and Retry-After
+        // measure how fast it answers, not how often it says yes.
+        answer: (reply) =>
           settle(() => {
             this.answered[service].add(this.now());
-            resolve(value as OpOut<S, K>);
+            if (reply.ok) resolve(reply.data as OpOut<S, K>);
+            else reject(reply.error);
           }),
         reject: (err) => settle(() => reject(err)),
       });
@@ -170,7 +174,9 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
   /** How long the service needs to answer what waits for it, from its recent answers per second. */
   private retryAfterSeconds(service: ServiceName): number {
     const perSecond = this.answered[service].perSecond(this.now());
-    const seconds = perSecond > 0 ? Math.ceil(this.inFlight[service] / perSecond) : MAX_RETRY_AFTER_S;
+    // No recent answer (a start, or after a quiet spell): nothing says the wait is long, so the
+    // shortest; a burst of desk reconnects after idling must not be told to wait 30 s.
+    const seconds = perSecond > 0 ? Math.ceil(this.inFlight[service] / perSecond) : MIN_RETRY_AFTER_S;
     return Math.min(MAX_RETRY_AFTER_S, Math.max(MIN_RETRY_AFTER_S, seconds));
   }
 
@@ -186,10 +192,10 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
     const waiting = this.pending.get(reply.requestId);
     if (!waiting) return; // timed out already, or a redelivery
     if (reply.ok) {
-      waiting.resolve(reply.data);
+      waiting.answer({ ok: true, data: reply.data });
     } else {
       const code = isErrorCode(reply.error.code) ? reply.error.code : 'INTERNAL';
-      waiting.reject(new DomainError(code, reply.error.message));
+      waiting.answer({ ok: false, error: new DomainError(code, reply.error.message) });
     }
   }
 
