@@ -53,8 +53,12 @@ export type RequestClientConfig = Pick<
 /** Retry-After is the time the service needs to answer what is waiting, within these bounds. */
 const MIN_RETRY_AFTER_S = 1;
 const MAX_RETRY_AFTER_S = 30;
-/** The bound never falls below this (an idle service has answered nothing lately, yet takes a burst). */
-export const MIN_IN_FLIGHT = 32;
+/**
+ * The bound never falls below this: an idle service has answered nothing lately, yet takes a burst
+ * (a page of desks reconnecting, a test opening 50 conversations); 256 waiting requests are a few
+ * seconds of work for a service at its measured capacity, within the request timeout.
+ */
+export const MIN_IN_FLIGHT = 256;
 
 /**
  * The gateway's one way to ask a service for something: a request on `<service>.requests`, the
