@@ -118,7 +118,7 @@ export class DeskViews {
     if (!held) return undefined;
     const patched = { ...held, view: change(held.view) };
     this.views.set(conversationId, patched);
-    return patched;
+    return { agentId: patched.agentId, view: patched.view };
   }
 
   /** Routing's new deadlines: patched in, or kept for the assignment record still on its way. */
