@@ -24,13 +24,16 @@ describe('desk.state built while conversations change', () => {
 
   it('every conversation queued before the desk opens is in desk.state or comes after it; none is lost', async () => {
     const queued: string[] = [];
-    for (let i = 0; i < 4; i++) queued.push((await (await sut.visitor('web_chat')).say(`web ${i}`)).conversationId);
+    for (let i = 0; i < 4; i++)
+      queued.push((await (await sut.visitor('web_chat')).say(`web ${i}`)).conversationId);
     const mobile = await sut.visitor('mobile_app');
     queued.push((await mobile.say('mobile')).conversationId);
 
     // desk.connect itself assigns the queue: assignments race the desk's first state.
     const { desk } = await sut.agentAtDesk(factory.agent({ chatCapacity: 4 }));
-    await waitFor(() => queued.every((id) => desk.held().has(id)), { what: 'every queued conversation held' });
+    await waitFor(() => queued.every((id) => desk.held().has(id)), {
+      what: 'every queued conversation held',
+    });
     // Nothing taken away: no unassigned/closed was heard, and each one is answerable.
     expect(desk.all('conversation.unassigned')).toEqual([]);
     expect(desk.all('conversation.closed')).toEqual([]);
