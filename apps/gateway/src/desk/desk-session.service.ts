@@ -44,13 +44,15 @@ export class DeskSessionService {
    * they can answer it); one routing has given but conversation has not recorded yet comes as
    * `conversation.assigned` when it is recorded. What `DeskViews` recorded during the reads wins:
    * views pushed to this agent's room are merged in (the desk replaces its list with desk.state), and
-   * those closed, unassigned or moved away since are left out. `leave` lists the rooms joined for
-   * conversations that are not shown.
+   * those closed, unassigned or moved away since are left out. `show` gets the state and the rooms
+   * joined for conversations not shown; it is called with no await after the decision, so no event
+   * is handled between them.
    */
   async state(
     agent: AgentView,
     join: (conversationIds: string[]) => Promise<void>,
-  ): Promise<{ state: DeskState; leave: string[] }> {
+    show: (state: DeskState, leave: string[]) => void,
+  ): Promise<void> {
     const since = this.deskViews.mark();
     const desk = await this.client.request('routing', 'agent.desk', { agentId: agent.id }, { key: agent.id });
     const heldIds = desk.held.map((h) => h.conversationId);
@@ -75,6 +77,8 @@ export class DeskSessionService {
       const found = byId.get(h.conversationId);
       // Closed since routing answered: its conversation.closed follows on the socket.
       if (!found || found.view.status === 'closed') return [];
+      // Conversation's record names someone else: this agent cannot answer it (its unassignment follows).
+      if (found.heldBy !== null && found.heldBy !== agent.id) return [];
       if (found.view.status !== 'assigned' || found.heldBy !== agent.id) {
         // Not recorded for this agent yet (or moved away): its assignment record brings it.
         const earlier = this.deskViews.viewOf(h.conversationId, agent.id);
@@ -95,7 +99,7 @@ export class DeskSessionService {
     const slots = this.deskViews.newerSlots(agent.id, desk.agent.slots, desk.slotsVersion)
       ? desk.agent.slots
       : (this.deskViews.lastSlots(agent.id)?.slots ?? desk.agent.slots);
-    return { state: { agent: { id, name, status }, slots, conversations: final }, leave };
+    show({ agent: { id, name, status }, slots, conversations: final }, leave);
   }
 
   async close(agentId: string, connectionId: string): Promise<void> {
