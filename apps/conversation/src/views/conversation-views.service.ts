@@ -23,7 +23,9 @@ export class ConversationViewsService {
   ): Promise<Op<'conversation.views'>['out']> {
     const found = new Map((await this.conversations.findMany(tx, d.conversationIds)).map((c) => [c.id, c]));
     const rows = d.conversationIds.flatMap((id) => found.get(id) ?? []);
-    return this.viewsOf(tx, rows);
+    const views = await this.viewsOf(tx, rows);
+    // Who the record names as holder: only that agent can answer it (the desk shows it to them alone).
+    return views.map((v, i) => ({ ...v, heldBy: rows[i].agent_id }));
   }
 
   async view(d: Op<'conversation.view'>['in'], tx: EntityManager): Promise<Op<'conversation.view'>['out']> {

@@ -38,37 +38,68 @@ export class DeskSessionService {
 
   /**
    * Called once the socket is in its agent room, so that whatever happens next reaches it as an event.
-   * What the agent holds is asked of routing, the owner of assignments; a conversation shows only once
-   * conversation's copy records it too (then the agent can answer it). One routing has given but
-   * conversation has not recorded yet comes as `conversation.assigned` when it is recorded; if that
-   * event was pushed while this state was being read, the view it brought is taken from `DeskViews`.
+   * What the agent holds is asked of routing, the owner of assignments; the socket joins those
+   * conversations' rooms (`join`) BEFORE their views are read, so a close or a message during the read
+   * reaches it. A conversation shows only once conversation's record names this agent as holder (then
+   * they can answer it); one routing has given but conversation has not recorded yet comes as
+   * `conversation.assigned` when it is recorded. What `DeskViews` recorded during the reads wins:
+   * views pushed to this agent's room are merged in (the desk replaces its list with desk.state), and
+   * those closed, unassigned or moved away since are left out. `show` gets the state and the rooms
+   * joined for conversations not shown; it is called with no await after the decision, so no event
+   * is handled between them.
    */
-  async state(agent: AgentView): Promise<DeskState> {
+  async state(
+    agent: AgentView,
+    join: (conversationIds: string[]) => Promise<void>,
+    show: (state: DeskState, leave: string[]) => void,
+  ): Promise<void> {
+    const since = this.deskViews.mark();
     const desk = await this.client.request('routing', 'agent.desk', { agentId: agent.id }, { key: agent.id });
+    const heldIds = desk.held.map((h) => h.conversationId);
+    await join(heldIds);
     const views = await this.client.request(
       'conversation',
       'conversation.views',
-      { conversationIds: desk.held.map((h) => h.conversationId) },
+      { conversationIds: heldIds },
       { key: agent.id },
     );
-    const byId = new Map(views.map((v) => [v.id, v]));
+    const byId = new Map(views.map(({ heldBy, ...view }) => [view.id, { heldBy, view }]));
+    // Decided without awaiting, so no event slips between the decision and the holds below.
+    const pushed = new Map(this.deskViews.heldBy(agent.id, since).map((v) => [v.id, v]));
+    const fromRecord: ConversationView[] = [];
     const conversations = desk.held.flatMap((h): ConversationView[] => {
-      const view = byId.get(h.conversationId);
-      // Closed since routing answered: its conversation.closed follows on the socket.
-      if (!view || view.status === 'closed') return [];
-      if (view.status !== 'assigned') {
-        const pushed = this.deskViews.viewOf(h.conversationId, agent.id);
-        return pushed ? [pushed] : [];
+      const recent = pushed.get(h.conversationId);
+      if (recent) {
+        pushed.delete(h.conversationId);
+        return [recent];
       }
-      const held: ConversationView = { ...view, assignedAt: h.assignedAt, deadlines: h.deadlines };
-      return [this.deskViews.hold(agent.id, held)];
+      if (this.deskViews.leftSince(h.conversationId, agent.id, since)) return [];
+      const found = byId.get(h.conversationId);
+      // Closed since routing answered: its conversation.closed follows on the socket.
+      if (!found || found.view.status === 'closed') return [];
+      // Conversation's record names someone else: this agent cannot answer it (its unassignment follows).
+      if (found.heldBy !== null && found.heldBy !== agent.id) return [];
+      if (found.view.status !== 'assigned' || found.heldBy !== agent.id) {
+        // Not recorded for this agent yet (or moved away): its assignment record brings it.
+        const earlier = this.deskViews.viewOf(h.conversationId, agent.id);
+        return earlier ? [earlier] : [];
+      }
+      const held: ConversationView = { ...found.view, assignedAt: h.assignedAt, deadlines: h.deadlines };
+      fromRecord.push(held);
+      return [held];
     });
+    // Recorded for this agent during the reads but not in routing's list (assigned after it answered).
+    conversations.push(...pushed.values());
+    const shown = new Set(conversations.map((c) => c.id));
+    const leave = heldIds.filter((id) => !shown.has(id));
+    const recorded = new Map(fromRecord.map((v) => [v.id, this.deskViews.hold(agent.id, v)]));
+    const final = conversations.map((c) => recorded.get(c.id) ?? c);
     const { id, name, status } = desk.agent;
     // A newer count may already have been pushed on the socket: the desk keeps the newer one.
     const slots = this.deskViews.newerSlots(agent.id, desk.agent.slots, desk.slotsVersion)
       ? desk.agent.slots
       : (this.deskViews.lastSlots(agent.id)?.slots ?? desk.agent.slots);
-    return { agent: { id, name, status }, slots, conversations };
+    show({ agent: { id, name, status }, slots, conversations: final }, leave);
   }
 
   async close(agentId: string, connectionId: string): Promise<void> {

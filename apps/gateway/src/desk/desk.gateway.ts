@@ -58,9 +58,17 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     try {
       const agent = agentOf(socket);
       await socket.join(rooms.agent(agent.id));
-      const state = await this.sessions.state(agent);
-      await socket.join(state.conversations.map((c) => rooms.conversation(c.id)));
-      socket.emit('desk.state', state);
+      await this.sessions.state(
+        agent,
+        (ids) => Promise.resolve(socket.join(ids.map((id) => rooms.conversation(id)))),
+        (state, leave) => {
+          // Every conversation shown has its room joined (those pushed during the reads joined it
+          // already), and none left out keeps it; all before the emit, with no await.
+          for (const id of leave) void socket.leave(rooms.conversation(id));
+          void socket.join(state.conversations.map((c) => rooms.conversation(c.id)));
+          socket.emit('desk.state', state);
+        },
+      );
     } catch (err) {
       this.logger.warn(`desk ${socket.id} could not be opened: ${(err as Error).message}`);
       socket.disconnect(true);

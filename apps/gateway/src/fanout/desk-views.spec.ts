@@ -65,4 +65,28 @@ describe('DeskViews', () => {
     views.deadlines(w.id, agent, later, '2026-11-30T05:59:00.000Z'); // from an earlier assignment
     expect(views.hold(agent, w).deadlines).toEqual(w.deadlines);
   });
+
+  it('indexes what each agent holds: moves, forgets and what changed since a mark', () => {
+    const views = new DeskViews();
+    const a = view();
+    const b = view();
+    views.hold('ana', a);
+    const since = views.mark();
+    views.hold('ana', b);
+    expect(views.heldBy('ana').map((v) => v.id)).toEqual([a.id, b.id]);
+    expect(views.heldBy('ana', since).map((v) => v.id)).toEqual([b.id]);
+    expect(views.leftSince(a.id, 'ana', since)).toBe(false);
+
+    views.hold('bob', a); // moved
+    expect(views.heldBy('ana').map((v) => v.id)).toEqual([b.id]);
+    expect(views.heldBy('bob').map((v) => v.id)).toEqual([a.id]);
+    expect(views.leftSince(a.id, 'ana', since)).toBe(true);
+
+    views.forget(b.id); // closed or unassigned
+    expect(views.heldBy('ana')).toEqual([]);
+    expect(views.leftSince(b.id, 'ana', since)).toBe(true);
+    expect(views.leftSince(b.id, 'ana', views.mark())).toBe(false);
+    views.patch(a.id, (v) => ({ ...v, tags: ['x'] }));
+    expect(views.heldBy('bob', since)[0].tags).toEqual(['x']);
+  });
 });

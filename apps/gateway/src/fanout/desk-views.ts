@@ -7,6 +7,8 @@ export const DESK_VIEWS_LIMIT = 10_000;
 interface Held {
   agentId: string;
   view: ConversationView;
+  /** When this gateway recorded the holder (`DeskViews.mark()` order). */
+  stamp: number;
 }
 
 interface LaterDeadlines {
@@ -18,14 +20,21 @@ interface LaterDeadlines {
 /** Keeps at most `limit` entries, forgetting the least recently written. */
 class Bounded<V> {
   private readonly map = new Map<string, V>();
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly evicted: (key: string, value: V) => void = () => undefined,
+  ) {}
   get(key: string): V | undefined {
     return this.map.get(key);
   }
   set(key: string, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
-    if (this.map.size > this.limit) this.map.delete(this.map.keys().next().value!);
+    if (this.map.size > this.limit) {
+      const [oldest, value] = this.map.entries().next().value!;
+      this.map.delete(oldest);
+      this.evicted(oldest, value);
+    }
   }
   delete(key: string): void {
     this.map.delete(key);
@@ -43,7 +52,12 @@ class Bounded<V> {
  */
 @Injectable()
 export class DeskViews {
-  private readonly views = new Bounded<Held>(DESK_VIEWS_LIMIT);
+  private readonly views = new Bounded<Held>(DESK_VIEWS_LIMIT, (id, held) => this.unindex(id, held.agentId));
+  /** The conversations `views` holds for each agent. */
+  private readonly byAgent = new Map<string, Set<string>>();
+  /** When each conversation was last forgotten (closed, unassigned), in `mark()` order. */
+  private readonly gone = new Bounded<number>(DESK_VIEWS_LIMIT);
+  private clock = 0;
   /** Routing's deadlines that came before conversation's record of the assignment they belong to. */
   private readonly early = new Bounded<LaterDeadlines>(DESK_VIEWS_LIMIT);
   private readonly slots = new Bounded<{ version: number; slots: Slots }>(DESK_VIEWS_LIMIT);
@@ -56,8 +70,33 @@ export class DeskViews {
       later && later.agentId === agentId && view.assignedAt !== null && later.at > view.assignedAt
         ? { ...view, deadlines: later.deadlines }
         : view;
-    this.views.set(view.id, { agentId, view: fresher });
+    const before = this.views.get(view.id);
+    if (before && before.agentId !== agentId) this.unindex(view.id, before.agentId);
+    this.views.set(view.id, { agentId, view: fresher, stamp: ++this.clock });
+    let held = this.byAgent.get(agentId);
+    if (!held) this.byAgent.set(agentId, (held = new Set()));
+    held.add(view.id);
     return fresher;
+  }
+
+  /** A point in this gateway's order of holds and forgets, to ask later what changed since. */
+  mark(): number {
+    return this.clock;
+  }
+
+  /** The views held for `agentId` (those recorded after `since` only, if given). */
+  heldBy(agentId: string, since = -1): ConversationView[] {
+    return [...(this.byAgent.get(agentId) ?? [])].flatMap((id) => {
+      const held = this.views.get(id);
+      return held && held.stamp > since ? [held.view] : [];
+    });
+  }
+
+  /** Whether the conversation was forgotten, or recorded for another agent than `agentId`, after `since`. */
+  leftSince(conversationId: string, agentId: string, since: number): boolean {
+    const held = this.views.get(conversationId);
+    if (held && held.stamp > since) return held.agentId !== agentId;
+    return (this.gone.get(conversationId) ?? -1) > since;
   }
 
   /** The view last pushed for the conversation on `agentId`'s desks, if any. */
@@ -77,9 +116,9 @@ export class DeskViews {
   ): { agentId: string; view: ConversationView } | undefined {
     const held = this.views.get(conversationId);
     if (!held) return undefined;
-    const patched = { agentId: held.agentId, view: change(held.view) };
+    const patched = { ...held, view: change(held.view) };
     this.views.set(conversationId, patched);
-    return patched;
+    return { agentId: patched.agentId, view: patched.view };
   }
 
   /** Routing's new deadlines: patched in, or kept for the assignment record still on its way. */
@@ -91,8 +130,17 @@ export class DeskViews {
   }
 
   forget(conversationId: string): void {
+    const held = this.views.get(conversationId);
+    if (held) this.unindex(conversationId, held.agentId);
     this.views.delete(conversationId);
     this.early.delete(conversationId);
+    this.gone.set(conversationId, ++this.clock);
+  }
+
+  private unindex(conversationId: string, agentId: string): void {
+    const held = this.byAgent.get(agentId);
+    held?.delete(conversationId);
+    if (held?.size === 0) this.byAgent.delete(agentId);
   }
 
   /** Whether these counts are newer than the last pushed for the agent (kept if so). */

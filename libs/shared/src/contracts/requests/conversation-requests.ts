@@ -86,7 +86,8 @@ export const conversationRequests = {
   'conversation.views': op(
     'Views of the given conversations, in the order asked; unknown ids are left out',
     z.object({ conversationIds: z.array(idSchema).max(MAX_VIEWS) }),
-    z.array(conversationViewSchema),
+    // `heldBy` (internal, never pushed to desks): the agent conversation's record names as holder.
+    z.array(conversationViewSchema.extend({ heldBy: idSchema.nullable() })),
   ),
   'conversation.view': op(
     'The view of one conversation',
