@@ -7,7 +7,7 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { AgentView, DeskCommandName, DomainError } from '@pupitre/shared';
-import { rooms, SocketHub } from '../fanout';
+import { FanoutService, rooms, SocketHub } from '../fanout';
 import { ackOf, connectError } from '../http';
 import { DeskSessionService } from './desk-session.service';
 import { DeskCommands } from './desk-commands';
@@ -31,6 +31,7 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly sessions: DeskSessionService,
     private readonly commands: DeskCommands,
     private readonly hub: SocketHub,
+    private readonly fanout: FanoutService,
   ) {}
 
   afterInit(nsp: Namespace): void {
@@ -57,6 +58,11 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       socket.on(command, (...args: unknown[]) => this.onCommand(socket, command, args));
     try {
       const agent = agentOf(socket);
+      // A rotation heard while this socket was still in its handshake did not see it: end it here.
+      if (this.fanout.openedWithRotatedToken(socket)) {
+        socket.disconnect(true);
+        return;
+      }
       await socket.join(rooms.agent(agent.id));
       await this.sessions.state(
         agent,

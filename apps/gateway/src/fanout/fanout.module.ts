@@ -11,6 +11,6 @@ import { SocketHub } from './socket-hub';
   imports: [KafkaModule, AuthModule],
   controllers: [EventsConsumer],
   providers: [SocketHub, DeskViews, FanoutService],
-  exports: [SocketHub, DeskViews],
+  exports: [SocketHub, DeskViews, FanoutService],
 })
 export class FanoutModule {}

@@ -6,6 +6,7 @@ import type {
   RoutingEvent,
   RoutingEventData,
 } from '@pupitre/shared';
+import type { Socket } from 'socket.io';
 import { TokenService } from '../auth';
 import { DeskViews } from './desk-views';
 import { KeyedQueue } from './keyed-queue';
@@ -28,6 +29,8 @@ export const FANNED_OUT_CONVERSATION_EVENTS: ReadonlySet<string> = new Set([
 
 /** As many messages as a view carries (conversation's `latestOf`). */
 const VIEW_MESSAGES = 50;
+/** Rotations remembered per gateway (an agent's entry only matters for a desk opening at that moment). */
+const MAX_ROTATIONS_KEPT = 10_000;
 
 /**
  * Turns events into the desk's and the visitor's socket events (CONTRACT.md), without asking any
@@ -50,15 +53,31 @@ export class FanoutService {
     private readonly tokens: TokenService,
   ) {}
 
+  /** The latest rotated token version per agent, so a desk still opening when it came is ended too. */
+  private readonly rotated = new Map<string, number>();
+
   /** A rotated desk token ends, at once, the sessions this instance opened with an older version. */
   private tokenRotated(d: RoutingEventData<'agent.token-rotated'>): void {
+    this.rotated.delete(d.agentId); // re-inserted last: the map is evicted oldest first
+    this.rotated.set(d.agentId, Math.max(d.tokenVersion, this.rotated.get(d.agentId) ?? 0));
+    if (this.rotated.size > MAX_ROTATIONS_KEPT) this.rotated.delete(this.rotated.keys().next().value!);
+    // Every socket of the namespace, not only the agent's room: one just opened may not be in it yet.
     for (const socket of this.hub.desk.sockets.values()) {
-      // Every socket of the namespace, not only the agent's room: one just opened may not be in it yet.
-      if ((socket.data as { agent?: { id: string } }).agent?.id !== d.agentId) continue;
-      const principal = this.tokens.agentOfAnyAge((socket.handshake.auth as { token?: unknown })?.token);
-      if (principal?.agentId === d.agentId && principal.tokenVersion < d.tokenVersion)
-        socket.disconnect(true);
+      if (this.openedWithRotatedToken(socket)) socket.disconnect(true);
     }
+  }
+
+  /**
+   * True when the socket's agent had their token rotated after it was issued. The desk gateway asks
+   * it once the socket is connected: a rotation heard while the socket was still in its handshake
+   * middleware (not yet in the namespace) is caught there.
+   */
+  openedWithRotatedToken(socket: Socket): boolean {
+    const agentId = (socket.data as { agent?: { id: string } }).agent?.id;
+    const rotatedTo = agentId === undefined ? undefined : this.rotated.get(agentId);
+    if (rotatedTo === undefined) return false;
+    const principal = this.tokens.agentOfAnyAge((socket.handshake.auth as { token?: unknown })?.token);
+    return principal !== null && principal.agentId === agentId && principal.tokenVersion < rotatedTo;
   }
 
   routingEvent(e: RoutingEvent): Promise<void> {

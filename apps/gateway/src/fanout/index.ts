@@ -2,3 +2,4 @@ export { FanoutModule } from './fanout.module';
 export { SocketHub } from './socket-hub';
 export { rooms } from './rooms';
 export { DeskViews } from './desk-views';
+export { FanoutService } from './fanout.service';

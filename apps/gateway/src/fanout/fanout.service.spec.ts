@@ -1,0 +1,50 @@
+import type { Socket } from 'socket.io';
+import type { RoutingEvent } from '@pupitre/shared';
+import type { TokenService } from '../auth';
+import { DeskViews } from './desk-views';
+import { FanoutService } from './fanout.service';
+import type { SocketHub } from './socket-hub';
+
+/** A desk socket as the fan-out sees it: its agent and the token version it was opened with. */
+function deskSocket(agentId: string, tokenVersion: number) {
+  const socket = {
+    data: { agent: { id: agentId } },
+    handshake: { auth: { token: `${agentId}@${tokenVersion}` } },
+    disconnected: false,
+    disconnect: () => {
+      socket.disconnected = true;
+    },
+  };
+  return socket;
+}
+
+const tokens = {
+  agentOfAnyAge: (token: unknown) => {
+    const [agentId, version] = String(token).split('@');
+    return { agentId, tokenVersion: Number(version) };
+  },
+} as unknown as TokenService;
+
+const rotation = (agentId: string, tokenVersion: number) =>
+  ({ type: 'agent.token-rotated', data: { agentId, tokenVersion } }) as unknown as RoutingEvent;
+
+describe(FanoutService.name, () => {
+  it('a rotated token ends the desks opened with an older version, and only those', async () => {
+    const old = deskSocket('a1', 1);
+    const fresh = deskSocket('a1', 2);
+    const other = deskSocket('b2', 1);
+    const hub = { desk: { sockets: new Map([old, fresh, other].map((s, i) => [String(i), s])) } };
+    const sut = new FanoutService(hub as unknown as SocketHub, new DeskViews(), tokens);
+    await sut.routingEvent(rotation('a1', 2));
+    expect([old.disconnected, fresh.disconnected, other.disconnected]).toEqual([true, false, false]);
+  });
+
+  it('a desk still in its handshake when the rotation came is recognised once it connects', async () => {
+    const hub = { desk: { sockets: new Map() } };
+    const sut = new FanoutService(hub as unknown as SocketHub, new DeskViews(), tokens);
+    await sut.routingEvent(rotation('a1', 3));
+    expect(sut.openedWithRotatedToken(deskSocket('a1', 2) as unknown as Socket)).toBe(true);
+    expect(sut.openedWithRotatedToken(deskSocket('a1', 3) as unknown as Socket)).toBe(false);
+    expect(sut.openedWithRotatedToken(deskSocket('b2', 1) as unknown as Socket)).toBe(false);
+  });
+});
