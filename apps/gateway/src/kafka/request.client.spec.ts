@@ -39,6 +39,13 @@ describe(RequestClient.name, () => {
 
   afterEach(() => sut.onApplicationShutdown());
 
+  /** Fills the service's bound (MAX_IN_FLIGHT_PER_SERVICE: 3) with waiting requests, then asks once more. */
+  const refusedWhenFull = async (service: 'conversation' | 'routing' | 'billing'): Promise<Unavailable> => {
+    [1, 2, 3].forEach(() => void sut.request(service, 'system.ping', {}).catch(() => undefined));
+    await flush();
+    return (await sut.request(service, 'system.ping', {}).catch((e: unknown) => e)) as Unavailable;
+  };
+
   it("sends an envelope to the service's topic, keyed by the aggregate", async () => {
     void sut.request('routing', 'agent.get', { agentId: 'a1' }, { key: 'a1' }).catch(() => undefined);
     await flush();
@@ -190,11 +197,7 @@ describe(RequestClient.name, () => {
         answer(sink.last());
         await asked;
       }
-      [1, 2, 3].forEach(() => void sut.request('routing', 'system.ping', {}).catch(() => undefined));
-      await flush();
-      const refused = (await sut
-        .request('routing', 'system.ping', {})
-        .catch((e: unknown) => e)) as Unavailable;
+      const refused = await refusedWhenFull('routing');
       expect(refused.retryAfterSeconds).toBe(5);
     });
 
@@ -210,20 +213,12 @@ describe(RequestClient.name, () => {
         });
         await asked.catch(() => undefined);
       }
-      [1, 2, 3].forEach(() => void sut.request('routing', 'system.ping', {}).catch(() => undefined));
-      await flush();
-      const refused = (await sut
-        .request('routing', 'system.ping', {})
-        .catch((e: unknown) => e)) as Unavailable;
+      const refused = await refusedWhenFull('routing');
       expect(refused.retryAfterSeconds).toBe(5);
     });
 
     it('with no recent answer (a start, a quiet spell), Retry-After is the shortest, not the longest', async () => {
-      [1, 2, 3].forEach(() => void sut.request('billing', 'system.ping', {}).catch(() => undefined));
-      await flush();
-      const refused = (await sut
-        .request('billing', 'system.ping', {})
-        .catch((e: unknown) => e)) as Unavailable;
+      const refused = await refusedWhenFull('billing');
       expect(refused.retryAfterSeconds).toBe(1);
     });
 
@@ -248,13 +243,11 @@ describe(RequestClient.name, () => {
     });
 
     it('the refusal maps to 503 UNAVAILABLE with a Retry-After header', async () => {
-      [1, 2, 3].forEach(() => void sut.request('conversation', 'system.ping', {}).catch(() => undefined));
-      await flush();
-      const refused = await sut.request('conversation', 'system.ping', {}).catch((e: unknown) => e);
+      const refused = await refusedWhenFull('conversation');
       const mapped = toHttpError(refused);
       expect(mapped.status).toBe(503);
       expect(mapped.body.error.code).toBe('UNAVAILABLE');
-      expect(mapped.retryAfterSeconds).toBe((refused as Unavailable).retryAfterSeconds);
+      expect(mapped.retryAfterSeconds).toBe(refused.retryAfterSeconds);
     });
   });
 

@@ -1,19 +1,6 @@
 import { matchQueue, type QueuedConversation } from './match-queue';
 import type { AgentCandidate } from './select-agent';
-
-function agent(
-  agentId: string,
-  overrides: Partial<AgentCandidate> & { chat?: [number, number]; mobile?: [number, number] } = {},
-): AgentCandidate {
-  const { chat = [0, 3], mobile = [0, 2], ...rest } = overrides;
-  return {
-    agentId,
-    status: 'available',
-    slots: { chat: { used: chat[0], capacity: chat[1] }, mobile: { used: mobile[0], capacity: mobile[1] } },
-    lastAssignedAt: null,
-    ...rest,
-  };
-}
+import { agent } from '../testing/agent-candidate';
 
 const t0 = new Date('2025-01-01T10:00:00Z').getTime();
 function queued(

@@ -1,18 +1,5 @@
-import { isAvailableFor, selectAgent, type AgentCandidate } from './select-agent';
-
-function agent(
-  agentId: string,
-  overrides: Partial<AgentCandidate> & { chat?: [number, number]; mobile?: [number, number] } = {},
-): AgentCandidate {
-  const { chat = [0, 3], mobile = [0, 2], ...rest } = overrides;
-  return {
-    agentId,
-    status: 'available',
-    slots: { chat: { used: chat[0], capacity: chat[1] }, mobile: { used: mobile[0], capacity: mobile[1] } },
-    lastAssignedAt: null,
-    ...rest,
-  };
-}
+import { isAvailableFor, selectAgent } from './select-agent';
+import { agent } from '../testing/agent-candidate';
 
 describe(isAvailableFor.name, () => {
   it('Available agent: status available with a free slot of that kind', () => {
