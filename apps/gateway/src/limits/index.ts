@@ -1,0 +1,5 @@
+export { LimitsModule } from './limits.module';
+export { RateLimits } from './rate-limits.service';
+export { SocketLimits } from './socket-limits.service';
+export { RegistrationRateLimitGuard, VisitorWriteRateLimitGuard } from './http-rate-limit.guards';
+export { LimitedIoAdapter } from './limited-io.adapter';
