@@ -157,6 +157,35 @@ describe('rate and socket limits (e2e)', () => {
     expect((await other.post('not slowed')).status).toBe(201);
   });
 
+  it("token refreshes: a visitor's count with their writes, an agent's with their desk commands", async () => {
+    const visitor = await sut.visitor('web_chat');
+    const agent = await sut.admin.createAgent();
+    const since = Date.now();
+    const [visitorRefreshes, agentRefreshes] = await Promise.all([
+      Promise.all(
+        Array.from({ length: MESSAGES_BURST + 5 }, () =>
+          sut.http('POST', '/v1/visitor/token', { token: visitor.token }),
+        ),
+      ),
+      Promise.all(
+        Array.from({ length: AGENT_COMMANDS_BURST + 5 }, () =>
+          sut.http('POST', '/v1/agent/token', { token: agent.token }),
+        ),
+      ),
+    ]);
+
+    for (const [answers, burst] of [
+      [visitorRefreshes, MESSAGES_BURST],
+      [agentRefreshes, AGENT_COMMANDS_BURST],
+    ] as const) {
+      const renewed = answers.filter((r) => r.status === 201).length;
+      expect(renewed).toBeGreaterThanOrEqual(1);
+      expect(renewed).toBeLessThanOrEqual(atMost(burst, since));
+      expect(answers.filter((r) => r.status !== 201).every((r) => r.status === 429)).toBe(true);
+      expectRetryAfter(answers.find((r) => r.status === 429)!);
+    }
+  });
+
   it('desk commands: per socket, refused with the contract ack RATE_LIMITED (with retryAfterSeconds); a new socket has its own budget', async () => {
     const { agent, desk } = await sut.agentAtDesk();
     const since = Date.now();

@@ -9,7 +9,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { AgentView, DeskCommandName, DomainError } from '@pupitre/shared';
 import { FanoutService, rooms, SocketHub } from '../fanout';
 import { ackOf, connectError } from '../http';
-import { SocketLimits } from '../limits';
+import { SocketLimits } from '../socket-limits';
 import { DeskSessionService } from './desk-session.service';
 import { DeskCommands } from './desk-commands';
 

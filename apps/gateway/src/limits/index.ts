@@ -1,5 +1,4 @@
 export { LimitsModule } from './limits.module';
 export { RateLimits } from './rate-limits.service';
-export { SocketLimits } from './socket-limits.service';
 export { RegistrationRateLimitGuard, VisitorWriteRateLimitGuard } from './http-rate-limit.guards';
 export { LimitedIoAdapter } from './limited-io.adapter';

@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth';
 import { RegistrationRateLimitGuard, VisitorWriteRateLimitGuard } from './http-rate-limit.guards';
 import { RateLimits } from './rate-limits.service';
-import { SocketLimits } from './socket-limits.service';
 
-/** Floods (docs/architecture.md): rate limits on HTTP writes and socket events, socket connection limits. */
+/**
+ * Floods (docs/architecture.md): the rate limits, and the guards that apply them to HTTP writes. No
+ * imports, so any feature (auth included) can use them; the sockets' use is in socket-limits/.
+ */
 @Module({
-  imports: [AuthModule],
-  providers: [RateLimits, SocketLimits, RegistrationRateLimitGuard, VisitorWriteRateLimitGuard],
-  exports: [RateLimits, SocketLimits, RegistrationRateLimitGuard, VisitorWriteRateLimitGuard],
+  providers: [RateLimits, RegistrationRateLimitGuard, VisitorWriteRateLimitGuard],
+  exports: [RateLimits, RegistrationRateLimitGuard, VisitorWriteRateLimitGuard],
 })
 export class LimitsModule {}

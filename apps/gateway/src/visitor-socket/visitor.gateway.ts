@@ -3,7 +3,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { TokenService, VisitorPrincipal } from '../auth';
 import { rooms, SocketHub } from '../fanout';
 import { connectError } from '../http';
-import { SocketLimits } from '../limits';
+import { SocketLimits } from '../socket-limits';
 
 /**
  * The SDK's socket (CONTRACT.md): a visitor's devices hear `message.created` and

@@ -5,7 +5,7 @@ import { TokenService } from '../auth';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
 import { clientAddress } from '../config/trust-proxy';
 import { ackError, connectError } from '../http';
-import { RateLimits } from './rate-limits.service';
+import { RateLimits } from '../limits';
 
 export type SocketKind = 'desk' | 'visitor';
 
