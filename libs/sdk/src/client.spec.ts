@@ -177,7 +177,10 @@ describe('createClient', () => {
     expect(post?.body).toEqual({ text: 'hello', clientMessageId: entry.clientMessageId });
     expect(entry.clientMessageId).toMatch(/^[0-9a-f-]{36}$/);
     expect(heard.outbox.map((e) => e.state)).toEqual(['pending', 'sent']);
-    expect(await sut.settled(entry.clientMessageId)).toBeUndefined();
+    expect(await sut.settled(entry.clientMessageId)).toMatchObject({
+      state: 'sent',
+      clientMessageId: entry.clientMessageId,
+    });
   });
 
   it('after a reconnect shows what it missed from the history, then what came live, each once and in order', async () => {

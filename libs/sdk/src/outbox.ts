@@ -16,6 +16,8 @@ export interface OutboxDeps {
   backoff?: BackoffPolicy;
 }
 
+const RECENT = 500;
+
 const asError = (err: unknown): PupitreError =>
   err instanceof PupitreError
     ? err
@@ -34,6 +36,8 @@ export class Outbox {
   private timer: unknown = undefined;
   private nextAttemptAt = 0;
   private readonly waiters = new Map<string, ((entry: OutboxEntry) => void)[]>();
+  /** The last entries sent, so that settled() can still answer for them. */
+  private readonly recent = new Map<string, OutboxEntry>();
 
   constructor(private readonly deps: OutboxDeps) {}
 
@@ -68,9 +72,10 @@ export class Outbox {
     return { ...entry };
   }
 
-  /** Resolves once the entry is sent or failed (at once if it already is, or is unknown). */
+  /** Resolves once the entry is sent or failed (at once if it already is; undefined if unknown). */
   settled(clientMessageId: string): Promise<OutboxEntry | undefined> {
-    const entry = this.entries.find((e) => e.clientMessageId === clientMessageId);
+    const entry =
+      this.entries.find((e) => e.clientMessageId === clientMessageId) ?? this.recent.get(clientMessageId);
     if (!entry || entry.state !== 'pending') return Promise.resolve(entry && { ...entry });
     return new Promise((resolve) => {
       const list = this.waiters.get(clientMessageId) ?? [];
@@ -153,6 +158,8 @@ export class Outbox {
       });
       this.nextAttemptAt = 0;
       this.entries = this.entries.filter((e) => e !== entry);
+      this.recent.set(entry.clientMessageId, { ...entry });
+      if (this.recent.size > RECENT) this.recent.delete(this.recent.keys().next().value as string);
     } catch (err) {
       const error = asError(err);
       entry.error = { code: error.code, message: error.message };
