@@ -86,9 +86,9 @@ export interface System {
    * available and an empty queue.
    */
   reset(): Promise<void>;
+  stop(): Promise<void>;
   /** The gateway alone, stopped (its sockets dropped, its port closed) and started again on the same port. */
   gateway: { stop(): Promise<void>; start(): Promise<void> };
-  stop(): Promise<void>;
 }
 
 /**
@@ -308,7 +308,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
       await closeSockets();
       await drainQueue();
     },
-    gateway: gatewayControl,
     stop,
+    gateway: gatewayControl,
   };
 }
