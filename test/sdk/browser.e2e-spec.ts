@@ -120,4 +120,13 @@ describe('@pupitre/sdk in a browser (e2e)', () => {
     expect(second.shown.map((m) => m.text)).toEqual(['encore moi']);
     expect(errors).toEqual([]);
   });
+
+  it('lets a page on another origin read Retry-After and the renewed token (so the SDK honours them there too)', async () => {
+    const res = await system.http('GET', '/v1/visitor/conversations', {
+      headers: { origin: 'http://app.example' },
+    });
+    expect(res.status).toBe(401);
+    const exposed = (res.headers.get('access-control-expose-headers') ?? '').toLowerCase().split(/\s*,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['retry-after', 'x-visitor-token']));
+  });
 });

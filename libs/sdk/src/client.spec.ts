@@ -286,7 +286,7 @@ describe('createClient', () => {
   });
 
   it('on a 401 refreshes the token once and retries; when even the refresh is refused, registers anew', async () => {
-    const { sut, gateway, requests, heard } = setup();
+    const { sut, gateway, requests, heard, socket, storage } = setup();
     await sut.start();
     await settle();
     const firstVisitor = sut.visitorId;
@@ -301,6 +301,14 @@ describe('createClient', () => {
     ]);
     expect(sut.visitorId).not.toBe(firstVisitor);
     expect(heard.visitor[1]).toEqual({ visitorId: sut.visitorId, previousVisitorId: firstVisitor });
+    // The socket, opened as the first visitor, opens again as the new one.
+    expect(socket().connects).toBe(1);
+    const stored = JSON.parse((await storage.getItem('pupitre.visitor')) ?? '{}') as {
+      visitorId: string;
+      token: string;
+    };
+    expect(stored.visitorId).toBe(sut.visitorId);
+    expect(await socket().handshakeToken()).toBe(stored.token);
   });
 
   it('refreshes a token half through its life before using it', async () => {

@@ -147,11 +147,7 @@ class Client implements PupitreClient {
       this.store,
       { channel: options.channel, platform: options.platform, name: options.name },
       this.clock,
-      (identity, previous) =>
-        this.events.emit('visitor', {
-          visitorId: identity.visitorId,
-          previousVisitorId: previous?.visitorId,
-        }),
+      (identity, previous) => this.onVisitor(identity.visitorId, previous?.visitorId),
     );
     this.outboxQueue = new Outbox({
       post: (entry) => this.post(entry),
@@ -324,6 +320,18 @@ class Client implements PupitreClient {
     if (!posted || typeof posted.messageId !== 'string' || typeof posted.conversationId !== 'string')
       throw new PupitreError('NETWORK_ERROR', 'POST /v1/visitor/messages: an answer without messageId');
     return posted as PostedMessage;
+  }
+
+  private onVisitor(visitorId: string, previousVisitorId: string | undefined): void {
+    // A socket opened as the previous visitor listens to their rooms: open it again as the new one.
+    if (previousVisitorId !== undefined && this.socket) {
+      this.socket.disconnect();
+      this.socket.connect();
+    }
+    this.events.emit('visitor', {
+      visitorId,
+      ...(previousVisitorId === undefined ? {} : { previousVisitorId }),
+    });
   }
 
   private setState(state: ConnectionState): void {
