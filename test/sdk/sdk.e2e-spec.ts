@@ -8,9 +8,16 @@ import {
   type OutboxEntry,
   type PupitreClient,
 } from '../../libs/sdk/src';
+import { JwtService } from '@nestjs/jwt';
 import { factory } from '../e2e/support/factories';
 import type { Desk, DeskState } from '../e2e/support/sockets';
-import { type CreatedAgent, type MessagePage, startSystem, type System } from '../e2e/support/system';
+import {
+  type CreatedAgent,
+  JWT_SECRET,
+  type MessagePage,
+  startSystem,
+  type System,
+} from '../e2e/support/system';
 
 /**
  * @pupitre/sdk against the real system (issue 9). The contract's own e2e tests stay on raw HTTP and
@@ -206,6 +213,79 @@ describe('@pupitre/sdk (e2e)', () => {
     const shown = () => [...before.shown, ...after.shown];
     await waitFor(() => shown().length >= 5, { what: 'the app shown the five messages' });
     expect(texts(shown())).toEqual(expected);
+  });
+
+  describe('tokens (docs/contract.md, Tokens)', () => {
+    const jwt = new JwtService({ secret: JWT_SECRET });
+    const HOUR = 3600;
+    const DAY = 24 * HOUR;
+    /** A visitor token as the gateway signs them, issued `age` seconds ago with an 8-day life. */
+    const tokenAged = (visitorId: string, age: number) => {
+      const iat = Math.floor(Date.now() / 1000) - age;
+      return jwt.sign({ sub: visitorId, role: 'visitor', channel: 'mobile_app', iat, exp: iat + 8 * DAY });
+    };
+    /** A registered visitor whose stored token is replaced by `token(visitorId)`. */
+    const storedVisitor = async (token: (visitorId: string) => string) => {
+      const first = client();
+      await first.sdk.start();
+      const visitorId = await waitFor(() => first.sdk.visitorId, { what: 'a visitor registered' });
+      await first.sdk.stop();
+      await first.storage.setItem(
+        'pupitre.visitor',
+        JSON.stringify({ visitorId, token: token(visitorId), channel: 'mobile_app' }),
+      );
+      return { visitorId, storage: first.storage };
+    };
+    const recording = () => {
+      const paths: string[] = [];
+      const fetch: FetchLike = (input, init) => {
+        paths.push(`${init.method} ${new URL(input).pathname}`);
+        return globalThis.fetch(input, init);
+      };
+      return { paths, fetch };
+    };
+    const claims = async (storage: ReturnType<typeof memoryStorage>) =>
+      jwt.verify<{ sub: string; iat: number }>(await tokenIn(storage));
+
+    it('keeps the renewed token the gateway sends back for a token an hour old or more', async () => {
+      const old = await storedVisitor((id) => tokenAged(id, 2 * HOUR));
+      const app = client(old.storage);
+      await app.sdk.start();
+      await app.sdk.conversations();
+      await waitFor(async () => (await claims(old.storage)).iat > Date.now() / 1000 - 60, {
+        what: 'the renewed token stored',
+      });
+      expect((await claims(old.storage)).sub).toBe(old.visitorId);
+    });
+
+    it('refreshes a token half through its life before using it (POST /v1/visitor/token)', async () => {
+      const old = await storedVisitor((id) => tokenAged(id, 5 * DAY));
+      const { paths, fetch } = recording();
+      const app = client(old.storage, fetch);
+      await app.sdk.start();
+      await app.sdk.conversations();
+      expect(paths).toContain('POST /v1/visitor/token');
+      expect(paths.indexOf('POST /v1/visitor/token')).toBeLessThan(
+        paths.indexOf('GET /v1/visitor/conversations'),
+      );
+      expect((await claims(old.storage)).sub).toBe(old.visitorId);
+      expect(app.sdk.visitorId).toBe(old.visitorId);
+    });
+
+    it('registers a new visitor when the stored token has expired, and still delivers what was sent', async () => {
+      const old = await storedVisitor((id) => tokenAged(id, 9 * DAY));
+      const app = client(old.storage);
+      const changes: { visitorId: string; previousVisitorId?: string }[] = [];
+      app.sdk.on('visitor', (v) => changes.push(v));
+      await app.sdk.start();
+      const entry = await app.sdk.send('back after ten days');
+      await expect(app.sdk.settled(entry.clientMessageId)).resolves.toMatchObject({ state: 'sent' });
+      expect(app.sdk.visitorId).not.toBe(old.visitorId);
+      expect(changes).toEqual([{ visitorId: app.sdk.visitorId, previousVisitorId: old.visitorId }]);
+      await waitFor(() => app.shown.some((m) => m.text === 'back after ten days'), {
+        what: 'the message shown (the socket reopened as the new visitor)',
+      });
+    });
   });
 
   it('reports a refusal that will not change as failed, with the contract code, and moves on', async () => {
