@@ -65,7 +65,7 @@ class FakeGateway {
     return m;
   }
 
-  handle = (req: FakeRequest): FakeReply => {
+  handle: (req: FakeRequest) => FakeReply | Promise<FakeReply> = (req) => {
     const intercepted = this.intercept(req);
     if (intercepted) return intercepted;
     if (req.method === 'POST' && req.path === '/v1/visitors') {
@@ -110,7 +110,7 @@ class FakeGateway {
 }
 
 function setup(storage = memoryStorage(), clock = new FakeClock(), gateway = new FakeGateway(clock)) {
-  const { fetch, requests } = fakeFetch(gateway.handle);
+  const { fetch, requests } = fakeFetch((req) => gateway.handle(req));
   const { factory, sockets } = fakeSockets();
   const sut = createClient({
     baseUrl: BASE,
@@ -351,6 +351,28 @@ describe('createClient', () => {
     await clock.advance(60_000);
     expect(gateway.open().messages.map((m) => m.text)).toEqual(['one', 'two', 'three']);
     expect(again.sut.outbox()).toEqual([]);
+  });
+
+  it('shows nothing and moves no cursor once stopped, even when a resync answers afterwards', async () => {
+    const { sut, gateway, socket, texts, storage } = setup();
+    await sut.start();
+    await settle();
+    gateway.add('before stop');
+    let answer!: () => void;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    const handle = gateway.handle;
+    gateway.handle = async (req) => {
+      if (req.path.includes('/messages')) await held;
+      return handle(req);
+    };
+    socket().serverConnects();
+    await settle();
+    socket().fire('message.created', { message: gateway.add('live during the resync') });
+    await sut.stop();
+    answer();
+    await settle();
+    expect(texts()).toEqual([]);
+    expect(await storage.getItem('pupitre.cursors')).toBeNull();
   });
 
   it('registers and removes the push token', async () => {

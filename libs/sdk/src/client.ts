@@ -181,6 +181,7 @@ class Client implements PupitreClient {
 
   start(): Promise<void> {
     this.stopped = false;
+    this.timeline.open();
     this.starting ??= this.load();
     return this.starting.then(() => {
       if (this.stopped) return;
@@ -202,6 +203,7 @@ class Client implements PupitreClient {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.timeline.close();
     this.outboxQueue.stop();
     if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -289,9 +291,10 @@ class Client implements PupitreClient {
     for (;;) {
       const page = await this.history(conversation.id, { after, limit: HISTORY_PAGE });
       this.timeline.fromHistory((page.items ?? []).filter(isMessage));
-      if (!page.nextCursor) break;
+      if (!page.nextCursor || this.stopped) break;
       after = page.nextCursor;
     }
+    if (this.stopped) return;
     if (conversation.status === 'closed')
       this.showClosed({ conversationId: conversation.id, reason: conversation.closeReason ?? 'agent' });
     else if (conversation.status === 'queued' && typeof conversation.queuePosition === 'number')

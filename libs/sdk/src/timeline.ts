@@ -11,6 +11,7 @@ export class Timeline {
   private readonly shown = new Set<string>();
   private readonly cursors = new Map<string, string>();
   private held: (Message | (() => void))[] | null = null;
+  private closed = false;
 
   constructor(
     private readonly show: (message: Message) => void,
@@ -31,6 +32,19 @@ export class Timeline {
     if (this.cursors.delete(conversationId)) this.onCursor(Object.fromEntries(this.cursors));
   }
 
+  /**
+   * The client stopped: nothing more is shown and no cursor moves (a history page answering late
+   * would otherwise be shown to no one, yet skipped by the next run).
+   */
+  close(): void {
+    this.closed = true;
+    this.held = null;
+  }
+
+  open(): void {
+    this.closed = false;
+  }
+
   get syncing(): boolean {
     return this.held !== null;
   }
@@ -43,6 +57,7 @@ export class Timeline {
 
   /** Something the socket said after its messages (a close, a queue move): kept in the same order. */
   after(action: () => void): void {
+    if (this.closed) return;
     if (this.held) this.held.push(action);
     else action();
   }
@@ -64,7 +79,7 @@ export class Timeline {
   }
 
   private accept(message: Message): void {
-    if (this.shown.has(message.id)) return;
+    if (this.closed || this.shown.has(message.id)) return;
     this.shown.add(message.id);
     this.cursors.set(message.conversationId, message.id);
     this.onCursor(Object.fromEntries(this.cursors));
