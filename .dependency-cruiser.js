@@ -52,6 +52,15 @@ module.exports = {
         pathNot: ['^apps/$1/src/(config|migrations)/', '^apps/$1/src/([^/]+)/(index|\\1\\.module)\\.ts$'],
       },
     },
+    {
+      name: 'sdk-stands-alone',
+      comment:
+        '@pupitre/sdk is published on its own: at run time it uses socket.io-client and nothing else, and no ' +
+        'monorepo code (the contracts are checked as types in libs/sdk/checks).',
+      severity: 'error',
+      from: { path: '^libs/sdk/src/', pathNot: '\\.spec\\.ts$' },
+      to: { path: ['^libs/shared/', '^apps/', 'node_modules/'], pathNot: 'node_modules/(socket\\.io-client|engine\\.io-client|@socket\\.io/component-emitter|socket\\.io-parser|engine\\.io-parser|debug|ms|ws|xmlhttprequest-ssl)/' },
+    },
     { name: 'no-circular', severity: 'error', from: { path: '^(apps|libs)/' }, to: { circular: true } },
   ],
   options: {
