@@ -7,7 +7,8 @@ import { bootService, buildOpenApiDocument, runMain } from '@pupitre/shared';
 import { AppModule } from './app.module';
 import { GatewayConfig, loadGatewayConfig } from './config/env.validation';
 import { bodyErrorHandler, HttpErrorFilter } from './http';
-import { ConsumerStatus } from './kafka';
+import { ConsumerStatus, ReplyPathProbe } from './kafka';
+import { GatewayMetrics, observeHttp, restoreLogContext } from './observability';
 
 export const BODY_LIMIT = '64kb';
 
@@ -15,9 +16,13 @@ export const BODY_LIMIT = '64kb';
 export function configureGateway(app: INestApplication): void {
   // First, so that the body parser's refusals (400, 413) reach a browser's web chat SDK as well.
   app.enableCors();
+  // Correlation id, access log and latency of every request, refusals of the body parser included.
+  app.use(observeHttp(app.get(GatewayMetrics)));
   (app as NestExpressApplication).useBodyParser('json', { limit: BODY_LIMIT });
   // Right after the parser: its errors (broken JSON, too large) happen before Nest's routing.
   app.use(bodyErrorHandler());
+  // The parser's callbacks lose the request's log context: enter it again.
+  app.use(restoreLogContext());
   app.useGlobalFilters(new HttpErrorFilter());
   app.useWebSocketAdapter(new IoAdapter(app));
   // The document generated from the contracts' schemas (the same as docs/openapi.json).
@@ -38,6 +43,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
     configure: configureGateway,
   });
   app.get(ConsumerStatus).attach(server);
+  app.get(ReplyPathProbe).start();
   await app.listen(config.PORT);
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://localhost:${port}`;
