@@ -1,7 +1,7 @@
 import { CustomTransportStrategy, KafkaOptions, ServerKafka } from '@nestjs/microservices';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { KafkaEnv } from '../config';
-import { withLogContext } from '../logging/log-context';
+import { withFreshLogContext } from '../logging/log-context';
 import { ConsumerLoopState } from '../ops/liveness';
 import { applySlots, BatchSlot, runInSlot } from './batch-scope';
 import { consumerConfig, kafkaClientConfig, kafkaTuning, prefixed, producerConfig } from './kafka-options';
@@ -63,7 +63,9 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
         this.serverOptions.partitionsConsumedConcurrently ??
         kafkaTuning().KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
       eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.handleBatch(payload),
+      // The service's name on every line its consumer logs, and no other work's correlation id.
+      eachBatch: (payload) =>
+        withFreshLogContext({ service: this.serverOptions.clientId }, () => this.handleBatch(payload)),
     });
   }
 
@@ -88,9 +90,7 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
       const slot = new BatchSlot();
       this.loop.progressed();
       const done = runInSlot(slot, () =>
-        withLogContext({ service: this.serverOptions.clientId }, () =>
-          this.handleMessage({ topic: batch.topic, partition: batch.partition, message, heartbeat, pause }),
-        ),
+        this.handleMessage({ topic: batch.topic, partition: batch.partition, message, heartbeat, pause }),
       );
       const enlisted = await Promise.race([
         slot.enlisted.then(() => true),

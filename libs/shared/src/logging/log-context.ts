@@ -19,6 +19,14 @@ export function withLogContext<T>(context: LogContext, fn: () => T): T {
   return storage.run(parent ? { ...parent, ...context } : context, fn);
 }
 
+/**
+ * Runs `fn` with `context` alone, whatever was current: for loops that outlive the work that started
+ * them (a consumer's batches), which must not inherit an unrelated request's correlation id.
+ */
+export function withFreshLogContext<T>(context: LogContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
 export function currentLogContext(): LogContext | undefined {
   return storage.getStore();
 }
