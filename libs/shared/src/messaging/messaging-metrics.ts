@@ -27,9 +27,19 @@ export class MessagingMetrics {
       retried: (topic, reason) => metrics.retries.inc({ topic, reason }),
       deadLettered: (topic) => metrics.deadLetters.inc({ topic }),
     };
+    const requestDuration = metrics.histogram(
+      'pupitre_request_duration_seconds',
+      'Requests served from <service>.requests, by operation and outcome (ok, refused, expired, invalid, error)',
+      ['op', 'outcome'],
+    );
+    const requestsExpired = metrics.counter(
+      'pupitre_requests_expired_total',
+      'Requests dropped unapplied because their deadline had passed (overload)',
+      [],
+    );
     this.requests = (op, outcome, seconds) => {
-      metrics.requestDuration.observe({ op, outcome }, seconds);
-      if (outcome === 'expired') metrics.requestsExpired.inc();
+      requestDuration.observe({ op, outcome }, seconds);
+      if (outcome === 'expired') requestsExpired.inc();
     };
     const publishedTotal = metrics.counter(
       'pupitre_events_published_total',

@@ -33,10 +33,13 @@ export class KafkaProbe {
   async lag(group: string, topics: string[]): Promise<TopicLag[]> {
     if (topics.length === 0) return [];
     return this.use(async (admin) => {
-      const committed = await admin.fetchOffsets({ groupId: group, topics });
+      const [committed, allEnds] = await Promise.all([
+        admin.fetchOffsets({ groupId: group, topics }),
+        Promise.all(topics.map((t) => admin.fetchTopicOffsets(t))),
+      ]);
       const lags: TopicLag[] = [];
-      for (const topic of topics) {
-        const ends = await admin.fetchTopicOffsets(topic);
+      for (const [i, topic] of topics.entries()) {
+        const ends = allEnds[i];
         const mine = new Map(
           (committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [
             p.partition,
@@ -64,8 +67,9 @@ export class KafkaProbe {
   private async use<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
     try {
       if (!this.admin) {
+        // A few quick retries (kafkajs refreshes its metadata through them); callers bound the time.
         const config = kafkaClientConfig(this.env, `${this.clientId}-ops`);
-        const admin = new Kafka({ ...config, retry: { retries: 0 } }).admin();
+        const admin = new Kafka({ ...config, retry: { initialRetryTime: 100, retries: 3 } }).admin();
         this.admin = admin;
         await admin.connect();
       }

@@ -14,10 +14,15 @@ export const opsEnvSchema = z.object({
   /** A readiness check that has not answered within this long counts as failed (it goes on behind). */
   READINESS_TIMEOUT_MS: envInt(2000, 100, 60_000),
 });
-export type OpsEnv = z.infer<typeof opsEnvSchema> & { OPS_PORT: number };
+export type OpsEnv = z.infer<typeof opsEnvSchema> & { OPS_PORT: number; OPS_PORT_SET: boolean };
 
 /** The ops settings of `service`, OPS_PORT defaulting to its entry in DEFAULT_OPS_PORTS. */
 export function loadOpsEnv(service: string, env: NodeJS.ProcessEnv = process.env): OpsEnv {
   const parsed = parseEnv(opsEnvSchema, env);
-  return { ...parsed, OPS_PORT: parsed.OPS_PORT >= 0 ? parsed.OPS_PORT : (DEFAULT_OPS_PORTS[service] ?? 0) };
+  const set = parsed.OPS_PORT >= 0;
+  return {
+    ...parsed,
+    OPS_PORT: set ? parsed.OPS_PORT : (DEFAULT_OPS_PORTS[service] ?? 0),
+    OPS_PORT_SET: set,
+  };
 }

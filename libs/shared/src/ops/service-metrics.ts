@@ -10,8 +10,8 @@ export type Collect<L extends string> = (
 
 /**
  * One service's Prometheus registry (`GET /metrics`), with the metrics every service shares: the
- * process's default metrics, what the consumer loop does (dead letters, retries) and what the request
- * processor answers. Each service adds its own through `gauge`/`counter`/`histogram`. Every metric is
+ * process's default metrics and what the consumer loop does (dead letters, retries). Each service adds
+ * its own through `gauge`/`counter`/`histogram`. Every metric is
  * labelled `service`; no label ever holds an id, so the number of series stays bounded.
  *
  * One registry per service instance, not prom-client's global one: the tests run several services in
@@ -21,8 +21,6 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   readonly deadLetters: Counter<'topic'>;
   readonly retries: Counter<'topic' | 'reason'>;
-  readonly requestDuration: Histogram<'op' | 'outcome'>;
-  readonly requestsExpired: Counter;
 
   constructor(readonly service: string) {
     this.registry.setDefaultLabels({ service });
@@ -36,16 +34,6 @@ export class ServiceMetrics {
       'pupitre_consumer_retries_total',
       'Failed attempts retried by the consumer (reason: transient = infrastructure, failed = the handler threw)',
       ['topic', 'reason'],
-    );
-    this.requestDuration = this.histogram(
-      'pupitre_request_duration_seconds',
-      'Requests served from <service>.requests, by operation and outcome (ok, refused, error, expired)',
-      ['op', 'outcome'],
-    );
-    this.requestsExpired = this.counter(
-      'pupitre_requests_expired_total',
-      'Requests dropped unapplied because their deadline had passed (overload)',
-      [],
     );
   }
 

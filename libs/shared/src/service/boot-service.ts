@@ -88,12 +88,35 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
   await app.init();
   let opsUrl: string | undefined;
   if (o.opsRoutes) {
-    await app.listen(opsEnv.OPS_PORT);
-    const { port } = app.getHttpServer().address() as AddressInfo;
+    const port = await listenOps(app, opsEnv.OPS_PORT, opsEnv.OPS_PORT_SET, logger);
     opsUrl = `http://localhost:${port}`;
   }
   logger.log(`${o.service} is consuming${opsUrl ? ` (health and metrics: ${opsUrl})` : ''}`);
   return { app, server, metrics, opsUrl };
+}
+
+/**
+ * Listens for /health and /metrics. A default port already taken (a second instance on one host, a
+ * benchmark beside `npm start`) falls back to any free port with a warning naming the one it got; a
+ * port set in OPS_PORT must be free, or the service does not start.
+ */
+async function listenOps(
+  app: INestApplication,
+  port: number,
+  explicit: boolean,
+  logger: Logger,
+): Promise<number> {
+  try {
+    await app.listen(port);
+  } catch (err) {
+    if (explicit || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    await app.listen(0);
+    const taken = (app.getHttpServer().address() as AddressInfo).port;
+    logger.warn(
+      `port ${port} is taken: health and metrics on port ${taken} instead (set OPS_PORT to choose)`,
+    );
+  }
+  return (app.getHttpServer().address() as AddressInfo).port;
 }
 
 /** For main.ts: a configuration or start-up error stops the process with its message. */
