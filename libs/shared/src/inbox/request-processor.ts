@@ -75,7 +75,7 @@ export class RequestProcessor {
     await withLogContext(contextOfMessage(value), async () => {
       const outcome = await this.serve(ctx, handlers);
       const seconds = (performance.now() - started) / 1000;
-      const name = typeof op === 'string' && op in handlers ? op : 'unknown';
+      const name = typeof op === 'string' && Object.hasOwn(handlers, op) ? op : 'unknown';
       this.observe(name, outcome, seconds);
       this.logger.debug?.(`request ${name}: ${outcome} in ${Math.round(seconds * 1000)} ms`);
     });
