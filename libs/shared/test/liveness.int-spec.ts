@@ -1,8 +1,16 @@
 import { Controller, INestApplication, Module } from '@nestjs/common';
 import { EventPattern, RpcException } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import { bootService, kafkaEnvSchema, KafkaProducer, KafkaServer, parseEnv } from '@pupitre/shared';
-import { getOps, isolatedTestEnv, TestEnv, waitFor } from '@pupitre/shared/testing';
+import { createServer, Server } from 'node:net';
+import {
+  bootService,
+  DEFAULT_OPS_PORTS,
+  kafkaEnvSchema,
+  KafkaProducer,
+  KafkaServer,
+  parseEnv,
+} from '@pupitre/shared';
+import { getOps, httpUrlOf, isolatedTestEnv, TestEnv, waitFor } from '@pupitre/shared/testing';
 
 const TOPIC = 'test.crash';
 
@@ -73,5 +81,42 @@ describe('liveness: the consumer loop, not just the process', () => {
     expect((await getOps(url, '/health/ready')).status).toBe(503);
     const metrics = (await getOps(url, '/metrics')).body;
     expect(metrics).toMatch(/^pupitre_consumer_live\{service="crashing"\} 0$/m);
+  });
+});
+
+@Module({})
+class EmptyModule {}
+
+/** Where a back-end service's health server listens when OPS_PORT is not set. */
+describe('ops server port', () => {
+  let blocker: Server | null = null;
+  let app: INestApplication | null = null;
+
+  afterAll(async () => {
+    await app?.close();
+    await new Promise((resolve) => (blocker ? blocker.close(resolve) : resolve(undefined)));
+  });
+
+  it('a default port already taken (a second instance on one host) falls back to a free one', async () => {
+    const taken = DEFAULT_OPS_PORTS.billing;
+    // Hold the default port (if someone else on this machine holds it already, the case is the same).
+    blocker = await new Promise<Server | null>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(null));
+      server.listen(taken, () => resolve(server));
+    });
+    const env = await isolatedTestEnv('opsport');
+    const vars: NodeJS.ProcessEnv = { ...process.env, ...env.vars };
+    delete vars.OPS_PORT;
+    ({ app } = await bootService({
+      service: 'billing',
+      kafka: parseEnv(kafkaEnvSchema, vars),
+      module: { module: EmptyModule },
+      env: vars,
+      opsRoutes: true,
+    }));
+    const url = httpUrlOf(app);
+    expect(url).not.toMatch(new RegExp(`:${taken}$`));
+    expect((await getOps(url, '/health/live')).status).toBe(200);
   });
 });
