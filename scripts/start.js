@@ -82,6 +82,8 @@ async function main() {
   const env = { ...process.env };
   // Secrets are required unless NODE_ENV says development or test: npm start is development, out loud.
   env.NODE_ENV ||= 'development';
+  // One readable line per log entry in a terminal; services log JSON lines otherwise (docs/operations.md).
+  env.LOG_FORMAT ||= 'pretty';
   say('start', `NODE_ENV=${env.NODE_ENV} (development and test use printed defaults for unset ADMIN_TOKEN, JWT_SECRET)`);
   if (!env.KAFKA_BROKERS) {
     say('kafka', 'KAFKA_BROKERS unset: starting (or reusing) a local broker on 127.0.0.1:9092');

@@ -4,7 +4,7 @@ import { loadBillingConfig } from './config/env.validation';
 
 export async function startBilling(env: NodeJS.ProcessEnv = process.env) {
   const config = loadBillingConfig(env);
-  return bootDatabaseService('billing', BILLING_SCHEMA, config, AppModule.forRoot(config));
+  return bootDatabaseService('billing', BILLING_SCHEMA, config, AppModule.forRoot(config), env);
 }
 
 if (require.main === module) runMain('billing', startBilling);

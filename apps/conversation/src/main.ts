@@ -4,7 +4,7 @@ import { loadConversationConfig } from './config/env.validation';
 
 export async function startConversation(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConversationConfig(env);
-  return bootDatabaseService('conversation', CONVERSATION_SCHEMA, config, AppModule.forRoot(config));
+  return bootDatabaseService('conversation', CONVERSATION_SCHEMA, config, AppModule.forRoot(config), env);
 }
 
 if (require.main === module) runMain('conversation', startConversation);

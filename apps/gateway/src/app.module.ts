@@ -7,6 +7,7 @@ import { DeskModule } from './desk';
 import { FanoutModule } from './fanout';
 import { HealthModule } from './health';
 import { KafkaModule } from './kafka';
+import { ObservabilityModule } from './observability';
 import { SdkModule } from './sdk';
 import { VisitorSocketModule } from './visitor-socket';
 
@@ -19,6 +20,7 @@ export class AppModule {
       imports: [
         GatewayConfigModule.forRoot(config),
         KafkaModule,
+        ObservabilityModule,
         AuthModule,
         FanoutModule,
         AdminModule,

@@ -7,8 +7,9 @@ import { AppModule } from './app.module';
 import { VISITOR_TOKEN_HEADER } from './auth';
 import { GATEWAY_CONFIG, GatewayConfig, loadGatewayConfig } from './config/env.validation';
 import { bodyErrorHandler, HttpErrorFilter } from './http';
-import { ConsumerStatus } from './kafka';
+import { ConsumerStatus, ReplyPathProbe } from './kafka';
 import { LimitedIoAdapter } from './limits';
+import { GatewayMetrics, observeHttp, restoreLogContext } from './observability';
 
 export const BODY_LIMIT = '64kb';
 
@@ -16,13 +17,17 @@ export const BODY_LIMIT = '64kb';
 export function configureGateway(app: INestApplication): void {
   // First, so that the body parser's refusals (400, 413) reach a browser's web chat SDK as well. The
   // SDK on another origin must read when to retry (503, 429) and its renewed token.
-  app.enableCors({ exposedHeaders: ['Retry-After', VISITOR_TOKEN_HEADER] });
+  app.enableCors({ exposedHeaders: ['Retry-After', 'X-Request-Id', VISITOR_TOKEN_HEADER] });
   const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
   // req.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names (rate limits per address).
   (app as NestExpressApplication).set('trust proxy', config.TRUST_PROXY);
+  // Correlation id, access log and latency of every request, refusals of the body parser included.
+  app.use(observeHttp(app.get(GatewayMetrics)));
   (app as NestExpressApplication).useBodyParser('json', { limit: BODY_LIMIT });
   // Right after the parser: its errors (broken JSON, too large) happen before Nest's routing.
   app.use(bodyErrorHandler());
+  // The parser's callbacks lose the request's log context: enter it again.
+  app.use(restoreLogContext());
   app.useGlobalFilters(new HttpErrorFilter());
   app.useWebSocketAdapter(new LimitedIoAdapter(app, config));
   // The document generated from the contracts' schemas (the same as docs/openapi.json).
@@ -43,6 +48,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
     configure: configureGateway,
   });
   app.get(ConsumerStatus).attach(server);
+  app.get(ReplyPathProbe).start();
   await app.listen(config.PORT);
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://localhost:${port}`;

@@ -7,6 +7,7 @@ import { ConsumerModule } from './consumer';
 import { Initial1732500000000 } from './migrations/1732500000000-initial';
 import { ExclusionUntil1764100000000 } from './migrations/1764100000000-exclusion-until';
 import { SlotVersions1764500000000 } from './migrations/1764500000000-slot-versions';
+import { ObservabilityModule } from './observability';
 import { SweepsModule } from './sweeps';
 
 export const ROUTING_SCHEMA = 'routing';
@@ -27,6 +28,7 @@ export class AppModule {
         RoutingConfigModule.forRoot(config),
         ConsumerModule,
         SweepsModule,
+        ObservabilityModule,
       ],
     };
   }

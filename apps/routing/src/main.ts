@@ -5,7 +5,7 @@ import { ROUTING_SERVICE } from './config/routing.config';
 
 export async function startRouting(env: NodeJS.ProcessEnv = process.env) {
   const config = loadRoutingConfig(env);
-  return bootDatabaseService(ROUTING_SERVICE, ROUTING_SCHEMA, config, AppModule.forRoot(config));
+  return bootDatabaseService(ROUTING_SERVICE, ROUTING_SCHEMA, config, AppModule.forRoot(config), env);
 }
 
 if (require.main === module) runMain('routing', startRouting);

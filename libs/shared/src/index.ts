@@ -4,6 +4,8 @@ export * from './contracts';
 export * from './errors';
 export * from './domain';
 export * from './kafka';
+export * from './logging';
+export * from './ops';
 export * from './outbox';
 export * from './inbox';
 export * from './database';

@@ -6,12 +6,14 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import { AgentView, DeskCommandName, DomainError } from '@pupitre/shared';
+import { randomUUID } from 'node:crypto';
+import { AgentView, DeskCommandName, DomainError, withLogContext } from '@pupitre/shared';
 import { FanoutService, rooms, SocketHub } from '../fanout';
 import { ackOf, connectError } from '../http';
 import { SocketLimits } from '../socket-limits';
 import { DeskSessionService } from './desk-session.service';
 import { DeskCommands } from './desk-commands';
+import { GatewayMetrics } from '../observability';
 
 function agentOf(socket: Socket): AgentView {
   const agent = (socket.data as { agent?: AgentView }).agent;
@@ -34,6 +36,7 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly hub: SocketHub,
     private readonly fanout: FanoutService,
     private readonly limits: SocketLimits,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   afterInit(nsp: Namespace): void {
@@ -96,9 +99,14 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     const ack = typeof last === 'function' ? (last as (answer: unknown) => void) : undefined;
     const data = ack ? args.slice(0, -1) : args;
     const payload = data.length <= 1 ? data[0] : data;
-    void ackOf(command, () => this.commands.run(command, payload, () => agentOf(socket).id)).then((answer) =>
-      ack?.(answer),
-    );
+    const started = performance.now();
+    // Each command is a request of its own: one correlation id on every log line of its path.
+    void withLogContext({ correlationId: randomUUID(), service: 'gateway' }, () =>
+      ackOf(command, () => this.commands.run(command, payload, () => agentOf(socket).id)),
+    ).then((answer) => {
+      this.metrics.socketDone('desk', command, answer, (performance.now() - started) / 1000);
+      ack?.(answer);
+    });
   }
 
   /** Routing counts the agent's open desks: with none left they are offline. */

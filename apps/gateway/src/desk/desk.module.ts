@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth';
 import { FanoutModule } from '../fanout';
 import { KafkaModule } from '../kafka';
+import { ObservabilityModule } from '../observability';
 import { SocketLimitsModule } from '../socket-limits';
 import { DeskCommands } from './desk-commands';
 import { DeskSessionService } from './desk-session.service';
@@ -11,7 +12,8 @@ import { InstanceRegistration } from './instance-registration.service';
 
 /** The agent desk: its page, its socket and the agents' sessions. */
 @Module({
-  imports: [AuthModule, KafkaModule, FanoutModule, SocketLimitsModule],
+import { ObservabilityModule } from '../observability';
+import { SocketLimitsModule } from '../socket-limits';
   controllers: [DeskController],
   providers: [InstanceRegistration, DeskSessionService, DeskCommands, DeskGateway],
 })

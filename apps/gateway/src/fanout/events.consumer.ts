@@ -4,10 +4,12 @@ import {
   CONVERSATION_EVENTS,
   ConversationEvent,
   conversationEventSchemas,
+  contextOfMessage,
   parseEvent,
   ROUTING_EVENTS,
   RoutingEvent,
   routingEventSchemas,
+  withLogContext,
 } from '@pupitre/shared';
 import { FANNED_OUT_CONVERSATION_EVENTS, FANNED_OUT_ROUTING_EVENTS, FanoutService } from './fanout.service';
 
@@ -26,7 +28,7 @@ export class EventsConsumer {
   onRoutingEvent(@Payload() value: unknown): void {
     const parsed = parseEvent<RoutingEvent>(routingEventSchemas, FANNED_OUT_ROUTING_EVENTS, value);
     if (parsed.kind === 'invalid') this.logger.warn(`ignored an invalid routing event: ${parsed.reason}`);
-    if (parsed.kind === 'event') this.fanout.routingEvent(parsed.event);
+    if (parsed.kind === 'event') this.tell(parsed.event, () => this.fanout.routingEvent(parsed.event));
   }
 
   @EventPattern(CONVERSATION_EVENTS)
@@ -38,6 +40,14 @@ export class EventsConsumer {
     );
     if (parsed.kind === 'invalid')
       this.logger.warn(`ignored an invalid conversation event: ${parsed.reason}`);
-    if (parsed.kind === 'event') this.fanout.conversationEvent(parsed.event);
+    if (parsed.kind === 'event') this.tell(parsed.event, () => this.fanout.conversationEvent(parsed.event));
+  }
+
+  /** Fans one event out with its correlation id on the lines it leads to. */
+  private tell(event: { type: string }, fanOut: () => void): void {
+    withLogContext(contextOfMessage(event), () => {
+      this.logger.debug(`fanning out ${event.type}`);
+      fanOut();
+    });
   }
 }

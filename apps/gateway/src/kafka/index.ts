@@ -1,3 +1,4 @@
 export { KafkaModule } from './kafka.module';
 export { RequestClient } from './request.client';
 export { ConsumerStatus } from './consumer-status';
+export { ReplyPathProbe } from './reply-path.probe';

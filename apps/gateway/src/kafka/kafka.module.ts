@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { KafkaProducer } from '@pupitre/shared';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
 import { ConsumerStatus } from './consumer-status';
+import { ReplyPathProbe } from './reply-path.probe';
 import { RepliesConsumer } from './replies.consumer';
 import { REQUEST_SINK, RequestClient } from './request.client';
 
@@ -16,7 +17,8 @@ import { REQUEST_SINK, RequestClient } from './request.client';
     },
     RequestClient,
     ConsumerStatus,
+    ReplyPathProbe,
   ],
-  exports: [RequestClient, ConsumerStatus],
+  exports: [RequestClient, ConsumerStatus, ReplyPathProbe],
 })
 export class KafkaModule {}

@@ -10,6 +10,7 @@ import {
   ServiceName,
   ServiceOps,
   SERVICES,
+  currentCorrelationId,
 } from '@pupitre/shared';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
 import { Unavailable } from '../http';
@@ -127,7 +128,8 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
       replyKey: this.config.GATEWAY_INSTANCE_ID,
       sentAt: new Date(sentAt).toISOString(),
       deadline: new Date(sentAt + timeoutMs).toISOString(),
-      correlationId: options.correlationId ?? requestId,
+      // The HTTP request's or socket command's id (logging/log-context.ts): one id along the whole path.
+      correlationId: options.correlationId ?? currentCorrelationId() ?? requestId,
       data,
     };
     this.inFlight[service]++;

@@ -5,12 +5,20 @@ import { DeadLetter, deadLetterTopic, eventOrNull, EventEnvelope, parseEvent, To
 import type { z } from 'zod';
 import { BatchApplier, currentSlot } from '../kafka/batch-scope';
 import { unprefixed } from '../kafka/kafka-options';
+import { contextOfMessage, currentLogContext, withLogContext } from '../logging/log-context';
 import type { Outbox } from '../outbox/outbox';
 import { isTransient } from './transient';
 
 export interface InboxLogger {
   warn(message: string): void;
   error(message: string): void;
+  debug?(message: string): void;
+}
+
+/** Told of retries and dead letters (ops: their counters), by original topic (no prefix). */
+export interface InboxObserver {
+  retried(topic: string, reason: 'transient' | 'failed'): void;
+  deadLettered(topic: string): void;
 }
 
 export interface InboxOptions {
@@ -22,6 +30,7 @@ export interface InboxOptions {
   logger: InboxLogger;
   maxAttempts?: number;
   backoffMs?: (attempt: number) => number;
+  observer?: InboxObserver;
 }
 
 export interface ConsumeSpec<T> {
@@ -121,13 +130,14 @@ export class Inbox implements BatchApplier<Enlisted> {
           const fresh = new Set(rows.map((r) => r.message_id));
           for (const p of ready) {
             // delete: a message redelivered within the batch is applied at its first place only.
-            if (fresh.delete(p.id)) await p.spec.handle(p.message, tx, (fn) => committed.push(fn));
+            if (fresh.delete(p.id)) await p.spec.handle(p.message, tx, (fn) => committed.push(inContext(fn)));
           }
         });
         this.runAfterCommit(committed);
         return;
       } catch (err) {
         if (!isTransient(err)) throw err;
+        this.o.observer?.retried(this.topicOf(ready[0].ctx), 'transient');
         this.o.logger.warn(`${this.where(ready[0].ctx)}: transient failure, retrying: ${describe(err)}`);
         await sleep(this.o.backoffMs?.(attempt) ?? Math.min(50 * 2 ** attempt, 5000));
       }
@@ -163,7 +173,12 @@ export class Inbox implements BatchApplier<Enlisted> {
     return this.consume<E>(ctx, {
       parse: (v) => eventOrNull(parseEvent<E>(schemas, wanted, v)),
       id: (e) => e.eventId,
-      handle,
+      // Each event's lines carry its correlation id, even when applied in a batch with others.
+      handle: (e, tx, afterCommit) =>
+        withLogContext(contextOfMessage(e), () => {
+          this.o.logger.debug?.(`applying ${e.type} from ${unprefixed(this.o.env, ctx.getTopic())}`);
+          return handle(e, tx, afterCommit);
+        }),
     });
   }
 
@@ -193,16 +208,18 @@ export class Inbox implements BatchApplier<Enlisted> {
       if (this.stopping) throw new ConsumerStopping('consumer stopping');
       const committed: (() => void)[] = [];
       try {
-        await this.o.dataSource.transaction((tx) => work(tx, (fn) => committed.push(fn)));
+        await this.o.dataSource.transaction((tx) => work(tx, (fn) => committed.push(inContext(fn))));
         this.runAfterCommit(committed);
         return;
       } catch (err) {
         if (err instanceof AbortAttempt) throw err;
         if (isTransient(err)) {
+          this.o.observer?.retried(this.topicOf(ctx), 'transient');
           this.o.logger.warn(`${this.where(ctx)}: transient failure, retrying: ${describe(err)}`);
         } else if (attempt >= max) {
           return this.deadLetter(ctx, describe(err), attempt, id);
         } else {
+          this.o.observer?.retried(this.topicOf(ctx), 'failed');
           this.o.logger.warn(`${this.where(ctx)}: attempt ${attempt}/${max} failed: ${describe(err)}`);
         }
         await sleep(this.o.backoffMs?.(attempt) ?? Math.min(50 * 2 ** attempt, 5000));
@@ -226,7 +243,8 @@ export class Inbox implements BatchApplier<Enlisted> {
     id: string | null,
   ): Promise<void> {
     const m = ctx.getMessage();
-    const topic = unprefixed(this.o.env, ctx.getTopic());
+    const topic = this.topicOf(ctx);
+    this.o.observer?.deadLettered(topic);
     this.o.logger.error(
       `${this.where(ctx)}: ${id ?? 'message'} dead-lettered after ${attempts} attempt(s): ${error}`,
     );
@@ -256,6 +274,10 @@ export class Inbox implements BatchApplier<Enlisted> {
     }
   }
 
+  private topicOf(ctx: KafkaContext): string {
+    return unprefixed(this.o.env, ctx.getTopic());
+  }
+
   private where(ctx: KafkaContext): string {
     return `${ctx.getTopic()}[${ctx.getPartition()}]@${ctx.getMessage().offset}`;
   }
@@ -266,6 +288,12 @@ interface Parsed {
   spec: ConsumeSpec<unknown>;
   message: unknown;
   id: string;
+}
+
+/** An after-commit hook runs with the log context of the message that registered it. */
+function inContext(fn: () => void): () => void {
+  const context = currentLogContext();
+  return context ? () => withLogContext(context, fn) : fn;
 }
 
 export function describe(err: unknown): string {

@@ -10,6 +10,7 @@ import {
 } from '../contracts';
 import { DomainError, ErrorBody } from '../errors';
 import type { KafkaProducer } from '../kafka/kafka-producer';
+import { contextOfMessage, withLogContext } from '../logging/log-context';
 import { AbortAttempt, AfterCommit, describe, Inbox, InboxLogger } from './inbox';
 
 export interface RequestMeta {
@@ -29,6 +30,12 @@ export interface RequestHandler {
 export type RequestHandlers = Record<string, RequestHandler>;
 
 type ReplyBody = { ok: true; data: unknown } | { ok: false; error: ErrorBody };
+
+/** How a request ended, for metrics and the log: answered ok, refused (a domain error), expired, error. */
+export type RequestOutcome = 'ok' | 'refused' | 'expired' | 'invalid' | 'error';
+
+/** Told of every request served (ops: the request-duration histogram). */
+export type RequestObserver = (op: string, outcome: RequestOutcome, seconds: number) => void;
 
 /** Rolls back a request whose deadline passed while it was being applied: nobody waits for it any more. */
 class RequestExpired extends AbortAttempt {}
@@ -56,20 +63,36 @@ export class RequestProcessor {
     private readonly dataSource: DataSource,
     private readonly producer: KafkaProducer,
     private readonly clock: Clock,
-    private readonly logger: InboxLogger,
+    private readonly logger: InboxLogger & { debug?(message: string): void },
+    private readonly observe: RequestObserver = () => undefined,
   ) {}
 
+  /** Serves one request with its correlation id on every log line (logging/log-context.ts). */
   async process(ctx: KafkaContext, handlers: RequestHandlers): Promise<void> {
+    const value = ctx.getMessage().value as unknown;
+    const started = performance.now();
+    const op = (value as { op?: unknown } | null)?.op;
+    await withLogContext(contextOfMessage(value), async () => {
+      const outcome = await this.serve(ctx, handlers);
+      const seconds = (performance.now() - started) / 1000;
+      const name = typeof op === 'string' && Object.hasOwn(handlers, op) ? op : 'unknown';
+      this.observe(name, outcome, seconds);
+      this.logger.debug?.(`request ${name}: ${outcome} in ${Math.round(seconds * 1000)} ms`);
+    });
+  }
+
+  private async serve(ctx: KafkaContext, handlers: RequestHandlers): Promise<RequestOutcome> {
     const parsed = requestEnvelopeSchema.safeParse(ctx.getMessage().value);
     if (!parsed.success) {
       // Nobody can be answered without a request id: consume it through the inbox's poison path.
-      return this.inbox.consume(ctx, {
+      await this.inbox.consume(ctx, {
         parse: () => {
           throw new Error(`invalid request: ${parsed.error.issues[0]?.message}`);
         },
         id: () => '',
         handle: async () => undefined,
       });
+      return 'invalid';
     }
     const request = parsed.data as RequestEnvelope;
     if (isExpired(request, this.clock.now())) return this.drop();
@@ -81,6 +104,7 @@ export class RequestProcessor {
       });
     }
     let reply: ReplyBody | null = null;
+    let outcome: RequestOutcome = 'error';
     await this.inbox
       .attempt(ctx, request.requestId, async (tx, afterCommit) => {
         reply = null;
@@ -117,12 +141,12 @@ export class RequestProcessor {
       .catch((err) => {
         if (err instanceof RequestExpired) {
           reply = null;
-          this.drop();
+          outcome = this.drop();
           return;
         }
         if (!(err instanceof AbortAttempt)) throw err;
       });
-    if (reply) await this.reply(request, reply);
+    return reply ? this.reply(request, reply) : outcome;
   }
 
   /** Requests dropped so far because their deadline had passed (diagnostics and tests). */
@@ -130,12 +154,13 @@ export class RequestProcessor {
     return this.dropped;
   }
 
-  private drop(): void {
+  private drop(): 'expired' {
     this.dropped++;
     const now = Date.now();
-    if (now - this.lastDropLog < DROP_LOG_INTERVAL_MS) return;
+    if (now - this.lastDropLog < DROP_LOG_INTERVAL_MS) return 'expired';
     this.lastDropLog = now;
     this.logger.warn(`${this.dropped} request(s) dropped so far: their deadline had passed (overload)`);
+    return 'expired';
   }
 
   private async run(
@@ -152,7 +177,7 @@ export class RequestProcessor {
     }
   }
 
-  private async reply(request: RequestEnvelope, body: ReplyBody): Promise<void> {
+  private async reply(request: RequestEnvelope, body: ReplyBody): Promise<RequestOutcome> {
     const reply = { requestId: request.requestId, replyKey: request.replyKey, ...body } as ReplyEnvelope;
     try {
       await this.producer.send(GATEWAY_REPLIES, [{ key: request.replyKey, value: JSON.stringify(reply) }]);
@@ -160,5 +185,6 @@ export class RequestProcessor {
       // The gateway times out and the client retries with the same ids; the effect is already stored.
       this.logger.warn(`reply to ${request.requestId} not sent: ${describe(err)}`);
     }
+    return body.ok ? 'ok' : 'refused';
   }
 }

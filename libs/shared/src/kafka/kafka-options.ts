@@ -1,6 +1,7 @@
 import { ConsumerConfig, KafkaConfig, logLevel, LogEntry, Partitioners, ProducerConfig } from 'kafkajs';
 import { z } from 'zod';
 import { envInt, KafkaEnv, parseEnv } from '../config';
+import { rootLogger } from '../logging/logger';
 
 /**
  * Batching and partitioning settings (README, "Configuration"). Read from the environment where the
@@ -67,6 +68,7 @@ export function unprefixed(env: Pick<KafkaEnv, 'KAFKA_TOPIC_PREFIX'>, name: stri
   return p && name.startsWith(p) ? name.slice(p.length) : name;
 }
 
+/** kafkajs's own lines, into the process's logger (logging/logger.ts) as `context: kafkajs`. */
 function kafkaLog(clientId: string) {
   return ({ level, log }: LogEntry) => {
     const { message, error } = log as { message: string; error?: string };
@@ -74,9 +76,10 @@ function kafkaLog(clientId: string) {
     if (message.startsWith('Limiting retries for the idempotent producer')) return;
     // A fresh broker's coordinators load for a moment; kafkajs retries and succeeds.
     if (/coordinator is loading|coordinator is not available/i.test(`${message} ${error ?? ''}`)) return;
-    if (level === logLevel.ERROR || level === logLevel.WARN) {
-      const label = level === logLevel.ERROR ? 'ERROR' : 'WARN';
-      process.stderr.write(`[kafka ${clientId}] ${label} ${message}${error ? `: ${error}` : ''}\n`);
-    }
+    const fields = { context: 'kafkajs', clientId, ...(error ? { error } : {}) };
+    if (level === logLevel.ERROR) rootLogger().error(fields, message);
+    else if (level === logLevel.WARN) rootLogger().warn(fields, message);
+    else if (level === logLevel.INFO) rootLogger().info(fields, message);
+    else rootLogger().debug(fields, message);
   };
 }

@@ -1,6 +1,8 @@
 import { CustomTransportStrategy, KafkaOptions, ServerKafka } from '@nestjs/microservices';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { KafkaEnv } from '../config';
+import { withFreshLogContext } from '../logging/log-context';
+import { ConsumerLoopState } from '../ops/liveness';
 import { applySlots, BatchSlot, runInSlot } from './batch-scope';
 import { consumerConfig, kafkaClientConfig, kafkaTuning, prefixed, producerConfig } from './kafka-options';
 
@@ -22,6 +24,8 @@ export interface KafkaServerOptions {
  */
 export class KafkaServer extends ServerKafka implements CustomTransportStrategy {
   private joined = false;
+  /** What liveness reads (ops/liveness.ts): crashes, stops and the loop's last sign of progress. */
+  readonly loop = new ConsumerLoopState();
 
   constructor(private readonly serverOptions: KafkaServerOptions) {
     super(toNestOptions(serverOptions));
@@ -47,6 +51,7 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
     consumer.on(consumer.events.GROUP_JOIN, () => (this.joined = true));
     consumer.on(consumer.events.CRASH, () => (this.joined = false));
     consumer.on(consumer.events.STOP, () => (this.joined = false));
+    this.loop.watch(consumer);
     const topics = [...this.messageHandlers.keys()];
     if (topics.length > 0) {
       await consumer.subscribe({ topics, fromBeginning: this.serverOptions.fromBeginning });
@@ -58,7 +63,9 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
         this.serverOptions.partitionsConsumedConcurrently ??
         kafkaTuning().KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
       eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.handleBatch(payload),
+      // The service's name on every line its consumer logs, and no other work's correlation id.
+      eachBatch: (payload) =>
+        withFreshLogContext({ service: this.serverOptions.clientId }, () => this.handleBatch(payload)),
     });
   }
 
@@ -81,6 +88,7 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
       const slot = new BatchSlot();
+      this.loop.progressed();
       const done = runInSlot(slot, () =>
         this.handleMessage({ topic: batch.topic, partition: batch.partition, message, heartbeat, pause }),
       );
@@ -107,6 +115,21 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
 
   isConsuming(): boolean {
     return this.joined;
+  }
+
+  /** Topics this server consumes (with the run's prefix): for consumer-lag metrics. */
+  topics(): string[] {
+    return [...this.messageHandlers.keys()];
+  }
+
+  /** Its consumer group (with the run's prefix). */
+  group(): string {
+    return prefixed(this.serverOptions.env, this.serverOptions.groupId);
+  }
+
+  override async close(): Promise<void> {
+    this.loop.closing();
+    await super.close();
   }
 }
 

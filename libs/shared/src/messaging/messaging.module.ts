@@ -6,6 +6,7 @@ import {
   Module,
   OnApplicationBootstrap,
   OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock, systemClock } from '../clock';
@@ -15,7 +16,9 @@ import { RequestProcessor } from '../inbox/request-processor';
 import { KafkaProducer } from '../kafka/kafka-producer';
 import { Outbox } from '../outbox/outbox';
 import { OutboxRelay } from '../outbox/outbox-relay';
+import { ServiceMetrics } from '../ops/service-metrics';
 import { HeartbeatPublisher } from './heartbeat-publisher';
+import { MessagingMetrics } from './messaging-metrics';
 
 export const CLOCK = Symbol('CLOCK');
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
@@ -36,9 +39,12 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly relay: OutboxRelay,
     private readonly inbox: Inbox,
     private readonly producer: KafkaProducer,
+    private readonly dataSource: DataSource,
+    @Optional() private readonly metrics?: MessagingMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.metrics?.watch(this.dataSource, this.relay);
     await this.producer.connect();
     this.relay.start();
   }
@@ -67,20 +73,26 @@ export class MessagingModule {
         { provide: Outbox, useValue: new Outbox(o.schema) },
         { provide: KafkaProducer, useFactory: () => new KafkaProducer(o.kafka, `${o.service}-producer`) },
         {
+          provide: MessagingMetrics,
+          inject: [{ token: ServiceMetrics, optional: true }],
+          useFactory: (metrics?: ServiceMetrics) => (metrics ? new MessagingMetrics(metrics) : null),
+        },
+        {
           provide: OutboxRelay,
-          inject: [KafkaProducer],
-          useFactory: (producer: KafkaProducer) =>
+          inject: [KafkaProducer, MessagingMetrics],
+          useFactory: (producer: KafkaProducer, metrics: MessagingMetrics | null) =>
             new OutboxRelay({
               databaseUrl: o.databaseUrl,
               schema: o.schema,
               producer,
               logger: new Logger('OutboxRelay'),
+              published: metrics?.published,
             }),
         },
         {
           provide: Inbox,
-          inject: [DataSource, Outbox],
-          useFactory: (dataSource: DataSource, outbox: Outbox) =>
+          inject: [DataSource, Outbox, MessagingMetrics],
+          useFactory: (dataSource: DataSource, outbox: Outbox, metrics: MessagingMetrics | null) =>
             new Inbox({
               dataSource,
               outbox,
@@ -88,13 +100,19 @@ export class MessagingModule {
               consumer: o.service,
               logger,
               maxAttempts: o.maxAttempts,
+              observer: metrics?.inbox,
             }),
         },
         {
           provide: RequestProcessor,
-          inject: [Inbox, DataSource, KafkaProducer, CLOCK],
-          useFactory: (inbox: Inbox, ds: DataSource, producer: KafkaProducer, clock: Clock) =>
-            new RequestProcessor(inbox, ds, producer, clock, logger),
+          inject: [Inbox, DataSource, KafkaProducer, CLOCK, MessagingMetrics],
+          useFactory: (
+            inbox: Inbox,
+            ds: DataSource,
+            producer: KafkaProducer,
+            clock: Clock,
+            metrics: MessagingMetrics | null,
+          ) => new RequestProcessor(inbox, ds, producer, clock, logger, metrics?.requests),
         },
         {
           provide: HeartbeatPublisher,

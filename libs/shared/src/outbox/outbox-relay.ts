@@ -28,6 +28,8 @@ export interface OutboxRelayOptions {
   inboxRetentionMs?: number;
   /** Test seam: runs after Kafka acknowledged a batch and before the rows are marked published. */
   afterPublish?: (ids: string[]) => Promise<void> | void;
+  /** Told of the rows published (ops: the published-events counter by topic and event type). */
+  published?: (rows: { topic: string; type: string }[]) => void;
 }
 
 /** Header set on an outbox row the broker refused as too large; the row stays, unpublished, for an operator. */
@@ -132,6 +134,7 @@ export class OutboxRelay {
     const ids = rows.map((r) => r.id);
     await this.o.afterPublish?.(ids);
     await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [ids]);
+    this.o.published?.(rows);
   }
 
   /**
@@ -222,13 +225,22 @@ export class OutboxRelay {
 interface RowMessage {
   id: string;
   topic: string;
+  /** The event's type (`conversation.assigned`…), or `other` for values without one (dead letters). */
+  type: string;
   message: OutgoingMessage;
   bytes: number;
 }
 
 function toMessage(r: OutboxRow): RowMessage {
   const message = { key: r.aggregate_id, value: JSON.stringify(r.payload), headers: r.headers };
-  return { id: r.id, topic: r.topic, message, bytes: bytesOf([message]) };
+  const type = (r.payload as { type?: unknown } | null)?.type;
+  return {
+    id: r.id,
+    topic: r.topic,
+    type: typeof type === 'string' ? type : 'other',
+    message,
+    bytes: bytesOf([message]),
+  };
 }
 
 /** Consecutive runs of rows of at most `maxBytes` each (a larger row goes alone). */

@@ -1,9 +1,15 @@
-import { DynamicModule, INestApplication, Logger, LogLevel } from '@nestjs/common';
+import { DynamicModule, INestApplication, Logger, LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
 import type { KafkaEnv } from '../config';
 import { ensureDatabase, ensureSchema } from '../database';
 import { waitForTopics } from '../kafka/topic-admin';
 import { KafkaServer } from '../kafka/kafka-server';
+import { PinoLoggerService, setDefaultLogService } from '../logging/logger';
+import { KafkaProbe } from '../ops/kafka-probe';
+import { loadOpsEnv } from '../ops/ops-env';
+import { OpsModule } from '../ops/ops.module';
+import { ServiceMetrics } from '../ops/service-metrics';
 
 export interface BootOptions {
   service: string;
@@ -18,12 +24,26 @@ export interface BootOptions {
   logLevels?: LogLevel[];
   /** Called before init: HTTP adapters, socket adapters, global filters. */
   configure?: (app: INestApplication) => void | Promise<void>;
+  /** The environment (OPS_PORT, LIVENESS_MAX_STALL_MS, READINESS_*); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Back-end services: listen on OPS_PORT for /health/live, /health/ready and /metrics. The gateway
+   * serves its own on its public port.
+   */
+  opsRoutes?: boolean;
 }
 
 export interface BootedService {
   app: INestApplication;
   server: KafkaServer;
+  metrics: ServiceMetrics;
+  /** Where /health and /metrics answer (back-end services), e.g. http://localhost:3101. */
+  opsUrl?: string;
 }
+
+/** Wraps the service's own module with the ops one (health, metrics): one root per app. */
+@Module({})
+class ServiceRootModule {}
 
 /**
  * Brings one service up: its database and schema (migrations run as TypeORM starts), its topics
@@ -35,25 +55,68 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
     await ensureDatabase(o.databaseUrl);
     await ensureSchema(o.databaseUrl, o.schema);
   }
+  // Structured JSON lines (pino) for everything Nest and kafkajs log from here on.
+  const appLogger = new PinoLoggerService();
+  setDefaultLogService(o.service);
+  Logger.overrideLogger(appLogger);
+  if (o.logLevels) appLogger.setLogLevels(o.logLevels);
+  const opsEnv = loadOpsEnv(o.service, o.env ?? process.env);
   const logger = new Logger(o.service);
   await waitForTopics(o.kafka, (message) => logger.warn(message));
-  const app = await NestFactory.create(o.module, {
-    logger: o.logLevels ?? ['log', 'warn', 'error'],
-    bodyParser: false,
-  });
   const server = new KafkaServer({
     env: o.kafka,
     clientId: o.service,
     groupId: o.groupId ?? o.service,
     fromBeginning: o.fromBeginning ?? true,
   });
+  const metrics = new ServiceMetrics(o.service);
+  const ops = OpsModule.forService({
+    server,
+    metrics,
+    probe: new KafkaProbe(o.kafka, o.service),
+    env: opsEnv,
+    routes: o.opsRoutes ?? false,
+  });
+  const app = await NestFactory.create(
+    { module: ServiceRootModule, imports: [o.module, ops] },
+    { logger: appLogger, bodyParser: false },
+  );
   app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   app.enableShutdownHooks();
   await o.configure?.(app);
   await app.startAllMicroservices();
   await app.init();
-  logger.log(`${o.service} is consuming`);
-  return { app, server };
+  let opsUrl: string | undefined;
+  if (o.opsRoutes) {
+    const port = await listenOps(app, opsEnv.OPS_PORT, opsEnv.OPS_PORT_SET, logger);
+    opsUrl = `http://localhost:${port}`;
+  }
+  logger.log(`${o.service} is consuming${opsUrl ? ` (health and metrics: ${opsUrl})` : ''}`);
+  return { app, server, metrics, opsUrl };
+}
+
+/**
+ * Listens for /health and /metrics. A default port already taken (a second instance on one host, a
+ * benchmark beside `npm start`) falls back to any free port with a warning naming the one it got; a
+ * port set in OPS_PORT must be free, or the service does not start.
+ */
+async function listenOps(
+  app: INestApplication,
+  port: number,
+  explicit: boolean,
+  logger: Logger,
+): Promise<number> {
+  try {
+    await app.listen(port);
+  } catch (err) {
+    if (explicit || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    await app.listen(0);
+    const taken = (app.getHttpServer().address() as AddressInfo).port;
+    logger.warn(
+      `port ${port} is taken: health and metrics on port ${taken} instead (set OPS_PORT to choose)`,
+    );
+  }
+  return (app.getHttpServer().address() as AddressInfo).port;
 }
 
 /** For main.ts: a configuration or start-up error stops the process with its message. */

@@ -45,6 +45,7 @@ export async function bootDatabaseService(
   schema: string,
   config: DatabaseServiceConfig,
   module: DynamicModule,
+  env: NodeJS.ProcessEnv = process.env,
 ) {
   const booted = await bootService({
     service,
@@ -52,6 +53,8 @@ export async function bootDatabaseService(
     databaseUrl: config.DATABASE_URL,
     kafka: config,
     module,
+    env,
+    opsRoutes: true,
   });
   booted.app.get(HeartbeatPublisher).start(() => booted.server.isConsuming());
   return booted;

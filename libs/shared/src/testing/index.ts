@@ -2,3 +2,4 @@ export * from './wait-for';
 export * from './test-env';
 export * from './test-requester';
 export * from './service-harness';
+export * from './ops-client';

@@ -38,6 +38,8 @@ export async function isolatedTestEnv(name: string, extraTopics: string[] = []):
     KAFKA_SESSION_TIMEOUT_MS: process.env.KAFKA_SESSION_TIMEOUT_MS ?? '6000',
     KAFKA_HEARTBEAT_INTERVAL_MS: process.env.KAFKA_HEARTBEAT_INTERVAL_MS ?? '500',
     KAFKA_MAX_WAIT_MS: process.env.KAFKA_MAX_WAIT_MS ?? '100',
+    // Test files run in parallel: each service's health and metrics server takes any free port.
+    OPS_PORT: '0',
   };
   await ensureTopics(parseEnv(kafkaEnvSchema, vars), [...ALL_TOPICS, ...extraTopics]);
   return { vars, databaseUrl: url.toString(), prefix };

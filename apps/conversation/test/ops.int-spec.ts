@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import {
+  getOps,
+  httpUrlOf,
+  metricNames,
+  metricValue,
+  ServiceHarness,
+  startServiceHarness,
+  waitFor,
+} from '@pupitre/shared/testing';
+import { startConversation } from '../src/main';
+
+/** Conversation's health and metrics server (OPS_PORT), on a real broker and database. */
+describe('conversation: /health and /metrics', () => {
+  let sut: ServiceHarness;
+  let url: string;
+
+  beforeAll(async () => {
+    sut = await startServiceHarness('conversationops', startConversation, []);
+    url = httpUrlOf(sut.app);
+  });
+
+  afterAll(() => sut?.stop());
+
+  it('/health/live is 200, /health/ready 200 with its checks', async () => {
+    expect((await getOps(url, '/health/live')).status).toBe(200);
+    const ready = await waitFor(
+      async () => {
+        const res = await getOps(url, '/health/ready');
+        return res.status === 200 && res;
+      },
+      { what: 'conversation /health/ready = 200' },
+    );
+    expect(ready.json()).toMatchObject({ checks: { consumer: 'up', broker: 'up', database: 'up' } });
+  });
+
+  it('/metrics times each request by operation and outcome', async () => {
+    const visitorId = randomUUID();
+    await sut.requester.call('conversation', 'visitor.register', {
+      visitorId,
+      channel: 'web_chat',
+      name: null,
+      platform: null,
+    });
+    await sut.requester.call('conversation', 'visitor.post-message', {
+      visitorId,
+      text: 'hello',
+      clientMessageId: randomUUID(),
+    });
+    const refused = await sut.requester.ask('conversation', 'conversation.view', {
+      conversationId: randomUUID(),
+    });
+    expect(refused.ok).toBe(false);
+
+    const text = (await getOps(url, '/metrics')).body;
+    const names = metricNames(text);
+    for (const name of [
+      'process_resident_memory_bytes',
+      'pupitre_request_duration_seconds',
+      'pupitre_consumer_lag',
+      'pupitre_outbox_backlog',
+      'pupitre_outbox_oldest_age_seconds',
+      'pupitre_dead_letters_total',
+      'pupitre_consumer_retries_total',
+    ]) {
+      expect(names).toContain(name);
+    }
+    const count = (op: string, outcome: string) =>
+      metricValue(text, 'pupitre_request_duration_seconds_count', { service: 'conversation', op, outcome });
+    expect(count('visitor.post-message', 'ok')).toBe(1);
+    expect(count('conversation.view', 'refused')).toBe(1);
+    // No label carries an id: nothing shaped like a UUID anywhere in the exposition.
+    expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+  });
+});

@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import type { Counter, Histogram } from 'prom-client';
+import { ServiceMetrics, SERVICES } from '@pupitre/shared';
+import { RequestClient } from '../kafka';
+
+/** Socket namespaces measured (CONTRACT.md: /desk, /visitor). */
+export type SocketNamespace = 'desk' | 'visitor';
+
+/**
+ * The gateway's own metrics, on its ServiceMetrics registry (GET /metrics): HTTP and socket command
+ * latency, requests refused (429, 503), and the requests waiting for each service. Labels are route
+ * patterns, command names, status codes and error codes: never ids.
+ */
+@Injectable()
+export class GatewayMetrics {
+  private readonly http: Histogram<'method' | 'route' | 'status'>;
+  private readonly refused: Counter<'route' | 'status'>;
+  private readonly socket: Histogram<'namespace' | 'command' | 'outcome'>;
+  private readonly socketRefused: Counter<'namespace' | 'command' | 'code'>;
+
+  constructor(metrics: ServiceMetrics, client: RequestClient) {
+    this.http = metrics.histogram(
+      'pupitre_http_request_duration_seconds',
+      'HTTP requests to the gateway, by method, route pattern and status',
+      ['method', 'route', 'status'],
+    );
+    this.refused = metrics.counter(
+      'pupitre_http_refused_total',
+      'HTTP requests refused for load: 429 RATE_LIMITED and 503 UNAVAILABLE, by route pattern',
+      ['route', 'status'],
+    );
+    this.socket = metrics.histogram(
+      'pupitre_socket_command_duration_seconds',
+      'Socket commands, by namespace, command and outcome (ok or the error code)',
+      ['namespace', 'command', 'outcome'],
+    );
+    this.socketRefused = metrics.counter(
+      'pupitre_socket_refused_total',
+      'Socket commands refused for load (RATE_LIMITED, UNAVAILABLE)',
+      ['namespace', 'command', 'code'],
+    );
+    metrics.gauge(
+      'pupitre_service_requests_in_flight',
+      'Requests this gateway sent to a service and still waits for (bounded: MAX_IN_FLIGHT_PER_SERVICE)',
+      ['target'],
+      (set) => {
+        for (const s of SERVICES) set({ target: s }, client.inFlightTo(s));
+      },
+    );
+  }
+
+  httpDone(method: string, route: string, status: number, seconds: number): void {
+    this.http.observe({ method, route, status: String(status) }, seconds);
+    if (status === 429 || status === 503) this.refused.inc({ route, status: String(status) });
+  }
+
+  /** `answer` is the command's acknowledgement (`{ok}` or `{ok: false, error: {code}}`). */
+  socketDone(namespace: SocketNamespace, command: string, answer: unknown, seconds: number): void {
+    const a = answer as { ok?: boolean; error?: { code?: string } } | undefined;
+    const outcome = a?.ok ? 'ok' : (a?.error?.code ?? 'INTERNAL');
+    this.socket.observe({ namespace, command, outcome }, seconds);
+    if (outcome === 'RATE_LIMITED' || outcome === 'UNAVAILABLE') {
+      this.socketRefused.inc({ namespace, command, code: outcome });
+    }
+  }
+}
