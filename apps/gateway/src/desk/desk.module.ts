@@ -12,8 +12,7 @@ import { InstanceRegistration } from './instance-registration.service';
 
 /** The agent desk: its page, its socket and the agents' sessions. */
 @Module({
-import { ObservabilityModule } from '../observability';
-import { SocketLimitsModule } from '../socket-limits';
+  imports: [AuthModule, KafkaModule, FanoutModule, SocketLimitsModule, ObservabilityModule],
   controllers: [DeskController],
   providers: [InstanceRegistration, DeskSessionService, DeskCommands, DeskGateway],
 })
