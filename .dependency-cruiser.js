@@ -52,7 +52,23 @@ module.exports = {
         pathNot: ['^apps/$1/src/(config|migrations)/', '^apps/$1/src/([^/]+)/(index|\\1\\.module)\\.ts$'],
       },
     },
-    { name: 'no-circular', severity: 'error', from: { path: '^(apps|libs)/' }, to: { circular: true } },
+    {
+      name: 'web-takes-only-contract-types',
+      comment:
+        'The desk and demo pages (web/) run in a browser: from the repository they take only types, and only ' +
+        'from libs/shared/src/contracts (the shared barrel loads TypeORM and kafkajs).',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^(apps|libs)/', pathNot: '^libs/shared/src/contracts/' },
+    },
+    {
+      name: 'web-imports-types-only',
+      comment: 'Nothing of libs/ is bundled into the pages: type imports only.',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^libs/', dependencyTypesNot: ['type-only'] },
+    },
+    { name: 'no-circular', severity: 'error', from: { path: '^(apps|libs|web)/' }, to: { circular: true } },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -86,6 +86,8 @@ export interface System {
    * available and an empty queue.
    */
   reset(): Promise<void>;
+  /** Stops the gateway and starts a new instance on the same port (services keep running). */
+  restartGateway(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -283,6 +285,19 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     reset: async () => {
       await closeSockets();
       await drainQueue();
+    },
+    restartGateway: async () => {
+      const port = new URL(url).port;
+      const old = gateway;
+      gateway = null;
+      await old?.close();
+      const gw = await startGateway({ ...vars, PORT: port });
+      gateway = gw.app;
+      await waitFor(async () => (await request(url, 'GET', '/health/ready')).status === 200, {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        what: 'GET /health/ready = 200 after the gateway restart',
+      });
     },
     stop,
   };
