@@ -15,17 +15,11 @@ const infra = {
 
 module.exports = {
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,web}/**/*.spec.ts'] },
     { ...base, ...infra, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'] },
     { ...base, ...infra, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
-    // The desk and the demo page in a real browser against the whole system; the setup builds them first.
-    {
-      ...base,
-      ...infra,
-      globalSetup: '<rootDir>/jest/browser-global-setup.ts',
-      displayName: 'browser',
-      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
-    },
+    // The desk and the demo page in a real browser against the whole system (the global setup builds them).
+    { ...base, ...infra, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'] },
   ],
   testTimeout: 60000,
   reporters: ['default', '<rootDir>/jest/summary-reporter.js'],

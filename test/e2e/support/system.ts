@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { INestApplication, Logger } from '@nestjs/common';
 import type {
   AgentView,
@@ -290,7 +291,11 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
       const port = new URL(url).port;
       const old = gateway;
       gateway = null;
-      await old?.close();
+      // As a restarting process would: every open connection drops (sockets and keep-alive HTTP).
+      const server = old?.getHttpServer() as Server | undefined;
+      const closing = old?.close();
+      server?.closeAllConnections();
+      await closing;
       const gw = await startGateway({ ...vars, PORT: port });
       gateway = gw.app;
       await waitFor(async () => (await request(url, 'GET', '/health/ready')).status === 200, {
