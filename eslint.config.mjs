@@ -1,10 +1,11 @@
 // @ts-check
+import { builtinModules } from 'node:module';
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/**', 'libs/sdk/dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -33,6 +34,30 @@ export default tseslint.config(
             { group: ['@nestjs/*', 'typeorm', 'typeorm/*', 'kafkajs', 'pg', 'socket.io', 'rxjs', 'express'], message: 'domain/ is pure: no framework, ORM or driver.' },
           ],
         },
+      ],
+    },
+  },
+  {
+    // @pupitre/sdk runs in browsers, Node and React Native: no Node built-in, no Node-only global, and
+    // nothing from the monorepo at run time (the contracts are checked as types in libs/sdk/checks).
+    files: ['libs/sdk/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: builtinModules.map((name) => ({ name, message: '@pupitre/sdk: no Node built-in module.' })),
+          patterns: [
+            { group: ['node:*'], message: '@pupitre/sdk: no Node built-in module.' },
+            { group: ['@pupitre/*', '**/shared/**', 'zod'], message: '@pupitre/sdk stands alone: no monorepo code, no zod.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['process', 'Buffer', 'global', '__dirname', '__filename', 'require', 'module', 'exports', 'setImmediate'].map(
+          (name) => ({ name, message: `${name} is Node-only; @pupitre/sdk also runs in browsers and React Native.` }),
+        ),
       ],
     },
   },

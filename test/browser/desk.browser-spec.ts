@@ -252,7 +252,9 @@ describe('the desk in a browser', () => {
     const visitor = await sut.visitor('mobile_app');
     const { conversationId } = await visitor.say('avant');
     await desk.openConversation(conversationId);
-    await sut.restartGateway();
+    await sut.gateway.stop();
+    await desk.page.locator('.banner[data-phase="reconnecting"]').waitFor();
+    await sut.gateway.start();
     await desk.connected();
     await visitor.say('après le redémarrage');
     await desk.message('après le redémarrage').waitFor();

@@ -5,6 +5,7 @@ import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import { bootService, buildOpenApiDocument, runMain } from '@pupitre/shared';
 import { AppModule } from './app.module';
+import { VISITOR_TOKEN_HEADER } from './auth';
 import { GatewayConfig, loadGatewayConfig } from './config/env.validation';
 import { bodyErrorHandler, HttpErrorFilter } from './http';
 import { ConsumerStatus } from './kafka';
@@ -13,8 +14,9 @@ export const BODY_LIMIT = '64kb';
 
 /** HTTP and socket plumbing, installed before the app initialises. */
 export function configureGateway(app: INestApplication): void {
-  // First, so that the body parser's refusals (400, 413) reach a browser's web chat SDK as well.
-  app.enableCors();
+  // First, so that the body parser's refusals (400, 413) reach a browser's web chat SDK as well. The
+  // SDK on another origin must read when to retry (503, 429) and its renewed token.
+  app.enableCors({ exposedHeaders: ['Retry-After', VISITOR_TOKEN_HEADER] });
   (app as NestExpressApplication).useBodyParser('json', { limit: BODY_LIMIT });
   // Right after the parser: its errors (broken JSON, too large) happen before Nest's routing.
   app.use(bodyErrorHandler());

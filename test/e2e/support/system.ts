@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import { INestApplication, Logger } from '@nestjs/common';
 import type {
   AgentView,
@@ -87,9 +86,9 @@ export interface System {
    * available and an empty queue.
    */
   reset(): Promise<void>;
-  /** Stops the gateway and starts a new instance on the same port (services keep running). */
-  restartGateway(): Promise<void>;
   stop(): Promise<void>;
+  /** The gateway alone, stopped (its sockets dropped, its port closed) and started again on the same port. */
+  gateway: { stop(): Promise<void>; start(): Promise<void> };
 }
 
 /**
@@ -143,6 +142,28 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
   }
   // Boot is logged; while tests run, only warnings and errors.
   Logger.overrideLogger(['warn', 'error']);
+  const gatewayControl: System['gateway'] = {
+    stop: async () => {
+      const app = gateway;
+      gateway = null;
+      if (!app) return;
+      // As a killed process would: no request answered from now on, every connection cut at once;
+      // then the orderly close of the rest (Kafka, timers) so the test leaves nothing behind.
+      const server = app.getHttpServer() as import('node:http').Server;
+      server.close();
+      server.closeAllConnections();
+      await app.close();
+    },
+    start: async () => {
+      if (gateway) return;
+      gateway = (await startGateway({ ...vars, PORT: new URL(url).port })).app;
+      await waitFor(async () => (await request(url, 'GET', '/health/ready')).status === 200, {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        what: 'GET /health/ready = 200 after the gateway restarted',
+      });
+    },
+  };
 
   const http = <T>(method: string, path: string, o?: RequestOptions) => request<T>(url, method, path, o);
   const call = <T>(method: string, path: string, body?: unknown) =>
@@ -287,23 +308,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
       await closeSockets();
       await drainQueue();
     },
-    restartGateway: async () => {
-      const port = new URL(url).port;
-      const old = gateway;
-      gateway = null;
-      // As a restarting process would: every open connection drops (sockets and keep-alive HTTP).
-      const server = old?.getHttpServer() as Server | undefined;
-      const closing = old?.close();
-      server?.closeAllConnections();
-      await closing;
-      const gw = await startGateway({ ...vars, PORT: port });
-      gateway = gw.app;
-      await waitFor(async () => (await request(url, 'GET', '/health/ready')).status === 200, {
-        timeoutMs: 30_000,
-        intervalMs: 200,
-        what: 'GET /health/ready = 200 after the gateway restart',
-      });
-    },
     stop,
+    gateway: gatewayControl,
   };
 }

@@ -2,17 +2,24 @@ import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Channel, Message } from '../common/contracts';
 import { clock } from '../common/time';
-import { createClient, type ConnectionState, type QueueUpdate, type VisitorClient } from './visitor-client';
+import {
+  createClient,
+  webStorage,
+  type ConnectionState,
+  type PupitreClient,
+  type QueueUpdate,
+} from '../../../libs/sdk/src';
 import './demo.css';
 
 /**
- * A phone-sized visitor, to try the whole flow with the desk in another tab: `mobile_app` by
- * default, `web_chat` with the switch; queue position, messages and the close.
+ * A phone-sized visitor built on the SDK (libs/sdk), to try the whole flow with the desk in another
+ * tab: `mobile_app` by default, `web_chat` with the switch; queue position, messages and the close.
+ * The visitor lives in this tab's sessionStorage: a reload resumes it, another tab is another visitor.
  */
 function Demo() {
   const [channel, setChannel] = useState<Channel>('mobile_app');
   const [name, setName] = useState('Demo visitor');
-  const [client, setClient] = useState<VisitorClient | null>(null);
+  const [client, setClient] = useState<PupitreClient | null>(null);
   const [messages, setMessages] = useState<Message[]>([]);
   const [queue, setQueue] = useState<QueueUpdate | null>(null);
   const [closed, setClosed] = useState<string | null>(null);
@@ -29,9 +36,11 @@ function Demo() {
       channel,
       name: name.trim() || undefined,
       platform: channel === 'mobile_app' ? 'ios' : 'web',
+      storage: webStorage(sessionStorage),
+      storageKey: `pupitre-demo-${channel}`,
     });
     c.on('message', (m) => {
-      setMessages((all) => [...all, m]);
+      setMessages((all) => (all.some((x) => x.id === m.id) ? all : [...all, m]));
       if (m.author.type === 'agent') setQueue(null);
       if (m.author.type === 'visitor') setClosed(null);
     });
@@ -57,13 +66,11 @@ function Demo() {
   };
   const send = async () => {
     if (!client || !text.trim()) return;
-    try {
-      await client.send(text);
-      setText('');
-      setError(null);
-    } catch (e) {
-      setError((e as Error).message);
-    }
+    // The SDK stores the message in its outbox at once and delivers it (retrying) in the background.
+    const entry = await client.send(text);
+    setText('');
+    const settled = await client.settled(entry.clientMessageId);
+    setError(settled?.state === 'failed' ? `Not sent: ${settled.error?.message ?? 'refused'}` : null);
   };
 
   return (

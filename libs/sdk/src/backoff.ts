@@ -1,0 +1,34 @@
+/** How long to wait before trying again: exponential, capped, with full jitter. */
+export interface BackoffPolicy {
+  /** The first retry waits up to this long. */
+  baseMs: number;
+  /** No wait is longer than this (unless the server's Retry-After asks for more). */
+  capMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 30_000 };
+
+/**
+ * The wait before retry number `attempt` (1 for the first retry): a uniform draw in
+ * [0, min(cap, base·2^(attempt-1))) — "full jitter", so that many devices coming back at once spread
+ * out — but never less than what the server's `Retry-After` asked for.
+ */
+export function backoffDelay(
+  attempt: number,
+  random: () => number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+  retryAfterMs?: number,
+): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+  const jittered = Math.floor(Math.min(Math.max(random(), 0), 1) * ceiling);
+  return retryAfterMs === undefined ? jittered : Math.max(retryAfterMs, jittered);
+}
+
+/** `Retry-After` in milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}

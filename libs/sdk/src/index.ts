@@ -1,0 +1,13 @@
+export { createClient } from './client';
+export type { ClientEvents, ClientOptions, ConnectionState, PupitreClient } from './client';
+export { PupitreError } from './errors';
+export type { SdkErrorCode } from './errors';
+export type { OutboxEntry, OutboxState } from './outbox-entry';
+export { asyncStorage, memoryStorage, webStorage } from './storage';
+export type { KeyValueStorage, StorageLike } from './storage';
+export { backoffDelay, DEFAULT_BACKOFF } from './backoff';
+export type { BackoffPolicy } from './backoff';
+export type { Clock } from './clock';
+export type { FetchLike } from './http';
+export type { SocketFactory, SocketLike, SocketOptions } from './socket';
+export type * from './types';
