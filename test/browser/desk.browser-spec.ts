@@ -44,10 +44,14 @@ describe('the desk in a browser', () => {
     await sut?.stop();
   });
 
-  async function deskOf(input = factory.agent()): Promise<{ agent: CreatedAgent; desk: DeskPage }> {
+  async function deskOf(
+    input = factory.agent(),
+    beforeOpen: (page: Page) => Promise<void> = async () => undefined,
+  ): Promise<{ agent: CreatedAgent; desk: DeskPage }> {
     const agent = await sut.admin.createAgent(input);
     const page = await browser.page();
     opened.push({ page, agentId: agent.id });
+    await beforeOpen(page);
     const desk = new DeskPage(page);
     await desk.open(sut.url, agent.token);
     return { agent, desk };
@@ -260,6 +264,34 @@ describe('the desk in a browser', () => {
     await desk.message('après le redémarrage').waitFor();
     await desk.send('Bien reçu');
     expect(await desk.row(conversationId).count()).toBe(1);
+  });
+
+  it('renews its token through POST /v1/agent/token half-way through its life and connects with the new one', async () => {
+    // The page's clock is Playwright's: five hours pass in an instant (AGENT_TOKEN_TTL_MS is 10 h).
+    const { desk } = await deskOf(factory.agent(), (page) => page.clock.install());
+    const handshakes: string[] = [];
+    desk.page.on('websocket', (ws) =>
+      ws.on('framesent', ({ payload }) => {
+        if (String(payload).startsWith('40/desk,')) handshakes.push(String(payload));
+      }),
+    );
+    const renewal = desk.page.waitForResponse(
+      (r) => r.url().endsWith('/v1/agent/token') && r.request().method() === 'POST',
+    );
+    await desk.page.clock.fastForward('05:01:00');
+    const response = await renewal;
+    expect(response.status()).toBe(201);
+    const { token } = (await response.json()) as { token: string };
+    await eventually(
+      'the new token kept in sessionStorage',
+      async () => (await inPage(desk.page, `sessionStorage.getItem('pupitre.desk.token')`)) === token,
+    );
+
+    await sut.gateway.stop();
+    await sut.gateway.start();
+    await desk.connected();
+    await eventually('a handshake after the restart', async () => handshakes.length > 0);
+    expect(handshakes[handshakes.length - 1]).toContain(token);
   });
 
   it('has no serious or critical accessibility violation (axe-core), under a strict CSP', async () => {
