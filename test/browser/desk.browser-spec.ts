@@ -66,7 +66,7 @@ describe('the desk in a browser', () => {
   }
 
   it('a mobile conversation arrives with the mobile icon in the list and beside the avatar, and no transfer (R1, R3)', async () => {
-    const { desk } = await deskOf(factory.agent({ name: 'Mobile Agent' }));
+    const { agent, desk } = await deskOf(factory.agent({ name: 'Mobile Agent' }));
     const visitor = await sut.visitor('mobile_app', { name: 'Camille' });
     const { conversationId } = await visitor.say('Bonjour, ma commande ?');
 
@@ -83,6 +83,11 @@ describe('the desk in a browser', () => {
     expect(await desk.button('Emoji').count()).toBe(1);
     expect(await desk.button('Canned responses').count()).toBe(1);
     await shot(desk.page, 'desk-thread');
+    // Available / away, as routing sees it.
+    await desk.page.getByLabel('Status').selectOption('away');
+    await sut.admin.waitStatus(agent.id, 'away');
+    await desk.page.getByLabel('Status').selectOption('available');
+    await sut.admin.waitStatus(agent.id, 'available');
     expect(desk.problems).toEqual([]);
   });
 
