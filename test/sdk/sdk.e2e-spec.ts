@@ -215,6 +215,48 @@ describe('@pupitre/sdk (e2e)', () => {
     expect(texts(shown())).toEqual(expected);
   });
 
+  it("shows the agent's answers and each close once: heard live, or found on resync by an app that was away", async () => {
+    const { desk } = await sut.agentAtDesk(factory.agent());
+    const storage = memoryStorage();
+    const app = client(storage);
+    const closes: { conversationId: string; reason: string }[] = [];
+    app.sdk.on('conversationClosed', (c) => closes.push(c));
+    await app.sdk.start();
+    await waitFor(() => app.sdk.connectionState === 'connected', { what: 'the SDK connected' });
+
+    const hello = await app.sdk.settled((await app.sdk.send('hello')).clientMessageId);
+    const first = hello!.conversationId!;
+    await desk.assigned(first);
+    expect((await desk.send(first, 'Bonjour, que puis-je faire ?')).ok).toBe(true);
+    await waitFor(() => app.shown.some((m) => m.author.type === 'agent'), {
+      what: "the agent's answer shown",
+    });
+    expect((await desk.ask('conversation.close', { conversationId: first })).ok).toBe(true);
+    await waitFor(() => closes.length === 1, { what: 'the close heard live' });
+    expect(closes).toEqual([{ conversationId: first, reason: 'agent' }]);
+
+    // R13: writing again starts another conversation; it is closed while the app is away.
+    const again = await app.sdk.settled((await app.sdk.send('one more thing')).clientMessageId);
+    const second = again!.conversationId!;
+    expect(second).not.toBe(first);
+    await desk.assigned(second);
+    await waitFor(() => app.shown.some((m) => m.text === 'one more thing'), {
+      what: 'the second message shown',
+    });
+    await app.sdk.stop();
+    expect((await desk.ask('conversation.close', { conversationId: second })).ok).toBe(true);
+
+    const back = client(storage);
+    const closesBack: { conversationId: string; reason: string }[] = [];
+    back.sdk.on('conversationClosed', (c) => closesBack.push(c));
+    await back.sdk.start();
+    await waitFor(() => closesBack.length > 0, { what: 'the close found on resync' });
+    await waitFor(() => back.sdk.connectionState === 'connected', { what: 'the resync done' });
+    expect(closesBack).toEqual([{ conversationId: second, reason: 'agent' }]);
+    expect(texts(app.shown)).toEqual(['hello', 'Bonjour, que puis-je faire ?', 'one more thing']);
+    expect(back.shown).toEqual([]);
+  });
+
   describe('tokens (docs/contract.md, Tokens)', () => {
     const jwt = new JwtService({ secret: JWT_SECRET });
     const HOUR = 3600;

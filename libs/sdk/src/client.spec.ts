@@ -375,6 +375,27 @@ describe('createClient', () => {
     expect(await storage.getItem('pupitre.cursors')).toBeNull();
   });
 
+  it('works offline from the very first start: messages wait, then the visitor is registered and they leave', async () => {
+    const { sut, gateway, clock, heard } = setup();
+    let online = false;
+    gateway.intercept = () => {
+      if (!online) throw new TypeError('offline');
+      return undefined;
+    };
+    await sut.start();
+    await sut.send('written in the metro');
+    await clock.advance(5_000);
+    expect(sut.visitorId).toBeUndefined();
+    expect(sut.outbox().map((e) => [e.state, e.error?.code])).toEqual([['pending', 'NETWORK_ERROR']]);
+    expect(heard.error.map((e) => e.code)).toContain('NETWORK_ERROR');
+
+    online = true;
+    await clock.advance(60_000);
+    expect(gateway.visitors).toBe(1);
+    expect(gateway.open().messages.map((m) => m.text)).toEqual(['written in the metro']);
+    expect(sut.outbox()).toEqual([]);
+  });
+
   it('registers and removes the push token', async () => {
     const { sut, requests } = setup();
     await sut.registerPushToken({ platform: 'ios', token: 'apns-token' });
