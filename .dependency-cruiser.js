@@ -61,7 +61,23 @@ module.exports = {
       from: { path: '^libs/sdk/src/', pathNot: '\\.spec\\.ts$' },
       to: { path: ['^libs/shared/', '^apps/', 'node_modules/'], pathNot: 'node_modules/(socket\\.io-client|engine\\.io-client|@socket\\.io/component-emitter|socket\\.io-parser|engine\\.io-parser|debug|ms|ws|xmlhttprequest-ssl)/' },
     },
-    { name: 'no-circular', severity: 'error', from: { path: '^(apps|libs)/' }, to: { circular: true } },
+    {
+      name: 'web-takes-only-contract-types',
+      comment:
+        'The desk and demo pages (web/) run in a browser: from the repository they take the SDK (libs/sdk/src) ' +
+        'and types from libs/shared/src/contracts (the shared barrel loads TypeORM and kafkajs).',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^(apps|libs)/', pathNot: ['^libs/shared/src/contracts/', '^libs/sdk/src/'] },
+    },
+    {
+      name: 'web-imports-types-only',
+      comment: 'Nothing of libs/shared is bundled into the pages: type imports only.',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^libs/shared/', dependencyTypesNot: ['type-only'] },
+    },
+    { name: 'no-circular', severity: 'error', from: { path: '^(apps|libs|web)/' }, to: { circular: true } },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

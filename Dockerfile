@@ -9,6 +9,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig*.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
+# The desk and the demo page: built by `npm run build` into dist/web/, served by the gateway.
+COPY web ./web
 # The build runs on the devDependency `node` (same 24.21.0); prune drops it with the other dev tools.
 RUN npm run build && npm prune --omit=dev
 

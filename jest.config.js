@@ -15,9 +15,27 @@ const infra = {
 
 module.exports = {
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
-    { ...base, ...infra, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,web}/**/*.spec.ts'] },
+    {
+      ...base,
+      ...infra,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'],
+    },
     { ...base, ...infra, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    // The desk and the demo page in a real browser against the whole system (the global setup builds them).
+    { ...base, ...infra, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'] },
+    // Measurements (npm run measure:desk), never part of npm test.
+    ...(process.env.PUPITRE_MEASURE
+      ? [
+          {
+            ...base,
+            ...infra,
+            displayName: 'measure',
+            testMatch: ['<rootDir>/test/browser/**/*.measure-spec.ts'],
+          },
+        ]
+      : []),
   ],
   testTimeout: 60000,
   reporters: ['default', '<rootDir>/jest/summary-reporter.js'],

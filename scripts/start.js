@@ -119,6 +119,7 @@ async function main() {
   await waitReady(port, 120000);
   say('start', `Pupitre is ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   say('start', `desk:    http://localhost:${port}/desk`);
+  say('start', `demo:    http://localhost:${port}/demo (a visitor, to try the desk with two tabs)`);
   say('start', `API docs: http://localhost:${port}/docs`);
   say('start', 'Ctrl-C stops everything started here.');
 }

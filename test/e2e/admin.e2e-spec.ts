@@ -238,6 +238,7 @@ describe('admin API (e2e)', () => {
       const page = await sut.http<string>('GET', '/desk');
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     });
   });
 

@@ -8,7 +8,12 @@ import {
 } from '@pupitre/shared';
 import { CannedResponsesService } from '../canned';
 import { BlockVisitorService, CloseByAgentService } from '../closing';
-import { ListVisitorMessagesService, PostAgentMessageService, PostVisitorMessageService } from '../messages';
+import {
+  ListAgentMessagesService,
+  ListVisitorMessagesService,
+  PostAgentMessageService,
+  PostVisitorMessageService,
+} from '../messages';
 import { TagConversationService } from '../tags';
 import { ConversationViewsService } from '../views';
 import { RegisterVisitorService } from '../visitors';
@@ -39,6 +44,11 @@ export class ConversationRequestsConsumer {
       readOnly: true,
       schema: ops['visitor.list-messages'].in,
       handle: (d, tx) => this.visitorMessagePages.list(d, tx),
+    },
+    'agent.list-messages': {
+      readOnly: true,
+      schema: ops['agent.list-messages'].in,
+      handle: (d, tx) => this.agentMessagePages.list(d, tx),
     },
     'agent.post-message': {
       schema: ops['agent.post-message'].in,
@@ -84,6 +94,7 @@ export class ConversationRequestsConsumer {
     private readonly visitors: RegisterVisitorService,
     private readonly visitorMessages: PostVisitorMessageService,
     private readonly visitorMessagePages: ListVisitorMessagesService,
+    private readonly agentMessagePages: ListAgentMessagesService,
     private readonly agentMessages: PostAgentMessageService,
     private readonly closeByAgent: CloseByAgentService,
     private readonly blocking: BlockVisitorService,

@@ -39,6 +39,11 @@ export class ConversationsService {
     return (await this.repo.find(tx, id))!;
   }
 
+  /** The conversation, unlocked (to read), if this agent holds it. */
+  async readableBy(tx: EntityManager, agentId: string, conversationId: string): Promise<ConversationRow> {
+    return assertHeldBy(await this.repo.find(tx, conversationId), agentId);
+  }
+
   /** The conversation, locked, if this agent holds it. */
   async heldBy(tx: EntityManager, agentId: string, conversationId: string): Promise<ConversationRow> {
     return assertHeldBy(await this.repo.find(tx, conversationId, true), agentId);

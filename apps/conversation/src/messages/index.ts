@@ -3,3 +3,4 @@ export { MessagesRepository } from './messages.repository';
 export { PostVisitorMessageService } from './post-visitor-message.service';
 export { PostAgentMessageService } from './post-agent-message.service';
 export { ListVisitorMessagesService } from './list-visitor-messages.service';
+export { ListAgentMessagesService } from './list-agent-messages.service';

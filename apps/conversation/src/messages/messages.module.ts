@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConversationsModule } from '../conversations';
 import { VisitorsModule } from '../visitors';
+import { ListAgentMessagesService } from './list-agent-messages.service';
 import { ListVisitorMessagesService } from './list-visitor-messages.service';
 import { MessagePoster } from './message-poster';
 import { MessagesRepository } from './messages.repository';
@@ -15,12 +16,14 @@ import { PostVisitorMessageService } from './post-visitor-message.service';
     PostVisitorMessageService,
     PostAgentMessageService,
     ListVisitorMessagesService,
+    ListAgentMessagesService,
   ],
   exports: [
     MessagesRepository,
     PostVisitorMessageService,
     PostAgentMessageService,
     ListVisitorMessagesService,
+    ListAgentMessagesService,
   ],
 })
 export class MessagesModule {}

@@ -73,6 +73,16 @@ export class MessagesRepository {
     return { items: rows.slice(0, limit).map(toMessage), more: rows.length > limit };
   }
 
+  /** The `limit` messages before the cursor (or the latest), oldest first; one extra row tells whether older ones exist. */
+  async listBefore(tx: EntityManager, conversationId: string, beforeSeq: string | null, limit: number) {
+    const rows: MessageRow[] = await tx.query(
+      `SELECT * FROM messages WHERE conversation_id = $1 AND ($2::bigint IS NULL OR seq < $2::bigint)
+        ORDER BY seq DESC LIMIT $3`,
+      [conversationId, beforeSeq, limit + 1],
+    );
+    return { items: rows.slice(0, limit).reverse().map(toMessage), more: rows.length > limit };
+  }
+
   /** The latest `n` messages of each conversation, oldest first (the desk's view). */
   async latestOf(tx: EntityManager, conversationIds: string[], n = 50): Promise<Map<string, Message[]>> {
     const byConversation = new Map<string, Message[]>(conversationIds.map((id) => [id, []]));

@@ -46,6 +46,8 @@ describe(DeskCommands.name, () => {
         'conversation.tag.remove',
         'visitor.block',
         'conversation.transfer',
+        'agents.transferTargets',
+        'conversation.history',
       ].sort(),
     );
   });
@@ -78,6 +80,38 @@ describe(DeskCommands.name, () => {
     ]);
   });
 
+  it('conversation.history asks conversation for the latest 50 unless told, before a cursor if given', async () => {
+    const before = '7a1e2b3c-4d5e-4f60-8a7b-8c9d0e1f2a3b';
+    await sut.run('conversation.history', { conversationId }, () => agentId);
+    await sut.run('conversation.history', { conversationId, before, limit: 200 }, () => agentId);
+    expect(client.sent.map((s) => [s.service, s.op, s.data, s.key])).toEqual([
+      [
+        'conversation',
+        'agent.list-messages',
+        { agentId, conversationId, before: null, limit: 50 },
+        conversationId,
+      ],
+      [
+        'conversation',
+        'agent.list-messages',
+        { agentId, conversationId, before, limit: 200 },
+        conversationId,
+      ],
+    ]);
+  });
+
+  it('agents.transferTargets asks routing, keyed by the conversation', async () => {
+    await sut.run('agents.transferTargets', { conversationId }, () => agentId);
+    expect(client.sent).toEqual([
+      {
+        service: 'routing',
+        op: 'conversation.transfer-targets',
+        data: { agentId, conversationId },
+        key: conversationId,
+      },
+    ]);
+  });
+
   it('lower-cases ids, so they compare equal to the ones the services return', async () => {
     await sut.run('conversation.close', { conversationId: conversationId.toUpperCase() }, () => agentId);
     expect(client.sent[0].data).toEqual({ agentId, conversationId });
@@ -101,6 +135,12 @@ describe(DeskCommands.name, () => {
     ['message.send', { conversationId, text: 'a', clientMessageId: 'm\u0000' }],
     ['message.send', { conversationId, text: 'a', clientMessageId: '\udc00' }],
     ['conversation.transfer', { conversationId }],
+    ['agents.transferTargets', {}],
+    ['conversation.history', { conversationId, limit: 0 }],
+    ['conversation.history', { conversationId, limit: 201 }],
+    ['conversation.history', { conversationId, limit: 1.5 }],
+    ['conversation.history', { conversationId, limit: '10' }],
+    ['conversation.history', { conversationId, before: 'nope' }],
   ] as const)('%s refuses %p with VALIDATION_FAILED, asking nothing', async (command, payload) => {
     expect(await codeOf(() => sut.run(command, payload, () => agentId))).toBe('VALIDATION_FAILED');
     expect(client.sent).toEqual([]);

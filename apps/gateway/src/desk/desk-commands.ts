@@ -92,6 +92,26 @@ export class DeskCommands {
       handle: (agentId, d) =>
         this.client.request('routing', 'conversation.transfer', { agentId, ...d }, { key: d.conversationId }),
     },
+    'agents.transferTargets': {
+      schema: deskCommandPayloads['agents.transferTargets'],
+      handle: (agentId, { conversationId }) =>
+        this.client.request(
+          'routing',
+          'conversation.transfer-targets',
+          { agentId, conversationId },
+          { key: conversationId },
+        ),
+    },
+    'conversation.history': {
+      schema: deskCommandPayloads['conversation.history'],
+      handle: (agentId, d) =>
+        this.client.request(
+          'conversation',
+          'agent.list-messages',
+          { agentId, conversationId: d.conversationId, before: d.before ?? null, limit: d.limit },
+          { key: d.conversationId },
+        ),
+    },
   };
 
   constructor(private readonly client: RequestClient) {}

@@ -90,6 +90,11 @@ export class RoutingConsumer {
         return {};
       },
     },
+    'conversation.transfer-targets': {
+      readOnly: true,
+      schema: ops['conversation.transfer-targets'].in,
+      handle: (d, tx) => this.deskActions.transferTargets(d, tx),
+    },
   });
 
   constructor(

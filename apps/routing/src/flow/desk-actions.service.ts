@@ -9,6 +9,7 @@ import { RoutedConversation, RoutedConversationsRepository, Transition } from '.
 import { RoutingEventsEmitter } from '../events';
 
 type In<K extends keyof RoutingOps> = RoutingOps[K]['in'];
+type Out<K extends keyof RoutingOps> = RoutingOps[K]['out'];
 
 /** What the holding agent does with a conversation: release it (R6–R8) or transfer it (R3). */
 @Injectable()
@@ -47,6 +48,24 @@ export class DeskActionsService {
     );
     await this.apply(tx, t, now, cause);
     await this.agents.touchAssigned(tx, [d.toAgentId], now);
+  }
+
+  /** R3: the agents the holder could transfer this web-chat conversation to now (a read: no locks). */
+  async transferTargets(
+    d: In<'conversation.transfer-targets'>,
+    tx: EntityManager,
+  ): Promise<Out<'conversation.transfer-targets'>> {
+    const c = await this.routed.find(tx, d.conversationId);
+    if (!c) throw new DomainError('NOT_FOUND', 'no such conversation');
+    const candidates = (await this.agents.findReachable(tx)).map((a) => ({
+      agentId: a.id,
+      name: a.name,
+      status: statusOf(a),
+      slots: agentSlots(a, this.config.MOBILE_SLOTS),
+    }));
+    const targets = RoutedConversation.transferTargets(c, d.agentId, candidates);
+    const items = targets.map((t) => ({ id: t.agentId, name: t.name }));
+    return { items: items.sort((x, y) => x.name.localeCompare(y.name) || x.id.localeCompare(y.id)) };
   }
 
   /** The channel lock first (lock order), then the row. */

@@ -325,6 +325,36 @@ describe('RoutedConversation.transfer', () => {
   });
 });
 
+describe('RoutedConversation.transferTargets', () => {
+  const C = '00000000-0000-4000-8000-00000000000c';
+  const full = { chat: { used: 3, capacity: 3 }, mobile: { used: 0, capacity: 2 } };
+
+  it('R3: lists the agents a transfer would accept: others, available, with a free chat slot', () => {
+    const candidates = [
+      target({ agentId: A }),
+      target({ agentId: B }),
+      target({ agentId: C, slots: full }),
+      target({ agentId: '00000000-0000-4000-8000-00000000000d', status: 'away' }),
+      target({ agentId: '00000000-0000-4000-8000-00000000000e', status: 'offline' }),
+    ];
+    expect(sut.transferTargets(assigned(), A, candidates).map((t) => t.agentId)).toEqual([B]);
+  });
+
+  it('R3: a full mobile side does not matter on web chat', () => {
+    const busyOnMobile = target({
+      slots: { chat: { used: 0, capacity: 1 }, mobile: { used: 2, capacity: 2 } },
+    });
+    expect(sut.transferTargets(assigned(), A, [busyOnMobile])).toEqual([busyOnMobile]);
+  });
+
+  it('R3: none on mobile_app (FEATURE_UNAVAILABLE_ON_CHANNEL); only the holder may ask (FORBIDDEN)', () => {
+    expect(codeOf(() => sut.transferTargets(assigned('mobile_app'), A, [target()]))).toBe(
+      'FEATURE_UNAVAILABLE_ON_CHANNEL',
+    );
+    expect(codeOf(() => sut.transferTargets(assigned(), B, [target()]))).toBe('FORBIDDEN');
+  });
+});
+
 describe('RoutedConversation.inactivityCloseDue', () => {
   const silent = () => sut.onAgentMessage(assigned(), at(MIN), timeouts).state;
 

@@ -167,16 +167,11 @@ export const RoutedConversation = {
     now: Date,
     timeouts: TimeoutConfig,
   ): Transition {
-    assertHeldBy(c, fromAgentId);
-    if (!isFeatureAvailable(c.channel, 'transfer'))
-      throw new DomainError(
-        'FEATURE_UNAVAILABLE_ON_CHANNEL',
-        'transfer is not available on mobile_app conversations',
-      );
+    assertTransferable(c, fromAgentId);
     if (target?.agentId === fromAgentId)
       throw new DomainError('VALIDATION_FAILED', 'toAgentId: cannot transfer to yourself');
     if (!target) throw new DomainError('NOT_FOUND', 'no such agent');
-    if (target.status !== 'available' || !hasFreeSlot(target.slots, c.channel))
+    if (!canTake(target, c.channel))
       throw new DomainError('CONFLICT', 'the target agent is not available or has no free chat slot');
     const state = withDeadlines({ ...c, agentId: target.agentId, assignedAt: now }, timeouts);
     return {
@@ -187,6 +182,19 @@ export const RoutedConversation = {
       ],
       slotsChangedFor: [fromAgentId, target.agentId],
     };
+  },
+
+  /**
+   * R3: who the holder could transfer this web-chat conversation to now — the candidates `transfer`
+   * would accept (another agent, available, with a free chat slot), in the order given.
+   */
+  transferTargets<T extends TransferTarget>(
+    c: RoutedConversation,
+    fromAgentId: string,
+    candidates: T[],
+  ): T[] {
+    assertTransferable(c, fromAgentId);
+    return candidates.filter((t) => t.agentId !== fromAgentId && canTake(t, c.channel));
   },
 
   /** R8: a visitor message puts a released conversation back in the queue; R10/R11 clocks follow it. */
@@ -238,6 +246,18 @@ export const RoutedConversation = {
 };
 
 /** Only the agent who holds a conversation may release or transfer it. */
+function assertTransferable(c: RoutedConversation, fromAgentId: string): void {
+  assertHeldBy(c, fromAgentId);
+  if (!isFeatureAvailable(c.channel, 'transfer'))
+    throw new DomainError(
+      'FEATURE_UNAVAILABLE_ON_CHANNEL',
+      'transfer is not available on mobile_app conversations',
+    );
+}
+
+const canTake = (t: TransferTarget, channel: Channel): boolean =>
+  t.status === 'available' && hasFreeSlot(t.slots, channel);
+
 export function assertHeldBy(c: RoutedConversation, agentId: string): void {
   if (c.status !== 'assigned' || c.agentId !== agentId)
     throw new DomainError('FORBIDDEN', 'this conversation is not assigned to you');

@@ -61,6 +61,15 @@ export const conversationRequests = {
     }),
     z.object({ items: z.array(messageSchema), nextCursor: z.string().optional() }),
   ),
+  'agent.list-messages': op(
+    'Older messages of a conversation the agent holds, before a message (or the latest), oldest first',
+    z.object({
+      ...act,
+      before: idSchema.nullable(),
+      limit: z.number().int().min(PAGE_SIZE.min).max(PAGE_SIZE.max),
+    }),
+    z.object({ items: z.array(messageSchema), nextCursor: z.string().optional() }),
+  ),
   'agent.post-message': op(
     "An agent's message in a conversation they hold",
     z.object({ ...act, text: messageTextSchema, clientMessageId: clientMessageIdSchema }),

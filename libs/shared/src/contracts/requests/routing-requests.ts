@@ -93,4 +93,9 @@ export const routingRequests = {
     z.object({ agentId: idSchema, conversationId: idSchema, toAgentId: idSchema }),
     emptyReplySchema,
   ),
+  'conversation.transfer-targets': op(
+    'Agents a web-chat conversation held by this agent could be transferred to now',
+    z.object({ agentId: idSchema, conversationId: idSchema }),
+    z.object({ items: z.array(z.object({ id: idSchema, name: z.string() })) }),
+  ),
 };
