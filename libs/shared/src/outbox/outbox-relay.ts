@@ -1,4 +1,5 @@
 import { Client, Notification } from 'pg';
+import { DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS, sessionOptions } from '../database/session-options';
 import { kafkaTuning } from '../kafka/kafka-options';
 import { bytesOf, KafkaProducer, OutgoingMessage } from '../kafka/kafka-producer';
 import { outboxChannel } from './outbox';
@@ -26,8 +27,12 @@ export interface OutboxRelayOptions {
    * so nothing Kafka can still redeliver has lost its record.
    */
   inboxRetentionMs?: number;
+  /** Session timeouts and keepalives, and `OUTBOX_RELAY_LEASE_MS` (defaults: DatabaseEnv's). */
+  database?: DatabaseTimeouts;
   /** Test seam: runs after Kafka acknowledged a batch and before the rows are marked published. */
   afterPublish?: (ids: string[]) => Promise<void> | void;
+  /** Test seam: runs before a batch is sent, before the leader checks it still leads. */
+  beforePublish?: (ids: string[]) => Promise<void> | void;
 }
 
 /** Header set on an outbox row the broker refused as too large; the row stays, unpublished, for an operator. */
@@ -44,7 +49,16 @@ interface OutboxRow {
 /**
  * Publishes the outbox in id order. One leader per schema (a session advisory lock) so per-key order
  * holds with many instances; the others wait to take over. Publish, then mark: a crash between the two
- * republishes, and consumers drop the duplicate by event id. The leader also prunes old outbox and
+ * republishes, and consumers drop the duplicate by event id.
+ *
+ * Leadership is a lease: the lock's session has `idle_session_timeout` = `OUTBOX_RELAY_LEASE_MS`, so a
+ * leader that stops talking (process stopped, host gone: its TCP session would live for hours) is
+ * ended by the server and its lock freed; another instance takes over at its next poll. A live leader
+ * touches its session every third of the lease, even while a send waits on Kafka, and proves it still
+ * holds it (a query on that session) before each produce request: a leader that was stopped and
+ * continued finds its session gone and publishes nothing more. What remains is the few milliseconds
+ * between that check and the send: a leader stopped exactly there republishes one batch when continued,
+ * which consumers drop by event id. The leader also prunes old outbox and
  * inbox rows, so both tables stay as large as the recent work, not the history.
  *
  * Rows leave in produce requests capped in bytes and GZIP-compressed. A row the broker refuses as too
@@ -60,8 +74,12 @@ export class OutboxRelay {
   private loopDone: Promise<void> = Promise.resolve();
   private lastCleanup = 0;
   private parked = 0;
+  private keepalive: NodeJS.Timeout | null = null;
+  private readonly leaseMs: number;
 
-  constructor(private readonly o: OutboxRelayOptions) {}
+  constructor(private readonly o: OutboxRelayOptions) {
+    this.leaseMs = o.database?.OUTBOX_RELAY_LEASE_MS ?? DEFAULT_DATABASE_TIMEOUTS.OUTBOX_RELAY_LEASE_MS;
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -86,16 +104,25 @@ export class OutboxRelay {
           await this.cleanup(client);
         }
       } catch (err) {
-        this.o.logger.error(`outbox relay (${this.o.schema}): ${(err as Error).message}`);
+        const lost = this.leader
+          ? ': lost the lead; another instance publishes until this one leads again'
+          : '';
+        this.o.logger.error(`outbox relay (${this.o.schema}): ${(err as Error).message}${lost}`);
         await this.dropClient();
       }
-      await this.idle(this.o.pollIntervalMs ?? 1000);
+      // Followers ask for the lock at least this often, and so touch their own session too.
+      await this.idle(Math.min(this.o.pollIntervalMs ?? 1000, this.leaseMs / 3));
     }
   }
 
   /** Counters for metrics: rows parked because the broker refused them as too large. */
   stats(): { parked: number } {
     return { parked: this.parked };
+  }
+
+  /** Whether this instance holds the lead now (as far as it knows: the lease may have run out). */
+  get leading(): boolean {
+    return this.leader;
   }
 
   private async drain(client: Client): Promise<void> {
@@ -119,6 +146,9 @@ export class OutboxRelay {
 
   /** Publishes rows in one request, then marks them; a refused oversized row alone is parked. */
   private async publish(client: Client, rows: RowMessage[]): Promise<void> {
+    await this.o.beforePublish?.(rows.map((r) => r.id));
+    // Throws once the server ended this session (lease run out): nothing is sent by a former leader.
+    await client.query('SELECT 1');
     try {
       await this.o.producer.sendBatch(groupByTopic(rows), { compress: true });
     } catch (err) {
@@ -183,7 +213,7 @@ export class OutboxRelay {
     if (this.client) return this.client;
     const client = new Client({
       connectionString: this.o.databaseUrl,
-      options: `-c search_path=${this.o.schema}`,
+      ...sessionOptions(this.o.schema, this.o.database, { idle_session_timeout: this.leaseMs }),
     });
     client.on('error', (err) => this.o.logger.error(`outbox relay connection: ${err.message}`));
     client.on('notification', (_n: Notification) => {
@@ -193,6 +223,11 @@ export class OutboxRelay {
     await client.connect();
     await client.query(`LISTEN "${outboxChannel(this.o.schema)}"`);
     this.client = client;
+    // Keeps the lease while a send waits on Kafka; a stopped process runs no timer, so it expires.
+    this.keepalive = setInterval(() => {
+      client.query('SELECT 1').catch(() => undefined); // a dead session is handled by the loop
+    }, this.leaseMs / 3);
+    this.keepalive.unref();
     return client;
   }
 
@@ -200,6 +235,8 @@ export class OutboxRelay {
     const client = this.client;
     this.client = null;
     this.leader = false; // the advisory lock dies with the session
+    if (this.keepalive) clearInterval(this.keepalive);
+    this.keepalive = null;
     if (client) await client.end().catch(() => undefined);
   }
 
