@@ -49,7 +49,12 @@ interface OutboxRow {
 /**
  * Publishes the outbox in id order. One leader per schema (a session advisory lock) so per-key order
  * holds with many instances; the others wait to take over. Publish, then mark: a crash between the two
- * republishes, and consumers drop the duplicate by event id.
+ * republishes, and consumers drop the duplicate by event id. The leader also prunes old outbox and
+ * inbox rows, so both tables stay as large as the recent work, not the history.
+ *
+ * Rows leave in produce requests capped in bytes and GZIP-compressed. A row the broker refuses as too
+ * large even on its own is parked (marked with PARKED_HEADER, logged at ERROR, counted) and the rows
+ * behind it go on: otherwise one row would stop every event of the schema forever.
  *
  * Leadership is a lease: the lock's session has `idle_session_timeout` = `OUTBOX_RELAY_LEASE_MS`, so a
  * leader that stops talking (process stopped, host gone: its TCP session would live for hours) is
@@ -58,12 +63,7 @@ interface OutboxRow {
  * holds it (a query on that session) before each produce request: a leader that was stopped and
  * continued finds its session gone and publishes nothing more. What remains is the few milliseconds
  * between that check and the send: a leader stopped exactly there republishes one batch when continued,
- * which consumers drop by event id. The leader also prunes old outbox and
- * inbox rows, so both tables stay as large as the recent work, not the history.
- *
- * Rows leave in produce requests capped in bytes and GZIP-compressed. A row the broker refuses as too
- * large even on its own is parked (marked with PARKED_HEADER, logged at ERROR, counted) and the rows
- * behind it go on: otherwise one row would stop every event of the schema forever.
+ * which consumers (and the gateway's feed) drop by event id.
  */
 export class OutboxRelay {
   private client: Client | null = null;
@@ -138,6 +138,7 @@ export class OutboxRelay {
       if (rows.length === 0 || this.stopped) return;
       for (const chunk of chunkByBytes(rows.map(toMessage), maxBytes)) {
         if (this.stopped) return;
+        await this.confirmLead(client, chunk);
         await this.publish(client, chunk);
       }
       if (rows.length < batchSize && !this.pending) return;
@@ -146,9 +147,6 @@ export class OutboxRelay {
 
   /** Publishes rows in one request, then marks them; a refused oversized row alone is parked. */
   private async publish(client: Client, rows: RowMessage[]): Promise<void> {
-    await this.o.beforePublish?.(rows.map((r) => r.id));
-    // Throws once the server ended this session (lease run out): nothing is sent by a former leader.
-    await client.query('SELECT 1');
     try {
       await this.o.producer.sendBatch(groupByTopic(rows), { compress: true });
     } catch (err) {
@@ -162,6 +160,12 @@ export class OutboxRelay {
     const ids = rows.map((r) => r.id);
     await this.o.afterPublish?.(ids);
     await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [ids]);
+  }
+
+  /** Throws once the server ended this session (lease run out): a former leader sends nothing more. */
+  private async confirmLead(client: Client, rows: RowMessage[]): Promise<void> {
+    await this.o.beforePublish?.(rows.map((r) => r.id));
+    await client.query('SELECT 1');
   }
 
   /**
