@@ -14,6 +14,10 @@ export interface OutboxRelayOptions {
   schema: string;
   producer: KafkaProducer;
   logger: RelayLogger;
+  /** Session timeouts and keepalives, and `OUTBOX_RELAY_LEASE_MS` (defaults: DatabaseEnv's). */
+  database?: DatabaseTimeouts;
+  /** Test seam: runs before a batch is sent, before the leader checks it still leads. */
+  beforePublish?: (ids: string[]) => Promise<void> | void;
   /** Rows read per query; they are then sent in produce requests of at most `maxBatchBytes`. */
   batchSize?: number;
   /** Uncompressed bytes per produce request (default KAFKA_BATCH_MAX_BYTES); requests are GZIP-compressed. */
@@ -27,12 +31,8 @@ export interface OutboxRelayOptions {
    * so nothing Kafka can still redeliver has lost its record.
    */
   inboxRetentionMs?: number;
-  /** Session timeouts and keepalives, and `OUTBOX_RELAY_LEASE_MS` (defaults: DatabaseEnv's). */
-  database?: DatabaseTimeouts;
   /** Test seam: runs after Kafka acknowledged a batch and before the rows are marked published. */
   afterPublish?: (ids: string[]) => Promise<void> | void;
-  /** Test seam: runs before a batch is sent, before the leader checks it still leads. */
-  beforePublish?: (ids: string[]) => Promise<void> | void;
 }
 
 /** Header set on an outbox row the broker refused as too large; the row stays, unpublished, for an operator. */
