@@ -45,25 +45,6 @@ function namespace() {
 }
 
 describe(FanoutService.name, () => {
-  it('a rotated token ends the desks opened with an older version, and only those', async () => {
-    const old = deskSocket('a1', 1);
-    const fresh = deskSocket('a1', 2);
-    const other = deskSocket('b2', 1);
-    const hub = { desk: { sockets: new Map([old, fresh, other].map((s, i) => [String(i), s])) } };
-    const sut = new FanoutService(hub as unknown as SocketHub, new DeskViews(), tokens);
-    await sut.routingEvent(rotation('a1', 2));
-    expect([old.disconnected, fresh.disconnected, other.disconnected]).toEqual([true, false, false]);
-  });
-
-  it('a desk still in its handshake when the rotation came is recognised once it connects', async () => {
-    const hub = { desk: { sockets: new Map() } };
-    const sut = new FanoutService(hub as unknown as SocketHub, new DeskViews(), tokens);
-    await sut.routingEvent(rotation('a1', 3));
-    expect(sut.openedWithRotatedToken(deskSocket('a1', 2) as unknown as Socket)).toBe(true);
-    expect(sut.openedWithRotatedToken(deskSocket('a1', 3) as unknown as Socket)).toBe(false);
-    expect(sut.openedWithRotatedToken(deskSocket('b2', 1) as unknown as Socket)).toBe(false);
-  });
-
   it('drops an event it already fanned out (a relay takeover republishes), so a desk never shows it twice', async () => {
     const desk = namespace();
     const visitor = namespace();
@@ -85,5 +66,24 @@ describe(FanoutService.name, () => {
 
     expect(desk.emitted.filter((e) => e.event === 'message.created')).toHaveLength(2);
     expect(visitor.emitted.filter((e) => e.event === 'message.created')).toHaveLength(2);
+  });
+
+  it('a rotated token ends the desks opened with an older version, and only those', async () => {
+    const old = deskSocket('a1', 1);
+    const fresh = deskSocket('a1', 2);
+    const other = deskSocket('b2', 1);
+    const hub = { desk: { sockets: new Map([old, fresh, other].map((s, i) => [String(i), s])) } };
+    const sut = new FanoutService(hub as unknown as SocketHub, new DeskViews(), tokens);
+    await sut.routingEvent(rotation('a1', 2));
+    expect([old.disconnected, fresh.disconnected, other.disconnected]).toEqual([true, false, false]);
+  });
+
+  it('a desk still in its handshake when the rotation came is recognised once it connects', async () => {
+    const hub = { desk: { sockets: new Map() } };
+    const sut = new FanoutService(hub as unknown as SocketHub, new DeskViews(), tokens);
+    await sut.routingEvent(rotation('a1', 3));
+    expect(sut.openedWithRotatedToken(deskSocket('a1', 2) as unknown as Socket)).toBe(true);
+    expect(sut.openedWithRotatedToken(deskSocket('a1', 3) as unknown as Socket)).toBe(false);
+    expect(sut.openedWithRotatedToken(deskSocket('b2', 1) as unknown as Socket)).toBe(false);
   });
 });

@@ -10,9 +10,9 @@ import type { Socket } from 'socket.io';
 import { TokenService } from '../auth';
 import { DeskViews } from './desk-views';
 import { KeyedQueue } from './keyed-queue';
-import { RecentIds } from './recent-ids';
 import { rooms } from './rooms';
 import { SocketHub } from './socket-hub';
+import { RecentIds } from './recent-ids';
 
 export const FANNED_OUT_ROUTING_EVENTS: ReadonlySet<string> = new Set([
   'conversation.deadlines-changed',
@@ -92,7 +92,7 @@ export class FanoutService {
   }
 
   routingEvent(e: RoutingEvent): Promise<void> {
-    if (!this.seen.firstTime(e.eventId)) return Promise.resolve();
+    if (!this.firstTime(e)) return Promise.resolve();
     switch (e.type) {
       case 'conversation.deadlines-changed':
         return this.queue.run(e.data.conversationId, () => this.deadlinesChanged(e.data, e.occurredAt));
@@ -106,7 +106,7 @@ export class FanoutService {
   }
 
   conversationEvent(e: ConversationEvent): Promise<void> {
-    if (!this.seen.firstTime(e.eventId)) return Promise.resolve();
+    if (!this.firstTime(e)) return Promise.resolve();
     switch (e.type) {
       case 'conversation.assignment-recorded':
         return this.queue.run(e.data.conversationId, () => this.assigned(e.data));
@@ -121,6 +121,11 @@ export class FanoutService {
       default:
         return Promise.resolve();
     }
+  }
+
+  /** Whether the event is new here (events are validated with an eventId; one without is never dropped). */
+  private firstTime(e: { eventId?: string }): boolean {
+    return e.eventId === undefined || this.seen.firstTime(e.eventId);
   }
 
   /** The agent's desks join the conversation's room first, so no message falls between. */
