@@ -7,8 +7,8 @@ import { ConsumerModule } from './consumer';
 import { Initial1732500000000 } from './migrations/1732500000000-initial';
 import { ExclusionUntil1764100000000 } from './migrations/1764100000000-exclusion-until';
 import { SlotVersions1764500000000 } from './migrations/1764500000000-slot-versions';
-import { GatewayInstances1764600000000 } from './migrations/1764600000000-gateway-instances';
 import { SweepsModule } from './sweeps';
+import { GatewayInstances1764700000000 } from './migrations/1764700000000-gateway-instances';
 
 export const ROUTING_SCHEMA = 'routing';
 
@@ -27,7 +27,7 @@ export class AppModule {
             Initial1732500000000,
             ExclusionUntil1764100000000,
             SlotVersions1764500000000,
-            GatewayInstances1764600000000,
+            GatewayInstances1764700000000,
           ],
         }),
         RoutingConfigModule.forRoot(config),

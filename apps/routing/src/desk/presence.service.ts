@@ -17,10 +17,10 @@ type Out<K extends keyof RoutingOps> = RoutingOps[K]['out'];
 @Injectable()
 export class PresenceService {
   constructor(
+    private readonly instances: GatewayInstancesRepository,
     private readonly agents: AgentsRepository,
     private readonly locks: ChannelLocks,
     private readonly assignment: AssignmentService,
-    private readonly instances: GatewayInstancesRepository,
     @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
   ) {}
 
@@ -72,8 +72,8 @@ export class PresenceService {
     meta: RequestMeta,
   ): Promise<Record<string, never>> {
     await this.locks.lockAll(tx);
-    await this.agents.removeConnectionsOf(tx, d.gatewayInstance);
     await this.instances.touch(tx, d.gatewayInstance, meta.now);
+    await this.agents.removeConnectionsOf(tx, d.gatewayInstance);
     return {};
   }
 

@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * for DESK_INSTANCE_TTL_MS is expired with its desk connections, so a gateway that died without
  * stopping leaves no agent available.
  */
-export class GatewayInstances1764600000000 implements MigrationInterface {
-  name = 'GatewayInstances1764600000000';
+export class GatewayInstances1764700000000 implements MigrationInterface {
+  name = 'GatewayInstances1764700000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(
