@@ -143,7 +143,7 @@ export class InstanceRegistration implements OnApplicationBootstrap, BeforeAppli
         { gatewayInstance },
         { key: gatewayInstance, timeoutMs: 3 * this.config.DESK_INSTANCE_HEARTBEAT_MS },
       );
-      if (!known && !this.stopped) {
+      if (known === false && !this.stopped) {
         this.logger.warn(
           `routing had dropped the desks of gateway instance ${gatewayInstance} (silent too long): ` +
             'ending its desk sockets so that they connect again',
