@@ -8,7 +8,8 @@ import { kafkaEnvSchema, parseEnv } from '../libs/shared/src/config';
 import { DeadLetters, StoredDeadLetter } from '../libs/shared/src/inbox/dead-letters';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
-const usage = 'usage: npm run dlq -- list | show <id> | replay <id>   (id as printed by list: <topic>.dlq/<partition>/<offset>)';
+const usage =
+  'usage: npm run dlq -- list | show <id> | replay <id>   (id as printed by list: <topic>.dlq/<partition>/<offset>)';
 
 const summary = (s: StoredDeadLetter) =>
   `${s.id}  ${s.letter.deadLetteredAt}  ${s.letter.originalTopic}[${s.letter.partition}]@${s.letter.offset}  ` +
@@ -46,7 +47,10 @@ async function main(argv: string[]): Promise<number> {
       if (!id) break;
       const s = await letters.replay(id).catch(() => null);
       if (!s) return notFound(id);
-      out(`replayed ${s.id} to ${s.letter.originalTopic} (key ${s.letter.key ?? '-'})`);
+      out(
+        `replayed ${s.id} to ${s.letter.originalTopic} (key ${s.letter.key ?? '-'}) ` +
+          `for ${s.consumers.join(', ')}`,
+      );
       return 0;
     }
   }

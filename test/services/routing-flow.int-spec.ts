@@ -212,6 +212,13 @@ describe('routing: slots, queue and release', () => {
     ]);
     expect(d.eventsAbout('conversation.queued', conv)).toHaveLength(2); // opened, then released
     expect(await d.heldInRouting(a, conv)).toBe(false);
+    // Each of routing's events about it carries its version, rising (conversation's copy drops older).
+    const versions = ctx.rq.seen
+      .filter((s) => s.topic === ROUTING_EVENTS && s.key === conv && s.value.data?.version !== undefined)
+      .map((s) => s.value.data!.version as number);
+    expect(versions.length).toBeGreaterThanOrEqual(5); // queued, assigned, unassigned, queued, assigned
+    expect(versions).toEqual([...versions].sort((x, y) => x - y));
+    expect(new Set(versions).size).toBe(versions.length);
   });
 
   it('R8: released after the agent wrote, it waits; the visitor writing again queues it', async () => {

@@ -22,7 +22,8 @@ import { isolatedTestEnv, waitFor } from '@pupitre/shared/testing';
 import { startGateway } from '../src/main';
 
 type Reply = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string } };
-type Handler = (data: Record<string, unknown>) => Reply;
+/** null: no answer (routing applied it, but its reply was lost or came too late). */
+type Handler = (data: Record<string, unknown>) => Reply | null;
 const ok = (data: unknown): Reply => ({ ok: true, data });
 const refuse = (code: string, message = code.toLowerCase()): Reply => ({
   ok: false,
@@ -62,6 +63,7 @@ class FakeServices {
         const req = JSON.parse(String(message.value));
         this.requests.push({ service, op: req.op, key: message.key?.toString() ?? null, data: req.data });
         const reply = (this.handlers.get(`${service} ${req.op}`) ?? (() => ok({})))(req.data);
+        if (reply === null) return;
         const value = JSON.stringify({ requestId: req.requestId, replyKey: req.replyKey, ...reply });
         await this.producer.send(GATEWAY_REPLIES, [{ key: req.replyKey, value }]);
       },
@@ -134,6 +136,7 @@ describe('gateway edges', () => {
       JWT_SECRET: 'gateway-int-jwt-secret',
       RATE_LIMIT_VISITORS_PER_MINUTE: '3',
       GATEWAY_INSTANCE_ID: `gw-${randomUUID().slice(0, 8)}`,
+      DESK_INSTANCE_HEARTBEAT_MS: '200',
     };
     fake = new FakeServices(parseEnv(kafkaEnvSchema, vars));
     fake.on('routing', 'agent.create', (d) => ok({ ...agent, id: d.agentId, name: d.name, tokenVersion }));
@@ -146,6 +149,7 @@ describe('gateway edges', () => {
       d.tokenVersion === tokenVersion ? ok(agent) : refuse('UNAUTHENTICATED'),
     );
     fake.on('routing', 'agent.get', (d) => ok({ ...agent, id: d.agentId }));
+    fake.on('routing', 'desk.instance-alive', () => ok({ known: true }));
     fake.on('routing', 'agent.desk', (d) => ok({ agent: { ...agent, id: d.agentId }, held: [] }));
     fake.on('routing', 'conversation.transfer', () => refuse('FEATURE_UNAVAILABLE_ON_CHANNEL'));
     fake.on('conversation', 'system.ping', () => ok({ service: 'conversation' }));
@@ -563,5 +567,42 @@ describe('gateway edges', () => {
       what: 'desk.disconnect',
     });
     expect(fake.last('desk.disconnect')?.data).toMatchObject({ agentId });
+  });
+
+  it('desk: a desk.connect routing did not answer in time is withdrawn, so no ghost desk stays (issue 8)', async () => {
+    const token = (await admin(`/v1/admin/agents/${agentId}/token`, { method: 'POST' })).body.token;
+    const answer = fake.handlers.get('routing desk.connect')!;
+    fake.on('routing', 'desk.connect', () => null); // recorded by routing; its answer never comes
+    try {
+      const desk = io(`${url}/desk`, { auth: { token }, transports: ['websocket'], reconnection: false });
+      sockets.push(desk);
+      const refused = await new Promise<Error>((resolve) => desk.on('connect_error', resolve));
+      expect(refused.message).toBe('UNAVAILABLE');
+      const { connectionId } = fake.last('desk.connect')!.data;
+      await waitFor(
+        () => fake.requests.some((r) => r.op === 'desk.disconnect' && r.data.connectionId === connectionId),
+        { what: 'the abandoned connect withdrawn' },
+      );
+      // On the agent's key, as the connect: routing applies it after the connect, whenever that was.
+      expect(fake.requests.filter((r) => r.data.connectionId === connectionId)).toEqual([
+        expect.objectContaining({ op: 'desk.connect', key: agentId }),
+        expect.objectContaining({ op: 'desk.disconnect', key: agentId, data: { agentId, connectionId } }),
+      ]);
+    } finally {
+      fake.on('routing', 'desk.connect', answer);
+    }
+  });
+
+  it('desk: this instance beats to routing, and ends its desks when routing had dropped them (issue 8)', async () => {
+    const token = (await admin(`/v1/admin/agents/${agentId}/token`, { method: 'POST' })).body.token;
+    const desk = await connect('/desk', token);
+    expect(fake.last('desk.instance-alive')).toMatchObject({ data: { gatewayInstance: expect.any(String) } });
+    const ended = new Promise<string>((resolve) => desk.on('disconnect', resolve));
+    fake.on('routing', 'desk.instance-alive', () => ok({ known: false })); // silent past routing's TTL
+    try {
+      expect(await ended).toBe('io server disconnect'); // the desk page connects again
+    } finally {
+      fake.on('routing', 'desk.instance-alive', () => ok({ known: true }));
+    }
   });
 });

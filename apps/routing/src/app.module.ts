@@ -9,6 +9,8 @@ import { ExclusionUntil1764100000000 } from './migrations/1764100000000-exclusio
 import { SlotVersions1764500000000 } from './migrations/1764500000000-slot-versions';
 import { ObservabilityModule } from './observability';
 import { SweepsModule } from './sweeps';
+import { GatewayInstances1764700000000 } from './migrations/1764700000000-gateway-instances';
+import { ConversationEventVersions1764800000000 } from './migrations/1764800000000-conversation-event-versions';
 
 export const ROUTING_SCHEMA = 'routing';
 
@@ -23,7 +25,13 @@ export class AppModule {
           service: 'routing',
           schema: ROUTING_SCHEMA,
           config,
-          migrations: [Initial1732500000000, ExclusionUntil1764100000000, SlotVersions1764500000000],
+          migrations: [
+            Initial1732500000000,
+            ExclusionUntil1764100000000,
+            SlotVersions1764500000000,
+            GatewayInstances1764700000000,
+            ConversationEventVersions1764800000000,
+          ],
         }),
         RoutingConfigModule.forRoot(config),
         ConsumerModule,

@@ -256,4 +256,41 @@ describe('outbox, relay and inbox across two services', () => {
     expect((await applied()).map((r) => r.n)).toEqual([8, 9]);
     expect(deliveries.get(e.eventId)).toBe(3); // the original and both replays reached the consumer
   });
+
+  it('(f) a replay reaches every consumer that dead-lettered the record, and no other', async () => {
+    const mine = { eventId: randomUUID(), n: 10 }; // dead-lettered by svc-b (this consumer) and svc-c
+    const theirs = { eventId: randomUUID(), n: 11 }; // dead-lettered by svc-c only: svc-b applied it
+    const letter = (e: TestEvent, consumerGroup: string, offset: string) =>
+      JSON.stringify({
+        originalTopic: TOPIC,
+        partition: 0,
+        offset,
+        key: 'replay-key',
+        value: JSON.stringify(e),
+        consumerGroup,
+        error: 'a bug',
+        attempts: 3,
+        deadLetteredAt: new Date().toISOString(),
+      });
+    await producer.send(`${TOPIC}.dlq`, [
+      { key: 'replay-key', value: letter(mine, 'svc-c', '1000001') },
+      { key: 'replay-key', value: letter(mine, 'svc-b', '1000001') },
+      { key: 'replay-key', value: letter(theirs, 'svc-c', '1000002') },
+    ]);
+    const letters = new DeadLetters(kafka, [`${TOPIC}.dlq`]);
+    const find = async (e: TestEvent, group: string) =>
+      (await letters.list()).find(
+        (l) => JSON.parse(l.letter.value).eventId === e.eventId && l.letter.consumerGroup === group,
+      );
+    const theirsLetter = await waitFor(() => find(theirs, 'svc-c'), { what: 'svc-c’s letter' });
+    const mineLetter = await waitFor(() => find(mine, 'svc-c'), { what: 'the shared letter' });
+
+    expect((await letters.replay(theirsLetter.id)).consumers).toEqual(['svc-c']);
+    expect((await letters.replay(mineLetter.id)).consumers.sort()).toEqual(['svc-b', 'svc-c']);
+
+    // Same key, so the first replay reached svc-b before the second: skipped, not applied again.
+    await waitFor(async () => (await applied()).some((r) => r.n === 10), { what: 'the replay for svc-b' });
+    expect((await applied()).map((r) => r.n)).toEqual([10]);
+    expect(deliveries.has(theirs.eventId)).toBe(false);
+  });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { RoutingEvent, RoutingEventData } from '@pupitre/shared';
+import { ROUTING_VERSIONED_EVENTS, RoutingEvent, RoutingEventData } from '@pupitre/shared';
 import { ConversationEventsOutbox, ConversationsRepository } from '../conversations';
 import { ConversationViewsService } from '../views';
 import { AssignmentsRepository } from './assignments.repository';
@@ -12,6 +12,8 @@ const dateOrNull = (iso: string | undefined) => (iso ? new Date(iso) : null);
  * agents' commands are authorised against it. Once the copy says an agent holds a conversation, the
  * same transaction emits `conversation.assignment-recorded` with the whole view, which is what brings
  * the conversation to the desk: a desk never shows a conversation its agent cannot answer yet.
+ * Routing's events about a conversation carry a version: one older than the last applied (a dead
+ * letter replayed after newer events) is dropped whole, so it never rewrites a newer holder.
  */
 @Injectable()
 export class AssignmentProjectionService {
@@ -23,6 +25,7 @@ export class AssignmentProjectionService {
   ) {}
 
   async apply(event: RoutingEvent, tx: EntityManager): Promise<void> {
+    if (!(await this.isCurrent(event, tx))) return;
     switch (event.type) {
       case 'conversation.queued':
         await this.assignments.project(tx, event.data.conversationId, {
@@ -47,6 +50,13 @@ export class AssignmentProjectionService {
       default:
         return;
     }
+  }
+
+  private async isCurrent(event: RoutingEvent, tx: EntityManager): Promise<boolean> {
+    if (!ROUTING_VERSIONED_EVENTS.has(event.type)) return true;
+    const d = event.data as { conversationId: string; version?: number };
+    if (d.version === undefined) return true; // published before versions existed
+    return this.assignments.claimRoutingVersion(tx, d.conversationId, d.version);
   }
 
   private async assigned(

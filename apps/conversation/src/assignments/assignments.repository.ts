@@ -24,6 +24,22 @@ export class AssignmentsRepository {
     return rows.length === 1;
   }
 
+  /**
+   * Records that the routing event of `version` is applied; false when one as new was already (this
+   * one is stale: a dead letter replayed late), and then nothing of it may be applied.
+   */
+  async claimRoutingVersion(tx: EntityManager, id: string, version: number): Promise<boolean> {
+    const rows = await returningRows<{ id: string }>(
+      tx,
+      `UPDATE conversations SET routing_version = $2
+        WHERE id = $1 AND (routing_version IS NULL OR routing_version < $2) RETURNING id`,
+      [id, version],
+    );
+    if (rows.length === 1) return true;
+    const exists: unknown[] = await tx.query('SELECT 1 FROM conversations WHERE id = $1', [id]);
+    return exists.length === 0; // unknown here: the handlers below decide as before
+  }
+
   async projectDeadlines(tx: EntityManager, id: string, reassignAt: Date | null, closeAt: Date | null) {
     await tx.query(
       'UPDATE conversations SET reassign_at = $2, close_at = $3 WHERE id = $1 AND closed_at IS NULL',

@@ -90,6 +90,9 @@ const schema = kafkaEnvSchema
     MAX_IN_FLIGHT_PER_SERVICE: envInt(1000, 1, 1_000_000),
     // /health/ready: a service is down when its last heartbeat is older than this.
     READINESS_MAX_HEARTBEAT_AGE_MS: envInt(5000, 1000, 600_000),
+    // Ghost desks: this instance tells routing it is alive this often; routing drops the desks of an
+    // instance silent for its DESK_INSTANCE_TTL_MS (30 s), which should be several of these.
+    DESK_INSTANCE_HEARTBEAT_MS: envInt(5000, 100, 600_000),
   })
   .superRefine((e, ctx) => {
     if (

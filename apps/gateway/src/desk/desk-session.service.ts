@@ -1,10 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { AgentView, ConversationView, Slots } from '@pupitre/shared';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AgentView, ConversationView, DomainError, Slots } from '@pupitre/shared';
 import { TokenService } from '../auth';
 import { DeskViews } from '../fanout';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
 import { RequestClient } from '../kafka';
 import { InstanceRegistration } from './instance-registration.service';
+
+/** A desk.disconnect not answered is sent again after this (× attempt, up to 5 s), until answered. */
+export const DISCONNECT_RETRY_MS = 250;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 export interface DeskState {
   agent: { id: string; name: string; status: AgentView['status'] };
@@ -15,6 +19,8 @@ export interface DeskState {
 /** One desk connection's life: authenticate and register it with routing, its first state, its end. */
 @Injectable()
 export class DeskSessionService {
+  private readonly logger = new Logger(DeskSessionService.name);
+
   constructor(
     private readonly tokens: TokenService,
     private readonly client: RequestClient,
@@ -23,17 +29,33 @@ export class DeskSessionService {
     @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'GATEWAY_INSTANCE_ID'>,
   ) {}
 
-  /** The agent's token is checked here (signature, role) and by routing (token version). */
+  /**
+   * The agent's token is checked here (signature, role) and by routing (token version). A connect this
+   * gateway gave up on (no answer in time: routing may still have recorded it, or record it later) is
+   * withdrawn with a desk.disconnect of the same connection: it travels on the agent's partition, so
+   * routing applies it after the connect, and it is idempotent. Otherwise the refused socket's agent
+   * would stay available after leaving (a ghost desk).
+   */
   async open(token: unknown, connectionId: string): Promise<AgentView> {
     const { agentId, tokenVersion } = this.tokens.verifyAgent(token);
     await this.registration.whenRegistered();
     const gatewayInstance = this.config.GATEWAY_INSTANCE_ID;
-    return this.client.request(
-      'routing',
-      'desk.connect',
-      { agentId, tokenVersion, connectionId, gatewayInstance },
-      { key: agentId },
-    );
+    try {
+      return await this.client.request(
+        'routing',
+        'desk.connect',
+        { agentId, tokenVersion, connectionId, gatewayInstance },
+        { key: agentId },
+      );
+    } catch (err) {
+      // A refusal from routing (an old token, an unknown agent) recorded nothing.
+      const answered = err instanceof DomainError && err.code !== 'UNAVAILABLE';
+      if (!answered)
+        this.close(agentId, connectionId).catch((e: Error) =>
+          this.logger.warn(`desk.disconnect of abandoned connection ${connectionId} failed: ${e.message}`),
+        );
+      throw err;
+    }
   }
 
   /**
@@ -102,8 +124,22 @@ export class DeskSessionService {
     show({ agent: { id, name, status }, slots, conversations: final }, leave);
   }
 
+  /**
+   * Routing forgets the connection. Sent again until routing answers (a lost one would leave the agent
+   * available after leaving), unless this instance stops: then routing drops all its desks at once.
+   */
   async close(agentId: string, connectionId: string): Promise<void> {
-    if (this.registration.stopping) return; // routing already dropped every desk of this instance
-    await this.client.request('routing', 'desk.disconnect', { agentId, connectionId }, { key: agentId });
+    for (let attempt = 1; ; attempt++) {
+      if (this.registration.stopping) return; // routing already dropped every desk of this instance
+      try {
+        await this.client.request('routing', 'desk.disconnect', { agentId, connectionId }, { key: agentId });
+        return;
+      } catch (err) {
+        if (!(err instanceof DomainError && err.code === 'UNAVAILABLE')) throw err;
+        if (attempt === 1)
+          this.logger.warn(`desk.disconnect of ${connectionId} not answered yet: ${err.message}`);
+        await sleep(Math.min(DISCONNECT_RETRY_MS * attempt, 5000));
+      }
+    }
   }
 }

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { DomainError } from '@pupitre/shared';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
+import { SocketHub } from '../fanout';
 import { ConsumerStatus, RequestClient } from '../kafka';
 
 const JOIN_WAIT_MS = 15_000;
@@ -17,6 +18,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
  * (`desk.instance-started`). Desks may connect only once that is done: a new connection recorded
  * before the clean-up would be wiped by it (the two requests travel on different partitions).
  * At shutdown the same request lets routing know at once that this instance's desks are gone.
+ *
+ * While it runs, the instance tells routing it is alive (`desk.instance-alive`, every
+ * DESK_INSTANCE_HEARTBEAT_MS): an instance that dies without stopping leaves no ghost desks, routing
+ * drops them once it has been silent for its DESK_INSTANCE_TTL_MS. If routing answers that it had
+ * dropped them (this instance was paused or cut off that long), every desk socket here is ended; the
+ * desks connect again and are counted again.
  */
 @Injectable()
 export class InstanceRegistration implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -25,12 +32,18 @@ export class InstanceRegistration implements OnApplicationBootstrap, BeforeAppli
   private stopped = false;
   private markDone!: () => void;
   private readonly registered = new Promise<void>((resolve) => (this.markDone = resolve));
+  private heartbeat: NodeJS.Timeout | null = null;
+  private beating = false;
 
   constructor(
     private readonly client: RequestClient,
     private readonly consumer: ConsumerStatus,
+    private readonly hub: SocketHub,
     @Inject(GATEWAY_CONFIG)
-    private readonly config: Pick<GatewayConfig, 'GATEWAY_INSTANCE_ID' | 'REQUEST_TIMEOUT_MS'>,
+    private readonly config: Pick<
+      GatewayConfig,
+      'GATEWAY_INSTANCE_ID' | 'REQUEST_TIMEOUT_MS' | 'DESK_INSTANCE_HEARTBEAT_MS'
+    >,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -40,6 +53,7 @@ export class InstanceRegistration implements OnApplicationBootstrap, BeforeAppli
   /** Before sockets and Kafka close: new desks are refused, and routing drops this instance's desks. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
     if (!this.done) return;
     const gatewayInstance = this.config.GATEWAY_INSTANCE_ID;
     try {
@@ -112,5 +126,34 @@ export class InstanceRegistration implements OnApplicationBootstrap, BeforeAppli
     }
     this.done = true;
     this.markDone();
+    if (this.stopped) return;
+    this.heartbeat = setInterval(() => void this.beat(), this.config.DESK_INSTANCE_HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  /** One heartbeat; it may wait in routing's queue for a few intervals before it counts as lost. */
+  async beat(): Promise<void> {
+    if (this.beating || this.stopped) return;
+    this.beating = true;
+    const gatewayInstance = this.config.GATEWAY_INSTANCE_ID;
+    try {
+      const { known } = await this.client.request(
+        'routing',
+        'desk.instance-alive',
+        { gatewayInstance },
+        { key: gatewayInstance, timeoutMs: 3 * this.config.DESK_INSTANCE_HEARTBEAT_MS },
+      );
+      if (known === false && !this.stopped) {
+        this.logger.warn(
+          `routing had dropped the desks of gateway instance ${gatewayInstance} (silent too long): ` +
+            'ending its desk sockets so that they connect again',
+        );
+        this.hub.desk.disconnectSockets(true);
+      }
+    } catch (err) {
+      this.logger.warn(`desk.instance-alive not answered: ${(err as Error).message}`);
+    } finally {
+      this.beating = false;
+    }
   }
 }

@@ -1,7 +1,8 @@
 import { Controller, Logger } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
 import {
   CONVERSATION_EVENTS,
+  REPLAY_FOR_HEADER,
   ConversationEvent,
   conversationEventSchemas,
   contextOfMessage,
@@ -16,7 +17,9 @@ import { FANNED_OUT_CONVERSATION_EVENTS, FANNED_OUT_ROUTING_EVENTS, FanoutServic
 /**
  * The live feed for sockets. The gateway's group is per instance, so every instance sees every
  * event and tells its own sockets. Handlers return at once: fan-out waits on replies that arrive
- * through this same consumer, so waiting here could starve it.
+ * through this same consumer, so waiting here could starve it. A dead letter replayed by an operator
+ * is meant for the consumers that gave up on it (REPLAY_FOR_HEADER), never this feed: it fanned the
+ * original out already, and has no inbox to tell.
  */
 @Controller()
 export class EventsConsumer {
@@ -25,14 +28,16 @@ export class EventsConsumer {
   constructor(private readonly fanout: FanoutService) {}
 
   @EventPattern(ROUTING_EVENTS)
-  onRoutingEvent(@Payload() value: unknown): void {
+  onRoutingEvent(@Payload() value: unknown, @Ctx() ctx: KafkaContext): void {
+    if (isReplay(ctx)) return;
     const parsed = parseEvent<RoutingEvent>(routingEventSchemas, FANNED_OUT_ROUTING_EVENTS, value);
     if (parsed.kind === 'invalid') this.logger.warn(`ignored an invalid routing event: ${parsed.reason}`);
     if (parsed.kind === 'event') this.tell(parsed.event, () => this.fanout.routingEvent(parsed.event));
   }
 
   @EventPattern(CONVERSATION_EVENTS)
-  onConversationEvent(@Payload() value: unknown): void {
+  onConversationEvent(@Payload() value: unknown, @Ctx() ctx: KafkaContext): void {
+    if (isReplay(ctx)) return;
     const parsed = parseEvent<ConversationEvent>(
       conversationEventSchemas,
       FANNED_OUT_CONVERSATION_EVENTS,
@@ -51,3 +56,5 @@ export class EventsConsumer {
     });
   }
 }
+
+const isReplay = (ctx: KafkaContext) => ctx.getMessage().headers?.[REPLAY_FOR_HEADER] !== undefined;

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
-import type { RoutingEvent } from '@pupitre/shared';
+import type { ConversationEvent, RoutingEvent } from '@pupitre/shared';
 import type { TokenService } from '../auth';
 import { DeskViews } from './desk-views';
 import { FanoutService } from './fanout.service';
@@ -26,9 +27,47 @@ const tokens = {
 } as unknown as TokenService;
 
 const rotation = (agentId: string, tokenVersion: number) =>
-  ({ type: 'agent.token-rotated', data: { agentId, tokenVersion } }) as unknown as RoutingEvent;
+  ({
+    eventId: randomUUID(),
+    type: 'agent.token-rotated',
+    data: { agentId, tokenVersion },
+  }) as unknown as RoutingEvent;
+
+/** A namespace that records what is emitted to which room. */
+function namespace() {
+  const emitted: { room: string; event: string; payload: unknown }[] = [];
+  const nsp = {
+    to: (room: string) => ({
+      emit: (event: string, payload: unknown) => emitted.push({ room, event, payload }),
+    }),
+  };
+  return { emitted, nsp };
+}
 
 describe(FanoutService.name, () => {
+  it('drops an event it already fanned out (a relay takeover republishes), so a desk never shows it twice', async () => {
+    const desk = namespace();
+    const visitor = namespace();
+    const hub = { desk: desk.nsp, visitor: visitor.nsp };
+    const sut = new FanoutService(hub as unknown as SocketHub, new DeskViews(), tokens);
+    const posted = {
+      eventId: randomUUID(),
+      type: 'message.posted',
+      data: {
+        conversationId: 'c1',
+        visitorId: 'v1',
+        message: { id: 'm1', author: 'visitor', text: 'hello' },
+      },
+    } as unknown as ConversationEvent;
+
+    await sut.conversationEvent(posted);
+    await sut.conversationEvent({ ...posted });
+    await sut.conversationEvent({ ...posted, eventId: randomUUID() } as ConversationEvent);
+
+    expect(desk.emitted.filter((e) => e.event === 'message.created')).toHaveLength(2);
+    expect(visitor.emitted.filter((e) => e.event === 'message.created')).toHaveLength(2);
+  });
+
   it('a rotated token ends the desks opened with an older version, and only those', async () => {
     const old = deskSocket('a1', 1);
     const fresh = deskSocket('a1', 2);

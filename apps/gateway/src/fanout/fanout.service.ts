@@ -12,6 +12,7 @@ import { DeskViews } from './desk-views';
 import { KeyedQueue } from './keyed-queue';
 import { rooms } from './rooms';
 import { SocketHub } from './socket-hub';
+import { RecentIds } from './recent-ids';
 
 export const FANNED_OUT_ROUTING_EVENTS: ReadonlySet<string> = new Set([
   'conversation.deadlines-changed',
@@ -31,6 +32,11 @@ export const FANNED_OUT_CONVERSATION_EVENTS: ReadonlySet<string> = new Set([
 const VIEW_MESSAGES = 50;
 /** Rotations remembered per gateway (an agent's entry only matters for a desk opening at that moment). */
 const MAX_ROTATIONS_KEPT = 10_000;
+/**
+ * Event ids remembered to drop republished events (about 10 MB): minutes of traffic at the measured
+ * rates, where a relay takeover republishes what was published a few seconds before.
+ */
+const MAX_EVENT_IDS_KEPT = 100_000;
 
 /**
  * Turns events into the desk's and the visitor's socket events (CONTRACT.md), without asking any
@@ -39,6 +45,10 @@ const MAX_ROTATIONS_KEPT = 10_000;
  * desks holding a conversation, `visitor:<id>` for a visitor's devices. Work for one conversation
  * runs in order. A conversation comes to a desk from conversation's `conversation.assignment-recorded`
  * (not routing's `conversation.assigned`), so the agent can answer it as soon as it shows.
+ *
+ * The feed has no inbox (no database), yet events can come twice: the relay publishes then marks, and
+ * a new leader republishes what the old one published but had not marked. Events already seen (by
+ * event id, the most recent MAX_EVENT_IDS_KEPT) are dropped, so a desk never shows a message twice.
  */
 @Injectable()
 export class FanoutService {
@@ -55,6 +65,7 @@ export class FanoutService {
 
   /** The latest rotated token version per agent, so a desk still opening when it came is ended too. */
   private readonly rotated = new Map<string, number>();
+  private readonly seen = new RecentIds(MAX_EVENT_IDS_KEPT);
 
   /** A rotated desk token ends, at once, the sessions this instance opened with an older version. */
   private tokenRotated(d: RoutingEventData<'agent.token-rotated'>): void {
@@ -81,6 +92,7 @@ export class FanoutService {
   }
 
   routingEvent(e: RoutingEvent): Promise<void> {
+    if (!this.firstTime(e)) return Promise.resolve();
     switch (e.type) {
       case 'conversation.deadlines-changed':
         return this.queue.run(e.data.conversationId, () => this.deadlinesChanged(e.data, e.occurredAt));
@@ -94,6 +106,7 @@ export class FanoutService {
   }
 
   conversationEvent(e: ConversationEvent): Promise<void> {
+    if (!this.firstTime(e)) return Promise.resolve();
     switch (e.type) {
       case 'conversation.assignment-recorded':
         return this.queue.run(e.data.conversationId, () => this.assigned(e.data));
@@ -108,6 +121,11 @@ export class FanoutService {
       default:
         return Promise.resolve();
     }
+  }
+
+  /** Whether the event is new here (events are validated with an eventId; one without is never dropped). */
+  private firstTime(e: { eventId?: string }): boolean {
+    return e.eventId === undefined || this.seen.firstTime(e.eventId);
   }
 
   /** The agent's desks join the conversation's room first, so no message falls between. */

@@ -11,6 +11,11 @@ const schema = kafkaEnvSchema.merge(databaseEnvSchema).extend({
   INACTIVITY_CLOSE_MS: envInt(604_800_000, 100, 365 * 24 * 3600 * 1000),
   /** How often sweeps look for due deadlines; the contract wants action within 2 s. */
   SWEEP_INTERVAL_MS: envInt(500, 50, 1000),
+  /**
+   * A gateway instance not heard of for this long (it beats every DESK_INSTANCE_HEARTBEAT_MS, 5 s) is
+   * taken for dead: its desk connections are dropped and its agents stop being available.
+   */
+  DESK_INSTANCE_TTL_MS: envInt(30_000, 500, 3_600_000),
 });
 
 export type RoutingConfig = z.infer<typeof schema>;

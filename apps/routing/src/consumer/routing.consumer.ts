@@ -70,7 +70,11 @@ export class RoutingConsumer {
     },
     'desk.instance-started': {
       schema: ops['desk.instance-started'].in,
-      handle: (d, tx) => this.presence.instanceStarted(d, tx),
+      handle: (d, tx, meta) => this.presence.instanceStarted(d, tx, meta),
+    },
+    'desk.instance-alive': {
+      schema: ops['desk.instance-alive'].in,
+      handle: (d, tx, meta) => this.presence.instanceAlive(d, tx, meta),
     },
     'agent.set-status': {
       schema: ops['agent.set-status'].in,

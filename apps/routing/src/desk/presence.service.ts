@@ -5,8 +5,10 @@ import { AgentRow, AgentsRepository, changesChoice, statusOf, toAgentView } from
 import { AssignmentService, ChannelLocks } from '../assignment';
 import type { RoutingConfig } from '../config/env.validation';
 import { ROUTING_CONFIG } from '../config/routing.config';
+import { GatewayInstancesRepository } from './gateway-instances.repository';
 
 type In<K extends keyof RoutingOps> = RoutingOps[K]['in'];
+type Out<K extends keyof RoutingOps> = RoutingOps[K]['out'];
 
 /**
  * An agent's presence at the desk (reading "Available agent"): connections and away. Each change
@@ -15,6 +17,7 @@ type In<K extends keyof RoutingOps> = RoutingOps[K]['in'];
 @Injectable()
 export class PresenceService {
   constructor(
+    private readonly instances: GatewayInstancesRepository,
     private readonly agents: AgentsRepository,
     private readonly locks: ChannelLocks,
     private readonly assignment: AssignmentService,
@@ -66,11 +69,32 @@ export class PresenceService {
     return this.presenceChanged(tx, before, meta);
   }
 
-  /** A restarted gateway's old sockets are gone: their agents lose those connections. */
-  async instanceStarted(d: In<'desk.instance-started'>, tx: EntityManager): Promise<Record<string, never>> {
+  /**
+   * A restarted gateway's old sockets are gone: their agents lose those connections. (Also sent by a
+   * gateway that stops; its row then expires like any silent instance's, with nothing left to drop.)
+   */
+  async instanceStarted(
+    d: In<'desk.instance-started'>,
+    tx: EntityManager,
+    meta: RequestMeta,
+  ): Promise<Record<string, never>> {
     await this.locks.lockAll(tx);
+    await this.instances.touch(tx, d.gatewayInstance, meta.now);
     await this.agents.removeConnectionsOf(tx, d.gatewayInstance);
     return {};
+  }
+
+  /**
+   * A gateway instance's heartbeat. `known: false` when routing had expired it (silent past
+   * DESK_INSTANCE_TTL_MS: stopped, paused, cut off): its desks were dropped, and the gateway ends them
+   * so that they connect again and are counted.
+   */
+  async instanceAlive(
+    d: In<'desk.instance-alive'>,
+    tx: EntityManager,
+    meta: RequestMeta,
+  ): Promise<Out<'desk.instance-alive'>> {
+    return { known: await this.instances.touch(tx, d.gatewayInstance, meta.now) };
   }
 
   private async presenceChanged(tx: EntityManager, before: AgentRow, meta: RequestMeta): Promise<AgentView> {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents';
 import { AssignmentModule } from '../assignment';
 import { ConversationsModule } from '../conversations';
+import { DeskModule } from '../desk';
 import { EventsModule } from '../events';
 import { InactivityCloseSweep } from './inactivity-close.sweep';
 import { ReassignmentSweep } from './reassignment.sweep';
@@ -9,9 +10,12 @@ import { StartupBacklogGate } from './startup-backlog.gate';
 import { RoutingSweeper } from './routing.sweeper';
 import { SweepsService } from './sweeps.service';
 
-/** The periodic sweeps (R9/R10 reassignment, R11 inactivity close, the queue), behind the startup gate. */
+/**
+ * The periodic sweeps (R9/R10 reassignment, R11 inactivity close, the queue) behind the startup gate,
+ * and silent gateway instances' desks.
+ */
 @Module({
-  imports: [AgentsModule, AssignmentModule, ConversationsModule, EventsModule],
+  imports: [AgentsModule, AssignmentModule, ConversationsModule, DeskModule, EventsModule],
   providers: [ReassignmentSweep, InactivityCloseSweep, SweepsService, StartupBacklogGate, RoutingSweeper],
 })
 export class SweepsModule {}

@@ -1,12 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CHANNELS } from '@pupitre/shared';
 import { AssignmentService } from '../assignment';
+import { InstanceExpiry } from '../desk';
 import { InactivityCloseSweep } from './inactivity-close.sweep';
 import { ReassignmentSweep } from './reassignment.sweep';
 
 /**
  * One sweep: R9/R10 take overdue conversations away, R11 asks conversation to close inactive ones,
- * and the queue gets a matching round in case a trigger was lost. Safe in several instances:
+ * the queue gets a matching round in case a trigger was lost, and the desks of gateway instances
+ * silent too long are dropped. Safe in several instances:
  * channel lock + SKIP LOCKED + conditional updates.
  */
 @Injectable()
@@ -17,6 +19,7 @@ export class SweepsService {
     private readonly reassignment: ReassignmentSweep,
     private readonly inactivity: InactivityCloseSweep,
     private readonly assignment: AssignmentService,
+    private readonly instances: InstanceExpiry,
   ) {}
 
   /** `deadlines: false` while routing's view of the messages is still catching up (after a start). */
@@ -28,6 +31,7 @@ export class SweepsService {
     }
     for (const channel of CHANNELS)
       await this.guard(`queue (${channel})`, () => this.assignment.assignPending(channel, now));
+    await this.guard('silent gateway instances', () => this.instances.expireSilent(now));
   }
 
   /** One failing step is logged and the sweep goes on; the next tick tries again. */

@@ -72,6 +72,28 @@ export const databaseEnvSchema = z.object({
     .optional()
     .transform((v) => (v && v.trim() ? v : DEFAULT_DATABASE_URL))
     .pipe(z.string().regex(/^postgres(ql)?:\/\/.+\/[^/?]+/, 'must be postgres://user@host:port/database')),
+  /**
+   * Every session of the service's pool ends what hangs: a statement running longer, a lock waited
+   * for longer (55P03, retried as transient), a transaction left idle longer (its session is
+   * terminated and its locks freed: a host that vanished inside a transaction holding routing's
+   * channel locks stops assignment for this long, not for hours). 0 disables one.
+   */
+  DATABASE_STATEMENT_TIMEOUT_MS: intFrom(30_000, 0, 3_600_000),
+  DATABASE_LOCK_TIMEOUT_MS: intFrom(10_000, 0, 3_600_000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: intFrom(10_000, 0, 3_600_000),
+  /** Connecting gives up after this long (the pool's caller sees an error, retried as transient). */
+  DATABASE_CONNECT_TIMEOUT_MS: intFrom(10_000, 1000, 600_000),
+  /**
+   * TCP keepalives, both ends: idle seconds before the first probe (client and server side); the
+   * server also probes every third of it, three times, so a vanished peer is noticed in about twice this.
+   */
+  DATABASE_KEEPALIVE_MS: intFrom(10_000, 1000, 3_600_000),
+  /**
+   * The outbox relay's leadership lease: the leader's session is ended by the server once idle this
+   * long (a process stopped, a host gone), which frees its lock for another instance; a live leader
+   * touches it every third of it, and checks it still holds it before each publish.
+   */
+  OUTBOX_RELAY_LEASE_MS: intFrom(5000, 1000, 600_000),
 });
 export type DatabaseEnv = z.infer<typeof databaseEnvSchema>;
 

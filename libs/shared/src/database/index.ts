@@ -1,3 +1,4 @@
 export * from './prepare-database';
 export * from './typeorm-options';
+export * from './session-options';
 export * from './rows';

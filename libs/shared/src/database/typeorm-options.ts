@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import { DatabaseTimeouts, sessionOptions } from './session-options';
 
 export interface ServiceDatabaseOptions {
   url: string;
@@ -6,9 +7,11 @@ export interface ServiceDatabaseOptions {
   entities: DataSourceOptions['entities'];
   migrations: DataSourceOptions['migrations'];
   poolSize?: number;
+  /** Statement, lock and idle-in-transaction timeouts, keepalives (defaults: DatabaseEnv's). */
+  timeouts?: DatabaseTimeouts;
 }
 
-/** One schema per service, migrations always, never synchronize. */
+/** One schema per service, migrations always, never synchronize; every session bounded in time. */
 export function typeOrmOptions(o: ServiceDatabaseOptions): DataSourceOptions {
   return {
     type: 'postgres',
@@ -20,6 +23,6 @@ export function typeOrmOptions(o: ServiceDatabaseOptions): DataSourceOptions {
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: ['error', 'migration'],
-    extra: { max: o.poolSize ?? 10, options: `-c search_path=${o.schema}` },
+    extra: { max: o.poolSize ?? 10, ...sessionOptions(o.schema, o.timeouts) },
   };
 }

@@ -4,6 +4,7 @@ import type { KafkaEnv } from '../config';
 import { ALL_TOPICS, DeadLetter, deadLetterSchema } from '../contracts';
 import { kafkaClientConfig, prefixed, unprefixed } from '../kafka/kafka-options';
 import { KafkaProducer } from '../kafka/kafka-producer';
+import { REPLAY_FOR_HEADER, REPLAYED_FROM_HEADER } from './replay-headers';
 
 /** A dead letter as the operator sees it; `id` (`<topic>.dlq/<partition>/<offset>`) names it for show and replay. */
 export interface StoredDeadLetter {
@@ -14,15 +15,14 @@ export interface StoredDeadLetter {
   letter: DeadLetter;
 }
 
-/** Header on a replayed record, naming the dead letter it came from. */
-export const REPLAYED_FROM_HEADER = 'pupitre-replayed-from';
-
 const DLQ_SUFFIX = '.dlq';
 
 /**
  * The operator's view of the `<topic>.dlq` topics (`npm run dlq`): lists the letters, shows why one
  * was given up on, and replays it to its original topic with its original key. A replayed event is
  * applied once: dead-lettering never marks a message processed, and the inbox drops a second replay.
+ * A replay is meant for every consumer that dead-lettered that record (several groups may have, each
+ * with its own letter), and for them only (REPLAY_FOR_HEADER): the others applied it the first time.
  */
 export class DeadLetters {
   private readonly kafka: Kafka;
@@ -62,19 +62,32 @@ export class DeadLetters {
     return (await this.list()).find((l) => l.id === id) ?? null;
   }
 
-  /** Sends the original record (key and value as read) to its original topic; throws on an unknown id. */
-  async replay(id: string): Promise<StoredDeadLetter> {
-    const stored = await this.show(id);
+  /**
+   * Sends the original record (key and value as read) to its original topic, for every consumer
+   * that dead-lettered it (`consumers`); throws on an unknown id.
+   */
+  async replay(id: string): Promise<StoredDeadLetter & { consumers: string[] }> {
+    const all = await this.list();
+    const stored = all.find((l) => l.id === id);
     if (!stored) throw new Error(`no dead letter ${id}`);
+    const same = (l: DeadLetter) =>
+      l.originalTopic === stored.letter.originalTopic &&
+      l.partition === stored.letter.partition &&
+      l.offset === stored.letter.offset;
+    const consumers = [...new Set(all.filter((l) => same(l.letter)).map((l) => l.letter.consumerGroup))];
     const producer = new KafkaProducer(this.env, 'pupitre-dlq');
     try {
       await producer.send(stored.letter.originalTopic, [
-        { key: stored.letter.key, value: stored.letter.value, headers: { [REPLAYED_FROM_HEADER]: id } },
+        {
+          key: stored.letter.key,
+          value: stored.letter.value,
+          headers: { [REPLAYED_FROM_HEADER]: id, [REPLAY_FOR_HEADER]: consumers.join(',') },
+        },
       ]);
     } finally {
       await producer.disconnect();
     }
-    return stored;
+    return { ...stored, consumers };
   }
 
   /** Reads each partition from its start to the end seen by `list`, with a throwaway group (deleted after). */

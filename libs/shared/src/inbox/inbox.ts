@@ -7,6 +7,7 @@ import { BatchApplier, currentSlot } from '../kafka/batch-scope';
 import { unprefixed } from '../kafka/kafka-options';
 import { contextOfMessage, currentLogContext, withLogContext } from '../logging/log-context';
 import type { Outbox } from '../outbox/outbox';
+import { replayedForOthers } from './replay-headers';
 import { isTransient } from './transient';
 
 export interface InboxLogger {
@@ -75,6 +76,8 @@ export class Inbox implements BatchApplier<Enlisted> {
   }
 
   async consume<T>(ctx: KafkaContext, spec: ConsumeSpec<T>): Promise<void> {
+    // A dead letter replayed for other consumers: this one applied the original.
+    if (replayedForOthers(ctx.getMessage().headers, this.o.consumer)) return;
     const slot = currentSlot();
     if (slot) return slot.enlist<Enlisted>(this, { ctx, spec: spec as ConsumeSpec<unknown> });
     return this.consumeOne(ctx, spec);

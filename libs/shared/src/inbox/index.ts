@@ -3,3 +3,4 @@ export * from './transient';
 export * from './request-processor';
 export * from './typed-handlers';
 export * from './dead-letters';
+export * from './replay-headers';

@@ -11,6 +11,7 @@ import {
 import { DataSource } from 'typeorm';
 import { Clock, systemClock } from '../clock';
 import type { KafkaEnv } from '../config';
+import type { DatabaseTimeouts } from '../database/session-options';
 import { Inbox } from '../inbox/inbox';
 import { RequestProcessor } from '../inbox/request-processor';
 import { KafkaProducer } from '../kafka/kafka-producer';
@@ -28,6 +29,8 @@ export interface MessagingOptions {
   schema: string;
   databaseUrl: string;
   kafka: KafkaEnv;
+  /** The relay session's timeouts, keepalives and leadership lease. */
+  database?: DatabaseTimeouts;
   clock?: Clock;
   maxAttempts?: number;
 }
@@ -83,6 +86,7 @@ export class MessagingModule {
           useFactory: (producer: KafkaProducer, metrics: MessagingMetrics | null) =>
             new OutboxRelay({
               databaseUrl: o.databaseUrl,
+              database: o.database,
               schema: o.schema,
               producer,
               logger: new Logger('OutboxRelay'),

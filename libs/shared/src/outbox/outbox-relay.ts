@@ -1,4 +1,5 @@
 import { Client, Notification } from 'pg';
+import { DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS, sessionOptions } from '../database/session-options';
 import { kafkaTuning } from '../kafka/kafka-options';
 import { bytesOf, KafkaProducer, OutgoingMessage } from '../kafka/kafka-producer';
 import { outboxChannel } from './outbox';
@@ -13,6 +14,10 @@ export interface OutboxRelayOptions {
   schema: string;
   producer: KafkaProducer;
   logger: RelayLogger;
+  /** Session timeouts and keepalives, and `OUTBOX_RELAY_LEASE_MS` (defaults: DatabaseEnv's). */
+  database?: DatabaseTimeouts;
+  /** Test seam: runs before a batch is sent, before the leader checks it still leads. */
+  beforePublish?: (ids: string[]) => Promise<void> | void;
   /** Rows read per query; they are then sent in produce requests of at most `maxBatchBytes`. */
   batchSize?: number;
   /** Uncompressed bytes per produce request (default KAFKA_BATCH_MAX_BYTES); requests are GZIP-compressed. */
@@ -52,6 +57,15 @@ interface OutboxRow {
  * Rows leave in produce requests capped in bytes and GZIP-compressed. A row the broker refuses as too
  * large even on its own is parked (marked with PARKED_HEADER, logged at ERROR, counted) and the rows
  * behind it go on: otherwise one row would stop every event of the schema forever.
+ *
+ * Leadership is a lease: the lock's session has `idle_session_timeout` = `OUTBOX_RELAY_LEASE_MS`, so a
+ * leader that stops talking (process stopped, host gone: its TCP session would live for hours) is
+ * ended by the server and its lock freed; another instance takes over at its next poll. A live leader
+ * touches its session every third of the lease, even while a send waits on Kafka, and proves it still
+ * holds it (a query on that session) before each produce request: a leader that was stopped and
+ * continued finds its session gone and publishes nothing more. What remains is the few milliseconds
+ * between that check and the send: a leader stopped exactly there republishes one batch when continued,
+ * which consumers (and the gateway's feed) drop by event id.
  */
 export class OutboxRelay {
   private client: Client | null = null;
@@ -62,8 +76,12 @@ export class OutboxRelay {
   private loopDone: Promise<void> = Promise.resolve();
   private lastCleanup = 0;
   private parked = 0;
+  private keepalive: NodeJS.Timeout | null = null;
+  private readonly leaseMs: number;
 
-  constructor(private readonly o: OutboxRelayOptions) {}
+  constructor(private readonly o: OutboxRelayOptions) {
+    this.leaseMs = o.database?.OUTBOX_RELAY_LEASE_MS ?? DEFAULT_DATABASE_TIMEOUTS.OUTBOX_RELAY_LEASE_MS;
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -88,16 +106,25 @@ export class OutboxRelay {
           await this.cleanup(client);
         }
       } catch (err) {
-        this.o.logger.error(`outbox relay (${this.o.schema}): ${(err as Error).message}`);
+        const lost = this.leader
+          ? ': lost the lead; another instance publishes until this one leads again'
+          : '';
+        this.o.logger.error(`outbox relay (${this.o.schema}): ${(err as Error).message}${lost}`);
         await this.dropClient();
       }
-      await this.idle(this.o.pollIntervalMs ?? 1000);
+      // Followers ask for the lock at least this often, and so touch their own session too.
+      await this.idle(Math.min(this.o.pollIntervalMs ?? 1000, this.leaseMs / 3));
     }
   }
 
   /** Counters for metrics: rows parked because the broker refused them as too large. */
   stats(): { parked: number } {
     return { parked: this.parked };
+  }
+
+  /** Whether this instance holds the lead now (as far as it knows: the lease may have run out). */
+  get leading(): boolean {
+    return this.leader;
   }
 
   private async drain(client: Client): Promise<void> {
@@ -113,6 +140,7 @@ export class OutboxRelay {
       if (rows.length === 0 || this.stopped) return;
       for (const chunk of chunkByBytes(rows.map(toMessage), maxBytes)) {
         if (this.stopped) return;
+        await this.confirmLead(client, chunk);
         await this.publish(client, chunk);
       }
       if (rows.length < batchSize && !this.pending) return;
@@ -135,6 +163,12 @@ export class OutboxRelay {
     await this.o.afterPublish?.(ids);
     await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [ids]);
     this.o.published?.(rows);
+  }
+
+  /** Throws once the server ended this session (lease run out): a former leader sends nothing more. */
+  private async confirmLead(client: Client, rows: RowMessage[]): Promise<void> {
+    await this.o.beforePublish?.(rows.map((r) => r.id));
+    await client.query('SELECT 1');
   }
 
   /**
@@ -186,7 +220,7 @@ export class OutboxRelay {
     if (this.client) return this.client;
     const client = new Client({
       connectionString: this.o.databaseUrl,
-      options: `-c search_path=${this.o.schema}`,
+      ...sessionOptions(this.o.schema, this.o.database, { idle_session_timeout: this.leaseMs }),
     });
     client.on('error', (err) => this.o.logger.error(`outbox relay connection: ${err.message}`));
     client.on('notification', (_n: Notification) => {
@@ -196,6 +230,11 @@ export class OutboxRelay {
     await client.connect();
     await client.query(`LISTEN "${outboxChannel(this.o.schema)}"`);
     this.client = client;
+    // Keeps the lease while a send waits on Kafka; a stopped process runs no timer, so it expires.
+    this.keepalive = setInterval(() => {
+      client.query('SELECT 1').catch(() => undefined); // a dead session is handled by the loop
+    }, this.leaseMs / 3);
+    this.keepalive.unref();
     return client;
   }
 
@@ -203,6 +242,8 @@ export class OutboxRelay {
     const client = this.client;
     this.client = null;
     this.leader = false; // the advisory lock dies with the session
+    if (this.keepalive) clearInterval(this.keepalive);
+    this.keepalive = null;
     if (client) await client.end().catch(() => undefined);
   }
 

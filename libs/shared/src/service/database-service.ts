@@ -1,13 +1,13 @@
 import type { DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
-import type { KafkaEnv } from '../config';
+import type { DatabaseEnv, KafkaEnv } from '../config';
 import { typeOrmOptions } from '../database';
 import { HeartbeatPublisher, MessagingModule } from '../messaging';
 import { bootService } from './boot-service';
 
 /** The configuration every service with a database has (each app's config class extends it). */
-export type DatabaseServiceConfig = KafkaEnv & { DATABASE_URL: string };
+export type DatabaseServiceConfig = KafkaEnv & DatabaseEnv;
 
 export interface DatabaseServiceOptions {
   service: string;
@@ -25,12 +25,14 @@ export function databaseServiceImports(o: DatabaseServiceOptions): DynamicModule
         schema: o.schema,
         entities: [],
         migrations: o.migrations,
+        timeouts: o.config,
       }),
     ),
     MessagingModule.forService({
       service: o.service,
       schema: o.schema,
       databaseUrl: o.config.DATABASE_URL,
+      database: o.config,
       kafka: o.config,
     }),
   ];

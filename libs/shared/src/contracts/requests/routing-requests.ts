@@ -78,6 +78,12 @@ export const routingRequests = {
     z.object({ gatewayInstance: z.string().min(1) }),
     emptyReplySchema,
   ),
+  'desk.instance-alive': op(
+    'A gateway instance is alive (every DESK_INSTANCE_HEARTBEAT_MS); one silent for DESK_INSTANCE_TTL_MS loses its desk connections',
+    z.object({ gatewayInstance: z.string().min(1) }),
+    /** false: routing had expired this instance (it was silent too long), so its desks are not counted. */
+    z.object({ known: z.boolean() }),
+  ),
   'agent.set-status': op(
     'An agent sets themself available or away',
     z.object({ agentId: idSchema, status: z.enum(['available', 'away']) }),

@@ -8,6 +8,17 @@ import { eventMessageSchema, type EventEnvelope } from '../envelope';
  */
 export const ROUTING_EVENTS = 'routing.events';
 
+/**
+ * Per conversation, bumped by each of routing's events about it (those in ROUTING_VERSIONED_EVENTS):
+ * a consumer that keeps a copy drops one older than what it recorded (a dead letter replayed late).
+ * Absent from events published before versions existed.
+ */
+const conversationVersion = z
+  .number()
+  .int()
+  .optional()
+  .describe('Per conversation, bumped by each routing event about it: an older one is stale.');
+
 /** The data of each event type on `routing.events`. */
 export const routingEventSchemas = {
   'conversation.queued': z
@@ -15,6 +26,7 @@ export const routingEventSchemas = {
       conversationId: z.string().uuid(),
       channel: channelSchema,
       queuedAt: z.string(),
+      version: conversationVersion,
     })
     .describe('The conversation waits in the queue for an agent (R6, R7).'),
   'conversation.assigned': z
@@ -24,6 +36,7 @@ export const routingEventSchemas = {
       agentId: z.string().uuid(),
       assignedAt: z.string(),
       deadlines: deadlinesSchema,
+      version: conversationVersion,
       /** Why this agent, in words ("fewest mobile slots in use (0 of 2) among 3 available agents"). */
       explanation: z
         .string()
@@ -43,6 +56,7 @@ export const routingEventSchemas = {
       next: z
         .enum(['queued', 'released', 'transferred'])
         .describe('released: no agent and not queued (R8); queued: back in the queue (R7, R9, R10).'),
+      version: conversationVersion,
     })
     .describe('The agent no longer holds the conversation (released, timed out R9/R10, or transferred).'),
   'conversation.deadlines-changed': z
@@ -50,6 +64,7 @@ export const routingEventSchemas = {
       conversationId: z.string().uuid(),
       agentId: z.string().uuid().nullable(),
       deadlines: deadlinesSchema,
+      version: conversationVersion,
     })
     .describe("The conversation's R9/R10/R11 deadlines moved (a message was written)."),
   /**
@@ -108,3 +123,11 @@ export const routingEventMessages = {
 export type RoutingEvent = {
   [T in RoutingEventType]: z.infer<(typeof routingEventMessages)[T]>;
 }[RoutingEventType];
+
+/** The events about one conversation that carry its `version`. */
+export const ROUTING_VERSIONED_EVENTS: ReadonlySet<RoutingEventType> = new Set<RoutingEventType>([
+  'conversation.queued',
+  'conversation.assigned',
+  'conversation.unassigned',
+  'conversation.deadlines-changed',
+]);
