@@ -7,6 +7,7 @@ import { ConsumerModule } from './consumer';
 import { Initial1732500000000 } from './migrations/1732500000000-initial';
 import { ExclusionUntil1764100000000 } from './migrations/1764100000000-exclusion-until';
 import { SlotVersions1764500000000 } from './migrations/1764500000000-slot-versions';
+import { QueueSnapshots1764600000000 } from './migrations/1764600000000-queue-snapshots';
 import { SweepsModule } from './sweeps';
 
 export const ROUTING_SCHEMA = 'routing';
@@ -22,7 +23,12 @@ export class AppModule {
           service: 'routing',
           schema: ROUTING_SCHEMA,
           config,
-          migrations: [Initial1732500000000, ExclusionUntil1764100000000, SlotVersions1764500000000],
+          migrations: [
+            Initial1732500000000,
+            ExclusionUntil1764100000000,
+            SlotVersions1764500000000,
+            QueueSnapshots1764600000000,
+          ],
         }),
         RoutingConfigModule.forRoot(config),
         ConsumerModule,

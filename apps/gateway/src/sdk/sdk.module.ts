@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth';
+import { FanoutModule } from '../fanout';
 import { KafkaModule } from '../kafka';
 import { VisitorMessagesController } from './visitor-messages.controller';
 import { VisitorRateLimitGuard } from './visitor-rate-limit.guard';
@@ -7,7 +8,7 @@ import { VisitorsController } from './visitors.controller';
 
 /** SDK API (CONTRACT.md): visitors register, post messages and read their history. */
 @Module({
-  imports: [AuthModule, KafkaModule],
+  imports: [AuthModule, KafkaModule, FanoutModule],
   controllers: [VisitorsController, VisitorMessagesController],
   providers: [VisitorRateLimitGuard],
 })

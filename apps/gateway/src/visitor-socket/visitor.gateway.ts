@@ -1,18 +1,20 @@
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { TokenService, VisitorPrincipal } from '../auth';
-import { rooms, SocketHub } from '../fanout';
+import { QueuePositions, rooms, SocketHub } from '../fanout';
 import { connectError } from '../http';
 
 /**
- * The SDK's socket (CONTRACT.md): a visitor's devices hear `message.created` and
- * `conversation.closed` for their conversations. A bad token fails the connection (UNAUTHENTICATED).
+ * The SDK's socket (CONTRACT.md): a visitor's devices hear `message.created`,
+ * `conversation.closed` and, while a conversation waits, `queue.updated` (its place, on connecting
+ * and whenever it moves). A bad token fails the connection (UNAUTHENTICATED).
  */
 @WebSocketGateway({ namespace: '/visitor', cors: { origin: '*' } })
 export class VisitorGateway implements OnGatewayInit, OnGatewayConnection {
   constructor(
     private readonly tokens: TokenService,
     private readonly hub: SocketHub,
+    private readonly positions: QueuePositions,
   ) {}
 
   afterInit(nsp: Namespace): void {
@@ -32,5 +34,7 @@ export class VisitorGateway implements OnGatewayInit, OnGatewayConnection {
     const visitor = (socket.data as { visitor?: VisitorPrincipal }).visitor;
     if (!visitor) return void socket.disconnect(true);
     await socket.join(rooms.visitor(visitor.visitorId));
+    // A device that connects while its conversation waits learns its place at once.
+    for (const update of this.positions.placesOf(visitor.visitorId)) socket.emit('queue.updated', update);
   }
 }
