@@ -3,6 +3,7 @@ import { databaseServiceImports } from '@pupitre/shared';
 import type { ConversationConfig } from './config/env.validation';
 import { ConsumersModule } from './consumers';
 import { Initial1732500000000 } from './migrations/1732500000000-initial';
+import { Push1764600000000 } from './migrations/1764600000000-push';
 
 export const CONVERSATION_SCHEMA = 'conversation';
 
@@ -16,7 +17,7 @@ export class AppModule {
           service: 'conversation',
           schema: CONVERSATION_SCHEMA,
           config,
-          migrations: [Initial1732500000000],
+          migrations: [Initial1732500000000, Push1764600000000],
         }),
         ConsumersModule,
       ],

@@ -56,6 +56,8 @@ export interface Visitor {
 
 export interface System {
   url: string;
+  /** The run's broker and this system's topic prefix, for tests that read a public topic themselves. */
+  kafka: { brokers: string[]; topicPrefix: string };
   /** Any HTTP call on the gateway. */
   http<T = unknown>(method: string, path: string, o?: RequestOptions): Promise<Res<T>>;
   admin: {
@@ -271,6 +273,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     get url() {
       return url;
     },
+    kafka: { brokers: String(vars.KAFKA_BROKERS).split(','), topicPrefix: env.prefix },
     http,
     admin,
     visitor,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConversationsModule } from '../conversations';
+import { PushModule } from '../push';
 import { VisitorsModule } from '../visitors';
 import { ListVisitorMessagesService } from './list-visitor-messages.service';
 import { MessagePoster } from './message-poster';
@@ -8,7 +9,7 @@ import { PostAgentMessageService } from './post-agent-message.service';
 import { PostVisitorMessageService } from './post-visitor-message.service';
 
 @Module({
-  imports: [ConversationsModule, VisitorsModule],
+  imports: [ConversationsModule, VisitorsModule, PushModule],
   providers: [
     MessagesRepository,
     MessagePoster,

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth';
 import { FanoutModule } from '../fanout';
 import { KafkaModule } from '../kafka';
+import { PushTokenController } from './push-token.controller';
 import { VisitorMessagesController } from './visitor-messages.controller';
 import { VisitorRateLimitGuard } from './visitor-rate-limit.guard';
 import { VisitorsController } from './visitors.controller';
@@ -9,7 +10,7 @@ import { VisitorsController } from './visitors.controller';
 /** SDK API (CONTRACT.md): visitors register, post messages and read their history. */
 @Module({
   imports: [AuthModule, KafkaModule, FanoutModule],
-  controllers: [VisitorsController, VisitorMessagesController],
+  controllers: [VisitorsController, VisitorMessagesController, PushTokenController],
   providers: [VisitorRateLimitGuard],
 })
 export class SdkModule {}

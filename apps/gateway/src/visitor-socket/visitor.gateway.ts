@@ -1,8 +1,14 @@
-import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
+import {
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  WebSocketGateway,
+} from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { TokenService, VisitorPrincipal } from '../auth';
 import { QueuePositions, rooms, SocketHub } from '../fanout';
 import { connectError } from '../http';
+import { VisitorPresenceReporter } from './visitor-presence.reporter';
 
 /**
  * The SDK's socket (CONTRACT.md): a visitor's devices hear `message.created`,
@@ -10,11 +16,12 @@ import { connectError } from '../http';
  * and whenever it moves). A bad token fails the connection (UNAUTHENTICATED).
  */
 @WebSocketGateway({ namespace: '/visitor', cors: { origin: '*' } })
-export class VisitorGateway implements OnGatewayInit, OnGatewayConnection {
+export class VisitorGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   constructor(
     private readonly tokens: TokenService,
     private readonly hub: SocketHub,
     private readonly positions: QueuePositions,
+    private readonly presence: VisitorPresenceReporter,
   ) {}
 
   afterInit(nsp: Namespace): void {
@@ -28,6 +35,23 @@ export class VisitorGateway implements OnGatewayInit, OnGatewayConnection {
         next(connectError(err));
       }
     });
+    // Last: conversation knows of the socket before the client sees it connected (push waits on it).
+    nsp.use((socket, next) => {
+      const data = socket.data as { visitor?: VisitorPrincipal; present?: boolean };
+      if (!data.visitor) return next();
+      this.presence.connecting(data.visitor.visitorId).then(
+        () => {
+          data.present = true;
+          next();
+        },
+        (err: unknown) => next(connectError(err)),
+      );
+    });
+  }
+
+  handleDisconnect(socket: Socket): void {
+    const data = socket.data as { visitor?: VisitorPrincipal; present?: boolean };
+    if (data.visitor && data.present) this.presence.disconnected(data.visitor.visitorId);
   }
 
   async handleConnection(socket: Socket): Promise<void> {
