@@ -10,6 +10,6 @@ import { QueueSnapshotPublisher } from './queue-snapshot.publisher';
 @Module({
   imports: [AgentsModule, ConversationsModule, EventsModule],
   providers: [ChannelLocks, AssignmentService, QueueSnapshotPublisher],
-  exports: [ChannelLocks, AssignmentService],
+  exports: [ChannelLocks, AssignmentService, QueueSnapshotPublisher],
 })
 export class AssignmentModule {}

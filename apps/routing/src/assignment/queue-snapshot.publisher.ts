@@ -22,6 +22,14 @@ interface ChannelQueueRow {
 export class QueueSnapshotPublisher {
   constructor(private readonly events: RoutingEventsEmitter) {}
 
+  /**
+   * The next round of each channel publishes its queue even if unchanged (a gateway started and
+   * knows none). The caller holds both channel locks.
+   */
+  async republish(tx: EntityManager): Promise<void> {
+    await tx.query('UPDATE channel_queues SET digest = NULL');
+  }
+
   async publishIfChanged(
     tx: EntityManager,
     channel: Channel,
