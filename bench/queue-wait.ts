@@ -31,7 +31,7 @@ import {
   ROOT,
   startBroker,
 } from './support/infra';
-import { sleep, waitUntil } from './support/open-loop';
+import { abort, sleep, waitUntil } from './support/open-loop';
 import { benchServiceEnv, ServiceFleet } from './support/services';
 import { num, table } from './support/stats';
 
@@ -45,6 +45,18 @@ function option(name: string, fallback: number): number {
   return v;
 }
 const exponential = (mean: number) => -mean * Math.log(1 - Math.random());
+
+/** A kept-alive connection the server just closed (ECONNRESET): both calls here are safe to repeat. */
+async function retrying<T>(call: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (attempt >= attempts || !/ECONNRESET|socket hang up|EPIPE/.test(String(err))) throw err;
+      await sleep(100 * attempt);
+    }
+  }
+}
 
 interface Told {
   at: number;
@@ -89,6 +101,8 @@ async function main(): Promise<void> {
   const prefix = `bench.${runId}.`;
   const dbName = `pupitre_bench_${runId}`;
   const logDir = mkdtempSync(join(os.tmpdir(), `pupitre-bench-${runId}-`));
+  // A signal ends the waits; the run then fails and cleans up what it started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => (abort.requested = true));
   const broker = startBroker();
   const sockets: Socket[] = [];
   let fleet: ServiceFleet | null = null;
@@ -155,9 +169,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < conversations; i++) {
       arrivals.push(
         (async () => {
-          const v = await http.expect<{ token: string }>(201, 'POST', '/v1/visitors', {
-            channel: 'web_chat',
-          });
+          const v = await retrying(() =>
+            http.expect<{ token: string }>(201, 'POST', '/v1/visitors', { channel: 'web_chat' }),
+          );
           const socket = io(`http://127.0.0.1:${port}/visitor`, {
             auth: { token: v.token },
             transports: ['websocket'],
@@ -175,24 +189,38 @@ async function main(): Promise<void> {
           );
           await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
           t.postedAt = performance.now();
-          const posted = await http.expect<{ conversationId: string }>(
-            201,
-            'POST',
-            '/v1/visitor/messages',
-            { text: `queue ${i}`, clientMessageId: randomUUID() },
-            v.token,
+          const clientMessageId = randomUUID();
+          const posted = await retrying(() =>
+            http.expect<{ conversationId: string }>(
+              201,
+              'POST',
+              '/v1/visitor/messages',
+              { text: `queue ${i}`, clientMessageId },
+              v.token,
+            ),
           );
           t.conversationId = posted.conversationId;
           t.told.unshift(...(early.get(posted.conversationId) ?? []));
         })(),
       );
+      arrivals[arrivals.length - 1].catch(() => undefined); // awaited below; never unhandled meanwhile
       await sleep(exponential(arrivalMs));
     }
     await Promise.all(arrivals);
     say(`${conversations} conversations opened in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-    const allAssigned = await waitUntil(() => tracked.every((t) => t.assignedAt !== undefined), 600_000, 200);
+    const progress = setInterval(
+      () => say(`${assignedAt.size} assigned, ${closed} closed of ${conversations}`),
+      15_000,
+    ).unref();
+    const allAssigned = await waitUntil(
+      () => tracked.every((t) => assignedAt.has(t.conversationId!)),
+      600_000,
+      200,
+    );
+    clearInterval(progress);
     if (!allAssigned)
-      throw new Error(`${tracked.filter((t) => t.assignedAt === undefined).length} never assigned`);
+      throw new Error(`${tracked.filter((t) => !assignedAt.has(t.conversationId!)).length} never assigned`);
+    for (const t of tracked) t.assignedAt = assignedAt.get(t.conversationId!);
     await waitUntil(() => closed >= conversations, 120_000, 200);
 
     const waited = tracked.filter((t) => t.told.length > 0);

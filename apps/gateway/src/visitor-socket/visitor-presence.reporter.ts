@@ -26,6 +26,7 @@ export class VisitorPresenceReporter implements OnApplicationBootstrap, BeforeAp
   private readonly logger = new Logger(VisitorPresenceReporter.name);
   private readonly counts = new PresenceCounts();
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly client: RequestClient,
@@ -33,17 +34,34 @@ export class VisitorPresenceReporter implements OnApplicationBootstrap, BeforeAp
   ) {}
 
   onApplicationBootstrap(): void {
-    // Whatever an earlier run of this instance reported is gone (reports made after this one stay).
-    void this.reset().catch((err: Error) =>
-      this.logger.warn(`presence reset at start failed: ${err.message}`),
-    );
+    void this.resetAtStart();
     this.timer = setInterval(() => void this.heartbeat(), PRESENCE_HEARTBEAT_MS);
     this.timer.unref();
   }
 
+  /**
+   * Whatever an earlier run of this instance reported is gone (reports made after this one stay).
+   * Retried until done: a stale count left behind would hold back that visitor's pushes while this
+   * instance heartbeats.
+   */
+  private async resetAtStart(): Promise<void> {
+    const seq = this.counts.nextSeq();
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await this.reset(seq);
+        return;
+      } catch (err) {
+        if (attempt === 1 || attempt % 10 === 0)
+          this.logger.warn(`presence reset at start (attempt ${attempt}) failed: ${(err as Error).message}`);
+        await sleep(Math.min(500 * attempt, 5000));
+      }
+    }
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
-    await this.reset(2000).catch((err: Error) =>
+    await this.reset(this.counts.nextSeq(), 2000).catch((err: Error) =>
       this.logger.warn(`could not tell conversation this instance's visitors are gone: ${err.message}`),
     );
   }
@@ -93,9 +111,8 @@ export class VisitorPresenceReporter implements OnApplicationBootstrap, BeforeAp
       .catch((err: Error) => this.logger.warn(`presence heartbeat failed: ${err.message}`));
   }
 
-  private reset(timeoutMs?: number): Promise<unknown> {
+  private reset(seq: number, timeoutMs?: number): Promise<unknown> {
     const gatewayInstance = this.config.GATEWAY_INSTANCE_ID;
-    const seq = this.counts.nextSeq();
     return this.client.request(
       'conversation',
       'gateway.presence-reset',
