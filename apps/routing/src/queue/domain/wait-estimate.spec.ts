@@ -4,12 +4,13 @@ const t0 = Date.parse('2026-11-30T08:00:00.000Z');
 const at = (s: number) => new Date(t0 + s * 1000);
 
 describe(secondsPerAssignment.name, () => {
-  it('is the mean gap between recent assignments', () => {
-    expect(secondsPerAssignment([at(0), at(10), at(20), at(30)], at(31))).toBe(10);
+  it('is the mean gap between recent assignments, the one still open included', () => {
+    expect(secondsPerAssignment([at(0), at(10), at(20), at(30)], at(30))).toBe(10);
+    expect(secondsPerAssignment([at(0), at(10), at(20), at(30)], at(33))).toBe(11);
   });
 
-  it('is never less than the time since the latest assignment (a stalled desk shows at once)', () => {
-    expect(secondsPerAssignment([at(0), at(10), at(20)], at(80))).toBe(60);
+  it('a long stall shows at once: half the time since the latest assignment, once that is more', () => {
+    expect(secondsPerAssignment([at(0), at(10), at(20)], at(80))).toBe(40);
   });
 
   it('is unknown with fewer than two assignments', () => {
@@ -19,13 +20,13 @@ describe(secondsPerAssignment.name, () => {
 
   it('ignores assignments older than the window, and any after now', () => {
     const window = WAIT_ESTIMATE.windowMs / 1000;
-    expect(secondsPerAssignment([at(0), at(window + 10), at(window + 20)], at(window + 21))).toBe(10);
+    expect(secondsPerAssignment([at(0), at(window + 10), at(window + 20)], at(window + 20))).toBe(10);
     expect(secondsPerAssignment([at(0), at(window + 10)], at(window + 11))).toBeUndefined();
-    expect(secondsPerAssignment([at(0), at(4), at(100)], at(5))).toBe(4);
+    expect(secondsPerAssignment([at(0), at(4), at(100)], at(4))).toBe(4);
   });
 
-  it('takes a burst (an agent connecting takes three at once) as a short gap, smoothed by the older ones', () => {
-    expect(secondsPerAssignment([at(0), at(30), at(60), at(60), at(60)], at(61))).toBe(15);
+  it('takes a burst (an agent connecting takes three at once) as short gaps, smoothed by the older ones', () => {
+    expect(secondsPerAssignment([at(0), at(30), at(60), at(60), at(60)], at(60))).toBe(15);
   });
 });
 
