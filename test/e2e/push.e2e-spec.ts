@@ -110,6 +110,25 @@ describe('push for visitors who left (e2e)', () => {
     expect(new Set(recordsOf(visitor).map((r) => r.eventId)).size).toBe(ids.length);
   });
 
+  it('presence is system-wide: a socket on another gateway holds the push back; once that gateway stops, pushes resume', async () => {
+    const { desk, visitor, conversationId } = await mobileConversation();
+    const other = await sut.anotherGateway();
+    const socket = await other.visitorSocket(visitor.token);
+    const whileThere = await answer(desk, conversationId, 'Vu depuis l’autre passerelle ?');
+    await socket.next('message.created', (e) => e.message.id === whileThere);
+    await other.stop(); // its sockets go, and it tells conversation so on its way out
+
+    const afterwards: string[] = [];
+    const pushedAfter = await waitFor(
+      async () => {
+        afterwards.push(await answer(desk, conversationId, `Et maintenant ? ${afterwards.length}`));
+        return records.find((r) => afterwards.includes(r.value.messageId))?.value;
+      },
+      { what: 'a record once the other gateway stopped', intervalMs: 300 },
+    );
+    expect(recordsOf(visitor).map((r) => r.messageId)).toEqual([pushedAfter.messageId]);
+  });
+
   it('no record once the token is removed; a new token brings them back', async () => {
     const { desk, visitor, conversationId } = await mobileConversation();
     expect((await sut.http('DELETE', '/v1/visitor/push-token', { token: visitor.token })).status).toBe(204);
