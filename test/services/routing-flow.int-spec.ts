@@ -184,6 +184,53 @@ describe('routing: slots, queue and release', () => {
     expect([d.holderOf(web2), d.holderOf(m3)]).toEqual([b, b]);
   });
 
+  it('queue.changed: the channel queue in order with each visitor, after each change; published again when a gateway instance starts', async () => {
+    const latest = () =>
+      ctx.rq
+        .eventsOf('queue.changed')
+        .filter((e) => e.key === 'web_chat')
+        .map(
+          (e) => e.value.data as { version: number; queued: { conversationId: string; visitorId: string }[] },
+        )
+        .reduce<{ version: number; queued: { conversationId: string; visitorId: string }[] } | null>(
+          (a, b) => (a && a.version > b.version ? a : b),
+          null,
+        );
+    const a = await d.agent(1);
+    const held = await d.say(await d.visitor('web_chat'));
+    await d.waitHeldBy(held, a);
+    const [v1, v2] = [await d.visitor('web_chat'), await d.visitor('web_chat')];
+    const c1 = await d.say(v1);
+    const c2 = await d.say(v2);
+    const both = [
+      { conversationId: c1, visitorId: v1 },
+      { conversationId: c2, visitorId: v2 },
+    ];
+    // The relay's payload is jsonb: compare entries, not key order.
+    const queuedNow = () =>
+      latest()
+        ?.queued.map((q) => `${q.conversationId}/${q.visitorId}`)
+        .join(' ');
+    const queueOf = (entries: typeof both) =>
+      entries.map((q) => `${q.conversationId}/${q.visitorId}`).join(' ');
+    await waitFor(() => queuedNow() === queueOf(both), { what: 'queue [c1, c2]' });
+
+    await waitFor(
+      async () => (await ctx.rq.ask('conversation', 'agent.close', { agentId: a, conversationId: held })).ok,
+    );
+    await d.waitHeldBy(c1, a);
+    await waitFor(() => queuedNow() === queueOf(both.slice(1)), {
+      what: 'queue [c2]',
+    });
+
+    const before = latest()!.version;
+    await ctx.rq.call('routing', 'desk.instance-started', { gatewayInstance: `gw-${randomUUID()}` });
+    const again = await waitFor(() => (latest()!.version > before ? latest() : null), {
+      what: 'queue published again',
+    });
+    expect(again!.queued).toEqual([expect.objectContaining(both[1])]);
+  });
+
   it('R5: routing itself refuses a mobileCapacity on agent.create and agent.update', async () => {
     const created = await ctx.rq.ask('routing', 'agent.create', {
       agentId: randomUUID(),

@@ -4,6 +4,7 @@ import type { ConversationConfig } from './config/env.validation';
 import { ConsumersModule } from './consumers';
 import { Initial1732500000000 } from './migrations/1732500000000-initial';
 import { RoutingVersions1764800000000 } from './migrations/1764800000000-routing-versions';
+import { Push1764600000000 } from './migrations/1764600000000-push';
 
 export const CONVERSATION_SCHEMA = 'conversation';
 
@@ -17,7 +18,7 @@ export class AppModule {
           service: 'conversation',
           schema: CONVERSATION_SCHEMA,
           config,
-          migrations: [Initial1732500000000, RoutingVersions1764800000000],
+          migrations: [Initial1732500000000, Push1764600000000, RoutingVersions1764800000000],
         }),
         ConsumersModule,
       ],

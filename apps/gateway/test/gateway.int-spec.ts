@@ -416,6 +416,61 @@ describe('gateway edges', () => {
     };
   };
 
+  it('visitor socket: presence reported to conversation before it is let in and when it leaves (refused when that fails); queue.changed → queue.updated and queuePosition', async () => {
+    const { visitorId, token } = await fetchVisitorToken();
+    const presence = () =>
+      fake.requests
+        .filter((r) => r.op === 'visitor.presence' && r.data.visitorId === visitorId)
+        .map((r) => ({ key: r.key, sockets: r.data.sockets }));
+    const socket = await connect('/visitor', token);
+    expect(presence()).toEqual([{ key: visitorId, sockets: 1 }]); // before the client saw `connect`
+    const heard: [string, unknown][] = [];
+    socket.onAny((name, payload) => heard.push([name, payload]));
+
+    const mine = randomUUID();
+    const ahead = { conversationId: randomUUID(), visitorId: randomUUID() };
+    const at = new Date();
+    const snapshot = (version: number, queued: { conversationId: string; visitorId: string }[]) =>
+      fake.publish(
+        ROUTING_EVENTS,
+        'mobile_app',
+        envelope('queue.changed', { channel: 'mobile_app', version, queued, secondsPerAssignment: 20 }, at),
+      );
+    await snapshot(1, [ahead, { conversationId: mine, visitorId }]);
+    await waitFor(() => heard.length >= 1, { what: 'queue.updated' });
+    await snapshot(2, [{ conversationId: mine, visitorId }]);
+    await waitFor(() => heard.length >= 2, { what: 'queue.updated, moved up' });
+    expect(heard).toEqual([
+      ['queue.updated', { conversationId: mine, position: 2, estimatedWaitSeconds: 40 }],
+      ['queue.updated', { conversationId: mine, position: 1, estimatedWaitSeconds: 20 }],
+    ]);
+    fake.on('conversation', 'visitor.list-conversations', () =>
+      ok([{ id: mine, channel: 'mobile_app', status: 'queued', createdAt: at.toISOString() }]),
+    );
+    const listed = await http('/v1/visitor/conversations', { headers: { authorization: `Bearer ${token}` } });
+    expect(listed.body).toEqual([
+      {
+        id: mine,
+        channel: 'mobile_app',
+        status: 'queued',
+        createdAt: at.toISOString(),
+        queuePosition: 1,
+        estimatedWaitSeconds: 20,
+      },
+    ]);
+
+    socket.disconnect();
+    await waitFor(() => presence().length === 2, { what: 'presence after the socket left' });
+    expect(presence()[1]).toEqual({ key: visitorId, sockets: 0 });
+
+    fake.on('conversation', 'visitor.presence', () => refuse('UNAVAILABLE'));
+    try {
+      await expect(connect('/visitor', token)).rejects.toMatchObject({ message: 'UNAVAILABLE' });
+    } finally {
+      fake.on('conversation', 'visitor.presence', () => ok({}));
+    }
+  });
+
   it('desk: state on connect, acknowledged commands, events fanned out to the right rooms', async () => {
     const token = (await admin(`/v1/admin/agents/${agentId}/token`, { method: 'POST' })).body.token;
     const { visitorId, token: visitorToken } = await fetchVisitorToken();

@@ -8,6 +8,7 @@ import { Initial1732500000000 } from './migrations/1732500000000-initial';
 import { ExclusionUntil1764100000000 } from './migrations/1764100000000-exclusion-until';
 import { SlotVersions1764500000000 } from './migrations/1764500000000-slot-versions';
 import { ObservabilityModule } from './observability';
+import { QueueSnapshots1764600000000 } from './migrations/1764600000000-queue-snapshots';
 import { SweepsModule } from './sweeps';
 import { GatewayInstances1764700000000 } from './migrations/1764700000000-gateway-instances';
 import { ConversationEventVersions1764800000000 } from './migrations/1764800000000-conversation-event-versions';
@@ -29,6 +30,7 @@ export class AppModule {
             Initial1732500000000,
             ExclusionUntil1764100000000,
             SlotVersions1764500000000,
+            QueueSnapshots1764600000000,
             GatewayInstances1764700000000,
             ConversationEventVersions1764800000000,
           ],

@@ -25,6 +25,7 @@ export interface DeskEvents {
 export interface VisitorEvents {
   'message.created': { message: Message };
   'conversation.closed': { conversationId: string; reason: string };
+  'queue.updated': { conversationId: string; position: number; estimatedWaitSeconds?: number };
 }
 
 /** A command's acknowledgement: `{ok: true, ...}` or `{ok: false, error}`. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { INestApplication, Logger } from '@nestjs/common';
 import type {
   AgentView,
@@ -56,6 +57,8 @@ export interface Visitor {
 
 export interface System {
   url: string;
+  /** The run's broker and this system's topic prefix, for tests that read a public topic themselves. */
+  kafka: { brokers: string[]; topicPrefix: string };
   /** Any HTTP call on the gateway. */
   http<T = unknown>(method: string, path: string, o?: RequestOptions): Promise<Res<T>>;
   admin: {
@@ -80,6 +83,15 @@ export interface System {
   agentAtDesk(input?: AgentInput): Promise<{ agent: CreatedAgent; desk: Desk }>;
   /** A `/visitor` socket for any token (for refusals). */
   visitorSocket(token: unknown): Promise<VisitorSocket>;
+  /**
+   * Another gateway instance on the same services (its own instance id), ready. `stop` closes it
+   * gracefully; whatever is still running is closed by `stop` of the system.
+   */
+  anotherGateway(): Promise<{
+    url: string;
+    visitorSocket(token: unknown): Promise<VisitorSocket>;
+    stop(): Promise<void>;
+  }>;
   /**
    * Between tests (afterEach): closes every socket opened so far, waits until their agents are
    * offline, and closes whatever conversation is still queued, so the next test starts with no agent
@@ -123,12 +135,14 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
   };
   const services: INestApplication[] = [];
   let gateway: INestApplication | null = null;
+  const extraGateways = new Set<INestApplication>();
   const logs: EventLog<object>[] = [];
   const visitors: Visitor[] = [];
 
   const stop = async () => {
     logs.forEach((l) => l.close());
-    // The gateway first: it tells routing its desks are gone while routing still listens.
+    // The gateways first: they tell routing their desks are gone while routing still listens.
+    await Promise.allSettled([...extraGateways].map((app) => app.close()));
     if (gateway) await Promise.allSettled([gateway.close()]);
     await Promise.allSettled(services.map((app) => app.close()));
   };
@@ -308,6 +322,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     get url() {
       return url;
     },
+    kafka: { brokers: String(vars.KAFKA_BROKERS).split(','), topicPrefix: env.prefix },
     http,
     admin,
     visitor,
@@ -317,6 +332,28 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
       return { agent, desk: await desk(agent.token) };
     },
     visitorSocket,
+    anotherGateway: async () => {
+      const gw = await startGateway({ ...vars, PORT: '0', GATEWAY_INSTANCE_ID: `e2e-${randomUUID()}` });
+      extraGateways.add(gw.app);
+      await waitFor(async () => (await request(gw.url, 'GET', '/health/ready')).status === 200, {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        what: 'GET /health/ready = 200 on another gateway',
+      });
+      return {
+        url: gw.url,
+        visitorSocket: (token: unknown) =>
+          openSocket(gw.url, '/visitor', token, (s) => {
+            const log = new VisitorSocket(s);
+            logs.push(log);
+            return log;
+          }),
+        stop: async () => {
+          extraGateways.delete(gw.app);
+          await gw.app.close();
+        },
+      };
+    },
     reset: async () => {
       await closeSockets();
       await drainQueue();

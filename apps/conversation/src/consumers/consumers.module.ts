@@ -3,6 +3,7 @@ import { AssignmentsModule } from '../assignments';
 import { CannedModule } from '../canned';
 import { ClosingModule } from '../closing';
 import { MessagesModule } from '../messages';
+import { PushModule } from '../push';
 import { TagsModule } from '../tags';
 import { ViewsModule } from '../views';
 import { VisitorsModule } from '../visitors';
@@ -19,6 +20,7 @@ import { RoutingEventsConsumer } from './routing-events.consumer';
     ClosingModule,
     ViewsModule,
     AssignmentsModule,
+    PushModule,
   ],
   controllers: [ConversationRequestsConsumer, RoutingEventsConsumer],
 })

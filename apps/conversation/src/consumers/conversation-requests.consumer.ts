@@ -14,6 +14,7 @@ import {
   PostAgentMessageService,
   PostVisitorMessageService,
 } from '../messages';
+import { PushService } from '../push';
 import { TagConversationService } from '../tags';
 import { ConversationViewsService } from '../views';
 import { RegisterVisitorService } from '../visitors';
@@ -49,6 +50,26 @@ export class ConversationRequestsConsumer {
       readOnly: true,
       schema: ops['agent.list-messages'].in,
       handle: (d, tx) => this.agentMessagePages.list(d, tx),
+    },
+    'visitor.set-push-token': {
+      schema: ops['visitor.set-push-token'].in,
+      handle: (d, tx, meta) => this.push.setToken(d, tx, meta),
+    },
+    'visitor.clear-push-token': {
+      schema: ops['visitor.clear-push-token'].in,
+      handle: (d, tx) => this.push.clearToken(d, tx),
+    },
+    'visitor.presence': {
+      schema: ops['visitor.presence'].in,
+      handle: (d, tx, meta) => this.push.presence(d, tx, meta),
+    },
+    'gateway.heartbeat': {
+      schema: ops['gateway.heartbeat'].in,
+      handle: (d, tx, meta) => this.push.heartbeat(d, tx, meta),
+    },
+    'gateway.presence-reset': {
+      schema: ops['gateway.presence-reset'].in,
+      handle: (d, tx) => this.push.reset(d, tx),
     },
     'agent.post-message': {
       schema: ops['agent.post-message'].in,
@@ -101,6 +122,7 @@ export class ConversationRequestsConsumer {
     private readonly tags: TagConversationService,
     private readonly views: ConversationViewsService,
     private readonly canned: CannedResponsesService,
+    private readonly push: PushService,
   ) {}
 
   @EventPattern('conversation.requests')

@@ -4,7 +4,8 @@ import { Inbox, ROUTING_EVENTS, RoutingEvent, routingEventSchemas } from '@pupit
 import { AssignmentProjectionService } from '../assignments';
 import { InactivityCloseService } from '../closing';
 
-const ROUTING_EVENT_TYPES = new Set(Object.keys(routingEventSchemas));
+// queue.changed is for the gateway's visitor sockets: conversation has nothing to keep of it.
+const ROUTING_EVENT_TYPES = new Set(Object.keys(routingEventSchemas).filter((t) => t !== 'queue.changed'));
 
 /** `routing.events`: routing's assignments are projected; its R11 close-due is checked and carried out. */
 @Controller()

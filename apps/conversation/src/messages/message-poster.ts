@@ -3,14 +3,19 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AuthorType, Message, RequestMeta } from '@pupitre/shared';
 import { causeOf, ConversationEventsOutbox, type ConversationRow } from '../conversations';
+import { PushNotifier } from '../push';
 import { MessagesRepository } from './messages.repository';
 
-/** Stores one message and announces it (`message.posted`), in the caller's transaction. */
+/**
+ * Stores one message and announces it (`message.posted`, and `notifications.push` for an agent's
+ * answer to a visitor who left), in the caller's transaction.
+ */
 @Injectable()
 export class MessagePoster {
   constructor(
     private readonly messages: MessagesRepository,
     private readonly events: ConversationEventsOutbox,
+    private readonly push: PushNotifier,
   ) {}
 
   async post(
@@ -37,6 +42,8 @@ export class MessagePoster {
       meta.now,
       causeOf(meta),
     );
+    // Issue 9: a visitor who left the app (push token, no socket anywhere) hears of an agent's answer.
+    await this.push.onAgentMessage(tx, visitorId, message, meta.now);
     return message;
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConversationsModule } from '../conversations';
+import { PushModule } from '../push';
 import { VisitorsModule } from '../visitors';
 import { ListAgentMessagesService } from './list-agent-messages.service';
 import { ListVisitorMessagesService } from './list-visitor-messages.service';
@@ -9,7 +10,7 @@ import { PostAgentMessageService } from './post-agent-message.service';
 import { PostVisitorMessageService } from './post-visitor-message.service';
 
 @Module({
-  imports: [ConversationsModule, VisitorsModule],
+  imports: [ConversationsModule, VisitorsModule, PushModule],
   providers: [
     MessagesRepository,
     MessagePoster,

@@ -4,13 +4,14 @@ import { KafkaModule } from '../kafka';
 import { DeskViews } from './desk-views';
 import { EventsConsumer } from './events.consumer';
 import { FanoutService } from './fanout.service';
+import { QueuePositions } from './queue-positions';
 import { SocketHub } from './socket-hub';
 
 /** The live feed: events from the services, told to the sockets of this instance. */
 @Module({
   imports: [KafkaModule, AuthModule],
   controllers: [EventsConsumer],
-  providers: [SocketHub, DeskViews, FanoutService],
-  exports: [SocketHub, DeskViews, FanoutService],
+  providers: [SocketHub, DeskViews, FanoutService, QueuePositions],
+  exports: [SocketHub, DeskViews, FanoutService, QueuePositions],
 })
 export class FanoutModule {}

@@ -4,6 +4,7 @@ import type { ConversationEvent, RoutingEvent } from '@pupitre/shared';
 import type { TokenService } from '../auth';
 import { DeskViews } from './desk-views';
 import { FanoutService } from './fanout.service';
+import { QueuePositions } from './queue-positions';
 import type { SocketHub } from './socket-hub';
 
 /** A desk socket as the fan-out sees it: its agent and the token version it was opened with. */
@@ -49,7 +50,7 @@ describe(FanoutService.name, () => {
     const desk = namespace();
     const visitor = namespace();
     const hub = { desk: desk.nsp, visitor: visitor.nsp };
-    const sut = new FanoutService(hub as unknown as SocketHub, new DeskViews(), tokens);
+    const sut = new FanoutService(hub as unknown as SocketHub, new DeskViews(), tokens, new QueuePositions());
     const posted = {
       eventId: randomUUID(),
       type: 'message.posted',
@@ -73,17 +74,42 @@ describe(FanoutService.name, () => {
     const fresh = deskSocket('a1', 2);
     const other = deskSocket('b2', 1);
     const hub = { desk: { sockets: new Map([old, fresh, other].map((s, i) => [String(i), s])) } };
-    const sut = new FanoutService(hub as unknown as SocketHub, new DeskViews(), tokens);
+    const sut = new FanoutService(hub as unknown as SocketHub, new DeskViews(), tokens, new QueuePositions());
     await sut.routingEvent(rotation('a1', 2));
     expect([old.disconnected, fresh.disconnected, other.disconnected]).toEqual([true, false, false]);
   });
 
   it('a desk still in its handshake when the rotation came is recognised once it connects', async () => {
     const hub = { desk: { sockets: new Map() } };
-    const sut = new FanoutService(hub as unknown as SocketHub, new DeskViews(), tokens);
+    const sut = new FanoutService(hub as unknown as SocketHub, new DeskViews(), tokens, new QueuePositions());
     await sut.routingEvent(rotation('a1', 3));
     expect(sut.openedWithRotatedToken(deskSocket('a1', 2) as unknown as Socket)).toBe(true);
     expect(sut.openedWithRotatedToken(deskSocket('a1', 3) as unknown as Socket)).toBe(false);
     expect(sut.openedWithRotatedToken(deskSocket('b2', 1) as unknown as Socket)).toBe(false);
+  });
+
+  it('queue.changed: queue.updated to the rooms of visitors with a socket here, none for the others', async () => {
+    const [c1, c2] = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
+    const [v1, v2] = ['00000000-0000-4000-9000-000000000001', '00000000-0000-4000-9000-000000000002'];
+    const emitted: [string, string, unknown][] = [];
+    const visitor = {
+      adapter: { rooms: new Map([[`visitor:${v2}`, new Set(['socket-1'])]]) },
+      to: (room: string) => ({
+        emit: (name: string, payload: unknown) => emitted.push([room, name, payload]),
+      }),
+    };
+    const hub = { desk: { sockets: new Map() }, visitor };
+    const sut = new FanoutService(hub as unknown as SocketHub, new DeskViews(), tokens, new QueuePositions());
+    const queued = [
+      { conversationId: c1, visitorId: v1 },
+      { conversationId: c2, visitorId: v2 },
+    ];
+    await sut.routingEvent({
+      type: 'queue.changed',
+      data: { channel: 'web_chat', version: 1, queued, secondsPerAssignment: 30 },
+    } as unknown as RoutingEvent);
+    expect(emitted).toEqual([
+      [`visitor:${v2}`, 'queue.updated', { conversationId: c2, position: 2, estimatedWaitSeconds: 60 }],
+    ]);
   });
 });

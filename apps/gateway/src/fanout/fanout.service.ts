@@ -10,6 +10,7 @@ import type { Socket } from 'socket.io';
 import { TokenService } from '../auth';
 import { DeskViews } from './desk-views';
 import { KeyedQueue } from './keyed-queue';
+import { QueuePositions } from './queue-positions';
 import { rooms } from './rooms';
 import { SocketHub } from './socket-hub';
 import { RecentIds } from './recent-ids';
@@ -18,6 +19,7 @@ export const FANNED_OUT_ROUTING_EVENTS: ReadonlySet<string> = new Set([
   'conversation.deadlines-changed',
   'agent.slots-changed',
   'agent.token-rotated',
+  'queue.changed',
 ]);
 
 export const FANNED_OUT_CONVERSATION_EVENTS: ReadonlySet<string> = new Set([
@@ -61,6 +63,7 @@ export class FanoutService {
     private readonly hub: SocketHub,
     private readonly views: DeskViews,
     private readonly tokens: TokenService,
+    private readonly positions: QueuePositions,
   ) {}
 
   /** The latest rotated token version per agent, so a desk still opening when it came is ended too. */
@@ -100,6 +103,8 @@ export class FanoutService {
         return this.queue.run(e.data.agentId, () => this.slotsChanged(e.data));
       case 'agent.token-rotated':
         return this.queue.run(e.data.agentId, async () => this.tokenRotated(e.data));
+      case 'queue.changed':
+        return this.queue.run(`queue:${e.data.channel}`, () => this.queueChanged(e.data));
       default:
         return Promise.resolve();
     }
@@ -162,6 +167,14 @@ export class FanoutService {
     if (!this.views.newerSlots(d.agentId, d.slots, d.version)) return;
     // The public payload stays `{chat, mobile}`: the version is the gateway's business.
     this.hub.desk.to(rooms.agent(d.agentId)).emit('slots.updated', d.slots);
+  }
+
+  /** `queue.updated` to the visitors with a socket here whose place changed (QueuePositions). */
+  private queueChanged(d: RoutingEventData<'queue.changed'>): void {
+    const visitors = this.hub.visitor;
+    const here = (visitorId: string) => SocketHub.hasMembers(visitors, rooms.visitor(visitorId));
+    for (const { visitorId, update } of this.positions.apply(d, here))
+      visitors.to(rooms.visitor(visitorId)).emit('queue.updated', update);
   }
 
   private messagePosted(d: ConversationEventData<'message.posted'>): void {

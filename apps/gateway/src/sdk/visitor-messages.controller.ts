@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query, UseGuards } from '@nestjs/common';
 import type { PostedMessage, VisitorConversationSummary } from '@pupitre/shared';
 import { CurrentVisitor, VisitorGuard, type VisitorPrincipal } from '../auth';
+import { QueuePositions } from '../fanout';
 import { PathIdPipe } from '../http';
 import { RequestClient } from '../kafka';
 import { VisitorWriteRateLimitGuard } from '../limits';
@@ -13,7 +14,10 @@ import { parseListMessagesQuery, parsePostMessage } from './sdk.schemas';
 @Controller('v1/visitor')
 @UseGuards(VisitorGuard)
 export class VisitorMessagesController {
-  constructor(private readonly client: RequestClient) {}
+  constructor(
+    private readonly client: RequestClient,
+    private readonly positions: QueuePositions,
+  ) {}
 
   @Post('messages')
   @UseGuards(VisitorWriteRateLimitGuard)
@@ -22,14 +26,25 @@ export class VisitorMessagesController {
     return this.client.request('conversation', 'visitor.post-message', data, { key: v.visitorId });
   }
 
+  /** A queued conversation also shows its place, from the queue snapshots this gateway holds. */
   @Get('conversations')
-  conversations(@CurrentVisitor() v: VisitorPrincipal): Promise<VisitorConversationSummary[]> {
-    return this.client.request(
+  async conversations(@CurrentVisitor() v: VisitorPrincipal): Promise<VisitorConversationSummary[]> {
+    const list = await this.client.request(
       'conversation',
       'visitor.list-conversations',
       { visitorId: v.visitorId },
       { key: v.visitorId },
     );
+    return list.map((c) => {
+      const place = c.status === 'queued' ? this.positions.of(c.channel, c.id) : undefined;
+      if (!place) return c;
+      const { position, estimatedWaitSeconds } = place;
+      return {
+        ...c,
+        queuePosition: position,
+        ...(estimatedWaitSeconds === undefined ? {} : { estimatedWaitSeconds }),
+      };
+    });
   }
 
   @Get('conversations/:id/messages')

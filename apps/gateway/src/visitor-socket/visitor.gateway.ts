@@ -1,20 +1,29 @@
-import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
+import {
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  WebSocketGateway,
+} from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { TokenService, VisitorPrincipal } from '../auth';
-import { rooms, SocketHub } from '../fanout';
+import { QueuePositions, rooms, SocketHub } from '../fanout';
 import { connectError } from '../http';
 import { SocketLimits } from '../socket-limits';
+import { VisitorPresenceReporter } from './visitor-presence.reporter';
 
 /**
- * The SDK's socket (CONTRACT.md): a visitor's devices hear `message.created` and
- * `conversation.closed` for their conversations. A bad token fails the connection (UNAUTHENTICATED).
+ * The SDK's socket (CONTRACT.md): a visitor's devices hear `message.created`,
+ * `conversation.closed` and, while a conversation waits, `queue.updated` (its place, on connecting
+ * and whenever it moves). A bad token fails the connection (UNAUTHENTICATED).
  */
 @WebSocketGateway({ namespace: '/visitor', cors: { origin: '*' } })
-export class VisitorGateway implements OnGatewayInit, OnGatewayConnection {
+export class VisitorGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   constructor(
     private readonly tokens: TokenService,
     private readonly hub: SocketHub,
     private readonly limits: SocketLimits,
+    private readonly positions: QueuePositions,
+    private readonly presence: VisitorPresenceReporter,
   ) {}
 
   afterInit(nsp: Namespace): void {
@@ -29,11 +38,30 @@ export class VisitorGateway implements OnGatewayInit, OnGatewayConnection {
         next(connectError(err));
       }
     });
+    // Last: conversation knows of the socket before the client sees it connected (push waits on it).
+    nsp.use((socket, next) => {
+      const data = socket.data as { visitor?: VisitorPrincipal; present?: boolean };
+      if (!data.visitor) return next();
+      this.presence.connecting(data.visitor.visitorId).then(
+        () => {
+          data.present = true;
+          next();
+        },
+        (err: unknown) => next(connectError(err)),
+      );
+    });
+  }
+
+  handleDisconnect(socket: Socket): void {
+    const data = socket.data as { visitor?: VisitorPrincipal; present?: boolean };
+    if (data.visitor && data.present) this.presence.disconnected(data.visitor.visitorId);
   }
 
   async handleConnection(socket: Socket): Promise<void> {
     const visitor = (socket.data as { visitor?: VisitorPrincipal }).visitor;
     if (!visitor) return void socket.disconnect(true);
     await socket.join(rooms.visitor(visitor.visitorId));
+    // A device that connects while its conversation waits learns its place at once.
+    for (const update of this.positions.placesOf(visitor.visitorId)) socket.emit('queue.updated', update);
   }
 }

@@ -8,6 +8,7 @@ import { RoutedConversation, RoutedConversationsRepository } from '../conversati
 import { RoutingEventsEmitter } from '../events';
 import { matchQueue } from '../queue';
 import { ChannelLocks } from './channel-locks';
+import { QueueSnapshotPublisher } from './queue-snapshot.publisher';
 
 const QUEUE_BATCH = 500;
 
@@ -25,6 +26,7 @@ export class AssignmentService {
     private readonly slots: SlotsChangedNotifier,
     private readonly events: RoutingEventsEmitter,
     private readonly locks: ChannelLocks,
+    private readonly snapshots: QueueSnapshotPublisher,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
   ) {}
@@ -55,12 +57,29 @@ export class AssignmentService {
     });
   }
 
-  /** The caller holds the channel lock. Returns how many conversations were assigned. */
+  /**
+   * The caller holds the channel lock. Returns how many conversations were assigned. The queue left
+   * is published when it changed (QueueSnapshotPublisher), in the same transaction.
+   */
   async assignPendingLocked(tx: EntityManager, channel: Channel, now: Date, cause?: Cause): Promise<number> {
     const queue = await this.routed.findQueued(tx, channel, QUEUE_BATCH);
-    if (queue.length === 0) return 0;
+    const assigned =
+      queue.length === 0 ? new Set<string>() : await this.match(tx, channel, queue, now, cause);
+    const left = queue.filter((q) => !assigned.has(q.conversationId));
+    await this.snapshots.publishIfChanged(tx, channel, left, assigned.size, now, cause);
+    return assigned.size;
+  }
+
+  /** Matches the queue's head to free slots; returns the ids assigned. */
+  private async match(
+    tx: EntityManager,
+    channel: Channel,
+    queue: RoutedConversation[],
+    now: Date,
+    cause?: Cause,
+  ): Promise<Set<string>> {
     const reachable = await this.agents.findReachable(tx);
-    if (reachable.length === 0) return 0;
+    if (reachable.length === 0) return new Set();
     const assignments = matchQueue(
       queue.map((q) => ({
         conversationId: q.conversationId,
@@ -91,7 +110,7 @@ export class AssignmentService {
         ? [{ a, t: RoutedConversation.assign(c, a.agentId, a.reason, now, timeoutsOf(this.config)) }]
         : [];
     });
-    if (done.length === 0) return 0;
+    if (done.length === 0) return new Set();
     await this.routed.saveAll(
       tx,
       done.map(({ t }) => t.state),
@@ -103,6 +122,6 @@ export class AssignmentService {
     const touched = [...new Set(done.flatMap(({ t }) => t.slotsChangedFor))];
     await this.agents.touchAssigned(tx, touched, now);
     await this.slots.notify(tx, touched, now, cause);
-    return done.length;
+    return new Set(done.map(({ a }) => a.conversationId));
   }
 }

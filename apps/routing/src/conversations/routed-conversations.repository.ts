@@ -6,6 +6,7 @@ import type { RoutedConversation } from './domain/routed-conversation';
 
 interface RoutedRow {
   conversation_id: string;
+  visitor_id?: string | null;
   channel: Channel;
   status: RoutingStatus;
   agent_id: string | null;
@@ -24,6 +25,7 @@ interface RoutedRow {
 
 const toState = (r: RoutedRow): RoutedConversation => ({
   conversationId: r.conversation_id,
+  visitorId: r.visitor_id ?? null,
   channel: r.channel,
   status: r.status,
   agentId: r.agent_id,
@@ -68,9 +70,9 @@ export class RoutedConversationsRepository {
   /** False when it was already there (a redelivered opening). */
   async insert(tx: EntityManager, c: RoutedConversation): Promise<boolean> {
     const rows: unknown[] = await tx.query(
-      `INSERT INTO routed_conversations (conversation_id, channel, status, queued_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (conversation_id) DO NOTHING RETURNING 1`,
-      [c.conversationId, c.channel, c.status, c.queuedAt],
+      `INSERT INTO routed_conversations (conversation_id, channel, status, queued_at, visitor_id)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (conversation_id) DO NOTHING RETURNING 1`,
+      [c.conversationId, c.channel, c.status, c.queuedAt, c.visitorId ?? null],
     );
     return rows.length === 1;
   }

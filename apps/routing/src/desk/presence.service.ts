@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AgentView, CHANNELS, DomainError, RequestMeta, RoutingOps } from '@pupitre/shared';
 import { AgentRow, AgentsRepository, changesChoice, statusOf, toAgentView } from '../agents';
-import { AssignmentService, ChannelLocks } from '../assignment';
+import { AssignmentService, ChannelLocks, QueueSnapshotPublisher } from '../assignment';
 import type { RoutingConfig } from '../config/env.validation';
 import { ROUTING_CONFIG } from '../config/routing.config';
 import { GatewayInstancesRepository } from './gateway-instances.repository';
@@ -21,6 +21,7 @@ export class PresenceService {
     private readonly agents: AgentsRepository,
     private readonly locks: ChannelLocks,
     private readonly assignment: AssignmentService,
+    private readonly snapshots: QueueSnapshotPublisher,
     @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
   ) {}
 
@@ -81,6 +82,8 @@ export class PresenceService {
     await this.locks.lockAll(tx);
     await this.instances.touch(tx, d.gatewayInstance, meta.now);
     await this.agents.removeConnectionsOf(tx, d.gatewayInstance);
+    // A gateway that (re)starts knows no queue: the next round publishes every channel's again.
+    await this.snapshots.republish(tx);
     return {};
   }
 

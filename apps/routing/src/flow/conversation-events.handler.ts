@@ -29,7 +29,8 @@ export class ConversationEventsHandler {
   async handle(e: ConversationEvent, tx: EntityManager, afterCommit: AfterCommit): Promise<void> {
     switch (e.type) {
       case 'conversation.opened': {
-        const t = RoutedConversation.open(e.data.conversationId, e.data.channel, new Date(e.data.openedAt));
+        const d = e.data;
+        const t = RoutedConversation.open(d.conversationId, d.channel, new Date(d.openedAt), d.visitorId);
         if (await this.routed.insert(tx, t.state)) await this.apply(tx, t, e, afterCommit);
         return;
       }

@@ -5,3 +5,4 @@
 export { excludedAgent, exclusionEnds, type ExclusionCause } from './domain/exclusion';
 export { matchQueue, type Assignment, type QueuedConversation } from './domain/match-queue';
 export { explainSelection, isAvailableFor, selectAgent, type AgentCandidate } from './domain/select-agent';
+export { recordAssignments, secondsPerAssignment, WAIT_ESTIMATE } from './domain/wait-estimate';

@@ -5,6 +5,7 @@ export * from './dead-letter';
 export * from './conversation-events/conversation-events';
 export * from './routing-events/routing-events';
 export * from './billing-remunerations/remuneration';
+export * from './notifications-push/push-notification';
 export * from './requests/request-envelope';
 export * from './heartbeats/service-heartbeat';
 export * from './views';

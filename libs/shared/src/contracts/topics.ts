@@ -2,6 +2,7 @@ import { BILLING_REMUNERATIONS, Remuneration } from './billing-remunerations/rem
 import { CONVERSATION_EVENTS, ConversationEvent } from './conversation-events/conversation-events';
 import { deadLetterTopic, DeadLetter } from './dead-letter';
 import { SERVICE_HEARTBEATS } from './heartbeats/service-heartbeat';
+import { NOTIFICATIONS_PUSH, PushNotification } from './notifications-push/push-notification';
 import { GATEWAY_REPLIES, requestTopic, SERVICES } from './requests/request-envelope';
 import { ROUTING_EVENTS, RoutingEvent } from './routing-events/routing-events';
 
@@ -10,6 +11,7 @@ export interface TopicMap {
   'conversation.events': ConversationEvent;
   'routing.events': RoutingEvent;
   'billing.remunerations': Remuneration;
+  'notifications.push': PushNotification;
   'conversation.events.dlq': DeadLetter;
   'routing.events.dlq': DeadLetter;
   'conversation.requests.dlq': DeadLetter;
@@ -23,6 +25,7 @@ export const ALL_TOPICS: string[] = [
   CONVERSATION_EVENTS,
   ROUTING_EVENTS,
   BILLING_REMUNERATIONS,
+  NOTIFICATIONS_PUSH,
   GATEWAY_REPLIES,
   SERVICE_HEARTBEATS,
   ...SERVICES.map(requestTopic),

@@ -67,6 +67,18 @@ export const visitorConversationSummarySchema = z
     createdAt: z.string(),
     closedAt: z.string().optional(),
     closeReason: z.enum(CLOSE_REASONS).optional(),
+    queuePosition: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("While queued: its place in its channel's queue (1 is next), once the gateway knows it."),
+    estimatedWaitSeconds: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('While queued: the expected wait, from recent assignment rates on the channel.'),
   })
   .openapi('ConversationSummary');
 export type VisitorConversationSummary = z.infer<typeof visitorConversationSummarySchema>;

@@ -1,3 +1,4 @@
 export * from './capabilities';
 export * from './message-text';
 export * from './name-based-id';
+export * from './queue-wait';

@@ -18,6 +18,8 @@ export type { RoutingEventDraft } from './routing-event-drafts';
 /** Routing's view of one conversation: where it is (queue, desk, released, closed), its timeline, its due dates. */
 export interface RoutedConversation {
   conversationId: string;
+  /** Whose conversation it is (for queue positions); null for those opened before routing kept it. */
+  visitorId?: string | null;
   channel: Channel;
   status: RoutingStatus;
   agentId: string | null;
@@ -56,9 +58,15 @@ export interface TransferTarget {
  */
 export const RoutedConversation = {
   /** A new conversation joins the queue ("Queue": first-in first-out by the time it opened). */
-  open(conversationId: string, channel: Channel, openedAt: Date): Transition {
+  open(
+    conversationId: string,
+    channel: Channel,
+    openedAt: Date,
+    visitorId: string | null = null,
+  ): Transition {
     const state: RoutedConversation = {
       conversationId,
+      visitorId,
       channel,
       status: 'queued',
       agentId: null,

@@ -21,6 +21,11 @@ import { ROUTING_EVENTS, routingEventMessages } from '../routing-events/routing-
 import { SERVICE_HEARTBEATS, serviceHeartbeatSchema } from '../heartbeats/service-heartbeat';
 import { errorBodySchema } from '../public/errors';
 import { FINANCE_CONSUMPTION } from './finance-consumption';
+import {
+  NOTIFICATIONS_PUSH,
+  PUSH_CONSUMPTION,
+  pushNotificationSchema,
+} from '../notifications-push/push-notification';
 
 /** An AsyncAPI 3.0 document, as a plain JSON value (what docs/asyncapi.json holds). */
 export type AsyncApiDocument = Record<string, unknown>;
@@ -100,7 +105,8 @@ function eventTopic(
       b.message(id, type, `${pascal(type)}Event`, schema, {
         title: type,
         summary: (events[type] as z.ZodObject<{ data: z.ZodTypeAny }>).shape.data.description,
-        ...uuidKey(keyOf(type)),
+        // A key that names a channel is not a uuid.
+        ...(keyOf(type).startsWith('channel') ? stringKey(keyOf(type)) : uuidKey(keyOf(type))),
       }),
     ),
   };
@@ -244,6 +250,40 @@ function financeTopic(b: AsyncApiBuilder) {
   };
 }
 
+function pushTopic(b: AsyncApiBuilder) {
+  const channel = b.channel('notificationsPush', {
+    address: NOTIFICATIONS_PUSH,
+    title: `${NOTIFICATIONS_PUSH} (public: the app's push sender)`,
+    description: PUSH_CONSUMPTION,
+  });
+  const message = b.message(
+    'notificationsPush',
+    'push-notification',
+    'PushNotification',
+    pushNotificationSchema,
+    {
+      title: 'Push notification',
+      summary: pushNotificationSchema.description,
+      ...uuidKey('visitorId: in order per visitor'),
+    },
+  );
+  b.operations.conversationPublishesPushNotifications = {
+    action: 'send',
+    channel,
+    summary:
+      'conversation publishes one record per agent message stored while its visitor has a push token and no ' +
+      'connected /visitor socket on any gateway',
+    messages: [message],
+  };
+  b.operations.appConsumesPushNotifications = {
+    action: 'receive',
+    channel,
+    summary: "The app's own push sender reads them, at least once, and deduplicates on eventId",
+    description: PUSH_CONSUMPTION,
+    messages: [message],
+  };
+}
+
 /** Every topic of the system as an AsyncAPI 3.0 document, generated from the contracts' schemas. */
 export function buildAsyncApiDocument(): AsyncApiDocument {
   const b = new AsyncApiBuilder();
@@ -264,10 +304,16 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
     'Assignments, queues, deadlines and slots. Produced by routing (through its outbox); consumed by ' +
       'conversation (group `conversation`) and each gateway instance (group `gateway-<instance>`).',
     routingEventMessages,
-    (type) => (type.startsWith('agent.') ? 'agentId' : 'conversationId'),
+    (type) =>
+      type.startsWith('agent.')
+        ? 'agentId'
+        : type.startsWith('queue.')
+          ? 'channel (mobile_app | web_chat)'
+          : 'conversationId',
   );
   b.operations.routingPublishesEvents = { action: 'send', ...routingEvents };
   financeTopic(b);
+  pushTopic(b);
   requestTopics(b);
   heartbeatTopic(b);
   deadLetterTopics(b, [
@@ -285,7 +331,8 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
         "causationId, data), keyed by their aggregate so that one aggregate's records stay in order; values are " +
         'JSON. Consumers validate every record, skip event types they do not know, and dead-letter a record they ' +
         'cannot handle to `<topic>.dlq`. Generated from the zod schemas in libs/shared/src/contracts ' +
-        '(npm run docs:generate). The public part is `billing.remunerations` (CONTRACT.md, Finance topic).',
+        '(npm run docs:generate). The public parts are `billing.remunerations` (CONTRACT.md, Finance topic) and ' +
+        '`notifications.push` (CONTRACT.md, Additions).',
     },
     defaultContentType: 'application/json',
     servers: {

@@ -55,3 +55,26 @@ export const messagePageSchema = z
     nextCursor: z.string().uuid().optional(),
   })
   .openapi('MessagePage');
+
+/** PUT /v1/visitor/push-token (CONTRACT.md, Additions): one token per visitor, the latest wins. */
+export const PUSH_TOKEN_MAX_CHARS = 4096;
+export const pushTokenBody = z
+  .object({
+    platform: oneOf(PLATFORMS),
+    token: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(PUSH_TOKEN_MAX_CHARS, `must be at most ${PUSH_TOKEN_MAX_CHARS} characters`)
+      .describe("The device's push token (APNs, FCM or Web Push), 1 to 4096 characters."),
+  })
+  .openapi('PushToken');
+
+/** Visitor socket event `queue.updated` (CONTRACT.md, Additions). */
+export const queueUpdatedEventSchema = z
+  .object({
+    conversationId: z.string().uuid(),
+    position: z.number().int().min(1).describe('1 is next.'),
+    estimatedWaitSeconds: z.number().int().nonnegative().optional(),
+  })
+  .openapi('QueueUpdated');
+export type QueueUpdatedEvent = z.infer<typeof queueUpdatedEventSchema>;

@@ -12,6 +12,7 @@ import {
   tagSchema,
 } from '../fields';
 import { codePointString } from '../text-schemas';
+import { PUSH_TOKEN_MAX_CHARS } from '../public/sdk-api';
 import {
   cannedResponseSchema,
   conversationViewSchema,
@@ -69,6 +70,41 @@ export const conversationRequests = {
       limit: z.number().int().min(PAGE_SIZE.min).max(PAGE_SIZE.max),
     }),
     z.object({ items: z.array(messageSchema), nextCursor: z.string().optional() }),
+  ),
+  'visitor.set-push-token': op(
+    "Store the visitor's push token (one per visitor, the latest wins)",
+    z.object({
+      visitorId: idSchema,
+      platform: z.enum(PLATFORMS),
+      token: z.string().min(1).max(PUSH_TOKEN_MAX_CHARS),
+    }),
+    emptyReplySchema,
+  ),
+  'visitor.clear-push-token': op(
+    "Remove the visitor's push token",
+    z.object({ visitorId: idSchema }),
+    emptyReplySchema,
+  ),
+  'visitor.presence': op(
+    'How many /visitor sockets a visitor has on one gateway instance now (push goes only to visitors with none anywhere)',
+    z.object({
+      visitorId: idSchema,
+      gatewayInstance: z.string().min(1),
+      sockets: z.number().int().nonnegative(),
+      /** Per gateway instance, increasing (time-based, so it survives a restart): older reports lose. */
+      seq: z.number().int().nonnegative(),
+    }),
+    emptyReplySchema,
+  ),
+  'gateway.heartbeat': op(
+    "A gateway instance is alive: its visitors' presence counts (an instance silent for long counts as gone)",
+    z.object({ gatewayInstance: z.string().min(1) }),
+    emptyReplySchema,
+  ),
+  'gateway.presence-reset': op(
+    "A gateway instance (re)started or stops: its visitors' presence reported before `seq` is gone",
+    z.object({ gatewayInstance: z.string().min(1), seq: z.number().int().nonnegative() }),
+    emptyReplySchema,
   ),
   'agent.post-message': op(
     "An agent's message in a conversation they hold",

@@ -2,8 +2,11 @@ import { z } from '../zod';
 import { channelSchema, deadlinesSchema, slotsSchema, UNASSIGN_REASONS } from '../common';
 import { eventMessageSchema, type EventEnvelope } from '../envelope';
 
+/** A queue snapshot carries at most this many conversations (the head of the queue). */
+export const QUEUE_SNAPSHOT_MAX = 500;
+
 /**
- * Topic `routing.events`, key = conversationId (agent events: agentId).
+ * Topic `routing.events`, key = conversationId (agent events: agentId; queue.changed: the channel).
  * Produced by routing; consumed by conversation (assignment projection, R11 closes) and gateway (sockets).
  */
 export const ROUTING_EVENTS = 'routing.events';
@@ -94,6 +97,26 @@ export const routingEventSchemas = {
         .describe('Per agent, bumped in the transaction of the change: a higher version has newer counts.'),
     })
     .describe("An agent's slots in use or capacity changed (R4, R5)."),
+  'queue.changed': z
+    .object({
+      channel: channelSchema,
+      /** Per channel, bumped in the transaction that reads the queue: a higher version is newer. */
+      version: z.number().int(),
+      /** The head of the channel's queue, next first (position = index + 1), at most QUEUE_SNAPSHOT_MAX. */
+      queued: z
+        .array(z.object({ conversationId: z.string().uuid(), visitorId: z.string().uuid().nullable() }))
+        .describe('The head of the queue, next first: position = index + 1.'),
+      /** Mean time between recent assignments on the channel; absent with too few to tell. */
+      secondsPerAssignment: z
+        .number()
+        .nonnegative()
+        .optional()
+        .describe('Mean time between recent assignments on the channel; absent with too few to tell.'),
+    })
+    .describe(
+      "A channel's queue changed (joins, assignments, leaves): its head in order, coalesced per " +
+        "matching round. The gateway derives each connected visitor's queue.updated from it.",
+    ),
   'agent.token-rotated': z
     .object({ agentId: z.string().uuid(), tokenVersion: z.number().int() })
     .describe(
@@ -118,6 +141,7 @@ export const routingEventMessages = {
   'conversation.close-due': eventMessageSchema('conversation.close-due', s['conversation.close-due']),
   'agent.slots-changed': eventMessageSchema('agent.slots-changed', s['agent.slots-changed']),
   'agent.token-rotated': eventMessageSchema('agent.token-rotated', s['agent.token-rotated']),
+  'queue.changed': eventMessageSchema('queue.changed', s['queue.changed']),
 } satisfies { [T in RoutingEventType]: z.ZodType<EventEnvelope<T, RoutingEventData<T>>> };
 
 export type RoutingEvent = {

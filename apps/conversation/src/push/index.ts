@@ -1,0 +1,3 @@
+export { PushModule } from './push.module';
+export { PushService } from './push.service';
+export { PushNotifier } from './push-notifier';

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Platform } from '@pupitre/shared';
+import type { PushTarget } from './domain/push-notification';
+
+/** Push tokens (on `visitors`) and visitor socket presence per gateway instance, one method per intent. */
+@Injectable()
+export class PushRepository {
+  async setToken(tx: EntityManager, visitorId: string, platform: Platform, token: string, at: Date) {
+    await tx.query(
+      'UPDATE visitors SET push_token = $2, push_platform = $3, push_token_at = $4 WHERE id = $1',
+      [visitorId, token, platform, at],
+    );
+  }
+
+  async clearToken(tx: EntityManager, visitorId: string): Promise<void> {
+    await tx.query(
+      'UPDATE visitors SET push_token = NULL, push_platform = NULL, push_token_at = NULL WHERE id = $1',
+      [visitorId],
+    );
+  }
+
+  /** A gateway instance's count of a visitor's sockets; an older report (lower seq) never overwrites a newer one. */
+  async reportPresence(
+    tx: EntityManager,
+    p: { visitorId: string; gatewayInstance: string; sockets: number; seq: number },
+    at: Date,
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO visitor_presence (visitor_id, gateway_instance, sockets, seq, updated_at)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (visitor_id, gateway_instance) DO UPDATE
+         SET sockets = EXCLUDED.sockets, seq = EXCLUDED.seq, updated_at = EXCLUDED.updated_at
+         WHERE visitor_presence.seq < EXCLUDED.seq`,
+      [p.visitorId, p.gatewayInstance, p.sockets, p.seq, at],
+    );
+  }
+
+  async heartbeat(tx: EntityManager, gatewayInstance: string, at: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO gateway_instances (instance, seen_at) VALUES ($1, $2)
+       ON CONFLICT (instance) DO UPDATE SET seen_at = GREATEST(gateway_instances.seen_at, EXCLUDED.seen_at)`,
+      [gatewayInstance, at],
+    );
+  }
+
+  /** Forgets what an instance reported before `seq` (it restarted or stops). */
+  async resetInstance(tx: EntityManager, gatewayInstance: string, seq: number): Promise<void> {
+    await tx.query('DELETE FROM visitor_presence WHERE gateway_instance = $1 AND seq < $2', [
+      gatewayInstance,
+      seq,
+    ]);
+  }
+
+  /** The visitor's push token, and whether a socket of theirs is on an instance heard from since `liveSince`. */
+  async target(tx: EntityManager, visitorId: string, liveSince: Date): Promise<PushTarget> {
+    const rows: { push_token: string | null; push_platform: Platform | null; connected: boolean }[] =
+      await tx.query(
+        `SELECT v.push_token, v.push_platform,
+                EXISTS (SELECT 1 FROM visitor_presence p
+                          JOIN gateway_instances g ON g.instance = p.gateway_instance
+                         WHERE p.visitor_id = v.id AND p.sockets > 0 AND g.seen_at >= $2) AS connected
+           FROM visitors v WHERE v.id = $1`,
+        [visitorId, liveSince],
+      );
+    const r = rows[0];
+    return {
+      pushToken: r?.push_token ?? null,
+      platform: r?.push_platform ?? null,
+      connected: r?.connected ?? false,
+    };
+  }
+}
