@@ -13,7 +13,12 @@ import type {
 } from '@pupitre/shared/contracts';
 import type { ErrorCode as ContractErrorCode } from '@pupitre/shared/errors/error-code';
 import type { z } from 'zod';
-import type { messagePageSchema, registeredVisitorSchema } from '@pupitre/shared/contracts/public/sdk-api';
+import type {
+  messagePageSchema,
+  pushTokenBody,
+  QueueUpdatedEvent,
+  registeredVisitorSchema,
+} from '@pupitre/shared/contracts/public/sdk-api';
 import type {
   Channel,
   CloseReason,
@@ -24,6 +29,8 @@ import type {
   MessagePage,
   Platform,
   PostedMessage,
+  PushToken,
+  QueueUpdate,
   RegisteredVisitor,
 } from '../src/types';
 
