@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, KafkaOptions, ServerKafka } from '@nestjs/microservices';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { KafkaEnv } from '../config';
@@ -44,7 +45,14 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
    * request processor, the gateway's feeds) runs to its end before the next message is dispatched.
    */
   override async bindEvents(consumer: Consumer): Promise<void> {
-    consumer.on(consumer.events.GROUP_JOIN, () => (this.joined = true));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      // Operators (and the fault suite) read when a consumer has its partitions back.
+      const partitions = Object.values(payload.memberAssignment).reduce((n, p) => n + p.length, 0);
+      new Logger('KafkaServer').log(
+        `joined consumer group ${payload.groupId} in ${payload.duration} ms (${partitions} partitions)`,
+      );
+    });
     consumer.on(consumer.events.CRASH, () => (this.joined = false));
     consumer.on(consumer.events.STOP, () => (this.joined = false));
     const topics = [...this.messageHandlers.keys()];

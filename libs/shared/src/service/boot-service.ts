@@ -1,8 +1,9 @@
 import { DynamicModule, INestApplication, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { KafkaEnv } from '../config';
+import { ConfigError, KafkaEnv, kafkaTimingProblems } from '../config';
 import { ensureDatabase, ensureSchema } from '../database';
 import { waitForTopics } from '../kafka/topic-admin';
+import { leavePredecessors } from '../kafka/group-takeover';
 import { KafkaServer } from '../kafka/kafka-server';
 
 export interface BootOptions {
@@ -14,6 +15,8 @@ export interface BootOptions {
   module: DynamicModule;
   /** Consumer group; defaults to the service name (the gateway passes one per instance). */
   groupId?: string;
+  /** This instance's name, unique and stable across restarts; defaults to SERVICE_INSTANCE_ID. */
+  instanceId?: string;
   fromBeginning?: boolean;
   logLevels?: LogLevel[];
   /** Called before init: HTTP adapters, socket adapters, global filters. */
@@ -35,16 +38,26 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
     await ensureDatabase(o.databaseUrl);
     await ensureSchema(o.databaseUrl, o.schema);
   }
+  const timing = kafkaTimingProblems(o.kafka);
+  if (timing.length > 0) throw new ConfigError(timing);
   const logger = new Logger(o.service);
   await waitForTopics(o.kafka, (message) => logger.warn(message));
+  const groupId = o.groupId ?? o.service;
+  const clientId = `${o.service}-${o.instanceId ?? o.kafka.SERVICE_INSTANCE_ID}`;
+  await leavePredecessors(o.kafka, groupId, clientId).then(
+    (n) =>
+      n > 0 && logger.log(`ended ${n} membership(s) of ${groupId} left by an earlier run of ${clientId}`),
+    (err: Error) =>
+      logger.warn(`could not end the memberships of earlier runs (${err.message}): they expire`),
+  );
   const app = await NestFactory.create(o.module, {
     logger: o.logLevels ?? ['log', 'warn', 'error'],
     bodyParser: false,
   });
   const server = new KafkaServer({
     env: o.kafka,
-    clientId: o.service,
-    groupId: o.groupId ?? o.service,
+    clientId,
+    groupId,
     fromBeginning: o.fromBeginning ?? true,
   });
   app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
