@@ -392,6 +392,7 @@ async function crashRun(broker: OwnBroker, logDir: string, cleanup: Cleanup): Pr
     if (target === 'broker') {
       await broker.kill();
       await broker.start(false);
+      say(`  broker restarted (accepting connections) ${s(Date.now() - killedAt)} after its kill`);
     } else {
       restarted = sys.fleet.get(target);
       await sys.fleet.kill(restarted);

@@ -34,22 +34,35 @@ export interface BootedService {
  * with shutdown hooks so Ctrl-C leaves the group cleanly.
  */
 export async function bootService(o: BootOptions): Promise<BootedService> {
-  if (o.databaseUrl && o.schema) {
-    await ensureDatabase(o.databaseUrl);
-    await ensureSchema(o.databaseUrl, o.schema);
-  }
   const timing = kafkaTimingProblems(o.kafka);
   if (timing.length > 0) throw new ConfigError(timing);
   const logger = new Logger(o.service);
-  await waitForTopics(o.kafka, (message) => logger.warn(message));
   const groupId = o.groupId ?? o.service;
   const clientId = `${o.service}-${o.instanceId ?? o.kafka.SERVICE_INSTANCE_ID}`;
-  await leavePredecessors(o.kafka, groupId, clientId).then(
-    (n) =>
-      n > 0 && logger.log(`ended ${n} membership(s) of ${groupId} left by an earlier run of ${clientId}`),
-    (err: Error) =>
-      logger.warn(`could not end the memberships of earlier runs (${err.message}): they expire`),
-  );
+  const t0 = Date.now();
+  const took: Record<string, number> = {};
+  const step = async (name: string, run: () => Promise<unknown>) => {
+    await run();
+    took[name] = Date.now() - t0;
+  };
+  // Independent, so at once: a restart is ready sooner (docs/architecture.md, Crashes and restarts).
+  await Promise.all([
+    step('database', async () => {
+      if (o.databaseUrl && o.schema) {
+        await ensureDatabase(o.databaseUrl);
+        await ensureSchema(o.databaseUrl, o.schema);
+      }
+    }),
+    step('topics and group takeover', async () => {
+      await waitForTopics(o.kafka, (message) => logger.warn(message));
+      await leavePredecessors(o.kafka, groupId, clientId).then(
+        (n) =>
+          n > 0 && logger.log(`ended ${n} membership(s) of ${groupId} left by an earlier run of ${clientId}`),
+        (err: Error) =>
+          logger.warn(`could not end the memberships of earlier runs (${err.message}): they expire`),
+      );
+    }),
+  ]);
   const app = await NestFactory.create(o.module, {
     logger: o.logLevels ?? ['log', 'warn', 'error'],
     bodyParser: false,
@@ -65,7 +78,11 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
   await o.configure?.(app);
   await app.startAllMicroservices();
   await app.init();
-  logger.log(`${o.service} is consuming`);
+  const steps = Object.entries(took).map(([name, ms]) => `${name} ${ms} ms`);
+  logger.log(
+    `${o.service} is consuming (${steps.join(', ')}, app ${Date.now() - t0} ms; ` +
+      `process up ${Math.round(process.uptime() * 1000)} ms)`,
+  );
   return { app, server };
 }
 
