@@ -7,7 +7,8 @@
  *    the broker. After each kill it prints the time until the system is ready again (restart
  *    included) and fails past READY_BOUND_MS.
  * 2. Scale-out: two instances of every service (two gateways on two ports) under the same load: a
- *    desk on one gateway hears messages posted through the other.
+ *    desk on one gateway hears messages posted through the other. Midway, one instance of each
+ *    back-end service is killed for good; it prints the time until the other holds its partitions.
  *
  * Both assert: every acknowledged visitor message stored (0 lost), none stored twice, no agent above
  * capacity in any poll, every closed conversation with an agent message paid, and paid once (one
@@ -130,9 +131,14 @@ class System {
       JWT_SECRET: randomBytes(32).toString('hex'),
       RATE_LIMIT_VISITORS_PER_MINUTE: '1000000',
     };
-    // Production timings and limits: whatever the caller's shell has for them is dropped.
+    // Production timings: whatever the caller's shell has for them is dropped, unless
+    // FAULTS_KEEP_KAFKA_TIMINGS=1 (to compare timings: KAFKA_SESSION_TIMEOUT_MS=30000 …).
     for (const name of Object.keys(env)) {
-      if (/^KAFKA_(SESSION|HEARTBEAT|REBALANCE|RETRY|MAX_WAIT)/.test(name)) delete env[name];
+      if (
+        /^KAFKA_(SESSION|HEARTBEAT|REBALANCE|RETRY|MAX_WAIT)/.test(name) &&
+        !process.env.FAULTS_KEEP_KAFKA_TIMINGS
+      )
+        delete env[name];
     }
     for (const name of ['PORT', 'GATEWAY_INSTANCE_ID', 'SERVICE_INSTANCE_ID', 'PUPITRE_TEST_LOGS'])
       delete env[name];
@@ -427,11 +433,49 @@ async function scaleOutRun(broker: OwnBroker, logDir: string, cleanup: Cleanup):
   );
   const load = await startLoad(sys, runId, AGENTS, VISITORS);
   cleanup.add('close desks', () => load.closeDesks());
-  await sleep(40_000);
-  const result = await finish(sys, load, 'scale-out', []);
+  await sleep(15_000);
+  // One instance of each back-end service dies for good: its partitions go to the other once its
+  // session ends (KAFKA_SESSION_TIMEOUT_MS), under the same load.
+  const recoveries = await failover(sys, ['conversation', 'routing', 'billing']);
+  await sleep(20_000);
+  const result = await finish(sys, load, 'scale-out', recoveries);
   load.closeDesks();
   await sys.fleet.stopAll();
   return result;
+}
+
+const JOIN_LINE = /joined consumer group \S+ in \d+ ms \((\d+) partitions\)/g;
+const joins = (log: string) => [...log.matchAll(JOIN_LINE)].map((m) => Number(m[1]));
+
+/** kill -9 `<service>-1` of each (not restarted); the time until `<service>-2` holds every partition. */
+async function failover(sys: System, services: string[]): Promise<Recovery[]> {
+  const plan = services.map((service) => {
+    const victim = sys.fleet.get(`${service}-1`);
+    const survivor = sys.fleet.get(`${service}-2`);
+    const before = joins(sys.fleet.currentLog(survivor));
+    const total = (joins(sys.fleet.currentLog(victim)).at(-1) ?? 0) + (before.at(-1) ?? 0);
+    return { service, victim, survivor, seen: before.length, total };
+  });
+  const killedAt = Date.now();
+  await Promise.all(plan.map((p) => sys.fleet.kill(p.victim)));
+  return Promise.all(
+    plan.map(async (p) => {
+      for (;;) {
+        const after = joins(sys.fleet.currentLog(p.survivor)).slice(p.seen);
+        if (after.some((n) => n >= p.total)) break;
+        if (Date.now() > killedAt + READY_BOUND_MS)
+          throw new Error(
+            `${p.survivor} did not take ${p.victim}'s partitions in ${READY_BOUND_MS / 1000} s`,
+          );
+        await sleep(50);
+      }
+      const ms = Date.now() - killedAt;
+      say(
+        `kill -9 ${p.victim.name} (not restarted) → ${p.survivor.name} holds all ${p.total} partitions in ${s(ms)}`,
+      );
+      return { target: `${p.service} failover`, readyMs: ms, joinedMs: ms, healthMs: ms, probeMs: ms };
+    }),
+  );
 }
 
 function report(r: RunResult): string[] {
@@ -489,6 +533,11 @@ async function main(): Promise<number> {
     if (crash) {
       say('time to ready after kill -9 (restart included):');
       for (const r of crash.recoveries) say(`  ${r.target.padEnd(12)} ${s(r.readyMs)}`);
+    }
+    const scale = results.find((r) => r.title === 'scale-out');
+    if (scale) {
+      say('two instances, one killed for good: time until the other holds every partition:');
+      for (const r of scale.recoveries) say(`  ${r.target.padEnd(21)} ${s(r.readyMs)}`);
     }
   } catch (err) {
     failures.push((err as Error).stack ?? String(err));
