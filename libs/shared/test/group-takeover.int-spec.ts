@@ -1,6 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaEnv, kafkaEnvSchema, leavePredecessors, parseEnv, prefixed } from '@pupitre/shared';
+import {
+  KafkaEnv,
+  kafkaEnvSchema,
+  leavePredecessors,
+  noteOwnMember,
+  parseEnv,
+  prefixed,
+} from '@pupitre/shared';
 import { isolatedTestEnv, waitFor } from '@pupitre/shared/testing';
 
 /**
@@ -81,6 +88,31 @@ describe(leavePredecessors.name, () => {
     await waitFor(async () => (await members(group)).includes('routing-host-b'), {
       what: 'the other instance, still a member once it rejoined',
     });
+  }, 120_000);
+
+  it("leaves alone a member of this process's own with the same client id (two instances in one test)", async () => {
+    const group = prefixed(env, 'takeover-own');
+    const consumer = new Kafka({
+      clientId: 'routing-same-host',
+      brokers: env.KAFKA_BROKERS,
+      logLevel: logLevel.NOTHING,
+    }).consumer({ groupId: group, sessionTimeout: 30000, heartbeatInterval: 1000 });
+    let memberId = '';
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      memberId = e.payload.memberId;
+      noteOwnMember(memberId);
+    });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: prefixed(env, 'takeover.topic'), fromBeginning: true });
+      await consumer.run({ eachMessage: async () => undefined });
+      await waitFor(() => memberId, { what: 'the in-process member to join', timeoutMs: 60_000 });
+
+      expect(await leavePredecessors(env, 'takeover-own', 'routing-same-host')).toBe(0);
+      expect(await members(group)).toEqual(['routing-same-host']);
+    } finally {
+      await consumer.disconnect();
+    }
   }, 120_000);
 
   it('does nothing when no earlier run left a membership', async () => {

@@ -27,6 +27,14 @@ function clusterOf(kafka: Kafka): Cluster {
   return (create as (o: object) => Cluster)({});
 }
 
+/** Member ids this process's own consumers hold: never a predecessor (tests run two instances in one process). */
+const ownMembers = new Set<string>();
+
+/** Called by KafkaServer each time one of this process's consumers joins its group. */
+export function noteOwnMember(memberId: string): void {
+  ownMembers.add(memberId);
+}
+
 /**
  * Ends the group memberships a previous life of this instance left behind (killed without leaving:
  * kill -9, a crash, a lost host), so a restarted instance gets its partitions back at once instead of
@@ -45,7 +53,9 @@ export async function leavePredecessors(env: KafkaEnv, groupId: string, clientId
   await admin.connect();
   try {
     const { groups } = await admin.describeGroups([group]);
-    const stale = (groups[0]?.members ?? []).filter((m) => m.clientId === clientId);
+    const stale = (groups[0]?.members ?? []).filter(
+      (m) => m.clientId === clientId && !ownMembers.has(m.memberId),
+    );
     if (stale.length === 0) return 0;
     const cluster = clusterOf(kafka);
     await cluster.connect();

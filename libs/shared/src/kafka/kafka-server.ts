@@ -3,6 +3,7 @@ import { CustomTransportStrategy, KafkaOptions, ServerKafka } from '@nestjs/micr
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { KafkaEnv } from '../config';
 import { applySlots, BatchSlot, runInSlot } from './batch-scope';
+import { noteOwnMember } from './group-takeover';
 import { consumerConfig, kafkaClientConfig, kafkaTuning, prefixed, producerConfig } from './kafka-options';
 
 export interface KafkaServerOptions {
@@ -47,6 +48,7 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
   override async bindEvents(consumer: Consumer): Promise<void> {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
+      noteOwnMember(payload.memberId);
       // Operators (and the fault suite) read when a consumer has its partitions back.
       const partitions = Object.values(payload.memberAssignment).reduce((n, p) => n + p.length, 0);
       new Logger('KafkaServer').log(
