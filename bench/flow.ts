@@ -11,7 +11,7 @@
  *
  * Conditions: 50 agents at their desks (Socket.IO /desk), 200 visitors each with a conversation
  * assigned to a desk before measuring, production timeouts and Kafka timings (the services' own
- * defaults; only the visitor registration rate limit is raised). Each rate: wait until the system is
+ * defaults; only the gateway's rate and socket limits are raised, BENCH_LIMITS: a 429 voids a step). Each rate: wait until the system is
  * idle (probe messages), send open loop for --seconds, wait --grace for the rest, wait until idle
  * again, then the floor at the same rate. The four services run as separate processes from dist/
  * (`npm run build`), so the load generator's own CPU is measured apart (process.cpuUsage).
@@ -44,7 +44,7 @@ import {
   topicRecordCounts,
 } from './support/infra';
 import { abort, checkpoint, LoopResult, openLoop, sleep, waitUntil } from './support/open-loop';
-import { benchServiceEnv, ServiceFleet } from './support/services';
+import { benchServiceEnv, rateLimitedWarning, ServiceFleet } from './support/services';
 import { ms, num, pct, summarize, Summary, table } from './support/stats';
 
 const CHAT_CAPACITY = 20;
@@ -660,7 +660,7 @@ function headerLines(
       `round-robin (${mobileCount} mobile_app, ${webCount} web_chat), each with a conversation assigned ` +
       `before measuring; agents replied once before the load: ${opts.agentReplied ? 'yes' : 'no'}`,
     `          timeouts: ${r9}; KAFKA_MAX_WAIT_MS ${maxWaitMs}${opts.kafkaMaxWaitMs === null ? ' (production default)' : ''}; ` +
-      `visitor registration rate limit raised to 1,000,000/min; ${opts.sockets} keep-alive HTTP sockets`,
+      `gateway rate and socket limits raised (BENCH_LIMITS; any 429 marks the step INVALID); ${opts.sockets} keep-alive HTTP sockets`,
     `          kafka ${broker.brokers.join(',')} (${broker.origin}), topics ${prefix}*, database ${dbName}`,
     `floor     same run, this process, same broker and database: kafkajs producer (services' settings, one send ` +
       `per message) → consumer applies each batch in ONE transaction (multi-row insert) and sends it on in ONE ` +
@@ -782,6 +782,7 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
     `  lost: not at any desk ${opts.grace} s after the last send / no answer of that kind / floor: not consumed.`,
     `  POST answers: 201 ×${st.ok}, 503 ×${st.s503}, 429 ×${st.s429}, other ×${[...st.other.values()].reduce((a, b) => a + b, 0)}` +
       (st.other.size > 0 ? ` (${[...st.other].map(([k, v]) => `${k} ×${v}`).join(', ')})` : ''),
+    ...[rateLimitedWarning(st.s429)].filter((w): w is string => w !== null),
     `  never delivered to a desk: ${f.undelivered} of ${m.n} (of which answered 201: ${f.undelivered201}); ` +
       `delivered although answered 503: ${f.delivered503}; desk duplicates ${m.duplicates}, desk disconnects ` +
       `${s.deskDisconnects}; gateway "fan-out … failed" warnings ${s.fanoutFailures}`,

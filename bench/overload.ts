@@ -35,7 +35,7 @@ import {
   startBroker,
 } from './support/infra';
 import { abort, checkpoint, openLoop, sleep, waitUntil } from './support/open-loop';
-import { benchServiceEnv, ServiceFleet } from './support/services';
+import { benchServiceEnv, rateLimitedWarning, ServiceFleet } from './support/services';
 import { ms, summarize, table } from './support/stats';
 
 interface Options {
@@ -415,6 +415,7 @@ async function main(): Promise<number> {
     const acceptedNotStored = measured.filter((m) => m.lastStatus === 201 && !storedIds.has(m.id));
     const loadAttempts = attempts.filter((a) => ['steady', 'overload', 'recovery'].includes(a.phase));
     const refusals = loadAttempts.filter((a) => a.status === 503);
+    const limited = rateLimitedWarning(attempts.filter((a) => a.status === 429).length);
     const refusedS = summarize(refusals.map((a) => a.latencyMs));
     const atOnce = refusals.filter((a) => a.latencyMs < 1000).length;
     const steady = summarize(
@@ -483,6 +484,7 @@ async function main(): Promise<number> {
       `refused POSTs (503): ${refusals.length}, ${atOnce} within 1 s; p50 ${ms(refusedS.p50)}, p99 ${ms(refusedS.p99)}, max ${ms(refusedS.max)}   (goal p99 < 50 ms)`,
       `clientMessageIds whose last answer was not 201: ${lastRefused.length}; of them stored anyway: ${refusedButStored.length}   (goal 0)`,
       `clientMessageIds answered 201 but not stored: ${acceptedNotStored.length}   (must be 0)`,
+      ...(limited ? [limited] : []),
       `steady p99 (201, first attempts): ${ms(steady.p99)}; recovery per second (p99 of 201 / refused):`,
       '  ' +
         windows.map((w) => `${w.second}s ${ms(w.p99)}${w.refused ? `/${w.refused}×503` : ''}`).join(', '),

@@ -1,13 +1,13 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { IoAdapter } from '@nestjs/platform-socket.io';
 import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import { bootService, buildOpenApiDocument, runMain } from '@pupitre/shared';
 import { AppModule } from './app.module';
-import { GatewayConfig, loadGatewayConfig } from './config/env.validation';
+import { GATEWAY_CONFIG, GatewayConfig, loadGatewayConfig } from './config/env.validation';
 import { bodyErrorHandler, HttpErrorFilter } from './http';
 import { ConsumerStatus } from './kafka';
+import { LimitedIoAdapter } from './limits';
 
 export const BODY_LIMIT = '64kb';
 
@@ -15,11 +15,14 @@ export const BODY_LIMIT = '64kb';
 export function configureGateway(app: INestApplication): void {
   // First, so that the body parser's refusals (400, 413) reach a browser's web chat SDK as well.
   app.enableCors();
+  const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
+  // req.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names (rate limits per address).
+  (app as NestExpressApplication).set('trust proxy', config.TRUST_PROXY);
   (app as NestExpressApplication).useBodyParser('json', { limit: BODY_LIMIT });
   // Right after the parser: its errors (broken JSON, too large) happen before Nest's routing.
   app.use(bodyErrorHandler());
   app.useGlobalFilters(new HttpErrorFilter());
-  app.useWebSocketAdapter(new IoAdapter(app));
+  app.useWebSocketAdapter(new LimitedIoAdapter(app, config));
   // The document generated from the contracts' schemas (the same as docs/openapi.json).
   const document = buildOpenApiDocument() as OpenAPIObject;
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

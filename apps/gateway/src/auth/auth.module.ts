@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
 import { KafkaModule } from '../kafka';
+import { LimitsModule } from '../limits';
 import { AdminGuard } from './admin.guard';
 import { TokenRefreshController } from './token-refresh.controller';
 import { TokenService } from './token.service';
@@ -12,6 +13,7 @@ import { VisitorGuard } from './visitor.guard';
 @Module({
   imports: [
     KafkaModule,
+    LimitsModule,
     JwtModule.registerAsync({
       inject: [GATEWAY_CONFIG],
       useFactory: (config: GatewayConfig) => ({

@@ -63,6 +63,13 @@ describe(loadGatewayConfig.name, () => {
     ).toThrow(/VISITOR_TOKEN_TTL_MS/);
   });
 
+  it('TRUST_PROXY becomes the trust function Express and the sockets share', () => {
+    expect(loadGatewayConfig({ NODE_ENV: 'test' }).TRUST_PROXY('127.0.0.1', 0)).toBe(false);
+    const sut = loadGatewayConfig({ NODE_ENV: 'test', TRUST_PROXY: 'loopback, 10.0.0.0/8' });
+    expect([sut.TRUST_PROXY('127.0.0.1', 0), sut.TRUST_PROXY('10.9.9.9', 1)]).toEqual([true, true]);
+    expect(sut.TRUST_PROXY('203.0.113.1', 0)).toBe(false);
+  });
+
   it('in production, ADMIN_TOKEN and JWT_SECRET are required', () => {
     expect(() => loadGatewayConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     expect(() => loadGatewayConfig({ NODE_ENV: 'production' })).toThrow(
@@ -84,6 +91,10 @@ describe(loadGatewayConfig.name, () => {
     ['GATEWAY_INSTANCE_ID', 'has space'],
     ['AGENT_TOKEN_TTL_MS', '10'],
     ['VISITOR_TOKEN_TTL_MS', 'soon'],
+    ['TRUST_PROXY', 'proxy.example.com'],
+    ['TRUST_PROXY', '10.0.0.0/40'],
+    ['RATE_LIMIT_VISITOR_MESSAGES_PER_SECOND', '0'],
+    ['SOCKET_MAX_PAYLOAD_BYTES', '10'],
   ])('refuses %s=%s, naming it', (name, value) => {
     expect(() => loadGatewayConfig({ NODE_ENV: 'test', [name]: value })).toThrow(new RegExp(name));
   });

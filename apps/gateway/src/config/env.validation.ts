@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { envInt, kafkaEnvSchema, nodeEnvSchema, parseEnv, secretsRequired } from '@pupitre/shared';
+import { parseTrustProxy } from './trust-proxy';
 
 /** Development defaults: printed at start, used only when NODE_ENV is `development` or `test`. */
 export const DEV_ADMIN_TOKEN = 'pupitre-dev-admin-token';
@@ -34,8 +35,45 @@ const schema = kafkaEnvSchema
           .regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, dot, dash, underscore only (1–100)')
           .optional(),
       ),
+    // Rate and socket limits (docs/architecture.md, Floods). Token buckets in memory per gateway
+    // instance: a rate (per second, or per minute) and a burst. Defaults real use never meets.
+    // Who the client is behind proxies: Express's `trust proxy` (a hop count, subnets, or names).
+    TRUST_PROXY: z
+      .string()
+      .optional()
+      .superRefine((v, ctx) => {
+        try {
+          parseTrustProxy(v);
+        } catch (err) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+        }
+      }),
     // Per client address; mobile carriers put many phones behind one address (CGNAT), so not too low.
     RATE_LIMIT_VISITORS_PER_MINUTE: envInt(600, 1, 1_000_000),
+    // POST /v1/visitor/messages per visitor id: a visitor's bursts (10 a second and more) pass.
+    RATE_LIMIT_VISITOR_MESSAGES_PER_SECOND: envInt(10, 1, 1_000_000),
+    RATE_LIMIT_VISITOR_MESSAGES_BURST: envInt(30, 1, 1_000_000),
+    // Every event a socket sends (desk commands, anything on /visitor), per socket.
+    RATE_LIMIT_SOCKET_EVENTS_PER_SECOND: envInt(20, 1, 1_000_000),
+    RATE_LIMIT_SOCKET_EVENTS_BURST: envInt(60, 1, 1_000_000),
+    // Desk commands per agent, across their sockets on this gateway.
+    RATE_LIMIT_AGENT_COMMANDS_PER_SECOND: envInt(30, 1, 1_000_000),
+    RATE_LIMIT_AGENT_COMMANDS_BURST: envInt(100, 1, 1_000_000),
+    // agent.status per desk socket: a person changes status a few times an hour.
+    RATE_LIMIT_AGENT_STATUS_PER_SECOND: envInt(2, 1, 1_000_000),
+    RATE_LIMIT_AGENT_STATUS_BURST: envInt(10, 1, 1_000_000),
+    // The most keys (addresses, visitors, agents) each limiter remembers; the least recently seen go.
+    RATE_LIMIT_MAX_KEYS: envInt(100_000, 100, 10_000_000),
+    // Socket.IO (both namespaces): the largest message, heartbeats, and connections.
+    SOCKET_MAX_PAYLOAD_BYTES: envInt(65_536, 1024, 100_000_000),
+    SOCKET_PING_INTERVAL_MS: envInt(25_000, 1000, 600_000),
+    SOCKET_PING_TIMEOUT_MS: envInt(20_000, 1000, 600_000),
+    // A handshake must complete (namespace connect) within this, or the connection is dropped.
+    SOCKET_CONNECT_TIMEOUT_MS: envInt(45_000, 1000, 600_000),
+    SOCKET_MAX_CONNECTIONS_PER_AGENT: envInt(10, 1, 100_000),
+    // Per client address (TRUST_PROXY): CGNAT and offices put many people behind one address.
+    SOCKET_MAX_CONNECTIONS_PER_ADDRESS: envInt(2000, 1, 10_000_000),
+    SOCKET_CONNECTIONS_PER_MINUTE_PER_ADDRESS: envInt(1200, 1, 10_000_000),
     // Tokens (docs/contract.md, Tokens): desk tokens last about a working day and are refreshed with
     // POST /v1/agent/token; visitor tokens outlive R11 after their last use (renewed on use, or
     // refreshed with POST /v1/visitor/token), so a visitor back within 7 days is never stranded.
@@ -92,6 +130,7 @@ const schema = kafkaEnvSchema
       ...e,
       ADMIN_TOKEN: e.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,
       JWT_SECRET: e.JWT_SECRET ?? DEV_JWT_SECRET,
+      TRUST_PROXY: parseTrustProxy(e.TRUST_PROXY),
       VISITOR_TOKEN_TTL_MS:
         e.VISITOR_TOKEN_TTL_MS === UNSET ? e.INACTIVITY_CLOSE_MS + DAY_MS : e.VISITOR_TOKEN_TTL_MS,
       // Port 0 (tests) picks a free port: the name must still be unique per process.

@@ -9,6 +9,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { AgentView, DeskCommandName, DomainError } from '@pupitre/shared';
 import { FanoutService, rooms, SocketHub } from '../fanout';
 import { ackOf, connectError } from '../http';
+import { SocketLimits } from '../socket-limits';
 import { DeskSessionService } from './desk-session.service';
 import { DeskCommands } from './desk-commands';
 
@@ -32,9 +33,12 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly commands: DeskCommands,
     private readonly hub: SocketHub,
     private readonly fanout: FanoutService,
+    private readonly limits: SocketLimits,
   ) {}
 
   afterInit(nsp: Namespace): void {
+    // First: connection and event limits run before the token check and desk.connect.
+    this.limits.attach(nsp, 'desk');
     this.hub.attachDesk(nsp);
     nsp.use((socket, next) => {
       const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;

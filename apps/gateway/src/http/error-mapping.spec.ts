@@ -2,7 +2,7 @@ import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { DomainError, ERROR_CODES, ErrorCode } from '@pupitre/shared';
 import { httpStatusFor, toHttpError } from './error-mapping';
 import { ackOf } from './socket-errors';
-import { DEFAULT_RETRY_AFTER_SECONDS, Unavailable } from './unavailable';
+import { DEFAULT_RETRY_AFTER_SECONDS, RateLimited, Unavailable } from './unavailable';
 
 describe(httpStatusFor.name, () => {
   const contract: Record<ErrorCode, number> = {
@@ -90,6 +90,22 @@ describe('Retry-After on UNAVAILABLE', () => {
     expect(toHttpError(new DomainError('UNAVAILABLE', 'starting')).retryAfterSeconds).toBe(
       DEFAULT_RETRY_AFTER_SECONDS,
     );
+  });
+
+  it('every 429 carries one: when the limit lets the next one through, in whole seconds', () => {
+    expect(toHttpError(new RateLimited('slow down', 1500)).retryAfterSeconds).toBe(2);
+    expect(toHttpError(new RateLimited('slow down', 1)).retryAfterSeconds).toBe(1);
+    expect(toHttpError(new DomainError('RATE_LIMITED', 'x')).retryAfterSeconds).toBe(
+      DEFAULT_RETRY_AFTER_SECONDS,
+    );
+  });
+
+  it('a refused socket command says when to try again too', async () => {
+    const ack = await ackOf('agent.status', () => Promise.reject(new RateLimited('slow down', 2500)));
+    expect(ack).toEqual({
+      ok: false,
+      error: { code: 'RATE_LIMITED', message: 'slow down', retryAfterSeconds: 3 },
+    });
   });
 
   it('no other status carries one', () => {

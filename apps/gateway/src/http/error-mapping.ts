@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { DomainError, ErrorBody, ErrorCode } from '@pupitre/shared';
-import { retryAfterSecondsOf } from './unavailable';
+import { hasRetryAfter, retryAfterSecondsOf } from './unavailable';
 
 /** CONTRACT.md Conventions: the one place a code becomes an HTTP status. */
 export function httpStatusFor(code: ErrorCode): number {
@@ -52,7 +52,7 @@ export interface MappedError {
   status: number;
   body: { error: ErrorBody };
   internal: boolean;
-  /** Set on every 503 UNAVAILABLE: the `Retry-After` header, in seconds. */
+  /** Set on every 503 UNAVAILABLE and 429 RATE_LIMITED: the `Retry-After` header, in seconds. */
   retryAfterSeconds?: number;
 }
 
@@ -92,7 +92,7 @@ export function toErrorBody(err: unknown): { body: ErrorBody; internal: boolean 
 export function toHttpError(err: unknown): MappedError {
   const { body, internal } = toErrorBody(err);
   const mapped: MappedError = { status: httpStatusFor(body.code), body: { error: body }, internal };
-  if (body.code === 'UNAVAILABLE') mapped.retryAfterSeconds = retryAfterSecondsOf(err);
+  if (hasRetryAfter(body.code)) mapped.retryAfterSeconds = retryAfterSecondsOf(err);
   return mapped;
 }
 

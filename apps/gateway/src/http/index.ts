@@ -1,9 +1,9 @@
 // HTTP and socket plumbing every edge shares: parsing at the door, and errors mapped to statuses
 // and acknowledgements in one place. No providers, so no module.
 export { parseInput, PathIdPipe, isUuid } from './validation';
-export { ackOf, connectError } from './socket-errors';
+export { ackError, ackOf, connectError } from './socket-errors';
 export type { Ack } from './socket-errors';
 export { bodyErrorHandler, HttpErrorFilter } from './error.filter';
-export { DEFAULT_RETRY_AFTER_SECONDS, retryAfterSecondsOf, Unavailable } from './unavailable';
+export { DEFAULT_RETRY_AFTER_SECONDS, RateLimited, retryAfterSecondsOf, Unavailable } from './unavailable';
 export { toHttpError } from './error-mapping';
 export type { AckError } from './socket-errors';

@@ -16,7 +16,25 @@ export class Unavailable extends DomainError {
   }
 }
 
-/** Every UNAVAILABLE answer carries a Retry-After: the error's own estimate, else the default. */
+/**
+ * RATE_LIMITED with the seconds until the limit lets the next one through: `Retry-After` on HTTP,
+ * `error.retryAfterSeconds` in a socket ack or a refused connection's data.
+ */
+export class RateLimited extends DomainError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterMs: number) {
+    super('RATE_LIMITED', message);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  }
+}
+
+/** The codes whose answers say when to try again. */
+export const hasRetryAfter = (code: string): boolean => code === 'UNAVAILABLE' || code === 'RATE_LIMITED';
+
+/** Every UNAVAILABLE or RATE_LIMITED answer carries a Retry-After: the error's own estimate, else the default. */
 export function retryAfterSecondsOf(err: unknown): number {
-  return err instanceof Unavailable ? err.retryAfterSeconds : DEFAULT_RETRY_AFTER_SECONDS;
+  return err instanceof Unavailable || err instanceof RateLimited
+    ? err.retryAfterSeconds
+    : DEFAULT_RETRY_AFTER_SECONDS;
 }

@@ -2,8 +2,8 @@ import { Body, Controller, Post, UseGuards } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { TokenService } from '../auth';
 import { RequestClient } from '../kafka';
+import { RegistrationRateLimitGuard } from '../limits';
 import { parseRegisterVisitor } from './sdk.schemas';
-import { VisitorRateLimitGuard } from './visitor-rate-limit.guard';
 
 /** SDK API: a visitor registers (public, rate limited per client address) and gets a token. */
 @Controller('v1/visitors')
@@ -14,7 +14,7 @@ export class VisitorsController {
   ) {}
 
   @Post()
-  @UseGuards(VisitorRateLimitGuard)
+  @UseGuards(RegistrationRateLimitGuard)
   async register(@Body() body: unknown) {
     const visitor = { visitorId: randomUUID(), ...parseRegisterVisitor(body) };
     const { visitorId } = await this.client.request('conversation', 'visitor.register', visitor, {

@@ -3,6 +3,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { TokenService, VisitorPrincipal } from '../auth';
 import { rooms, SocketHub } from '../fanout';
 import { connectError } from '../http';
+import { SocketLimits } from '../socket-limits';
 
 /**
  * The SDK's socket (CONTRACT.md): a visitor's devices hear `message.created` and
@@ -13,9 +14,11 @@ export class VisitorGateway implements OnGatewayInit, OnGatewayConnection {
   constructor(
     private readonly tokens: TokenService,
     private readonly hub: SocketHub,
+    private readonly limits: SocketLimits,
   ) {}
 
   afterInit(nsp: Namespace): void {
+    this.limits.attach(nsp, 'visitor');
     this.hub.attachVisitor(nsp);
     nsp.use((socket, next) => {
       try {

@@ -2,5 +2,5 @@ export { AgentsModule } from './agents.module';
 export { AgentDirectoryService } from './agent-directory.service';
 export { AgentsRepository, type AgentRow } from './agents.repository';
 export { agentSlots, toAgentView } from './agent-view';
-export { statusOf } from './domain/agent-status';
+export { changesChoice, statusOf } from './domain/agent-status';
 export { SlotsChangedNotifier } from './slots-changed.notifier';

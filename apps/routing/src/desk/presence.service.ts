@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AgentView, CHANNELS, DomainError, RequestMeta, RoutingOps } from '@pupitre/shared';
-import { AgentRow, AgentsRepository, statusOf, toAgentView } from '../agents';
+import { AgentRow, AgentsRepository, changesChoice, statusOf, toAgentView } from '../agents';
 import { AssignmentService, ChannelLocks } from '../assignment';
 import type { RoutingConfig } from '../config/env.validation';
 import { ROUTING_CONFIG } from '../config/routing.config';
@@ -51,7 +51,14 @@ export class PresenceService {
     return {};
   }
 
+  /**
+   * A status the agent already chose is answered from a plain read: no channel lock (which every
+   * assignment waits for), no row lock, no matching round, so a flood of them costs routing one query
+   * each. Safe without locks: `away` is all this writes, and writing the value it has changes nothing.
+   */
   async setStatus(d: In<'agent.set-status'>, tx: EntityManager, meta: RequestMeta): Promise<AgentView> {
+    const current = await this.mustFind(tx, d.agentId);
+    if (!changesChoice(current, d.status)) return toAgentView(current, this.config.MOBILE_SLOTS);
     await this.locks.lockAll(tx);
     if (!(await this.agents.lock(tx, d.agentId))) throw new DomainError('NOT_FOUND', 'no such agent');
     const before = await this.mustFind(tx, d.agentId);

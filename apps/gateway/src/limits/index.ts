@@ -1,0 +1,4 @@
+export { LimitsModule } from './limits.module';
+export { RateLimits } from './rate-limits.service';
+export { RegistrationRateLimitGuard, VisitorWriteRateLimitGuard } from './http-rate-limit.guards';
+export { LimitedIoAdapter } from './limited-io.adapter';

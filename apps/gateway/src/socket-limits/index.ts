@@ -1,0 +1,2 @@
+export { SocketLimitsModule } from './socket-limits.module';
+export { SocketLimits } from './socket-limits.service';
