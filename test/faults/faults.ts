@@ -95,6 +95,8 @@ interface RunResult {
   crossGateway: number;
   unexpected: string[];
   exits: string[];
+  /** Groups still holding members after every process was stopped with SIGTERM. */
+  leftBehind: string[];
   recoveries: Recovery[];
 }
 
@@ -352,8 +354,16 @@ async function finish(
     crossGateway: load.crossGatewayDeliveries,
     unexpected: load.unexpected,
     exits: sys.fleet.unexpectedExits,
+    leftBehind: [],
     recoveries,
   };
+}
+
+/** Stops every process with SIGTERM: each must leave its group at once (no member left behind). */
+async function stopCleanly(sys: System, result: RunResult): Promise<RunResult> {
+  await sys.fleet.stopAll();
+  // The failover victims (kill -9, not restarted) expired long ago; what is left did not leave.
+  return { ...result, leftBehind: await sys.checks.groupsWithMembers() };
 }
 
 async function startLoad(sys: System, runId: string, agents: number, visitors: number): Promise<SteadyLoad> {
@@ -415,8 +425,7 @@ async function crashRun(broker: OwnBroker, logDir: string, cleanup: Cleanup): Pr
   }
   const result = await finish(sys, load, 'crash run', recoveries);
   load.closeDesks();
-  await sys.fleet.stopAll();
-  return result;
+  return stopCleanly(sys, result);
 }
 
 async function scaleOutRun(broker: OwnBroker, logDir: string, cleanup: Cleanup): Promise<RunResult> {
@@ -440,8 +449,7 @@ async function scaleOutRun(broker: OwnBroker, logDir: string, cleanup: Cleanup):
   await sleep(20_000);
   const result = await finish(sys, load, 'scale-out', recoveries);
   load.closeDesks();
-  await sys.fleet.stopAll();
-  return result;
+  return stopCleanly(sys, result);
 }
 
 const JOIN_LINE = /joined consumer group \S+ in \d+ ms \((\d+) partitions\)/g;
@@ -491,6 +499,7 @@ function report(r: RunResult): string[] {
   list('paid twice', r.paidTwice);
   list('unexpected answers', r.unexpected);
   list('processes exited unasked', r.exits);
+  list('groups with members left after SIGTERM', r.leftBehind);
   if (r.acked === 0) failures.push(`${r.title}: no message acknowledged`);
   if (r.paid === 0) failures.push(`${r.title}: nothing paid`);
   if (r.title === 'scale-out' && r.crossGateway === 0)

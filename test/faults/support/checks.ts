@@ -87,6 +87,25 @@ export class Checks {
     return rows[0].n;
   }
 
+  /** Consumer groups of this run that still have members (after a SIGTERM every member must have left). */
+  async groupsWithMembers(): Promise<string[]> {
+    const admin = new Kafka({
+      clientId: 'faults-audit',
+      brokers: this.brokers,
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    try {
+      const ids = (await admin.listGroups()).groups
+        .map((g) => g.groupId)
+        .filter((g) => g.startsWith(this.prefix));
+      const { groups } = await admin.describeGroups(ids);
+      return groups.filter((g) => g.members.length > 0).map((g) => `${g.groupId} (${g.members.length})`);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   /**
    * Reads the whole finance topic: conversations published with more than one eventId (paid twice),
    * and how many records and conversations it holds.
