@@ -160,6 +160,9 @@ class System {
       for (let k = 1; k <= instances; k++) {
         const name = instances === 1 ? service : `${service}-${k}`;
         const own: NodeJS.ProcessEnv = { ...env, SERVICE_INSTANCE_ID: `faults-${name}` };
+        // A back-end service's health and metrics port (where the build has one): its own, the same
+        // across the instance's restarts.
+        if (service !== 'gateway') own.OPS_PORT = String(await listenPort());
         if (service === 'gateway') {
           const port = await listenPort();
           this.gatewayPorts.push(port);
