@@ -18,6 +18,8 @@
 #   KAFKA_START_TIMEOUT    start: seconds to wait for readiness  (default 90)
 #   KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS      shortest consumer session accepted (default 6000, Kafka's)
 #   KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS  wait before an empty group's first rebalance (default 0)
+#   KAFKA_BROKER_SESSION_TIMEOUT_MS         a broker's registration outlives its last heartbeat (default 3000)
+#   KAFKA_BROKER_HEARTBEAT_INTERVAL_MS      broker → controller heartbeats (default 1000)
 #   JAVA_HOME / JAVA       java to use                           (default java on PATH)
 #
 # stdout carries one result line (`started 127.0.0.1:9092 pid 123`, `reused 127.0.0.1:9092`,
@@ -37,6 +39,10 @@ KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 # Group timings (README, Configuration): the same as docker-compose.yml, i.e. production.
 KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS="${KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS:-6000}"
 KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS="${KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS:-0}"
+# A broker restarted after a crash is refused (DUPLICATE_BROKER_REGISTRATION) until its previous
+# registration's session ends: Kafka's 9 s default made every crash restart 9 s longer.
+KAFKA_BROKER_SESSION_TIMEOUT_MS="${KAFKA_BROKER_SESSION_TIMEOUT_MS:-3000}"
+KAFKA_BROKER_HEARTBEAT_INTERVAL_MS="${KAFKA_BROKER_HEARTBEAT_INTERVAL_MS:-1000}"
 if [[ -n "${JAVA:-}" ]]; then :
 elif [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then JAVA="$JAVA_HOME/bin/java"
 else JAVA=java; fi
@@ -53,9 +59,12 @@ LOG_DIRS="$KAFKA_DATA_DIR/kraft"   # Kafka's log.dirs (holds meta.properties and
 log() { echo "kafka.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-for var in KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS; do
+for var in KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS \
+    KAFKA_BROKER_SESSION_TIMEOUT_MS KAFKA_BROKER_HEARTBEAT_INTERVAL_MS; do
   [[ "${!var}" =~ ^[0-9]{1,7}$ ]] || die "$var must be a number of milliseconds, got '${!var}'"
 done
+(( KAFKA_BROKER_HEARTBEAT_INTERVAL_MS < KAFKA_BROKER_SESSION_TIMEOUT_MS )) \
+  || die "KAFKA_BROKER_HEARTBEAT_INTERVAL_MS must be below KAFKA_BROKER_SESSION_TIMEOUT_MS"
 
 # Serialise concurrent invocations on a lock file (no-op without flock). One lock at a time.
 LOCK_FD=""
@@ -157,6 +166,8 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=$KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS
 group.min.session.timeout.ms=$KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS
+broker.session.timeout.ms=$KAFKA_BROKER_SESSION_TIMEOUT_MS
+broker.heartbeat.interval.ms=$KAFKA_BROKER_HEARTBEAT_INTERVAL_MS
 EOF
 }
 

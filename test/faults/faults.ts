@@ -379,7 +379,6 @@ async function startLoad(sys: System, runId: string, agents: number, visitors: n
     chatCapacity: 10,
     repliesBeforeClose: 3,
     pauseMs: 2000,
-    log: say,
   });
   await load.openDesks();
   await load.startVisitors();

@@ -44,7 +44,6 @@ export interface LoadOptions {
   repliesBeforeClose: number;
   /** The pause between a visitor's acknowledged message and their next one. */
   pauseMs: number;
-  log: (line: string) => void;
 }
 
 /**
