@@ -16,6 +16,10 @@
 #   KAFKA_HEAP             JVM heap flags                        (default -Xms256m -Xmx1g)
 #   KAFKA_FRESH=1          start: wipe the data dir before formatting (empty broker)
 #   KAFKA_START_TIMEOUT    start: seconds to wait for readiness  (default 90)
+#   KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS      shortest consumer session accepted (default 6000, Kafka's)
+#   KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS  wait before an empty group's first rebalance (default 0)
+#   KAFKA_BROKER_SESSION_TIMEOUT_MS         a broker's registration outlives its last heartbeat (default 3000)
+#   KAFKA_BROKER_HEARTBEAT_INTERVAL_MS      broker → controller heartbeats (default 1000)
 #   JAVA_HOME / JAVA       java to use                           (default java on PATH)
 #
 # stdout carries one result line (`started 127.0.0.1:9092 pid 123`, `reused 127.0.0.1:9092`,
@@ -32,6 +36,13 @@ KAFKA_DATA_DIR="${KAFKA_DATA_DIR:-$PUPITRE_CACHE/kafka-data-$KAFKA_PORT}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx1g}"
 KAFKA_FRESH="${KAFKA_FRESH:-0}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+# Group timings (README, Configuration): the same as docker-compose.yml, i.e. production.
+KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS="${KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS:-6000}"
+KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS="${KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS:-0}"
+# A broker restarted after a crash is refused (DUPLICATE_BROKER_REGISTRATION) until its previous
+# registration's session ends: Kafka's 9 s default made every crash restart 9 s longer.
+KAFKA_BROKER_SESSION_TIMEOUT_MS="${KAFKA_BROKER_SESSION_TIMEOUT_MS:-3000}"
+KAFKA_BROKER_HEARTBEAT_INTERVAL_MS="${KAFKA_BROKER_HEARTBEAT_INTERVAL_MS:-1000}"
 if [[ -n "${JAVA:-}" ]]; then :
 elif [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then JAVA="$JAVA_HOME/bin/java"
 else JAVA=java; fi
@@ -47,6 +58,13 @@ LOG_DIRS="$KAFKA_DATA_DIR/kraft"   # Kafka's log.dirs (holds meta.properties and
 
 log() { echo "kafka.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
+
+for var in KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS \
+    KAFKA_BROKER_SESSION_TIMEOUT_MS KAFKA_BROKER_HEARTBEAT_INTERVAL_MS; do
+  [[ "${!var}" =~ ^[0-9]{1,7}$ ]] || die "$var must be a number of milliseconds, got '${!var}'"
+done
+(( KAFKA_BROKER_HEARTBEAT_INTERVAL_MS < KAFKA_BROKER_SESSION_TIMEOUT_MS )) \
+  || die "KAFKA_BROKER_HEARTBEAT_INTERVAL_MS must be below KAFKA_BROKER_SESSION_TIMEOUT_MS"
 
 # Serialise concurrent invocations on a lock file (no-op without flock). One lock at a time.
 LOCK_FD=""
@@ -141,13 +159,15 @@ listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=$LOG_DIRS
 num.partitions=3
 auto.create.topics.enable=true
-# Fast start for dev and tests (single node).
+# Fast start for dev and tests (single node); group timings as in production.
 offsets.topic.replication.factor=1
 offsets.topic.num.partitions=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
-group.initial.rebalance.delay.ms=0
-group.min.session.timeout.ms=1000
+group.initial.rebalance.delay.ms=$KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS
+group.min.session.timeout.ms=$KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS
+broker.session.timeout.ms=$KAFKA_BROKER_SESSION_TIMEOUT_MS
+broker.heartbeat.interval.ms=$KAFKA_BROKER_HEARTBEAT_INTERVAL_MS
 EOF
 }
 
@@ -205,7 +225,8 @@ cmd_start() {
     -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true
     "-Dlog4j2.configurationFile=$SCRIPT_DIR/log4j2.properties")
 
-  if ! "$JAVA" "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format \
+  # Format once: a restart (after a crash too) skips a JVM start of several seconds.
+  if [[ ! -f "$LOG_DIRS/meta.properties" ]] && ! "$JAVA" "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format \
       -t "$cluster_id" -c "$PROPS_FILE" --ignore-formatted >"$KAFKA_DATA_DIR/format.log" 2>&1; then
     cat "$KAFKA_DATA_DIR/format.log" >&2
     die "formatting $LOG_DIRS failed"

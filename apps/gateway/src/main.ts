@@ -44,6 +44,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
     kafka: config,
     module: AppModule.forRoot(config),
     groupId: `gateway-${config.GATEWAY_INSTANCE_ID}`,
+    instanceId: config.GATEWAY_INSTANCE_ID,
     fromBeginning: false,
     configure: configureGateway,
   });

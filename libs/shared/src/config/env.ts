@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 /** Thrown at boot when the environment is wrong; names every bad variable. */
@@ -59,12 +60,39 @@ export const kafkaEnvSchema = z.object({
     .optional()
     .transform((v) => v ?? '')
     .pipe(z.string().regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, dot, dash, underscore only')),
-  /** Consumer timings: production defaults; tests shorten them. */
-  KAFKA_SESSION_TIMEOUT_MS: intFrom(30000, 1000, 300000),
-  KAFKA_HEARTBEAT_INTERVAL_MS: intFrom(3000, 100, 60000),
+  /**
+   * Consumer timings (README, Configuration, says why each): a member that dies without leaving holds
+   * its partitions for the session timeout, so it is the broker's minimum (6 s by default); a
+   * heartbeat a second gives a live member six chances before the coordinator gives up on it.
+   */
+  KAFKA_SESSION_TIMEOUT_MS: intFrom(6000, 1000, 300000),
+  KAFKA_HEARTBEAT_INTERVAL_MS: intFrom(1000, 100, 60000),
+  /** How long a rebalance waits for live members to finish their batch and rejoin. */
+  KAFKA_REBALANCE_TIMEOUT_MS: intFrom(15000, 1000, 300000),
   KAFKA_MAX_WAIT_MS: intFrom(500, 10, 10000),
+  /** The longest wait between two retries of a Kafka request (backoff starts at 100 ms and doubles). */
+  KAFKA_RETRY_MAX_MS: intFrom(1000, 100, 60000),
+  /**
+   * This instance's name, unique per instance and stable across its restarts (a container's host
+   * name is): a restarted instance ends the group membership its killed predecessor left behind.
+   */
+  SERVICE_INSTANCE_ID: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() ? v.trim() : hostname().replace(/[^A-Za-z0-9._-]/g, '-')))
+    .pipe(z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, dot, dash, underscore only (1–100)')),
 });
 export type KafkaEnv = z.infer<typeof kafkaEnvSchema>;
+
+/** Consumer timings that kafkajs or the broker would refuse, or that defeat their purpose. */
+export function kafkaTimingProblems(e: KafkaEnv): string[] {
+  const problems: string[] = [];
+  if (e.KAFKA_HEARTBEAT_INTERVAL_MS * 3 > e.KAFKA_SESSION_TIMEOUT_MS)
+    problems.push('KAFKA_HEARTBEAT_INTERVAL_MS: must be at most a third of KAFKA_SESSION_TIMEOUT_MS');
+  if (e.KAFKA_REBALANCE_TIMEOUT_MS < e.KAFKA_SESSION_TIMEOUT_MS)
+    problems.push('KAFKA_REBALANCE_TIMEOUT_MS: must be at least KAFKA_SESSION_TIMEOUT_MS');
+  return problems;
+}
 
 export const databaseEnvSchema = z.object({
   DATABASE_URL: z

@@ -32,7 +32,7 @@ export function kafkaClientConfig(env: KafkaEnv, clientId: string): KafkaConfig 
     clientId,
     brokers: env.KAFKA_BROKERS,
     connectionTimeout: 3000,
-    retry: { initialRetryTime: 100, retries: 10 },
+    retry: retryOptions(env),
     logLevel: logLevel.WARN,
     logCreator: () => kafkaLog(clientId),
   };
@@ -52,10 +52,20 @@ export function consumerConfig(env: KafkaEnv, groupId: string): ConsumerConfig {
     groupId: prefixed(env, groupId),
     sessionTimeout: env.KAFKA_SESSION_TIMEOUT_MS,
     heartbeatInterval: env.KAFKA_HEARTBEAT_INTERVAL_MS,
+    rebalanceTimeout: env.KAFKA_REBALANCE_TIMEOUT_MS,
     maxWaitTimeInMs: env.KAFKA_MAX_WAIT_MS,
     allowAutoTopicCreation: false,
-    retry: { initialRetryTime: 100, retries: 10 },
+    retry: retryOptions(env),
   };
+}
+
+/**
+ * Backoff from 100 ms doubling up to KAFKA_RETRY_MAX_MS (kafkajs' own cap is 30 s): a client back
+ * from a broker restart reconnects within about a second of the broker's return, not up to 30 s later.
+ * Sixty retries keep about a minute of patience before an error surfaces, as before the cap.
+ */
+function retryOptions(env: KafkaEnv) {
+  return { initialRetryTime: 100, maxRetryTime: env.KAFKA_RETRY_MAX_MS, retries: 60 };
 }
 
 /** Topic and group names carry the run's prefix (empty in production) so test runs never meet. */

@@ -1,9 +1,11 @@
+import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, KafkaOptions, ServerKafka } from '@nestjs/microservices';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { KafkaEnv } from '../config';
 import { withFreshLogContext } from '../logging/log-context';
 import { ConsumerLoopState } from '../ops/liveness';
 import { applySlots, BatchSlot, runInSlot } from './batch-scope';
+import { noteOwnMember } from './group-takeover';
 import { consumerConfig, kafkaClientConfig, kafkaTuning, prefixed, producerConfig } from './kafka-options';
 
 export interface KafkaServerOptions {
@@ -48,7 +50,15 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
    * request processor, the gateway's feeds) runs to its end before the next message is dispatched.
    */
   override async bindEvents(consumer: Consumer): Promise<void> {
-    consumer.on(consumer.events.GROUP_JOIN, () => (this.joined = true));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      noteOwnMember(payload.memberId);
+      // Operators (and the fault suite) read when a consumer has its partitions back.
+      const partitions = Object.values(payload.memberAssignment).reduce((n, p) => n + p.length, 0);
+      new Logger('KafkaServer').log(
+        `joined consumer group ${payload.groupId} in ${payload.duration} ms (${partitions} partitions)`,
+      );
+    });
     consumer.on(consumer.events.CRASH, () => (this.joined = false));
     consumer.on(consumer.events.STOP, () => (this.joined = false));
     this.loop.watch(consumer);

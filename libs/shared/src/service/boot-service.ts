@@ -1,9 +1,10 @@
 import { DynamicModule, INestApplication, Logger, LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
-import type { KafkaEnv } from '../config';
+import { ConfigError, KafkaEnv, kafkaTimingProblems } from '../config';
 import { ensureDatabase, ensureSchema } from '../database';
 import { waitForTopics } from '../kafka/topic-admin';
+import { leavePredecessors } from '../kafka/group-takeover';
 import { KafkaServer } from '../kafka/kafka-server';
 import { PinoLoggerService, setDefaultLogService } from '../logging/logger';
 import { KafkaProbe } from '../ops/kafka-probe';
@@ -20,6 +21,8 @@ export interface BootOptions {
   module: DynamicModule;
   /** Consumer group; defaults to the service name (the gateway passes one per instance). */
   groupId?: string;
+  /** This instance's name, unique and stable across restarts; defaults to SERVICE_INSTANCE_ID. */
+  instanceId?: string;
   fromBeginning?: boolean;
   logLevels?: LogLevel[];
   /** Called before init: HTTP adapters, socket adapters, global filters. */
@@ -51,10 +54,8 @@ class ServiceRootModule {}
  * with shutdown hooks so Ctrl-C leaves the group cleanly.
  */
 export async function bootService(o: BootOptions): Promise<BootedService> {
-  if (o.databaseUrl && o.schema) {
-    await ensureDatabase(o.databaseUrl);
-    await ensureSchema(o.databaseUrl, o.schema);
-  }
+  const timing = kafkaTimingProblems(o.kafka);
+  if (timing.length > 0) throw new ConfigError(timing);
   // Structured JSON lines (pino) for everything Nest and kafkajs log from here on.
   const appLogger = new PinoLoggerService();
   setDefaultLogService(o.service);
@@ -62,11 +63,36 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
   if (o.logLevels) appLogger.setLogLevels(o.logLevels);
   const opsEnv = loadOpsEnv(o.service, o.env ?? process.env);
   const logger = new Logger(o.service);
-  await waitForTopics(o.kafka, (message) => logger.warn(message));
+  const groupId = o.groupId ?? o.service;
+  const clientId = `${o.service}-${o.instanceId ?? o.kafka.SERVICE_INSTANCE_ID}`;
+  const t0 = Date.now();
+  const took: Record<string, number> = {};
+  const step = async (name: string, run: () => Promise<unknown>) => {
+    await run();
+    took[name] = Date.now() - t0;
+  };
+  // Independent, so at once: a restart is ready sooner (docs/architecture.md, Crashes and restarts).
+  await Promise.all([
+    step('database', async () => {
+      if (o.databaseUrl && o.schema) {
+        await ensureDatabase(o.databaseUrl);
+        await ensureSchema(o.databaseUrl, o.schema);
+      }
+    }),
+    step('topics and group takeover', async () => {
+      await waitForTopics(o.kafka, (message) => logger.warn(message));
+      await leavePredecessors(o.kafka, groupId, clientId).then(
+        (n) =>
+          n > 0 && logger.log(`ended ${n} membership(s) of ${groupId} left by an earlier run of ${clientId}`),
+        (err: Error) =>
+          logger.warn(`could not end the memberships of earlier runs (${err.message}): they expire`),
+      );
+    }),
+  ]);
   const server = new KafkaServer({
     env: o.kafka,
-    clientId: o.service,
-    groupId: o.groupId ?? o.service,
+    clientId,
+    groupId,
     fromBeginning: o.fromBeginning ?? true,
   });
   const metrics = new ServiceMetrics(o.service);
@@ -91,7 +117,11 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
     const port = await listenOps(app, opsEnv.OPS_PORT, opsEnv.OPS_PORT_SET, logger);
     opsUrl = `http://localhost:${port}`;
   }
-  logger.log(`${o.service} is consuming${opsUrl ? ` (health and metrics: ${opsUrl})` : ''}`);
+  const steps = Object.entries(took).map(([name, ms]) => `${name} ${ms} ms`);
+  logger.log(
+    `${o.service} is consuming (${steps.join(', ')}, app ${Date.now() - t0} ms; ` +
+      `process up ${Math.round(process.uptime() * 1000)} ms)${opsUrl ? `; health and metrics: ${opsUrl}` : ''}`,
+  );
   return { app, server, metrics, opsUrl };
 }
 
