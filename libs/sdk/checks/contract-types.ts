@@ -47,8 +47,7 @@ export const checks = [
   same<Same<PostedMessage, ContractPostedMessage>>(),
   same<Same<MessagePage, z.infer<typeof messagePageSchema>>>(),
   same<Same<RegisteredVisitor, z.infer<typeof registeredVisitorSchema>>>(),
-  // The SDK's summary adds the v1.1 queue fields the schema does not have yet.
-  same<
-    Same<Omit<ConversationSummary, 'queuePosition' | 'estimatedWaitSeconds'>, ContractConversationSummary>
-  >(),
+  same<Same<ConversationSummary, ContractConversationSummary>>(),
+  same<Same<QueueUpdate, QueueUpdatedEvent>>(),
+  same<Same<PushToken, z.infer<typeof pushTokenBody>>>(),
 ];
