@@ -65,6 +65,11 @@ export class Inbox implements BatchApplier<Enlisted> {
     this.stopping = true;
   }
 
+  /** Whether the consumer is shutting down (work left is redelivered to the next owner). */
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
   async consume<T>(ctx: KafkaContext, spec: ConsumeSpec<T>): Promise<void> {
     const slot = currentSlot();
     if (slot) return slot.enlist<Enlisted>(this, { ctx, spec: spec as ConsumeSpec<unknown> });
@@ -105,8 +110,13 @@ export class Inbox implements BatchApplier<Enlisted> {
     });
   }
 
-  /** One transaction for all; retried while the failure is the infrastructure's, thrown otherwise. */
-  private async applyTogether(ready: Parsed[]): Promise<void> {
+  /**
+   * One transaction for all; retried while the failure is the infrastructure's, thrown otherwise.
+   * Applied in the order of their keys (stable: one key's messages keep their order), so that two
+   * batches lock the aggregates they share in the same order and do not deadlock each other.
+   */
+  private async applyTogether(inOffsetOrder: Parsed[]): Promise<void> {
+    const ready = byKey(inOffsetOrder, (p) => p.ctx);
     const ids = [...new Set(ready.map((p) => p.id))];
     for (let attempt = 1; ; attempt++) {
       if (this.stopping) throw new ConsumerStopping('consumer stopping');
@@ -172,7 +182,7 @@ export class Inbox implements BatchApplier<Enlisted> {
    * and the others still run: the effect is committed, so it must never be mistaken for a failed
    * transaction and re-applied (the re-apply would find it processed and drop the remaining hooks).
    */
-  private runAfterCommit(hooks: (() => void)[]): void {
+  runAfterCommit(hooks: (() => void)[]): void {
     for (const fn of hooks) {
       try {
         fn();
@@ -266,6 +276,21 @@ interface Parsed {
   spec: ConsumeSpec<unknown>;
   message: unknown;
   id: string;
+}
+
+/**
+ * The items in the order of their Kafka keys, stable (one key's messages keep their offset order):
+ * the order in which a batched transaction takes its locks (docs/architecture.md, Batching).
+ */
+export function byKey<T>(items: T[], ctx: (item: T) => KafkaContext): T[] {
+  const keyed = items.map((item, i) => ({ item, i, key: keyOf(ctx(item)) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i));
+  return keyed.map((k) => k.item);
+}
+
+function keyOf(ctx: KafkaContext): string {
+  const key = ctx.getMessage().key as unknown;
+  return key == null ? '' : String(key);
 }
 
 export function describe(err: unknown): string {

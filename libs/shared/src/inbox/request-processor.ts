@@ -9,8 +9,10 @@ import {
   requestEnvelopeSchema,
 } from '../contracts';
 import { DomainError, ErrorBody } from '../errors';
-import type { KafkaProducer } from '../kafka/kafka-producer';
-import { AbortAttempt, AfterCommit, describe, Inbox, InboxLogger } from './inbox';
+import { BatchApplier, currentSlot } from '../kafka/batch-scope';
+import type { KafkaProducer, OutgoingMessage } from '../kafka/kafka-producer';
+import { AbortAttempt, AfterCommit, byKey, ConsumerStopping, describe, Inbox, InboxLogger } from './inbox';
+import { isTransient } from './transient';
 
 export interface RequestMeta {
   requestId: string;
@@ -37,19 +39,39 @@ class RequestExpired extends AbortAttempt {}
 const DROP_LOG_INTERVAL_MS = 5000;
 
 /**
+ * Requests applied in one transaction at most. Each write runs under a savepoint; PostgreSQL keeps
+ * 64 subtransactions per backend in shared memory before other sessions' snapshots slow down.
+ */
+export const MAX_REQUESTS_PER_TRANSACTION = 50;
+
+interface Enlisted {
+  ctx: KafkaContext;
+  request: RequestEnvelope;
+  handler: RequestHandler;
+}
+
+/**
  * Serves `<service>.requests`: runs the handler and its outbox writes in one transaction, stores the
  * reply with the request id, and answers on `gateway.replies`. A redelivered request gets the stored
  * reply again instead of acting twice. Domain errors become error replies; nothing is half-written.
  *
- * A request past its deadline is dropped unapplied and unanswered: checked before any database work
- * (so a backlog of expired requests drains at parsing speed), at the start of each attempt, and again
- * just before commit (a slow transaction rolls back rather than committing late). The gateway answers
- * 503 only once the deadline plus its margin has passed, so what a client was told failed never
- * happens afterwards (docs/architecture.md, Overload).
+ * Under the batch consumer (kafka-server.ts) the requests a partition has ready are applied together:
+ * one transaction per MAX_REQUESTS_PER_TRANSACTION, in the order of their keys (locks in one order),
+ * each write under a savepoint so that a refusal (DomainError) rolls back only its own request; one
+ * multi-row inbox insert of the replies; then every reply in one send. Any other failure rolls the
+ * batch back and its requests are applied one by one (retried, dead-lettered alone).
+ *
+ * A request past its `commitBy` (else its deadline) is dropped unapplied and unanswered: checked
+ * before any database work (so a backlog of expired requests drains at parsing speed), at the start
+ * of each attempt, and again just before commit (a slow transaction rolls back rather than committing
+ * late; in a batch, the others are applied again without it). The gateway answers 503 only once the
+ * deadline plus its margin has passed, so what a client was told failed never happens afterwards
+ * (docs/architecture.md, Overload).
  */
-export class RequestProcessor {
+export class RequestProcessor implements BatchApplier<Enlisted> {
   private dropped = 0;
   private lastDropLog = 0;
+  private readonly together = { transactions: 0, requests: 0 };
 
   constructor(
     private readonly inbox: Inbox,
@@ -75,11 +97,129 @@ export class RequestProcessor {
     if (isExpired(request, this.clock.now())) return this.drop();
     const handler = handlers[request.op];
     if (!handler) {
-      return this.reply(request, {
-        ok: false,
-        error: { code: 'VALIDATION_FAILED', message: `unknown operation ${request.op}` },
-      });
+      return this.reply([
+        {
+          request,
+          body: {
+            ok: false,
+            error: { code: 'VALIDATION_FAILED', message: `unknown operation ${request.op}` },
+          },
+        },
+      ]);
     }
+    const slot = currentSlot();
+    if (slot) return slot.enlist<Enlisted>(this, { ctx, request, handler });
+    const reply = await this.applyAlone({ ctx, request, handler });
+    if (reply) await this.reply([{ request, body: reply }]);
+  }
+
+  /** Applies the requests a partition had ready (see the class), then sends their replies at once. */
+  async applyBatch(items: Enlisted[]): Promise<void> {
+    for (let i = 0; i < items.length; i += MAX_REQUESTS_PER_TRANSACTION) {
+      const chunk = items.slice(i, i + MAX_REQUESTS_PER_TRANSACTION);
+      await this.reply(await this.applyChunk(chunk));
+    }
+  }
+
+  private async applyChunk(items: Enlisted[]): Promise<{ request: RequestEnvelope; body: ReplyBody }[]> {
+    let live = byKey(items, (i) => i.ctx);
+    for (let attempt = 1; ; attempt++) {
+      const now = this.clock.now();
+      live = live.filter((i) => !isExpired(i.request, now) || (this.drop(), false));
+      if (live.length <= 1) {
+        const replies: { request: RequestEnvelope; body: ReplyBody }[] = [];
+        for (const i of live) {
+          const body = await this.applyAlone(i);
+          if (body) replies.push({ request: i.request, body });
+        }
+        return replies;
+      }
+      if (this.inbox.isStopping) throw new ConsumerStopping('consumer stopping');
+      const committed: (() => void)[] = [];
+      try {
+        const replies = await this.dataSource.transaction((tx) => this.applyTogether(live, tx, committed));
+        this.inbox.runAfterCommit(committed);
+        this.together.transactions++;
+        this.together.requests += live.length;
+        return live.map((i) => ({ request: i.request, body: replies.get(i.request.requestId)! }));
+      } catch (err) {
+        // One became late: the next round drops it and applies the others again.
+        if (err instanceof RequestExpired) continue;
+        if (err instanceof ConsumerStopping) throw err;
+        if (isTransient(err)) {
+          this.logger.warn(
+            `a batch of ${live.length} requests: transient failure, retrying: ${describe(err)}`,
+          );
+          await sleep(Math.min(50 * 2 ** attempt, 5000));
+          continue;
+        }
+        this.logger.warn(
+          `a batch of ${live.length} requests failed (${describe(err)}); applying them one by one`,
+        );
+        const replies: { request: RequestEnvelope; body: ReplyBody }[] = [];
+        for (const i of live) {
+          const body = await this.applyAlone(i);
+          if (body) replies.push({ request: i.request, body });
+        }
+        return replies;
+      }
+    }
+  }
+
+  /** The batch's transaction: stored replies answered again, each write under its savepoint. */
+  private async applyTogether(
+    live: Enlisted[],
+    tx: EntityManager,
+    committed: (() => void)[],
+  ): Promise<Map<string, ReplyBody>> {
+    const now = this.clock.now();
+    const writeIds = live.filter((i) => !i.handler.readOnly).map((i) => i.request.requestId);
+    const stored: { message_id: string; reply: ReplyBody }[] =
+      writeIds.length === 0
+        ? []
+        : await tx.query(
+            'SELECT message_id, reply FROM inbox WHERE consumer = $2 AND message_id = ANY($1::text[])',
+            [writeIds, 'requests'],
+          );
+    const replies = new Map(stored.map((r) => [r.message_id, r.reply]));
+    const toStore: { id: string; reply: ReplyBody }[] = [];
+    for (const { request, handler } of live) {
+      if (replies.has(request.requestId)) continue; // stored, or redelivered within this batch
+      const hooks: (() => void)[] = [];
+      const meta: RequestMeta = {
+        requestId: request.requestId,
+        correlationId: request.correlationId,
+        now,
+        afterCommit: (fn) => hooks.push(fn),
+      };
+      if (!handler.readOnly) await tx.query('SAVEPOINT request');
+      const reply = await this.run(handler, request, tx, meta);
+      replies.set(request.requestId, reply);
+      if (!reply.ok) {
+        if (!handler.readOnly) await tx.query('ROLLBACK TO SAVEPOINT request');
+        continue;
+      }
+      committed.push(...hooks);
+      if (!handler.readOnly) toStore.push({ id: request.requestId, reply });
+    }
+    if (toStore.length > 0) {
+      await tx.query(
+        `INSERT INTO inbox (message_id, consumer, reply)
+           SELECT unnest($1::text[]), 'requests', unnest($2::jsonb[])`,
+        [toStore.map((s) => s.id), toStore.map((s) => JSON.stringify(s.reply))],
+      );
+    }
+    // The last check before commit: a request past its commitBy must not commit (see the class).
+    const late = this.clock.now();
+    const applied = new Set(toStore.map((s) => s.id));
+    if (live.some((i) => applied.has(i.request.requestId) && isExpired(i.request, late))) {
+      throw new RequestExpired('a deadline passed');
+    }
+    return replies;
+  }
+
+  /** One request in its own transaction, with the inbox's retries; null when dropped or refused late. */
+  private async applyAlone({ ctx, request, handler }: Enlisted): Promise<ReplyBody | null> {
     let reply: ReplyBody | null = null;
     await this.inbox
       .attempt(ctx, request.requestId, async (tx, afterCommit) => {
@@ -122,7 +262,12 @@ export class RequestProcessor {
         }
         if (!(err instanceof AbortAttempt)) throw err;
       });
-    if (reply) await this.reply(request, reply);
+    return reply;
+  }
+
+  /** Transactions that applied several requests together, and how many requests they applied. */
+  batchStats(): { transactions: number; requests: number } {
+    return { ...this.together };
   }
 
   /** Requests dropped so far because their deadline had passed (diagnostics and tests). */
@@ -152,13 +297,24 @@ export class RequestProcessor {
     }
   }
 
-  private async reply(request: RequestEnvelope, body: ReplyBody): Promise<void> {
-    const reply = { requestId: request.requestId, replyKey: request.replyKey, ...body } as ReplyEnvelope;
+  /** The replies in one send (the producer lingers and batches with other partitions' replies too). */
+  private async reply(replies: { request: RequestEnvelope; body: ReplyBody }[]): Promise<void> {
+    if (replies.length === 0) return;
+    const messages: OutgoingMessage[] = replies.map(({ request, body }) => ({
+      key: request.replyKey,
+      value: JSON.stringify({
+        requestId: request.requestId,
+        replyKey: request.replyKey,
+        ...body,
+      } as ReplyEnvelope),
+    }));
     try {
-      await this.producer.send(GATEWAY_REPLIES, [{ key: request.replyKey, value: JSON.stringify(reply) }]);
+      await this.producer.send(GATEWAY_REPLIES, messages);
     } catch (err) {
       // The gateway times out and the client retries with the same ids; the effect is already stored.
-      this.logger.warn(`reply to ${request.requestId} not sent: ${describe(err)}`);
+      this.logger.warn(`${replies.length} repl(ies) not sent: ${describe(err)}`);
     }
   }
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

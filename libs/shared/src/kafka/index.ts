@@ -3,3 +3,4 @@ export * from './kafka-server';
 export * from './kafka-producer';
 export * from './topic-admin';
 export * from './consumer-progress';
+export * from './kafka-feed';

@@ -39,9 +39,10 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
 
   /**
    * Consumes with `eachBatch`: a partition's ready messages go through their Nest handlers in order,
-   * and those that enlist in the batch (every Inbox.consume) are applied together in one transaction
-   * (inbox.ts, applyBatch) before their offsets are resolved. A handler that does its work alone (the
-   * request processor, the gateway's feeds) runs to its end before the next message is dispatched.
+   * and those that enlist in the batch (every Inbox.consume, every RequestProcessor.process) are
+   * applied together in one transaction (inbox.ts and request-processor.ts, applyBatch) before their
+   * offsets are resolved. A handler that does its work alone (the gateway's feeds) runs to its end
+   * before the next message is dispatched.
    */
   override async bindEvents(consumer: Consumer): Promise<void> {
     consumer.on(consumer.events.GROUP_JOIN, () => (this.joined = true));
