@@ -80,6 +80,31 @@ describe('conversation: requests applied in batches', () => {
     expect(after.transactions).toBeGreaterThan(before.transactions);
   });
 
+  it('requests dropped past their deadline do not cut the batch: the live ones around them are applied together', async () => {
+    const [a, b] = [await newVisitor(), await newVisitor()];
+    const past = new Date(Date.now() - 1000);
+    const before = processor.batchStats();
+
+    const replies = await rq.askAll(
+      'conversation',
+      a,
+      [
+        post(a, 'late-1', { deadline: past }),
+        post(a, 'live-a'),
+        post(b, 'late-2', { deadline: past }),
+        post(b, 'live-b'),
+      ],
+      3000,
+    );
+
+    expect(replies.map((r) => r?.ok ?? null)).toEqual([null, true, null, true]);
+    expect(await stored(a, 'late-1')).toBe(0);
+    expect(await stored(b, 'late-2')).toBe(0);
+    const after = processor.batchStats();
+    expect(after.transactions - before.transactions).toBe(1);
+    expect(after.requests - before.requests).toBe(2);
+  });
+
   /**
    * What the gateway does: it stops waiting at deadline + margin and answers 503. The request is
    * stuck behind a lock the test holds until then; when the lock goes, the service is past commitBy
