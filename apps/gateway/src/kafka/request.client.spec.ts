@@ -1,12 +1,6 @@
 import { DomainError, OutgoingMessage, RequestEnvelope } from '@pupitre/shared';
 import { toHttpError, Unavailable } from '../http';
-import {
-  MIN_IN_FLIGHT,
-  MIN_IN_FLIGHT_WHEN_SLOW,
-  RequestClient,
-  RequestClientConfig,
-  RequestSink,
-} from './request.client';
+import { MIN_IN_FLIGHT, RequestClient, RequestClientConfig, RequestSink } from './request.client';
 
 class FakeSink implements RequestSink {
   sent: { topic: string; message: OutgoingMessage }[] = [];
@@ -255,43 +249,6 @@ describe(RequestClient.name, () => {
       expect(roomy.boundFor('routing')).toBe(600);
       expect(roomy.boundFor('conversation')).toBe(MIN_IN_FLIGHT);
       await roomy.onApplicationShutdown();
-    });
-
-    it('while the service answers later than half the timeout, the floor drops: the bound follows what it answers', async () => {
-      let now = Date.now();
-      const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
-      try {
-        const roomy = new RequestClient(sink, {
-          ...config,
-          MAX_IN_FLIGHT_PER_SERVICE: 1000,
-          REQUEST_TIMEOUT_MS: 10_000,
-        });
-        const ask = async () => {
-          sink.sent = [];
-          const asked = roomy.request('routing', 'system.ping', {});
-          await flush();
-          return { asked, envelope: sink.last() };
-        };
-        // Answered in 4 s of a 10 s timeout: not slow.
-        const quick = await ask();
-        now += 4000;
-        answer(quick.envelope, roomy);
-        await quick.asked;
-        expect(roomy.boundFor('routing')).toBe(MIN_IN_FLIGHT);
-        // Answered in 6 s: slow. One answer in 5 s = 0.2/s × 5 s = 1, so the lower floor.
-        const slow = await ask();
-        now += 6000;
-        answer(slow.envelope, roomy);
-        await slow.asked;
-        expect(roomy.boundFor('routing')).toBe(MIN_IN_FLIGHT_WHEN_SLOW);
-        expect(roomy.boundFor('conversation')).toBe(MIN_IN_FLIGHT);
-        // 5 s with no slow answer: the floor is back.
-        now += 5000;
-        expect(roomy.boundFor('routing')).toBe(MIN_IN_FLIGHT);
-        await roomy.onApplicationShutdown();
-      } finally {
-        clock.mockRestore();
-      }
     });
 
     it('the refusal maps to 503 UNAVAILABLE with a Retry-After header', async () => {

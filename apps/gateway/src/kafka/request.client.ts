@@ -59,15 +59,6 @@ const MAX_RETRY_AFTER_S = 30;
  * seconds of work for a service at its measured capacity, within the request timeout.
  */
 export const MIN_IN_FLIGHT = 256;
-/**
- * The floor while the service answers slowly (an answer took more than half its timeout within the
- * last 5 s): its queue is already too long, so the bound follows only what it answers per second.
- * Without this, a service answering 50/s still had 256 waiting (5 s of work): they expired in its
- * queue and their 503s came after the timeout instead of at once.
- */
-export const MIN_IN_FLIGHT_WHEN_SLOW = 32;
-/** How long one slow answer keeps the lower floor. */
-const SLOW_WINDOW_MS = 5000;
 
 /**
  * The gateway's one way to ask a service for something: a request on `<service>.requests`, the
@@ -80,8 +71,7 @@ const SLOW_WINDOW_MS = 5000;
  *
  * In flight per service: a request may wait for a service at most half its timeout, so the bound is
  * what the service answered per second over the last 5 s × REQUEST_TIMEOUT_MS / 2 (Little's law), at
- * least MIN_IN_FLIGHT (MIN_IN_FLIGHT_WHEN_SLOW while its answers take more than half their timeout)
- * and at most MAX_IN_FLIGHT_PER_SERVICE. Beyond it, UNAVAILABLE at once, the
+ * least MIN_IN_FLIGHT and at most MAX_IN_FLIGHT_PER_SERVICE. Beyond it, UNAVAILABLE at once, the
  * request not sent, with a Retry-After from how fast that service has been answering.
  */
 @Injectable()
@@ -92,11 +82,6 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
   private readonly answered = Object.fromEntries(SERVICES.map((s) => [s, new CompletionRate()])) as Record<
     ServiceName,
     CompletionRate
-  >;
-  /** When each service last answered a request later than half its timeout. */
-  private readonly slowAt = Object.fromEntries(SERVICES.map((s) => [s, -Infinity])) as Record<
-    ServiceName,
-    number
   >;
   private closed = false;
 
@@ -169,9 +154,7 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
         // measure how fast it answers, not how often it says yes.
         answer: (reply) =>
           settle(() => {
-            const now = this.now();
-            this.answered[service].add(now);
-            if (now - sentAt > timeoutMs / 2) this.slowAt[service] = now;
+            this.answered[service].add(this.now());
             if (reply.ok) resolve(reply.data as OpOut<S, K>);
             else reject(reply.error);
           }),
@@ -187,11 +170,9 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
 
   /** How many requests may wait for this service now (see the class comment). */
   boundFor(service: ServiceName): number {
-    const now = this.now();
     const budgetSeconds = this.config.REQUEST_TIMEOUT_MS / 2000;
-    const sustained = Math.ceil(this.answered[service].perSecond(now) * budgetSeconds);
-    const floor = now - this.slowAt[service] < SLOW_WINDOW_MS ? MIN_IN_FLIGHT_WHEN_SLOW : MIN_IN_FLIGHT;
-    return Math.min(this.config.MAX_IN_FLIGHT_PER_SERVICE, Math.max(floor, sustained));
+    const sustained = Math.ceil(this.answered[service].perSecond(this.now()) * budgetSeconds);
+    return Math.min(this.config.MAX_IN_FLIGHT_PER_SERVICE, Math.max(MIN_IN_FLIGHT, sustained));
   }
 
   /** Requests waiting for this service's answer now. */
