@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AssignmentsModule } from '../assignments';
 import { CannedModule } from '../canned';
 import { ClosingModule } from '../closing';
+import { ConversationsModule } from '../conversations';
 import { MessagesModule } from '../messages';
 import { TagsModule } from '../tags';
 import { ViewsModule } from '../views';
@@ -19,6 +20,7 @@ import { RoutingEventsConsumer } from './routing-events.consumer';
     ClosingModule,
     ViewsModule,
     AssignmentsModule,
+    ConversationsModule,
   ],
   controllers: [ConversationRequestsConsumer, RoutingEventsConsumer],
 })

@@ -9,6 +9,7 @@ import {
 import { CannedResponsesService } from '../canned';
 import { BlockVisitorService, CloseByAgentService } from '../closing';
 import { ListVisitorMessagesService, PostAgentMessageService, PostVisitorMessageService } from '../messages';
+import { ConversationsService } from '../conversations';
 import { TagConversationService } from '../tags';
 import { ConversationViewsService } from '../views';
 import { RegisterVisitorService } from '../visitors';
@@ -90,10 +91,13 @@ export class ConversationRequestsConsumer {
     private readonly tags: TagConversationService,
     private readonly views: ConversationViewsService,
     private readonly canned: CannedResponsesService,
+    private readonly conversations: ConversationsService,
   ) {}
 
   @EventPattern('conversation.requests')
   onRequest(@Ctx() ctx: KafkaContext): Promise<void> {
-    return this.requests.process(ctx, this.handlers);
+    return this.requests.process(ctx, this.handlers, (requests, tx) =>
+      this.conversations.lockForBatch(requests, tx),
+    );
   }
 }

@@ -30,6 +30,14 @@ export interface RequestHandler {
 
 export type RequestHandlers = Record<string, RequestHandler>;
 
+/**
+ * Locks, at the start of a batched transaction, every row the batch's writes will lock, in one order
+ * that the service's other batched transactions follow too (e.g. conversations by id, the order its
+ * event batches update them in). Without it a batch locks rows in its requests' order, and two batches
+ * that share rows deadlock (PostgreSQL detects it only after `deadlock_timeout`, 1 s).
+ */
+export type BatchLocks = (requests: { op: string; data: unknown }[], tx: EntityManager) => Promise<void>;
+
 type ReplyBody = { ok: true; data: unknown } | { ok: false; error: ErrorBody };
 
 /** Rolls back a request whose deadline passed while it was being applied: nobody waits for it any more. */
@@ -48,6 +56,7 @@ interface Enlisted {
   ctx: KafkaContext;
   request: RequestEnvelope;
   handler: RequestHandler;
+  lockBatch?: BatchLocks;
 }
 
 /**
@@ -81,7 +90,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
     private readonly logger: InboxLogger,
   ) {}
 
-  async process(ctx: KafkaContext, handlers: RequestHandlers): Promise<void> {
+  async process(ctx: KafkaContext, handlers: RequestHandlers, lockBatch?: BatchLocks): Promise<void> {
     const parsed = requestEnvelopeSchema.safeParse(ctx.getMessage().value);
     if (!parsed.success) {
       // Nobody can be answered without a request id: consume it through the inbox's poison path.
@@ -108,7 +117,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
       ]);
     }
     const slot = currentSlot();
-    if (slot) return slot.enlist<Enlisted>(this, { ctx, request, handler });
+    if (slot) return slot.enlist<Enlisted>(this, { ctx, request, handler, lockBatch });
     const reply = await this.applyAlone({ ctx, request, handler });
     if (reply) await this.reply([{ request, body: reply }]);
   }
@@ -173,7 +182,14 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
     committed: (() => void)[],
   ): Promise<Map<string, ReplyBody>> {
     const now = this.clock.now();
-    const writeIds = live.filter((i) => !i.handler.readOnly).map((i) => i.request.requestId);
+    const writes = live.filter((i) => !i.handler.readOnly);
+    const writeIds = writes.map((i) => i.request.requestId);
+    if (writes.length > 1) {
+      await live[0].lockBatch?.(
+        writes.map((i) => ({ op: i.request.op, data: i.request.data })),
+        tx,
+      );
+    }
     const stored: { message_id: string; reply: ReplyBody }[] =
       writeIds.length === 0
         ? []
