@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from 'pg';
+import { Client } from 'pg';
 import { CONVERSATION_EVENTS, RequestProcessor } from '@pupitre/shared';
 import { ServiceHarness, startServiceHarness, TestRequester, waitFor } from '@pupitre/shared/testing';
 import { startConversation } from '../src/main';
@@ -103,6 +103,67 @@ describe('conversation: requests applied in batches', () => {
     const after = processor.batchStats();
     expect(after.transactions - before.transactions).toBe(1);
     expect(after.requests - before.requests).toBe(2);
+  });
+
+  /**
+   * Lock order (issue 7: batches stopped deadlocking): a batch of visitor posts locks their open
+   * conversations first, in id order — the order conversation's routing-event batches update them in
+   * — not in the order of its requests (their visitors). Seen from outside: while the lower
+   * conversation is held by someone else, the batch waits on it and has not locked the higher one.
+   */
+  it('a batch locks the conversations it will touch in id order before anything else', async () => {
+    const opened: { visitor: string; conversation: string }[] = [];
+    for (const visitor of [await newVisitor(), await newVisitor()]) {
+      const r = await rq.call('conversation', 'visitor.post-message', {
+        visitorId: visitor,
+        text: 'hello',
+        clientMessageId: `open-${visitor}`,
+      });
+      opened.push({ visitor, conversation: r.conversationId });
+    }
+    opened.sort((x, y) => (x.conversation < y.conversation ? -1 : 1));
+    const [low, high] = opened;
+    const holder = new Client({ host: db.host, port: db.port, user: db.user, database: db.database });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM conversation.conversations WHERE id = $1 FOR UPDATE', [
+        low.conversation,
+      ]);
+      // One key for both, so the batch runs them as sent, high's first: without the lock order it would
+      // lock high's conversation, then wait on low's.
+      const answers = rq.askAll('conversation', high.visitor, [
+        post(high.visitor, 'h'),
+        post(low.visitor, 'l'),
+      ]);
+      await waitFor(
+        async () =>
+          Number(
+            (
+              await db.query(
+                `SELECT count(*) AS n FROM pg_stat_activity
+                  WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+              )
+            ).rows[0].n,
+          ) > 0,
+        { what: 'the batch waiting on the held conversation' },
+      );
+      await db.query('BEGIN');
+      const free = await db
+        .query('SELECT 1 FROM conversation.conversations WHERE id = $1 FOR UPDATE NOWAIT', [
+          high.conversation,
+        ])
+        .then(
+          () => true,
+          () => false,
+        );
+      await db.query('ROLLBACK');
+      expect(free).toBe(true);
+      await holder.query('COMMIT');
+      expect((await answers).map((r) => r?.ok)).toEqual([true, true]);
+    } finally {
+      await holder.end();
+    }
   });
 
   /**
