@@ -101,6 +101,20 @@ export class Floor {
           replicationFactor: 1,
         })),
       });
+      // A loaded broker answers a topic it has just created with "does not host this topic-partition"
+      // for a moment after createTopics returned: wait until every partition has a leader.
+      const topics = [this.topicIn, this.topicOut];
+      for (const deadline = Date.now() + 60_000; ;) {
+        const ok = await admin
+          .fetchTopicMetadata({ topics })
+          .then((m) =>
+            m.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)),
+          )
+          .catch(() => false);
+        if (ok) break;
+        if (Date.now() > deadline) throw new Error(`floor topics have no leader after 60 s`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
     } finally {
       await admin.disconnect();
     }

@@ -43,7 +43,7 @@ export class ServiceFleet {
       const fd = openSync(logFile, 'a');
       const child = spawn(
         process.execPath,
-        ['--enable-source-maps', join(this.root, `dist/apps/${name}/src/main.js`)],
+        [...serviceNodeArgs(name), '--enable-source-maps', join(this.root, `dist/apps/${name}/src/main.js`)],
         {
           cwd: this.root,
           env,
@@ -145,6 +145,17 @@ export class ServiceFleet {
     }
     return out.slice(0, max).concat(out.length > max ? [`… and ${out.length - max} more`] : []);
   }
+}
+
+/**
+ * Extra node arguments for the services, from BENCH_SERVICE_NODE_ARGS (split on spaces; `{name}` is
+ * the service's name), e.g. to profile them during a run:
+ *   BENCH_SERVICE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof/{name}' npm run bench:flow -- …
+ * Profiles are written when the services stop at the end of the run.
+ */
+function serviceNodeArgs(name: string): string[] {
+  const raw = process.env.BENCH_SERVICE_NODE_ARGS?.trim();
+  return raw ? raw.split(/\s+/).map((a) => a.replaceAll('{name}', name)) : [];
 }
 
 /**

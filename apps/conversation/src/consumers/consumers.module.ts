@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AssignmentsModule } from '../assignments';
 import { CannedModule } from '../canned';
 import { ClosingModule } from '../closing';
+import { ConversationsModule } from '../conversations';
 import { MessagesModule } from '../messages';
 import { PushModule } from '../push';
 import { TagsModule } from '../tags';
@@ -21,6 +22,7 @@ import { RoutingEventsConsumer } from './routing-events.consumer';
     ViewsModule,
     AssignmentsModule,
     PushModule,
+    ConversationsModule,
   ],
   controllers: [ConversationRequestsConsumer, RoutingEventsConsumer],
 })

@@ -15,6 +15,7 @@ import {
   PostVisitorMessageService,
 } from '../messages';
 import { PushService } from '../push';
+import { ConversationsService } from '../conversations';
 import { TagConversationService } from '../tags';
 import { ConversationViewsService } from '../views';
 import { RegisterVisitorService } from '../visitors';
@@ -123,10 +124,13 @@ export class ConversationRequestsConsumer {
     private readonly views: ConversationViewsService,
     private readonly canned: CannedResponsesService,
     private readonly push: PushService,
+    private readonly conversations: ConversationsService,
   ) {}
 
   @EventPattern('conversation.requests')
   onRequest(@Ctx() ctx: KafkaContext): Promise<void> {
-    return this.requests.process(ctx, this.handlers);
+    return this.requests.process(ctx, this.handlers, (requests, tx) =>
+      this.conversations.lockForBatch(requests, tx),
+    );
   }
 }

@@ -25,6 +25,20 @@ export interface ConversationRow {
  */
 @Injectable()
 export class ConversationsRepository {
+  /**
+   * Locks, in id order, these conversations and the open ones of these visitors: what a batch of
+   * requests will lock, taken in the order conversation's batches of routing events update them in
+   * (their Kafka key, the conversation id), so the two never deadlock.
+   */
+  async lockInIdOrder(tx: EntityManager, ids: string[], openOfVisitors: string[]): Promise<void> {
+    await tx.query(
+      `SELECT 1 FROM conversations
+        WHERE id = ANY($1::uuid[]) OR (visitor_id = ANY($2::uuid[]) AND closed_at IS NULL)
+        ORDER BY id FOR UPDATE`,
+      [ids, openOfVisitors],
+    );
+  }
+
   async findOpenOf(tx: EntityManager, visitorId: string): Promise<ConversationRow | null> {
     const rows: ConversationRow[] = await tx.query(
       'SELECT * FROM conversations WHERE visitor_id = $1 AND closed_at IS NULL FOR UPDATE',

@@ -6,6 +6,9 @@ import { causeOf, ConversationEventsOutbox } from './conversation-events.outbox'
 import { ConversationRow, ConversationsRepository } from './conversations.repository';
 import { assertHeldBy } from './domain/held-by';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
+
 /** Opening a conversation and finding the one an agent may act on. */
 @Injectable()
 export class ConversationsService {
@@ -13,6 +16,21 @@ export class ConversationsService {
     private readonly repo: ConversationsRepository,
     private readonly events: ConversationEventsOutbox,
   ) {}
+
+  /**
+   * For a batch of requests (RequestProcessor): locks the conversations they name and the open ones of
+   * the visitors they name, in id order (see ConversationsRepository.lockInIdOrder).
+   */
+  async lockForBatch(requests: { data: unknown }[], tx: EntityManager): Promise<void> {
+    const ids = new Set<string>();
+    const visitors = new Set<string>();
+    for (const { data } of requests) {
+      const d = (data ?? {}) as { conversationId?: unknown; visitorId?: unknown };
+      if (isUuid(d.conversationId)) ids.add(d.conversationId.toLowerCase());
+      if (isUuid(d.visitorId)) visitors.add(d.visitorId.toLowerCase());
+    }
+    if (ids.size + visitors.size > 0) await this.repo.lockInIdOrder(tx, [...ids], [...visitors]);
+  }
 
   /** The visitor's open conversation, locked; with none open a new one starts (R13: a close is final). */
   async openOf(

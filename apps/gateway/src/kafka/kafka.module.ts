@@ -6,10 +6,10 @@ import { ReplyPathProbe } from './reply-path.probe';
 import { RepliesConsumer } from './replies.consumer';
 import { REQUEST_SINK, RequestClient } from './request.client';
 
-/** Requests to the services over Kafka and their replies; whether the gateway's consumer runs. */
+/** Requests to the services over Kafka and their replies; whether the gateway's consumers run. */
 @Module({
-  controllers: [RepliesConsumer],
   providers: [
+    RepliesConsumer,
     {
       provide: REQUEST_SINK,
       inject: [GATEWAY_CONFIG],

@@ -123,6 +123,15 @@ describe(RequestClient.name, () => {
     expect(Date.parse(deadline!) - Date.parse(sentAt)).toBe(2500);
   });
 
+  it('the service may commit only until half a margin before the deadline', async () => {
+    const client = new RequestClient(sink, { ...config, REQUEST_DEADLINE_MARGIN_MS: 1000 });
+    void client.request('routing', 'system.ping', {}, { timeoutMs: 2500 }).catch(() => undefined);
+    await flush();
+    const { deadline, commitBy } = sink.last();
+    expect(Date.parse(deadline!) - Date.parse(commitBy!)).toBe(500);
+    await client.onApplicationShutdown();
+  });
+
   it('answers UNAVAILABLE only once the deadline plus the margin has passed, with a Retry-After', async () => {
     const asked = Date.now();
     const answer = sut.request('routing', 'system.ping', {}, { timeoutMs: 20 }).catch((e: unknown) => e);

@@ -128,6 +128,11 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
       replyKey: this.config.GATEWAY_INSTANCE_ID,
       sentAt: new Date(sentAt).toISOString(),
       deadline: new Date(sentAt + timeoutMs).toISOString(),
+      // The service stops committing half a margin before the deadline, so a commit and its reply
+      // have one and a half margins to arrive before this client answers 503.
+      commitBy: new Date(
+        sentAt + Math.max(0, timeoutMs - Math.floor(this.config.REQUEST_DEADLINE_MARGIN_MS / 2)),
+      ).toISOString(),
       // The HTTP request's or socket command's id (logging/log-context.ts): one id along the whole path.
       correlationId: options.correlationId ?? currentCorrelationId() ?? requestId,
       data,

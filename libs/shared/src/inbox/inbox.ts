@@ -75,6 +75,11 @@ export class Inbox implements BatchApplier<Enlisted> {
     this.stopping = true;
   }
 
+  /** Whether the consumer is shutting down (work left is redelivered to the next owner). */
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
   async consume<T>(ctx: KafkaContext, spec: ConsumeSpec<T>): Promise<void> {
     // A dead letter replayed for other consumers: this one applied the original.
     if (replayedForOthers(ctx.getMessage().headers, this.o.consumer)) return;
@@ -117,8 +122,13 @@ export class Inbox implements BatchApplier<Enlisted> {
     });
   }
 
-  /** One transaction for all; retried while the failure is the infrastructure's, thrown otherwise. */
-  private async applyTogether(ready: Parsed[]): Promise<void> {
+  /**
+   * One transaction for all; retried while the failure is the infrastructure's, thrown otherwise.
+   * Applied in the order of their keys (stable: one key's messages keep their order), so that two
+   * batches lock the aggregates they share in the same order and do not deadlock each other.
+   */
+  private async applyTogether(inOffsetOrder: Parsed[]): Promise<void> {
+    const ready = byKey(inOffsetOrder, (p) => p.ctx);
     const ids = [...new Set(ready.map((p) => p.id))];
     for (let attempt = 1; ; attempt++) {
       if (this.stopping) throw new ConsumerStopping('consumer stopping');
@@ -190,7 +200,7 @@ export class Inbox implements BatchApplier<Enlisted> {
    * and the others still run: the effect is committed, so it must never be mistaken for a failed
    * transaction and re-applied (the re-apply would find it processed and drop the remaining hooks).
    */
-  private runAfterCommit(hooks: (() => void)[]): void {
+  runAfterCommit(hooks: (() => void)[]): void {
     for (const fn of hooks) {
       try {
         fn();
@@ -294,9 +304,24 @@ interface Parsed {
 }
 
 /** An after-commit hook runs with the log context of the message that registered it. */
-function inContext(fn: () => void): () => void {
+export function inContext(fn: () => void): () => void {
   const context = currentLogContext();
   return context ? () => withLogContext(context, fn) : fn;
+}
+
+/**
+ * The items in the order of their Kafka keys, stable (one key's messages keep their offset order):
+ * the order in which a batched transaction takes its locks (docs/architecture.md, Batching).
+ */
+export function byKey<T>(items: T[], ctx: (item: T) => KafkaContext): T[] {
+  const keyed = items.map((item, i) => ({ item, i, key: keyOf(ctx(item)) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i));
+  return keyed.map((k) => k.item);
+}
+
+function keyOf(ctx: KafkaContext): string {
+  const key = ctx.getMessage().key as unknown;
+  return key == null ? '' : String(key);
 }
 
 export function describe(err: unknown): string {

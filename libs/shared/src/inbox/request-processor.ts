@@ -9,9 +9,20 @@ import {
   requestEnvelopeSchema,
 } from '../contracts';
 import { DomainError, ErrorBody } from '../errors';
-import type { KafkaProducer } from '../kafka/kafka-producer';
+import { BatchApplier, currentSlot } from '../kafka/batch-scope';
+import type { KafkaProducer, OutgoingMessage } from '../kafka/kafka-producer';
 import { contextOfMessage, withLogContext } from '../logging/log-context';
-import { AbortAttempt, AfterCommit, describe, Inbox, InboxLogger } from './inbox';
+import {
+  AbortAttempt,
+  AfterCommit,
+  byKey,
+  ConsumerStopping,
+  describe,
+  Inbox,
+  InboxLogger,
+  inContext,
+} from './inbox';
+import { isTransient } from './transient';
 
 export interface RequestMeta {
   requestId: string;
@@ -29,6 +40,14 @@ export interface RequestHandler {
 
 export type RequestHandlers = Record<string, RequestHandler>;
 
+/**
+ * Locks, at the start of a batched transaction, every row the batch's writes will lock, in one order
+ * that the service's other batched transactions follow too (e.g. conversations by id, the order its
+ * event batches update them in). Without it a batch locks rows in its requests' order, and two batches
+ * that share rows deadlock (PostgreSQL detects it only after `deadlock_timeout`, 1 s).
+ */
+export type BatchLocks = (requests: { op: string; data: unknown }[], tx: EntityManager) => Promise<void>;
+
 type ReplyBody = { ok: true; data: unknown } | { ok: false; error: ErrorBody };
 
 /** How a request ended, for metrics and the log: answered ok, refused (a domain error), expired, error. */
@@ -37,6 +56,14 @@ export type RequestOutcome = 'ok' | 'refused' | 'expired' | 'invalid' | 'error';
 /** Told of every request served (ops: the request-duration histogram). */
 export type RequestObserver = (op: string, outcome: RequestOutcome, seconds: number) => void;
 
+/** A reply to send, with what the observer needs: the operation's name and when serving began. */
+interface Answer {
+  request: RequestEnvelope;
+  body: ReplyBody;
+  op: string;
+  started: number;
+}
+
 /** Rolls back a request whose deadline passed while it was being applied: nobody waits for it any more. */
 class RequestExpired extends AbortAttempt {}
 
@@ -44,19 +71,42 @@ class RequestExpired extends AbortAttempt {}
 const DROP_LOG_INTERVAL_MS = 5000;
 
 /**
+ * Requests applied in one transaction at most. Each write runs under a savepoint; PostgreSQL keeps
+ * 64 subtransactions per backend in shared memory before other sessions' snapshots slow down.
+ */
+export const MAX_REQUESTS_PER_TRANSACTION = 50;
+
+interface Enlisted {
+  ctx: KafkaContext;
+  request: RequestEnvelope;
+  handler: RequestHandler;
+  lockBatch?: BatchLocks;
+  /** performance.now() when read, for the request-duration histogram. */
+  started: number;
+}
+
+/**
  * Serves `<service>.requests`: runs the handler and its outbox writes in one transaction, stores the
  * reply with the request id, and answers on `gateway.replies`. A redelivered request gets the stored
  * reply again instead of acting twice. Domain errors become error replies; nothing is half-written.
  *
- * A request past its deadline is dropped unapplied and unanswered: checked before any database work
- * (so a backlog of expired requests drains at parsing speed), at the start of each attempt, and again
- * just before commit (a slow transaction rolls back rather than committing late). The gateway answers
- * 503 only once the deadline plus its margin has passed, so what a client was told failed never
- * happens afterwards (docs/architecture.md, Overload).
+ * Under the batch consumer (kafka-server.ts) the requests a partition has ready are applied together:
+ * one transaction per MAX_REQUESTS_PER_TRANSACTION, in the order of their keys (locks in one order),
+ * each write under a savepoint so that a refusal (DomainError) rolls back only its own request; one
+ * multi-row inbox insert of the replies; then every reply in one send. Any other failure rolls the
+ * batch back and its requests are applied one by one (retried, dead-lettered alone).
+ *
+ * A request past its `commitBy` (else its deadline) is dropped unapplied and unanswered: checked
+ * before any database work (so a backlog of expired requests drains at parsing speed), at the start
+ * of each attempt, and again just before commit (a slow transaction rolls back rather than committing
+ * late; in a batch, the others are applied again without it). The gateway answers 503 only once the
+ * deadline plus its margin has passed, so what a client was told failed never happens afterwards
+ * (docs/architecture.md, Overload).
  */
-export class RequestProcessor {
+export class RequestProcessor implements BatchApplier<Enlisted> {
   private dropped = 0;
   private lastDropLog = 0;
+  private readonly together = { transactions: 0, requests: 0 };
 
   constructor(
     private readonly inbox: Inbox,
@@ -68,43 +118,160 @@ export class RequestProcessor {
   ) {}
 
   /** Serves one request with its correlation id on every log line (logging/log-context.ts). */
-  async process(ctx: KafkaContext, handlers: RequestHandlers): Promise<void> {
+  process(ctx: KafkaContext, handlers: RequestHandlers, lockBatch?: BatchLocks): Promise<void> {
     const value = ctx.getMessage().value as unknown;
-    const started = performance.now();
-    const op = (value as { op?: unknown } | null)?.op;
-    await withLogContext(contextOfMessage(value), async () => {
-      const outcome = await this.serve(ctx, handlers);
-      const seconds = (performance.now() - started) / 1000;
-      const name = typeof op === 'string' && Object.hasOwn(handlers, op) ? op : 'unknown';
-      this.observe(name, outcome, seconds);
-      this.logger.debug?.(`request ${name}: ${outcome} in ${Math.round(seconds * 1000)} ms`);
-    });
+    return withLogContext(contextOfMessage(value), () => this.serve(ctx, handlers, lockBatch));
   }
 
-  private async serve(ctx: KafkaContext, handlers: RequestHandlers): Promise<RequestOutcome> {
+  private async serve(ctx: KafkaContext, handlers: RequestHandlers, lockBatch?: BatchLocks): Promise<void> {
+    const started = performance.now();
     const parsed = requestEnvelopeSchema.safeParse(ctx.getMessage().value);
     if (!parsed.success) {
+      this.observed('unknown', 'invalid', started);
       // Nobody can be answered without a request id: consume it through the inbox's poison path.
-      await this.inbox.consume(ctx, {
+      return this.inbox.consume(ctx, {
         parse: () => {
           throw new Error(`invalid request: ${parsed.error.issues[0]?.message}`);
         },
         id: () => '',
         handle: async () => undefined,
       });
-      return 'invalid';
     }
     const request = parsed.data as RequestEnvelope;
-    if (isExpired(request, this.clock.now())) return this.drop();
-    const handler = handlers[request.op];
+    // Own properties only: an operation named `constructor` is unknown, not Object's.
+    const handler = Object.hasOwn(handlers, request.op) ? handlers[request.op] : undefined;
+    const op = handler ? request.op : 'unknown';
+    if (isExpired(request, this.clock.now())) return this.drop(op, started);
     if (!handler) {
-      return this.reply(request, {
-        ok: false,
-        error: { code: 'VALIDATION_FAILED', message: `unknown operation ${request.op}` },
-      });
+      const error = { code: 'VALIDATION_FAILED' as const, message: `unknown operation ${request.op}` };
+      return this.reply([{ request, body: { ok: false, error }, op, started }]);
     }
+    const item: Enlisted = { ctx, request, handler, lockBatch, started };
+    const slot = currentSlot();
+    if (slot) return slot.enlist<Enlisted>(this, item);
+    const reply = await this.applyAlone(item);
+    if (reply) await this.reply([this.answer(item, reply)]);
+  }
+
+  /** Applies the requests a partition had ready (see the class), then sends their replies at once. */
+  async applyBatch(items: Enlisted[]): Promise<void> {
+    for (let i = 0; i < items.length; i += MAX_REQUESTS_PER_TRANSACTION) {
+      const chunk = items.slice(i, i + MAX_REQUESTS_PER_TRANSACTION);
+      await this.reply(await this.applyChunk(chunk));
+    }
+  }
+
+  private async applyChunk(items: Enlisted[]): Promise<Answer[]> {
+    let live = byKey(items, (i) => i.ctx);
+    for (let attempt = 1; ; attempt++) {
+      const now = this.clock.now();
+      live = live.filter((i) => !isExpired(i.request, now) || (this.drop(i.request.op, i.started), false));
+      if (live.length <= 1) return this.applyEachAlone(live);
+      if (this.inbox.isStopping) throw new ConsumerStopping('consumer stopping');
+      const committed: (() => void)[] = [];
+      try {
+        const replies = await this.dataSource.transaction((tx) => this.applyTogether(live, tx, committed));
+        this.inbox.runAfterCommit(committed);
+        this.together.transactions++;
+        this.together.requests += live.length;
+        return live.map((i) => this.answer(i, replies.get(i.request.requestId)!));
+      } catch (err) {
+        // One became late: the next round drops it and applies the others again.
+        if (err instanceof RequestExpired) continue;
+        if (err instanceof ConsumerStopping) throw err;
+        if (isTransient(err)) {
+          this.logger.warn(
+            `a batch of ${live.length} requests: transient failure, retrying: ${describe(err)}`,
+          );
+          await sleep(Math.min(50 * 2 ** attempt, 5000));
+          continue;
+        }
+        this.logger.warn(
+          `a batch of ${live.length} requests failed (${describe(err)}); applying them one by one`,
+        );
+        return this.applyEachAlone(live);
+      }
+    }
+  }
+
+  private async applyEachAlone(items: Enlisted[]): Promise<Answer[]> {
+    const answers: Answer[] = [];
+    for (const i of items) {
+      const body = await withLogContext(contextOfMessage(i.request), () => this.applyAlone(i));
+      if (body) answers.push(this.answer(i, body));
+    }
+    return answers;
+  }
+
+  private answer(item: Enlisted, body: ReplyBody): Answer {
+    return { request: item.request, body, op: item.request.op, started: item.started };
+  }
+
+  /** The batch's transaction: stored replies answered again, each write under its savepoint. */
+  private async applyTogether(
+    live: Enlisted[],
+    tx: EntityManager,
+    committed: (() => void)[],
+  ): Promise<Map<string, ReplyBody>> {
+    const now = this.clock.now();
+    const writes = live.filter((i) => !i.handler.readOnly);
+    const writeIds = writes.map((i) => i.request.requestId);
+    if (writes.length > 1) {
+      await live[0].lockBatch?.(
+        writes.map((i) => ({ op: i.request.op, data: i.request.data })),
+        tx,
+      );
+    }
+    const stored: { message_id: string; reply: ReplyBody }[] =
+      writeIds.length === 0
+        ? []
+        : await tx.query(
+            'SELECT message_id, reply FROM inbox WHERE consumer = $2 AND message_id = ANY($1::text[])',
+            [writeIds, 'requests'],
+          );
+    const replies = new Map(stored.map((r) => [r.message_id, r.reply]));
+    const toStore: { id: string; reply: ReplyBody }[] = [];
+    for (const { request, handler } of live) {
+      if (replies.has(request.requestId)) continue; // stored, or redelivered within this batch
+      const hooks: (() => void)[] = [];
+      const meta: RequestMeta = {
+        requestId: request.requestId,
+        correlationId: request.correlationId,
+        now,
+        afterCommit: (fn) => hooks.push(inContext(fn)),
+      };
+      if (!handler.readOnly) await tx.query('SAVEPOINT request');
+      // Each request's log lines (and its after-commit hooks) carry its own correlation id.
+      const reply = await withLogContext(contextOfMessage(request), () =>
+        this.run(handler, request, tx, meta),
+      );
+      replies.set(request.requestId, reply);
+      if (!reply.ok) {
+        if (!handler.readOnly) await tx.query('ROLLBACK TO SAVEPOINT request');
+        continue;
+      }
+      committed.push(...hooks);
+      if (!handler.readOnly) toStore.push({ id: request.requestId, reply });
+    }
+    if (toStore.length > 0) {
+      await tx.query(
+        `INSERT INTO inbox (message_id, consumer, reply)
+           SELECT unnest($1::text[]), 'requests', unnest($2::jsonb[])`,
+        [toStore.map((s) => s.id), toStore.map((s) => JSON.stringify(s.reply))],
+      );
+    }
+    // The last check before commit: a request past its commitBy must not commit (see the class).
+    const late = this.clock.now();
+    const applied = new Set(toStore.map((s) => s.id));
+    if (live.some((i) => applied.has(i.request.requestId) && isExpired(i.request, late))) {
+      throw new RequestExpired('a deadline passed');
+    }
+    return replies;
+  }
+
+  /** One request in its own transaction, with the inbox's retries; null when dropped or refused late. */
+  private async applyAlone({ ctx, request, handler, started }: Enlisted): Promise<ReplyBody | null> {
     let reply: ReplyBody | null = null;
-    let outcome: RequestOutcome = 'error';
     await this.inbox
       .attempt(ctx, request.requestId, async (tx, afterCommit) => {
         reply = null;
@@ -141,12 +308,17 @@ export class RequestProcessor {
       .catch((err) => {
         if (err instanceof RequestExpired) {
           reply = null;
-          outcome = this.drop();
+          this.drop(request.op, started);
           return;
         }
         if (!(err instanceof AbortAttempt)) throw err;
       });
-    return reply ? this.reply(request, reply) : outcome;
+    return reply;
+  }
+
+  /** Transactions that applied several requests together, and how many requests they applied. */
+  batchStats(): { transactions: number; requests: number } {
+    return { ...this.together };
   }
 
   /** Requests dropped so far because their deadline had passed (diagnostics and tests). */
@@ -154,13 +326,13 @@ export class RequestProcessor {
     return this.dropped;
   }
 
-  private drop(): 'expired' {
+  private drop(op: string, started: number): void {
+    this.observed(op, 'expired', started);
     this.dropped++;
     const now = Date.now();
-    if (now - this.lastDropLog < DROP_LOG_INTERVAL_MS) return 'expired';
+    if (now - this.lastDropLog < DROP_LOG_INTERVAL_MS) return;
     this.lastDropLog = now;
     this.logger.warn(`${this.dropped} request(s) dropped so far: their deadline had passed (overload)`);
-    return 'expired';
   }
 
   private async run(
@@ -177,14 +349,31 @@ export class RequestProcessor {
     }
   }
 
-  private async reply(request: RequestEnvelope, body: ReplyBody): Promise<RequestOutcome> {
-    const reply = { requestId: request.requestId, replyKey: request.replyKey, ...body } as ReplyEnvelope;
+  private observed(op: string, outcome: RequestOutcome, started: number): void {
+    const seconds = (performance.now() - started) / 1000;
+    this.observe(op, outcome, seconds);
+    this.logger.debug?.(`request ${op}: ${outcome} in ${Math.round(seconds * 1000)} ms`);
+  }
+
+  /** The replies in one send (the producer lingers and batches with other partitions' replies too). */
+  private async reply(replies: Answer[]): Promise<void> {
+    if (replies.length === 0) return;
+    const messages: OutgoingMessage[] = replies.map(({ request, body }) => ({
+      key: request.replyKey,
+      value: JSON.stringify({
+        requestId: request.requestId,
+        replyKey: request.replyKey,
+        ...body,
+      } as ReplyEnvelope),
+    }));
     try {
-      await this.producer.send(GATEWAY_REPLIES, [{ key: request.replyKey, value: JSON.stringify(reply) }]);
+      await this.producer.send(GATEWAY_REPLIES, messages);
     } catch (err) {
       // The gateway times out and the client retries with the same ids; the effect is already stored.
-      this.logger.warn(`reply to ${request.requestId} not sent: ${describe(err)}`);
+      this.logger.warn(`${replies.length} repl(ies) not sent: ${describe(err)}`);
     }
-    return body.ok ? 'ok' : 'refused';
+    for (const r of replies) this.observed(r.op, r.body.ok ? 'ok' : 'refused', r.started);
   }
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

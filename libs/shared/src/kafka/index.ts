@@ -4,3 +4,4 @@ export * from './kafka-producer';
 export * from './topic-admin';
 export * from './consumer-progress';
 export * from './group-takeover';
+export * from './kafka-feed';

@@ -45,9 +45,10 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
 
   /**
    * Consumes with `eachBatch`: a partition's ready messages go through their Nest handlers in order,
-   * and those that enlist in the batch (every Inbox.consume) are applied together in one transaction
-   * (inbox.ts, applyBatch) before their offsets are resolved. A handler that does its work alone (the
-   * request processor, the gateway's feeds) runs to its end before the next message is dispatched.
+   * and those that enlist in the batch (every Inbox.consume, every RequestProcessor.process) are
+   * applied together in one transaction (inbox.ts and request-processor.ts, applyBatch) before their
+   * offsets are resolved. A handler that does its work alone (the gateway's feeds) runs to its end
+   * before the next message is dispatched.
    */
   override async bindEvents(consumer: Consumer): Promise<void> {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
@@ -82,12 +83,15 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, pause } = payload;
     const max = this.serverOptions.maxBatchMessages ?? 200;
-    let group: { slot: BatchSlot; message: KafkaMessage; done: Promise<unknown> }[] = [];
+    // A message whose handler finished without enlisting (a request dropped past its deadline, an
+    // unknown operation answered at once) stays in the group with no slot: its offset is resolved in
+    // order with the others, and it does not cut the batch (under overload most requests are dropped).
+    let group: { slot: BatchSlot | null; message: KafkaMessage; done: Promise<unknown> }[] = [];
     const flush = async () => {
       if (group.length === 0) return;
       const run = group;
       group = [];
-      await applySlots(run.map((g) => g.slot));
+      await applySlots(run.flatMap((g) => (g.slot ? [g.slot] : [])));
       // The handlers finish once their slot is settled; a failure there leaves the offset unresolved.
       for (const g of run) {
         await g.done;
@@ -109,16 +113,15 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
           () => false,
         ),
       ]);
-      if (enlisted) {
-        group.push({ slot, message, done });
-        if (group.length >= max) await flush();
-        continue;
+      if (!enlisted) {
+        // A failure stops the batch here, as before: what came before it is applied, its offset is not.
+        await done.catch(async (err: unknown) => {
+          await flush();
+          throw err;
+        });
       }
-      // A topic's handlers all go through the inbox or none do: in practice nothing enlisted waits here.
-      await flush();
-      await done;
-      resolveOffset(message.offset);
-      await heartbeat();
+      group.push({ slot: enlisted ? slot : null, message, done });
+      if (group.length >= max) await flush();
     }
     await flush();
   }

@@ -86,6 +86,49 @@ export class TestRequester {
     return reply;
   }
 
+  /**
+   * Sends several requests in one produce request, all with one key (so they sit together in one
+   * partition and a service reads them in one batch); resolves with their replies in the same order.
+   * `commitBy`/`deadline` are set as given (none by default), like a gateway would.
+   */
+  async askAll(
+    service: ServiceName,
+    key: string,
+    requests: { op: string; data: unknown; deadline?: Date; commitBy?: Date; requestId?: string }[],
+    timeoutMs = 10000,
+  ): Promise<(ReplyEnvelope | null)[]> {
+    const ids = requests.map((r) => r.requestId ?? randomUUID());
+    const replies = ids.map(
+      (requestId) =>
+        new Promise<ReplyEnvelope | null>((resolve) => {
+          const timer = setTimeout(() => {
+            this.pending.delete(requestId);
+            resolve(null);
+          }, timeoutMs);
+          this.pending.set(requestId, (r) => {
+            clearTimeout(timer);
+            this.pending.delete(requestId);
+            resolve(r);
+          });
+        }),
+    );
+    const messages = requests.map((r, i) => ({
+      key,
+      value: JSON.stringify({
+        requestId: ids[i],
+        op: r.op,
+        replyKey: this.replyKey,
+        sentAt: new Date().toISOString(),
+        deadline: r.deadline?.toISOString(),
+        commitBy: r.commitBy?.toISOString(),
+        correlationId: ids[i],
+        data: r.data,
+      }),
+    }));
+    await this.producer.send(requestTopic(service), messages);
+    return Promise.all(replies);
+  }
+
   /** Like ask, but throws on an error reply and returns the data. */
   async call<S extends ServiceName, K extends keyof Ops<S> & string>(
     service: S,

@@ -25,13 +25,23 @@ export interface RequestEnvelope<TOp extends string = string, TData = unknown> {
    * gateway's requests, which are served whenever they are read.
    */
   deadline?: string;
+  /**
+   * The service commits the request only before this instant (the gateway sets it to the deadline
+   * minus half its margin, so that the commit and the reply fit before it answers 503). Absent: the
+   * deadline is the limit.
+   */
+  commitBy?: string;
   correlationId: string;
   data: TData;
 }
 
-/** Whether a request's deadline has passed at `now` (a request without one never expires). */
-export function isExpired(request: Pick<RequestEnvelope, 'deadline'>, now: Date): boolean {
-  return request.deadline !== undefined && Date.parse(request.deadline) <= now.getTime();
+/**
+ * Whether a request may no longer be committed at `now`: past its `commitBy`, else past its deadline
+ * (a request with neither never expires).
+ */
+export function isExpired(request: Pick<RequestEnvelope, 'deadline' | 'commitBy'>, now: Date): boolean {
+  const limit = request.commitBy ?? request.deadline;
+  return limit !== undefined && Date.parse(limit) <= now.getTime();
 }
 
 export const requestEnvelopeSchema = z.object({
@@ -44,6 +54,11 @@ export const requestEnvelopeSchema = z.object({
     .datetime()
     .optional()
     .describe('ISO 8601; past it the service drops the request unapplied (absent: no deadline)'),
+  commitBy: z
+    .string()
+    .datetime()
+    .optional()
+    .describe('ISO 8601; the service commits the request only before it (absent: the deadline)'),
   correlationId: z.string().min(1),
   data: z.unknown(),
 });

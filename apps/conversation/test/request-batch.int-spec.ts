@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { CONVERSATION_EVENTS, RequestProcessor } from '@pupitre/shared';
+import { ServiceHarness, startServiceHarness, TestRequester, waitFor } from '@pupitre/shared/testing';
+import { startConversation } from '../src/main';
+
+/**
+ * Issue 7, the request path in batches: the requests a partition has ready are applied in one
+ * transaction and answered together; a refused request does not fail its neighbours; a request the
+ * gateway has already answered 503 (its commitBy passed while it waited for a lock) is never stored,
+ * alone or in a batch. Conversation alone on a real broker and database; the test plays the gateway.
+ */
+describe('conversation: requests applied in batches', () => {
+  let sut: ServiceHarness;
+  let rq: TestRequester;
+  let db: Client;
+  let processor: RequestProcessor;
+
+  beforeAll(async () => {
+    sut = await startServiceHarness('reqbatch', startConversation, [CONVERSATION_EVENTS]);
+    ({ requester: rq, db } = sut);
+    processor = sut.app.get(RequestProcessor);
+  });
+
+  afterAll(() => sut?.stop());
+
+  const newVisitor = async () => {
+    const visitorId = randomUUID();
+    await rq.call('conversation', 'visitor.register', {
+      visitorId,
+      channel: 'web_chat',
+      name: null,
+      platform: 'web',
+    });
+    return visitorId;
+  };
+
+  const post = (
+    visitorId: string,
+    clientMessageId: string,
+    limits: { deadline?: Date; commitBy?: Date } = {},
+  ) => ({
+    op: 'visitor.post-message',
+    data: { visitorId, text: `text ${clientMessageId}`, clientMessageId },
+    ...limits,
+  });
+
+  const stored = async (visitorId: string, clientMessageId: string) =>
+    Number(
+      (
+        await db.query(
+          `SELECT count(*) AS n FROM conversation.messages m
+             JOIN conversation.conversations c ON c.id = m.conversation_id
+            WHERE c.visitor_id = $1 AND m.client_message_id = $2`,
+          [visitorId, clientMessageId],
+        )
+      ).rows[0].n,
+    );
+
+  it('applies the requests of one partition together, answers each, and a refusal fails only itself', async () => {
+    const [a, b] = [await newVisitor(), await newVisitor()];
+    const before = processor.batchStats();
+
+    const replies = await rq.askAll('conversation', a, [
+      post(a, 'a-1'),
+      post(randomUUID(), 'nobody'), // unknown visitor: refused
+      post(b, 'b-1'),
+      post(a, 'a-1'), // the same clientMessageId again: the first answer
+      post(a, 'a-2'),
+    ]);
+
+    expect(replies.map((r) => r?.ok)).toEqual([true, false, true, true, true]);
+    expect(replies[1]).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    const data = replies.map((r) => (r?.ok ? (r.data as { messageId: string }) : null));
+    expect(data[3]!.messageId).toBe(data[0]!.messageId);
+    expect(await stored(a, 'a-1')).toBe(1);
+    expect(await stored(a, 'a-2')).toBe(1);
+    expect(await stored(b, 'b-1')).toBe(1);
+    const after = processor.batchStats();
+    expect(after.transactions).toBeGreaterThan(before.transactions);
+  });
+
+  it('requests dropped past their deadline do not cut the batch: the live ones around them are applied together', async () => {
+    const [a, b] = [await newVisitor(), await newVisitor()];
+    const past = new Date(Date.now() - 1000);
+    const before = processor.batchStats();
+
+    const replies = await rq.askAll(
+      'conversation',
+      a,
+      [
+        post(a, 'late-1', { deadline: past }),
+        post(a, 'live-a'),
+        post(b, 'late-2', { deadline: past }),
+        post(b, 'live-b'),
+      ],
+      3000,
+    );
+
+    expect(replies.map((r) => r?.ok ?? null)).toEqual([null, true, null, true]);
+    expect(await stored(a, 'late-1')).toBe(0);
+    expect(await stored(b, 'late-2')).toBe(0);
+    const after = processor.batchStats();
+    expect(after.transactions - before.transactions).toBe(1);
+    expect(after.requests - before.requests).toBe(2);
+  });
+
+  /**
+   * Lock order (issue 7: batches stopped deadlocking): a batch of visitor posts locks their open
+   * conversations first, in id order — the order conversation's routing-event batches update them in
+   * — not in the order of its requests (their visitors). Seen from outside: while the lower
+   * conversation is held by someone else, the batch waits on it and has not locked the higher one.
+   */
+  it('a batch locks the conversations it will touch in id order before anything else', async () => {
+    const opened: { visitor: string; conversation: string }[] = [];
+    for (const visitor of [await newVisitor(), await newVisitor()]) {
+      const r = await rq.call('conversation', 'visitor.post-message', {
+        visitorId: visitor,
+        text: 'hello',
+        clientMessageId: `open-${visitor}`,
+      });
+      opened.push({ visitor, conversation: r.conversationId });
+    }
+    opened.sort((x, y) => (x.conversation < y.conversation ? -1 : 1));
+    const [low, high] = opened;
+    const holder = new Client({ host: db.host, port: db.port, user: db.user, database: db.database });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM conversation.conversations WHERE id = $1 FOR UPDATE', [
+        low.conversation,
+      ]);
+      // One key for both, so the batch runs them as sent, high's first: without the lock order it would
+      // lock high's conversation, then wait on low's.
+      const answers = rq.askAll('conversation', high.visitor, [
+        post(high.visitor, 'h'),
+        post(low.visitor, 'l'),
+      ]);
+      await waitFor(
+        async () =>
+          Number(
+            (
+              await db.query(
+                `SELECT count(*) AS n FROM pg_stat_activity
+                  WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+              )
+            ).rows[0].n,
+          ) > 0,
+        { what: 'the batch waiting on the held conversation' },
+      );
+      await db.query('BEGIN');
+      const free = await db
+        .query('SELECT 1 FROM conversation.conversations WHERE id = $1 FOR UPDATE NOWAIT', [
+          high.conversation,
+        ])
+        .then(
+          () => true,
+          () => false,
+        );
+      await db.query('ROLLBACK');
+      expect(free).toBe(true);
+      await holder.query('COMMIT');
+      expect((await answers).map((r) => r?.ok)).toEqual([true, true]);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  /**
+   * What the gateway does: it stops waiting at deadline + margin and answers 503. The request is
+   * stuck behind a lock the test holds until then; when the lock goes, the service is past commitBy
+   * (deadline − margin/2) and must roll back.
+   */
+  it('a request answered 503 while it waited for a lock is never stored, alone or beside others in its batch', async () => {
+    const [stuck, neighbour] = [await newVisitor(), await newVisitor()];
+    const deadline = new Date(Date.now() + 1500);
+    const commitBy = new Date(deadline.getTime() - 500);
+    const margin = 1000;
+
+    const lock = sut.db; // a second session would be cleaner, but the harness's own suffices: it holds the lock
+    await lock.query('BEGIN');
+    await lock.query('SELECT 1 FROM conversation.visitors WHERE id = $1 FOR UPDATE', [stuck]);
+    const answers = rq.askAll(
+      'conversation',
+      stuck,
+      [post(stuck, 'late', { deadline, commitBy }), post(neighbour, 'on-time')],
+      deadline.getTime() + margin - Date.now(),
+    );
+    // The gateway's 503: no answer came before deadline + margin.
+    const [late] = await answers;
+    expect(late).toBeNull();
+    await lock.query('COMMIT');
+
+    await waitFor(async () => (await stored(neighbour, 'on-time')) === 1, { what: 'the neighbour applied' });
+    // A marker behind both, on the same key: everything before it has been consumed.
+    const [marker] = await rq.askAll('conversation', stuck, [post(stuck, 'marker')]);
+    expect(marker?.ok).toBe(true);
+    expect(await stored(stuck, 'late')).toBe(0);
+    expect(await stored(neighbour, 'on-time')).toBe(1);
+  });
+});
