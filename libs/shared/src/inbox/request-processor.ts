@@ -141,7 +141,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
     // Own properties only: an operation named `constructor` is unknown, not Object's.
     const handler = Object.hasOwn(handlers, request.op) ? handlers[request.op] : undefined;
     const op = handler ? request.op : 'unknown';
-    if (isExpired(request, this.clock.now())) return this.drop(op, started);
+    if (isExpired(request, this.clock.now())) return this.drop(op, started, request);
     if (!handler) {
       const error = { code: 'VALIDATION_FAILED' as const, message: `unknown operation ${request.op}` };
       return this.reply([{ request, body: { ok: false, error }, op, started }]);
@@ -165,7 +165,9 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
     let live = byKey(items, (i) => i.ctx);
     for (let attempt = 1; ; attempt++) {
       const now = this.clock.now();
-      live = live.filter((i) => !isExpired(i.request, now) || (this.drop(i.request.op, i.started), false));
+      live = live.filter(
+        (i) => !isExpired(i.request, now) || (this.drop(i.request.op, i.started, i.request), false),
+      );
       if (live.length <= 1) return this.applyEachAlone(live);
       if (this.inbox.isStopping) throw new ConsumerStopping('consumer stopping');
       const committed: (() => void)[] = [];
@@ -308,7 +310,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
       .catch((err) => {
         if (err instanceof RequestExpired) {
           reply = null;
-          this.drop(request.op, started);
+          this.drop(request.op, started, request);
           return;
         }
         if (!(err instanceof AbortAttempt)) throw err;
@@ -326,8 +328,8 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
     return this.dropped;
   }
 
-  private drop(op: string, started: number): void {
-    this.observed(op, 'expired', started);
+  private drop(op: string, started: number, request: RequestEnvelope): void {
+    this.observed(op, 'expired', started, request);
     this.dropped++;
     const now = Date.now();
     if (now - this.lastDropLog < DROP_LOG_INTERVAL_MS) return;
@@ -349,10 +351,13 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
     }
   }
 
-  private observed(op: string, outcome: RequestOutcome, started: number): void {
+  /** Metrics and the request's last log line, with its correlation id (batches answer outside it). */
+  private observed(op: string, outcome: RequestOutcome, started: number, request?: RequestEnvelope): void {
     const seconds = (performance.now() - started) / 1000;
     this.observe(op, outcome, seconds);
-    this.logger.debug?.(`request ${op}: ${outcome} in ${Math.round(seconds * 1000)} ms`);
+    const line = () => this.logger.debug?.(`request ${op}: ${outcome} in ${Math.round(seconds * 1000)} ms`);
+    if (request) withLogContext(contextOfMessage(request), line);
+    else line();
   }
 
   /** The replies in one send (the producer lingers and batches with other partitions' replies too). */
@@ -372,7 +377,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
       // The gateway times out and the client retries with the same ids; the effect is already stored.
       this.logger.warn(`${replies.length} repl(ies) not sent: ${describe(err)}`);
     }
-    for (const r of replies) this.observed(r.op, r.body.ok ? 'ok' : 'refused', r.started);
+    for (const r of replies) this.observed(r.op, r.body.ok ? 'ok' : 'refused', r.started, r.request);
   }
 }
 

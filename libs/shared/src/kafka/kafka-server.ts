@@ -12,6 +12,8 @@ export interface KafkaServerOptions {
   env: KafkaEnv;
   clientId: string;
   groupId: string;
+  /** The service's name on its log lines (default: the client id, which also names the instance). */
+  service?: string;
   /** true for services that must see every event since their group began; false for the gateway's live feed. */
   fromBeginning: boolean;
   /** Partitions applied at once (default KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY). */
@@ -76,7 +78,9 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
       eachBatchAutoResolve: false,
       // The service's name on every line its consumer logs, and no other work's correlation id.
       eachBatch: (payload) =>
-        withFreshLogContext({ service: this.serverOptions.clientId }, () => this.handleBatch(payload)),
+        withFreshLogContext({ service: this.serverOptions.service ?? this.serverOptions.clientId }, () =>
+          this.handleBatch(payload),
+        ),
     });
   }
 

@@ -91,6 +91,7 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
   ]);
   const server = new KafkaServer({
     env: o.kafka,
+    service: o.service,
     clientId,
     groupId,
     fromBeginning: o.fromBeginning ?? true,
