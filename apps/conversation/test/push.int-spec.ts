@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
-import {
-  CONVERSATION_EVENTS,
-  envelope,
-  KafkaProducer,
-  PushNotification,
-  ROUTING_EVENTS,
-} from '@pupitre/shared';
-import { ServiceHarness, startServiceHarness, TestRequester, waitFor } from '@pupitre/shared/testing';
-import { pushEventId } from '../src/push/domain/push-notification';
+import type { PushNotification } from '@pupitre/shared';
+import type { TestRequester } from '@pupitre/shared/testing';
 import { PresenceCleanup } from '../src/push';
-import { startConversation } from '../src/main';
+import { pushEventId } from '../src/push/domain/push-notification';
+import { ConversationHarness, startConversationHarness } from './support/conversation-harness';
 
 /**
  * Conversation alone on a real broker and database: the gateways' presence reports and routing's
@@ -18,14 +12,13 @@ import { startConversation } from '../src/main';
  * written in the transaction of each agent message.
  */
 describe('conversation: notifications.push and visitor presence', () => {
-  let sut: ServiceHarness;
-  let routing: KafkaProducer;
+  let sut: ConversationHarness;
   let rq: TestRequester;
   let db: Client;
 
   beforeAll(async () => {
-    sut = await startServiceHarness('conversation', startConversation, [CONVERSATION_EVENTS]);
-    ({ producer: routing, requester: rq, db } = sut);
+    sut = await startConversationHarness('conversation');
+    ({ requester: rq, db } = sut);
   });
 
   afterAll(() => sut?.stop());
@@ -40,45 +33,17 @@ describe('conversation: notifications.push and visitor presence', () => {
 
   /** A visitor with a push token and a conversation held by an agent; `say` posts an agent message. */
   async function heldConversation() {
-    const visitorId = randomUUID();
     const agentId = randomUUID();
-    await rq.call('conversation', 'visitor.register', {
-      visitorId,
-      channel: 'mobile_app',
-      name: null,
-      platform: 'ios',
-    });
-    const { conversationId } = await rq.call('conversation', 'visitor.post-message', {
-      visitorId,
-      text: 'hello',
-      clientMessageId: randomUUID(),
-    });
-    const event = envelope(
-      'conversation.assigned',
-      {
-        conversationId,
-        channel: 'mobile_app' as const,
-        agentId,
-        assignedAt: new Date().toISOString(),
-        deadlines: {},
-      },
-      new Date(),
-    );
-    await routing.send(ROUTING_EVENTS, [{ key: conversationId, value: JSON.stringify(event) }]);
+    const { visitorId, conversationId } = await sut.openConversation('mobile_app');
+    await sut.assign(conversationId, 'mobile_app', agentId);
     const say = async (text: string) =>
       (
-        await waitFor(
-          () =>
-            rq
-              .call('conversation', 'agent.post-message', {
-                agentId,
-                conversationId,
-                text,
-                clientMessageId: randomUUID(),
-              })
-              .catch(() => null),
-          { what: 'an agent message accepted' },
-        )
+        await rq.call('conversation', 'agent.post-message', {
+          agentId,
+          conversationId,
+          text,
+          clientMessageId: randomUUID(),
+        })
       ).messageId;
     await rq.call('conversation', 'visitor.set-push-token', {
       visitorId,
