@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import { FlowOptions, parseArgs, USAGE, UsageError } from './support/args';
+import { Cleanup } from './support/cleanup';
 import { CpuMeter, CpuSample, pidsMatching } from './support/cpu';
 import { Floor, FloorResult } from './support/floor';
 import { JsonClient, mapLimit } from './support/http';
@@ -127,29 +128,6 @@ interface Step {
   problems: string[];
 }
 
-/** Cleanup steps, run last-in first-out once, whatever happened (also on SIGINT). */
-class Cleanup {
-  private readonly steps: { what: string; run: () => unknown }[] = [];
-  private running: Promise<void> | null = null;
-
-  add(what: string, run: () => unknown): void {
-    this.steps.push({ what, run });
-  }
-
-  runAll(): Promise<void> {
-    this.running ??= (async () => {
-      for (const step of this.steps.reverse()) {
-        try {
-          await step.run();
-        } catch (err) {
-          say(`cleanup: ${step.what} failed: ${(err as Error).message}`);
-        }
-      }
-    })();
-    return this.running;
-  }
-}
-
 function newPhase(tag: string, rate: number, n: number): Phase {
   return {
     tag,
@@ -188,7 +166,7 @@ async function main(): Promise<number> {
   const prefix = `bench.${runId}.`;
   const dbName = `pupitre_bench_${runId}`;
   const logDir = mkdtempSync(join(os.tmpdir(), `pupitre-bench-${runId}-`));
-  const cleanup = new Cleanup();
+  const cleanup = new Cleanup(say);
   const startedAt = new Date();
   const machine = {
     cores: os.cpus().length,

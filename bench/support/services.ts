@@ -4,6 +4,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { JsonClient } from './http';
+import { BENCH_LIMITS } from './limits';
 import { checkpoint, sleep } from './open-loop';
 
 export const SERVICES = ['conversation', 'routing', 'billing', 'gateway'] as const;
@@ -158,32 +159,6 @@ function serviceNodeArgs(name: string): string[] {
   return raw ? raw.split(/\s+/).map((a) => a.replaceAll('{name}', name)) : [];
 }
 
-/**
- * The services' environment for a benchmark run: its own database, topic prefix and port, fresh
- * secrets, the registration limit out of the way (the bench's visitors register from one address:
- * a 429 must never stand in for what is measured), and production timings — whatever the caller's
- * shell has for them is dropped.
- */
-/**
- * The gateway's rate and socket limits, out of the benchmarks' way: they drive hundreds of visitor
- * messages a second and every desk from one address, and a 429 must never stand in for the 503s they
- * measure (issue 8). Whatever the environment says is overridden.
- */
-export const BENCH_LIMITS: Readonly<Record<string, string>> = {
-  RATE_LIMIT_VISITORS_PER_MINUTE: '1000000',
-  RATE_LIMIT_VISITOR_MESSAGES_PER_SECOND: '1000000',
-  RATE_LIMIT_VISITOR_MESSAGES_BURST: '1000000',
-  RATE_LIMIT_SOCKET_EVENTS_PER_SECOND: '1000000',
-  RATE_LIMIT_SOCKET_EVENTS_BURST: '1000000',
-  RATE_LIMIT_AGENT_COMMANDS_PER_SECOND: '1000000',
-  RATE_LIMIT_AGENT_COMMANDS_BURST: '1000000',
-  RATE_LIMIT_AGENT_STATUS_PER_SECOND: '1000000',
-  RATE_LIMIT_AGENT_STATUS_BURST: '1000000',
-  SOCKET_MAX_CONNECTIONS_PER_AGENT: '100000',
-  SOCKET_MAX_CONNECTIONS_PER_ADDRESS: '10000000',
-  SOCKET_CONNECTIONS_PER_MINUTE_PER_ADDRESS: '10000000',
-};
-
 /** A bench whose answers include a 429 measured the limiter, not overload: its figures are void. */
 export function rateLimitedWarning(count429: number): string | null {
   if (count429 === 0) return null;
@@ -191,6 +166,12 @@ export function rateLimitedWarning(count429: number): string | null {
   return `  INVALID: ${count429} answer(s) were 429 RATE_LIMITED — the gateway's limits, not overload; raise BENCH_LIMITS`;
 }
 
+/**
+ * The services' environment for a benchmark run: its own database, topic prefix and port, fresh
+ * secrets, the registration limit out of the way (the bench's visitors register from one address:
+ * a 429 must never stand in for what is measured), and production timings — whatever the caller's
+ * shell has for them is dropped.
+ */
 export function benchServiceEnv(o: {
   databaseUrl: string;
   brokers: string[];

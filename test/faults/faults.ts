@@ -25,8 +25,10 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
+import { Cleanup } from '../../bench/support/cleanup';
 import { JsonClient } from '../../bench/support/http';
 import { createDatabase, databaseUrl, dropDatabase, ROOT } from '../../bench/support/infra';
+import { sleep } from '../../bench/support/open-loop';
 import { Checks } from './support/checks';
 import { Fleet, Instance, ServiceName } from './support/fleet';
 import { SteadyLoad } from './support/load';
@@ -48,27 +50,6 @@ const JOINED = /joined consumer group/;
 const t0 = Date.now();
 const say = (line: string) =>
   process.stdout.write(`[faults ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-class Cleanup {
-  private readonly steps: { what: string; run: () => unknown }[] = [];
-  private running: Promise<void> | null = null;
-  add(what: string, run: () => unknown): void {
-    this.steps.push({ what, run });
-  }
-  runAll(): Promise<void> {
-    this.running ??= (async () => {
-      for (const step of this.steps.reverse()) {
-        try {
-          await step.run();
-        } catch (err) {
-          say(`cleanup: ${step.what} failed: ${(err as Error).message}`);
-        }
-      }
-    })();
-    return this.running;
-  }
-}
 
 interface Recovery {
   target: string;
@@ -517,7 +498,7 @@ function report(r: RunResult): string[] {
 }
 
 async function main(): Promise<number> {
-  const cleanup = new Cleanup();
+  const cleanup = new Cleanup(say);
   let interrupted = false;
   const onSignal = (signal: string) => {
     if (interrupted) return;

@@ -2,37 +2,26 @@ import { randomUUID } from 'node:crypto';
 import { CONVERSATION_EVENTS, envelope } from '@pupitre/shared';
 import {
   getOps,
-  httpUrlOf,
-  metricNames,
   metricValue,
-  ServiceHarness,
-  startServiceHarness,
+  missingMetrics,
+  OpsHarness,
+  startOpsHarness,
   waitFor,
+  whenReady,
 } from '@pupitre/shared/testing';
 import { startBilling } from '../src/main';
 
 /** Billing's health and metrics server (OPS_PORT), on a real broker and database. */
 describe('billing: /health and /metrics', () => {
-  let sut: ServiceHarness;
-  let url: string;
+  let sut: OpsHarness;
 
-  beforeAll(async () => {
-    sut = await startServiceHarness('billingops', startBilling, []);
-    url = httpUrlOf(sut.app);
-  });
+  beforeAll(async () => (sut = await startOpsHarness('billingops', startBilling)));
 
   afterAll(() => sut?.stop());
 
   it('/health/live is 200 and /health/ready names its checks: consumer, database, broker', async () => {
-    expect((await getOps(url, '/health/live')).json()).toEqual({ status: 'live' });
-    const ready = await waitFor(
-      async () => {
-        const res = await getOps(url, '/health/ready');
-        return res.status === 200 && res;
-      },
-      { what: 'billing /health/ready = 200' },
-    );
-    expect(ready.json()).toEqual({
+    expect((await getOps(sut.url, '/health/live')).json()).toEqual({ status: 'live' });
+    expect((await whenReady(sut.url, 'billing')).json()).toEqual({
       status: 'ready',
       checks: { consumer: 'up', broker: 'up', database: 'up' },
     });
@@ -60,7 +49,7 @@ describe('billing: /health and /metrics', () => {
 
     const text = await waitFor(
       async () => {
-        const body = (await getOps(url, '/metrics')).body;
+        const body = (await getOps(sut.url, '/metrics')).body;
         const published = metricValue(body, 'pupitre_events_published_total', {
           topic: 'billing.remunerations',
         });
@@ -69,24 +58,23 @@ describe('billing: /health and /metrics', () => {
       },
       { what: 'the remuneration published and the poison dead-lettered, in /metrics' },
     );
-    const names = metricNames(text);
-    for (const name of [
-      'process_cpu_seconds_total',
-      'nodejs_eventloop_lag_seconds',
-      'pupitre_consumer_lag',
-      'pupitre_consumer_live',
-      'pupitre_consumer_in_group',
-      'pupitre_consumer_retries_total',
-      'pupitre_dead_letters_total',
-      'pupitre_outbox_backlog',
-      'pupitre_outbox_oldest_age_seconds',
-      'pupitre_outbox_parked',
-      'pupitre_events_published_total',
-      'pupitre_request_duration_seconds',
-      'pupitre_requests_expired_total',
-    ]) {
-      expect(names).toContain(name);
-    }
+    expect(
+      missingMetrics(text, [
+        'process_cpu_seconds_total',
+        'nodejs_eventloop_lag_seconds',
+        'pupitre_consumer_lag',
+        'pupitre_consumer_live',
+        'pupitre_consumer_in_group',
+        'pupitre_consumer_retries_total',
+        'pupitre_dead_letters_total',
+        'pupitre_outbox_backlog',
+        'pupitre_outbox_oldest_age_seconds',
+        'pupitre_outbox_parked',
+        'pupitre_events_published_total',
+        'pupitre_request_duration_seconds',
+        'pupitre_requests_expired_total',
+      ]),
+    ).toEqual([]);
     const lag = metricValue(text, 'pupitre_consumer_lag', { group: 'billing', topic: 'conversation.events' });
     expect(lag).toBeGreaterThanOrEqual(0);
     expect(metricValue(text, 'pupitre_outbox_backlog', { service: 'billing' })).toBeGreaterThanOrEqual(0);

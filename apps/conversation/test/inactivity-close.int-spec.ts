@@ -1,49 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
-import {
-  CONVERSATION_EVENTS,
-  envelope,
-  KafkaProducer,
-  ROUTING_EVENTS,
-  RoutingEventData,
-  RoutingEventType,
-} from '@pupitre/shared';
-import { ServiceHarness, startServiceHarness, TestRequester, waitFor } from '@pupitre/shared/testing';
-import { startConversation } from '../src/main';
+import type { TestRequester } from '@pupitre/shared/testing';
+import { waitFor } from '@pupitre/shared/testing';
+import { ConversationHarness, startConversationHarness } from './support/conversation-harness';
 
 const DAY = 24 * 3600 * 1000;
 
 /** Conversation alone on a real broker and database; routing's events are played by the test. */
 describe('conversation: R11, the inactivity close', () => {
-  let sut: ServiceHarness;
-  let routing: KafkaProducer;
+  let sut: ConversationHarness;
   let rq: TestRequester;
   let db: Client;
 
   beforeAll(async () => {
-    sut = await startServiceHarness('conversation', startConversation, [CONVERSATION_EVENTS]);
-    ({ producer: routing, requester: rq, db } = sut);
+    sut = await startConversationHarness('conversation');
+    ({ requester: rq, db } = sut);
   });
 
   afterAll(() => sut?.stop());
 
-  /** Publishes a routing event and waits until conversation has applied it (its inbox has the id). */
-  const fromRouting = async <T extends RoutingEventType>(type: T, data: RoutingEventData<T>) => {
-    const event = envelope(type, data, new Date());
-    await routing.send(ROUTING_EVENTS, [
-      { key: (data as { conversationId: string }).conversationId, value: JSON.stringify(event) },
-    ]);
-    await waitFor(
-      async () =>
-        (
-          await db.query(
-            `SELECT 1 FROM conversation.inbox WHERE message_id = $1 AND consumer = 'conversation'`,
-            [event.eventId],
-          )
-        ).rowCount === 1,
-      { what: `${type} applied` },
-    );
-  };
   const statusOf = async (conversationId: string) =>
     (
       await db.query<{ status: string; close_reason: string | null; closed_at: Date | null }>(
@@ -54,26 +29,9 @@ describe('conversation: R11, the inactivity close', () => {
 
   /** A mobile conversation held by a fresh agent, who has answered once; returns that answer's time. */
   async function answeredConversation() {
-    const visitorId = randomUUID();
     const agentId = randomUUID();
-    await rq.call('conversation', 'visitor.register', {
-      visitorId,
-      channel: 'mobile_app',
-      name: null,
-      platform: 'ios',
-    });
-    const { conversationId } = await rq.call('conversation', 'visitor.post-message', {
-      visitorId,
-      text: 'hello',
-      clientMessageId: randomUUID(),
-    });
-    await fromRouting('conversation.assigned', {
-      conversationId,
-      channel: 'mobile_app',
-      agentId,
-      assignedAt: new Date().toISOString(),
-      deadlines: {},
-    });
+    const { visitorId, conversationId } = await sut.openConversation('mobile_app');
+    await sut.assign(conversationId, 'mobile_app', agentId);
     const { messageId } = await rq.call('conversation', 'agent.post-message', {
       agentId,
       conversationId,
@@ -85,7 +43,7 @@ describe('conversation: R11, the inactivity close', () => {
     return { visitorId, agentId, conversationId, messageId, answeredAt };
   }
   const closeDue = (conversationId: string, lastAgentMessageAt: string) =>
-    fromRouting('conversation.close-due', {
+    sut.fromRouting('conversation.close-due', {
       conversationId,
       reason: 'inactivity',
       dueAt: new Date(Date.parse(lastAgentMessageAt) + 7 * DAY).toISOString(),

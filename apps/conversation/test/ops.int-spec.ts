@@ -1,37 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import {
   getOps,
-  httpUrlOf,
-  metricNames,
   metricValue,
-  ServiceHarness,
-  startServiceHarness,
-  waitFor,
+  missingMetrics,
+  OpsHarness,
+  startOpsHarness,
+  whenReady,
 } from '@pupitre/shared/testing';
 import { startConversation } from '../src/main';
 
 /** Conversation's health and metrics server (OPS_PORT), on a real broker and database. */
 describe('conversation: /health and /metrics', () => {
-  let sut: ServiceHarness;
-  let url: string;
+  let sut: OpsHarness;
 
-  beforeAll(async () => {
-    sut = await startServiceHarness('conversationops', startConversation, []);
-    url = httpUrlOf(sut.app);
-  });
+  beforeAll(async () => (sut = await startOpsHarness('conversationops', startConversation)));
 
   afterAll(() => sut?.stop());
 
   it('/health/live is 200, /health/ready 200 with its checks', async () => {
-    expect((await getOps(url, '/health/live')).status).toBe(200);
-    const ready = await waitFor(
-      async () => {
-        const res = await getOps(url, '/health/ready');
-        return res.status === 200 && res;
-      },
-      { what: 'conversation /health/ready = 200' },
-    );
-    expect(ready.json()).toMatchObject({ checks: { consumer: 'up', broker: 'up', database: 'up' } });
+    expect((await getOps(sut.url, '/health/live')).status).toBe(200);
+    expect((await whenReady(sut.url, 'conversation')).json()).toMatchObject({
+      checks: { consumer: 'up', broker: 'up', database: 'up' },
+    });
   });
 
   it('/metrics times each request by operation and outcome', async () => {
@@ -52,19 +42,18 @@ describe('conversation: /health and /metrics', () => {
     });
     expect(refused.ok).toBe(false);
 
-    const text = (await getOps(url, '/metrics')).body;
-    const names = metricNames(text);
-    for (const name of [
-      'process_resident_memory_bytes',
-      'pupitre_request_duration_seconds',
-      'pupitre_consumer_lag',
-      'pupitre_outbox_backlog',
-      'pupitre_outbox_oldest_age_seconds',
-      'pupitre_dead_letters_total',
-      'pupitre_consumer_retries_total',
-    ]) {
-      expect(names).toContain(name);
-    }
+    const text = (await getOps(sut.url, '/metrics')).body;
+    expect(
+      missingMetrics(text, [
+        'process_resident_memory_bytes',
+        'pupitre_request_duration_seconds',
+        'pupitre_consumer_lag',
+        'pupitre_outbox_backlog',
+        'pupitre_outbox_oldest_age_seconds',
+        'pupitre_dead_letters_total',
+        'pupitre_consumer_retries_total',
+      ]),
+    ).toEqual([]);
     const count = (op: string, outcome: string) =>
       metricValue(text, 'pupitre_request_duration_seconds_count', { service: 'conversation', op, outcome });
     expect(count('visitor.post-message', 'ok')).toBe(1);

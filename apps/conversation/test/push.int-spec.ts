@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
-import {
-  CONVERSATION_EVENTS,
-  envelope,
-  KafkaProducer,
-  PushNotification,
-  ROUTING_EVENTS,
-} from '@pupitre/shared';
-import { ServiceHarness, startServiceHarness, TestRequester, waitFor } from '@pupitre/shared/testing';
+import type { PushNotification } from '@pupitre/shared';
+import type { TestRequester } from '@pupitre/shared/testing';
+import { PresenceCleanup } from '../src/push';
 import { pushEventId } from '../src/push/domain/push-notification';
-import { startConversation } from '../src/main';
+import { ConversationHarness, startConversationHarness } from './support/conversation-harness';
 
 /**
  * Conversation alone on a real broker and database: the gateways' presence reports and routing's
@@ -17,14 +12,13 @@ import { startConversation } from '../src/main';
  * written in the transaction of each agent message.
  */
 describe('conversation: notifications.push and visitor presence', () => {
-  let sut: ServiceHarness;
-  let routing: KafkaProducer;
+  let sut: ConversationHarness;
   let rq: TestRequester;
   let db: Client;
 
   beforeAll(async () => {
-    sut = await startServiceHarness('conversation', startConversation, [CONVERSATION_EVENTS]);
-    ({ producer: routing, requester: rq, db } = sut);
+    sut = await startConversationHarness('conversation');
+    ({ requester: rq, db } = sut);
   });
 
   afterAll(() => sut?.stop());
@@ -39,45 +33,17 @@ describe('conversation: notifications.push and visitor presence', () => {
 
   /** A visitor with a push token and a conversation held by an agent; `say` posts an agent message. */
   async function heldConversation() {
-    const visitorId = randomUUID();
     const agentId = randomUUID();
-    await rq.call('conversation', 'visitor.register', {
-      visitorId,
-      channel: 'mobile_app',
-      name: null,
-      platform: 'ios',
-    });
-    const { conversationId } = await rq.call('conversation', 'visitor.post-message', {
-      visitorId,
-      text: 'hello',
-      clientMessageId: randomUUID(),
-    });
-    const event = envelope(
-      'conversation.assigned',
-      {
-        conversationId,
-        channel: 'mobile_app' as const,
-        agentId,
-        assignedAt: new Date().toISOString(),
-        deadlines: {},
-      },
-      new Date(),
-    );
-    await routing.send(ROUTING_EVENTS, [{ key: conversationId, value: JSON.stringify(event) }]);
+    const { visitorId, conversationId } = await sut.openConversation('mobile_app');
+    await sut.assign(conversationId, 'mobile_app', agentId);
     const say = async (text: string) =>
       (
-        await waitFor(
-          () =>
-            rq
-              .call('conversation', 'agent.post-message', {
-                agentId,
-                conversationId,
-                text,
-                clientMessageId: randomUUID(),
-              })
-              .catch(() => null),
-          { what: 'an agent message accepted' },
-        )
+        await rq.call('conversation', 'agent.post-message', {
+          agentId,
+          conversationId,
+          text,
+          clientMessageId: randomUUID(),
+        })
       ).messageId;
     await rq.call('conversation', 'visitor.set-push-token', {
       visitorId,
@@ -144,5 +110,86 @@ describe('conversation: notifications.push and visitor presence', () => {
     await rq.call('conversation', 'gateway.presence-reset', { gatewayInstance: b, seq: 6 });
     const gone = await say('b restarted: gone everywhere');
     expect((await pushesOf(visitorId)).map((p) => p.messageId)).toEqual([gone]);
+  });
+
+  describe('cleanup of presence rows and silent instances', () => {
+    const rowsOf = async (gatewayInstance: string) =>
+      (
+        await db.query<{ visitor_id: string; sockets: number }>(
+          'SELECT visitor_id, sockets FROM conversation.visitor_presence WHERE gateway_instance = $1 ORDER BY visitor_id',
+          [gatewayInstance],
+        )
+      ).rows;
+    const instanceKnown = async (instance: string) =>
+      (await db.query('SELECT 1 FROM conversation.gateway_instances WHERE instance = $1', [instance]))
+        .rowCount === 1;
+    const age = (table: 'visitor_presence' | 'gateway_instances', column: string, key: string, by: string) =>
+      db.query(
+        `UPDATE conversation.${table} SET ${column} = now() - interval '${by}' WHERE ${
+          table === 'visitor_presence' ? 'gateway_instance' : 'instance'
+        } = $1`,
+        [key],
+      );
+    const cleanup = () => sut.app.get(PresenceCleanup);
+
+    it('rows with 0 sockets go 10 minutes after their last report, a chunk per run; a connected socket never goes', async () => {
+      const { visitorId, say } = await heldConversation();
+      const [idle, live] = [`gw-idle-${randomUUID()}`, `gw-live-${randomUUID()}`];
+      const others = [randomUUID(), randomUUID()];
+      for (const v of [visitorId, ...others]) await presence(v, idle, 0, 3);
+      await presence(visitorId, live, 1, 3);
+      await age('visitor_presence', 'updated_at', idle, '20 minutes');
+      await age('visitor_presence', 'updated_at', live, '20 minutes');
+
+      expect((await cleanup().cleanOnce(new Date(), { chunk: 2 })).idleRows).toBe(2);
+      expect(await rowsOf(idle)).toHaveLength(1);
+      await cleanup().cleanOnce(new Date(), { chunk: 2 });
+      expect(await rowsOf(idle)).toEqual([]);
+      expect(await rowsOf(live)).toEqual([{ visitor_id: visitorId, sockets: 1 }]);
+      await say('still connected on the live instance');
+      expect(await pushesOf(visitorId)).toEqual([]);
+
+      // A recent report with 0 sockets stays (its seq still holds back a late, older one).
+      await presence(visitorId, idle, 0, 4);
+      await cleanup().cleanOnce(new Date());
+      expect(await rowsOf(idle)).toEqual([{ visitor_id: visitorId, sockets: 0 }]);
+    });
+
+    it('an instance silent for an hour goes with its rows (a chunk per run), only once this process has run an hour; a live one stays', async () => {
+      const { visitorId, say } = await heldConversation();
+      const [gone, live] = [`gw-gone-${randomUUID()}`, `gw-live-${randomUUID()}`];
+      const other = randomUUID();
+      await presence(visitorId, gone, 1, 1);
+      await presence(other, gone, 2, 1);
+      await presence(visitorId, live, 1, 1);
+      await age('gateway_instances', 'seen_at', gone, '2 hours');
+      await age('visitor_presence', 'updated_at', gone, '2 hours');
+
+      const justStarted = await cleanup().cleanOnce(new Date());
+      expect(justStarted).toMatchObject({ goneRows: 0, instances: 0 });
+      expect(await rowsOf(gone)).toHaveLength(2);
+
+      const runningSince = new Date(0);
+      expect(await cleanup().cleanOnce(new Date(), { runningSince, chunk: 1 })).toMatchObject({
+        goneRows: 1,
+        instances: 0,
+      });
+      expect(await instanceKnown(gone)).toBe(true);
+      expect(await cleanup().cleanOnce(new Date(), { runningSince, chunk: 1 })).toMatchObject({
+        goneRows: 1,
+        instances: 1,
+      });
+      expect(await rowsOf(gone)).toEqual([]);
+      expect(await instanceKnown(gone)).toBe(false);
+      expect(await rowsOf(live)).toEqual([{ visitor_id: visitorId, sockets: 1 }]);
+      expect(await instanceKnown(live)).toBe(true);
+      await say('connected on the live instance');
+      expect(await pushesOf(visitorId)).toEqual([]);
+
+      // The instance comes back: it is known afresh, its new reports count.
+      await presence(other, gone, 1, 2);
+      expect(await instanceKnown(gone)).toBe(true);
+      expect(await rowsOf(gone)).toEqual([{ visitor_id: other, sockets: 1 }]);
+    });
   });
 });

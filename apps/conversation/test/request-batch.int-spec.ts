@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { CONVERSATION_EVENTS, RequestProcessor } from '@pupitre/shared';
-import { ServiceHarness, startServiceHarness, TestRequester, waitFor } from '@pupitre/shared/testing';
-import { startConversation } from '../src/main';
+import { RequestProcessor } from '@pupitre/shared';
+import { TestRequester, waitFor } from '@pupitre/shared/testing';
+import { ConversationHarness, startConversationHarness } from './support/conversation-harness';
 
 /**
  * Issue 7, the request path in batches: the requests a partition has ready are applied in one
@@ -11,29 +11,20 @@ import { startConversation } from '../src/main';
  * alone or in a batch. Conversation alone on a real broker and database; the test plays the gateway.
  */
 describe('conversation: requests applied in batches', () => {
-  let sut: ServiceHarness;
+  let sut: ConversationHarness;
   let rq: TestRequester;
   let db: Client;
   let processor: RequestProcessor;
 
   beforeAll(async () => {
-    sut = await startServiceHarness('reqbatch', startConversation, [CONVERSATION_EVENTS]);
+    sut = await startConversationHarness('reqbatch');
     ({ requester: rq, db } = sut);
     processor = sut.app.get(RequestProcessor);
   });
 
   afterAll(() => sut?.stop());
 
-  const newVisitor = async () => {
-    const visitorId = randomUUID();
-    await rq.call('conversation', 'visitor.register', {
-      visitorId,
-      channel: 'web_chat',
-      name: null,
-      platform: 'web',
-    });
-    return visitorId;
-  };
+  const newVisitor = () => sut.newVisitor('web_chat', 'web');
 
   const post = (
     visitorId: string,

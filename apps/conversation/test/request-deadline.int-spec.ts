@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
-import {
-  CONVERSATION_EVENTS,
-  KafkaProducer,
-  PostedMessage,
-  RequestEnvelope,
-  requestTopic,
-} from '@pupitre/shared';
-import { ServiceHarness, startServiceHarness, TestRequester, waitFor } from '@pupitre/shared/testing';
-import { startConversation } from '../src/main';
+import { KafkaProducer, PostedMessage, RequestEnvelope, requestTopic } from '@pupitre/shared';
+import { TestRequester, waitFor } from '@pupitre/shared/testing';
+import { ConversationHarness, startConversationHarness } from './support/conversation-harness';
 
 /**
  * Issue 7, overload: a request whose deadline has passed is dropped unapplied and unanswered, a
@@ -16,28 +10,19 @@ import { startConversation } from '../src/main';
  * Conversation alone on a real broker and database; the gateway is played by the test.
  */
 describe('conversation: requests past their deadline are not applied', () => {
-  let sut: ServiceHarness;
+  let sut: ConversationHarness;
   let gateway: KafkaProducer;
   let rq: TestRequester;
   let db: Client;
 
   beforeAll(async () => {
-    sut = await startServiceHarness('deadline', startConversation, [CONVERSATION_EVENTS]);
+    sut = await startConversationHarness('deadline');
     ({ producer: gateway, requester: rq, db } = sut);
   });
 
   afterAll(() => sut?.stop());
 
-  const newVisitor = async () => {
-    const visitorId = randomUUID();
-    await rq.call('conversation', 'visitor.register', {
-      visitorId,
-      channel: 'mobile_app',
-      name: null,
-      platform: 'ios',
-    });
-    return visitorId;
-  };
+  const newVisitor = () => sut.newVisitor('mobile_app');
 
   /** What an older or a current gateway writes, sent as is (keyed by the visitor, like the gateway). */
   const postRaw = async (

@@ -11,6 +11,7 @@ import type {
 } from '@pupitre/shared';
 import { isolatedTestEnv, waitFor } from '@pupitre/shared/testing';
 import { startBilling } from '../../../apps/billing/src/main';
+import { BENCH_LIMITS } from '../../../bench/support/limits';
 import { startConversation } from '../../../apps/conversation/src/main';
 import { startGateway } from '../../../apps/gateway/src/main';
 import { startRouting } from '../../../apps/routing/src/main';
@@ -118,18 +119,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     PORT: '0',
     // Tests drive the system faster than people do, from one address: limits out of their way
     // (rate-limit.e2e-spec sets its own).
-    RATE_LIMIT_VISITORS_PER_MINUTE: '1000000',
-    RATE_LIMIT_VISITOR_MESSAGES_PER_SECOND: '1000000',
-    RATE_LIMIT_VISITOR_MESSAGES_BURST: '1000000',
-    RATE_LIMIT_SOCKET_EVENTS_PER_SECOND: '1000000',
-    RATE_LIMIT_SOCKET_EVENTS_BURST: '1000000',
-    RATE_LIMIT_AGENT_COMMANDS_PER_SECOND: '1000000',
-    RATE_LIMIT_AGENT_COMMANDS_BURST: '1000000',
-    RATE_LIMIT_AGENT_STATUS_PER_SECOND: '1000000',
-    RATE_LIMIT_AGENT_STATUS_BURST: '1000000',
-    SOCKET_MAX_CONNECTIONS_PER_AGENT: '100000',
-    SOCKET_MAX_CONNECTIONS_PER_ADDRESS: '10000000',
-    SOCKET_CONNECTIONS_PER_MINUTE_PER_ADDRESS: '10000000',
+    ...BENCH_LIMITS,
     SWEEP_INTERVAL_MS: '100',
     ...overrides,
   };

@@ -1,7 +1,7 @@
 import { memo } from 'preact/compat';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { CannedResponse, Message } from '../common/contracts';
-import { newId } from '../common/ids';
+import { newClientMessageId } from '../../../libs/sdk/src/ids';
 import { useSlice } from '../common/store';
 import { clock } from '../common/time';
 import { Countdowns } from './countdown';
@@ -128,7 +128,7 @@ function Composer({ client, id, name }: { client: DeskClient; id: string; name: 
     const ack = await client.ask<{ messageId: string }>('message.send', {
       conversationId: id,
       text,
-      clientMessageId: newId(),
+      clientMessageId: newClientMessageId(),
     });
     if (ack.ok) {
       setText('');
@@ -151,7 +151,7 @@ function Composer({ client, id, name }: { client: DeskClient; id: string; name: 
     const ack = await client.ask('canned.send', {
       conversationId: id,
       cannedResponseId: canned.id,
-      clientMessageId: newId(),
+      clientMessageId: newClientMessageId(),
     });
     setError(ack.ok ? null : ack.error.message);
     area.current?.focus();

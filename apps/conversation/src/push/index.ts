@@ -1,3 +1,4 @@
 export { PushModule } from './push.module';
 export { PushService } from './push.service';
 export { PushNotifier } from './push-notifier';
+export { PresenceCleanup } from './presence-cleanup';

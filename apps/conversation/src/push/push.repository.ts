@@ -52,6 +52,59 @@ export class PushRepository {
     ]);
   }
 
+  /**
+   * Deletes up to `limit` rows with 0 sockets last reported before `before`; returns how many. The
+   * condition is on the deleted row itself, so a row a report has just raised above 0 stays.
+   */
+  async deleteIdlePresence(tx: EntityManager, before: Date, limit: number): Promise<number> {
+    const [, count]: [unknown, number] = await tx.query(
+      `DELETE FROM visitor_presence p
+        WHERE p.sockets = 0 AND p.updated_at < $1
+          AND (p.visitor_id, p.gateway_instance) IN (
+            SELECT visitor_id, gateway_instance FROM visitor_presence
+             WHERE sockets = 0 AND updated_at < $1 LIMIT $2)`,
+      [before, limit],
+    );
+    return count;
+  }
+
+  /**
+   * Up to `limit` instances last heard before `before`, locked until the transaction ends: a heartbeat
+   * (also the first step of every presence report) of one of them waits, then finds it deleted and
+   * starts afresh.
+   */
+  async lockSilentInstances(tx: EntityManager, before: Date, limit: number): Promise<string[]> {
+    const rows: { instance: string }[] = await tx.query(
+      `SELECT instance FROM gateway_instances WHERE seen_at < $1
+        ORDER BY seen_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [before, limit],
+    );
+    return rows.map((r) => r.instance);
+  }
+
+  /** Deletes up to `limit` presence rows of these instances; returns how many. */
+  async deletePresenceOf(tx: EntityManager, instances: string[], limit: number): Promise<number> {
+    const [, count]: [unknown, number] = await tx.query(
+      `DELETE FROM visitor_presence
+        WHERE (visitor_id, gateway_instance) IN (
+          SELECT visitor_id, gateway_instance FROM visitor_presence
+           WHERE gateway_instance = ANY($1) LIMIT $2)`,
+      [instances, limit],
+    );
+    return count;
+  }
+
+  /** Deletes those of these instances that have no presence row left; returns how many. */
+  async deleteEmptyInstances(tx: EntityManager, instances: string[]): Promise<number> {
+    const [, count]: [unknown, number] = await tx.query(
+      `DELETE FROM gateway_instances g
+        WHERE g.instance = ANY($1)
+          AND NOT EXISTS (SELECT 1 FROM visitor_presence p WHERE p.gateway_instance = g.instance)`,
+      [instances],
+    );
+    return count;
+  }
+
   /** The visitor's push token, and whether a socket of theirs is on an instance heard from since `liveSince`. */
   async target(tx: EntityManager, visitorId: string, liveSince: Date): Promise<PushTarget> {
     const rows: { push_token: string | null; push_platform: Platform | null; connected: boolean }[] =

@@ -5,13 +5,12 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DomainError } from '@pupitre/shared';
+import { DomainError, sleep } from '@pupitre/shared';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
 import { SocketHub } from '../fanout';
 import { ConsumerStatus, RequestClient } from '../kafka';
 
 const JOIN_WAIT_MS = 15_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 /**
  * At boot, routing forgets the desk connections an earlier run of this instance left behind

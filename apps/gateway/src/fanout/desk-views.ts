@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ConversationView, Deadlines, Slots } from '@pupitre/shared';
+import { Bounded } from './bounded';
 
 /** How many conversations' views one gateway keeps (those on its connected desks; the oldest go first). */
 export const DESK_VIEWS_LIMIT = 10_000;
@@ -15,33 +16,6 @@ interface LaterDeadlines {
   agentId: string;
   deadlines: Deadlines;
   at: string;
-}
-
-/** Keeps at most `limit` entries, forgetting the least recently written. */
-class Bounded<V> {
-  private readonly map = new Map<string, V>();
-  constructor(
-    private readonly limit: number,
-    private readonly evicted: (key: string, value: V) => void = () => undefined,
-  ) {}
-  get(key: string): V | undefined {
-    return this.map.get(key);
-  }
-  set(key: string, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size > this.limit) {
-      const [oldest, value] = this.map.entries().next().value!;
-      this.map.delete(oldest);
-      this.evicted(oldest, value);
-    }
-  }
-  delete(key: string): void {
-    this.map.delete(key);
-  }
-  get size(): number {
-    return this.map.size;
-  }
 }
 
 /**

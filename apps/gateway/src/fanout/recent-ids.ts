@@ -1,17 +1,20 @@
+import { Bounded } from './bounded';
+
 /**
  * The last `capacity` ids seen, oldest forgotten first: bounded memory for de-duplicating a feed
  * whose duplicates come close together (a relay takeover republishes what was just published).
  */
 export class RecentIds {
-  private readonly ids = new Set<string>();
+  private readonly ids: Bounded<true>;
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.ids = new Bounded<true>(capacity);
+  }
 
-  /** True the first time an id is offered (while it is remembered), false for a repeat. */
+  /** True the first time an id is offered (while it is remembered), false for a repeat (which stays as old as it was). */
   firstTime(id: string): boolean {
-    if (this.ids.has(id)) return false;
-    this.ids.add(id);
-    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value!);
+    if (this.ids.get(id)) return false;
+    this.ids.set(id, true);
     return true;
   }
 

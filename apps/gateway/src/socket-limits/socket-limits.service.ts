@@ -6,6 +6,7 @@ import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
 import { clientAddress } from '../config/trust-proxy';
 import { ackError, connectError } from '../http';
 import { RateLimits } from '../limits';
+import { OpenCounts } from './open-counts';
 
 export type SocketKind = 'desk' | 'visitor';
 
@@ -13,25 +14,6 @@ type SocketLimitsConfig = Pick<
   GatewayConfig,
   'TRUST_PROXY' | 'SOCKET_MAX_CONNECTIONS_PER_AGENT' | 'SOCKET_MAX_CONNECTIONS_PER_ADDRESS'
 >;
-
-/** Counts per key that drop the key at zero: as big as what is open, never more. */
-class OpenCounts {
-  private readonly counts = new Map<string, number>();
-
-  of(key: string): number {
-    return this.counts.get(key) ?? 0;
-  }
-
-  add(key: string): void {
-    this.counts.set(key, this.of(key) + 1);
-  }
-
-  remove(key: string): void {
-    const left = this.of(key) - 1;
-    if (left > 0) this.counts.set(key, left);
-    else this.counts.delete(key);
-  }
-}
 
 /**
  * Socket.IO's limits past the adapter's (payload size, pings: LimitedIoAdapter), for both

@@ -5,6 +5,7 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
+import { sleep } from '@pupitre/shared';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
 import { RequestClient } from '../kafka';
 import { PresenceCounts } from './presence-counts';
@@ -12,7 +13,6 @@ import { PresenceCounts } from './presence-counts';
 /** Conversation counts an instance silent for 20 s as gone: a heartbeat every 5 s keeps it well inside. */
 export const PRESENCE_HEARTBEAT_MS = 5_000;
 const DISCONNECT_ATTEMPTS = 3;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 /**
  * Tells conversation, system-wide, how many `/visitor` sockets each visitor has on this instance:

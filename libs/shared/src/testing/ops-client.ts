@@ -1,5 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
+import { ServiceHarness, startServiceHarness } from './service-harness';
+import { waitFor } from './wait-for';
 
 export interface OpsAnswer {
   status: number;
@@ -43,4 +45,34 @@ export function metricValue(
     if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) return Number(m[3]);
   }
   return undefined;
+}
+
+/** The names of `expected` that a `/metrics` text does not expose (empty when all are there). */
+export function missingMetrics(exposition: string, expected: string[]): string[] {
+  const names = metricNames(exposition);
+  return expected.filter((name) => !names.has(name));
+}
+
+/** Waits until `/health/ready` answers 200 (a service's consumers join and check in) and returns it. */
+export function whenReady(baseUrl: string, what: string): Promise<OpsAnswer> {
+  return waitFor(
+    async () => {
+      const res = await getOps(baseUrl, '/health/ready');
+      return res.status === 200 && res;
+    },
+    { what: `${what} /health/ready = 200` },
+  );
+}
+
+/** A service alone on a real broker and database (see startServiceHarness), with its ops server's URL. */
+export interface OpsHarness extends ServiceHarness {
+  url: string;
+}
+
+export async function startOpsHarness(
+  name: string,
+  start: Parameters<typeof startServiceHarness>[1],
+): Promise<OpsHarness> {
+  const sut = await startServiceHarness(name, start, []);
+  return { ...sut, url: httpUrlOf(sut.app) };
 }

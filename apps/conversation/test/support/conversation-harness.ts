@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Channel,
+  CONVERSATION_EVENTS,
+  envelope,
+  Platform,
+  ROUTING_EVENTS,
+  RoutingEventData,
+  RoutingEventType,
+} from '@pupitre/shared';
+import { ServiceHarness, startServiceHarness, waitFor } from '@pupitre/shared/testing';
+import { startConversation } from '../../src/main';
+
+/**
+ * Conversation alone on a real broker and database (startServiceHarness, listening to its events),
+ * with the steps its integration tests share: routing's events played by the test, and visitors.
+ */
+export interface ConversationHarness extends ServiceHarness {
+  /** Publishes a routing event and waits until conversation has applied it (its inbox has the id). */
+  fromRouting<T extends RoutingEventType>(type: T, data: RoutingEventData<T>): Promise<void>;
+  /** A registered visitor (platform: `ios` on mobile_app, none on web_chat, unless given). */
+  newVisitor(channel?: Channel, platform?: Platform | null): Promise<string>;
+  /** A registered visitor whose first message ('hello') opened a conversation. */
+  openConversation(channel?: Channel): Promise<{ visitorId: string; conversationId: string }>;
+  /** Routing's assignment of the conversation to `agentId`, applied. */
+  assign(conversationId: string, channel: Channel, agentId: string): Promise<void>;
+}
+
+export async function startConversationHarness(name: string): Promise<ConversationHarness> {
+  const sut = await startServiceHarness(name, startConversation, [CONVERSATION_EVENTS]);
+  const { producer, requester: rq, db } = sut;
+
+  const fromRouting: ConversationHarness['fromRouting'] = async (type, data) => {
+    const event = envelope(type, data, new Date());
+    await producer.send(ROUTING_EVENTS, [
+      { key: (data as { conversationId: string }).conversationId, value: JSON.stringify(event) },
+    ]);
+    await waitFor(
+      async () =>
+        (
+          await db.query(
+            `SELECT 1 FROM conversation.inbox WHERE message_id = $1 AND consumer = 'conversation'`,
+            [event.eventId],
+          )
+        ).rowCount === 1,
+      { what: `${type} applied` },
+    );
+  };
+
+  const newVisitor: ConversationHarness['newVisitor'] = async (
+    channel = 'mobile_app',
+    platform = channel === 'mobile_app' ? 'ios' : null,
+  ) => {
+    const visitorId = randomUUID();
+    await rq.call('conversation', 'visitor.register', { visitorId, channel, name: null, platform });
+    return visitorId;
+  };
+
+  const openConversation: ConversationHarness['openConversation'] = async (channel = 'mobile_app') => {
+    const visitorId = await newVisitor(channel);
+    const { conversationId } = await rq.call('conversation', 'visitor.post-message', {
+      visitorId,
+      text: 'hello',
+      clientMessageId: randomUUID(),
+    });
+    return { visitorId, conversationId };
+  };
+
+  const assign: ConversationHarness['assign'] = (conversationId, channel, agentId) =>
+    fromRouting('conversation.assigned', {
+      conversationId,
+      channel,
+      agentId,
+      assignedAt: new Date().toISOString(),
+      deadlines: {},
+    });
+
+  return { ...sut, fromRouting, newVisitor, openConversation, assign };
+}
