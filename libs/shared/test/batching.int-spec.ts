@@ -29,12 +29,14 @@ interface TestEvent {
   poison?: boolean;
   /** Its after-commit hook throws. */
   hookThrows?: boolean;
+  /** Its transaction takes this long (a lock wait, a slow statement). */
+  sleepMs?: number;
 }
 
 /** The events whose after-commit hook ran, in the order they ran. */
 const hooksRun: number[] = [];
 
-const TOPICS = ['batch.one', 'batch.redelivery', 'batch.poison', 'batch.hooks', 'relay.big'];
+const TOPICS = ['batch.one', 'batch.redelivery', 'batch.poison', 'batch.hooks', 'batch.slow', 'relay.big'];
 
 /** A service consuming `topic` through the inbox into its own schema's `applied` table. */
 function consumerModule(env: TestEnv, kafka: KafkaEnv, topic: string, schema: string) {
@@ -48,6 +50,7 @@ function consumerModule(env: TestEnv, kafka: KafkaEnv, topic: string, schema: st
         id: (e) => e.eventId,
         handle: async (e, tx, afterCommit) => {
           if (e.poison) throw new Error(`event ${e.n} cannot be applied`);
+          if (e.sleepMs) await tx.query('SELECT pg_sleep($1)', [e.sleepMs / 1000]);
           afterCommit(() => {
             if (e.hookThrows) throw new Error(`hook of event ${e.n} failed`);
             hooksRun.push(e.n);
@@ -182,6 +185,25 @@ describe('batches on the hot path', () => {
     expect(hooksRun.filter((n) => n > 100)).toEqual([101, 103, 104, 105]);
     expect(new Set((await applied(db)).map((r) => r.tx)).size).toBe(1);
   });
+
+  it('a batch slower than the Kafka session keeps its membership: no rebalance, applied once', async () => {
+    // A flush may wait on a lock up to DATABASE_LOCK_TIMEOUT_MS (10 s) > the session (6 s). kafkajs
+    // heartbeats only when asked: without heartbeats during the flush the member was evicted and rejoined.
+    const joins = jest.spyOn(Logger.prototype, 'log');
+    const slow = { eventId: randomUUID(), n: 201, sleepMs: kafka.KAFKA_SESSION_TIMEOUT_MS + 3000 };
+    await produce('batch.slow', [slow, ...events(202, 2)]);
+    const db = await startConsumer('batch.slow');
+    await waitFor(async () => (await applied(db)).length === 3, {
+      what: 'the slow batch applied',
+      timeoutMs: 30000,
+    });
+    // Past the session: an evicted member would learn it at its next heartbeat and join again.
+    await new Promise((r) => setTimeout(r, kafka.KAFKA_HEARTBEAT_INTERVAL_MS * 3));
+    const groupJoins = joins.mock.calls.filter(([m]) => /^joined consumer group/.test(String(m)));
+    joins.mockRestore();
+    expect(groupJoins).toHaveLength(1);
+    expect((await applied(db)).map((r) => r.n)).toEqual([201, 202, 203]);
+  }, 60000);
 
   describe('the outbox relay', () => {
     let db: DataSource;

@@ -95,11 +95,22 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
       if (group.length === 0) return;
       const run = group;
       group = [];
-      await applySlots(run.flatMap((g) => (g.slot ? [g.slot] : [])));
-      // The handlers finish once their slot is settled; a failure there leaves the offset unresolved.
-      for (const g of run) {
-        await g.done;
-        resolveOffset(g.message.offset);
+      // A flush may wait on a lock for up to DATABASE_LOCK_TIMEOUT_MS, longer than the session: keep
+      // the membership alive meanwhile (kafkajs sends at most one heartbeat per interval; a failure,
+      // e.g. a rebalance, is left to the heartbeat after the flush).
+      const beating = setInterval(
+        () => void heartbeat().catch(() => undefined),
+        this.serverOptions.env.KAFKA_HEARTBEAT_INTERVAL_MS,
+      );
+      try {
+        await applySlots(run.flatMap((g) => (g.slot ? [g.slot] : [])));
+        // The handlers finish once their slot is settled; a failure there leaves the offset unresolved.
+        for (const g of run) {
+          await g.done;
+          resolveOffset(g.message.offset);
+        }
+      } finally {
+        clearInterval(beating);
       }
       await heartbeat();
     };
