@@ -157,6 +157,30 @@ describe('rate and socket limits (e2e)', () => {
     expect((await other.post('not slowed')).status).toBe(201);
   });
 
+  it("PUT and DELETE /v1/visitor/push-token: counted with the visitor's writes, 429 with Retry-After past the burst", async () => {
+    const flooder = await sut.visitor('mobile_app');
+    const other = await sut.visitor('mobile_app');
+    const put = (token: string, i: number) =>
+      sut.http('PUT', '/v1/visitor/push-token', { token, body: { platform: 'ios', token: `apns-${i}` } });
+
+    const since = Date.now();
+    const flood = await Promise.all(
+      Array.from({ length: MESSAGES_BURST + 10 }, (_, i) =>
+        i % 2
+          ? sut.http('DELETE', '/v1/visitor/push-token', { token: flooder.token })
+          : put(flooder.token, i),
+      ),
+    );
+
+    const accepted = flood.filter((r) => r.status === 204).length;
+    expect(accepted).toBeGreaterThanOrEqual(1);
+    expect(accepted).toBeLessThanOrEqual(atMost(MESSAGES_BURST, since));
+    expect(flood.filter((r) => r.status !== 204).every((r) => r.status === 429)).toBe(true);
+    expectRetryAfter(flood.find((r) => r.status === 429)!);
+    // Another visitor has their own budget.
+    expect((await put(other.token, 0)).status).toBe(204);
+  });
+
   it("token refreshes: a visitor's count with their writes, an agent's with their desk commands", async () => {
     const visitor = await sut.visitor('web_chat');
     const agent = await sut.admin.createAgent();

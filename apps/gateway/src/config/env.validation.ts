@@ -93,6 +93,9 @@ const schema = kafkaEnvSchema
     // Ghost desks: this instance tells routing it is alive this often; routing drops the desks of an
     // instance silent for its DESK_INSTANCE_TTL_MS (30 s), which should be several of these.
     DESK_INSTANCE_HEARTBEAT_MS: envInt(5000, 100, 600_000),
+    // Routing's setting of the same name: a desk.disconnect not answered by then is given up (routing
+    // drops the desks of an instance it has not heard from for that long anyway).
+    DESK_INSTANCE_TTL_MS: envInt(30_000, 500, 3_600_000),
   })
   .superRefine((e, ctx) => {
     if (

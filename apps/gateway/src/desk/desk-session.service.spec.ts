@@ -2,7 +2,7 @@ import { DomainError } from '@pupitre/shared';
 import type { TokenService } from '../auth';
 import type { DeskViews } from '../fanout';
 import type { RequestClient } from '../kafka';
-import { Unavailable } from '../http';
+import { NotSent, Unavailable } from '../http';
 import { DeskSessionService } from './desk-session.service';
 import type { InstanceRegistration } from './instance-registration.service';
 
@@ -31,9 +31,10 @@ function routing(...answers: ((c: Call) => unknown)[]) {
 const agentId = '5b0e6f0e-8a55-4f43-a8a2-6b7d3c0f4d11';
 const tokens = { verifyAgent: () => ({ agentId, tokenVersion: 1 }) } as unknown as TokenService;
 const registration = { whenRegistered: async () => undefined, stopping: false };
-const sutWith = (client: RequestClient) =>
+const sutWith = (client: RequestClient, ttlMs = 30_000) =>
   new DeskSessionService(tokens, client, registration as unknown as InstanceRegistration, {} as DeskViews, {
     GATEWAY_INSTANCE_ID: 'gw-1',
+    DESK_INSTANCE_TTL_MS: ttlMs,
   });
 const timedOut = () => {
   throw new Unavailable('routing did not answer in time');
@@ -81,4 +82,71 @@ describe(DeskSessionService.name, () => {
     await new Promise((r) => setImmediate(r));
     expect(disconnects(calls)).toEqual([]);
   });
+
+  it('withdraws nothing that was refused before being sent (the in-flight bound)', async () => {
+    const { calls, client } = routing(() => {
+      throw new NotSent('routing is overloaded; try again later');
+    });
+    const sut = sutWith(client);
+
+    await expect(sut.open('token', 'socket-1')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+
+    await new Promise((r) => setImmediate(r));
+    expect(disconnects(calls)).toEqual([]);
+    expect(sut.pendingDisconnects).toBe(0);
+  });
+
+  it('keeps the withdrawals of many failed handshakes in one list, retried together until answered', async () => {
+    let down = true;
+    const calls: Call[] = [];
+    const client = {
+      request: (_s: string, op: string, data: Record<string, unknown>) => {
+        calls.push({ op, data });
+        return down ? Promise.reject(new Unavailable('routing did not answer in time')) : Promise.resolve({});
+      },
+    } as unknown as RequestClient;
+    const sut = sutWith(client);
+
+    for (let i = 0; i < 5; i++)
+      await expect(sut.open('token', `socket-${i}`)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await sut.close(agentId, 'socket-0'); // the same connection is kept once
+    await until(() => disconnects(calls).length >= 15); // retried, each kept once
+
+    expect(sut.pendingDisconnects).toBe(5);
+    down = false;
+    await until(() => sut.pendingDisconnects === 0);
+    const sent = disconnects(calls).length;
+    await new Promise((r) => setTimeout(r, 600));
+    expect(disconnects(calls)).toHaveLength(sent); // nothing left to retry
+  });
+
+  it('gives a withdrawal up after DESK_INSTANCE_TTL_MS: routing has expired those desks by then', async () => {
+    const calls: Call[] = [];
+    const client = {
+      request: (_s: string, op: string, data: Record<string, unknown>) => {
+        calls.push({ op, data });
+        return Promise.reject(new Unavailable('routing did not answer in time'));
+      },
+    } as unknown as RequestClient;
+    const sut = sutWith(client, 500);
+
+    await expect(sut.open('token', 'socket-1')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(sut.pendingDisconnects).toBe(1);
+
+    await until(() => sut.pendingDisconnects === 0);
+    const sent = disconnects(calls).length;
+    expect(sent).toBeGreaterThan(1);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(disconnects(calls)).toHaveLength(sent);
+  });
 });
+
+/** Resolves once `ok()` holds, checked every 10 ms. */
+const until = (ok: () => boolean) =>
+  new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (!ok()) return;
+      clearInterval(check);
+      resolve();
+    }, 10);
+  });

@@ -3,12 +3,17 @@ import { AgentView, ConversationView, DomainError, Slots } from '@pupitre/shared
 import { TokenService } from '../auth';
 import { DeskViews } from '../fanout';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
+import { NotSent } from '../http';
 import { RequestClient } from '../kafka';
 import { InstanceRegistration } from './instance-registration.service';
 
-/** A desk.disconnect not answered is sent again after this (× attempt, up to 5 s), until answered. */
+/** Unanswered desk.disconnects are sent again after this, doubled after each round none was answered, up to 5 s. */
 export const DISCONNECT_RETRY_MS = 250;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+const DISCONNECT_RETRY_MAX_MS = 5000;
+/** Withdrawals kept for retrying at most; beyond, the oldest is given up (routing's instance expiry covers it). */
+export const MAX_PENDING_DISCONNECTS = 10_000;
+/** Sent per round, so a backlog never fills the in-flight bound that other requests need. */
+const DISCONNECTS_PER_ROUND = 50;
 
 export interface DeskState {
   agent: { id: string; name: string; status: AgentView['status'] };
@@ -20,13 +25,18 @@ export interface DeskState {
 @Injectable()
 export class DeskSessionService {
   private readonly logger = new Logger(DeskSessionService.name);
+  /** desk.disconnects not answered yet, by connection, oldest first; retried by one timer. */
+  private readonly pending = new Map<string, { agentId: string; since: number }>();
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryMs = DISCONNECT_RETRY_MS;
 
   constructor(
     private readonly tokens: TokenService,
     private readonly client: RequestClient,
     private readonly registration: InstanceRegistration,
     private readonly deskViews: DeskViews,
-    @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'GATEWAY_INSTANCE_ID'>,
+    @Inject(GATEWAY_CONFIG)
+    private readonly config: Pick<GatewayConfig, 'GATEWAY_INSTANCE_ID' | 'DESK_INSTANCE_TTL_MS'>,
   ) {}
 
   /**
@@ -48,9 +58,10 @@ export class DeskSessionService {
         { key: agentId },
       );
     } catch (err) {
-      // A refusal from routing (an old token, an unknown agent) recorded nothing.
+      // A refusal from routing (an old token, an unknown agent) recorded nothing; neither did a
+      // request refused before it was sent.
       const answered = err instanceof DomainError && err.code !== 'UNAVAILABLE';
-      if (!answered)
+      if (!answered && !(err instanceof NotSent))
         this.close(agentId, connectionId).catch((e: Error) =>
           this.logger.warn(`desk.disconnect of abandoned connection ${connectionId} failed: ${e.message}`),
         );
@@ -125,21 +136,78 @@ export class DeskSessionService {
   }
 
   /**
-   * Routing forgets the connection. Sent again until routing answers (a lost one would leave the agent
-   * available after leaving), unless this instance stops: then routing drops all its desks at once.
+   * Routing forgets the connection. Not answered, it is kept and sent again (a lost one would leave the
+   * agent available after leaving): all such withdrawals wait in one bounded map, retried by one timer
+   * with backoff, and are given up after DESK_INSTANCE_TTL_MS, by when routing has dropped this
+   * instance's desks if it could not be reached. Nothing is retried once this instance stops: then
+   * routing drops all its desks at once.
    */
   async close(agentId: string, connectionId: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      if (this.registration.stopping) return; // routing already dropped every desk of this instance
-      try {
-        await this.client.request('routing', 'desk.disconnect', { agentId, connectionId }, { key: agentId });
-        return;
-      } catch (err) {
-        if (!(err instanceof DomainError && err.code === 'UNAVAILABLE')) throw err;
-        if (attempt === 1)
-          this.logger.warn(`desk.disconnect of ${connectionId} not answered yet: ${err.message}`);
-        await sleep(Math.min(DISCONNECT_RETRY_MS * attempt, 5000));
-      }
+    if (this.registration.stopping) return; // routing already dropped every desk of this instance
+    try {
+      await this.disconnect(agentId, connectionId);
+    } catch (err) {
+      if (!(err instanceof DomainError && err.code === 'UNAVAILABLE')) throw err;
+      this.keep(agentId, connectionId, err.message);
     }
+  }
+
+  /** desk.disconnects waiting to be sent again (diagnostics and tests). */
+  get pendingDisconnects(): number {
+    return this.pending.size;
+  }
+
+  private disconnect(agentId: string, connectionId: string): Promise<unknown> {
+    return this.client.request('routing', 'desk.disconnect', { agentId, connectionId }, { key: agentId });
+  }
+
+  private keep(agentId: string, connectionId: string, why: string): void {
+    if (this.pending.size === 0) this.logger.warn(`desk.disconnect not answered yet, retrying: ${why}`);
+    if (!this.pending.has(connectionId) && this.pending.size >= MAX_PENDING_DISCONNECTS) {
+      const [oldest] = this.pending.keys();
+      this.pending.delete(oldest);
+      this.logger.warn(`more than ${MAX_PENDING_DISCONNECTS} desk.disconnects pending: gave up ${oldest}`);
+    }
+    if (!this.pending.has(connectionId)) this.pending.set(connectionId, { agentId, since: Date.now() });
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.retryTimer || this.pending.size === 0) return;
+    this.retryTimer = setTimeout(() => void this.retry(), this.retryMs);
+    this.retryTimer.unref();
+  }
+
+  /** One round: the oldest pending withdrawals sent again; answered ones are done. */
+  private async retry(): Promise<void> {
+    if (this.registration.stopping) {
+      this.pending.clear();
+      this.retryTimer = null;
+      return;
+    }
+    const giveUpBefore = Date.now() - this.config.DESK_INSTANCE_TTL_MS;
+    let expired = 0;
+    for (const [connectionId, { since }] of this.pending) {
+      if (since >= giveUpBefore) break; // oldest first
+      this.pending.delete(connectionId);
+      expired++;
+    }
+    if (expired > 0)
+      this.logger.warn(`${expired} desk.disconnect(s) given up: routing has expired those desks by now`);
+    const round = [...this.pending].slice(0, DISCONNECTS_PER_ROUND);
+    const outcomes = await Promise.all(
+      round.map(([connectionId, { agentId }]) =>
+        this.disconnect(agentId, connectionId).then(
+          () => true,
+          (err: unknown) => !(err instanceof DomainError && err.code === 'UNAVAILABLE'),
+        ),
+      ),
+    );
+    round.forEach(([connectionId], i) => outcomes[i] && this.pending.delete(connectionId));
+    this.retryMs = outcomes.some(Boolean)
+      ? DISCONNECT_RETRY_MS
+      : Math.min(this.retryMs * 2, DISCONNECT_RETRY_MAX_MS);
+    this.retryTimer = null;
+    this.schedule();
   }
 }

@@ -4,6 +4,12 @@ export { parseInput, PathIdPipe, isUuid } from './validation';
 export { ackError, ackOf, connectError } from './socket-errors';
 export type { Ack } from './socket-errors';
 export { bodyErrorHandler, HttpErrorFilter } from './error.filter';
-export { DEFAULT_RETRY_AFTER_SECONDS, RateLimited, retryAfterSecondsOf, Unavailable } from './unavailable';
+export {
+  DEFAULT_RETRY_AFTER_SECONDS,
+  NotSent,
+  RateLimited,
+  retryAfterSecondsOf,
+  Unavailable,
+} from './unavailable';
 export { toHttpError } from './error-mapping';
 export type { AckError } from './socket-errors';

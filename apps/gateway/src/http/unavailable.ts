@@ -17,6 +17,12 @@ export class Unavailable extends DomainError {
 }
 
 /**
+ * UNAVAILABLE before the request left this gateway (the in-flight bound, or shutting down): it reached
+ * no service, so it has nothing to undo.
+ */
+export class NotSent extends Unavailable {}
+
+/**
  * RATE_LIMITED with the seconds until the limit lets the next one through: `Retry-After` on HTTP,
  * `error.retryAfterSeconds` in a socket ack or a refused connection's data.
  */

@@ -13,7 +13,7 @@ import {
   currentCorrelationId,
 } from '@pupitre/shared';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
-import { Unavailable } from '../http';
+import { NotSent, Unavailable } from '../http';
 import { CompletionRate } from './completion-rate';
 
 export type OpName<S extends ServiceName> = keyof ServiceOps[S] & string;
@@ -113,10 +113,10 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
     options: RequestOptions = {},
   ): Promise<OpOut<S, K>> {
     // After shutdown the producer is gone; sending would quietly open a new connection.
-    if (this.closed) return Promise.reject(new Unavailable('the gateway is shutting down'));
+    if (this.closed) return Promise.reject(new NotSent('the gateway is shutting down'));
     if (this.inFlight[service] >= this.boundFor(service)) {
       return Promise.reject(
-        new Unavailable(`${service} is overloaded; try again later`, this.retryAfterSeconds(service)),
+        new NotSent(`${service} is overloaded; try again later`, this.retryAfterSeconds(service)),
       );
     }
     const requestId = randomUUID();

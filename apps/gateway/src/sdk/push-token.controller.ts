@@ -3,10 +3,14 @@ import { pushTokenBody } from '@pupitre/shared';
 import { CurrentVisitor, VisitorGuard, type VisitorPrincipal } from '../auth';
 import { parseInput } from '../http';
 import { RequestClient } from '../kafka';
+import { VisitorWriteRateLimitGuard } from '../limits';
 
-/** CONTRACT.md Additions: the device's push token, one per visitor, the latest wins; removable. */
+/**
+ * CONTRACT.md Additions: the device's push token, one per visitor, the latest wins; removable.
+ * Writes, so limited with the visitor's other writes (each is a conversation request).
+ */
 @Controller('v1/visitor/push-token')
-@UseGuards(VisitorGuard)
+@UseGuards(VisitorGuard, VisitorWriteRateLimitGuard)
 export class PushTokenController {
   constructor(private readonly client: RequestClient) {}
 

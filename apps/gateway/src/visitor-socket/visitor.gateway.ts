@@ -4,6 +4,7 @@ import {
   OnGatewayInit,
   WebSocketGateway,
 } from '@nestjs/websockets';
+import { DomainError } from '@pupitre/shared';
 import type { Namespace, Socket } from 'socket.io';
 import { TokenService, VisitorPrincipal } from '../auth';
 import { QueuePositions, rooms, SocketHub } from '../fanout';
@@ -42,8 +43,14 @@ export class VisitorGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     nsp.use((socket, next) => {
       const data = socket.data as { visitor?: VisitorPrincipal; present?: boolean };
       if (!data.visitor) return next();
-      this.presence.connecting(data.visitor.visitorId).then(
+      const { visitorId } = data.visitor;
+      this.presence.connecting(visitorId).then(
         () => {
+          // Closed meanwhile: socket.io drops it with no `disconnect`, so the +1 is undone here.
+          if (socket.conn.readyState !== 'open') {
+            this.presence.disconnected(visitorId);
+            return next(connectError(new DomainError('UNAVAILABLE', 'the connection closed while opening')));
+          }
           data.present = true;
           next();
         },

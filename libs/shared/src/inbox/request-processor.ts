@@ -93,7 +93,8 @@ interface Enlisted {
  * Under the batch consumer (kafka-server.ts) the requests a partition has ready are applied together:
  * one transaction per MAX_REQUESTS_PER_TRANSACTION, in the order of their keys (locks in one order),
  * each write under a savepoint so that a refusal (DomainError) rolls back only its own request; one
- * multi-row inbox insert of the replies; then every reply in one send. Any other failure rolls the
+ * multi-row inbox insert of the replies, refusals included (a redelivery of a refused request gets the
+ * same refusal, never a late effect; a retry has a new request id, so it is applied afresh); then every reply in one send. Any other failure rolls the
  * batch back and its requests are applied one by one (retried, dead-lettered alone).
  *
  * A request past its `commitBy` (else its deadline) is dropped unapplied and unanswered: checked
@@ -233,6 +234,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
           );
     const replies = new Map(stored.map((r) => [r.message_id, r.reply]));
     const toStore: { id: string; reply: ReplyBody }[] = [];
+    const refused: { id: string; reply: ReplyBody }[] = [];
     for (const { request, handler } of live) {
       if (replies.has(request.requestId)) continue; // stored, or redelivered within this batch
       const hooks: (() => void)[] = [];
@@ -249,17 +251,21 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
       );
       replies.set(request.requestId, reply);
       if (!reply.ok) {
-        if (!handler.readOnly) await tx.query('ROLLBACK TO SAVEPOINT request');
+        if (handler.readOnly) continue;
+        // Its writes undone, its answer kept: a redelivery gets the same refusal, never a late effect.
+        await tx.query('ROLLBACK TO SAVEPOINT request');
+        refused.push({ id: request.requestId, reply });
         continue;
       }
       committed.push(...hooks);
       if (!handler.readOnly) toStore.push({ id: request.requestId, reply });
     }
-    if (toStore.length > 0) {
+    const rows = [...toStore, ...refused];
+    if (rows.length > 0) {
       await tx.query(
         `INSERT INTO inbox (message_id, consumer, reply)
            SELECT unnest($1::text[]), 'requests', unnest($2::jsonb[])`,
-        [toStore.map((s) => s.id), toStore.map((s) => JSON.stringify(s.reply))],
+        [rows.map((s) => s.id), rows.map((s) => JSON.stringify(s.reply))],
       );
     }
     // The last check before commit: a request past its commitBy must not commit (see the class).
@@ -297,15 +303,20 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
           reply = stored[0].reply;
           return;
         }
-        reply = await this.run(handler, request, tx, meta);
-        if (!reply.ok) throw new AbortAttempt('refused');
+        const hooks: (() => void)[] = [];
+        await tx.query('SAVEPOINT request');
+        reply = await this.run(handler, request, tx, { ...meta, afterCommit: (fn) => hooks.push(fn) });
+        // A refusal: its writes undone, its answer kept, so a redelivery gets the same refusal.
+        if (!reply.ok) await tx.query('ROLLBACK TO SAVEPOINT request');
+        else hooks.forEach((fn) => afterCommit(fn));
         await tx.query('INSERT INTO inbox (message_id, consumer, reply) VALUES ($1, $2, $3)', [
           request.requestId,
           'requests',
           JSON.stringify(reply),
         ]);
-        // The last check before commit: the gateway's margin covers only the commit itself.
-        if (isExpired(request, this.clock.now())) throw new RequestExpired('deadline passed');
+        // The last check before commit: the gateway's margin covers only the commit itself (a refusal
+        // changes nothing, so it may be stored late).
+        if (reply.ok && isExpired(request, this.clock.now())) throw new RequestExpired('deadline passed');
       })
       .catch((err) => {
         if (err instanceof RequestExpired) {
