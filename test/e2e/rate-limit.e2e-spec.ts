@@ -158,8 +158,9 @@ describe('rate and socket limits (e2e)', () => {
   });
 
   it("PUT and DELETE /v1/visitor/push-token: counted with the visitor's writes, 429 with Retry-After past the burst", async () => {
-    const flooder = await sut.visitor('mobile_app');
-    const other = await sut.visitor('mobile_app');
+    // Registered from addresses of their own: 127.0.0.1's registrations are spent by the tests above.
+    const flooder = { token: await visitorToken('198.51.100.21') };
+    const other = { token: await visitorToken('198.51.100.22') };
     const put = (token: string, i: number) =>
       sut.http('PUT', '/v1/visitor/push-token', { token, body: { platform: 'ios', token: `apns-${i}` } });
 
@@ -182,7 +183,7 @@ describe('rate and socket limits (e2e)', () => {
   });
 
   it("token refreshes: a visitor's count with their writes, an agent's with their desk commands", async () => {
-    const visitor = await sut.visitor('web_chat');
+    const visitor = { token: await visitorToken('198.51.100.23') };
     const agent = await sut.admin.createAgent();
     const since = Date.now();
     const [visitorRefreshes, agentRefreshes] = await Promise.all([
