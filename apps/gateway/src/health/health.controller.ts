@@ -1,12 +1,7 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
-import { ServiceHealth, ServiceMetrics } from '@pupitre/shared';
+import { liveAnswer, metricsAnswer, ServiceHealth, ServiceMetrics, StatusResponse } from '@pupitre/shared';
 import { DEFAULT_RETRY_AFTER_SECONDS } from '../http';
 import { ReadinessService } from './readiness.service';
-
-interface StatusResponse {
-  status(code: number): unknown;
-  setHeader(name: string, value: string): unknown;
-}
 
 /**
  * - `/health/live`: this gateway's consumer loop is alive (k8s liveness: restart it when not).
@@ -27,10 +22,7 @@ export class HealthController {
 
   @Get('health/live')
   live(@Res({ passthrough: true }) res: StatusResponse) {
-    const live = this.health.live();
-    if (live.live) return { status: 'live' };
-    res.status(503);
-    return { status: 'down', reason: live.reason };
+    return liveAnswer(this.health, res);
   }
 
   @Get('health/ready')
@@ -59,8 +51,7 @@ export class HealthController {
 
   @Get('metrics')
   @HttpCode(200)
-  async scrape(@Res({ passthrough: true }) res: StatusResponse) {
-    res.setHeader('Content-Type', this.metrics.contentType);
-    return this.metrics.metrics();
+  scrape(@Res({ passthrough: true }) res: StatusResponse) {
+    return metricsAnswer(this.metrics, res);
   }
 }

@@ -1,3 +1,4 @@
+export * from './endpoints';
 export * from './cached-check';
 export * from './kafka-probe';
 export * from './liveness';

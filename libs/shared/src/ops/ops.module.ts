@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { KafkaServer } from '../kafka/kafka-server';
+import { liveAnswer, metricsAnswer, StatusResponse } from './endpoints';
 import { KafkaProbe } from './kafka-probe';
 import type { OpsEnv } from './ops-env';
 import { ServiceHealth } from './service-health';
@@ -27,11 +28,6 @@ export interface OpsOptions {
 
 const OPS_OPTIONS = Symbol('OPS_OPTIONS');
 
-interface StatusResponse {
-  status(code: number): unknown;
-  setHeader(name: string, value: string): unknown;
-}
-
 /** The back-end services' ops endpoints, on their OPS_PORT (README, Configuration; docs/operations.md). */
 @Controller()
 class OpsController {
@@ -42,10 +38,7 @@ class OpsController {
 
   @Get('health/live')
   live(@Res({ passthrough: true }) res: StatusResponse) {
-    const live = this.health.live();
-    if (live.live) return { status: 'live' };
-    res.status(503);
-    return { status: 'down', reason: live.reason };
+    return liveAnswer(this.health, res);
   }
 
   @Get('health/ready')
@@ -58,9 +51,8 @@ class OpsController {
   }
 
   @Get('metrics')
-  async scrape(@Res({ passthrough: true }) res: StatusResponse) {
-    res.setHeader('Content-Type', this.metrics.contentType);
-    return this.metrics.metrics();
+  scrape(@Res({ passthrough: true }) res: StatusResponse) {
+    return metricsAnswer(this.metrics, res);
   }
 }
 
