@@ -36,17 +36,7 @@ describe('conversation: requests applied in batches', () => {
     ...limits,
   });
 
-  const stored = async (visitorId: string, clientMessageId: string) =>
-    Number(
-      (
-        await db.query(
-          `SELECT count(*) AS n FROM conversation.messages m
-             JOIN conversation.conversations c ON c.id = m.conversation_id
-            WHERE c.visitor_id = $1 AND m.client_message_id = $2`,
-          [visitorId, clientMessageId],
-        )
-      ).rows[0].n,
-    );
+  const stored = (visitorId: string, clientMessageId: string) => sut.storedCount(visitorId, clientMessageId);
 
   it('applies the requests of one partition together, answers each, and a refusal fails only itself', async () => {
     const [a, b] = [await newVisitor(), await newVisitor()];

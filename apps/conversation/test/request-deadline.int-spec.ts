@@ -53,18 +53,7 @@ describe('conversation: requests past their deadline are not applied', () => {
     await waitFor(async () => (await inInbox(marker)) === 1, { what: 'the marker request applied' });
   };
 
-  /** Messages stored for this visitor with this clientMessageId. */
-  const stored = async (visitorId: string, clientMessageId: string) =>
-    Number(
-      (
-        await db.query(
-          `SELECT count(*) AS n FROM conversation.messages m
-             JOIN conversation.conversations c ON c.id = m.conversation_id
-            WHERE c.visitor_id = $1 AND m.client_message_id = $2`,
-          [visitorId, clientMessageId],
-        )
-      ).rows[0].n,
-    );
+  const stored = (visitorId: string, clientMessageId: string) => sut.storedCount(visitorId, clientMessageId);
 
   const inInbox = async (requestId: string) =>
     (await db.query('SELECT 1 FROM conversation.inbox WHERE message_id = $1', [requestId])).rowCount ?? 0;

@@ -24,6 +24,8 @@ export interface ConversationHarness extends ServiceHarness {
   openConversation(channel?: Channel): Promise<{ visitorId: string; conversationId: string }>;
   /** Routing's assignment of the conversation to `agentId`, applied. */
   assign(conversationId: string, channel: Channel, agentId: string): Promise<void>;
+  /** How many messages are stored for this visitor with this clientMessageId. */
+  storedCount(visitorId: string, clientMessageId: string): Promise<number>;
 }
 
 export async function startConversationHarness(name: string): Promise<ConversationHarness> {
@@ -75,5 +77,17 @@ export async function startConversationHarness(name: string): Promise<Conversati
       deadlines: {},
     });
 
-  return { ...sut, fromRouting, newVisitor, openConversation, assign };
+  const storedCount: ConversationHarness['storedCount'] = async (visitorId, clientMessageId) =>
+    Number(
+      (
+        await db.query(
+          `SELECT count(*) AS n FROM conversation.messages m
+             JOIN conversation.conversations c ON c.id = m.conversation_id
+            WHERE c.visitor_id = $1 AND m.client_message_id = $2`,
+          [visitorId, clientMessageId],
+        )
+      ).rows[0].n,
+    );
+
+  return { ...sut, fromRouting, newVisitor, openConversation, assign, storedCount };
 }
