@@ -7,8 +7,8 @@ import { AppModule } from './app.module';
 import { VISITOR_TOKEN_HEADER } from './auth';
 import { GATEWAY_CONFIG, GatewayConfig, loadGatewayConfig } from './config/env.validation';
 import { bodyErrorHandler, HttpErrorFilter } from './http';
-import { ConsumerStatus, ReplyPathProbe } from './kafka';
-import { LimitedIoAdapter } from './limits';
+import { ConsumerStatus, ReplyPathProbe, RequestClient } from './kafka';
+import { LimitedIoAdapter, shedLoad } from './limits';
 import { GatewayMetrics, observeHttp, restoreLogContext } from './observability';
 
 export const BODY_LIMIT = '64kb';
@@ -23,6 +23,8 @@ export function configureGateway(app: INestApplication): void {
   (app as NestExpressApplication).set('trust proxy', config.TRUST_PROXY);
   // Correlation id, access log and latency of every request, refusals of the body parser included.
   app.use(observeHttp(app.get(GatewayMetrics)));
+  // Before the body parser: a request for an overloaded service is refused before any work on it.
+  app.use(shedLoad(app.get(RequestClient)));
   (app as NestExpressApplication).useBodyParser('json', { limit: BODY_LIMIT });
   // Right after the parser: its errors (broken JSON, too large) happen before Nest's routing.
   app.use(bodyErrorHandler());

@@ -86,8 +86,11 @@ const schema = kafkaEnvSchema
     // service's last deadline check and its commit, plus the clock skew between the two hosts.
     REQUEST_DEADLINE_MARGIN_MS: envInt(1000, 50, 60_000),
     // The most requests waiting for one service's answer, per gateway instance; beyond, 503 at once.
-    // The bound in force adapts below it (RequestClient.boundFor): answers/s × half the timeout.
+    // The bound in force adapts below it (RequestClient.boundFor): answers/s × REQUEST_QUEUE_TARGET_MS.
     MAX_IN_FLIGHT_PER_SERVICE: envInt(1000, 1, 1_000_000),
+    // How long a request may queue for a service before the gateway refuses new ones at once: well
+    // under REQUEST_TIMEOUT_MS, so overload is refused on arrival rather than answered at the deadline.
+    REQUEST_QUEUE_TARGET_MS: envInt(500, 10, 120_000),
     // /health/ready: a service is down when its last heartbeat is older than this.
     READINESS_MAX_HEARTBEAT_AGE_MS: envInt(5000, 1000, 600_000),
     // Ghost desks: this instance tells routing it is alive this often; routing drops the desks of an

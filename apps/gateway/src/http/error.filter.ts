@@ -33,11 +33,12 @@ export class HttpErrorFilter implements ExceptionFilter {
     const mapped = toHttpError(exception);
     if (mapped.internal) this.logger.error(`${req.method} ${req.url}: ${describe(exception)}`);
     if (res.headersSent) return;
-    send(res, mapped);
+    sendHttpError(res, mapped);
   }
 }
 
-function send(res: HttpResponse, mapped: MappedError): void {
+/** Writes a mapped error: its status, `{"error": {code, message}}`, and `Retry-After` when it has one. */
+export function sendHttpError(res: HttpResponse, mapped: MappedError): void {
   if (mapped.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(mapped.retryAfterSeconds));
   res.status(mapped.status).json(mapped.body);
 }
@@ -48,7 +49,7 @@ export function bodyErrorHandler(logger = new Logger('HttpError')) {
     if (res.headersSent) return next(err);
     const mapped = toHttpError(err);
     if (mapped.internal) logger.error(`${req.method} ${req.url}: ${describe(err)}`);
-    send(res, mapped);
+    sendHttpError(res, mapped);
   };
 }
 

@@ -3,7 +3,7 @@
 export { parseInput, PathIdPipe, isUuid } from './validation';
 export { ackError, ackOf, connectError } from './socket-errors';
 export type { Ack } from './socket-errors';
-export { bodyErrorHandler, HttpErrorFilter } from './error.filter';
+export { bodyErrorHandler, HttpErrorFilter, sendHttpError } from './error.filter';
 export {
   DEFAULT_RETRY_AFTER_SECONDS,
   NotSent,

@@ -27,6 +27,7 @@ describe(RequestClient.name, () => {
     REQUEST_TIMEOUT_MS: 1000,
     REQUEST_DEADLINE_MARGIN_MS: 5,
     MAX_IN_FLIGHT_PER_SERVICE: 3,
+    REQUEST_QUEUE_TARGET_MS: 500,
   };
 
   beforeEach(() => {
@@ -231,11 +232,11 @@ describe(RequestClient.name, () => {
       expect(refused.retryAfterSeconds).toBe(1);
     });
 
-    it('below the cap, the bound follows what the service answers: answers/s over 5 s × half the timeout, at least MIN_IN_FLIGHT', async () => {
+    it('below the cap, the bound follows what the service answers: answers/s over 5 s × REQUEST_QUEUE_TARGET_MS, at least MIN_IN_FLIGHT', async () => {
       const roomy = new RequestClient(sink, {
         ...config,
         MAX_IN_FLIGHT_PER_SERVICE: 1000,
-        REQUEST_TIMEOUT_MS: 120_000,
+        REQUEST_QUEUE_TARGET_MS: 60_000,
       });
       expect(roomy.boundFor('routing')).toBe(MIN_IN_FLIGHT);
       for (let round = 0; round < 2; round++) {
@@ -245,7 +246,7 @@ describe(RequestClient.name, () => {
         for (const s of sink.sent) answer(JSON.parse(s.message.value) as RequestEnvelope, roomy);
         await Promise.all(asked);
       }
-      // 50 answers over the 5 s window = 10/s; half of a 120 s timeout = 60 s → 600.
+      // 50 answers over the 5 s window = 10/s; a queue of 60 s → 600.
       expect(roomy.boundFor('routing')).toBe(600);
       expect(roomy.boundFor('conversation')).toBe(MIN_IN_FLIGHT);
       await roomy.onApplicationShutdown();

@@ -48,7 +48,11 @@ interface Pending {
 
 export type RequestClientConfig = Pick<
   GatewayConfig,
-  'GATEWAY_INSTANCE_ID' | 'REQUEST_TIMEOUT_MS' | 'REQUEST_DEADLINE_MARGIN_MS' | 'MAX_IN_FLIGHT_PER_SERVICE'
+  | 'GATEWAY_INSTANCE_ID'
+  | 'REQUEST_TIMEOUT_MS'
+  | 'REQUEST_DEADLINE_MARGIN_MS'
+  | 'MAX_IN_FLIGHT_PER_SERVICE'
+  | 'REQUEST_QUEUE_TARGET_MS'
 >;
 
 /** Retry-After is the time the service needs to answer what is waiting, within these bounds. */
@@ -70,10 +74,13 @@ export const MIN_IN_FLIGHT = 256;
  * that has passed, and this client answers UNAVAILABLE only after the deadline plus
  * REQUEST_DEADLINE_MARGIN_MS, so nothing a client was told failed is applied later.
  *
- * In flight per service: a request may wait for a service at most half its timeout, so the bound is
- * what the service answered per second over the last 5 s × REQUEST_TIMEOUT_MS / 2 (Little's law), at
- * least MIN_IN_FLIGHT and at most MAX_IN_FLIGHT_PER_SERVICE. Beyond it, UNAVAILABLE at once, the
- * request not sent, with a Retry-After from how fast that service has been answering.
+ * In flight per service: a request should wait for a service about REQUEST_QUEUE_TARGET_MS, far
+ * inside its timeout, so the bound is what the service answered per second over the last 5 s ×
+ * REQUEST_QUEUE_TARGET_MS (Little's law), at least MIN_IN_FLIGHT and at most
+ * MAX_IN_FLIGHT_PER_SERVICE. Beyond it, UNAVAILABLE at once, the request not sent, with a Retry-After
+ * from how fast that service has been answering. A queue that holds only what the service does in
+ * that time refuses the surplus at once rather than at its deadline, and drains within it when the
+ * load falls.
  */
 @Injectable()
 export class RequestClient implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -114,11 +121,8 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
   ): Promise<OpOut<S, K>> {
     // After shutdown the producer is gone; sending would quietly open a new connection.
     if (this.closed) return Promise.reject(new NotSent('the gateway is shutting down'));
-    if (this.inFlight[service] >= this.boundFor(service)) {
-      return Promise.reject(
-        new NotSent(`${service} is overloaded; try again later`, this.retryAfterSeconds(service)),
-      );
-    }
+    const full = this.refusal(service);
+    if (full) return Promise.reject(full);
     const requestId = randomUUID();
     const timeoutMs = options.timeoutMs ?? this.config.REQUEST_TIMEOUT_MS;
     const sentAt = this.now();
@@ -170,10 +174,19 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
     });
   }
 
+  /**
+   * The refusal a request to this service gets now, or null while it is under its bound: what
+   * `request` answers at once, and what the HTTP load shedder answers before even reading the body.
+   */
+  refusal(service: ServiceName): NotSent | null {
+    if (this.inFlight[service] < this.boundFor(service)) return null;
+    return new NotSent(`${service} is overloaded; try again later`, this.retryAfterSeconds(service));
+  }
+
   /** How many requests may wait for this service now (see the class comment). */
   boundFor(service: ServiceName): number {
-    const budgetSeconds = this.config.REQUEST_TIMEOUT_MS / 2000;
-    const sustained = Math.ceil(this.answered[service].perSecond(this.now()) * budgetSeconds);
+    const queueSeconds = this.config.REQUEST_QUEUE_TARGET_MS / 1000;
+    const sustained = Math.ceil(this.answered[service].perSecond(this.now()) * queueSeconds);
     return Math.min(this.config.MAX_IN_FLIGHT_PER_SERVICE, Math.max(MIN_IN_FLIGHT, sustained));
   }
 

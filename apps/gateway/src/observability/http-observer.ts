@@ -10,6 +10,8 @@ interface Req {
   headers: Record<string, string | string[] | undefined>;
   route?: { path?: string };
   baseUrl?: string;
+  /** Set by what answers before Nest's router (limits/load-shedding.ts). */
+  routePattern?: string;
   correlationId?: string;
 }
 interface Res {
@@ -43,7 +45,9 @@ export function observeHttp(metrics: GatewayMetrics) {
       done = true;
       const seconds = (performance.now() - started) / 1000;
       // The pattern (`/v1/visitor/conversations/:id/messages`), never the URL: ids stay out of labels.
-      const route = req.route?.path ? `${req.baseUrl ?? ''}${req.route.path}` : 'unmatched';
+      const route = req.route?.path
+        ? `${req.baseUrl ?? ''}${req.route.path}`
+        : (req.routePattern ?? 'unmatched');
       metrics.httpDone(req.method, route, res.statusCode, seconds);
       withLogContext({ correlationId, service: 'gateway' }, () =>
         logger.log({
