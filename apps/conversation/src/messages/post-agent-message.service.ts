@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ConversationOps, RequestMeta } from '@pupitre/shared';
-import { ConversationsService } from '../conversations';
+import { assertHeldBy } from '../conversations';
 import { MessagePoster } from './message-poster';
 import { MessagesRepository } from './messages.repository';
 
@@ -12,14 +12,13 @@ type Op = ConversationOps['agent.post-message'];
 export class PostAgentMessageService {
   constructor(
     private readonly messages: MessagesRepository,
-    private readonly conversations: ConversationsService,
     private readonly poster: MessagePoster,
   ) {}
 
   async post(d: Op['in'], tx: EntityManager, meta: RequestMeta): Promise<Op['out']> {
-    const earlier = await this.messages.findByClientId(tx, 'agent', d.agentId, d.clientMessageId);
-    if (earlier) return { messageId: earlier.id };
-    const conversation = await this.conversations.heldBy(tx, d.agentId, d.conversationId);
+    const read = await this.messages.lockForAgentPost(tx, d.agentId, d.clientMessageId, d.conversationId);
+    if (read.earlierId) return { messageId: read.earlierId };
+    const conversation = assertHeldBy(read.conversation, d.agentId);
     const message = await this.poster.post(tx, conversation, { type: 'agent', id: d.agentId }, d, meta);
     return { messageId: message.id };
   }
