@@ -56,9 +56,22 @@ describe('conversation: statements per visitor message', () => {
     return summary(txs[0]);
   }
 
-  it('a message to an open conversation: three statements, its savepoint, its reads and its write', async () => {
+  it('a message to an open conversation: two statements, its reads and its write', async () => {
     const visitors: string[] = [];
     for (let i = 0; i < N; i++) visitors.push((await sut.openConversation('web_chat')).visitorId);
+
+    const tx = await appliedTogether(
+      visitors.map((v) => post(v)),
+      visitors.map(() => true),
+    );
+
+    expect(tx).toHaveLength(PER_BATCH + 2 * N);
+    expect(tx.filter((s) => s.startsWith('SAVEPOINT'))).toEqual([]);
+  });
+
+  it('a first message, which opens the conversation (R13): three statements', async () => {
+    const visitors: string[] = [];
+    for (let i = 0; i < N; i++) visitors.push(await sut.newVisitor('mobile_app'));
 
     const tx = await appliedTogether(
       visitors.map((v) => post(v)),
@@ -68,28 +81,16 @@ describe('conversation: statements per visitor message', () => {
     expect(tx).toHaveLength(PER_BATCH + 3 * N);
   });
 
-  it('a first message, which opens the conversation (R13): four statements', async () => {
-    const visitors: string[] = [];
-    for (let i = 0; i < N; i++) visitors.push(await sut.newVisitor('mobile_app'));
-
-    const tx = await appliedTogether(
-      visitors.map((v) => post(v)),
-      visitors.map(() => true),
-    );
-
-    expect(tx).toHaveLength(PER_BATCH + 4 * N);
-  });
-
-  it('a retry and a refusal: the savepoint and the read, and the refusal its rollback', async () => {
+  it('a retry and a refusal: the read alone', async () => {
     const { visitorId } = await sut.openConversation('web_chat');
     await rq.call('conversation', 'visitor.post-message', post(visitorId, 'first').data);
 
     const tx = await appliedTogether([post(visitorId, 'first'), post(randomUUID())], [true, false]);
 
-    expect(tx).toHaveLength(PER_BATCH + 2 + 3);
+    expect(tx).toHaveLength(PER_BATCH + 2);
   });
 
-  it("an agent's answer: its savepoint, its reads, its write, and whether the visitor must be pushed", async () => {
+  it("an agent's answer: its reads, its write, and whether the visitor must be pushed", async () => {
     const agentId = randomUUID();
     const answers = [];
     for (let i = 0; i < N; i++) {
@@ -104,7 +105,7 @@ describe('conversation: statements per visitor message', () => {
       answers.map(() => true),
     );
 
-    expect(tx).toHaveLength(PER_BATCH + 4 * N);
+    expect(tx).toHaveLength(PER_BATCH + 3 * N);
   });
 
   it('a message applied alone: BEGIN, the inbox read, a savepoint, its reads and its write, the inbox row, COMMIT', async () => {

@@ -7,7 +7,10 @@ import { MessagesRepository } from './messages.repository';
 
 type Op = ConversationOps['agent.post-message'];
 
-/** An agent answers in a conversation they hold; a retried clientMessageId returns the first message. */
+/**
+ * An agent answers in a conversation they hold; a retried clientMessageId returns the first message.
+ * It refuses only on its first statement, a read (see the handler's `readsBeforeWrites`).
+ */
 @Injectable()
 export class PostAgentMessageService {
   constructor(

@@ -8,7 +8,10 @@ import { MessagesRepository } from './messages.repository';
 
 type Op = ConversationOps['visitor.post-message'];
 
-/** A visitor writes: their open conversation gets the message; with none open a new one starts (R13). */
+/**
+ * A visitor writes: their open conversation gets the message; with none open a new one starts (R13).
+ * It refuses only on its first statement, a read (see the handler's `readsBeforeWrites`).
+ */
 @Injectable()
 export class PostVisitorMessageService {
   constructor(
