@@ -34,6 +34,8 @@ export class ConversationRequestsConsumer {
       handle: (d, tx, meta) => this.visitors.register(d, tx, meta),
     },
     'visitor.post-message': {
+      // Its refusals (unknown, blocked) come from its one read: no savepoint in a batch.
+      readsBeforeWrites: 1,
       schema: ops['visitor.post-message'].in,
       handle: (d, tx, meta) => this.visitorMessages.post(d, tx, meta),
     },
@@ -73,10 +75,14 @@ export class ConversationRequestsConsumer {
       handle: (d, tx) => this.push.reset(d, tx),
     },
     'agent.post-message': {
+      // Its refusals (not found, not the holder) come from its one read.
+      readsBeforeWrites: 1,
       schema: ops['agent.post-message'].in,
       handle: (d, tx, meta) => this.agentMessages.post(d, tx, meta),
     },
     'agent.send-canned': {
+      // The canned response's read, then the agent message's.
+      readsBeforeWrites: 2,
       schema: ops['agent.send-canned'].in,
       handle: (d, tx, meta) => this.canned.send(d, tx, meta),
     },

@@ -8,6 +8,7 @@ import {
   envelope,
   Outbox,
   RequestMeta,
+  Statement,
 } from '@pupitre/shared';
 
 /** A request causes the events it leads to: tracing follows the request id. */
@@ -30,5 +31,24 @@ export class ConversationEventsOutbox {
   ): Promise<void> {
     const event = envelope(type, data, at, cause);
     await this.outbox.add(tx, CONVERSATION_EVENTS, data.conversationId, event as never);
+  }
+
+  /** The event written by `write`'s own statement (Outbox.addWith): one round trip for both. */
+  async addWith<T extends ConversationEventType, R>(
+    tx: EntityManager,
+    write: Statement,
+    type: T,
+    data: ConversationEventData<T>,
+    at: Date,
+    cause: Cause,
+  ): Promise<R> {
+    const event = envelope(type, data, at, cause);
+    return this.outbox.addWith<typeof CONVERSATION_EVENTS, R>(
+      tx,
+      write,
+      CONVERSATION_EVENTS,
+      data.conversationId,
+      event as never,
+    );
   }
 }

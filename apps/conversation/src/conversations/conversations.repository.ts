@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Channel, CloseReason, ConversationStatus } from '@pupitre/shared';
+import type { Channel, CloseReason, ConversationStatus, Statement } from '@pupitre/shared';
 
 export interface ConversationRow {
   id: string;
@@ -18,6 +18,9 @@ export interface ConversationRow {
   closed_at: Date | null;
   close_reason: CloseReason | null;
 }
+
+/** What a message needs of its conversation: which one, whose, on which channel. */
+export type ConversationRef = Pick<ConversationRow, 'id' | 'visitor_id' | 'channel'>;
 
 /**
  * Reads of the `conversations` table and its creation. Each feature that changes a column has its own
@@ -39,19 +42,12 @@ export class ConversationsRepository {
     );
   }
 
-  async findOpenOf(tx: EntityManager, visitorId: string): Promise<ConversationRow | null> {
-    const rows: ConversationRow[] = await tx.query(
-      'SELECT * FROM conversations WHERE visitor_id = $1 AND closed_at IS NULL FOR UPDATE',
-      [visitorId],
-    );
-    return rows[0] ?? null;
-  }
-
-  async insert(tx: EntityManager, c: { id: string; visitorId: string; channel: Channel; at: Date }) {
-    await tx.query(
-      `INSERT INTO conversations (id, visitor_id, channel, status, created_at) VALUES ($1, $2, $3, 'queued', $4)`,
-      [c.id, c.visitorId, c.channel, c.at],
-    );
+  /** A new conversation's insert, as a statement for the caller to join its event to (Outbox.addWith). */
+  insertion(c: ConversationRef, at: Date): Statement {
+    return {
+      sql: `INSERT INTO conversations (id, visitor_id, channel, status, created_at) VALUES ($1, $2, $3, 'queued', $4)`,
+      params: [c.id, c.visitor_id, c.channel, at],
+    };
   }
 
   async find(tx: EntityManager, id: string, lock = false): Promise<ConversationRow | null> {

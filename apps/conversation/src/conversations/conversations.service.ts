@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Channel, RequestMeta } from '@pupitre/shared';
 import { causeOf, ConversationEventsOutbox } from './conversation-events.outbox';
-import { ConversationRow, ConversationsRepository } from './conversations.repository';
+import { ConversationRef, ConversationRow, ConversationsRepository } from './conversations.repository';
 import { assertHeldBy } from './domain/held-by';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,21 +32,19 @@ export class ConversationsService {
     if (ids.size + visitors.size > 0) await this.repo.lockInIdOrder(tx, [...ids], [...visitors]);
   }
 
-  /** The visitor's open conversation, locked; with none open a new one starts (R13: a close is final). */
-  async openOf(
+  /** A new conversation for the visitor, queued, and its `conversation.opened` event, in one statement. */
+  async open(
     tx: EntityManager,
     visitor: { id: string; channel: Channel },
     meta: RequestMeta,
-  ): Promise<ConversationRow> {
-    const open = await this.repo.findOpenOf(tx, visitor.id);
-    if (open) return open;
-    const id = randomUUID();
-    await this.repo.insert(tx, { id, visitorId: visitor.id, channel: visitor.channel, at: meta.now });
-    await this.events.add(
+  ): Promise<ConversationRef> {
+    const conversation = { id: randomUUID(), visitor_id: visitor.id, channel: visitor.channel };
+    await this.events.addWith(
       tx,
+      this.repo.insertion(conversation, meta.now),
       'conversation.opened',
       {
-        conversationId: id,
+        conversationId: conversation.id,
         visitorId: visitor.id,
         channel: visitor.channel,
         openedAt: meta.now.toISOString(),
@@ -54,7 +52,7 @@ export class ConversationsService {
       meta.now,
       causeOf(meta),
     );
-    return (await this.repo.find(tx, id))!;
+    return conversation;
   }
 
   /** The conversation, unlocked (to read), if this agent holds it. */

@@ -1,4 +1,9 @@
 export { ConversationsModule } from './conversations.module';
-export { ConversationsRepository, type ConversationRow } from './conversations.repository';
+export {
+  ConversationsRepository,
+  type ConversationRef,
+  type ConversationRow,
+} from './conversations.repository';
 export { ConversationsService } from './conversations.service';
 export { causeOf, ConversationEventsOutbox } from './conversation-events.outbox';
+export { assertHeldBy } from './domain/held-by';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AuthorType, Message, RequestMeta } from '@pupitre/shared';
-import { causeOf, ConversationEventsOutbox, type ConversationRow } from '../conversations';
+import { causeOf, ConversationEventsOutbox, type ConversationRef } from '../conversations';
 import { PushNotifier } from '../push';
 import { MessagesRepository } from './messages.repository';
 
@@ -20,23 +20,23 @@ export class MessagePoster {
 
   async post(
     tx: EntityManager,
-    conversation: ConversationRow,
+    conversation: ConversationRef,
     author: { type: AuthorType; id: string },
     m: { text: string; clientMessageId: string },
     meta: RequestMeta,
   ): Promise<Message> {
-    const message = await this.messages.insert(tx, {
+    // Its id and time are known here, so its event is written by the statement that stores it.
+    const message: Message = {
       id: randomUUID(),
       conversationId: conversation.id,
-      authorType: author.type,
-      authorId: author.id,
-      clientMessageId: m.clientMessageId,
+      author: { type: author.type, id: author.id },
       text: m.text,
-      createdAt: meta.now,
-    });
+      createdAt: meta.now.toISOString(),
+    };
     const { id: conversationId, visitor_id: visitorId, channel } = conversation;
-    await this.events.add(
+    await this.events.addWith(
       tx,
+      this.messages.insertion(message, m.clientMessageId),
       'message.posted',
       { conversationId, visitorId, channel, message },
       meta.now,

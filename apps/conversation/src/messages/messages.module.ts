@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConversationsModule } from '../conversations';
 import { PushModule } from '../push';
-import { VisitorsModule } from '../visitors';
 import { ListAgentMessagesService } from './list-agent-messages.service';
 import { ListVisitorMessagesService } from './list-visitor-messages.service';
 import { MessagePoster } from './message-poster';
@@ -10,7 +9,7 @@ import { PostAgentMessageService } from './post-agent-message.service';
 import { PostVisitorMessageService } from './post-visitor-message.service';
 
 @Module({
-  imports: [ConversationsModule, VisitorsModule, PushModule],
+  imports: [ConversationsModule, PushModule],
   providers: [
     MessagesRepository,
     MessagePoster,

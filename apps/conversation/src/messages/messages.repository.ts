@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { AuthorType, Message } from '@pupitre/shared';
+import type { AuthorType, Channel, Message, Statement } from '@pupitre/shared';
+import type { ConversationRef, ConversationRow } from '../conversations';
 
 interface MessageRow {
   seq: string;
@@ -12,14 +13,23 @@ interface MessageRow {
   created_at: Date;
 }
 
-interface NewMessage {
+/** The row of MessagesRepository.lockForVisitorPost: the visitor, then the `earlier_` message and the `open_` conversation. */
+interface VisitorPostRow {
   id: string;
-  conversationId: string;
-  authorType: AuthorType;
-  authorId: string;
-  clientMessageId: string;
-  text: string;
-  createdAt: Date;
+  channel: Channel;
+  blocked_at: Date | null;
+  earlier_id: string | null;
+  earlier_conversation_id: string | null;
+  earlier_created_at: Date | null;
+  open_id: string | null;
+  open_channel: Channel | null;
+}
+
+/** What a visitor's message needs to know, read in one statement (MessagesRepository.lockForVisitorPost). */
+export interface VisitorPost {
+  visitor: { id: string; channel: Channel; blocked_at: Date | null };
+  earlier: Pick<Message, 'id' | 'conversationId' | 'createdAt'> | null;
+  open: ConversationRef | null;
 }
 
 const toMessage = (r: MessageRow): Message => ({
@@ -33,27 +43,91 @@ const toMessage = (r: MessageRow): Message => ({
 /** The `messages` table, and the conversation's pointer to its last agent message (R14). */
 @Injectable()
 export class MessagesRepository {
-  async findByClientId(tx: EntityManager, authorType: AuthorType, authorId: string, clientMessageId: string) {
-    const rows: MessageRow[] = await tx.query(
-      'SELECT * FROM messages WHERE author_type = $1 AND author_id = $2 AND client_message_id = $3',
-      [authorType, authorId, clientMessageId],
+  /**
+   * All a visitor's message reads, in one statement: the visitor, locked first (their messages are
+   * handled one at a time: one open conversation, R13); their message with this clientMessageId if
+   * any (a retry); and, unless there is one or the visitor is blocked, their open conversation, locked.
+   * Null when there is no such visitor.
+   *
+   * One statement has one snapshot, taken before it waits for the visitor's lock: a message or a
+   * conversation that the lock's holder (a concurrent post by the same visitor, only while two consumers
+   * overlap on a partition) committed meanwhile is not seen, and the unique indexes (one message per
+   * clientMessageId, one open conversation per visitor) then fail the write, whose retry sees it.
+   */
+  async lockForVisitorPost(
+    tx: EntityManager,
+    visitorId: string,
+    clientMessageId: string,
+  ): Promise<VisitorPost | null> {
+    const rows: VisitorPostRow[] = await tx.query(
+      `WITH visitor AS MATERIALIZED (SELECT id, channel, blocked_at FROM visitors WHERE id = $1 FOR UPDATE)
+       SELECT v.id, v.channel, v.blocked_at, m.id AS earlier_id, m.conversation_id AS earlier_conversation_id,
+              m.created_at AS earlier_created_at, c.id AS open_id, c.channel AS open_channel
+         FROM visitor v
+         LEFT JOIN LATERAL (
+           SELECT id, conversation_id, created_at FROM messages
+            WHERE author_type = 'visitor' AND author_id = v.id AND client_message_id = $2) m ON true
+         LEFT JOIN LATERAL (
+           SELECT id, channel FROM conversations
+            WHERE visitor_id = v.id AND closed_at IS NULL AND m.id IS NULL AND v.blocked_at IS NULL
+              FOR UPDATE) c ON true`,
+      [visitorId, clientMessageId],
     );
-    return rows[0] ? toMessage(rows[0]) : null;
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      visitor: { id: r.id, channel: r.channel, blocked_at: r.blocked_at },
+      earlier: r.earlier_id
+        ? {
+            id: r.earlier_id,
+            conversationId: r.earlier_conversation_id!,
+            createdAt: r.earlier_created_at!.toISOString(),
+          }
+        : null,
+      open: r.open_id ? { id: r.open_id, visitor_id: r.id, channel: r.open_channel! } : null,
+    };
   }
 
-  async insert(tx: EntityManager, m: NewMessage): Promise<Message> {
-    const rows: MessageRow[] = await tx.query(
-      `INSERT INTO messages (id, conversation_id, author_type, author_id, client_message_id, text, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [m.id, m.conversationId, m.authorType, m.authorId, m.clientMessageId, m.text, m.createdAt],
+  /**
+   * An agent's message reads, in one statement: their message with this clientMessageId if any (a
+   * retry), else the conversation, locked (null when there is none).
+   */
+  async lockForAgentPost(
+    tx: EntityManager,
+    agentId: string,
+    clientMessageId: string,
+    conversationId: string,
+  ): Promise<{ earlierId: string | null; conversation: ConversationRow | null }> {
+    const rows: (ConversationRow & { earlier_id: string | null })[] = await tx.query(
+      `SELECT m.id AS earlier_id, c.*
+         FROM (VALUES (1)) AS one (x)
+         LEFT JOIN LATERAL (
+           SELECT id FROM messages
+            WHERE author_type = 'agent' AND author_id = $1 AND client_message_id = $2) m ON true
+         LEFT JOIN LATERAL (
+           SELECT * FROM conversations WHERE id = $3 AND m.id IS NULL FOR UPDATE) c ON true`,
+      [agentId, clientMessageId, conversationId],
     );
-    if (m.authorType === 'agent') {
-      await tx.query(
-        'UPDATE conversations SET last_agent_message_id = $2, last_agent_id = $3 WHERE id = $1',
-        [m.conversationId, m.id, m.authorId],
-      );
-    }
-    return toMessage(rows[0]);
+    const { earlier_id: earlierId, ...conversation } = rows[0];
+    return { earlierId, conversation: conversation.id ? conversation : null };
+  }
+
+  /**
+   * The message's insert, and for an agent's the conversation's pointer to its last agent message
+   * (R14), as one statement for the caller to join its event to (ConversationEventsOutbox.addWith).
+   */
+  insertion(message: Message, clientMessageId: string): Statement {
+    const { id, conversationId, author, text, createdAt } = message;
+    const insert = `INSERT INTO messages (id, conversation_id, author_type, author_id, client_message_id, text, created_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+    const params = [id, conversationId, author.type, author.id, clientMessageId, text, createdAt];
+    if (author.type !== 'agent') return { sql: insert, params };
+    return {
+      sql: `WITH pointer AS (
+              UPDATE conversations SET last_agent_message_id = $1, last_agent_id = $4 WHERE id = $2)
+            ${insert}`,
+      params,
+    };
   }
 
   async findSeq(tx: EntityManager, conversationId: string, messageId: string): Promise<string | null> {

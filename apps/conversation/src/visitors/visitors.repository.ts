@@ -23,7 +23,7 @@ export class VisitorsRepository {
     );
   }
 
-  /** Locks the visitor: their messages are handled one at a time (one open conversation, R13). */
+  /** Locks the visitor, as their messages do (MessagesRepository.lockForVisitorPost): one at a time. */
   async lock(tx: EntityManager, id: string): Promise<VisitorRow | null> {
     const rows: VisitorRow[] = await tx.query('SELECT * FROM visitors WHERE id = $1 FOR UPDATE', [id]);
     return rows[0] ?? null;

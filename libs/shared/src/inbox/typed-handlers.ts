@@ -8,6 +8,7 @@ type OpShape = { in: unknown; out: unknown };
 export type TypedHandlers<Ops extends { [K in keyof Ops]: OpShape }> = {
   [K in keyof Ops]: {
     readOnly?: boolean;
+    readsBeforeWrites?: number;
     /** Incoming data is validated before use, even though the gateway validated it too. */
     schema: z.ZodType<Ops[K]['in'], z.ZodTypeDef, unknown>;
     handle(data: Ops[K]['in'], tx: EntityManager, meta: RequestMeta): Promise<Ops[K]['out']>;
@@ -21,6 +22,7 @@ export function typedHandlers<Ops extends { [K in keyof Ops]: OpShape }>(
   for (const [op, h] of Object.entries(handlers) as [string, TypedHandlers<Ops>[keyof Ops]][]) {
     out[op] = {
       readOnly: h.readOnly,
+      readsBeforeWrites: h.readsBeforeWrites,
       handle: async (data, tx, meta) => {
         const parsed = h.schema.safeParse(data);
         if (!parsed.success) {

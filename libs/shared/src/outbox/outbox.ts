@@ -3,6 +3,12 @@ import type { Topic, TopicMap } from '../contracts';
 
 export const outboxChannel = (schema: string) => `${schema}_outbox`;
 
+/** A statement and its parameters, `$1`…`$n` in `sql` for n = `params.length`. */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
 /**
  * The only way a service emits: the row is written in the caller's transaction, so an event exists
  * if and only if the state change that caused it committed. The relay publishes it.
@@ -17,13 +23,48 @@ export class Outbox {
     value: TopicMap[T],
     headers: Record<string, string> = {},
   ): Promise<void> {
-    // One round trip. The notification is delivered at commit only (and once per transaction, however
-    // many rows): it wakes the relay without waiting for its poll.
-    await tx.query(
-      `WITH added AS (
-         INSERT INTO outbox (topic, aggregate_id, payload, headers) VALUES ($1, $2, $3, $4) RETURNING 1)
-       SELECT pg_notify($5, '') FROM added`,
-      [topic, key, JSON.stringify(value), JSON.stringify(headers), outboxChannel(this.schema)],
-    );
+    const row = this.row(0, topic, key, value, headers);
+    await tx.query(row.sql, row.params);
+  }
+
+  /**
+   * The caller's `write` (an INSERT, UPDATE or DELETE, which may start with its own WITH) and the row
+   * in one statement, one round trip: the row is a data-modifying CTE of `write`, so both happen or
+   * neither does. Returns what `write` returns, as `tx.query` would.
+   */
+  async addWith<T extends Topic, R = unknown>(
+    tx: EntityManager,
+    write: Statement,
+    topic: T,
+    key: string,
+    value: TopicMap[T],
+    headers: Record<string, string> = {},
+  ): Promise<R> {
+    const row = this.row(write.params.length, topic, key, value, headers);
+    const withRow = `WITH outbox_row AS (${row.sql})`;
+    const sql = LEADING_WITH.test(write.sql)
+      ? write.sql.replace(LEADING_WITH, `${withRow}, `)
+      : `${withRow} ${write.sql}`;
+    return tx.query(sql, [...write.params, ...row.params]);
+  }
+
+  /** The row's insert, its placeholders numbered after the `before` parameters of its statement. */
+  private row<T extends Topic>(
+    before: number,
+    topic: T,
+    key: string,
+    value: TopicMap[T],
+    headers: Record<string, string>,
+  ): Statement {
+    const [t, k, v, h, channel] = [1, 2, 3, 4, 5].map((i) => `$${before + i}`);
+    // The notification is delivered at commit only (and once per transaction, however many rows): it
+    // wakes the relay without waiting for its poll. In RETURNING it runs even when nothing reads it.
+    return {
+      sql: `INSERT INTO outbox (topic, aggregate_id, payload, headers) VALUES (${t}, ${k}, ${v}, ${h})
+            RETURNING pg_notify(${channel}, '')`,
+      params: [topic, key, JSON.stringify(value), JSON.stringify(headers), outboxChannel(this.schema)],
+    };
   }
 }
+
+const LEADING_WITH = /^\s*WITH\s+/i;

@@ -3,3 +3,4 @@ export * from './test-env';
 export * from './test-requester';
 export * from './service-harness';
 export * from './ops-client';
+export * from './statement-log';

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { LoggedStatement, statementLog, StatementLog, TestRequester } from '@pupitre/shared/testing';
+import { ConversationHarness, startConversationHarness } from './support/conversation-harness';
+
+/**
+ * Issue 7, capacity: what a visitor message costs the conversation service is mostly its round trips
+ * to PostgreSQL (at 1,000 messages/s, ~40 % of its busy CPU went to the socket writes of pg's
+ * queries). This pins the statements a message takes, so that a change adding round trips is noticed.
+ * It counts statements; it never times anything.
+ */
+describe('conversation: statements per visitor message', () => {
+  let sut: ConversationHarness;
+  let rq: TestRequester;
+  let log: StatementLog;
+
+  beforeAll(async () => {
+    sut = await startConversationHarness('reqstatements');
+    rq = sut.requester;
+    log = statementLog(sut.app.get(DataSource));
+  });
+
+  afterAll(async () => {
+    log?.stop();
+    await sut?.stop();
+  });
+
+  const N = 10;
+  /** What a batch costs whatever its size: BEGIN, the batch lock, the inbox's select and insert, COMMIT. */
+  const PER_BATCH = 5;
+
+  const post = (visitorId: string, clientMessageId: string = randomUUID()) => ({
+    op: 'visitor.post-message',
+    data: { visitorId, text: 'hello again', clientMessageId },
+  });
+
+  /** The transactions that applied requests: they read the stored replies of `requests`. */
+  const requestTransactions = (): LoggedStatement[][] =>
+    log
+      .transactions()
+      .filter((tx) => tx.some((s) => /FROM inbox/.test(s.sql) && s.params.includes('requests')));
+
+  /** One line per statement: what a failure shows. */
+  const summary = (tx: LoggedStatement[]) => tx.map((s) => s.sql.replace(/\s+/g, ' ').slice(0, 80));
+
+  /** Sends the requests in one batch; the one transaction that applied them all. */
+  async function appliedTogether(
+    requests: { op: string; data: unknown }[],
+    ok: boolean[],
+  ): Promise<string[]> {
+    log.clear();
+    const replies = await rq.askAll('conversation', 'one-key', requests);
+    expect(replies.map((r) => r?.ok)).toEqual(ok);
+    const txs = requestTransactions();
+    expect(txs).toHaveLength(1);
+    return summary(txs[0]);
+  }
+
+  it('a message to an open conversation: two statements, its reads and its write', async () => {
+    const visitors: string[] = [];
+    for (let i = 0; i < N; i++) visitors.push((await sut.openConversation('web_chat')).visitorId);
+
+    const tx = await appliedTogether(
+      visitors.map((v) => post(v)),
+      visitors.map(() => true),
+    );
+
+    expect(tx).toHaveLength(PER_BATCH + 2 * N);
+    expect(tx.filter((s) => s.startsWith('SAVEPOINT'))).toEqual([]);
+  });
+
+  it('a first message, which opens the conversation (R13): three statements', async () => {
+    const visitors: string[] = [];
+    for (let i = 0; i < N; i++) visitors.push(await sut.newVisitor('mobile_app'));
+
+    const tx = await appliedTogether(
+      visitors.map((v) => post(v)),
+      visitors.map(() => true),
+    );
+
+    expect(tx).toHaveLength(PER_BATCH + 3 * N);
+  });
+
+  it('a retry and a refusal: the read alone', async () => {
+    const { visitorId } = await sut.openConversation('web_chat');
+    await rq.call('conversation', 'visitor.post-message', post(visitorId, 'first').data);
+
+    const tx = await appliedTogether([post(visitorId, 'first'), post(randomUUID())], [true, false]);
+
+    expect(tx).toHaveLength(PER_BATCH + 2);
+  });
+
+  it("an agent's answer: its reads, its write, and whether the visitor must be pushed", async () => {
+    const agentId = randomUUID();
+    const answers = [];
+    for (let i = 0; i < N; i++) {
+      const { conversationId } = await sut.openConversation('web_chat');
+      await sut.assign(conversationId, 'web_chat', agentId);
+      const data = { agentId, conversationId, text: 'hello', clientMessageId: randomUUID() };
+      answers.push({ op: 'agent.post-message', data });
+    }
+
+    const tx = await appliedTogether(
+      answers,
+      answers.map(() => true),
+    );
+
+    expect(tx).toHaveLength(PER_BATCH + 3 * N);
+  });
+
+  it('a message applied alone: BEGIN, the inbox read, a savepoint, its reads and its write, the inbox row, COMMIT', async () => {
+    const { visitorId } = await sut.openConversation('web_chat');
+    log.clear();
+
+    await rq.call('conversation', 'visitor.post-message', post(visitorId).data);
+
+    const txs = requestTransactions();
+    expect(txs).toHaveLength(1);
+    expect(summary(txs[0])).toHaveLength(7);
+  });
+});

@@ -1,0 +1,138 @@
+import type { KafkaContext } from '@nestjs/microservices';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import {
+  createMessagingTables,
+  DomainError,
+  Inbox,
+  kafkaEnvSchema,
+  KafkaProducer,
+  Outbox,
+  parseEnv,
+  RequestHandler,
+  RequestProcessor,
+  systemClock,
+} from '@pupitre/shared';
+import { isolatedTestEnv, statementLog, StatementLog } from '@pupitre/shared/testing';
+
+type Batch = Parameters<RequestProcessor['applyBatch']>[0];
+
+/**
+ * Issue 7, capacity: a handler that refuses only in its first reads (`readsBeforeWrites`) runs without
+ * a savepoint in a batch, one round trip less. Its promise is checked: a refusal after its reads fails
+ * the batch, which is applied again one by one, each request under its savepoint, so that what the
+ * refused request wrote is undone and its neighbours are applied. RequestProcessor on a real
+ * PostgreSQL; the test hands it a batch as the batch consumer would, and reads the replies it sends.
+ */
+describe(`${RequestProcessor.name}: handlers that refuse before they write`, () => {
+  let db: DataSource;
+  let log: StatementLog;
+  let sut: RequestProcessor;
+  const sent: { requestId: string; ok: boolean }[] = [];
+
+  beforeAll(async () => {
+    const env = await isolatedTestEnv('reqsavepoints');
+    db = await new DataSource({ type: 'postgres', url: env.databaseUrl }).initialize();
+    const q = db.createQueryRunner();
+    await createMessagingTables(q);
+    await q.query('CREATE TABLE written (request_id text PRIMARY KEY)');
+    await q.release();
+    const quiet = { warn: () => undefined, error: () => undefined };
+    const inbox = new Inbox({
+      dataSource: db,
+      outbox: new Outbox('public'),
+      env: parseEnv(kafkaEnvSchema, env.vars),
+      consumer: 'requests',
+      logger: quiet,
+    });
+    const producer = {
+      send: async (_topic: string, messages: { value: string }[]) => {
+        sent.push(...messages.map((m) => JSON.parse(m.value)));
+      },
+    } as unknown as KafkaProducer;
+    sut = new RequestProcessor(inbox, db, producer, systemClock, quiet);
+    log = statementLog(db);
+  });
+
+  afterAll(async () => {
+    log?.stop();
+    await db?.destroy();
+  });
+
+  const write = (tx: { query(sql: string, params: unknown[]): Promise<unknown> }, requestId: string) =>
+    tx.query('INSERT INTO written (request_id) VALUES ($1)', [requestId]);
+
+  const handlers: Record<string, RequestHandler> = {
+    write: { handle: (_d, tx, meta) => write(tx, meta.requestId) },
+    'refuse-in-read': {
+      readsBeforeWrites: 1,
+      handle: async (_d, tx) => {
+        await tx.query('SELECT 1');
+        throw new DomainError('FORBIDDEN', 'refused in its read');
+      },
+    },
+    'refuse-after-write': {
+      readsBeforeWrites: 1,
+      handle: async (_d, tx, meta) => {
+        await tx.query('SELECT 1');
+        await write(tx, meta.requestId);
+        throw new DomainError('FORBIDDEN', 'refused after its write, against its declaration');
+      },
+    },
+  };
+
+  /** The requests as the batch consumer enlists them, one key. */
+  const batch = (ops: string[]): Batch =>
+    ops.map((op, offset) => {
+      const request = {
+        requestId: randomUUID(),
+        op,
+        replyKey: 'test',
+        sentAt: new Date().toISOString(),
+        correlationId: randomUUID(),
+        data: {},
+      };
+      const message = { key: 'key-1', value: request, offset: String(offset) };
+      const ctx = {
+        getMessage: () => message,
+        getTopic: () => 'test.requests',
+        getPartition: () => 0,
+      } as unknown as KafkaContext;
+      return { ctx, request, handler: handlers[op], started: performance.now() };
+    });
+
+  const outcomes = async (items: Batch) => {
+    const ids = items.map((i) => i.request.requestId);
+    const written: { request_id: string }[] = await db.query(
+      'SELECT request_id FROM written WHERE request_id = ANY($1)',
+      [ids],
+    );
+    return {
+      replies: ids.map((id) => sent.find((s) => s.requestId === id)?.ok),
+      written: ids.map((id) => written.some((w) => w.request_id === id)),
+    };
+  };
+
+  it('a refusal in its reads: applied with its neighbours, in one transaction, without a savepoint of its own', async () => {
+    const items = batch(['write', 'refuse-in-read', 'write']);
+    const before = sut.batchStats().transactions;
+    log.clear();
+
+    await sut.applyBatch(items);
+
+    expect(await outcomes(items)).toEqual({ replies: [true, false, true], written: [true, false, true] });
+    expect(sut.batchStats().transactions).toBe(before + 1);
+    const savepoints = log.transactions().flatMap((tx) => tx.filter((s) => s.sql === 'SAVEPOINT request'));
+    expect(savepoints).toHaveLength(2);
+  });
+
+  it('a refusal after a write fails the batch: applied one by one, its write undone, its neighbours applied', async () => {
+    const items = batch(['write', 'refuse-after-write', 'write']);
+    const before = sut.batchStats().transactions;
+
+    await sut.applyBatch(items);
+
+    expect(await outcomes(items)).toEqual({ replies: [true, false, true], written: [true, false, true] });
+    expect(sut.batchStats().transactions).toBe(before);
+  });
+});
