@@ -14,6 +14,7 @@ function run(client: RequestClient, method: string, path: string) {
   const req: { method: string; path: string; routePattern?: string } = { method, path };
   const headers: Record<string, string> = {};
   const res = {
+    headersSent: false,
     statusCode: 200,
     body: undefined as unknown,
     setHeader: (name: string, value: string) => (headers[name] = value),
