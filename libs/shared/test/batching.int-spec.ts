@@ -4,8 +4,9 @@ import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import {
+  BatchHooks,
   ConsumerProgress,
   createMessagingTables,
   ensureSchema,
@@ -36,16 +37,31 @@ interface TestEvent {
 /** The events whose after-commit hook ran, in the order they ran. */
 const hooksRun: number[] = [];
 
-const TOPICS = ['batch.one', 'batch.redelivery', 'batch.poison', 'batch.hooks', 'batch.slow', 'relay.big'];
+const TOPICS = [
+  'batch.one',
+  'batch.redelivery',
+  'batch.poison',
+  'batch.hooks',
+  'batch.slow',
+  'batch.prepared',
+  'relay.big',
+];
 
 /** A service consuming `topic` through the inbox into its own schema's `applied` table. */
-function consumerModule(env: TestEnv, kafka: KafkaEnv, topic: string, schema: string) {
+function consumerModule(
+  env: TestEnv,
+  kafka: KafkaEnv,
+  topic: string,
+  schema: string,
+  batch?: BatchHooks<TestEvent>,
+) {
   @Controller()
   class TestConsumer {
     constructor(private readonly inbox: Inbox) {}
 
     async onEvent(ctx: KafkaContext): Promise<void> {
       await this.inbox.consume<TestEvent>(ctx, {
+        batch,
         parse: (v) => v as TestEvent,
         id: (e) => e.eventId,
         handle: async (e, tx, afterCommit) => {
@@ -109,10 +125,12 @@ describe('batches on the hot path', () => {
   });
 
   /** Starts a consumer service on `topic` (after the test produced, so its first fetch holds the batch). */
-  async function startConsumer(topic: string): Promise<DataSource> {
+  async function startConsumer(topic: string, batch?: BatchHooks<TestEvent>): Promise<DataSource> {
     const schema = `svc_${randomBytes(3).toString('hex')}`;
     await ensureSchema(env.databaseUrl, schema);
-    const app = await NestFactory.create(consumerModule(env, kafka, topic, schema), { logger: ['error'] });
+    const app = await NestFactory.create(consumerModule(env, kafka, topic, schema, batch), {
+      logger: ['error'],
+    });
     apps.push(app);
     const db = app.get(DataSource);
     const q = db.createQueryRunner();
@@ -204,6 +222,41 @@ describe('batches on the hot path', () => {
     expect(groupJoins).toHaveLength(1);
     expect((await applied(db)).map((r) => r.n)).toEqual([201, 202, 203]);
   }, 60000);
+
+  it("runs the consumer's batch hooks around its handlers, in their transaction, for fresh events only", async () => {
+    const calls: { hook: string; ns: number[]; tx: string; appliedInTx: number }[] = [];
+    const record = async (hook: string, ns: number[], tx: EntityManager) => {
+      const [now] = await tx.query(
+        `SELECT txid_current()::text AS tx,
+                (SELECT count(*)::int FROM applied WHERE tx = txid_current()) AS "appliedInTx"`,
+      );
+      calls.push({ hook, ns, ...now });
+    };
+    const hooks: BatchHooks<TestEvent> = {
+      prepare: (messages, tx) =>
+        record(
+          'prepare',
+          messages.map((e) => e.n),
+          tx,
+        ),
+      flush: (tx) => record('flush', [], tx),
+    };
+    const first = events(301, 3);
+    await produce('batch.prepared', first);
+    const db = await startConsumer('batch.prepared', hooks);
+    await waitFor(async () => (await applied(db)).length === 3, { what: 'first batch applied' });
+    await produce('batch.prepared', [first[1], ...events(304, 2)]); // a redelivery and two new ones
+    await waitFor(async () => (await applied(db)).length === 5, { what: 'second batch applied' });
+
+    const rows = await applied(db);
+    const txOf = (n: number) => rows.find((r) => r.n === n)!.tx;
+    expect(calls).toEqual([
+      { hook: 'prepare', ns: [301, 302, 303], tx: txOf(301), appliedInTx: 0 },
+      { hook: 'flush', ns: [], tx: txOf(301), appliedInTx: 3 },
+      { hook: 'prepare', ns: [304, 305], tx: txOf(304), appliedInTx: 0 },
+      { hook: 'flush', ns: [], tx: txOf(304), appliedInTx: 2 },
+    ]);
+  });
 
   describe('the outbox relay', () => {
     let db: DataSource;

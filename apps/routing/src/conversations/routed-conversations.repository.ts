@@ -85,6 +85,20 @@ export class RoutedConversationsRepository {
     return rows[0] ? toState(rows[0]) : null;
   }
 
+  /**
+   * Those of `ids` that exist, locked in one statement in id order: the order a batch of events
+   * takes them in (its events are applied in the order of their keys, the conversation ids).
+   */
+  async lockAll(tx: EntityManager, ids: string[]): Promise<RoutedConversation[]> {
+    if (ids.length === 0) return [];
+    const rows: RoutedRow[] = await tx.query(
+      `SELECT * FROM routed_conversations WHERE conversation_id = ANY($1::uuid[])
+        ORDER BY conversation_id FOR UPDATE`,
+      [[...new Set(ids)]],
+    );
+    return rows.map(toState);
+  }
+
   async save(tx: EntityManager, c: RoutedConversation): Promise<void> {
     await this.saveAll(tx, [c]);
   }

@@ -1,2 +1,2 @@
 export { EventsModule } from './events.module';
-export { RoutingEventsEmitter } from './routing-events.emitter';
+export { EventsAbout, RoutingEventsEmitter } from './routing-events.emitter';

@@ -11,6 +11,16 @@ import {
   returningRows,
 } from '@pupitre/shared';
 
+type Draft = { type: RoutingEventType; data: unknown };
+
+/** Routing's events about one aggregate (their key), in order, with when and why they happen. */
+export interface EventsAbout {
+  key: string;
+  events: Draft[];
+  now: Date;
+  cause?: Cause;
+}
+
 /** Everything routing tells the others goes through here, into the outbox of the caller's transaction. */
 @Injectable()
 export class RoutingEventsEmitter {
@@ -24,33 +34,60 @@ export class RoutingEventsEmitter {
     now: Date,
     cause?: Cause,
   ): Promise<void> {
-    const versioned = ROUTING_VERSIONED_EVENTS.has(type) ? await this.withVersion(tx, key, data) : data;
-    // The union of envelopes cannot be narrowed from a generic T; `type` and `data` are tied above.
-    await this.outbox.add(tx, ROUTING_EVENTS, key, envelope(type, versioned, now, cause) as never);
-  }
-
-  /**
-   * The conversation's next event version (its row is already locked by the change being published),
-   * so conversation can drop an event older than one it recorded. Without a row, no version.
-   */
-  private async withVersion<D>(tx: EntityManager, conversationId: string, data: D): Promise<D> {
-    const rows = await returningRows<{ event_version: string }>(
-      tx,
-      `UPDATE routed_conversations SET event_version = event_version + 1 WHERE conversation_id = $1
-       RETURNING event_version`,
-      [conversationId],
-    );
-    return rows.length === 0 ? data : { ...data, version: Number(rows[0].event_version) };
+    await this.emitMany(tx, [{ key, events: [{ type, data }], now, cause }]);
   }
 
   /** Events about one aggregate, in order, under its key. */
-  async emitAll(
-    tx: EntityManager,
-    key: string,
-    events: { type: RoutingEventType; data: unknown }[],
-    now: Date,
-    cause?: Cause,
-  ): Promise<void> {
-    for (const e of events) await this.emit(tx, key, e.type, e.data as never, now, cause);
+  async emitAll(tx: EntityManager, key: string, events: Draft[], now: Date, cause?: Cause): Promise<void> {
+    await this.emitMany(tx, [{ key, events, now, cause }]);
+  }
+
+  /**
+   * Events about any number of aggregates in two statements (one version bump, one outbox insert),
+   * written in the order given, so each key's events keep their order.
+   */
+  async emitMany(tx: EntityManager, all: EventsAbout[]): Promise<void> {
+    const versioned = await this.versions(tx, all);
+    await this.outbox.addAll(
+      tx,
+      all.flatMap(({ key, events, now, cause }) =>
+        events.map((e) => ({
+          topic: ROUTING_EVENTS,
+          key,
+          // The union of envelopes cannot be narrowed from a draft's type; its type and data are tied.
+          value: envelope(e.type, versioned(key, e), now, cause) as never,
+        })),
+      ),
+    );
+  }
+
+  /**
+   * Each conversation's next versions, for its events that carry one (its row is already locked by
+   * the change being published): the counter is bumped once by their number, and they take the
+   * values in order, so conversation can drop an event older than one it recorded. Without a row,
+   * no version.
+   */
+  private async versions(tx: EntityManager, all: EventsAbout[]): Promise<(key: string, e: Draft) => unknown> {
+    const counts = new Map<string, number>();
+    for (const { key, events } of all) {
+      const n = events.filter((e) => ROUTING_VERSIONED_EVENTS.has(e.type)).length;
+      if (n > 0) counts.set(key, (counts.get(key) ?? 0) + n);
+    }
+    if (counts.size === 0) return (_key, e) => e.data;
+    const rows = await returningRows<{ key: string; event_version: string }>(
+      tx,
+      `UPDATE routed_conversations r SET event_version = r.event_version + v.n
+         FROM unnest($1::text[], $2::int[]) AS v(key, n)
+        WHERE r.conversation_id = v.key::uuid
+       RETURNING v.key, r.event_version`,
+      [[...counts.keys()], [...counts.values()]],
+    );
+    const next = new Map(rows.map((r) => [r.key, Number(r.event_version) - counts.get(r.key)! + 1]));
+    return (key, e) => {
+      const version = next.get(key);
+      if (!ROUTING_VERSIONED_EVENTS.has(e.type) || version === undefined) return e.data;
+      next.set(key, version + 1);
+      return { ...(e.data as object), version };
+    };
   }
 }

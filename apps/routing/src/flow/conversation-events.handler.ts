@@ -1,22 +1,31 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AfterCommit, Clock, CLOCK, ConversationEvent } from '@pupitre/shared';
+import { AfterCommit, BatchHooks, Clock, CLOCK, ConversationEvent } from '@pupitre/shared';
 import { SlotsChangedNotifier } from '../agents';
 import { AssignmentService } from '../assignment';
 import type { RoutingConfig } from '../config/env.validation';
 import { ROUTING_CONFIG, timeoutsOf } from '../config/routing.config';
 import { RoutedConversation, RoutedConversationsRepository, Transition } from '../conversations';
 import { RoutingEventsEmitter } from '../events';
+import { RoutedUnitOfWork } from './routed-unit-of-work';
 
 type Posted = Extract<ConversationEvent, { type: 'message.posted' }>;
 
 /**
  * Routing's side of what conversation reports: openings join the queue, messages move the clocks
- * (and R8 requeues), closes free the slot. Each loads the aggregate, applies one transition, saves
- * it and writes its events in the inbox's transaction.
+ * (and R8 requeues), closes free the slot. Each loads the aggregate and applies one transition; the
+ * state, its events and the slot counts are written in the inbox's transaction.
+ *
+ * A batch of events works on one unit (RoutedUnitOfWork): `prepare` locks every conversation the
+ * batch names in one statement, in id order; the handlers apply their transitions to what the unit
+ * holds, in order; `flush` writes them all at the end. An event applied alone gets a unit of its
+ * own, written as soon as it is handled.
  */
 @Injectable()
-export class ConversationEventsHandler {
+export class ConversationEventsHandler implements BatchHooks<ConversationEvent> {
+  /** Each batch's unit, from `prepare` to `flush`, by its transaction. */
+  private readonly batches = new WeakMap<EntityManager, RoutedUnitOfWork>();
+
   constructor(
     private readonly routed: RoutedConversationsRepository,
     private readonly slots: SlotsChangedNotifier,
@@ -26,19 +35,38 @@ export class ConversationEventsHandler {
     @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
   ) {}
 
+  async prepare(events: ConversationEvent[], tx: EntityManager): Promise<void> {
+    const unit = this.unitFor(tx);
+    this.batches.set(tx, unit);
+    await unit.lockAll(events.map((e) => e.data.conversationId));
+  }
+
+  async flush(tx: EntityManager): Promise<void> {
+    await this.batches.get(tx)?.flush();
+    this.batches.delete(tx);
+  }
+
   async handle(e: ConversationEvent, tx: EntityManager, afterCommit: AfterCommit): Promise<void> {
+    const batch = this.batches.get(tx);
+    const unit = batch ?? this.unitFor(tx);
+    await this.apply(unit, e, afterCommit);
+    if (!batch) await unit.flush();
+  }
+
+  private async apply(unit: RoutedUnitOfWork, e: ConversationEvent, afterCommit: AfterCommit): Promise<void> {
+    const now = this.clock.now();
     switch (e.type) {
       case 'conversation.opened': {
         const d = e.data;
         const t = RoutedConversation.open(d.conversationId, d.channel, new Date(d.openedAt), d.visitorId);
-        if (await this.routed.insert(tx, t.state)) await this.apply(tx, t, e, afterCommit);
+        if (await unit.insert(t, now, e)) this.matchAfterCommit(t, afterCommit);
         return;
       }
       case 'message.posted':
-        return this.onMessage(e, tx, afterCommit);
+        return this.onMessage(unit, e, now, afterCommit);
       case 'conversation.closed': {
-        const c = await this.routed.find(tx, e.data.conversationId, true);
-        if (c) await this.save(tx, RoutedConversation.close(c, timeoutsOf(this.config)), e, afterCommit);
+        const c = await unit.find(e.data.conversationId);
+        if (c) this.change(unit, RoutedConversation.close(c, timeoutsOf(this.config)), now, e, afterCommit);
         return;
       }
       default:
@@ -46,8 +74,8 @@ export class ConversationEventsHandler {
     }
   }
 
-  private async onMessage(e: Posted, tx: EntityManager, afterCommit: AfterCommit): Promise<void> {
-    const c = await this.routed.find(tx, e.data.conversationId, true);
+  private async onMessage(unit: RoutedUnitOfWork, e: Posted, now: Date, afterCommit: AfterCommit) {
+    const c = await unit.find(e.data.conversationId);
     if (!c) throw new Error(`message for unknown conversation ${e.data.conversationId}`);
     // The message's own time is data: R10/R11 count from when it was written.
     const at = new Date(e.data.message.createdAt);
@@ -55,20 +83,27 @@ export class ConversationEventsHandler {
       e.data.message.author.type === 'visitor'
         ? RoutedConversation.onVisitorMessage(c, at, timeoutsOf(this.config))
         : RoutedConversation.onAgentMessage(c, at, timeoutsOf(this.config));
-    await this.save(tx, t, e, afterCommit);
+    this.change(unit, t, now, e, afterCommit);
   }
 
-  private async save(tx: EntityManager, t: Transition, e: ConversationEvent, afterCommit: AfterCommit) {
-    await this.routed.save(tx, t.state);
-    await this.apply(tx, t, e, afterCommit);
+  private change(
+    unit: RoutedUnitOfWork,
+    t: Transition,
+    now: Date,
+    e: ConversationEvent,
+    afterCommit: AfterCommit,
+  ) {
+    unit.record(t, now, e);
+    this.matchAfterCommit(t, afterCommit);
   }
 
-  /** The events, the slot counts, and a matching round when a slot freed or a conversation queued. */
-  private async apply(tx: EntityManager, t: Transition, e: ConversationEvent, afterCommit: AfterCommit) {
-    const now = this.clock.now();
-    await this.events.emitAll(tx, t.state.conversationId, t.events, now, e);
-    await this.slots.notify(tx, t.slotsChangedFor, now, e);
+  /** A matching round once committed, when a slot freed or a conversation queued. */
+  private matchAfterCommit(t: Transition, afterCommit: AfterCommit): void {
     const queued = t.events.some((ev) => ev.type === 'conversation.queued');
     if (queued || t.slotsChangedFor.length > 0) afterCommit(() => this.assignment.kick([t.state.channel]));
+  }
+
+  private unitFor(tx: EntityManager): RoutedUnitOfWork {
+    return new RoutedUnitOfWork(tx, this.routed, this.events, this.slots);
   }
 }

@@ -39,6 +39,20 @@ export interface ConsumeSpec<T> {
   parse(value: unknown): T | null;
   id(message: T): string;
   handle(message: T, tx: EntityManager, afterCommit: AfterCommit): Promise<void>;
+  /** Called around the handlers when messages are applied together (see BatchHooks). */
+  batch?: BatchHooks<T>;
+}
+
+/**
+ * A consumer's part in a batched transaction, around its handlers: `prepare` gets the fresh messages
+ * (redeliveries left out) in the order they will be handled, e.g. to lock and load in one statement,
+ * in one order, what they will change; `flush` runs after the last handler, before commit, e.g. to
+ * write what they deferred. What the consumer keeps meanwhile is keyed by `tx`, so an attempt that
+ * rolled back leaves nothing behind. Alone (one message, or the one-by-one fallback) neither runs.
+ */
+export interface BatchHooks<T> {
+  prepare(messages: T[], tx: EntityManager): Promise<void>;
+  flush(tx: EntityManager): Promise<void>;
 }
 
 /** Registers work to run once the transaction has committed (never if it rolled back). */
@@ -63,8 +77,9 @@ interface Enlisted {
  *
  * Under the batch consumer (kafka-server.ts) the messages a partition has ready are applied together:
  * one transaction, one multi-row inbox insert, the handlers run in offset order for the ids it
- * returned, afterCommit hooks once it committed. If that transaction fails for a reason other than
- * the infrastructure, the batch is applied again message by message, which isolates the bad one.
+ * returned (between their consumer's BatchHooks), afterCommit hooks once it committed. If that
+ * transaction fails for a reason other than the infrastructure, the batch is applied again message
+ * by message, which isolates the bad one.
  */
 export class Inbox implements BatchApplier<Enlisted> {
   private stopping = false;
@@ -141,10 +156,12 @@ export class Inbox implements BatchApplier<Enlisted> {
             [ids, this.o.consumer],
           );
           const fresh = new Set(rows.map((r) => r.message_id));
-          for (const p of ready) {
-            // delete: a message redelivered within the batch is applied at its first place only.
-            if (fresh.delete(p.id)) await p.spec.handle(p.message, tx, (fn) => committed.push(inContext(fn)));
-          }
+          // delete: a message redelivered within the batch is applied at its first place only.
+          await this.handleTogether(
+            ready.filter((p) => fresh.delete(p.id)),
+            tx,
+            (fn) => committed.push(inContext(fn)),
+          );
         });
         this.runAfterCommit(committed);
         return;
@@ -155,6 +172,20 @@ export class Inbox implements BatchApplier<Enlisted> {
         await sleep(this.o.backoffMs?.(attempt) ?? Math.min(50 * 2 ** attempt, 5000));
       }
     }
+  }
+
+  /** The handlers in order, after their consumers' `prepare` and before their `flush` (BatchHooks). */
+  private async handleTogether(fresh: Parsed[], tx: EntityManager, afterCommit: AfterCommit): Promise<void> {
+    // In practice one consumer: a batch is one partition's, of one topic.
+    const byHooks = new Map<BatchHooks<unknown>, unknown[]>();
+    for (const { spec, message } of fresh) {
+      if (!spec.batch) continue;
+      if (!byHooks.has(spec.batch)) byHooks.set(spec.batch, []);
+      byHooks.get(spec.batch)!.push(message);
+    }
+    for (const [hooks, messages] of byHooks) await hooks.prepare(messages, tx);
+    for (const p of fresh) await p.spec.handle(p.message, tx, afterCommit);
+    for (const hooks of byHooks.keys()) await hooks.flush(tx);
   }
 
   private async consumeOne<T>(ctx: KafkaContext, spec: ConsumeSpec<T>): Promise<void> {
@@ -182,8 +213,10 @@ export class Inbox implements BatchApplier<Enlisted> {
     schemas: Record<string, z.ZodTypeAny>,
     wanted: ReadonlySet<string>,
     handle: (event: E, tx: EntityManager, afterCommit: AfterCommit) => Promise<void>,
+    batch?: BatchHooks<E>,
   ): Promise<void> {
     return this.consume<E>(ctx, {
+      batch,
       parse: (v) => eventOrNull(parseEvent<E>(schemas, wanted, v)),
       id: (e) => e.eventId,
       // Each event's lines carry its correlation id, even when applied in a batch with others.

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { Partitioners } from 'kafkajs';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { CONVERSATION_EVENTS, envelope, kafkaTuning, ROUTING_EVENTS } from '@pupitre/shared';
+import { ServiceHarness, startServiceHarness, waitFor } from '@pupitre/shared/testing';
+import { startRouting } from '../src/main';
+
+type Author = 'visitor' | 'agent';
+
+/**
+ * Issue 7: routing applies a batch of conversation events set-based. Routing alone; the test plays
+ * conversation, producing each batch in one send to one partition (one fetch, one transaction), and
+ * counts the SQL statements of that transaction (each one a round trip to PostgreSQL).
+ */
+describe('routing: a batch of conversation events', () => {
+  let sut: ServiceHarness;
+  const visitorId = randomUUID();
+  const agentId = randomUUID();
+
+  beforeAll(async () => {
+    sut = await startServiceHarness('routingbatch', startRouting, [ROUTING_EVENTS]);
+  });
+
+  afterAll(() => sut?.stop());
+
+  const opened = (conversationId: string) =>
+    envelope(
+      'conversation.opened',
+      { conversationId, visitorId, channel: 'mobile_app', openedAt: new Date().toISOString() },
+      new Date(),
+    );
+  const posted = (conversationId: string, author: Author, createdAt: Date) =>
+    envelope(
+      'message.posted',
+      {
+        conversationId,
+        visitorId,
+        channel: 'mobile_app',
+        message: {
+          id: randomUUID(),
+          conversationId,
+          author: { type: author, id: author === 'visitor' ? visitorId : agentId },
+          text: 'hello',
+          createdAt: createdAt.toISOString(),
+        },
+      },
+      new Date(),
+    );
+  const produce = (events: { eventId: string; data: { conversationId: string } }[]) =>
+    sut.producer.sendBatch([
+      {
+        topic: CONVERSATION_EVENTS,
+        messages: events.map((e) => ({ key: e.data.conversationId, value: JSON.stringify(e) })),
+      },
+    ]);
+  const count = async (sql: string, ids: string[]) =>
+    Number((await sut.db.query<{ n: string }>(sql, [ids])).rows[0].n);
+  const applied = (ids: string[]) =>
+    count(`SELECT count(*) AS n FROM routing.inbox WHERE message_id = ANY($1)`, ids);
+
+  /** Opens the conversations (in a batch of their own) and waits until routing queued them. */
+  async function open(conversationIds: string[]): Promise<void> {
+    await produce(conversationIds.map(opened));
+    await waitFor(
+      async () =>
+        (await count(
+          'SELECT count(*) AS n FROM routing.routed_conversations WHERE conversation_id = ANY($1)',
+          conversationIds,
+        )) === conversationIds.length,
+      { what: 'the conversations queued' },
+    );
+  }
+
+  /** The statements of each transaction that applied some of `eventIds` (one query runner each). */
+  async function statementsApplying(
+    eventIds: string[],
+    produceThem: () => Promise<void>,
+  ): Promise<string[][]> {
+    const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query');
+    try {
+      await produceThem();
+      await waitFor(async () => (await applied(eventIds)) === new Set(eventIds).size, {
+        what: 'the batch applied',
+      });
+      const byRunner = new Map<unknown, { sql: string; params: unknown[] }[]>();
+      spy.mock.calls.forEach(([sql, params], i) => {
+        const runner = spy.mock.contexts[i];
+        byRunner.set(runner, [...(byRunner.get(runner) ?? []), { sql, params: params ?? [] }]);
+      });
+      const wanted = new Set(eventIds);
+      const appliesOurs = (q: { sql: string; params: unknown[] }) =>
+        q.sql.includes('INSERT INTO inbox') && [q.params[0]].flat().some((id) => wanted.has(id as string));
+      return [...byRunner.values()].filter((qs) => qs.some(appliesOurs)).map((qs) => qs.map((q) => q.sql));
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('applies message.posted events of several conversations in a constant number of statements', async () => {
+    const conversations = inOnePartition(5);
+    await open(conversations);
+    // Each conversation: visitor, agent, visitor, agent. Each message after the first moves the
+    // R11 date (set by an agent message, cleared by a visitor's): 3 routing events per conversation.
+    const base = Date.now();
+    const batch = [0, 1, 2, 3].flatMap((round) =>
+      conversations.map((id) =>
+        posted(id, round % 2 === 0 ? 'visitor' : 'agent', new Date(base + round * 1000)),
+      ),
+    );
+
+    const transactions = await statementsApplying(
+      batch.map((e) => e.eventId),
+      () => produce(batch),
+    );
+
+    expect(transactions).toHaveLength(1);
+    // START, inbox insert, one locking read, one update, one version bump, one outbox insert, COMMIT
+    // (event by event it took 73: a locking read and an update per message, two statements per event).
+    expect(transactions[0]).toHaveLength(7);
+    const events = await count(
+      `SELECT count(*) AS n FROM routing.outbox
+        WHERE aggregate_id = ANY($1) AND payload->>'type' = 'conversation.deadlines-changed'`,
+      conversations,
+    );
+    expect(events).toBe(15);
+  });
+
+  it('applies two messages of one conversation in one batch in offset order, a redelivery once', async () => {
+    const [conversationId] = inOnePartition(1);
+    await open([conversationId]);
+    const t = (s: number) => new Date(Date.UTC(2030, 0, 1, 0, 0, s));
+    const agentMessage = posted(conversationId, 'agent', t(2));
+    const batch = [
+      posted(conversationId, 'visitor', t(1)),
+      agentMessage,
+      posted(conversationId, 'visitor', t(3)),
+    ];
+
+    const transactions = await statementsApplying(
+      batch.map((e) => e.eventId),
+      () => produce([...batch, agentMessage]),
+    );
+
+    expect(transactions).toHaveLength(1);
+    const [row] = (
+      await sut.db.query(
+        `SELECT last_author, last_visitor_message_at, last_agent_message_at, close_at, event_version
+           FROM routing.routed_conversations WHERE conversation_id = $1`,
+        [conversationId],
+      )
+    ).rows;
+    expect(row).toEqual({
+      last_author: 'visitor',
+      last_visitor_message_at: t(3),
+      last_agent_message_at: t(2),
+      close_at: null,
+      event_version: '3',
+    });
+    // The agent message set the R11 date, the visitor's after it cleared it; the redelivery did nothing.
+    const events = (
+      await sut.db.query(
+        `SELECT payload->'data' AS data FROM routing.outbox
+          WHERE aggregate_id = $1 AND payload->>'type' = 'conversation.deadlines-changed' ORDER BY id`,
+        [conversationId],
+      )
+    ).rows.map((r: { data: { version: number; deadlines: object } }) => r.data);
+    const sevenDays = 7 * 24 * 3600 * 1000;
+    expect(events).toEqual([
+      expect.objectContaining({
+        version: 2,
+        deadlines: { closeAt: new Date(t(2).getTime() + sevenDays).toISOString() },
+      }),
+      expect.objectContaining({ version: 3, deadlines: {} }),
+    ]);
+  });
+});
+
+/** `n` conversation ids that the producer's partitioner sends to one partition of conversation.events. */
+function inOnePartition(n: number): string[] {
+  const partitions = kafkaTuning().KAFKA_PARTITIONS;
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    partitionErrorCode: 0,
+    replicas: [0],
+    isr: [0],
+  }));
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionOf = (key: string) =>
+    partitioner({ topic: CONVERSATION_EVENTS, partitionMetadata, message: { key, value: null } });
+  const first = randomUUID();
+  const ids = [first];
+  while (ids.length < n) {
+    const id = randomUUID();
+    if (partitionOf(id) === partitionOf(first)) ids.push(id);
+  }
+  return ids;
+}
