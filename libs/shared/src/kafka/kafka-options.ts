@@ -12,8 +12,12 @@ export const kafkaTuningSchema = z.object({
   KAFKA_LINGER_MS: envInt(2, 0, 1000),
   /** Partitions of each topic the topics step creates (existing topics keep theirs: docs/architecture.md). */
   KAFKA_PARTITIONS: envInt(6, 1, 1000),
-  /** Partitions a consumer applies at once (each in order, each batch in one transaction). */
-  KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: envInt(3, 1, 100),
+  /**
+   * Partitions a consumer applies at once (each in order, each batch in one transaction): every one a
+   * service consumes (two topics × KAFKA_PARTITIONS), since kafkajs fetches again only once all the
+   * batches of the last fetch are applied (docs/architecture.md, Partitions).
+   */
+  KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: envInt(12, 1, 100),
   /** Uncompressed bytes per produce request (relay and linger); well under the broker's ~1 MB limit. */
   KAFKA_BATCH_MAX_BYTES: envInt(262144, 1024, 64 * 1024 * 1024),
 });
