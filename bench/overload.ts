@@ -438,14 +438,19 @@ async function main(): Promise<number> {
         p99: summarize(ok).p99,
       });
     }
-    const within = (w: (typeof windows)[number]) => w.refused === 0 && w.p99 <= 2 * steady.p99;
-    let backAfter: number | null = null;
-    for (let s = 0; s < windows.length; s++) {
-      if (windows.slice(s).every(within)) {
-        backAfter = s;
-        break;
-      }
-    }
+    type Window = (typeof windows)[number];
+    // From which second on every window satisfies `back` (null: not within the recovery).
+    const backFrom = (back: (w: Window) => boolean): number | null => {
+      for (let s = 0; s < windows.length; s++) if (windows.slice(s).every(back)) return s;
+      return null;
+    };
+    const fast = (w: Window) => w.n > w.refused && w.p99 <= 2 * steady.p99;
+    // The issue's measure: the latency of what is served. The stricter one adds "no refusal": while
+    // clients still retry what was refused during the overload, new messages can be refused too.
+    const latencyBackAfter = backFrom(fast);
+    const backAfter = backFrom((w) => w.refused === 0 && fast(w));
+    const after = (s: number | null) =>
+      s === null ? 'NOT within the recovery' : `${s} s after the load dropped`;
 
     const phaseRows = ['steady', 'overload', 'recovery'].map((phase) => {
       const msgs = messages.filter((m) => m.phase === phase);
@@ -488,7 +493,8 @@ async function main(): Promise<number> {
       `steady p99 (201, first attempts): ${ms(steady.p99)}; recovery per second (p99 of 201 / refused):`,
       '  ' +
         windows.map((w) => `${w.second}s ${ms(w.p99)}${w.refused ? `/${w.refused}×503` : ''}`).join(', '),
-      `p99 back within 2× steady (${ms(2 * steady.p99)}) and no refusal: ${backAfter === null ? 'NOT within the recovery' : `${backAfter} s after the load dropped`}   (goal ≤ 10 s)`,
+      `p99 of what is served (201) back within 2× steady (${ms(2 * steady.p99)}): ${after(latencyBackAfter)}   (goal ≤ 10 s)`,
+      `… and no refusal of a new message either: ${after(backAfter)}`,
       `last answer ${((lastAnswer - recoveryStart) / 1000).toFixed(1)} s after the drop; database read ${LATE_EFFECT_WAIT_MS / 1000} s after it`,
     ];
     process.stdout.write(`${out.join('\n')}\n`);
