@@ -1,6 +1,7 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bootService, buildOpenApiDocument, runMain } from '@pupitre/shared';
 import { AppModule } from './app.module';
@@ -53,7 +54,9 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
   app.get(ConsumerStatus).attach(server);
   app.get(ReplyPathProbe).start();
   await app.listen(config.PORT);
-  const { port } = app.getHttpServer().address() as AddressInfo;
+  const http = app.getHttpServer() as Server;
+  http.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+  const { port } = http.address() as AddressInfo;
   const url = `http://localhost:${port}`;
   logger.log(
     `gateway ${config.GATEWAY_INSTANCE_ID} listening on ${url} (desk: ${url}/desk, API docs: ${url}/docs)`,

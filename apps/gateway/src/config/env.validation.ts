@@ -22,6 +22,10 @@ const schema = kafkaEnvSchema
   .merge(nodeEnvSchema)
   .extend({
     PORT: envInt(3000, 0, 65535),
+    // How long an idle keep-alive connection stays open. Above a load balancer's idle timeout (60 s
+    // on the common ones), so the balancer, not the gateway, closes it: a close from this side races
+    // the next request sent on it, which then fails with a reset (Node's default is 5 s).
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: envInt(65_000, 1000, 3_600_000),
     ADMIN_TOKEN: optionalSecret,
     JWT_SECRET: optionalSecret,
     REQUEST_TIMEOUT_MS: envInt(5000, 100, 120000),
