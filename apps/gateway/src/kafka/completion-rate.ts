@@ -1,4 +1,4 @@
-/** Answers per second over the last few seconds (one-second buckets), for Retry-After estimates. */
+/** Events (answers, refusals) per second over the last few seconds, in one-second buckets. */
 export class CompletionRate {
   private readonly counts: number[];
   private readonly seconds: number[];
@@ -20,11 +20,16 @@ export class CompletionRate {
 
   /** Over the last full window (the current second included). */
   perSecond(nowMs: number): number {
+    return this.inWindow(nowMs) / this.windowSeconds;
+  }
+
+  /** How many were added over the last full window (the current second included). */
+  inWindow(nowMs: number): number {
     const second = Math.floor(nowMs / 1000);
     let total = 0;
     for (let i = 0; i < this.windowSeconds; i++) {
       if (this.seconds[i] > second - this.windowSeconds) total += this.counts[i];
     }
-    return total / this.windowSeconds;
+    return total;
   }
 }

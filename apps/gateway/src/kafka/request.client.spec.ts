@@ -227,6 +227,24 @@ describe(RequestClient.name, () => {
       expect(refused.retryAfterSeconds).toBe(5);
     });
 
+    it('clients refused lately count in Retry-After: they will come back, and the service needs time for them too', async () => {
+      for (let i = 0; i < 3; i++) {
+        const asked = sut.request('routing', 'system.ping', {});
+        await flush();
+        answer(sink.last());
+        await asked;
+      }
+      // 0.6 answers/s; 3 waiting → 5 s for the first refusal, then each refused client adds 1/0.6 s.
+      const first = await refusedWhenFull('routing');
+      const again = await Promise.all(
+        [1, 2, 3].map(() =>
+          sut.request('routing', 'system.ping', {}).catch((e: unknown) => e as Unavailable),
+        ),
+      );
+      expect(first.retryAfterSeconds).toBe(5);
+      expect(again.map((r) => r.retryAfterSeconds)).toEqual([7, 9, 10]);
+    });
+
     it('with no recent answer (a start, a quiet spell), Retry-After is the shortest, not the longest', async () => {
       const refused = await refusedWhenFull('billing');
       expect(refused.retryAfterSeconds).toBe(1);

@@ -87,10 +87,9 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
   private readonly logger = new Logger(RequestClient.name);
   private readonly pending = new Map<string, Pending>();
   private readonly inFlight = Object.fromEntries(SERVICES.map((s) => [s, 0])) as Record<ServiceName, number>;
-  private readonly answered = Object.fromEntries(SERVICES.map((s) => [s, new CompletionRate()])) as Record<
-    ServiceName,
-    CompletionRate
-  >;
+  private readonly answered = rates();
+  /** Requests refused at the bound: their clients come back, so they count in Retry-After. */
+  private readonly refused = rates();
   private closed = false;
 
   constructor(
@@ -180,7 +179,9 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
    */
   refusal(service: ServiceName): NotSent | null {
     if (this.inFlight[service] < this.boundFor(service)) return null;
-    return new NotSent(`${service} is overloaded; try again later`, this.retryAfterSeconds(service));
+    const retryAfter = this.retryAfterSeconds(service);
+    this.refused[service].add(this.now());
+    return new NotSent(`${service} is overloaded; try again later`, retryAfter);
   }
 
   /** How many requests may wait for this service now (see the class comment). */
@@ -195,13 +196,21 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
     return this.inFlight[service];
   }
 
-  /** How long the service needs to answer what waits for it, from its recent answers per second. */
+  /**
+   * How long the service needs for what waits for it at the rate it answers: the requests in flight,
+   * and the clients refused over the last 5 s, who will try again. Counting those spreads their
+   * retries over the time the service needs for them; told 1 s each, clients retrying through a
+   * fourfold overload sent six times the requests the service could answer, and the gateway spent
+   * itself refusing them (bench/overload, issue 7's note).
+   */
   private retryAfterSeconds(service: ServiceName): number {
-    const perSecond = this.answered[service].perSecond(this.now());
+    const now = this.now();
+    const perSecond = this.answered[service].perSecond(now);
     // No recent answer (a start, or after a quiet spell): nothing says the wait is long, so the
     // shortest; a burst of desk reconnects after idling must not be told to wait 30 s.
-    const seconds = perSecond > 0 ? Math.ceil(this.inFlight[service] / perSecond) : MIN_RETRY_AFTER_S;
-    return Math.min(MAX_RETRY_AFTER_S, Math.max(MIN_RETRY_AFTER_S, seconds));
+    if (perSecond <= 0) return MIN_RETRY_AFTER_S;
+    const waiting = this.inFlight[service] + this.refused[service].inWindow(now);
+    return Math.min(MAX_RETRY_AFTER_S, Math.max(MIN_RETRY_AFTER_S, Math.ceil(waiting / perSecond)));
   }
 
   /** A value from `gateway.replies`: answers the waiting request if it is this instance's. */
@@ -227,4 +236,11 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
   get waiting(): number {
     return this.pending.size;
   }
+}
+
+function rates(): Record<ServiceName, CompletionRate> {
+  return Object.fromEntries(SERVICES.map((s) => [s, new CompletionRate()])) as Record<
+    ServiceName,
+    CompletionRate
+  >;
 }
