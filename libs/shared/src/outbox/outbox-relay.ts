@@ -222,7 +222,15 @@ export class OutboxRelay {
     if (this.client) return this.client;
     const client = new Client({
       connectionString: this.o.databaseUrl,
-      ...sessionOptions(this.o.schema, this.o.database, { idle_session_timeout: this.leaseMs }),
+      ...sessionOptions(this.o.schema, this.o.database, {
+        idle_session_timeout: this.leaseMs,
+        // The unpublished rows are read through their partial index in id order. A published row
+        // leaves a dead entry there until vacuum; a plain index scan marks it dead on its first visit
+        // and skips it after, but the bitmap scan the planner prefers visits every dead row's heap
+        // page again at each poll: at 1,000 messages/s the relay's polls grew to most of
+        // PostgreSQL's CPU within 30 s (bench/flow, issue 7's note).
+        enable_bitmapscan: 'off',
+      }),
     });
     client.on('error', (err) => this.o.logger.error(`outbox relay connection: ${err.message}`));
     client.on('notification', (_n: Notification) => {
