@@ -25,6 +25,11 @@ export class AssignmentProjectionService {
   ) {}
 
   async apply(event: RoutingEvent, tx: EntityManager): Promise<void> {
+    if (event.type === 'conversation.deadlines-changed' && event.data.version !== undefined) {
+      const { conversationId, version, deadlines } = event.data;
+      const [reassignAt, closeAt] = [dateOrNull(deadlines.reassignAt), dateOrNull(deadlines.closeAt)];
+      return this.assignments.projectDeadlinesAt(tx, conversationId, version, reassignAt, closeAt);
+    }
     if (!(await this.isCurrent(event, tx))) return;
     switch (event.type) {
       case 'conversation.queued':

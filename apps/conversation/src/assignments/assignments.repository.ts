@@ -40,6 +40,27 @@ export class AssignmentsRepository {
     return exists.length === 0; // unknown here: the handlers below decide as before
   }
 
+  /**
+   * claimRoutingVersion and projectDeadlines in one statement, for routing's most frequent event (R10
+   * moves the deadline at every visitor message): nothing changes when the version is not newer, or
+   * when there is no such conversation — what the two statements did. Deadlines of a closed one stay.
+   */
+  async projectDeadlinesAt(
+    tx: EntityManager,
+    id: string,
+    version: number,
+    reassignAt: Date | null,
+    closeAt: Date | null,
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE conversations SET routing_version = $2,
+              reassign_at = CASE WHEN closed_at IS NULL THEN $3 ELSE reassign_at END,
+              close_at = CASE WHEN closed_at IS NULL THEN $4 ELSE close_at END
+        WHERE id = $1 AND (routing_version IS NULL OR routing_version < $2)`,
+      [id, version, reassignAt, closeAt],
+    );
+  }
+
   async projectDeadlines(tx: EntityManager, id: string, reassignAt: Date | null, closeAt: Date | null) {
     await tx.query(
       'UPDATE conversations SET reassign_at = $2, close_at = $3 WHERE id = $1 AND closed_at IS NULL',
