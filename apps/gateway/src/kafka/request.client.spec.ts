@@ -199,14 +199,19 @@ describe(RequestClient.name, () => {
       expect(sut.inFlightTo('billing')).toBe(0);
     });
 
-    it('Retry-After is the time the service needs for what waits, from its recent answers', async () => {
-      // Three answered at once: 3 answers over the 5-second window = 0.6/s; 3 waiting → 5 s.
+    /** Routing answers three pings: 3 answers over the 5-second window = 0.6/s. */
+    const routingAnsweredThree = async () => {
       for (let i = 0; i < 3; i++) {
         const asked = sut.request('routing', 'system.ping', {});
         await flush();
         answer(sink.last());
         await asked;
       }
+    };
+
+    it('Retry-After is the time the service needs for what waits, from its recent answers', async () => {
+      // 0.6 answers/s; 3 waiting → 5 s.
+      await routingAnsweredThree();
       const refused = await refusedWhenFull('routing');
       expect(refused.retryAfterSeconds).toBe(5);
     });
@@ -228,12 +233,7 @@ describe(RequestClient.name, () => {
     });
 
     it('clients refused lately count in Retry-After: they will come back, and the service needs time for them too', async () => {
-      for (let i = 0; i < 3; i++) {
-        const asked = sut.request('routing', 'system.ping', {});
-        await flush();
-        answer(sink.last());
-        await asked;
-      }
+      await routingAnsweredThree();
       // 0.6 answers/s; 3 waiting → 5 s for the first refusal, then each refused client adds 1/0.6 s.
       const first = await refusedWhenFull('routing');
       const again = await Promise.all(
