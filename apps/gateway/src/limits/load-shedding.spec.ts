@@ -10,8 +10,8 @@ const clientFullFor = (...full: ServiceName[]) =>
       full.includes(service) ? new NotSent(`${service} is overloaded; try again later`, 3) : null,
   }) as unknown as RequestClient;
 
-function run(client: RequestClient, method: string, path: string) {
-  const req: { method: string; path: string; routePattern?: string } = { method, path };
+function run(client: RequestClient, method: string, path: string, shed = shedLoad(client)) {
+  const req: { method: string; path: string; routePattern?: string; shed?: boolean } = { method, path };
   const headers: Record<string, string> = {};
   const res = {
     headersSent: false,
@@ -27,7 +27,7 @@ function run(client: RequestClient, method: string, path: string) {
     },
   };
   let passed = false;
-  shedLoad(client)(req, res, () => (passed = true));
+  shed(req, res, () => (passed = true));
   return { passed, req, res, headers };
 }
 
@@ -40,8 +40,23 @@ describe(shedLoad.name, () => {
       error: { code: 'UNAVAILABLE', message: 'conversation is overloaded; try again later' },
     });
     expect(headers['Retry-After']).toBe('3');
-    // The access log and the metrics name the route, not "unmatched".
+    // The metrics name the route, not "unmatched"; the access log leaves it to the summary line.
     expect(req.routePattern).toBe('/v1/visitor/messages');
+    expect(req.shed).toBe(true);
+  });
+
+  it('sums its refusals in one warning at most every 5 s, not an access line each', () => {
+    const full = clientFullFor('conversation');
+    const warnings: string[] = [];
+    let t = 0;
+    const shed = shedLoad(full, { warn: (m: string) => warnings.push(m) } as never, () => t);
+    for (t = 0; t <= 4900; t += 100) run(full, 'POST', '/v1/visitor/messages', shed);
+    expect(warnings).toEqual([]);
+    t = 5000;
+    run(full, 'POST', '/v1/visitor/messages', shed);
+    expect(warnings).toEqual([
+      'refused 51 request(s) for overloaded services at once (503) in the last 5000 ms',
+    ]);
   });
 
   it('lets it through while the service is under its bound', () => {

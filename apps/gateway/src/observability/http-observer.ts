@@ -12,6 +12,8 @@ interface Req {
   baseUrl?: string;
   /** Set by what answers before Nest's router (limits/load-shedding.ts). */
   routePattern?: string;
+  /** Refused for load before any work (limits/load-shedding.ts): counted, summed in its log line. */
+  shed?: boolean;
   correlationId?: string;
 }
 interface Res {
@@ -49,6 +51,8 @@ export function observeHttp(metrics: GatewayMetrics) {
         ? `${req.baseUrl ?? ''}${req.route.path}`
         : (req.routePattern ?? 'unmatched');
       metrics.httpDone(req.method, route, res.statusCode, seconds);
+      // A flood's refusals are thousands a second: the load shedder logs their sum instead.
+      if (req.shed) return;
       withLogContext({ correlationId, service: 'gateway' }, () =>
         logger.log({
           msg: `${req.method} ${route} ${res.statusCode} ${Math.round(seconds * 1000)} ms`,
