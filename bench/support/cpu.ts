@@ -82,7 +82,9 @@ export class CpuMeter {
     for (const g of this.groups) {
       const before = a.ticks.get(g.label) ?? new Map<number, number>();
       let delta = 0;
-      for (const [pid, t] of b.ticks.get(g.label) ?? []) delta += t - (before.get(pid) ?? t);
+      // A pid first seen at b started meanwhile (a backend the pool opened under load): all its ticks
+      // are in the interval; leaving them out hid most of PostgreSQL's CPU at 1,000/s.
+      for (const [pid, t] of b.ticks.get(g.label) ?? []) delta += t - (before.get(pid) ?? 0);
       perGroup.set(g.label, seconds > 0 ? (100 * delta) / TICKS_PER_SECOND / seconds : NaN);
     }
     const total = b.machineTotal - a.machineTotal;
