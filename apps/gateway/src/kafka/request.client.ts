@@ -200,7 +200,7 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
    * How long the service needs for what waits for it at the rate it answers: the requests in flight,
    * and the clients refused over the last 5 s, who will try again. Counting those spreads their
    * retries over the time the service needs for them; told 1 s each, clients retrying through a
-   * fourfold overload sent six times the requests the service could answer, and the gateway spent
+   * fourfold overload sent the gateway twenty times what the service answered, and it spent
    * itself refusing them (bench/overload, issue 7's note).
    */
   private retryAfterSeconds(service: ServiceName): number {
