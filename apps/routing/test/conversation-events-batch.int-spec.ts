@@ -85,7 +85,8 @@ describe('routing: a batch of conversation events', () => {
       const byRunner = new Map<unknown, { sql: string; params: unknown[] }[]>();
       spy.mock.calls.forEach(([sql, params], i) => {
         const runner = spy.mock.contexts[i];
-        byRunner.set(runner, [...(byRunner.get(runner) ?? []), { sql, params: params ?? [] }]);
+        // String(): a prepared statement is passed as an object (libs/shared/src/database/prepared.ts).
+        byRunner.set(runner, [...(byRunner.get(runner) ?? []), { sql: String(sql), params: params ?? [] }]);
       });
       const wanted = new Set(eventIds);
       const appliesOurs = (q: { sql: string; params: unknown[] }) =>

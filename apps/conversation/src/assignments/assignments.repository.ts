@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { type ConversationStatus, returningRows } from '@pupitre/shared';
+import { type ConversationStatus, returningRows, queryPrepared } from '@pupitre/shared';
 
 interface AssignmentProjection {
   status: ConversationStatus;
@@ -52,7 +52,8 @@ export class AssignmentsRepository {
     reassignAt: Date | null,
     closeAt: Date | null,
   ): Promise<void> {
-    await tx.query(
+    await queryPrepared(
+      tx,
       `UPDATE conversations SET routing_version = $2,
               reassign_at = CASE WHEN closed_at IS NULL THEN $3 ELSE reassign_at END,
               close_at = CASE WHEN closed_at IS NULL THEN $4 ELSE close_at END

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Channel, CloseReason, ConversationStatus, Statement } from '@pupitre/shared';
+import { queryPrepared } from '@pupitre/shared';
 
 export interface ConversationRow {
   id: string;
@@ -34,7 +35,8 @@ export class ConversationsRepository {
    * (their Kafka key, the conversation id), so the two never deadlock.
    */
   async lockInIdOrder(tx: EntityManager, ids: string[], openOfVisitors: string[]): Promise<void> {
-    await tx.query(
+    await queryPrepared(
+      tx,
       `SELECT 1 FROM conversations
         WHERE id = ANY($1::uuid[]) OR (visitor_id = ANY($2::uuid[]) AND closed_at IS NULL)
         ORDER BY id FOR UPDATE`,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AuthorType, Channel, Message, Statement } from '@pupitre/shared';
+import { queryPrepared } from '@pupitre/shared';
 import type { ConversationRef, ConversationRow } from '../conversations';
 
 interface MessageRow {
@@ -59,7 +60,8 @@ export class MessagesRepository {
     visitorId: string,
     clientMessageId: string,
   ): Promise<VisitorPost | null> {
-    const rows: VisitorPostRow[] = await tx.query(
+    const rows: VisitorPostRow[] = await queryPrepared(
+      tx,
       `WITH visitor AS MATERIALIZED (SELECT id, channel, blocked_at FROM visitors WHERE id = $1 FOR UPDATE)
        SELECT v.id, v.channel, v.blocked_at, m.id AS earlier_id, m.conversation_id AS earlier_conversation_id,
               m.created_at AS earlier_created_at, c.id AS open_id, c.channel AS open_channel
@@ -98,7 +100,8 @@ export class MessagesRepository {
     clientMessageId: string,
     conversationId: string,
   ): Promise<{ earlierId: string | null; conversation: ConversationRow | null }> {
-    const rows: (ConversationRow & { earlier_id: string | null })[] = await tx.query(
+    const rows: (ConversationRow & { earlier_id: string | null })[] = await queryPrepared(
+      tx,
       `SELECT m.id AS earlier_id, c.*
          FROM (VALUES (1)) AS one (x)
          LEFT JOIN LATERAL (

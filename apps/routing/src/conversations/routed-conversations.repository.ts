@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Channel, returningRows } from '@pupitre/shared';
+import { Channel, returningRows, queryPrepared } from '@pupitre/shared';
 import type { ReassignReason, RoutingStatus } from './domain/deadlines';
 import type { RoutedConversation } from './domain/routed-conversation';
 
@@ -69,7 +69,8 @@ const toRow = (c: RoutedConversation): RoutedRow => ({
 export class RoutedConversationsRepository {
   /** False when it was already there (a redelivered opening). */
   async insert(tx: EntityManager, c: RoutedConversation): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
+    const rows: unknown[] = await queryPrepared(
+      tx,
       `INSERT INTO routed_conversations (conversation_id, channel, status, queued_at, visitor_id)
        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (conversation_id) DO NOTHING RETURNING 1`,
       [c.conversationId, c.channel, c.status, c.queuedAt, c.visitorId ?? null],
@@ -78,7 +79,8 @@ export class RoutedConversationsRepository {
   }
 
   async find(tx: EntityManager, id: string, lock = false): Promise<RoutedConversation | null> {
-    const rows: RoutedRow[] = await tx.query(
+    const rows: RoutedRow[] = await queryPrepared(
+      tx,
       `SELECT * FROM routed_conversations WHERE conversation_id = $1${lock ? ' FOR UPDATE' : ''}`,
       [id],
     );
@@ -91,7 +93,8 @@ export class RoutedConversationsRepository {
    */
   async lockAll(tx: EntityManager, ids: string[]): Promise<RoutedConversation[]> {
     if (ids.length === 0) return [];
-    const rows: RoutedRow[] = await tx.query(
+    const rows: RoutedRow[] = await queryPrepared(
+      tx,
       `SELECT * FROM routed_conversations WHERE conversation_id = ANY($1::uuid[])
         ORDER BY conversation_id FOR UPDATE`,
       [[...new Set(ids)]],
@@ -106,7 +109,8 @@ export class RoutedConversationsRepository {
   /** Writes the whole mutable state of many conversations in one statement. */
   async saveAll(tx: EntityManager, all: RoutedConversation[]): Promise<void> {
     if (all.length === 0) return;
-    await tx.query(
+    await queryPrepared(
+      tx,
       `UPDATE routed_conversations r
           SET status = v.status, agent_id = v.agent_id, queued_at = v.queued_at, assigned_at = v.assigned_at,
               exclude_agent_id = v.exclude_agent_id, exclude_until = v.exclude_until,

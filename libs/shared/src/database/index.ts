@@ -2,3 +2,4 @@ export * from './prepare-database';
 export * from './typeorm-options';
 export * from './session-options';
 export * from './rows';
+export * from './prepared';

@@ -1,4 +1,5 @@
 import type { KafkaContext } from '@nestjs/microservices';
+import { queryPrepared } from '../database/prepared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { KafkaEnv } from '../config';
 import { DeadLetter, deadLetterTopic, eventOrNull, EventEnvelope, parseEvent, Topic } from '../contracts';
@@ -150,7 +151,8 @@ export class Inbox implements BatchApplier<Enlisted> {
       const committed: (() => void)[] = [];
       try {
         await this.o.dataSource.transaction(async (tx) => {
-          const rows: { message_id: string }[] = await tx.query(
+          const rows: { message_id: string }[] = await queryPrepared(
+            tx,
             `INSERT INTO inbox (message_id, consumer) SELECT unnest($1::text[]), $2
                ON CONFLICT DO NOTHING RETURNING message_id`,
             [ids, this.o.consumer],
@@ -275,7 +277,8 @@ export class Inbox implements BatchApplier<Enlisted> {
 
   /** Records the id; false when it was already there (a redelivery). */
   async alreadyProcessed(tx: EntityManager, id: string): Promise<boolean> {
-    const inserted: unknown[] = await tx.query(
+    const inserted: unknown[] = await queryPrepared(
+      tx,
       'INSERT INTO inbox (message_id, consumer) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1',
       [id, this.o.consumer],
     );

@@ -1,4 +1,5 @@
 import type { KafkaContext } from '@nestjs/microservices';
+import { queryPrepared } from '../database/prepared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../clock';
 import {
@@ -239,7 +240,8 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
     const stored: { message_id: string; reply: ReplyBody }[] =
       writeIds.length === 0
         ? []
-        : await tx.query(
+        : await queryPrepared(
+            tx,
             'SELECT message_id, reply FROM inbox WHERE consumer = $2 AND message_id = ANY($1::text[])',
             [writeIds, 'requests'],
           );
@@ -269,7 +271,8 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
     }
     const rows = [...toStore, ...refused];
     if (rows.length > 0) {
-      await tx.query(
+      await queryPrepared(
+        tx,
         `INSERT INTO inbox (message_id, consumer, reply)
            SELECT unnest($1::text[]), 'requests', unnest($2::jsonb[])`,
         [rows.map((s) => s.id), rows.map((s) => JSON.stringify(s.reply))],
@@ -332,7 +335,8 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
           reply = await this.run(handler, request, tx, meta);
           return;
         }
-        const stored: { reply: typeof reply }[] = await tx.query(
+        const stored: { reply: typeof reply }[] = await queryPrepared(
+          tx,
           'SELECT reply FROM inbox WHERE message_id = $1 AND consumer = $2',
           [request.requestId, 'requests'],
         );
@@ -346,7 +350,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
         // A refusal: its writes undone, its answer kept, so a redelivery gets the same refusal.
         if (!reply.ok) await tx.query('ROLLBACK TO SAVEPOINT request');
         else hooks.forEach((fn) => afterCommit(fn));
-        await tx.query('INSERT INTO inbox (message_id, consumer, reply) VALUES ($1, $2, $3)', [
+        await queryPrepared(tx, 'INSERT INTO inbox (message_id, consumer, reply) VALUES ($1, $2, $3)', [
           request.requestId,
           'requests',
           JSON.stringify(reply),

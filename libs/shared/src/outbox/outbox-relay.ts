@@ -1,4 +1,5 @@
 import { Client, Notification } from 'pg';
+import { prepared } from '../database/prepared';
 import { DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS, sessionOptions } from '../database/session-options';
 import { kafkaTuning } from '../kafka/kafka-options';
 import { bytesOf, KafkaProducer, OutgoingMessage } from '../kafka/kafka-producer';
@@ -132,11 +133,13 @@ export class OutboxRelay {
     const maxBytes = this.o.maxBatchBytes ?? kafkaTuning().KAFKA_BATCH_MAX_BYTES;
     for (;;) {
       this.pending = false;
-      const { rows } = await client.query<OutboxRow>(
-        `SELECT id, topic, aggregate_id, payload, headers FROM outbox
-          WHERE published_at IS NULL ORDER BY id LIMIT $1`,
-        [batchSize],
-      );
+      const { rows } = await client.query<OutboxRow>({
+        ...prepared(
+          `SELECT id, topic, aggregate_id, payload, headers FROM outbox
+            WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+        ),
+        values: [batchSize],
+      });
       if (rows.length === 0 || this.stopped) return;
       for (const chunk of chunkByBytes(rows.map(toMessage), maxBytes)) {
         if (this.stopped) return;
@@ -163,7 +166,10 @@ export class OutboxRelay {
     }
     const ids = rows.map((r) => r.id);
     await this.o.afterPublish?.(ids);
-    await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [ids]);
+    await client.query({
+      ...prepared('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])'),
+      values: [ids],
+    });
     this.o.published?.(rows);
   }
 

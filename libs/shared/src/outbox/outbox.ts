@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryPrepared } from '../database/prepared';
 import type { Topic, TopicMap } from '../contracts';
 
 export const outboxChannel = (schema: string) => `${schema}_outbox`;
@@ -29,7 +30,7 @@ export class Outbox {
     headers: Record<string, string> = {},
   ): Promise<void> {
     const row = this.row(0, topic, key, value, headers);
-    await tx.query(row.sql, row.params);
+    await queryPrepared(tx, row.sql, row.params);
   }
 
   /**
@@ -50,7 +51,7 @@ export class Outbox {
     const sql = LEADING_WITH.test(write.sql)
       ? write.sql.replace(LEADING_WITH, `${withRow}, `)
       : `${withRow} ${write.sql}`;
-    return tx.query(sql, [...write.params, ...row.params]);
+    return queryPrepared(tx, sql, [...write.params, ...row.params]);
   }
 
   /** The row's insert, its placeholders numbered after the `before` parameters of its statement. */
@@ -84,7 +85,8 @@ export class Outbox {
       value: e.value,
       headers: e.headers ?? {},
     }));
-    await tx.query(
+    await queryPrepared(
+      tx,
       `WITH added AS (
          INSERT INTO outbox (topic, aggregate_id, payload, headers)
          SELECT r.e->>'topic', r.e->>'key', r.e->'value', r.e->'headers'

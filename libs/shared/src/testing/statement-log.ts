@@ -23,7 +23,8 @@ export function statementLog(dataSource: DataSource): StatementLog {
   const subscriber: EntitySubscriberInterface = {
     beforeQuery: ({ query, parameters, queryRunner }) => {
       const statements = byRunner.get(queryRunner) ?? [];
-      statements.push({ sql: query, params: parameters ?? [] });
+      // A prepared statement comes as an object (database/prepared.ts): its text is what was run.
+      statements.push({ sql: String(query), params: parameters ?? [] });
       byRunner.set(queryRunner, statements);
     },
   };
