@@ -33,7 +33,19 @@ export function prepared(text: string): PreparedStatement {
   return { name: nameOf(text), text, toString: () => text };
 }
 
-/** `tx.query` with a prepared statement (TypeORM passes the object through to node-postgres). */
+/**
+ * A statement whose result columns come from `*` (`SELECT *`, `c.*`, `RETURNING *`): a column a
+ * migration adds changes its result type, and PostgreSQL then refuses to run the prepared statement
+ * ("cached plan must not change result type") on every connection of the instances still running the
+ * old version during a rolling deploy. Such statements run unprepared.
+ */
+const STAR_COLUMNS = /(?:\bSELECT|\bRETURNING|\.)\s*\*/i;
+
+/**
+ * `tx.query` with a prepared statement (TypeORM passes the object through to node-postgres), unless
+ * its columns come from `*` (above).
+ */
 export function queryPrepared<T = unknown>(tx: EntityManager, text: string, params: unknown[]): Promise<T> {
-  return tx.query(prepared(text) as unknown as string, params) as Promise<T>;
+  const statement = STAR_COLUMNS.test(text) ? text : (prepared(text) as unknown as string);
+  return tx.query(statement, params) as Promise<T>;
 }
