@@ -29,8 +29,14 @@ export class Outbox {
     value: TopicMap[T],
     headers: Record<string, string> = {},
   ): Promise<void> {
-    const row = this.row(0, topic, key, value, headers);
-    await queryPrepared(tx, row.sql, row.params);
+    await this.addAll(tx, [{ topic, key, value, headers } as OutboxEntry]);
+  }
+
+  /** Many rows in one round trip, their ids in the order given (see `insertion`). */
+  async addAll(tx: EntityManager, entries: OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const rows = this.insertion(0, entries);
+    await queryPrepared(tx, rows.sql, rows.params);
   }
 
   /**
@@ -46,7 +52,7 @@ export class Outbox {
     value: TopicMap[T],
     headers: Record<string, string> = {},
   ): Promise<R> {
-    const row = this.row(write.params.length, topic, key, value, headers);
+    const row = this.insertion(write.params.length, [{ topic, key, value, headers } as OutboxEntry]);
     const withRow = `WITH outbox_row AS (${row.sql})`;
     const sql = LEADING_WITH.test(write.sql)
       ? write.sql.replace(LEADING_WITH, `${withRow}, `)
@@ -54,47 +60,26 @@ export class Outbox {
     return queryPrepared(tx, sql, [...write.params, ...row.params]);
   }
 
-  /** The row's insert, its placeholders numbered after the `before` parameters of its statement. */
-  private row<T extends Topic>(
-    before: number,
-    topic: T,
-    key: string,
-    value: TopicMap[T],
-    headers: Record<string, string>,
-  ): Statement {
-    const [t, k, v, h, channel] = [1, 2, 3, 4, 5].map((i) => `$${before + i}`);
-    // The notification is delivered at commit only (and once per transaction, however many rows): it
-    // wakes the relay without waiting for its poll. In RETURNING it runs even when nothing reads it.
-    return {
-      sql: `INSERT INTO outbox (topic, aggregate_id, payload, headers) VALUES (${t}, ${k}, ${v}, ${h})
-            RETURNING pg_notify(${channel}, '')`,
-      params: [topic, key, JSON.stringify(value), JSON.stringify(headers), outboxChannel(this.schema)],
-    };
-  }
-
   /**
-   * Many rows in one round trip, their ids in the order given (the relay publishes in id order, so
-   * one key's events keep theirs). The notification is delivered at commit only, and once per
-   * transaction however many rows: it wakes the relay without waiting for its poll.
+   * The one insert of outbox rows, its two placeholders numbered after the `before` parameters of its
+   * statement. Ids follow the order given (the relay publishes in id order, so one key's events keep
+   * theirs). The notification is delivered at commit only, and once per transaction however many rows:
+   * it wakes the relay without waiting for its poll; in RETURNING it runs even when nothing reads it.
    */
-  async addAll(tx: EntityManager, entries: OutboxEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const rows = entries.map((e) => ({
-      topic: e.topic,
-      key: e.key,
-      value: e.value,
-      headers: e.headers ?? {},
-    }));
-    await queryPrepared(
-      tx,
-      `WITH added AS (
-         INSERT INTO outbox (topic, aggregate_id, payload, headers)
-         SELECT r.e->>'topic', r.e->>'key', r.e->'value', r.e->'headers'
-           FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r(e, n) ORDER BY r.n
-         RETURNING 1)
-       SELECT pg_notify($2, '') WHERE EXISTS (SELECT FROM added)`,
-      [JSON.stringify(rows), outboxChannel(this.schema)],
-    );
+  private insertion(before: number, entries: OutboxEntry[]): Statement {
+    const [rows, channel] = [`$${before + 1}`, `$${before + 2}`];
+    return {
+      sql: `INSERT INTO outbox (topic, aggregate_id, payload, headers)
+            SELECT r.e->>'topic', r.e->>'key', r.e->'value', r.e->'headers'
+              FROM jsonb_array_elements(${rows}::jsonb) WITH ORDINALITY AS r(e, n) ORDER BY r.n
+            RETURNING pg_notify(${channel}, '')`,
+      params: [
+        JSON.stringify(
+          entries.map((e) => ({ topic: e.topic, key: e.key, value: e.value, headers: e.headers ?? {} })),
+        ),
+        outboxChannel(this.schema),
+      ],
+    };
   }
 }
 
