@@ -412,9 +412,14 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
     else line();
   }
 
-  /** The replies in one send (the producer lingers and batches with other partitions' replies too). */
+  /**
+   * The replies in one send (the producer lingers and batches with other partitions' replies too).
+   * Each is observed before it leaves, so whoever has read an answer finds it in /metrics: the
+   * duration is the time to the answer, not to the broker's acknowledgement of it.
+   */
   private async reply(replies: Answer[]): Promise<void> {
     if (replies.length === 0) return;
+    for (const r of replies) this.observed(r.op, r.body.ok ? 'ok' : 'refused', r.started, r.request);
     const messages: OutgoingMessage[] = replies.map(({ request, body }) => ({
       key: request.replyKey,
       value: JSON.stringify({
@@ -429,7 +434,6 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
       // The gateway times out and the client retries with the same ids; the effect is already stored.
       this.logger.warn(`${replies.length} repl(ies) not sent: ${describe(err)}`);
     }
-    for (const r of replies) this.observed(r.op, r.body.ok ? 'ok' : 'refused', r.started, r.request);
   }
 }
 
