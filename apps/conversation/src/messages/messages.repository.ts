@@ -54,6 +54,10 @@ export class MessagesRepository {
    * conversation that the lock's holder (a concurrent post by the same visitor, only while two consumers
    * overlap on a partition) committed meanwhile is not seen, and the unique indexes (one message per
    * clientMessageId, one open conversation per visitor) then fail the write, whose retry sees it.
+   *
+   * The lookups take the visitor id as the parameter, not as the joined `v.id`: joined, the planner may
+   * match the message on (author_type, client_message_id) and filter author_id afterwards, a scan of
+   * every visitor's messages that grew with the table (bench/flow: 134 buffers a post, then more).
    */
   async lockForVisitorPost(
     tx: EntityManager,
@@ -68,10 +72,10 @@ export class MessagesRepository {
          FROM visitor v
          LEFT JOIN LATERAL (
            SELECT id, conversation_id, created_at FROM messages
-            WHERE author_type = 'visitor' AND author_id = v.id AND client_message_id = $2) m ON true
+            WHERE author_type = 'visitor' AND author_id = $1 AND client_message_id = $2) m ON true
          LEFT JOIN LATERAL (
            SELECT id, channel FROM conversations
-            WHERE visitor_id = v.id AND closed_at IS NULL AND m.id IS NULL AND v.blocked_at IS NULL
+            WHERE visitor_id = $1 AND closed_at IS NULL AND m.id IS NULL AND v.blocked_at IS NULL
               FOR UPDATE) c ON true`,
       [visitorId, clientMessageId],
     );

@@ -236,6 +236,11 @@ export class OutboxRelay {
         // page again at each poll: at 1,000 messages/s the relay's polls grew to most of
         // PostgreSQL's CPU within 30 s (bench/flow, issue 7's note).
         enable_bitmapscan: 'off',
+        // Its few statements are planned at each run: a generic plan made while the table was small
+        // (a new database, or after the cleanup) is a sequential scan, kept until the next ANALYZE,
+        // and the mark-as-published UPDATE then read the whole table at every send (bench/flow: from
+        // 99 to 1,300 buffers a call within a minute).
+        plan_cache_mode: 'force_custom_plan',
       }),
     });
     client.on('error', (err) => this.o.logger.error(`outbox relay connection: ${err.message}`));
