@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { ServerOptions } from 'socket.io';
 import type { GatewayConfig } from '../config/env.validation';
+import { jsonOnlyParser } from './json-parser';
 
 type AdapterConfig = Pick<
   GatewayConfig,
@@ -14,7 +15,8 @@ type AdapterConfig = Pick<
 /**
  * Socket.IO with the gateway's limits: the largest message a client may send (larger ones end the
  * connection: the `ws` close 1009, or HTTP 413 when polling), heartbeats that find a vanished client,
- * and the time a connection may take to join a namespace.
+ * the time a connection may take to join a namespace, and packets encoded without a search for binary
+ * (json-parser.ts).
  */
 export class LimitedIoAdapter extends IoAdapter {
   constructor(
@@ -35,5 +37,6 @@ export function socketServerOptions(config: AdapterConfig): Partial<ServerOption
     pingInterval: config.SOCKET_PING_INTERVAL_MS,
     pingTimeout: config.SOCKET_PING_TIMEOUT_MS,
     connectTimeout: config.SOCKET_CONNECT_TIMEOUT_MS,
+    parser: jsonOnlyParser,
   };
 }
