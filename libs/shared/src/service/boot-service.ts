@@ -34,6 +34,8 @@ export interface BootOptions {
    * serves its own on its public port.
    */
   opsRoutes?: boolean;
+  /** KafkaServerOptions.eventLoopTurnMs: the gateway's consumer lets HTTP in during long batches. */
+  eventLoopTurnMs?: number;
 }
 
 export interface BootedService {
@@ -95,6 +97,7 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
     clientId,
     groupId,
     fromBeginning: o.fromBeginning ?? true,
+    eventLoopTurnMs: o.eventLoopTurnMs,
   });
   const metrics = new ServiceMetrics(o.service);
   const ops = OpsModule.forService({
