@@ -3,7 +3,11 @@ import { JsonOnlyEncoder } from './json-parser';
 
 describe('JsonOnlyEncoder', () => {
   const packets: Packet[] = [
-    { type: PacketType.EVENT, nsp: '/desk', data: ['message.created', { id: 'm1', text: 'héllo', at: null }] },
+    {
+      type: PacketType.EVENT,
+      nsp: '/desk',
+      data: ['message.created', { id: 'm1', text: 'héllo', at: null }],
+    },
     { type: PacketType.EVENT, nsp: '/', data: ['slots', { version: 3, used: [1, 2] }] },
     { type: PacketType.ACK, nsp: '/desk', id: 7, data: [{ ok: false, error: { code: 'NOT_FOUND' } }] },
     { type: PacketType.CONNECT, nsp: '/desk', data: { sid: 'abc' } },
