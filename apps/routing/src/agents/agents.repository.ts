@@ -41,6 +41,10 @@ export class AgentsRepository {
     return rows[0] ?? null;
   }
 
+  async findMany(tx: EntityManager, ids: string[]): Promise<AgentRow[]> {
+    return tx.query(`${SELECT_AGENTS} WHERE a.id = ANY($1::uuid[])`, [ids]);
+  }
+
   async findAll(tx: EntityManager): Promise<AgentRow[]> {
     return tx.query(`${SELECT_AGENTS} ORDER BY a.created_at, a.id`);
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Cause } from '@pupitre/shared';
+import { type Cause, queryPrepared } from '@pupitre/shared';
 import type { RoutingConfig } from '../config/env.validation';
 import { ROUTING_CONFIG } from '../config/routing.config';
 import { RoutingEventsEmitter } from '../events';
@@ -24,19 +24,31 @@ export class SlotsChangedNotifier {
    * Not under the agent's own row lock: callers lock agents in different orders, and that deadlocked.
    */
   async notify(tx: EntityManager, agentIds: Iterable<string>, now: Date, cause?: Cause): Promise<void> {
-    for (const agentId of [...new Set(agentIds)].sort()) {
-      const version = await this.bump(tx, agentId);
-      const agent = await this.agents.find(tx, agentId);
-      if (!agent) continue;
-      await this.events.emit(
-        tx,
-        agent.id,
-        'agent.slots-changed',
-        { agentId: agent.id, slots: agentSlots(agent, this.config.MOBILE_SLOTS), version },
-        now,
-        cause,
-      );
-    }
+    const ids = [...new Set(agentIds)].sort();
+    if (ids.length === 0) return;
+    // Three statements however many agents (a sweep or a batch touches dozens; four each before).
+    const versions = await this.bump(tx, ids);
+    const agents = await this.agents.findMany(tx, ids);
+    await this.events.emitMany(
+      tx,
+      agents
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .map((agent) => ({
+          key: agent.id,
+          events: [
+            {
+              type: 'agent.slots-changed' as const,
+              data: {
+                agentId: agent.id,
+                slots: agentSlots(agent, this.config.MOBILE_SLOTS),
+                version: versions.get(agent.id)!,
+              },
+            },
+          ],
+          now,
+          cause,
+        })),
+    );
   }
 
   /** The agent's last slot version (0 before any change). */
@@ -48,13 +60,16 @@ export class SlotsChangedNotifier {
     return rows[0] ? Number(rows[0].version) : 0;
   }
 
-  private async bump(tx: EntityManager, agentId: string): Promise<number> {
-    const rows: { version: string }[] = await tx.query(
-      `INSERT INTO agent_slot_versions (agent_id, version) VALUES ($1, 1)
+  /** Each agent's next version, the rows locked in id order (one multi-row upsert). */
+  private async bump(tx: EntityManager, agentIds: string[]): Promise<Map<string, number>> {
+    const rows: { agent_id: string; version: string }[] = await queryPrepared(
+      tx,
+      `INSERT INTO agent_slot_versions (agent_id, version)
+       SELECT id, 1 FROM unnest($1::uuid[]) AS u (id) ORDER BY id
        ON CONFLICT (agent_id) DO UPDATE SET version = agent_slot_versions.version + 1
-       RETURNING version`,
-      [agentId],
+       RETURNING agent_id, version`,
+      [agentIds],
     );
-    return Number(rows[0].version);
+    return new Map(rows.map((r) => [r.agent_id, Number(r.version)]));
   }
 }

@@ -115,8 +115,11 @@ export class AssignmentService {
       tx,
       done.map(({ t }) => t.state),
     );
-    for (const { a, t } of done) {
-      await this.events.emitAll(tx, a.conversationId, t.events, now, cause);
+    await this.events.emitMany(
+      tx,
+      done.map(({ a, t }) => ({ key: a.conversationId, events: t.events, now, cause })),
+    );
+    for (const { a } of done) {
       this.logger.log(`assigned ${a.conversationId} (${channel}) to ${a.agentId}: ${a.reason}`);
     }
     const touched = [...new Set(done.flatMap(({ t }) => t.slotsChangedFor))];

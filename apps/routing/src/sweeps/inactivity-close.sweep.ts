@@ -26,7 +26,10 @@ export class InactivityCloseSweep {
         tx,
         noticed.map((t) => t.state),
       );
-      for (const t of noticed) await this.events.emitAll(tx, t.state.conversationId, t.events, now);
+      await this.events.emitMany(
+        tx,
+        noticed.map((t) => ({ key: t.state.conversationId, events: t.events, now })),
+      );
       return noticed.length;
     });
   }

@@ -37,7 +37,10 @@ export class ReassignmentSweep {
         tx,
         taken.map((t) => t.state),
       );
-      for (const t of taken) await this.events.emitAll(tx, t.state.conversationId, t.events, now);
+      await this.events.emitMany(
+        tx,
+        taken.map((t) => ({ key: t.state.conversationId, events: t.events, now })),
+      );
       await this.slots.notify(
         tx,
         taken.flatMap((t) => t.slotsChangedFor),
