@@ -38,9 +38,6 @@ export function configureGateway(app: INestApplication): void {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
 
-/** Work on one Kafka batch between two turns of the event loop (HTTP and sockets get theirs). */
-const EVENT_LOOP_TURN_MS = 5;
-
 export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
   const config: GatewayConfig = loadGatewayConfig(env);
   const logger = new Logger('gateway');
@@ -52,8 +49,6 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
     groupId: `gateway-${config.GATEWAY_INSTANCE_ID}`,
     instanceId: config.GATEWAY_INSTANCE_ID,
     fromBeginning: false,
-    // Refusals under overload and every other request do not wait behind a long fetch of desk events.
-    eventLoopTurnMs: EVENT_LOOP_TURN_MS,
     configure: configureGateway,
   });
   app.get(ConsumerStatus).attach(server);

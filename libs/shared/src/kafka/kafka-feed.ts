@@ -1,6 +1,5 @@
 import { Consumer, Kafka } from 'kafkajs';
 import type { KafkaEnv } from '../config';
-import { EventLoopTurns } from './event-loop-turns';
 import { leavePredecessors, noteOwnMember } from './group-takeover';
 import { consumerConfig, kafkaClientConfig, prefixed } from './kafka-options';
 
@@ -15,8 +14,6 @@ export interface KafkaFeedOptions {
   /** Called for each message's JSON value, in order; must not throw (it is not retried). */
   onValue(value: unknown): void;
   onMalformed?(raw: string): void;
-  /** Work between two turns of the event loop in a long batch (EventLoopTurns; default 5 ms). */
-  eventLoopTurnMs?: number;
 }
 
 /**
@@ -58,9 +55,7 @@ export class KafkaFeed {
       autoCommitInterval: 1000,
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
-        const turns = new EventLoopTurns(this.o.eventLoopTurnMs);
         for (const message of batch.messages) {
-          await turns.take();
           const raw = message.value?.toString() ?? '';
           let value: unknown;
           try {

@@ -5,7 +5,6 @@ import type { KafkaEnv } from '../config';
 import { withFreshLogContext } from '../logging/log-context';
 import { ConsumerLoopState } from '../ops/liveness';
 import { applySlots, BatchSlot, runInSlot } from './batch-scope';
-import { EventLoopTurns } from './event-loop-turns';
 import { noteOwnMember } from './group-takeover';
 import { consumerConfig, kafkaClientConfig, kafkaTuning, prefixed, producerConfig } from './kafka-options';
 
@@ -24,11 +23,6 @@ export interface KafkaServerOptions {
   partitionsConsumedConcurrently?: number;
   /** Most messages applied in one transaction (default 200). */
   maxBatchMessages?: number;
-  /**
-   * Gives the event loop a turn after this much work on one batch (EventLoopTurns): for a server that
-   * also answers HTTP (the gateway). Default: none — a service's batch waits on its database anyway.
-   */
-  eventLoopTurnMs?: number;
 }
 
 /**
@@ -138,11 +132,7 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
       }
       await heartbeat();
     };
-    const turns = this.serverOptions.eventLoopTurnMs
-      ? new EventLoopTurns(this.serverOptions.eventLoopTurnMs)
-      : null;
     for (const message of batch.messages) {
-      await turns?.take();
       if (!isRunning() || isStale()) break;
       const slot = new BatchSlot();
       this.loop.progressed();

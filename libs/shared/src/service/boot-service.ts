@@ -34,8 +34,6 @@ export interface BootOptions {
    * serves its own on its public port.
    */
   opsRoutes?: boolean;
-  /** KafkaServerOptions.eventLoopTurnMs: the gateway's consumer lets HTTP in during long batches. */
-  eventLoopTurnMs?: number;
 }
 
 export interface BootedService {
@@ -97,7 +95,6 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
     clientId,
     groupId,
     fromBeginning: o.fromBeginning ?? true,
-    eventLoopTurnMs: o.eventLoopTurnMs,
   });
   const metrics = new ServiceMetrics(o.service);
   const ops = OpsModule.forService({
