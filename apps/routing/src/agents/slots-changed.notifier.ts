@@ -7,6 +7,12 @@ import { RoutingEventsEmitter } from '../events';
 import { agentSlots } from './agent-view';
 import { AgentsRepository } from './agents.repository';
 
+/** When an agent's slots changed, and why: the time and cause its event carries. */
+export interface SlotsChange {
+  now: Date;
+  cause?: Cause;
+}
+
 /** Tells the desk an agent's slot counts after a change (R4), one event per agent. */
 @Injectable()
 export class SlotsChangedNotifier {
@@ -24,30 +30,40 @@ export class SlotsChangedNotifier {
    * Not under the agent's own row lock: callers lock agents in different orders, and that deadlocked.
    */
   async notify(tx: EntityManager, agentIds: Iterable<string>, now: Date, cause?: Cause): Promise<void> {
-    const ids = [...new Set(agentIds)].sort();
+    await this.notifyEach(tx, new Map([...agentIds].map((id) => [id, { now, cause }])));
+  }
+
+  /**
+   * As `notify`, each agent's event with the time and cause of its own last change (a batch of
+   * conversation events: RoutedUnitOfWork). Three statements however many agents (four each before).
+   */
+  async notifyEach(tx: EntityManager, changes: ReadonlyMap<string, SlotsChange>): Promise<void> {
+    const ids = [...changes.keys()].sort();
     if (ids.length === 0) return;
-    // Three statements however many agents (a sweep or a batch touches dozens; four each before).
     const versions = await this.bump(tx, ids);
     const agents = await this.agents.findMany(tx, ids);
     await this.events.emitMany(
       tx,
       agents
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-        .map((agent) => ({
-          key: agent.id,
-          events: [
-            {
-              type: 'agent.slots-changed' as const,
-              data: {
-                agentId: agent.id,
-                slots: agentSlots(agent, this.config.MOBILE_SLOTS),
-                version: versions.get(agent.id)!,
+        .map((agent) => {
+          const { now, cause } = changes.get(agent.id)!;
+          return {
+            key: agent.id,
+            events: [
+              {
+                type: 'agent.slots-changed' as const,
+                data: {
+                  agentId: agent.id,
+                  slots: agentSlots(agent, this.config.MOBILE_SLOTS),
+                  version: versions.get(agent.id)!,
+                },
               },
-            },
-          ],
-          now,
-          cause,
-        })),
+            ],
+            now,
+            cause,
+          };
+        }),
     );
   }
 

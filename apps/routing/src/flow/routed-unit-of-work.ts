@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Cause } from '@pupitre/shared';
-import { SlotsChangedNotifier } from '../agents';
+import { SlotsChange, SlotsChangedNotifier } from '../agents';
 import { RoutedConversation, RoutedConversationsRepository, Transition } from '../conversations';
 import { EventsAbout, RoutingEventsEmitter } from '../events';
 
@@ -19,7 +19,7 @@ export class RoutedUnitOfWork {
   private readonly changed = new Set<string>();
   private events: EventsAbout[] = [];
   /** Each agent whose slots changed, with the time and cause of the last change. */
-  private readonly slotsChanged = new Map<string, { now: Date; cause: Cause }>();
+  private readonly slotsChanged = new Map<string, SlotsChange>();
 
   constructor(
     private readonly tx: EntityManager,
@@ -64,12 +64,9 @@ export class RoutedUnitOfWork {
     this.changed.clear();
     await this.emitter.emitMany(this.tx, this.events);
     this.events = [];
-    // Once per agent with its counts after the whole unit, in id order: the order in which every
-    // notification takes the agents' version rows, so two transactions never wait on each other there.
-    for (const agentId of [...this.slotsChanged.keys()].sort()) {
-      const { now, cause } = this.slotsChanged.get(agentId)!;
-      await this.slots.notify(this.tx, [agentId], now, cause);
-    }
+    // Once per agent, with its counts after the whole unit, in one notification: it takes the agents'
+    // version rows in id order, as every other does, so two transactions never wait on each other there.
+    await this.slots.notifyEach(this.tx, this.slotsChanged);
     this.slotsChanged.clear();
   }
 
