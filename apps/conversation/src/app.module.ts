@@ -4,6 +4,7 @@ import type { ConversationConfig } from './config/env.validation';
 import { ConsumersModule } from './consumers';
 import { Initial1732500000000 } from './migrations/1732500000000-initial';
 import { RoutingVersions1764800000000 } from './migrations/1764800000000-routing-versions';
+import { ConversationRouting1765000000000 } from './migrations/1765000000000-conversation-routing';
 import { Push1764600000000 } from './migrations/1764600000000-push';
 
 export const CONVERSATION_SCHEMA = 'conversation';
@@ -18,7 +19,12 @@ export class AppModule {
           service: 'conversation',
           schema: CONVERSATION_SCHEMA,
           config,
-          migrations: [Initial1732500000000, Push1764600000000, RoutingVersions1764800000000],
+          migrations: [
+            Initial1732500000000,
+            Push1764600000000,
+            RoutingVersions1764800000000,
+            ConversationRouting1765000000000,
+          ],
         }),
         ConsumersModule,
       ],

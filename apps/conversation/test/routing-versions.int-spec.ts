@@ -67,15 +67,16 @@ describe('conversation: routing events older than the last applied are dropped',
     );
   });
 
-  it('projects deadlines in one statement: a newer change applies, an older one is dropped, a closed conversation keeps its own', async () => {
+  it('projects deadlines in one statement, apart from the conversation row: a newer change applies, an older one is dropped, a closed conversation shows none', async () => {
     const { conversationId } = await sut.openConversation('web_chat');
     const deadlinesOf = async () =>
+      (await rq.call('conversation', 'conversation.view', { conversationId })).deadlines;
+    const rowVersions = async () =>
       (
-        await db.query<{ reassign_at: Date | null; close_at: Date | null }>(
-          'SELECT reassign_at, close_at FROM conversation.conversations WHERE id = $1',
-          [conversationId],
-        )
-      ).rows[0];
+        await db.query<{ xmin: string }>('SELECT xmin FROM conversation.conversations WHERE id = $1', [
+          conversationId,
+        ])
+      ).rows[0].xmin;
     const changed = (version: number, reassignAt: string) => ({
       conversationId,
       agentId: randomUUID(),
@@ -84,13 +85,16 @@ describe('conversation: routing events older than the last applied are dropped',
     });
     const [later, earlier] = ['2030-01-02T00:00:00.000Z', '2030-01-01T00:00:00.000Z'];
 
+    const before = await rowVersions();
     await sut.fromRouting('conversation.deadlines-changed', changed(5, later));
-    expect(await deadlinesOf()).toEqual({ reassign_at: new Date(later), close_at: null });
+    expect(await deadlinesOf()).toEqual({ reassignAt: later });
     await sut.fromRouting('conversation.deadlines-changed', changed(4, earlier));
-    expect(await deadlinesOf()).toEqual({ reassign_at: new Date(later), close_at: null });
+    expect(await deadlinesOf()).toEqual({ reassignAt: later });
+    // Neither wrote the conversation's row: requests to it never wait for routing's deadlines.
+    expect(await rowVersions()).toBe(before);
 
     await db.query('UPDATE conversation.conversations SET closed_at = now() WHERE id = $1', [conversationId]);
     await sut.fromRouting('conversation.deadlines-changed', changed(6, earlier));
-    expect(await deadlinesOf()).toEqual({ reassign_at: new Date(later), close_at: null });
+    expect(await deadlinesOf()).toEqual({});
   });
 });

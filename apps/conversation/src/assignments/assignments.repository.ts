@@ -10,15 +10,23 @@ interface AssignmentProjection {
   closeAt: Date | null;
 }
 
-/** Routing's decisions, projected onto the conversation's row; a closed conversation stays closed. */
+/**
+ * Routing's decisions, projected: the holder onto the conversation's row, the deadlines and the
+ * version of the last routing event applied onto its `conversation_routing` row (the migration says
+ * why apart). A closed conversation stays closed; its deadlines are not shown (ConversationsRepository).
+ */
 @Injectable()
 export class AssignmentsRepository {
-  /** Whether the row was updated (false: no such conversation, or it is closed). */
+  /** Whether the conversation was updated (false: no such conversation, or it is closed). */
   async project(tx: EntityManager, id: string, p: AssignmentProjection): Promise<boolean> {
     const rows = await returningRows<{ id: string }>(
       tx,
-      `UPDATE conversations SET status = $2, agent_id = $3, assigned_at = $4, reassign_at = $5, close_at = $6
-        WHERE id = $1 AND closed_at IS NULL RETURNING id`,
+      `WITH c AS (
+         UPDATE conversations SET status = $2, agent_id = $3, assigned_at = $4
+          WHERE id = $1 AND closed_at IS NULL RETURNING id)
+       INSERT INTO conversation_routing (conversation_id, reassign_at, close_at) SELECT id, $5::timestamptz, $6::timestamptz FROM c
+           ON CONFLICT (conversation_id) DO UPDATE SET reassign_at = $5, close_at = $6
+       RETURNING conversation_id AS id`,
       [id, p.status, p.agentId, p.assignedAt, p.reassignAt, p.closeAt],
     );
     return rows.length === 1;
@@ -31,8 +39,11 @@ export class AssignmentsRepository {
   async claimRoutingVersion(tx: EntityManager, id: string, version: number): Promise<boolean> {
     const rows = await returningRows<{ id: string }>(
       tx,
-      `UPDATE conversations SET routing_version = $2
-        WHERE id = $1 AND (routing_version IS NULL OR routing_version < $2) RETURNING id`,
+      `INSERT INTO conversation_routing (conversation_id, routing_version)
+       SELECT id, $2::bigint FROM conversations WHERE id = $1
+           ON CONFLICT (conversation_id) DO UPDATE SET routing_version = $2
+        WHERE conversation_routing.routing_version IS NULL OR conversation_routing.routing_version < $2
+       RETURNING conversation_id AS id`,
       [id, version],
     );
     if (rows.length === 1) return true;
@@ -43,7 +54,8 @@ export class AssignmentsRepository {
   /**
    * claimRoutingVersion and projectDeadlines in one statement, for routing's most frequent event (R10
    * moves the deadline at every visitor message): nothing changes when the version is not newer, or
-   * when there is no such conversation — what the two statements did. Deadlines of a closed one stay.
+   * when there is no such conversation — what the two statements did. It touches neither the
+   * conversation's row nor its lock, which the requests to the conversation take.
    */
   async projectDeadlinesAt(
     tx: EntityManager,
@@ -54,17 +66,20 @@ export class AssignmentsRepository {
   ): Promise<void> {
     await queryPrepared(
       tx,
-      `UPDATE conversations SET routing_version = $2,
-              reassign_at = CASE WHEN closed_at IS NULL THEN $3 ELSE reassign_at END,
-              close_at = CASE WHEN closed_at IS NULL THEN $4 ELSE close_at END
-        WHERE id = $1 AND (routing_version IS NULL OR routing_version < $2)`,
+      `INSERT INTO conversation_routing (conversation_id, routing_version, reassign_at, close_at)
+       SELECT id, $2::bigint, $3::timestamptz, $4::timestamptz FROM conversations WHERE id = $1
+           ON CONFLICT (conversation_id) DO UPDATE SET routing_version = $2, reassign_at = $3, close_at = $4
+        WHERE conversation_routing.routing_version IS NULL OR conversation_routing.routing_version < $2`,
       [id, version, reassignAt, closeAt],
     );
   }
 
+  /** Deadlines from an event that carries no version (published before versions existed). */
   async projectDeadlines(tx: EntityManager, id: string, reassignAt: Date | null, closeAt: Date | null) {
     await tx.query(
-      'UPDATE conversations SET reassign_at = $2, close_at = $3 WHERE id = $1 AND closed_at IS NULL',
+      `INSERT INTO conversation_routing (conversation_id, reassign_at, close_at)
+       SELECT id, $2::timestamptz, $3::timestamptz FROM conversations WHERE id = $1 AND closed_at IS NULL
+           ON CONFLICT (conversation_id) DO UPDATE SET reassign_at = $2, close_at = $3`,
       [id, reassignAt, closeAt],
     );
   }

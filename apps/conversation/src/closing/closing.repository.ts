@@ -7,7 +7,7 @@ export class ClosingRepository {
   /** Closed for good: no agent deadline is left to run. */
   async close(tx: EntityManager, id: string, reason: CloseReason, at: Date): Promise<void> {
     await tx.query(
-      `UPDATE conversations SET status = 'closed', closed_at = $3, close_reason = $2, reassign_at = NULL, close_at = NULL
+      `UPDATE conversations SET status = 'closed', closed_at = $3, close_reason = $2
         WHERE id = $1`,
       [id, reason, at],
     );

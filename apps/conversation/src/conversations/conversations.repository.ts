@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { Channel, CloseReason, ConversationStatus, Statement } from '@pupitre/shared';
 import { queryPrepared } from '@pupitre/shared';
 
+/** A conversation's row, with its deadlines from `conversation_routing` (none once it is closed). */
 export interface ConversationRow {
   id: string;
   visitor_id: string;
@@ -19,6 +20,18 @@ export interface ConversationRow {
   closed_at: Date | null;
   close_reason: CloseReason | null;
 }
+
+/**
+ * The columns of ConversationRow: the row's, and routing's deadlines while it is open (a closed
+ * conversation has none; its routing row keeps the last ones routing sent).
+ */
+const CONVERSATION = `c.*,
+  CASE WHEN c.closed_at IS NULL THEN r.reassign_at END AS reassign_at,
+  CASE WHEN c.closed_at IS NULL THEN r.close_at END AS close_at
+  FROM conversations c LEFT JOIN conversation_routing r ON r.conversation_id = c.id`;
+
+/** The `conversations` table's own columns (routing's deadlines are in `conversation_routing`). */
+export type ConversationTableRow = Omit<ConversationRow, 'reassign_at' | 'close_at'>;
 
 /** What a message needs of its conversation: which one, whose, on which channel. */
 export type ConversationRef = Pick<ConversationRow, 'id' | 'visitor_id' | 'channel'>;
@@ -54,18 +67,18 @@ export class ConversationsRepository {
 
   async find(tx: EntityManager, id: string, lock = false): Promise<ConversationRow | null> {
     const rows: ConversationRow[] = await tx.query(
-      `SELECT * FROM conversations WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+      `SELECT ${CONVERSATION} WHERE c.id = $1${lock ? ' FOR UPDATE OF c' : ''}`,
       [id],
     );
     return rows[0] ?? null;
   }
 
   async findMany(tx: EntityManager, ids: string[]): Promise<ConversationRow[]> {
-    return tx.query('SELECT * FROM conversations WHERE id = ANY($1::uuid[])', [ids]);
+    return tx.query(`SELECT ${CONVERSATION} WHERE c.id = ANY($1::uuid[])`, [ids]);
   }
 
   async listOfVisitor(tx: EntityManager, visitorId: string): Promise<ConversationRow[]> {
-    return tx.query('SELECT * FROM conversations WHERE visitor_id = $1 ORDER BY created_at DESC, id', [
+    return tx.query(`SELECT ${CONVERSATION} WHERE c.visitor_id = $1 ORDER BY c.created_at DESC, c.id`, [
       visitorId,
     ]);
   }

@@ -3,6 +3,7 @@ export {
   ConversationsRepository,
   type ConversationRef,
   type ConversationRow,
+  type ConversationTableRow,
 } from './conversations.repository';
 export { ConversationsService } from './conversations.service';
 export { causeOf, ConversationEventsOutbox } from './conversation-events.outbox';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AuthorType, Channel, Message, Statement } from '@pupitre/shared';
 import { queryPrepared } from '@pupitre/shared';
-import type { ConversationRef, ConversationRow } from '../conversations';
+import type { ConversationRef, ConversationTableRow } from '../conversations';
 
 interface MessageRow {
   seq: string;
@@ -103,8 +103,8 @@ export class MessagesRepository {
     agentId: string,
     clientMessageId: string,
     conversationId: string,
-  ): Promise<{ earlierId: string | null; conversation: ConversationRow | null }> {
-    const rows: (ConversationRow & { earlier_id: string | null })[] = await queryPrepared(
+  ): Promise<{ earlierId: string | null; conversation: ConversationTableRow | null }> {
+    const rows: (ConversationTableRow & { earlier_id: string | null })[] = await queryPrepared(
       tx,
       `SELECT m.id AS earlier_id, c.*
          FROM (VALUES (1)) AS one (x)
