@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { TestRequester, waitFor } from '@pupitre/shared/testing';
+import { AssignmentsRepository } from '../src/assignments/assignments.repository';
+import type { DeadlinesChange } from '../src/assignments/assignments.repository';
 import { ConversationHarness, startConversationHarness } from './support/conversation-harness';
 
 /**
@@ -96,5 +99,39 @@ describe('conversation: routing events older than the last applied are dropped',
     await db.query('UPDATE conversation.conversations SET closed_at = now() WHERE id = $1', [conversationId]);
     await sut.fromRouting('conversation.deadlines-changed', changed(6, earlier));
     expect(await deadlinesOf()).toEqual({});
+  });
+
+  it('a batch of deadline changes in one statement: newer versions apply, older ones and unknown conversations change nothing', async () => {
+    const [a, b] = await Promise.all([sut.openConversation('web_chat'), sut.openConversation('web_chat')]);
+    const at = (day: number) => new Date(`2030-01-0${day}T00:00:00.000Z`);
+    const change = (
+      c: { conversationId: string },
+      version: number,
+      reassignAt: Date | null,
+      closeAt: Date | null,
+    ) => ({
+      conversationId: c.conversationId,
+      version,
+      reassignAt,
+      closeAt,
+    });
+    const dataSource = sut.app.get(DataSource);
+    const repo = sut.app.get(AssignmentsRepository);
+    const apply = (changes: DeadlinesChange[]) =>
+      dataSource.transaction((tx) => repo.projectDeadlinesOf(tx, changes));
+    const shown = async (conversationId: string) =>
+      (await rq.call('conversation', 'conversation.view', { conversationId })).deadlines;
+
+    await apply([
+      change(a, 5, at(1), null),
+      change(b, 3, null, at(2)),
+      change({ conversationId: randomUUID() }, 1, at(3), null),
+    ]);
+    expect(await shown(a.conversationId)).toEqual({ reassignAt: at(1).toISOString() });
+    expect(await shown(b.conversationId)).toEqual({ closeAt: at(2).toISOString() });
+
+    await apply([change(a, 4, at(4), at(4)), change(b, 9, null, null)]);
+    expect(await shown(a.conversationId)).toEqual({ reassignAt: at(1).toISOString() });
+    expect(await shown(b.conversationId)).toEqual({});
   });
 });

@@ -10,6 +10,14 @@ interface AssignmentProjection {
   closeAt: Date | null;
 }
 
+/** Routing's deadlines for one conversation, as of its routing event `version`. */
+export interface DeadlinesChange {
+  conversationId: string;
+  version: number;
+  reassignAt: Date | null;
+  closeAt: Date | null;
+}
+
 /**
  * Routing's decisions, projected: the holder onto the conversation's row, the deadlines and the
  * version of the last routing event applied onto its `conversation_routing` row (the migration says
@@ -71,6 +79,33 @@ export class AssignmentsRepository {
            ON CONFLICT (conversation_id) DO UPDATE SET routing_version = $2, reassign_at = $3, close_at = $4
         WHERE conversation_routing.routing_version IS NULL OR conversation_routing.routing_version < $2`,
       [id, version, reassignAt, closeAt],
+    );
+  }
+
+  /**
+   * projectDeadlinesAt for many conversations in one statement (a batch of routing's events): one
+   * change per conversation (the caller keeps the newest), rows locked in id order.
+   */
+  async projectDeadlinesOf(tx: EntityManager, changes: DeadlinesChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    await queryPrepared(
+      tx,
+      `INSERT INTO conversation_routing (conversation_id, routing_version, reassign_at, close_at)
+       SELECT c.id, d.version, d.reassign_at, d.close_at
+         FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::timestamptz[])
+              AS d (id, version, reassign_at, close_at)
+         JOIN conversations c ON c.id = d.id
+        ORDER BY c.id
+           ON CONFLICT (conversation_id) DO UPDATE SET routing_version = EXCLUDED.routing_version,
+              reassign_at = EXCLUDED.reassign_at, close_at = EXCLUDED.close_at
+        WHERE conversation_routing.routing_version IS NULL
+           OR conversation_routing.routing_version < EXCLUDED.routing_version`,
+      [
+        changes.map((c) => c.conversationId),
+        changes.map((c) => c.version),
+        changes.map((c) => c.reassignAt),
+        changes.map((c) => c.closeAt),
+      ],
     );
   }
 

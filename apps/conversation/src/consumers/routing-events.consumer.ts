@@ -18,10 +18,17 @@ export class RoutingEventsConsumer {
 
   @EventPattern(ROUTING_EVENTS)
   onRoutingEvent(@Ctx() ctx: KafkaContext): Promise<void> {
-    return this.inbox.consumeEvent<RoutingEvent>(ctx, routingEventSchemas, ROUTING_EVENT_TYPES, (e, tx) =>
-      e.type === 'conversation.close-due'
-        ? this.inactivity.onCloseDue(e.data, tx, e)
-        : this.projection.apply(e, tx),
+    return this.inbox.consumeEvent<RoutingEvent>(
+      ctx,
+      routingEventSchemas,
+      ROUTING_EVENT_TYPES,
+      async (e, tx) => {
+        if (e.type !== 'conversation.close-due') return this.projection.apply(e, tx);
+        // In order: the batch's deadline changes before it (AssignmentProjectionService).
+        await this.projection.writeDeadlines(tx);
+        return this.inactivity.onCloseDue(e.data, tx, e);
+      },
+      this.projection,
     );
   }
 }
