@@ -78,9 +78,9 @@ export const MIN_IN_FLIGHT = 256;
  * inside its timeout, so the bound is what the service answered per second over the last 5 s ×
  * REQUEST_QUEUE_TARGET_MS (Little's law), at least MIN_IN_FLIGHT and at most
  * MAX_IN_FLIGHT_PER_SERVICE. Beyond it, UNAVAILABLE at once, the request not sent, with a Retry-After
- * spread over the time that service needs for what waits (retryAfterSeconds). A queue that holds
- * only what the service does in that time refuses the surplus at once rather than at its deadline,
- * and drains within it when the load falls.
+ * from how fast that service has been answering. A queue that holds only what the service does in
+ * that time refuses the surplus at once rather than at its deadline, and drains within it when the
+ * load falls.
  */
 @Injectable()
 export class RequestClient implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -88,8 +88,6 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
   private readonly pending = new Map<string, Pending>();
   private readonly inFlight = Object.fromEntries(SERVICES.map((s) => [s, 0])) as Record<ServiceName, number>;
   private readonly answered = rates();
-  /** Refusals so far, per service: spreads their Retry-After (retryAfterSeconds). */
-  private readonly refusals = Object.fromEntries(SERVICES.map((s) => [s, 0])) as Record<ServiceName, number>;
   /** Requests refused at the bound: their clients come back, so they count in Retry-After. */
   private readonly refused = rates();
   private closed = false;
@@ -199,13 +197,11 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /**
-   * Spread over the time the service needs for what waits for it at the rate it answers: the
-   * requests in flight, and the clients refused over the last 5 s, who will try again. Counting those
-   * keeps their retries within what the service can answer (told 1 s each, clients retrying through a
-   * fourfold overload sent the gateway twenty times what the service answered); spreading them, the
-   * n-th refusal told 1 + n mod that time, keeps the clients refused in one second from all coming
-   * back in one second (told the same time, each second of an overload came back as a wave of
-   * retries, bench/overload). Both from issue 7's notes.
+   * How long the service needs for what waits for it at the rate it answers: the requests in flight,
+   * and the clients refused over the last 5 s, who will try again. Counting those spreads their
+   * retries over the time the service needs for them; told 1 s each, clients retrying through a
+   * fourfold overload sent the gateway twenty times what the service answered, and it spent
+   * itself refusing them (bench/overload, issue 7's note).
    */
   private retryAfterSeconds(service: ServiceName): number {
     const now = this.now();
@@ -214,8 +210,7 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
     // shortest; a burst of desk reconnects after idling must not be told to wait 30 s.
     if (perSecond <= 0) return MIN_RETRY_AFTER_S;
     const waiting = this.inFlight[service] + this.refused[service].inWindow(now);
-    const needed = Math.min(MAX_RETRY_AFTER_S, Math.max(MIN_RETRY_AFTER_S, Math.ceil(waiting / perSecond)));
-    return MIN_RETRY_AFTER_S + (this.refusals[service]++ % (needed - MIN_RETRY_AFTER_S + 1));
+    return Math.min(MAX_RETRY_AFTER_S, Math.max(MIN_RETRY_AFTER_S, Math.ceil(waiting / perSecond)));
   }
 
   /** A value from `gateway.replies`: answers the waiting request if it is this instance's. */
