@@ -84,18 +84,21 @@ export class AssignmentsRepository {
 
   /**
    * projectDeadlinesAt for many conversations in one statement (a batch of routing's events): one
-   * change per conversation (the caller keeps the newest), rows locked in id order.
+   * change per conversation (the caller keeps the newest), rows locked in id order. The existence
+   * check is a subquery kept apart (OFFSET 0), so it stays one index lookup per change: as a join,
+   * the statement's generic plan made while `conversations` is small (a few hundred rows) hashes a
+   * scan of the whole table, and a connection keeps that plan as the table grows (EXPLAIN, issue 7).
    */
   async projectDeadlinesOf(tx: EntityManager, changes: DeadlinesChange[]): Promise<void> {
     if (changes.length === 0) return;
     await queryPrepared(
       tx,
       `INSERT INTO conversation_routing (conversation_id, routing_version, reassign_at, close_at)
-       SELECT c.id, d.version, d.reassign_at, d.close_at
+       SELECT d.id, d.version, d.reassign_at, d.close_at
          FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::timestamptz[])
               AS d (id, version, reassign_at, close_at)
-         JOIN conversations c ON c.id = d.id
-        ORDER BY c.id
+        WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.id = d.id OFFSET 0)
+        ORDER BY d.id
            ON CONFLICT (conversation_id) DO UPDATE SET routing_version = EXCLUDED.routing_version,
               reassign_at = EXCLUDED.reassign_at, close_at = EXCLUDED.close_at
         WHERE conversation_routing.routing_version IS NULL
