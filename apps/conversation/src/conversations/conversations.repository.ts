@@ -22,10 +22,10 @@ export interface ConversationRow {
 }
 
 /**
- * The columns of ConversationRow: the row's, and routing's deadlines while it is open (a closed
- * conversation has none; its routing row keeps the last ones routing sent).
+ * ConversationRow's select list and FROM: the row's columns, and routing's deadlines while it is open
+ * (a closed conversation has none; its routing row keeps the last ones routing sent).
  */
-const CONVERSATION = `c.*,
+const CONVERSATION_ROWS = `c.*,
   CASE WHEN c.closed_at IS NULL THEN r.reassign_at END AS reassign_at,
   CASE WHEN c.closed_at IS NULL THEN r.close_at END AS close_at
   FROM conversations c LEFT JOIN conversation_routing r ON r.conversation_id = c.id`;
@@ -67,18 +67,18 @@ export class ConversationsRepository {
 
   async find(tx: EntityManager, id: string, lock = false): Promise<ConversationRow | null> {
     const rows: ConversationRow[] = await tx.query(
-      `SELECT ${CONVERSATION} WHERE c.id = $1${lock ? ' FOR UPDATE OF c' : ''}`,
+      `SELECT ${CONVERSATION_ROWS} WHERE c.id = $1${lock ? ' FOR UPDATE OF c' : ''}`,
       [id],
     );
     return rows[0] ?? null;
   }
 
   async findMany(tx: EntityManager, ids: string[]): Promise<ConversationRow[]> {
-    return tx.query(`SELECT ${CONVERSATION} WHERE c.id = ANY($1::uuid[])`, [ids]);
+    return tx.query(`SELECT ${CONVERSATION_ROWS} WHERE c.id = ANY($1::uuid[])`, [ids]);
   }
 
   async listOfVisitor(tx: EntityManager, visitorId: string): Promise<ConversationRow[]> {
-    return tx.query(`SELECT ${CONVERSATION} WHERE c.visitor_id = $1 ORDER BY c.created_at DESC, c.id`, [
+    return tx.query(`SELECT ${CONVERSATION_ROWS} WHERE c.visitor_id = $1 ORDER BY c.created_at DESC, c.id`, [
       visitorId,
     ]);
   }
