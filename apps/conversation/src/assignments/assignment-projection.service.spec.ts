@@ -6,16 +6,12 @@ import { AssignmentProjectionService } from './assignment-projection.service';
 import type { AssignmentsRepository, DeadlinesChange } from './assignments.repository';
 
 /** What the service asked of the repository, in order. */
-type Call =
-  ['one', string, number] | ['many', [string, number][]] | ['claim', string, number] | ['project', string];
+type Call = ['write', [string, number][]] | ['claim', string, number] | ['project', string];
 
 function fakeAssignments(calls: Call[]): AssignmentsRepository {
   return {
-    projectDeadlinesAt: async (_tx: EntityManager, id: string, version: number) => {
-      calls.push(['one', id, version]);
-    },
     projectDeadlinesOf: async (_tx: EntityManager, changes: DeadlinesChange[]) => {
-      calls.push(['many', changes.map((c) => [c.conversationId, c.version])]);
+      calls.push(['write', changes.map((c) => [c.conversationId, c.version])]);
     },
     claimRoutingVersion: async (_tx: EntityManager, id: string, version: number) => {
       calls.push(['claim', id, version]);
@@ -70,7 +66,7 @@ describe(AssignmentProjectionService.name, () => {
 
   it('alone, a deadline change is written at once', async () => {
     await sut.apply(deadlines('a', 5), tx);
-    expect(calls).toEqual([['one', 'a', 5]]);
+    expect(calls).toEqual([['write', [['a', 5]]]]);
   });
 
   it('in a batch, the deadline changes are written in one statement, the newest per conversation', async () => {
@@ -81,7 +77,7 @@ describe(AssignmentProjectionService.name, () => {
     await sut.flush(tx);
     expect(calls).toEqual([
       [
-        'many',
+        'write',
         [
           ['a', 7],
           ['b', 3],
@@ -96,10 +92,10 @@ describe(AssignmentProjectionService.name, () => {
     for (const e of batch) await sut.apply(e, tx);
     await sut.flush(tx);
     expect(calls).toEqual([
-      ['many', [['a', 5]]],
+      ['write', [['a', 5]]],
       ['claim', 'b', 2],
       ['project', 'b'],
-      ['many', [['a', 6]]],
+      ['write', [['a', 6]]],
     ]);
   });
 
@@ -109,8 +105,8 @@ describe(AssignmentProjectionService.name, () => {
     await sut.flush(tx);
     await sut.apply(deadlines('a', 6), tx);
     expect(calls).toEqual([
-      ['many', [['a', 5]]],
-      ['one', 'a', 6],
+      ['write', [['a', 5]]],
+      ['write', [['a', 6]]],
     ]);
   });
 });

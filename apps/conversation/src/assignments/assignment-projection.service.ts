@@ -61,10 +61,7 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
         closeAt: dateOrNull(deadlines.closeAt),
       };
       const kept = this.batches.get(tx);
-      if (!kept) {
-        const { reassignAt, closeAt } = change;
-        return this.assignments.projectDeadlinesAt(tx, conversationId, version, reassignAt, closeAt);
-      }
+      if (!kept) return this.assignments.projectDeadlinesOf(tx, [change]);
       if ((kept.get(conversationId)?.version ?? -Infinity) < version) kept.set(conversationId, change);
       return;
     }

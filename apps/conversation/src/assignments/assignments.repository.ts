@@ -61,30 +61,10 @@ export class AssignmentsRepository {
 
   /**
    * claimRoutingVersion and projectDeadlines in one statement, for routing's most frequent event (R10
-   * moves the deadline at every visitor message): nothing changes when the version is not newer, or
-   * when there is no such conversation — what the two statements did. It touches neither the
-   * conversation's row nor its lock, which the requests to the conversation take.
-   */
-  async projectDeadlinesAt(
-    tx: EntityManager,
-    id: string,
-    version: number,
-    reassignAt: Date | null,
-    closeAt: Date | null,
-  ): Promise<void> {
-    await queryPrepared(
-      tx,
-      `INSERT INTO conversation_routing (conversation_id, routing_version, reassign_at, close_at)
-       SELECT id, $2::bigint, $3::timestamptz, $4::timestamptz FROM conversations WHERE id = $1
-           ON CONFLICT (conversation_id) DO UPDATE SET routing_version = $2, reassign_at = $3, close_at = $4
-        WHERE conversation_routing.routing_version IS NULL OR conversation_routing.routing_version < $2`,
-      [id, version, reassignAt, closeAt],
-    );
-  }
-
-  /**
-   * projectDeadlinesAt for many conversations in one statement (a batch of routing's events): one
-   * change per conversation (the caller keeps the newest), rows locked in id order. The existence
+   * moves the deadline at every visitor message), for one conversation or a batch's: one change per
+   * conversation (the caller keeps the newest), rows locked in id order. Nothing changes where the
+   * version is not newer, or where there is no such conversation. It touches neither the
+   * conversation's row nor its lock, which the requests to the conversation take. The existence
    * check is a subquery kept apart (OFFSET 0), so it stays one index lookup per change: as a join,
    * the statement's generic plan made while `conversations` is small (a few hundred rows) hashes a
    * scan of the whole table, and a connection keeps that plan as the table grows (EXPLAIN, issue 7).

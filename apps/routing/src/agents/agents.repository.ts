@@ -41,8 +41,9 @@ export class AgentsRepository {
     return rows[0] ?? null;
   }
 
+  /** These agents, in id order. */
   async findMany(tx: EntityManager, ids: string[]): Promise<AgentRow[]> {
-    return tx.query(`${SELECT_AGENTS} WHERE a.id = ANY($1::uuid[])`, [ids]);
+    return tx.query(`${SELECT_AGENTS} WHERE a.id = ANY($1::uuid[]) ORDER BY a.id`, [ids]);
   }
 
   async findAll(tx: EntityManager): Promise<AgentRow[]> {

@@ -44,26 +44,24 @@ export class SlotsChangedNotifier {
     const agents = await this.agents.findMany(tx, ids);
     await this.events.emitMany(
       tx,
-      agents
-        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-        .map((agent) => {
-          const { now, cause } = changes.get(agent.id)!;
-          return {
-            key: agent.id,
-            events: [
-              {
-                type: 'agent.slots-changed' as const,
-                data: {
-                  agentId: agent.id,
-                  slots: agentSlots(agent, this.config.MOBILE_SLOTS),
-                  version: versions.get(agent.id)!,
-                },
+      agents.map((agent) => {
+        const { now, cause } = changes.get(agent.id)!;
+        return {
+          key: agent.id,
+          events: [
+            {
+              type: 'agent.slots-changed' as const,
+              data: {
+                agentId: agent.id,
+                slots: agentSlots(agent, this.config.MOBILE_SLOTS),
+                version: versions.get(agent.id)!,
               },
-            ],
-            now,
-            cause,
-          };
-        }),
+            },
+          ],
+          now,
+          cause,
+        };
+      }),
     );
   }
 
