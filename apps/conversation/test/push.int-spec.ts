@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
-import type { PushNotification } from '@pupitre/shared';
-import type { TestRequester } from '@pupitre/shared/testing';
+import { NOTIFICATIONS_PUSH, PushNotification } from '@pupitre/shared';
+import { TestRequester, waitFor } from '@pupitre/shared/testing';
 import { PresenceCleanup } from '../src/push';
 import { pushEventId } from '../src/push/domain/push-notification';
 import { ConversationHarness, startConversationHarness } from './support/conversation-harness';
 
 /**
  * Conversation alone on a real broker and database: the gateways' presence reports and routing's
- * assignment are played by the test; what `notifications.push` would get is read from the outbox,
- * written in the transaction of each agent message.
+ * assignment are played by the test; what `notifications.push` gets is read from the topic.
  */
 describe('conversation: notifications.push and visitor presence', () => {
   let sut: ConversationHarness;
@@ -23,13 +22,28 @@ describe('conversation: notifications.push and visitor presence', () => {
 
   afterAll(() => sut?.stop());
 
-  const pushesOf = async (visitorId: string) =>
-    (
-      await db.query<{ payload: PushNotification }>(
-        `SELECT payload FROM conversation.outbox WHERE topic = 'notifications.push' AND aggregate_id = $1 ORDER BY id`,
-        [visitorId],
-      )
-    ).rows.map((r) => r.payload);
+  /**
+   * Every push published for this visitor so far. A push is written with its message, so once the
+   * outbox holds no row of the visitor's they are all on the topic; a marker sent after that on the
+   * visitor's key lands behind them in the same partition, and once it is read, so are they.
+   */
+  const pushesOf = async (visitorId: string): Promise<PushNotification[]> => {
+    await waitFor(
+      async () =>
+        (await db.query('SELECT 1 FROM conversation.outbox WHERE aggregate_id = $1', [visitorId]))
+          .rowCount === 0,
+      { what: "the visitor's pushes published" },
+    );
+    const marker = randomUUID();
+    await sut.producer.send(NOTIFICATIONS_PUSH, [{ key: visitorId, value: JSON.stringify({ marker }) }]);
+    const seen = () => rq.seen.filter((s) => s.topic === NOTIFICATIONS_PUSH && s.key === visitorId);
+    await waitFor(() => seen().some((s) => (s.value as { marker?: string }).marker === marker), {
+      what: 'the marker read back',
+    });
+    return seen()
+      .map((s) => s.value as unknown as PushNotification & { marker?: string })
+      .filter((p) => p.marker === undefined);
+  };
 
   /** A visitor with a push token and a conversation held by an agent; `say` posts an agent message. */
   async function heldConversation() {

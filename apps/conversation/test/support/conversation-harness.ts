@@ -3,6 +3,7 @@ import {
   Channel,
   CONVERSATION_EVENTS,
   envelope,
+  NOTIFICATIONS_PUSH,
   Platform,
   ROUTING_EVENTS,
   RoutingEventData,
@@ -29,7 +30,7 @@ export interface ConversationHarness extends ServiceHarness {
 }
 
 export async function startConversationHarness(name: string): Promise<ConversationHarness> {
-  const sut = await startServiceHarness(name, startConversation, [CONVERSATION_EVENTS]);
+  const sut = await startServiceHarness(name, startConversation, [CONVERSATION_EVENTS, NOTIFICATIONS_PUSH]);
   const { producer, requester: rq, db } = sut;
 
   const fromRouting: ConversationHarness['fromRouting'] = async (type, data) => {

@@ -25,14 +25,12 @@ export interface OutboxRelayOptions {
   maxBatchBytes?: number;
   /** Fallback poll when no NOTIFY arrives (a lost notification, another instance's rows). */
   pollIntervalMs?: number;
-  /** Published rows are kept this long for inspection, then deleted. */
-  retentionMs?: number;
   /**
    * Processed message ids are kept this long: longer than the topics' retention (7 days by default),
    * so nothing Kafka can still redeliver has lost its record.
    */
   inboxRetentionMs?: number;
-  /** Test seam: runs after Kafka acknowledged a batch and before the rows are marked published. */
+  /** Test seam: runs after Kafka acknowledged a batch and before the rows are deleted. */
   afterPublish?: (ids: string[]) => Promise<void> | void;
   /** Told of the rows published (ops: the published-events counter by topic and event type). */
   published?: (rows: { topic: string; type: string }[]) => void;
@@ -51,9 +49,11 @@ interface OutboxRow {
 
 /**
  * Publishes the outbox in id order. One leader per schema (a session advisory lock) so per-key order
- * holds with many instances; the others wait to take over. Publish, then mark: a crash between the two
- * republishes, and consumers drop the duplicate by event id. The leader also prunes old outbox and
- * inbox rows, so both tables stay as large as the recent work, not the history.
+ * holds with many instances; the others wait to take over. Publish, then delete: a crash between the
+ * two republishes, and consumers drop the duplicate by event id. A published row is deleted, not
+ * marked: a mark was a new copy of the row (payload included) and two index entries, then a delete a
+ * day later, for a copy of what the topic itself keeps. The leader also prunes old inbox rows and
+ * parked outbox rows, so both tables stay as large as the recent work, not the history.
  *
  * Rows leave in produce requests capped in bytes, GZIP-compressed from 16 KiB. A row the broker refuses as too
  * large even on its own is parked (marked with PARKED_HEADER, logged at ERROR, counted) and the rows
@@ -167,7 +167,7 @@ export class OutboxRelay {
     const ids = rows.map((r) => r.id);
     await this.o.afterPublish?.(ids);
     await client.query({
-      ...prepared('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])'),
+      ...prepared('DELETE FROM outbox WHERE id = ANY($1::bigint[])'),
       values: [ids],
     });
     this.o.published?.(rows);
@@ -198,21 +198,19 @@ export class OutboxRelay {
   }
 
   private async cleanup(client: Client): Promise<void> {
-    const retention = this.o.retentionMs ?? 24 * 3600 * 1000;
     if (Date.now() - this.lastCleanup < 60_000) return;
     this.lastCleanup = Date.now();
+    const retention = this.o.inboxRetentionMs ?? 14 * 24 * 3600 * 1000;
+    // Rows marked published by a relay from before publish-then-delete (an upgraded database), and
+    // parked rows once an operator has had as long as the inbox keeps ids to look at them.
     await client.query(
-      `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < now() - ($1::bigint * interval '1 millisecond')
-          AND NOT headers ? $2`,
+      `DELETE FROM outbox WHERE published_at IS NOT NULL
+          AND (NOT headers ? $2 OR published_at < now() - ($1::bigint * interval '1 millisecond'))`,
       [retention, PARKED_HEADER],
     );
     await client.query(
-      `DELETE FROM outbox WHERE headers ? $2 AND published_at < now() - ($1::bigint * interval '1 millisecond')`,
-      [this.o.inboxRetentionMs ?? 14 * 24 * 3600 * 1000, PARKED_HEADER],
-    );
-    await client.query(
       `DELETE FROM inbox WHERE processed_at < now() - ($1::bigint * interval '1 millisecond')`,
-      [this.o.inboxRetentionMs ?? 14 * 24 * 3600 * 1000],
+      [retention],
     );
   }
 
@@ -231,14 +229,14 @@ export class OutboxRelay {
       ...sessionOptions(this.o.schema, this.o.database, {
         idle_session_timeout: this.leaseMs,
         // The unpublished rows are read through their partial index in id order. A published row
-        // leaves a dead entry there until vacuum; a plain index scan marks it dead on its first visit
+        // (deleted) leaves a dead entry there until vacuum; a plain index scan marks it dead on its first visit
         // and skips it after, but the bitmap scan the planner prefers visits every dead row's heap
         // page again at each poll: at 1,000 messages/s the relay's polls grew to most of
         // PostgreSQL's CPU within 30 s (bench/flow, issue 7's note).
         enable_bitmapscan: 'off',
         // Its few statements are planned at each run: a generic plan made while the table was small
         // (a new database, or after the cleanup) is a sequential scan, kept until the next ANALYZE,
-        // and the mark-as-published UPDATE then read the whole table at every send (bench/flow: from
+        // and the UPDATE that marked rows published (a DELETE now) then read the whole table at every send (bench/flow: from
         // 99 to 1,300 buffers a call within a minute).
         plan_cache_mode: 'force_custom_plan',
       }),
