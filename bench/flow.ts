@@ -844,7 +844,8 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
     out.push(
       `  PostgreSQL per visitor message (pg_stat_database): commits ${per('xact_commit')}, rollbacks ` +
         `${per('xact_rollback')}, rows inserted ${per('tup_inserted')}, updated ${per('tup_updated')}, ` +
-        `deleted ${per('tup_deleted')}, fetched ${per('tup_fetched')}`,
+        `deleted ${per('tup_deleted')}, fetched ${per('tup_fetched')}; WAL ${per('wal_bytes')} bytes ` +
+        `(whole cluster)`,
     );
   }
   out.push('', '');

@@ -77,11 +77,16 @@ export const createDatabase = (name: string) =>
 export const dropDatabase = (name: string) =>
   withAdmin(async (c) => void (await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)));
 
-/** The database's cumulative activity counters (pg_stat_database; flushed by backends about once a second). */
+/**
+ * The database's cumulative activity counters (pg_stat_database; flushed by backends about once a
+ * second), and the position in the write-ahead log (`wal_bytes`: the whole cluster's, so it counts
+ * only while nothing else writes).
+ */
 export async function databaseCounters(name: string): Promise<Record<string, number>> {
   return withAdmin(async (c) => {
     const { rows } = await c.query<Record<string, string>>(
-      `SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_fetched, tup_returned
+      `SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_fetched, tup_returned,
+              pg_current_wal_lsn() - '0/0'::pg_lsn AS wal_bytes
          FROM pg_stat_database WHERE datname = $1`,
       [name],
     );

@@ -32,7 +32,12 @@ interface TestEvent {
   hookThrows?: boolean;
   /** Its transaction takes this long (a lock wait, a slow statement). */
   sleepMs?: number;
+  /** Idempotent by itself (ConsumeSpec.idempotent): applied with no inbox row, again on redelivery. */
+  idempotent?: boolean;
 }
+
+/** How many times each event's handler ran, by event id. */
+const handled = new Map<string, number>();
 
 /** The events whose after-commit hook ran, in the order they ran. */
 const hooksRun: number[] = [];
@@ -44,6 +49,7 @@ const TOPICS = [
   'batch.hooks',
   'batch.slow',
   'batch.prepared',
+  'batch.idempotent',
   'relay.big',
 ];
 
@@ -64,17 +70,21 @@ function consumerModule(
         batch,
         parse: (v) => v as TestEvent,
         id: (e) => e.eventId,
+        idempotent: (e) => e.idempotent === true,
         handle: async (e, tx, afterCommit) => {
+          handled.set(e.eventId, (handled.get(e.eventId) ?? 0) + 1);
           if (e.poison) throw new Error(`event ${e.n} cannot be applied`);
           if (e.sleepMs) await tx.query('SELECT pg_sleep($1)', [e.sleepMs / 1000]);
           afterCommit(() => {
             if (e.hookThrows) throw new Error(`hook of event ${e.n} failed`);
             hooksRun.push(e.n);
           });
-          await tx.query('INSERT INTO applied (event_id, n, tx) VALUES ($1, $2, txid_current())', [
-            e.eventId,
-            e.n,
-          ]);
+          // An idempotent event's effect: applying it again changes nothing (others are applied once).
+          await tx.query(
+            `INSERT INTO applied (event_id, n, tx) VALUES ($1, $2, txid_current())
+               ${e.idempotent ? 'ON CONFLICT (event_id) DO NOTHING' : ''}`,
+            [e.eventId, e.n],
+          );
         },
       });
     }
@@ -256,6 +266,24 @@ describe('batches on the hot path', () => {
       { hook: 'prepare', ns: [304, 305], tx: txOf(304), appliedInTx: 0 },
       { hook: 'flush', ns: [], tx: txOf(304), appliedInTx: 2 },
     ]);
+  });
+
+  it('an event idempotent by itself leaves no inbox row and is handled again when redelivered', async () => {
+    const [plain, same] = events(401, 2);
+    same.idempotent = true;
+    // Within one batch, then across batches.
+    await produce('batch.idempotent', [same, plain, same]);
+    const db = await startConsumer('batch.idempotent');
+    await waitFor(async () => (await applied(db)).length === 2, { what: 'first batch applied' });
+    const marker = events(410, 1);
+    await produce('batch.idempotent', [same, plain, ...marker]);
+    await waitFor(async () => (await applied(db)).some((r) => r.n === 410), { what: 'marker applied' });
+
+    expect((await applied(db)).map((r) => r.n)).toEqual([401, 402, 410]);
+    const inbox = (await db.query('SELECT message_id FROM inbox')) as { message_id: string }[];
+    expect(inbox.map((r) => r.message_id).sort()).toEqual([plain.eventId, marker[0].eventId].sort());
+    expect(handled.get(same.eventId)).toBe(3);
+    expect(handled.get(plain.eventId)).toBe(1);
   });
 
   describe('the outbox relay', () => {

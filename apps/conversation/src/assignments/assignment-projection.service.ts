@@ -51,6 +51,14 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
     await this.assignments.projectDeadlinesOf(tx, changes);
   }
 
+  /**
+   * A versioned deadline change is written only over an older version, so applying it again changes
+   * nothing: it needs no inbox row (one per visitor message, R10).
+   */
+  isIdempotent(event: RoutingEvent): boolean {
+    return event.type === 'conversation.deadlines-changed' && event.data.version !== undefined;
+  }
+
   async apply(event: RoutingEvent, tx: EntityManager): Promise<void> {
     if (event.type === 'conversation.deadlines-changed' && event.data.version !== undefined) {
       const { conversationId, version, deadlines } = event.data;

@@ -28,7 +28,7 @@ export class RoutingEventsConsumer {
         await this.projection.writeDeadlines(tx);
         return this.inactivity.onCloseDue(e.data, tx, e);
       },
-      this.projection,
+      { batch: this.projection, idempotent: (e) => this.projection.isIdempotent(e) },
     );
   }
 }

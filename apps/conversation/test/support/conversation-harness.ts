@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   Channel,
+  ConsumerProgress,
   CONVERSATION_EVENTS,
   envelope,
+  hasReached,
   NOTIFICATIONS_PUSH,
   Platform,
   ROUTING_EVENTS,
@@ -33,11 +35,19 @@ export async function startConversationHarness(name: string): Promise<Conversati
   const sut = await startServiceHarness(name, startConversation, [CONVERSATION_EVENTS, NOTIFICATIONS_PUSH]);
   const { producer, requester: rq, db } = sut;
 
+  const progress = new ConsumerProgress(sut.kafka, 'conversation', ROUTING_EVENTS);
   const fromRouting: ConversationHarness['fromRouting'] = async (type, data) => {
     const event = envelope(type, data, new Date());
     await producer.send(ROUTING_EVENTS, [
       { key: (data as { conversationId: string }).conversationId, value: JSON.stringify(event) },
     ]);
+    if (type === 'conversation.deadlines-changed' && (data as { version?: number }).version !== undefined) {
+      // Idempotent by its version, it leaves no inbox row: wait for conversation's committed offsets
+      // to pass everything the topic holds (they are committed after the database commit).
+      const targets = await progress.ends();
+      await waitFor(async () => hasReached(targets, await progress.committed()), { what: `${type} applied` });
+      return;
+    }
     await waitFor(
       async () =>
         (
@@ -90,5 +100,9 @@ export async function startConversationHarness(name: string): Promise<Conversati
       ).rows[0].n,
     );
 
-  return { ...sut, fromRouting, newVisitor, openConversation, assign, storedCount };
+  const stop = async () => {
+    await progress.close();
+    await sut.stop();
+  };
+  return { ...sut, stop, fromRouting, newVisitor, openConversation, assign, storedCount };
 }

@@ -125,7 +125,7 @@ export class RoutingConsumer {
       conversationEventSchemas,
       ROUTING_WANTS,
       (e, tx, afterCommit) => this.conversationEvents.handle(e, tx, afterCommit),
-      this.conversationEvents,
+      { batch: this.conversationEvents },
     );
   }
 }

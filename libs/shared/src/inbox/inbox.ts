@@ -42,6 +42,19 @@ export interface ConsumeSpec<T> {
   handle(message: T, tx: EntityManager, afterCommit: AfterCommit): Promise<void>;
   /** Called around the handlers when messages are applied together (see BatchHooks). */
   batch?: BatchHooks<T>;
+  /**
+   * True for a message whose handling is idempotent by itself (it carries a version its target keeps,
+   * and an older or equal one changes nothing): no inbox row is written for it, and a redelivery is
+   * handled again, to no effect. Saves a row and two index entries for each such message, and its
+   * pruning later.
+   */
+  idempotent?(message: T): boolean;
+}
+
+/** Options of `consumeEvent` beside the handler. */
+export interface EventConsumeOptions<E> {
+  batch?: BatchHooks<E>;
+  idempotent?(event: E): boolean;
 }
 
 /**
@@ -71,7 +84,9 @@ interface Enlisted {
 }
 
 /**
- * Applies each message once: the processed id is recorded in the same transaction as the effect.
+ * Applies each message once: the processed id is recorded in the same transaction as the effect
+ * (a message idempotent by itself, `ConsumeSpec.idempotent`, has no record: it is applied again, to
+ * no effect).
  * Transient failures are retried in place (the partition waits); a message that keeps failing is
  * dead-lettered after `maxAttempts` (not marked processed, so that replaying the letter applies it),
  * and the messages behind it go on.
@@ -115,7 +130,14 @@ export class Inbox implements BatchApplier<Enlisted> {
         await this.deadLetter(ctx, `invalid message: ${describe(err)}`, 1, null);
         continue;
       }
-      if (message !== null) ready.push({ ctx, spec, message, id: spec.id(message) });
+      if (message !== null)
+        ready.push({
+          ctx,
+          spec,
+          message,
+          id: spec.id(message),
+          idempotent: spec.idempotent?.(message) ?? false,
+        });
     }
     if (ready.length === 0) return;
     if (ready.length === 1) return this.applyAlone(ready[0]);
@@ -133,7 +155,7 @@ export class Inbox implements BatchApplier<Enlisted> {
 
   private applyAlone(p: Parsed): Promise<void> {
     return this.attempt(p.ctx, p.id, async (tx, afterCommit) => {
-      if (await this.alreadyProcessed(tx, p.id)) return;
+      if (!p.idempotent && (await this.alreadyProcessed(tx, p.id))) return;
       await p.spec.handle(p.message, tx, afterCommit);
     });
   }
@@ -145,22 +167,25 @@ export class Inbox implements BatchApplier<Enlisted> {
    */
   private async applyTogether(inOffsetOrder: Parsed[]): Promise<void> {
     const ready = byKey(inOffsetOrder, (p) => p.ctx);
-    const ids = [...new Set(ready.map((p) => p.id))];
+    const ids = [...new Set(ready.filter((p) => !p.idempotent).map((p) => p.id))];
     for (let attempt = 1; ; attempt++) {
       if (this.stopping) throw new ConsumerStopping('consumer stopping');
       const committed: (() => void)[] = [];
       try {
         await this.o.dataSource.transaction(async (tx) => {
-          const rows: { message_id: string }[] = await queryPrepared(
-            tx,
-            `INSERT INTO inbox (message_id, consumer) SELECT unnest($1::text[]), $2
-               ON CONFLICT DO NOTHING RETURNING message_id`,
-            [ids, this.o.consumer],
-          );
+          const rows: { message_id: string }[] =
+            ids.length === 0
+              ? []
+              : await queryPrepared(
+                  tx,
+                  `INSERT INTO inbox (message_id, consumer) SELECT unnest($1::text[]), $2
+                     ON CONFLICT DO NOTHING RETURNING message_id`,
+                  [ids, this.o.consumer],
+                );
           const fresh = new Set(rows.map((r) => r.message_id));
           // delete: a message redelivered within the batch is applied at its first place only.
           await this.handleTogether(
-            ready.filter((p) => fresh.delete(p.id)),
+            ready.filter((p) => p.idempotent || fresh.delete(p.id)),
             tx,
             (fn) => committed.push(inContext(fn)),
           );
@@ -200,8 +225,9 @@ export class Inbox implements BatchApplier<Enlisted> {
     }
     if (message === null) return;
     const id = spec.id(message);
+    const idempotent = spec.idempotent?.(message) ?? false;
     await this.attempt(ctx, id, async (tx, afterCommit) => {
-      if (await this.alreadyProcessed(tx, id)) return;
+      if (!idempotent && (await this.alreadyProcessed(tx, id))) return;
       await spec.handle(message, tx, afterCommit);
     });
   }
@@ -215,10 +241,11 @@ export class Inbox implements BatchApplier<Enlisted> {
     schemas: Record<string, z.ZodTypeAny>,
     wanted: ReadonlySet<string>,
     handle: (event: E, tx: EntityManager, afterCommit: AfterCommit) => Promise<void>,
-    batch?: BatchHooks<E>,
+    { batch, idempotent }: EventConsumeOptions<E> = {},
   ): Promise<void> {
     return this.consume<E>(ctx, {
       batch,
+      idempotent,
       parse: (v) => eventOrNull(parseEvent<E>(schemas, wanted, v)),
       id: (e) => e.eventId,
       // Each event's lines carry its correlation id, even when applied in a batch with others.
@@ -337,6 +364,8 @@ interface Parsed {
   spec: ConsumeSpec<unknown>;
   message: unknown;
   id: string;
+  /** Handled without an inbox row (ConsumeSpec.idempotent). */
+  idempotent: boolean;
 }
 
 /** An after-commit hook runs with the log context of the message that registered it. */
