@@ -4,6 +4,7 @@ import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka } from 'kafkajs';
+import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import {
   BatchHooks,
@@ -17,6 +18,7 @@ import {
   KafkaServer,
   MessagingModule,
   Outbox,
+  outboxChannel,
   OutboxRelay,
   PARKED_HEADER,
   parseEnv,
@@ -333,6 +335,50 @@ describe('batches on the hot path', () => {
       const ends = await progress.ends();
       await progress.close();
       expect(ends.reduce((n, e) => n + Number(e.high), 0)).toBe(40);
+    });
+
+    it("wakes this process's leading relay after the commit instead of notifying through PostgreSQL", async () => {
+      const relay = new OutboxRelay({
+        databaseUrl: env.databaseUrl,
+        schema,
+        producer,
+        logger: { log: () => undefined, error: (m) => new Logger('relay').error(m) },
+        pollIntervalMs: 200,
+      });
+      relay.start();
+      cleanups.push(() => relay.stop());
+      await waitFor(() => relay.leading, { what: 'the relay leads' });
+      const local = new Outbox(schema);
+      local.wakeInProcess(db, relay);
+      const nudges = jest.spyOn(relay, 'nudge');
+      const listener = new Client({ connectionString: env.databaseUrl });
+      await listener.connect();
+      cleanups.push(() => listener.end());
+      const heard: string[] = [];
+      listener.on('notification', (n) => heard.push(n.channel));
+      await listener.query(`LISTEN "${outboxChannel(schema)}"`);
+
+      let nudgedBeforeCommit = -1;
+      await db.transaction(async (tx) => {
+        await local.add(tx, 'relay.big' as never, 'conversation-z', { n: 200 } as never);
+        // A nested transaction is a savepoint: releasing it commits nothing yet.
+        await tx.transaction((inner) =>
+          local.add(inner, 'relay.big' as never, 'conversation-z', { n: 201 } as never),
+        );
+        nudgedBeforeCommit = nudges.mock.calls.length;
+      });
+      expect(nudgedBeforeCommit).toBe(0);
+      expect(nudges).toHaveBeenCalledTimes(1);
+      await waitFor(async () => (await unpublished()) === 0, { what: 'both rows published' });
+
+      // An outbox without a local relay (another process's) notifies: the listener hears that one only.
+      await db.transaction((tx) =>
+        new Outbox(schema).add(tx, 'relay.big' as never, 'conversation-z', { n: 202 } as never),
+      );
+      await waitFor(() => heard.length > 0, { what: 'the notification' });
+      await waitFor(async () => (await unpublished()) === 0, { what: 'the third row published' });
+      expect(heard).toEqual([outboxChannel(schema)]);
+      await relay.stop();
     });
 
     it('parks a row larger than the broker accepts and publishes the rows behind it', async () => {

@@ -43,11 +43,13 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly inbox: Inbox,
     private readonly producer: KafkaProducer,
     private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
     @Optional() private readonly metrics?: MessagingMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.metrics?.watch(this.dataSource, this.relay);
+    this.outbox.wakeInProcess(this.dataSource, this.relay);
     await this.producer.connect();
     this.relay.start();
   }

@@ -128,6 +128,12 @@ export class OutboxRelay {
     return this.leader;
   }
 
+  /** Rows were committed in this process (Outbox.wakeInProcess): publish without waiting for a poll. */
+  nudge(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
   private async drain(client: Client): Promise<void> {
     const batchSize = this.o.batchSize ?? 500;
     const maxBytes = this.o.maxBatchBytes ?? kafkaTuning().KAFKA_BATCH_MAX_BYTES;
@@ -242,10 +248,7 @@ export class OutboxRelay {
       }),
     });
     client.on('error', (err) => this.o.logger.error(`outbox relay connection: ${err.message}`));
-    client.on('notification', (_n: Notification) => {
-      this.pending = true;
-      this.wake?.();
-    });
+    client.on('notification', (_n: Notification) => this.nudge());
     await client.connect();
     await client.query(`LISTEN "${outboxChannel(this.o.schema)}"`);
     this.client = client;
