@@ -21,8 +21,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import type { Socket as NetSocket } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { JsonClient, mapLimit } from './support/http';
 import {
@@ -144,6 +145,11 @@ interface Attempt {
   latencyMs: number;
   /** HTTP status, or -1 for a network error. */
   status: number;
+  /** For a 503: refused at the gateway's in-flight bound, or answered once the request's deadline passed. */
+  refusal?: 'bound' | 'deadline';
+  /** Of `latencyMs`: waiting in this process's agent for a socket, and opening it (0 on a kept-alive one). */
+  queuedMs?: number;
+  connectingMs?: number;
 }
 
 interface Msg {
@@ -278,14 +284,28 @@ async function main(): Promise<number> {
       const tryOnce = (): void => {
         msg.attempts++;
         const sentAt = performance.now();
-        const record = (status: number, retryAfterS: number | null) => {
+        let socketAt: number | undefined;
+        let connectedAt: number | undefined;
+        const onSocket = (socket: NetSocket) => {
+          socketAt = performance.now();
+          if (!socket.connecting) connectedAt = socketAt;
+          else socket.once('connect', () => (connectedAt = performance.now()));
+        };
+        const record = (status: number, retryAfterS: number | null, errorMessage?: string) => {
           attempts.push({
+            queuedMs: socketAt === undefined ? undefined : socketAt - sentAt,
+            connectingMs:
+              socketAt === undefined || connectedAt === undefined ? undefined : connectedAt - socketAt,
             phase,
             message: index,
             attempt: msg.attempts,
             sentAt,
             latencyMs: performance.now() - sentAt,
             status,
+            // RequestClient's two 503s: "… is overloaded" (the bound) and "… did not answer in time".
+            ...(status === 503
+              ? { refusal: /did not answer in time/.test(errorMessage ?? '') ? 'deadline' : 'bound' }
+              : {}),
           });
           msg.lastStatus = status;
           const again =
@@ -309,22 +329,49 @@ async function main(): Promise<number> {
             { text: `overload ${msg.id}`, clientMessageId: msg.id },
             visitor.token,
             60_000,
+            onSocket,
           )
           .then(
             (r) => {
               const header = r.headers['retry-after'];
-              record(r.status, header === undefined ? null : Number(header));
+              const body = r.body as { error?: { message?: string } } | null;
+              record(r.status, header === undefined ? null : Number(header), body?.error?.message);
             },
             () => record(-1, null),
           );
       };
       tryOnce();
     };
+    /**
+     * The gateway's event-loop delay since the last scrape (prom-client resets its histogram at each
+     * one), in ms: what every request it reads waits for, refusals included.
+     */
+    const gatewayLoop = async (): Promise<{ p99: number; max: number }> => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const seconds = (name: string) =>
+        Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      return {
+        p99: 1000 * seconds('nodejs_eventloop_lag_p99_seconds'),
+        max: 1000 * seconds('nodejs_eventloop_lag_max_seconds'),
+      };
+    };
+    const loops = new Map<
+      string,
+      { gateway: { p99: number; max: number }; generator: { p99: number; max: number } }
+    >();
     const run = async (phase: string, rate: number, seconds: number, retrying: boolean) => {
       const n = Math.max(1, Math.round(rate * seconds));
+      await gatewayLoop();
+      const ownLoop = monitorEventLoopDelay({ resolution: 10 });
+      ownLoop.enable();
       const t0 = performance.now();
       await openLoop(rate, n, () => post(phase, retrying));
       checkpoint();
+      ownLoop.disable();
+      loops.set(phase, {
+        gateway: await gatewayLoop(),
+        generator: { p99: ownLoop.percentile(99) / 1e6, max: ownLoop.max / 1e6 },
+      });
       return t0;
     };
     const settled = (phase: string) => () => messages.every((m) => m.phase !== phase || m.settled);
@@ -490,6 +537,24 @@ async function main(): Promise<number> {
       ),
       '',
       `refused POSTs (503): ${refusals.length}, ${atOnce} within 1 s; p50 ${ms(refusedS.p50)}, p99 ${ms(refusedS.p99)}, max ${ms(refusedS.max)}   (goal p99 < 50 ms)`,
+      ...(['bound', 'deadline'] as const).map((kind) => {
+        const these = refusals.filter((a) => a.refusal === kind);
+        const t = summarize(these.map((a) => a.latencyMs));
+        const what =
+          kind === 'bound' ? 'at the in-flight bound' : 'past their deadline (admitted, not answered)';
+        return `  ${what}: ${these.length}${these.length > 0 ? `; p50 ${ms(t.p50)}, p99 ${ms(t.p99)}, max ${ms(t.max)}` : ''}`;
+      }),
+      (() => {
+        // Where the slowest refusals' time went, on this side of the wire.
+        const slow = refusals.filter((a) => a.latencyMs >= refusedS.p99);
+        const part = (f: (a: Attempt) => number | undefined) =>
+          summarize(slow.map(f).filter((v): v is number => v !== undefined)).p50;
+        return (
+          `  the slowest 1 % (${slow.length}), median of: waiting for a socket in this process ` +
+          `${ms(part((a) => a.queuedMs))}, opening it ${ms(part((a) => a.connectingMs))}; ` +
+          `new connections among them: ${slow.filter((a) => (a.connectingMs ?? 0) > 0).length}`
+        );
+      })(),
       `clientMessageIds whose last answer was 503: ${lastRefused.length}; of them stored anyway: ${refusedButStored.length}   (goal 0)`,
       ...(unanswered.length > 0
         ? [
@@ -498,6 +563,16 @@ async function main(): Promise<number> {
         : []),
       `clientMessageIds answered 201 but not stored: ${acceptedNotStored.length}   (must be 0)`,
       ...(limited ? [limited] : []),
+      `event-loop delay while sending, p99 / max: ` +
+        ['steady', 'overload', 'recovery']
+          .map((phase) => {
+            const l = loops.get(phase);
+            return l
+              ? `${phase}: gateway ${ms(l.gateway.p99)} / ${ms(l.gateway.max)}, load generator ` +
+                  `${ms(l.generator.p99)} / ${ms(l.generator.max)}`
+              : `${phase}: -`;
+          })
+          .join('; '),
       `steady p99 (201, first attempts): ${ms(steady.p99)}; recovery per second (p99 of 201 / refused):`,
       '  ' +
         windows.map((w) => `${w.second}s ${ms(w.p99)}${w.refused ? `/${w.refused}×503` : ''}`).join(', '),

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Socket } from 'node:net';
 
 export interface JsonResponse<T = unknown> {
   status: number;
@@ -28,7 +29,7 @@ export class JsonClient {
     token?: string,
     timeoutMs = 30_000,
     /** Called when the request gets a socket, i.e. leaves the agent's queue for the wire. */
-    onSocket?: () => void,
+    onSocket?: (socket: Socket) => void,
   ): Promise<JsonResponse<T>> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string | number> = { accept: 'application/json' };

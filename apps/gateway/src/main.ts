@@ -53,7 +53,9 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
   });
   app.get(ConsumerStatus).attach(server);
   app.get(ReplyPathProbe).start();
-  await app.listen(config.PORT);
+  // Node's listen(port, backlog), which Nest passes on: its typings know only a hostname there.
+  const listen = app.listen.bind(app) as unknown as (port: number, backlog: number) => Promise<unknown>;
+  await listen(config.PORT, config.HTTP_LISTEN_BACKLOG);
   const http = app.getHttpServer() as Server;
   http.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
   const { port } = http.address() as AddressInfo;

@@ -26,6 +26,11 @@ const schema = kafkaEnvSchema
     // on the common ones), so the balancer, not the gateway, closes it: a close from this side races
     // the next request sent on it, which then fails with a reset (Node's default is 5 s).
     HTTP_KEEP_ALIVE_TIMEOUT_MS: envInt(65_000, 1000, 3_600_000),
+    // Connections the kernel queues until the gateway accepts them (the kernel caps it at
+    // net.core.somaxconn). Node's default, 511, overflowed when clients opened connections in a burst
+    // (bench/overload: refusals answered in 3 to 9 s, the time of the SYNs the kernel dropped and the
+    // clients sent again after 1, 3 and 7 s).
+    HTTP_LISTEN_BACKLOG: envInt(4096, 1, 65535),
     ADMIN_TOKEN: optionalSecret,
     JWT_SECRET: optionalSecret,
     REQUEST_TIMEOUT_MS: envInt(5000, 100, 120000),
