@@ -309,6 +309,19 @@ describe('batches on the hot path', () => {
       cleanups.push(() => db.destroy());
     });
 
+    /** A relay of this schema, started, stopped at the end of the file at the latest. */
+    const startRelay = (error: (message: string) => void = (m) => new Logger('relay').error(m)) => {
+      const relay = new OutboxRelay({
+        databaseUrl: env.databaseUrl,
+        schema,
+        producer,
+        logger: { log: () => undefined, error },
+        pollIntervalMs: 200,
+      });
+      relay.start();
+      cleanups.push(() => relay.stop());
+      return relay;
+    };
     const unpublished = async () =>
       (await db.query('SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL'))[0].count;
 
@@ -320,15 +333,7 @@ describe('batches on the hot path', () => {
           await outbox.add(tx, 'relay.big' as never, 'conversation-1', { n, filler } as never);
         }
       });
-      const relay = new OutboxRelay({
-        databaseUrl: env.databaseUrl,
-        schema,
-        producer,
-        logger: { log: () => undefined, error: (m) => new Logger('relay').error(m) },
-        pollIntervalMs: 200,
-      });
-      relay.start();
-      cleanups.push(() => relay.stop());
+      const relay = startRelay();
       await waitFor(async () => (await unpublished()) === 0, { what: 'all rows published' });
       await relay.stop();
       const progress = new ConsumerProgress(kafka, 'unused', 'relay.big');
@@ -338,15 +343,7 @@ describe('batches on the hot path', () => {
     });
 
     it("wakes this process's leading relay after the commit instead of notifying through PostgreSQL", async () => {
-      const relay = new OutboxRelay({
-        databaseUrl: env.databaseUrl,
-        schema,
-        producer,
-        logger: { log: () => undefined, error: (m) => new Logger('relay').error(m) },
-        pollIntervalMs: 200,
-      });
-      relay.start();
-      cleanups.push(() => relay.stop());
+      const relay = startRelay();
       await waitFor(() => relay.leading, { what: 'the relay leads' });
       const local = new Outbox(schema);
       local.wakeInProcess(db, relay);
@@ -389,15 +386,7 @@ describe('batches on the hot path', () => {
         await outbox.add(tx, 'relay.big' as never, 'conversation-x', { n: 101 } as never);
         await outbox.add(tx, 'relay.big' as never, 'conversation-y', { n: 102 } as never);
       });
-      const relay = new OutboxRelay({
-        databaseUrl: env.databaseUrl,
-        schema,
-        producer,
-        logger: { log: () => undefined, error: (m) => void parkedErrors.push(m) },
-        pollIntervalMs: 200,
-      });
-      relay.start();
-      cleanups.push(() => relay.stop());
+      const relay = startRelay((m) => void parkedErrors.push(m));
       await waitFor(async () => (await unpublished()) === 0, {
         what: 'the rows behind the huge one published',
       });

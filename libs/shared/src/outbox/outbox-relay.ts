@@ -235,15 +235,15 @@ export class OutboxRelay {
       ...sessionOptions(this.o.schema, this.o.database, {
         idle_session_timeout: this.leaseMs,
         // The unpublished rows are read through their partial index in id order. A published row
-        // (deleted) leaves a dead entry there until vacuum; a plain index scan marks it dead on its first visit
-        // and skips it after, but the bitmap scan the planner prefers visits every dead row's heap
-        // page again at each poll: at 1,000 messages/s the relay's polls grew to most of
+        // (deleted) leaves a dead entry there until vacuum; a plain index scan marks it dead on its
+        // first visit and skips it after, but the bitmap scan the planner prefers visits every dead
+        // row's heap page again at each poll: at 1,000 messages/s the relay's polls grew to most of
         // PostgreSQL's CPU within 30 s (bench/flow, issue 7's note).
         enable_bitmapscan: 'off',
         // Its few statements are planned at each run: a generic plan made while the table was small
         // (a new database, or after the cleanup) is a sequential scan, kept until the next ANALYZE,
-        // and the UPDATE that marked rows published (a DELETE now) then read the whole table at every send (bench/flow: from
-        // 99 to 1,300 buffers a call within a minute).
+        // and the statement that marked rows published (they are deleted now) then read the whole
+        // table at every send (bench/flow: from 99 to 1,300 buffers a call within a minute).
         plan_cache_mode: 'force_custom_plan',
       }),
     });

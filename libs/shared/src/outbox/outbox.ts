@@ -39,9 +39,9 @@ export class Outbox {
    * through PostgreSQL's NOTIFY. A transaction that notifies takes, at commit, a lock that every
    * notifying transaction of the cluster shares, and holds it through its WAL flush: such commits
    * cannot be flushed together. On this machine (pgbench, 8 clients, an insert per transaction) NOTIFY
-   * halved the commits per second (2,300 against 4,400). The rows of a transaction that began while
-   * another instance leads still notify; one that began while this one led and committed after it lost
-   * the lead waits for the new leader's poll.
+   * halved the commits per second (2,300 against 4,400). Rows inserted while another instance leads
+   * still notify; rows inserted while this one led, in a transaction that commits after it lost the
+   * lead, wait for the new leader's poll.
    */
   wakeInProcess(dataSource: DataSource, relay: LocalRelay): void {
     this.local = relay;
