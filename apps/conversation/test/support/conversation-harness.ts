@@ -8,10 +8,12 @@ import {
   NOTIFICATIONS_PUSH,
   Platform,
   ROUTING_EVENTS,
+  RoutingEvent,
   RoutingEventData,
   RoutingEventType,
 } from '@pupitre/shared';
 import { ServiceHarness, startServiceHarness, waitFor } from '@pupitre/shared/testing';
+import { AssignmentProjectionService } from '../../src/assignments';
 import { startConversation } from '../../src/main';
 
 /**
@@ -36,14 +38,15 @@ export async function startConversationHarness(name: string): Promise<Conversati
   const { producer, requester: rq, db } = sut;
 
   const progress = new ConsumerProgress(sut.kafka, 'conversation', ROUTING_EVENTS);
+  const projection = sut.app.get(AssignmentProjectionService);
   const fromRouting: ConversationHarness['fromRouting'] = async (type, data) => {
     const event = envelope(type, data, new Date());
     await producer.send(ROUTING_EVENTS, [
       { key: (data as { conversationId: string }).conversationId, value: JSON.stringify(event) },
     ]);
-    if (type === 'conversation.deadlines-changed' && (data as { version?: number }).version !== undefined) {
-      // Idempotent by its version, it leaves no inbox row: wait for conversation's committed offsets
-      // to pass everything the topic holds (they are committed after the database commit).
+    if (projection.isIdempotent(event as RoutingEvent)) {
+      // Idempotent by itself, it leaves no inbox row: wait for conversation's committed offsets to
+      // pass everything the topic holds (they are committed after the database commit).
       const targets = await progress.ends();
       await waitFor(async () => hasReached(targets, await progress.committed()), { what: `${type} applied` });
       return;
