@@ -126,7 +126,13 @@ describe('push for visitors who left (e2e)', () => {
       },
       { what: 'a record once the other gateway stopped', intervalMs: 300 },
     );
-    expect(recordsOf(visitor).map((r) => r.messageId)).toEqual([pushedAfter.messageId]);
+    // The call that found the first record had already sent the next answer, whose record may be in
+    // by now: the records are the answers from the first one pushed on, in order, none before it and
+    // none from while the other gateway held the socket.
+    const ids = recordsOf(visitor).map((r) => r.messageId);
+    const first = afterwards.indexOf(pushedAfter.messageId);
+    expect(ids).toEqual(afterwards.slice(first, first + ids.length));
+    expect(ids).not.toContain(whileThere);
   });
 
   it('no record once the token is removed; a new token brings them back', async () => {
