@@ -91,8 +91,8 @@ interface Enlisted {
  * dead-lettered after `maxAttempts` (not marked processed, so that replaying the letter applies it),
  * and the messages behind it go on.
  *
- * Under the batch consumer (kafka-server.ts) the messages a partition has ready are applied together:
- * one transaction, one multi-row inbox insert, the handlers run in offset order for the ids it
+ * Under the batch consumer (kafka-server.ts) the messages a fetch brings (each partition's in order,
+ * batch-scope.ts) are applied together: one transaction, one multi-row inbox insert, the handlers run in offset order for the ids it
  * returned (between their consumer's BatchHooks), afterCommit hooks once it committed. If that
  * transaction fails for a reason other than the infrastructure, the batch is applied again message
  * by message, which isolates the bad one.
@@ -119,7 +119,7 @@ export class Inbox implements BatchApplier<Enlisted> {
     return this.consumeOne(ctx, spec);
   }
 
-  /** Applies enlisted messages of one partition, in order, in one transaction (see the class). */
+  /** Applies enlisted messages (of one fetch: batch-scope.ts), in key order, in one transaction (see the class). */
   async applyBatch(items: Enlisted[]): Promise<void> {
     const ready: Parsed[] = [];
     for (const { ctx, spec } of items) {
@@ -203,7 +203,7 @@ export class Inbox implements BatchApplier<Enlisted> {
 
   /** The handlers in order, after their consumers' `prepare` and before their `flush` (BatchHooks). */
   private async handleTogether(fresh: Parsed[], tx: EntityManager, afterCommit: AfterCommit): Promise<void> {
-    // In practice one consumer: a batch is one partition's, of one topic.
+    // One consumer per topic: a batch holds the partitions of one fetch, of the topics the service reads.
     const byHooks = new Map<BatchHooks<unknown>, unknown[]>();
     for (const { spec, message } of fresh) {
       if (!spec.batch) continue;

@@ -45,26 +45,70 @@ export function currentSlot(): BatchSlot | null {
 }
 
 /**
- * Applies the enlisted slots, grouped by applier in order (in practice one: the service's inbox), and
- * settles each slot's handler with the outcome. Rethrows the first failure.
+ * Applies the enlisted slots, grouped by applier (each applier's slots in their order; in practice the
+ * service's inbox, and its request processor), and settles each slot's handler with its applier's
+ * outcome. One applier's failure leaves the others' work applied: a key's messages all go through one
+ * applier, and a handler whose slot failed keeps its message's offset unresolved (kafka-server.ts).
  */
-export async function applySlots(slots: BatchSlot[]): Promise<void> {
-  let failure: unknown = null;
-  let i = 0;
-  while (i < slots.length) {
-    const applier = slots[i].applier;
-    let j = i;
-    while (j < slots.length && slots[j].applier === applier) j++;
-    const run = slots.slice(i, j);
+async function applySlots(slots: BatchSlot[]): Promise<void> {
+  const byApplier = new Map<BatchApplier<unknown>, BatchSlot[]>();
+  for (const slot of slots) {
+    const run = byApplier.get(slot.applier!);
+    if (run) run.push(slot);
+    else byApplier.set(slot.applier!, [slot]);
+  }
+  for (const [applier, run] of byApplier) {
     try {
-      if (failure) throw failure;
-      await applier!.applyBatch(run.map((s) => s.item));
+      await applier.applyBatch(run.map((s) => s.item));
       for (const s of run) s.settle!.resolve();
     } catch (err) {
-      failure ??= err;
       for (const s of run) s.settle!.reject(err);
     }
-    i = j;
   }
-  if (failure) throw failure;
+}
+
+/**
+ * Applies together the slots that the batches of one fetch enlist. kafkajs hands a fetch's batches,
+ * one per partition, to concurrent handlers (KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY), and each used to
+ * apply its own in a transaction of its own: at a few messages per partition, most of a transaction's
+ * statements (begin, inbox, locks, outbox, commit) and the relay's round after it were per partition.
+ * The slots offered within one turn of the event loop are applied together instead, in groups of up to
+ * maxSlots applied at the same time (one transaction would serialise a busy fetch's statements on one
+ * connection). Order per key holds: a key lives in one partition, whose batches come one after the
+ * other, and the inbox applies a batch in key order. Every slot is settled by applySlots, so each
+ * offerer learns its messages' outcome from its handlers, never from another partition's failure.
+ */
+export class SlotCoalescer {
+  private pending: { slots: BatchSlot[]; done: () => void }[] = [];
+
+  /** @param maxSlots most slots applied together; more go in further applications, at the same time. */
+  constructor(private readonly maxSlots = 50) {}
+
+  /** Resolves once the slots are settled (each handler then holds its own outcome). */
+  apply(slots: BatchSlot[]): Promise<void> {
+    if (slots.length === 0) return Promise.resolve();
+    return new Promise<void>((done) => {
+      if (this.pending.push({ slots, done }) === 1) setImmediate(() => this.applyPending());
+    });
+  }
+
+  private applyPending(): void {
+    const offers = this.pending;
+    this.pending = [];
+    // An offer (one partition's run) stays whole; offers fill groups of up to maxSlots.
+    const groups: (typeof offers)[] = [];
+    let size = Infinity;
+    for (const offer of offers) {
+      if (size + offer.slots.length > this.maxSlots) {
+        groups.push([]);
+        size = 0;
+      }
+      groups.at(-1)!.push(offer);
+      size += offer.slots.length;
+    }
+    for (const group of groups) {
+      // A failure is in the slots' settlements: the offerers read it from their handlers.
+      void applySlots(group.flatMap((o) => o.slots)).then(() => group.forEach((o) => o.done()));
+    }
+  }
 }

@@ -4,7 +4,7 @@ import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { KafkaEnv } from '../config';
 import { withFreshLogContext } from '../logging/log-context';
 import { ConsumerLoopState } from '../ops/liveness';
-import { applySlots, BatchSlot, runInSlot } from './batch-scope';
+import { BatchSlot, runInSlot, SlotCoalescer } from './batch-scope';
 import { noteOwnMember } from './group-takeover';
 import { consumerConfig, kafkaClientConfig, kafkaTuning, prefixed, producerConfig } from './kafka-options';
 
@@ -34,6 +34,8 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
   private readonly routes = new Map<string, string>();
   /** What liveness reads (ops/liveness.ts): crashes, stops and the loop's last sign of progress. */
   readonly loop = new ConsumerLoopState();
+  /** The batches of one fetch (one per partition) are applied together (batch-scope.ts). */
+  private readonly coalescer = new SlotCoalescer();
 
   constructor(private readonly serverOptions: KafkaServerOptions) {
     super(toNestOptions(serverOptions));
@@ -66,8 +68,9 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
   /**
    * Consumes with `eachBatch`: a partition's ready messages go through their Nest handlers in order,
    * and those that enlist in the batch (every Inbox.consume, every RequestProcessor.process) are
-   * applied together in one transaction (inbox.ts and request-processor.ts, applyBatch) before their
-   * offsets are resolved. A handler that does its work alone (the gateway's feeds) runs to its end
+   * applied together with the other partitions' of the same fetch (batch-scope.ts, SlotCoalescer), in
+   * one transaction per applier (inbox.ts and request-processor.ts, applyBatch), before their offsets
+   * are resolved. A handler that does its work alone (the gateway's feeds) runs to its end
    * before the next message is dispatched.
    */
   override async bindEvents(consumer: Consumer): Promise<void> {
@@ -121,7 +124,7 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
         this.serverOptions.env.KAFKA_HEARTBEAT_INTERVAL_MS,
       );
       try {
-        await applySlots(run.flatMap((g) => (g.slot ? [g.slot] : [])));
+        await this.coalescer.apply(run.flatMap((g) => (g.slot ? [g.slot] : [])));
         // The handlers finish once their slot is settled; a failure there leaves the offset unresolved.
         for (const g of run) {
           await g.done;
