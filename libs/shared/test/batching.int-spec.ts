@@ -52,6 +52,7 @@ const TOPICS = [
   'batch.slow',
   'batch.prepared',
   'batch.idempotent',
+  'batch.partitions',
   'relay.big',
 ];
 
@@ -147,7 +148,10 @@ describe('batches on the hot path', () => {
     const db = app.get(DataSource);
     const q = db.createQueryRunner();
     await createMessagingTables(q);
-    await q.query('CREATE TABLE applied (event_id text PRIMARY KEY, n int NOT NULL, tx bigint NOT NULL)');
+    // seq: the order the handlers ran in, within a transaction too.
+    await q.query(
+      'CREATE TABLE applied (event_id text PRIMARY KEY, n int NOT NULL, tx bigint NOT NULL, seq bigserial)',
+    );
     await q.release();
     const server = new KafkaServer({ env: kafka, clientId: schema, groupId: schema, fromBeginning: true });
     app.connectMicroservice({ strategy: server });
@@ -179,6 +183,29 @@ describe('batches on the hot path', () => {
     expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
     const [{ count }] = await db.query('SELECT count(*)::int AS count FROM inbox');
     expect(count).toBe(50);
+  });
+
+  it("applies the partitions of one fetch together, each key's events in order", async () => {
+    // Twelve keys spread over the topic's partitions; the consumer's first fetch holds them all.
+    const keyed = events(1, 36).map((e, i) => ({ key: `conversation-${i % 12}`, event: e }));
+    await producer.sendBatch([
+      {
+        topic: 'batch.partitions',
+        messages: keyed.map(({ key, event }) => ({ key, value: JSON.stringify(event) })),
+      },
+    ]);
+    const ends = await new ConsumerProgress(kafka, 'unused', 'batch.partitions').ends();
+    const partitionsWithEvents = ends.filter((e) => Number(e.high) > 0).length;
+    expect(partitionsWithEvents).toBeGreaterThan(2);
+    const db = await startConsumer('batch.partitions');
+    await waitFor(async () => (await applied(db)).length === 36, { what: '36 events applied' });
+    const rows = (await db.query('SELECT n, tx FROM applied ORDER BY seq')) as { n: number; tx: string }[];
+    // Fewer transactions than partitions: the partitions' batches were applied together.
+    expect(new Set(rows.map((r) => r.tx)).size).toBeLessThan(partitionsWithEvents);
+    for (let k = 0; k < 12; k++) {
+      const ns = rows.map((r) => r.n).filter((n) => (n - 1) % 12 === k);
+      expect(ns).toEqual([...ns].sort((a, b) => a - b));
+    }
   });
 
   it('applies a redelivered event once, within a batch and across batches', async () => {

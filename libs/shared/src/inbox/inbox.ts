@@ -91,11 +91,11 @@ interface Enlisted {
  * dead-lettered after `maxAttempts` (not marked processed, so that replaying the letter applies it),
  * and the messages behind it go on.
  *
- * Under the batch consumer (kafka-server.ts) the messages a fetch brings (each partition's in order,
- * batch-scope.ts) are applied together: one transaction, one multi-row inbox insert, the handlers run in offset order for the ids it
- * returned (between their consumer's BatchHooks), afterCommit hooks once it committed. If that
- * transaction fails for a reason other than the infrastructure, the batch is applied again message
- * by message, which isolates the bad one.
+ * Under the batch consumer (kafka-server.ts) the messages a fetch brings (batch-scope.ts) are applied
+ * together: one transaction, one multi-row inbox insert, the handlers run in key order (each key's in
+ * offset order) for the ids it returned (between their consumer's BatchHooks), afterCommit hooks once
+ * it committed. If that transaction fails for a reason other than the infrastructure, the batch is
+ * applied again message by message, which isolates the bad one.
  */
 export class Inbox implements BatchApplier<Enlisted> {
   private stopping = false;
@@ -119,7 +119,7 @@ export class Inbox implements BatchApplier<Enlisted> {
     return this.consumeOne(ctx, spec);
   }
 
-  /** Applies enlisted messages (of one fetch: batch-scope.ts), in key order, in one transaction (see the class). */
+  /** Applies enlisted messages of one fetch (batch-scope.ts) in key order, in one transaction. */
   async applyBatch(items: Enlisted[]): Promise<void> {
     const ready: Parsed[] = [];
     for (const { ctx, spec } of items) {

@@ -46,7 +46,7 @@ describe('SlotCoalescer', () => {
     expect(applier.calls).toEqual([['first'], ['second']]);
   });
 
-  it("settles each handler with its own applier's outcome and resolves every offer", async () => {
+  it("fails every slot of a failing applier, from every offer, and none of another applier's", async () => {
     // Two appliers (an inbox and a request processor): each gets its own slots in one call.
     const inbox = new RecordingApplier(new Set(['bad-event']));
     const requests = new RecordingApplier();
@@ -58,10 +58,35 @@ describe('SlotCoalescer', () => {
 
     expect(inbox.calls).toEqual([['event', 'bad-event']]);
     expect(requests.calls).toEqual([['request']]);
-    // The offerers resolve; each reads its messages' outcome from their handlers (kafka-server.ts).
+    // The offers resolve; each reads its messages' outcome from their handlers and slots (kafka-server.ts).
     expect(await events[0].outcome).toBe('cannot apply bad-event');
     expect(await events[1].outcome).toBe('cannot apply bad-event');
     expect(await asks[0].outcome).toBe('ok');
+    expect([events[0].slot.failed, events[1].slot.failed, asks[0].slot.failed]).toEqual([true, true, false]);
+  });
+
+  it("applies two appliers' runs at the same time, not one after the other", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const started: string[] = [];
+    const slow: BatchApplier<string> = {
+      applyBatch: async (items) => {
+        started.push(...items);
+        await held;
+      },
+    };
+    const fast: BatchApplier<string> = { applyBatch: async (items) => void started.push(...items) };
+    const coalescer = new SlotCoalescer();
+    const waiting = enlisted(slow, 'events');
+    const quick = enlisted(fast, 'request');
+
+    const applied = coalescer.apply([waiting.slot, quick.slot]);
+
+    expect(await quick.outcome).toBe('ok');
+    expect(started).toEqual(['events', 'request']);
+    release();
+    await applied;
+    expect(await waiting.outcome).toBe('ok');
   });
 
   it('splits more than maxSlots into applications of whole runs, started together', async () => {

@@ -17,6 +17,8 @@ export class BatchSlot {
   applier: BatchApplier<unknown> | null = null;
   item: unknown = null;
   settle: { resolve: () => void; reject: (err: unknown) => void } | null = null;
+  /** Set when its applier failed: the consumer loop then keeps the offset, whatever the handler did. */
+  failed = false;
 
   enlist<T>(applier: BatchApplier<T>, item: T): Promise<void> {
     if (this.applier) throw new Error('a message can enlist work in its batch only once');
@@ -46,9 +48,9 @@ export function currentSlot(): BatchSlot | null {
 
 /**
  * Applies the enlisted slots, grouped by applier (each applier's slots in their order; in practice the
- * service's inbox, and its request processor), and settles each slot's handler with its applier's
- * outcome. One applier's failure leaves the others' work applied: a key's messages all go through one
- * applier, and a handler whose slot failed keeps its message's offset unresolved (kafka-server.ts).
+ * service's inbox and its request processor, which read different topics, so no key spans two), the
+ * appliers at the same time, and settles each slot's handler with its applier's outcome. A failure
+ * fails every slot of that applier in the call, from whichever partition, and none of another's.
  */
 async function applySlots(slots: BatchSlot[]): Promise<void> {
   const byApplier = new Map<BatchApplier<unknown>, BatchSlot[]>();
@@ -57,14 +59,19 @@ async function applySlots(slots: BatchSlot[]): Promise<void> {
     if (run) run.push(slot);
     else byApplier.set(slot.applier!, [slot]);
   }
-  for (const [applier, run] of byApplier) {
-    try {
-      await applier.applyBatch(run.map((s) => s.item));
-      for (const s of run) s.settle!.resolve();
-    } catch (err) {
-      for (const s of run) s.settle!.reject(err);
-    }
-  }
+  await Promise.all(
+    [...byApplier].map(async ([applier, run]) => {
+      try {
+        await applier.applyBatch(run.map((s) => s.item));
+        for (const s of run) s.settle!.resolve();
+      } catch (err) {
+        for (const s of run) {
+          s.failed = true;
+          s.settle!.reject(err);
+        }
+      }
+    }),
+  );
 }
 
 /**
@@ -76,7 +83,10 @@ async function applySlots(slots: BatchSlot[]): Promise<void> {
  * maxSlots applied at the same time (one transaction would serialise a busy fetch's statements on one
  * connection). Order per key holds: a key lives in one partition, whose batches come one after the
  * other, and the inbox applies a batch in key order. Every slot is settled by applySlots, so each
- * offerer learns its messages' outcome from its handlers, never from another partition's failure.
+ * offerer learns its messages' outcome from its handlers and slots. A failing applier fails the slots
+ * of every partition it was applying in the group: those offsets stay unresolved and the messages come
+ * again (the inbox and the stored replies make that harmless). In practice only a consumer stopping
+ * fails an applier: the inbox retries the infrastructure's failures and dead-letters a bad message.
  */
 export class SlotCoalescer {
   private pending: { slots: BatchSlot[]; done: () => void }[] = [];
@@ -108,7 +118,7 @@ export class SlotCoalescer {
     }
     for (const group of groups) {
       // A failure is in the slots' settlements: the offerers read it from their handlers.
-      void applySlots(group.flatMap((o) => o.slots)).then(() => group.forEach((o) => o.done()));
+      void applySlots(group.flatMap((o) => o.slots)).finally(() => group.forEach((o) => o.done()));
     }
   }
 }

@@ -125,9 +125,11 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
       );
       try {
         await this.coalescer.apply(run.flatMap((g) => (g.slot ? [g.slot] : [])));
-        // The handlers finish once their slot is settled; a failure there leaves the offset unresolved.
+        // The handlers finish once their slot is settled; a failure there leaves the offset unresolved,
+        // even should a handler have turned its slot's failure into a result.
         for (const g of run) {
           await g.done;
+          if (g.slot?.failed) throw new Error(`offset ${g.message.offset}: its batch was not applied`);
           resolveOffset(g.message.offset);
         }
       } finally {
