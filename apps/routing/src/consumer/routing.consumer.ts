@@ -13,7 +13,7 @@ import {
 } from '@pupitre/shared';
 import { AgentDirectoryService } from '../agents';
 import { AgentSettingsService, DeskViewService, PresenceService } from '../desk';
-import { ConversationEventsHandler, DeskActionsService } from '../flow';
+import { ConversationEventsHandler, DeskActionsService, RequestBatchLocks } from '../flow';
 
 const ROUTING_WANTS = new Set(['conversation.opened', 'message.posted', 'conversation.closed']);
 const causeOf = (m: RequestMeta) => ({ eventId: m.requestId, correlationId: m.correlationId });
@@ -110,11 +110,13 @@ export class RoutingConsumer {
     private readonly deskView: DeskViewService,
     private readonly deskActions: DeskActionsService,
     private readonly conversationEvents: ConversationEventsHandler,
+    private readonly batchLocks: RequestBatchLocks,
   ) {}
 
   @EventPattern('routing.requests')
   onRequest(@Ctx() ctx: KafkaContext): Promise<void> {
-    return this.requests.process(ctx, this.handlers);
+    // A batch of requests takes its channel locks in one order (request-batch-locks.ts).
+    return this.requests.process(ctx, this.handlers, this.batchLocks.lock);
   }
 
   @EventPattern(CONVERSATION_EVENTS)

@@ -1,3 +1,4 @@
 export { FlowModule } from './flow.module';
 export { ConversationEventsHandler } from './conversation-events.handler';
 export { DeskActionsService } from './desk-actions.service';
+export { RequestBatchLocks, requestBatchLockPlan } from './request-batch-locks';
