@@ -9,6 +9,7 @@ import type {
 import type { Socket } from 'socket.io';
 import { TokenService } from '../auth';
 import { DeskViews } from './desk-views';
+import { encodedConversation, encodedMessage } from './encoded-views';
 import { KeyedQueue } from './keyed-queue';
 import { QueuePositions } from './queue-positions';
 import { rooms } from './rooms';
@@ -140,7 +141,7 @@ export class FanoutService {
     if (!SocketHub.hasMembers(desk, agentRoom)) return;
     desk.in(agentRoom).socketsJoin(rooms.conversation(d.conversationId));
     const conversation = this.views.hold(d.agentId, d.conversation);
-    desk.to(agentRoom).emit('conversation.assigned', { conversation });
+    desk.to(agentRoom).emit('conversation.assigned', encodedConversation(conversation));
     // Slots travel on the agent's key and may have gone out before a just-connected desk joined its
     // room: the last counts this gateway saw for the agent, again.
     const slots = this.views.lastSlots(d.agentId);
@@ -182,11 +183,10 @@ export class FanoutService {
       ...v,
       messages: [...v.messages, d.message].slice(-VIEW_MESSAGES),
     }));
-    this.hub.desk.to(rooms.conversation(d.conversationId)).emit('message.created', {
-      conversationId: d.conversationId,
-      message: d.message,
-    });
-    this.hub.visitor.to(rooms.visitor(d.visitorId)).emit('message.created', { message: d.message });
+    this.hub.desk
+      .to(rooms.conversation(d.conversationId))
+      .emit('message.created', encodedMessage(d.message, d.conversationId));
+    this.hub.visitor.to(rooms.visitor(d.visitorId)).emit('message.created', encodedMessage(d.message));
   }
 
   private closed(d: ConversationEventData<'conversation.closed'>): void {
@@ -205,6 +205,6 @@ export class FanoutService {
   }
 
   private updated(agentId: string, conversation: ConversationView): void {
-    this.hub.desk.to(rooms.agent(agentId)).emit('conversation.updated', { conversation });
+    this.hub.desk.to(rooms.agent(agentId)).emit('conversation.updated', encodedConversation(conversation));
   }
 }

@@ -181,7 +181,7 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
     if (this.inFlight[service] < this.boundFor(service)) return null;
     const retryAfter = this.retryAfterSeconds(service);
     this.refused[service].add(this.now());
-    return new NotSent(`${service} is overloaded; try again later`, retryAfter);
+    return NotSent.refusal(`${service} is overloaded; try again later`, retryAfter);
   }
 
   /** How many requests may wait for this service now (see the class comment). */

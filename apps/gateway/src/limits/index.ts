@@ -3,3 +3,4 @@ export { RateLimits } from './rate-limits.service';
 export { RegistrationRateLimitGuard, VisitorWriteRateLimitGuard } from './http-rate-limit.guards';
 export { LimitedIoAdapter } from './limited-io.adapter';
 export { shedLoad } from './load-shedding';
+export { EncodedJson } from './json-parser';

@@ -1,5 +1,5 @@
 import { Decoder, Encoder, type Packet, PacketType } from 'socket.io-parser';
-import { JsonOnlyEncoder } from './json-parser';
+import { EncodedJson, JsonOnlyEncoder } from './json-parser';
 
 describe('JsonOnlyEncoder', () => {
   const packets: Packet[] = [
@@ -26,5 +26,27 @@ describe('JsonOnlyEncoder', () => {
     decoder.on('decoded', (p: Packet) => decoded.push(p));
     decoder.add(text);
     expect(decoded).toEqual([packets[0]]);
+  });
+
+  it('sends an EncodedJson argument as its JSON, what Socket.IO writes for its value', () => {
+    const value = { conversationId: 'c1', message: { id: 'm1', text: 'a "quoted" é' } };
+    const packet = (data: unknown[], id?: number): Packet => ({
+      type: PacketType.EVENT,
+      nsp: '/desk',
+      id,
+      data,
+    });
+    const encoded = new EncodedJson(value, JSON.stringify(value));
+    for (const [data, id] of [
+      [['message.created', encoded], undefined],
+      [['two', encoded, { plain: 1 }, undefined], 4],
+    ] as [unknown[], number | undefined][]) {
+      const plain = data.map((d) => (d instanceof EncodedJson ? d.value : d));
+      expect(new JsonOnlyEncoder().encode(packet(data, id))).toEqual(new Encoder().encode(packet(plain, id)));
+    }
+  });
+
+  it('an EncodedJson serialized by anything else is its value', () => {
+    expect(JSON.stringify({ a: new EncodedJson({ b: 1 }, 'not used') })).toBe('{"a":{"b":1}}');
   });
 });

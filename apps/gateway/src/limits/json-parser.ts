@@ -9,11 +9,37 @@ import { Decoder, Encoder, type Packet, PacketType } from 'socket.io-parser';
  */
 export class JsonOnlyEncoder extends Encoder {
   override encode(packet: Packet): string[] {
-    if (packet.type === PacketType.EVENT || packet.type === PacketType.ACK)
+    if (packet.type !== PacketType.EVENT && packet.type !== PacketType.ACK) return super.encode(packet);
+    const data: unknown = packet.data;
+    if (!Array.isArray(data) || !data.some((d) => d instanceof EncodedJson))
       return [encodeAsString(this, packet)];
-    return super.encode(packet);
+    // The packet's head (type, namespace, ack id) as Socket.IO writes it, then the arguments' JSON.
+    const head = encodeAsString(this, { ...packet, data: undefined });
+    return [`${head}[${data.map(argumentJson).join(',')}]`];
   }
 }
+
+/**
+ * A socket event's argument whose JSON is already written: JsonOnlyEncoder sends `json` as it is,
+ * and anything else that serializes it (another encoder, a test, a log) gets `value` (toJSON). For a
+ * payload built from parts the gateway sends again and again, e.g. a conversation's view with its
+ * latest 50 messages (fanout/encoded-views.ts), whose JSON is then put together instead of written anew.
+ * `json` must be the JSON of `value`.
+ */
+export class EncodedJson<T = unknown> {
+  constructor(
+    readonly value: T,
+    readonly json: string,
+  ) {}
+
+  toJSON(): T {
+    return this.value;
+  }
+}
+
+/** An argument's JSON inside the packet's array (`undefined` is written `null`, as JSON.stringify does). */
+const argumentJson = (arg: unknown): string =>
+  arg instanceof EncodedJson ? arg.json : (JSON.stringify(arg) ?? 'null');
 
 /** Socket.IO's own text encoding of a packet (private in its typings). */
 const encodeAsString = (encoder: Encoder, packet: Packet): string =>
