@@ -29,11 +29,9 @@ describe(requestBatchLockPlan.name, () => {
     });
   });
 
-  it('two presence changes: every channel, no row', () => {
-    expect(requestBatchLockPlan([connect, { op: 'agent.set-status', data: {} }])).toEqual({
-      channels: true,
-      conversations: [],
-    });
+  it('presence changes alone take the channels in order by themselves: nothing first (a status flood takes no lock)', () => {
+    const status = { op: 'agent.set-status', data: { agentId: c1, status: 'available' } };
+    expect(requestBatchLockPlan([connect, status, status])).toEqual({ channels: false, conversations: [] });
   });
 
   it('a malformed conversation id locks no row (its handler refuses it), the same row once', () => {

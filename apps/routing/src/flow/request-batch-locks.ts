@@ -4,7 +4,7 @@ import { BatchLocks, idSchema } from '@pupitre/shared';
 import { ChannelLocks } from '../assignment';
 import { RoutedConversationsRepository } from '../conversations';
 
-/** Requests whose handlers take every channel's lock (a change of who is reachable). */
+/** Requests whose handlers take every channel's lock, in CHANNELS order (a change of who is reachable). */
 const LOCKS_ALL_CHANNELS: ReadonlySet<string> = new Set([
   'desk.connect',
   'desk.disconnect',
@@ -22,21 +22,23 @@ export interface RequestBatchLockPlan {
 }
 
 /**
- * What a batch of routing's write requests locks before its first handler runs. Alone, each handler
- * takes one channel's lock (release, transfer) or all of them in CHANNELS order (presence), then rows;
- * two such requests in one transaction would take the channels in the requests' order (a release on
- * web, then one on mobile), and two batches taking them in opposite orders would deadlock until
- * PostgreSQL's `deadlock_timeout` broke one (then applied again, one by one). So a batch with two or
- * more of them takes every channel's lock first, in CHANNELS order, and the conversations' rows in id
- * order; the handlers then find their locks held (advisory and row locks are re-entrant in a
- * transaction). A batch with at most one takes its locks as that request does alone.
+ * What a batch of routing's write requests locks before its first handler runs. Alone, a release or
+ * a transfer takes its conversation's channel lock, then its row; a presence change takes every
+ * channel's lock in CHANNELS order (or none: a status the agent already has). In one transaction their
+ * sequences add up, and a release on web followed by a presence change takes web, then mobile: another
+ * batch taking mobile, then web, deadlocks with it until PostgreSQL's `deadlock_timeout` breaks one
+ * (then applied again, one by one). Presence changes alone always take the channels in order, so only
+ * a batch with a release or transfer and at least one more of these takes every channel's lock first,
+ * in CHANNELS order, and the conversations' rows in id order; the handlers then find their locks held
+ * (advisory and row locks are re-entrant in a transaction). Any other batch takes its locks as its
+ * requests do alone, so a flood of statuses the agent already has still takes none.
  */
 export function requestBatchLockPlan(requests: { op: string; data: unknown }[]): RequestBatchLockPlan {
   const locking = requests.filter((r) => LOCKS_ALL_CHANNELS.has(r.op) || LOCKS_A_CONVERSATION.has(r.op));
-  if (locking.length < 2) return { channels: false, conversations: [] };
+  const conversationOps = locking.filter((r) => LOCKS_A_CONVERSATION.has(r.op));
+  if (locking.length < 2 || conversationOps.length === 0) return { channels: false, conversations: [] };
   // Not validated yet (each handler validates its own): a malformed id locks nothing and is refused there.
-  const conversations = locking
-    .filter((r) => LOCKS_A_CONVERSATION.has(r.op))
+  const conversations = conversationOps
     .map((r) => (r.data as { conversationId?: unknown } | null)?.conversationId)
     .filter((id): id is string => idSchema.safeParse(id).success);
   return { channels: true, conversations: [...new Set(conversations)].sort() };
