@@ -23,8 +23,8 @@ export class Unavailable extends DomainError {
 export class NotSent extends Unavailable {
   /**
    * A refusal at the in-flight bound: an answer, not a fault, so built without a stack trace. Under
-   * overload they come by the thousand a second, and capturing their stacks was 1–3 % of the
-   * gateway's CPU (bench/flow at 1,000/s, issue 7's note).
+   * overload they come by the thousand a second, and capturing their stacks was 1.4 % of the
+   * gateway's busy time in a profile at 1,000/s (issue 7's note, session 9).
    */
   static refusal(message: string, retryAfterSeconds: number): NotSent {
     const limit = Error.stackTraceLimit;
