@@ -13,7 +13,7 @@ import {
 } from '@pupitre/shared';
 import { AgentDirectoryService } from '../agents';
 import { AgentSettingsService, DeskViewService, PresenceService } from '../desk';
-import { ConversationEventsHandler, DeskActionsService, RequestBatchLocks } from '../flow';
+import { ConversationEventsHandler, DeskActionsService, RequestBatchLocks, RoutingLocks } from '../flow';
 
 const ROUTING_WANTS = new Set(['conversation.opened', 'message.posted', 'conversation.closed']);
 const causeOf = (m: RequestMeta) => ({ eventId: m.requestId, correlationId: m.correlationId });
@@ -62,14 +62,17 @@ export class RoutingConsumer {
     },
     'desk.connect': {
       schema: ops['desk.connect'].in,
+      locks: RoutingLocks.channels,
       handle: (d, tx, meta) => this.presence.connect(d, tx, meta),
     },
     'desk.disconnect': {
       schema: ops['desk.disconnect'].in,
+      locks: RoutingLocks.channels,
       handle: (d, tx, meta) => this.presence.disconnect(d, tx, meta),
     },
     'desk.instance-started': {
       schema: ops['desk.instance-started'].in,
+      locks: RoutingLocks.channels,
       handle: (d, tx, meta) => this.presence.instanceStarted(d, tx, meta),
     },
     'desk.instance-alive': {
@@ -78,10 +81,12 @@ export class RoutingConsumer {
     },
     'agent.set-status': {
       schema: ops['agent.set-status'].in,
+      locks: RoutingLocks.channels,
       handle: (d, tx, meta) => this.presence.setStatus(d, tx, meta),
     },
     'conversation.release': {
       schema: ops['conversation.release'].in,
+      locks: RoutingLocks.conversation,
       handle: async (d, tx, meta) => {
         await this.deskActions.release(d, tx, meta.now, causeOf(meta));
         return {};
@@ -89,6 +94,7 @@ export class RoutingConsumer {
     },
     'conversation.transfer': {
       schema: ops['conversation.transfer'].in,
+      locks: RoutingLocks.conversation,
       handle: async (d, tx, meta) => {
         await this.deskActions.transfer(d, tx, meta.now, causeOf(meta));
         return {};

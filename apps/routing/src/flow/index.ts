@@ -1,4 +1,5 @@
 export { FlowModule } from './flow.module';
 export { ConversationEventsHandler } from './conversation-events.handler';
 export { DeskActionsService } from './desk-actions.service';
-export { RequestBatchLocks, requestBatchLockPlan } from './request-batch-locks';
+export { RequestBatchLocks, requestBatchLockPlan, RoutingLocks } from './request-batch-locks';
+export type { RoutingLock } from './request-batch-locks';

@@ -1,15 +1,30 @@
-import { requestBatchLockPlan } from './request-batch-locks';
+import { requestBatchLockPlan, RoutingLocks } from './request-batch-locks';
 
 const c1 = '00000000-0000-4000-8000-000000000001';
 const c2 = '00000000-0000-4000-8000-000000000002';
 const release = (conversationId: unknown) => ({
   op: 'conversation.release',
   data: { agentId: c1, conversationId },
+  locks: RoutingLocks.conversation,
 });
-const connect = { op: 'desk.connect', data: { agentId: c1 } };
+const connect = { op: 'desk.connect', data: { agentId: c1 }, locks: RoutingLocks.channels };
 const rename = { op: 'agent.update', data: { agentId: c1, name: 'ann' } };
 
 describe(requestBatchLockPlan.name, () => {
+  it('reads what each handler declares it locks, not the operation names', () => {
+    const undeclared = { ...release(c1), locks: undefined };
+    expect(requestBatchLockPlan([undeclared, connect]).channels).toBe(false);
+    expect(
+      requestBatchLockPlan([
+        { ...rename, locks: RoutingLocks.conversation, data: { conversationId: c2 } },
+        connect,
+      ]),
+    ).toEqual({
+      channels: true,
+      conversations: [c2],
+    });
+  });
+
   it('a batch with one locking request takes its locks as that request does alone', () => {
     expect(requestBatchLockPlan([release(c1)])).toEqual({ channels: false, conversations: [] });
     expect(requestBatchLockPlan([rename, connect, rename])).toEqual({ channels: false, conversations: [] });
@@ -30,7 +45,11 @@ describe(requestBatchLockPlan.name, () => {
   });
 
   it('presence changes alone take the channels in order by themselves: nothing first (a status flood takes no lock)', () => {
-    const status = { op: 'agent.set-status', data: { agentId: c1, status: 'available' } };
+    const status = {
+      op: 'agent.set-status',
+      data: { agentId: c1, status: 'available' },
+      locks: RoutingLocks.channels,
+    };
     expect(requestBatchLockPlan([connect, status, status])).toEqual({ channels: false, conversations: [] });
   });
 
@@ -39,8 +58,6 @@ describe(requestBatchLockPlan.name, () => {
       channels: true,
       conversations: [c1],
     });
-    expect(requestBatchLockPlan([{ op: 'conversation.release', data: null }, connect]).conversations).toEqual(
-      [],
-    );
+    expect(requestBatchLockPlan([{ ...release(c1), data: null }, connect]).conversations).toEqual([]);
   });
 });

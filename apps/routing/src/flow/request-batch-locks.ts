@@ -1,18 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { BatchLocks, idSchema } from '@pupitre/shared';
+import { BatchLocks, BatchRequest, idSchema } from '@pupitre/shared';
 import { ChannelLocks } from '../assignment';
 import { RoutedConversationsRepository } from '../conversations';
 
-/** Requests whose handlers take every channel's lock, in CHANNELS order (a change of who is reachable). */
-const LOCKS_ALL_CHANNELS: ReadonlySet<string> = new Set([
-  'desk.connect',
-  'desk.disconnect',
-  'desk.instance-started',
-  'agent.set-status',
-]);
-/** Requests whose handlers take their conversation's channel lock, then its row. */
-const LOCKS_A_CONVERSATION: ReadonlySet<string> = new Set(['conversation.release', 'conversation.transfer']);
+/**
+ * What a routing write locks first, declared on its handler (`RequestHandler.locks`, in
+ * routing.consumer.ts) beside the service method that takes the locks.
+ */
+export const RoutingLocks = {
+  /** Every channel's lock, in CHANNELS order (a change of who is reachable: presence, status). */
+  channels: 'channels',
+  /** Its conversation's channel lock, then its row (`data.conversationId`: release, transfer). */
+  conversation: 'conversation',
+} as const;
+export type RoutingLock = (typeof RoutingLocks)[keyof typeof RoutingLocks];
 
 export interface RequestBatchLockPlan {
   /** Take every channel's lock first, in CHANNELS order. */
@@ -33,9 +35,11 @@ export interface RequestBatchLockPlan {
  * (advisory and row locks are re-entrant in a transaction). Any other batch takes its locks as its
  * requests do alone, so a flood of statuses the agent already has still takes none.
  */
-export function requestBatchLockPlan(requests: { op: string; data: unknown }[]): RequestBatchLockPlan {
-  const locking = requests.filter((r) => LOCKS_ALL_CHANNELS.has(r.op) || LOCKS_A_CONVERSATION.has(r.op));
-  const conversationOps = locking.filter((r) => LOCKS_A_CONVERSATION.has(r.op));
+export function requestBatchLockPlan(requests: BatchRequest[]): RequestBatchLockPlan {
+  const locking = requests.filter(
+    (r) => r.locks === RoutingLocks.channels || r.locks === RoutingLocks.conversation,
+  );
+  const conversationOps = locking.filter((r) => r.locks === RoutingLocks.conversation);
   if (locking.length < 2 || conversationOps.length === 0) return { channels: false, conversations: [] };
   // Not validated yet (each handler validates its own): a malformed id locks nothing and is refused there.
   const conversations = conversationOps

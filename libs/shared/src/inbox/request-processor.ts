@@ -45,6 +45,11 @@ export interface RequestHandler {
    * savepoint (alone, every write has one).
    */
   readsBeforeWrites?: number;
+  /**
+   * What the handler locks first, named for the service's `BatchLocks`, which takes a batch's locks in
+   * one order before its first handler runs (e.g. routing's `RoutingLock`). Unset: nothing to order.
+   */
+  locks?: string;
   handle(data: unknown, tx: EntityManager, meta: RequestMeta): Promise<unknown>;
 }
 
@@ -56,7 +61,15 @@ export type RequestHandlers = Record<string, RequestHandler>;
  * event batches update them in). Without it a batch locks rows in its requests' order, and two batches
  * that share rows deadlock (PostgreSQL detects it only after `deadlock_timeout`, 1 s).
  */
-export type BatchLocks = (requests: { op: string; data: unknown }[], tx: EntityManager) => Promise<void>;
+export type BatchLocks = (requests: BatchRequest[], tx: EntityManager) => Promise<void>;
+
+/** A write of a batch, as `BatchLocks` sees it: its data is not validated yet (its handler does it). */
+export interface BatchRequest {
+  op: string;
+  data: unknown;
+  /** The handler's `RequestHandler.locks`. */
+  locks?: string;
+}
 
 type ReplyBody = { ok: true; data: unknown } | { ok: false; error: ErrorBody };
 
@@ -233,7 +246,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
     const writeIds = writes.map((i) => i.request.requestId);
     if (writes.length > 1) {
       await live[0].lockBatch?.(
-        writes.map((i) => ({ op: i.request.op, data: i.request.data })),
+        writes.map((i) => ({ op: i.request.op, data: i.request.data, locks: i.handler.locks })),
         tx,
       );
     }

@@ -9,6 +9,7 @@ export type TypedHandlers<Ops extends { [K in keyof Ops]: OpShape }> = {
   [K in keyof Ops]: {
     readOnly?: boolean;
     readsBeforeWrites?: number;
+    locks?: string;
     /** Incoming data is validated before use, even though the gateway validated it too. */
     schema: z.ZodType<Ops[K]['in'], z.ZodTypeDef, unknown>;
     handle(data: Ops[K]['in'], tx: EntityManager, meta: RequestMeta): Promise<Ops[K]['out']>;
@@ -23,6 +24,7 @@ export function typedHandlers<Ops extends { [K in keyof Ops]: OpShape }>(
     out[op] = {
       readOnly: h.readOnly,
       readsBeforeWrites: h.readsBeforeWrites,
+      locks: h.locks,
       handle: async (data, tx, meta) => {
         const parsed = h.schema.safeParse(data);
         if (!parsed.success) {
