@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
-import type { ConversationEvent, RoutingEvent } from '@pupitre/shared';
+import type { ConversationEvent, ConversationView, RoutingEvent } from '@pupitre/shared';
 import type { TokenService } from '../auth';
 import { DeskViews } from './desk-views';
-import { FanoutService } from './fanout.service';
+import { DEADLINE_PUSH_INTERVAL_MS, FanoutService } from './fanout.service';
 import { QueuePositions } from './queue-positions';
 import type { SocketHub } from './socket-hub';
 
@@ -111,5 +111,70 @@ describe(FanoutService.name, () => {
     expect(emitted).toEqual([
       [`visitor:${v2}`, 'queue.updated', { conversationId: c2, position: 2, estimatedWaitSeconds: 60 }],
     ]);
+  });
+
+  describe('deadline changes (R10 moves them with every visitor message)', () => {
+    const conversationId = '00000000-0000-4000-8000-0000000000c1';
+    const at = (minute: number) => `2026-12-01T0${minute}:00:00.000Z`;
+    const deadlines = (n: number) => ({
+      eventId: randomUUID(),
+      type: 'conversation.deadlines-changed',
+      occurredAt: at(1),
+      data: { conversationId, agentId: 'a1', deadlines: { reassignAt: `2026-12-01T12:00:0${n}.000Z` } },
+    });
+    let updates: unknown[];
+    let sut: FanoutService;
+    let views: DeskViews;
+
+    beforeEach(() => {
+      jest.useFakeTimers();
+      updates = [];
+      const desk = {
+        to: () => ({
+          emit: (event: string, payload: { toJSON(): unknown }) => {
+            if (event === 'conversation.updated') updates.push(payload.toJSON());
+          },
+        }),
+        in: () => ({ socketsLeave: () => undefined }),
+      };
+      const visitor = { to: () => ({ emit: () => undefined }) };
+      views = new DeskViews();
+      views.hold('a1', {
+        id: conversationId,
+        tags: [],
+        messages: [],
+        assignedAt: at(0),
+        deadlines: { reassignAt: '2026-12-01T12:00:00.000Z' },
+      } as unknown as ConversationView);
+      sut = new FanoutService({ desk, visitor } as unknown as SocketHub, views, tokens, new QueuePositions());
+    });
+    afterEach(() => {
+      sut.onModuleDestroy();
+      jest.useRealTimers();
+    });
+    const reassignAts = () =>
+      updates.map((u) => (u as { conversation: ConversationView }).conversation.deadlines.reassignAt);
+
+    it('the first pushes the view at once; those within the interval fold into one with the latest', async () => {
+      await sut.routingEvent(deadlines(1) as unknown as RoutingEvent);
+      await sut.routingEvent(deadlines(2) as unknown as RoutingEvent);
+      await sut.routingEvent(deadlines(3) as unknown as RoutingEvent);
+      expect(reassignAts()).toEqual(['2026-12-01T12:00:01.000Z']);
+      await jest.advanceTimersByTimeAsync(DEADLINE_PUSH_INTERVAL_MS);
+      expect(reassignAts()).toEqual(['2026-12-01T12:00:01.000Z', '2026-12-01T12:00:03.000Z']);
+    });
+
+    it('nothing is pushed late for a conversation closed meanwhile', async () => {
+      await sut.routingEvent(deadlines(1) as unknown as RoutingEvent);
+      await sut.routingEvent(deadlines(2) as unknown as RoutingEvent);
+      const closed = {
+        eventId: randomUUID(),
+        type: 'conversation.closed',
+        data: { conversationId, visitorId: 'v1', reason: 'agent' },
+      };
+      await sut.conversationEvent(closed as unknown as ConversationEvent);
+      await jest.advanceTimersByTimeAsync(DEADLINE_PUSH_INTERVAL_MS);
+      expect(reassignAts()).toEqual(['2026-12-01T12:00:01.000Z']);
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type {
   ConversationEvent,
   ConversationEventData,
@@ -11,6 +11,7 @@ import { TokenService } from '../auth';
 import { DeskViews } from './desk-views';
 import { encodedConversation, encodedMessage } from './encoded-views';
 import { KeyedQueue } from './keyed-queue';
+import { PushThrottle } from './push-throttle';
 import { QueuePositions } from './queue-positions';
 import { rooms } from './rooms';
 import { SocketHub } from './socket-hub';
@@ -40,6 +41,11 @@ const MAX_ROTATIONS_KEPT = 10_000;
  * rates, where a relay takeover republishes what was published a few seconds before.
  */
 const MAX_EVENT_IDS_KEPT = 100_000;
+/**
+ * A conversation's deadline changes push its view to the desk at most this often (PushThrottle): the
+ * first at once, those within the interval folded into one at its end, carrying the latest deadlines.
+ */
+export const DEADLINE_PUSH_INTERVAL_MS = 1000;
 
 /**
  * Turns events into the desk's and the visitor's socket events (CONTRACT.md), without asking any
@@ -54,7 +60,7 @@ const MAX_EVENT_IDS_KEPT = 100_000;
  * event id, the most recent MAX_EVENT_IDS_KEPT) are dropped, so a desk never shows a message twice.
  */
 @Injectable()
-export class FanoutService {
+export class FanoutService implements OnModuleDestroy {
   private readonly logger = new Logger(FanoutService.name);
   private readonly queue = new KeyedQueue((key, err) =>
     this.logger.warn(`fan-out for ${key} failed: ${err instanceof Error ? err.message : String(err)}`),
@@ -70,6 +76,11 @@ export class FanoutService {
   /** The latest rotated token version per agent, so a desk still opening when it came is ended too. */
   private readonly rotated = new Map<string, number>();
   private readonly seen = new RecentIds(MAX_EVENT_IDS_KEPT);
+  private readonly deadlinePushes = new PushThrottle(DEADLINE_PUSH_INTERVAL_MS);
+
+  onModuleDestroy(): void {
+    this.deadlinePushes.clear();
+  }
 
   /** A rotated desk token ends, at once, the sessions this instance opened with an older version. */
   private tokenRotated(d: RoutingEventData<'agent.token-rotated'>): void {
@@ -142,6 +153,7 @@ export class FanoutService {
     desk.in(agentRoom).socketsJoin(rooms.conversation(d.conversationId));
     const conversation = this.views.hold(d.agentId, d.conversation);
     desk.to(agentRoom).emit('conversation.assigned', encodedConversation(conversation));
+    this.deadlinePushes.pushed(d.conversationId);
     // Slots travel on the agent's key and may have gone out before a just-connected desk joined its
     // room: the last counts this gateway saw for the agent, again.
     const slots = this.views.lastSlots(d.agentId);
@@ -151,17 +163,34 @@ export class FanoutService {
   private unassigned(d: ConversationEventData<'conversation.unassignment-recorded'>): void {
     const desk = this.hub.desk;
     const agentRoom = rooms.agent(d.agentId);
-    if (this.views.holder(d.conversationId) === d.agentId) this.views.forget(d.conversationId);
+    if (this.views.holder(d.conversationId) === d.agentId) {
+      this.views.forget(d.conversationId);
+      this.deadlinePushes.forget(d.conversationId);
+    }
     desk
       .to(agentRoom)
       .emit('conversation.unassigned', { conversationId: d.conversationId, reason: d.reason });
     desk.in(agentRoom).socketsLeave(rooms.conversation(d.conversationId));
   }
 
+  /**
+   * Routing's new deadlines, patched into the view; the push is folded with the next ones within
+   * DEADLINE_PUSH_INTERVAL_MS (with R10, every visitor message moves them). A late push runs in the
+   * conversation's order and sends the view held then, to its holder: none once it was closed or moved.
+   */
   private deadlinesChanged(d: RoutingEventData<'conversation.deadlines-changed'>, at: string): void {
     if (d.agentId === null) return;
-    const patched = this.views.deadlines(d.conversationId, d.agentId, d.deadlines, at);
-    if (patched) this.updated(patched.agentId, patched.view);
+    const id = d.conversationId;
+    if (!this.views.deadlines(id, d.agentId, d.deadlines, at)) return;
+    this.deadlinePushes.push(id, (late) =>
+      late ? void this.queue.run(id, () => this.pushHeldView(id)) : this.pushHeldView(id),
+    );
+  }
+
+  private pushHeldView(conversationId: string): void {
+    const agentId = this.views.holder(conversationId);
+    const view = agentId === undefined ? undefined : this.views.viewOf(conversationId, agentId);
+    if (agentId !== undefined && view) this.updated(agentId, view);
   }
 
   private slotsChanged(d: RoutingEventData<'agent.slots-changed'>): void {
@@ -191,6 +220,7 @@ export class FanoutService {
 
   private closed(d: ConversationEventData<'conversation.closed'>): void {
     this.views.forget(d.conversationId);
+    this.deadlinePushes.forget(d.conversationId);
     const payload = { conversationId: d.conversationId, reason: d.reason };
     const desk = this.hub.desk;
     const convRoom = rooms.conversation(d.conversationId);
@@ -201,7 +231,9 @@ export class FanoutService {
 
   private tagsChanged(d: ConversationEventData<'conversation.tags-changed'>): void {
     const patched = this.views.patch(d.conversationId, (v) => ({ ...v, tags: d.tags }));
-    if (patched) this.updated(patched.agentId, patched.view);
+    if (!patched) return;
+    this.updated(patched.agentId, patched.view);
+    this.deadlinePushes.pushed(d.conversationId); // it carried the latest deadlines too
   }
 
   private updated(agentId: string, conversation: ConversationView): void {
