@@ -118,6 +118,8 @@ interface Step {
   generatorCpu: { sending: number; grace: number };
   loopDelayMs: { p99: number; max: number };
   deskDisconnects: number;
+  /** `conversation.updated` pushes the desks received during the step and its grace (whole views). */
+  deskUpdates: number;
   records: Map<string, number>;
   db: Record<string, number>;
   load: { before: string; after: string; beforeFloor: string };
@@ -254,6 +256,7 @@ async function main(): Promise<number> {
     let assignments = 0;
     let repliesSeen = 0;
     let deskDisconnects = 0;
+    let deskUpdates = 0;
     const onDeskMessage = (payload: DeskMessage) => {
       const now = performance.now();
       if (payload?.message?.text === 'bench reply') repliesSeen++;
@@ -285,6 +288,7 @@ async function main(): Promise<number> {
         }
       });
       socket.on('message.created', onDeskMessage);
+      socket.on('conversation.updated', () => deskUpdates++);
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('desk.state not received in 15 s')), 15_000);
         socket.once('desk.state', () => {
@@ -493,6 +497,7 @@ async function main(): Promise<number> {
       const recordsBefore = await countRecords();
       const dbBefore = await databaseCounters(dbName);
       const disconnectsBefore = deskDisconnects;
+      const updatesBefore = deskUpdates;
       const tag = `m${k}`;
       const m = newPhase(tag, rate, Math.max(1, Math.round(rate * opts.seconds)));
       phases.set(tag, m);
@@ -556,6 +561,7 @@ async function main(): Promise<number> {
         generatorCpu,
         loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
         deskDisconnects: deskDisconnects - disconnectsBefore,
+        deskUpdates: deskUpdates - updatesBefore,
         records,
         db: Object.fromEntries(Object.entries(dbAfter).map(([key, v]) => [key, v - (dbBefore[key] ?? 0)])),
         load: { before: loadBefore, after: loadAfter, beforeFloor },
@@ -763,7 +769,8 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
     ...[rateLimitedWarning(st.s429)].filter((w): w is string => w !== null),
     `  never delivered to a desk: ${f.undelivered} of ${m.n} (of which answered 201: ${f.undelivered201}); ` +
       `delivered although answered 503: ${f.delivered503}; desk duplicates ${m.duplicates}, desk disconnects ` +
-      `${s.deskDisconnects}; gateway "fan-out … failed" warnings ${s.fanoutFailures}`,
+      `${s.deskDisconnects}; gateway "fan-out … failed" warnings ${s.fanoutFailures}; desk conversation.updated ` +
+      `pushes ${s.deskUpdates} (${(s.deskUpdates / m.n).toFixed(2)} per visitor message)`,
     `  load generator CPU (process.cpuUsage ÷ wall): ${pct(s.generatorCpu.sending)} of one core while sending, ` +
       `${pct(s.generatorCpu.grace)} during the grace; send lag behind schedule p99 ${ms(lagS.p99)} max ${ms(lagS.max)}; ` +
       `event-loop delay p99 ${ms(s.loopDelayMs.p99)} max ${ms(s.loopDelayMs.max)}`,

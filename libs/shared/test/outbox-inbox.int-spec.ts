@@ -17,13 +17,17 @@ import {
   Outbox,
   OutboxRelay,
   DeadLetters,
+  HandlerExtras,
   parseEnv,
   prefixed,
 } from '@pupitre/shared';
 import { isolatedTestEnv, TestEnv, waitFor } from '@pupitre/shared/testing';
 
 const TOPIC = 'test.events';
+const TYPED_TOPIC = 'test.typed';
 const deliveries = new Map<string, number>();
+/** The types TypedConsumer parsed, in order. */
+const typedParsed: string[] = [];
 
 interface TestEvent {
   eventId: string;
@@ -51,6 +55,27 @@ class TestConsumer {
       handle: async (e, tx) => {
         if (e.poison) throw new Error(`event ${e.n} cannot be applied`);
         if (e.fixable && broken) throw new Error(`event ${e.n} hits a bug`);
+        await tx.query('INSERT INTO applied (event_id, n) VALUES ($1, $2)', [e.eventId, e.n]);
+      },
+    });
+  }
+}
+
+/** Applies `wanted` events only, and says so beside its topic: the others are passed over unparsed. */
+@Controller()
+class TypedConsumer {
+  constructor(private readonly inbox: Inbox) {}
+
+  @EventPattern(TYPED_TOPIC, { eventTypes: new Set(['wanted']) } satisfies HandlerExtras)
+  async onEvent(@Ctx() ctx: KafkaContext): Promise<void> {
+    await this.inbox.consume<TestEvent & { type: string }>(ctx, {
+      parse: (v) => {
+        const e = v as TestEvent & { type: string };
+        typedParsed.push(e.type);
+        return e.type === 'wanted' ? e : null;
+      },
+      id: (e) => e.eventId,
+      handle: async (e, tx) => {
         await tx.query('INSERT INTO applied (event_id, n) VALUES ($1, $2)', [e.eventId, e.n]);
       },
     });
@@ -90,7 +115,7 @@ describe('outbox, relay and inbox across two services', () => {
     }[];
 
   beforeAll(async () => {
-    env = await isolatedTestEnv('outbox', [TOPIC, `${TOPIC}.dlq`]);
+    env = await isolatedTestEnv('outbox', [TOPIC, `${TOPIC}.dlq`, TYPED_TOPIC, `${TYPED_TOPIC}.dlq`]);
     kafka = parseEnv(kafkaEnvSchema, env.vars);
     for (const schema of ['svc_a', 'svc_b']) await ensureSchema(env.databaseUrl, schema);
 
@@ -122,7 +147,7 @@ describe('outbox, relay and inbox across two services', () => {
           maxAttempts: 3,
         }),
       ],
-      controllers: [TestConsumer],
+      controllers: [TestConsumer, TypedConsumer],
     })
     class ConsumerModule {}
 
@@ -293,5 +318,19 @@ describe('outbox, relay and inbox across two services', () => {
     await waitFor(async () => (await applied()).some((r) => r.n === 10), { what: 'the replay for svc-b' });
     expect((await applied()).map((r) => r.n)).toEqual([10]);
     expect(deliveries.has(theirs.eventId)).toBe(false);
+  });
+
+  it('(g) a consumer that names its event types passes the others over by their header, unparsed', async () => {
+    startRelay();
+    const emitTyped = (type: string, n: number) =>
+      producerDb.transaction((tx) =>
+        outbox.add(tx, TYPED_TOPIC as never, 'typed-key', { eventId: randomUUID(), type, n } as never),
+      );
+    for (let n = 1; n <= 3; n++) await emitTyped('other', n);
+    await emitTyped('wanted', 4); // same key: behind the others, so they were passed over first
+    await waitFor(async () => (await applied()).some((r) => r.n === 4), { what: 'wanted event applied' });
+    expect((await applied()).map((r) => r.n)).toEqual([4]);
+    expect(typedParsed).toEqual(['wanted']);
+    // Only the relay's EVENT_TYPE_HEADER told the consumer the type without parsing the value.
   });
 });

@@ -6,6 +6,7 @@ import {
   CONVERSATION_EVENTS,
   ConversationEvent,
   conversationEventSchemas,
+  HandlerExtras,
   Inbox,
   RequestProcessor,
   typedHandlers,
@@ -41,7 +42,7 @@ export class RemunerationsConsumer {
     return this.requests.process(ctx, this.handlers);
   }
 
-  @EventPattern(CONVERSATION_EVENTS)
+  @EventPattern(CONVERSATION_EVENTS, { eventTypes: BILLING_WANTS } satisfies HandlerExtras)
   onConversationEvent(@Ctx() ctx: KafkaContext): Promise<void> {
     return this.inbox.consumeEvent<ConversationEvent>(
       ctx,

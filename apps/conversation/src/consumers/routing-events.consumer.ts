@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
-import { Inbox, ROUTING_EVENTS, RoutingEvent, routingEventSchemas } from '@pupitre/shared';
+import { HandlerExtras, Inbox, ROUTING_EVENTS, RoutingEvent, routingEventSchemas } from '@pupitre/shared';
 import { AssignmentProjectionService } from '../assignments';
 import { InactivityCloseService } from '../closing';
 
@@ -16,7 +16,7 @@ export class RoutingEventsConsumer {
     private readonly inactivity: InactivityCloseService,
   ) {}
 
-  @EventPattern(ROUTING_EVENTS)
+  @EventPattern(ROUTING_EVENTS, { eventTypes: ROUTING_EVENT_TYPES } satisfies HandlerExtras)
   onRoutingEvent(@Ctx() ctx: KafkaContext): Promise<void> {
     return this.inbox.consumeEvent<RoutingEvent>(
       ctx,

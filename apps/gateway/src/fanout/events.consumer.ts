@@ -6,6 +6,7 @@ import {
   ConversationEvent,
   conversationEventSchemas,
   contextOfMessage,
+  HandlerExtras,
   parseEvent,
   ROUTING_EVENTS,
   RoutingEvent,
@@ -27,7 +28,7 @@ export class EventsConsumer {
 
   constructor(private readonly fanout: FanoutService) {}
 
-  @EventPattern(ROUTING_EVENTS)
+  @EventPattern(ROUTING_EVENTS, { eventTypes: FANNED_OUT_ROUTING_EVENTS } satisfies HandlerExtras)
   onRoutingEvent(@Payload() value: unknown, @Ctx() ctx: KafkaContext): void {
     if (isReplay(ctx)) return;
     const parsed = parseEvent<RoutingEvent>(routingEventSchemas, FANNED_OUT_ROUTING_EVENTS, value);
@@ -35,7 +36,7 @@ export class EventsConsumer {
     if (parsed.kind === 'event') this.tell(parsed.event, () => this.fanout.routingEvent(parsed.event));
   }
 
-  @EventPattern(CONVERSATION_EVENTS)
+  @EventPattern(CONVERSATION_EVENTS, { eventTypes: FANNED_OUT_CONVERSATION_EVENTS } satisfies HandlerExtras)
   onConversationEvent(@Payload() value: unknown, @Ctx() ctx: KafkaContext): void {
     if (isReplay(ctx)) return;
     const parsed = parseEvent<ConversationEvent>(

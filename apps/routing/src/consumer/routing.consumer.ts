@@ -4,6 +4,7 @@ import {
   CONVERSATION_EVENTS,
   ConversationEvent,
   conversationEventSchemas,
+  HandlerExtras,
   Inbox,
   RequestMeta,
   RequestProcessor,
@@ -125,7 +126,7 @@ export class RoutingConsumer {
     return this.requests.process(ctx, this.handlers, this.batchLocks.lock);
   }
 
-  @EventPattern(CONVERSATION_EVENTS)
+  @EventPattern(CONVERSATION_EVENTS, { eventTypes: ROUTING_WANTS } satisfies HandlerExtras)
   onConversationEvent(@Ctx() ctx: KafkaContext): Promise<void> {
     // Routing reacts to openings, messages (timeline, R8) and closes; the rest is not its business.
     return this.inbox.consumeEvent<ConversationEvent>(

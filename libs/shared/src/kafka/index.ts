@@ -5,3 +5,4 @@ export * from './topic-admin';
 export * from './consumer-progress';
 export * from './group-takeover';
 export * from './kafka-feed';
+export * from './event-type-header';

@@ -5,8 +5,20 @@ import type { KafkaEnv } from '../config';
 import { withFreshLogContext } from '../logging/log-context';
 import { ConsumerLoopState } from '../ops/liveness';
 import { BatchSlot, runInSlot, SlotCoalescer } from './batch-scope';
+import { unwantedByHeader } from './event-type-header';
 import { noteOwnMember } from './group-takeover';
 import { consumerConfig, kafkaClientConfig, kafkaTuning, prefixed, producerConfig } from './kafka-options';
+
+/**
+ * What a consumer may say beside its topic: `@EventPattern(topic, { eventTypes })` names the event types
+ * its handler applies, and records whose EVENT_TYPE_HEADER names another are passed over unparsed
+ * (most of what billing reads, for one: it applies closes only, among every message posted).
+ */
+export interface HandlerExtras {
+  eventTypes?: ReadonlySet<string>;
+}
+
+const PASSED_OVER: Promise<unknown> = Promise.resolve();
 
 /** Routes remembered by KafkaServer.getRouteFromPattern (a server reads a handful of topics). */
 const MAX_CACHED_ROUTES = 1000;
@@ -36,6 +48,8 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
   readonly loop = new ConsumerLoopState();
   /** The batches of one fetch (one per partition) are applied together (batch-scope.ts). */
   private readonly coalescer = new SlotCoalescer();
+  /** Per topic (with the prefix), the event types its handler applies, when it said (`HandlerExtras`). */
+  private readonly eventTypes = new Map<string, ReadonlySet<string>>();
 
   constructor(private readonly serverOptions: KafkaServerOptions) {
     super(toNestOptions(serverOptions));
@@ -62,6 +76,8 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
     extras?: Record<string, unknown>,
   ) {
     const topic = typeof pattern === 'string' ? prefixed(this.serverOptions.env, pattern) : pattern;
+    const types = (extras as HandlerExtras | undefined)?.eventTypes;
+    if (typeof topic === 'string' && types) this.eventTypes.set(topic, types);
     super.addHandler(topic, callback, isEventHandler, extras);
   }
 
@@ -112,6 +128,7 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
     // unknown operation answered at once) stays in the group with no slot: its offset is resolved in
     // order with the others, and it does not cut the batch (under overload most requests are dropped).
     let group: { slot: BatchSlot | null; message: KafkaMessage; done: Promise<unknown> }[] = [];
+    const wanted = this.eventTypes.get(batch.topic);
     const flush = async () => {
       if (group.length === 0) return;
       const run = group;
@@ -139,8 +156,14 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
     };
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
-      const slot = new BatchSlot();
       this.loop.progressed();
+      if (wanted && unwantedByHeader(message.headers, wanted)) {
+        // A type the handler would ignore: its offset is resolved in order, with no parse and no dispatch.
+        group.push({ slot: null, message, done: PASSED_OVER });
+        if (group.length >= max) await flush();
+        continue;
+      }
+      const slot = new BatchSlot();
       const done = runInSlot(slot, () =>
         this.handleMessage({ topic: batch.topic, partition: batch.partition, message, heartbeat, pause }),
       );

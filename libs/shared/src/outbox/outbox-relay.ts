@@ -1,6 +1,7 @@
 import { Client, Notification } from 'pg';
 import { prepared } from '../database/prepared';
 import { DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS, sessionOptions } from '../database/session-options';
+import { EVENT_TYPE_HEADER } from '../kafka/event-type-header';
 import { kafkaTuning } from '../kafka/kafka-options';
 import { bytesOf, KafkaProducer, OutgoingMessage } from '../kafka/kafka-producer';
 import { outboxChannel } from './outbox';
@@ -294,9 +295,11 @@ interface RowMessage {
   bytes: number;
 }
 
+/** A row as its record: an event's type also goes in EVENT_TYPE_HEADER, for consumers that skip types. */
 function toMessage(r: OutboxRow): RowMessage {
-  const message = { key: r.aggregate_id, value: JSON.stringify(r.payload), headers: r.headers };
   const type = (r.payload as { type?: unknown } | null)?.type;
+  const headers = typeof type === 'string' ? { ...r.headers, [EVENT_TYPE_HEADER]: type } : r.headers;
+  const message = { key: r.aggregate_id, value: JSON.stringify(r.payload), headers };
   return {
     id: r.id,
     topic: r.topic,
