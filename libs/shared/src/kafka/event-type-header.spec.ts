@@ -1,4 +1,4 @@
-import { EVENT_TYPE_HEADER, unwantedByHeader } from './event-type-header';
+import { EVENT_TYPE_HEADER, typesApplied, unwantedByHeader } from './event-type-header';
 
 describe(unwantedByHeader.name, () => {
   const wanted = new Set(['conversation.closed']);
@@ -16,5 +16,18 @@ describe(unwantedByHeader.name, () => {
     expect(unwantedByHeader(undefined, wanted)).toBe(false);
     expect(unwantedByHeader({ other: 'x' }, wanted)).toBe(false);
     expect(unwantedByHeader({ [EVENT_TYPE_HEADER]: ['a', 'b'] }, wanted)).toBe(false);
+  });
+});
+
+describe(typesApplied.name, () => {
+  it('one handler: what it named, or all when it named nothing', () => {
+    expect(typesApplied(undefined, new Set(['a']))).toEqual(new Set(['a']));
+    expect(typesApplied(undefined, undefined)).toBe('all');
+  });
+
+  it('several handlers of one topic: the union, or all as soon as one named nothing', () => {
+    expect(typesApplied(new Set(['a']), new Set(['b']))).toEqual(new Set(['a', 'b']));
+    expect(typesApplied(new Set(['a']), undefined)).toBe('all');
+    expect(typesApplied('all', new Set(['b']))).toBe('all');
   });
 });

@@ -15,3 +15,18 @@ export function unwantedByHeader(headers: Headers, wanted: ReadonlySet<string>):
   if (raw === undefined || Array.isArray(raw)) return false;
   return !wanted.has(typeof raw === 'string' ? raw : raw.toString());
 }
+
+/** The event types a topic's handlers apply: those they named, or `all`. */
+export type TypesApplied = ReadonlySet<string> | 'all';
+
+/**
+ * What a topic's handlers apply once one more is registered with `named` (Nest chains several event
+ * handlers of one topic): the union of what they named, or every type as soon as one named none.
+ */
+export function typesApplied(
+  before: TypesApplied | undefined,
+  named: ReadonlySet<string> | undefined,
+): TypesApplied {
+  if (before === 'all' || named === undefined) return 'all';
+  return before ? new Set([...before, ...named]) : named;
+}

@@ -5,7 +5,7 @@ import type { KafkaEnv } from '../config';
 import { withFreshLogContext } from '../logging/log-context';
 import { ConsumerLoopState } from '../ops/liveness';
 import { BatchSlot, runInSlot, SlotCoalescer } from './batch-scope';
-import { unwantedByHeader } from './event-type-header';
+import { TypesApplied, typesApplied, unwantedByHeader } from './event-type-header';
 import { noteOwnMember } from './group-takeover';
 import { consumerConfig, kafkaClientConfig, kafkaTuning, prefixed, producerConfig } from './kafka-options';
 
@@ -49,7 +49,7 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
   /** The batches of one fetch (one per partition) are applied together (batch-scope.ts). */
   private readonly coalescer = new SlotCoalescer();
   /** Per topic (with the prefix), the event types its handler applies, when it said (`HandlerExtras`). */
-  private readonly eventTypes = new Map<string, ReadonlySet<string>>();
+  private readonly eventTypes = new Map<string, TypesApplied>();
 
   constructor(private readonly serverOptions: KafkaServerOptions) {
     super(toNestOptions(serverOptions));
@@ -76,8 +76,10 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
     extras?: Record<string, unknown>,
   ) {
     const topic = typeof pattern === 'string' ? prefixed(this.serverOptions.env, pattern) : pattern;
-    const types = (extras as HandlerExtras | undefined)?.eventTypes;
-    if (typeof topic === 'string' && types) this.eventTypes.set(topic, types);
+    if (typeof topic === 'string') {
+      const named = (extras as HandlerExtras | undefined)?.eventTypes;
+      this.eventTypes.set(topic, typesApplied(this.eventTypes.get(topic), named));
+    }
     super.addHandler(topic, callback, isEventHandler, extras);
   }
 
@@ -128,7 +130,8 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
     // unknown operation answered at once) stays in the group with no slot: its offset is resolved in
     // order with the others, and it does not cut the batch (under overload most requests are dropped).
     let group: { slot: BatchSlot | null; message: KafkaMessage; done: Promise<unknown> }[] = [];
-    const wanted = this.eventTypes.get(batch.topic);
+    const types = this.eventTypes.get(batch.topic);
+    const wanted = types === 'all' ? undefined : types;
     const flush = async () => {
       if (group.length === 0) return;
       const run = group;
