@@ -14,7 +14,6 @@ export const RoutingLocks = {
   /** Its conversation's channel lock, then its row (`data.conversationId`: release, transfer). */
   conversation: 'conversation',
 } as const;
-export type RoutingLock = (typeof RoutingLocks)[keyof typeof RoutingLocks];
 
 export interface RequestBatchLockPlan {
   /** Take every channel's lock first, in CHANNELS order. */

@@ -1,3 +1,5 @@
+import type { IHeaders } from 'kafkajs';
+
 /** Header on a replayed record, naming the dead letter it came from. */
 export const REPLAYED_FROM_HEADER = 'pupitre-replayed-from';
 
@@ -8,10 +10,8 @@ export const REPLAYED_FROM_HEADER = 'pupitre-replayed-from';
  */
 export const REPLAY_FOR_HEADER = 'pupitre-replay-for';
 
-type Headers = Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined;
-
 /** Whether `consumer` should skip this record: a replay meant for other consumers only. */
-export function replayedForOthers(headers: Headers, consumer: string): boolean {
+export function replayedForOthers(headers: IHeaders | undefined, consumer: string): boolean {
   const raw = headers?.[REPLAY_FOR_HEADER];
   if (raw === undefined) return false;
   const value = (Array.isArray(raw) ? raw : [raw]).map(String).join(',');

@@ -47,7 +47,7 @@ export interface RequestHandler {
   readsBeforeWrites?: number;
   /**
    * What the handler locks first, named for the service's `BatchLocks`, which takes a batch's locks in
-   * one order before its first handler runs (e.g. routing's `RoutingLock`). Unset: nothing to order.
+   * one order before its first handler runs (e.g. routing's `RoutingLocks`). Unset: nothing to order.
    */
   locks?: string;
   handle(data: unknown, tx: EntityManager, meta: RequestMeta): Promise<unknown>;

@@ -1,16 +1,16 @@
+import type { IHeaders } from 'kafkajs';
+
 /**
  * Header the outbox relay sets on every event it publishes: the envelope's `type`, so that a consumer
  * can pass over the types it does not apply without parsing the value (KafkaServer, `eventTypes`).
  */
 export const EVENT_TYPE_HEADER = 'pupitre-event-type';
 
-type Headers = Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined;
-
 /**
  * Whether a consumer that applies only `wanted` may pass the record over: its header names another
  * type. A record without the header (published before it existed, or by hand) is never passed over.
  */
-export function unwantedByHeader(headers: Headers, wanted: ReadonlySet<string>): boolean {
+export function unwantedByHeader(headers: IHeaders | undefined, wanted: ReadonlySet<string>): boolean {
   const raw = headers?.[EVENT_TYPE_HEADER];
   if (raw === undefined || Array.isArray(raw)) return false;
   return !wanted.has(typeof raw === 'string' ? raw : raw.toString());
