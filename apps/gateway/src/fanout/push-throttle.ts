@@ -1,7 +1,5 @@
 import { Bounded } from './bounded';
-
-/** Keys whose last push is remembered (as many as the desk views a gateway holds). */
-const KEYS_KEPT = 10_000;
+import { DESK_VIEWS_LIMIT } from './desk-views';
 
 /**
  * At most one push per key per interval: the first at once, the ones asked for within the interval
@@ -14,7 +12,8 @@ const KEYS_KEPT = 10_000;
  * messages) for the desk to write, send and parse, for a clock that moves by seconds on 12 hours.
  */
 export class PushThrottle {
-  private readonly last = new Bounded<number>(KEYS_KEPT);
+  /** When each key was last pushed, for as many keys as the desk views a gateway holds. */
+  private readonly last = new Bounded<number>(DESK_VIEWS_LIMIT);
   private readonly waiting = new Map<string, NodeJS.Timeout>();
 
   constructor(
