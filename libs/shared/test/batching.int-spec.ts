@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CompressionCodecs, CompressionTypes, Kafka } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import {
@@ -19,7 +19,6 @@ import {
   MessagingModule,
   Outbox,
   outboxChannel,
-  zstdCodec,
   OutboxRelay,
   PARKED_HEADER,
   parseEnv,
@@ -55,7 +54,6 @@ const TOPICS = [
   'batch.idempotent',
   'batch.partitions',
   'relay.big',
-  'batch.zstd',
 ];
 
 /** A service consuming `topic` through the inbox into its own schema's `applied` table. */
@@ -457,52 +455,6 @@ describe('batches on the hot path', () => {
       ]);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     });
-  });
-
-  describe('compression', () => {
-    afterEach(() => jest.restoreAllMocks());
-    const gzipCodec = () => CompressionCodecs[CompressionTypes.GZIP]() as typeof zstdCodec;
-
-    it('compresses internal topics with ZSTD, and a consumer service applies them', async () => {
-      const zstd = {
-        compress: jest.spyOn(zstdCodec, 'compress'),
-        decompress: jest.spyOn(zstdCodec, 'decompress'),
-      };
-      const gzip = jest.spyOn(gzipCodec(), 'compress');
-      await produceCompressed('batch.zstd', events(1, 50));
-      expect(zstd.compress).toHaveBeenCalled();
-      expect(gzip).not.toHaveBeenCalled();
-
-      const db = await startConsumer('batch.zstd');
-      await waitFor(async () => (await applied(db)).length === 50, { what: 'the 50 events applied' });
-      expect((await applied(db)).map((r) => r.n)).toEqual(events(1, 50).map((e) => e.n));
-      expect(zstd.decompress).toHaveBeenCalled();
-    });
-
-    it('keeps GZIP, the codec every Kafka client reads, on a request holding a public topic', async () => {
-      const zstd = jest.spyOn(zstdCodec, 'compress');
-      const gzip = jest.spyOn(gzipCodec(), 'compress');
-      const filler = 'x'.repeat(100);
-      await producer.sendBatch(
-        [
-          { topic: 'batch.zstd', messages: [{ key: 'k', value: JSON.stringify({ n: 1, filler }) }] },
-          {
-            topic: 'billing.remunerations',
-            messages: [{ key: 'k', value: JSON.stringify({ n: 2, filler }) }],
-          },
-        ],
-        { compress: true },
-      );
-      expect(gzip).toHaveBeenCalled();
-      expect(zstd).not.toHaveBeenCalled();
-      expect(await readAll(kafka, 'billing.remunerations', 1)).toEqual([{ n: 2, filler }]);
-    });
-
-    const produceCompressed = (topic: string, list: TestEvent[]) =>
-      producer.sendBatch(
-        [{ topic, messages: list.map((e) => ({ key: 'conversation-1', value: JSON.stringify(e) })) }],
-        { compress: true },
-      );
   });
 });
 

@@ -6,4 +6,3 @@ export * from './consumer-progress';
 export * from './group-takeover';
 export * from './kafka-feed';
 export * from './event-type-header';
-export * from './compression';

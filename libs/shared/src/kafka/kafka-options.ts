@@ -2,7 +2,6 @@ import { ConsumerConfig, KafkaConfig, logLevel, LogEntry, Partitioners, Producer
 import { z } from 'zod';
 import { envInt, KafkaEnv, parseEnv } from '../config';
 import { rootLogger } from '../logging/logger';
-import { registerZstd } from './compression';
 
 /**
  * Batching and partitioning settings (README, "Configuration"). Read from the environment where the
@@ -21,11 +20,6 @@ export const kafkaTuningSchema = z.object({
   KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: envInt(12, 1, 100),
   /** Uncompressed bytes per produce request (relay and linger); well under the broker's ~1 MB limit. */
   KAFKA_BATCH_MAX_BYTES: envInt(262144, 1024, 64 * 1024 * 1024),
-  /**
-   * Codec of compressed batches on internal topics (public ones are always GZIP): ZSTD costs a third
-   * of GZIP's CPU. `gzip` while instances of a build older than ZSTD still consume (README).
-   */
-  KAFKA_INTERNAL_CODEC: z.enum(['zstd', 'gzip']).default('zstd'),
 });
 export type KafkaTuning = z.infer<typeof kafkaTuningSchema>;
 
@@ -38,7 +32,6 @@ export function kafkaTuning(): KafkaTuning {
 
 /** The one place Kafka settings are built (client, producer, consumer). */
 export function kafkaClientConfig(env: KafkaEnv, clientId: string): KafkaConfig {
-  registerZstd();
   return {
     clientId,
     brokers: env.KAFKA_BROKERS,

@@ -1,6 +1,4 @@
 import { CompressionTypes, Kafka, Message, Producer } from 'kafkajs';
-import type { InternalCodec } from './compression';
-import { codecFor } from './compression';
 import type { KafkaEnv } from '../config';
 import { kafkaClientConfig, kafkaTuning, prefixed, producerConfig } from './kafka-options';
 
@@ -22,10 +20,7 @@ export interface ProducerOptions {
   maxBatchBytes?: number;
 }
 
-/**
- * Batches at least this large are compressed (ZSTD on internal topics, GZIP on public ones:
- * compression.ts): JSON shrinks 3–10×, small sends skip the CPU cost.
- */
+/** Batches at least this large are GZIP-compressed: JSON shrinks 3–10×, small sends skip the CPU cost. */
 const COMPRESS_FROM_BYTES = 16 * 1024;
 
 interface Waiting {
@@ -45,7 +40,6 @@ export class KafkaProducer {
   private connected: Promise<void> | null = null;
   private readonly lingerMs: number;
   private readonly maxBatchBytes: number;
-  private readonly internalCodec: InternalCodec;
   private waiting: Waiting[] = [];
   private waitingBytes = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -61,7 +55,6 @@ export class KafkaProducer {
     this.producer = new Kafka(kafkaClientConfig(env, clientId)).producer(producerConfig());
     this.lingerMs = options.lingerMs ?? kafkaTuning().KAFKA_LINGER_MS;
     this.maxBatchBytes = options.maxBatchBytes ?? kafkaTuning().KAFKA_BATCH_MAX_BYTES;
-    this.internalCodec = kafkaTuning().KAFKA_INTERNAL_CODEC;
   }
 
   connect(): Promise<void> {
@@ -90,12 +83,7 @@ export class KafkaProducer {
       options.compress ?? batch.reduce((n, b) => n + bytesOf(b.messages), 0) >= COMPRESS_FROM_BYTES;
     await this.producer.sendBatch({
       acks: -1,
-      compression: compress
-        ? codecFor(
-            batch.map((b) => b.topic),
-            this.internalCodec,
-          )
-        : CompressionTypes.None,
+      compression: compress ? CompressionTypes.GZIP : CompressionTypes.None,
       topicMessages: batch.map((b) => ({
         topic: prefixed(this.env, b.topic),
         messages: b.messages.map((m): Message => ({ key: m.key, value: m.value, headers: m.headers })),
