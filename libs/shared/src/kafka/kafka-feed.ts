@@ -1,7 +1,8 @@
 import { Consumer, Kafka } from 'kafkajs';
 import type { KafkaEnv } from '../config';
 import { leavePredecessors, noteOwnMember } from './group-takeover';
-import { consumerConfig, kafkaClientConfig, prefixed } from './kafka-options';
+import { consumerConfig, kafkaClientConfig, kafkaTuning, prefixed } from './kafka-options';
+import { ThrottledCommits } from './throttled-commits';
 
 export interface KafkaFeedOptions {
   env: KafkaEnv;
@@ -25,6 +26,10 @@ export interface KafkaFeedOptions {
 export class KafkaFeed {
   private readonly consumer: Consumer;
   private joined = false;
+  private readonly commits = new ThrottledCommits({
+    intervalMs: kafkaTuning().KAFKA_COMMIT_INTERVAL_MS,
+    failed: () => undefined, // the next commit carries it; a restart reads a few replies again
+  });
 
   constructor(private readonly o: KafkaFeedOptions) {
     this.consumer = new Kafka(kafkaClientConfig(o.env, o.clientId)).consumer(
@@ -51,21 +56,23 @@ export class KafkaFeed {
     });
     // kafkajs' run resolves once the first join is done.
     await consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 1000,
-      eachBatchAutoResolve: true,
-      eachBatch: async ({ batch }) => {
-        for (const message of batch.messages) {
+      // Committed once a second (throttled-commits.ts), not after every batch as kafkajs would.
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => {
+        for (const message of payload.batch.messages) {
           const raw = message.value?.toString() ?? '';
           let value: unknown;
           try {
             value = JSON.parse(raw);
           } catch {
             this.o.onMalformed?.(raw);
-            continue;
+            value = undefined;
           }
-          this.o.onValue(value);
+          if (value !== undefined) this.o.onValue(value);
+          payload.resolveOffset(message.offset);
         }
+        await this.commits.resolved(payload);
       },
     });
   }
@@ -75,6 +82,7 @@ export class KafkaFeed {
   }
 
   async stop(): Promise<void> {
+    await this.commits.close();
     await this.consumer.disconnect();
   }
 }

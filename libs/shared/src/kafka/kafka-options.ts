@@ -20,6 +20,12 @@ export const kafkaTuningSchema = z.object({
   KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: envInt(12, 1, 100),
   /** Uncompressed bytes per produce request (relay and linger); well under the broker's ~1 MB limit. */
   KAFKA_BATCH_MAX_BYTES: envInt(262144, 1024, 64 * 1024 * 1024),
+  /**
+   * A consumer commits its offsets at most this often (0: after every batch, as kafkajs does with
+   * eachBatch whatever its own interval). A crash redelivers what was not committed; the inbox
+   * applies it once.
+   */
+  KAFKA_COMMIT_INTERVAL_MS: envInt(1000, 0, 60_000),
 });
 export type KafkaTuning = z.infer<typeof kafkaTuningSchema>;
 

@@ -7,6 +7,7 @@ import { ConsumerLoopState } from '../ops/liveness';
 import { BatchSlot, runInSlot, SlotCoalescer } from './batch-scope';
 import { TypesApplied, typesApplied, unwantedByHeader } from './event-type-header';
 import { noteOwnMember } from './group-takeover';
+import { ThrottledCommits } from './throttled-commits';
 import { consumerConfig, kafkaClientConfig, kafkaTuning, prefixed, producerConfig } from './kafka-options';
 
 /**
@@ -50,6 +51,12 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
   private readonly coalescer = new SlotCoalescer();
   /** Per topic (with the prefix), the event types its handler applies, when it said (`HandlerExtras`). */
   private readonly eventTypes = new Map<string, TypesApplied>();
+  /** Offsets are committed once a second, not after every batch (throttled-commits.ts). */
+  private readonly commits = new ThrottledCommits({
+    intervalMs: kafkaTuning().KAFKA_COMMIT_INTERVAL_MS,
+    failed: (err) =>
+      new Logger('KafkaServer').warn(`offset commit failed, next one carries it: ${String(err)}`),
+  });
 
   constructor(private readonly serverOptions: KafkaServerOptions) {
     super(toNestOptions(serverOptions));
@@ -109,8 +116,8 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
       await consumer.subscribe({ topics, fromBeginning: this.serverOptions.fromBeginning });
     }
     await consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 1000,
+      // Committed by this.commits: kafkajs's own commits after every batch of eachBatch.
+      autoCommit: false,
       partitionsConsumedConcurrently:
         this.serverOptions.partitionsConsumedConcurrently ??
         kafkaTuning().KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
@@ -124,6 +131,15 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    try {
+      await this.applyBatch(payload);
+    } finally {
+      // What was resolved before a failure is committed too, as kafkajs's own commit on error did.
+      await this.commits.resolved(payload);
+    }
+  }
+
+  private async applyBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, pause } = payload;
     const max = this.serverOptions.maxBatchMessages ?? 200;
     // A message whose handler finished without enlisting (a request dropped past its deadline, an
@@ -206,6 +222,8 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
 
   override async close(): Promise<void> {
     this.loop.closing();
+    // While still in the group: what is resolved, then every batch the stop waits for, is committed.
+    await this.commits.close();
     await super.close();
   }
 }
