@@ -3,12 +3,13 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Kafka } from 'kafkajs';
+import { Consumer, Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import {
   BatchHooks,
   ConsumerProgress,
+  hasReached,
   createMessagingTables,
   ensureSchema,
   Inbox,
@@ -54,6 +55,7 @@ const TOPICS = [
   'batch.idempotent',
   'batch.partitions',
   'relay.big',
+  'batch.commits',
 ];
 
 /** A service consuming `topic` through the inbox into its own schema's `applied` table. */
@@ -123,6 +125,7 @@ describe('batches on the hot path', () => {
   let kafka: KafkaEnv;
   let producer: KafkaProducer;
   const apps: INestApplication[] = [];
+  const servers: KafkaServer[] = [];
   const cleanups: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
@@ -154,6 +157,7 @@ describe('batches on the hot path', () => {
     );
     await q.release();
     const server = new KafkaServer({ env: kafka, clientId: schema, groupId: schema, fromBeginning: true });
+    servers.push(server);
     app.connectMicroservice({ strategy: server });
     await app.startAllMicroservices();
     await app.init();
@@ -217,6 +221,34 @@ describe('batches on the hot path', () => {
     await produce('batch.redelivery', [first[2], ...marker]);
     await waitFor(async () => (await applied(db)).some((r) => r.n === 10), { what: 'marker applied' });
     expect((await applied(db)).map((r) => r.n)).toEqual([1, 2, 3, 10]);
+  });
+
+  it('commits offsets at most once a second, the last ones once the second is over, and what is left on close', async () => {
+    const db = await startConsumer('batch.commits');
+    const app = apps[apps.length - 1];
+    const { consumer } = servers[servers.length - 1] as unknown as { consumer: Consumer };
+    const commits = jest.fn();
+    consumer.on(consumer.events.COMMIT_OFFSETS, commits);
+    const progress = new ConsumerProgress(kafka, (db.options as { schema: string }).schema, 'batch.commits');
+    cleanups.push(() => progress.close());
+
+    // Five batches, each applied before the next is sent: kafkajs alone commits after each of them.
+    for (const e of events(1, 5)) {
+      await produce('batch.commits', [e]);
+      await waitFor(async () => (await applied(db)).some((r) => r.n === e.n), { what: `event ${e.n}` });
+    }
+    const ends = await progress.ends();
+    await waitFor(async () => hasReached(ends, await progress.committed()), {
+      what: 'the last offsets committed once the second is over',
+    });
+    expect(commits.mock.calls.length).toBeLessThan(5);
+
+    // What is applied but not committed yet is committed when the consumer closes.
+    await produce('batch.commits', events(6, 1));
+    await waitFor(async () => (await applied(db)).length === 6, { what: 'event 6' });
+    await app.close();
+    apps.splice(apps.indexOf(app), 1);
+    expect(hasReached(await progress.ends(), await progress.committed())).toBe(true);
   });
 
   it('dead-letters a poison event of a batch and applies the rest, in order', async () => {

@@ -61,20 +61,23 @@ export class KafkaFeed {
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         for (const message of payload.batch.messages) {
-          const raw = message.value?.toString() ?? '';
-          let value: unknown;
-          try {
-            value = JSON.parse(raw);
-          } catch {
-            this.o.onMalformed?.(raw);
-            value = undefined;
-          }
-          if (value !== undefined) this.o.onValue(value);
+          this.deliver(message.value?.toString() ?? '');
           payload.resolveOffset(message.offset);
         }
         await this.commits.resolved(payload);
       },
     });
+  }
+
+  private deliver(raw: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      this.o.onMalformed?.(raw);
+      return;
+    }
+    this.o.onValue(value);
   }
 
   isConsuming(): boolean {
