@@ -116,7 +116,7 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
       await consumer.subscribe({ topics, fromBeginning: this.serverOptions.fromBeginning });
     }
     await consumer.run({
-      // Committed by this.commits: kafkajs's own commits after every batch of eachBatch.
+      // this.commits commits once a second; kafkajs's autoCommit would after every batch of eachBatch.
       autoCommit: false,
       partitionsConsumedConcurrently:
         this.serverOptions.partitionsConsumedConcurrently ??
