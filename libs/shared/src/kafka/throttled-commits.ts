@@ -41,7 +41,8 @@ export class ThrottledCommits {
     this.source = batch;
     const due = this.last + this.o.intervalMs - this.now();
     if (this.closing || due <= 0) return this.flush();
-    this.timer ??= setTimeout(() => void this.flush(), due);
+    // Unreferenced: a process ending without close() loses at most this commit (a redelivery), not its exit.
+    this.timer ??= setTimeout(() => void this.flush(), due).unref();
   }
 
   /** Commits what is resolved and not committed yet; a failure is reported, not thrown. */
