@@ -2,12 +2,12 @@ import { INestApplication, Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, ListenOptions } from 'node:net';
 import { bootService, buildOpenApiDocument, runMain } from '@pupitre/shared';
 import { AppModule } from './app.module';
 import { VISITOR_TOKEN_HEADER } from './auth';
 import { GATEWAY_CONFIG, GatewayConfig, loadGatewayConfig } from './config/env.validation';
-import { bodyErrorHandler, HttpErrorFilter } from './http';
+import { bodyErrorHandler, HttpErrorFilter, listenOnSockets } from './http';
 import { ConsumerStatus, ReplyPathProbe, RequestClient } from './kafka';
 import { LimitedIoAdapter, shedLoad } from './limits';
 import { GatewayMetrics, observeHttp, restoreLogContext } from './observability';
@@ -53,10 +53,14 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
   });
   app.get(ConsumerStatus).attach(server);
   app.get(ReplyPathProbe).start();
-  // Node's listen(port, backlog), which Nest passes on: its typings know only a hostname there.
-  const listen = app.listen.bind(app) as unknown as (port: number, backlog: number) => Promise<unknown>;
-  await listen(config.PORT, config.HTTP_LISTEN_BACKLOG);
   const http = app.getHttpServer() as Server;
+  // Node's listen(options), which Nest passes on: its typings know only a port there.
+  const listen = app.listen.bind(app) as unknown as (options: ListenOptions) => Promise<unknown>;
+  await listenOnSockets(http, listen, {
+    port: config.PORT,
+    backlog: config.HTTP_LISTEN_BACKLOG,
+    sockets: config.HTTP_ACCEPT_SOCKETS,
+  });
   http.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
   const { port } = http.address() as AddressInfo;
   const url = `http://localhost:${port}`;

@@ -31,6 +31,9 @@ const schema = kafkaEnvSchema
     // (bench/overload: refusals answered in 3 to 9 s, the time of the SYNs the kernel dropped and the
     // clients sent again after 1, 3 and 7 s).
     HTTP_LISTEN_BACKLOG: envInt(4096, 1, 65535),
+    // Listening sockets on PORT (SO_REUSEPORT, one process): each accepts one connection per turn of
+    // the event loop (libuv), so a burst of new connections is accepted this many times as fast.
+    HTTP_ACCEPT_SOCKETS: envInt(8, 1, 64),
     ADMIN_TOKEN: optionalSecret,
     JWT_SECRET: optionalSecret,
     REQUEST_TIMEOUT_MS: envInt(5000, 100, 120000),

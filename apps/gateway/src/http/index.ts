@@ -13,3 +13,4 @@ export {
 } from './unavailable';
 export { toHttpError } from './error-mapping';
 export type { AckError } from './socket-errors';
+export { listenOnSockets } from './listen';
