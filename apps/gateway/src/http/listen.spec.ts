@@ -3,8 +3,15 @@ import net from 'node:net';
 import { listenOnSockets } from './listen';
 
 /** An HTTP server on 127.0.0.1 that answers 200 and counts the connections each turn of the loop accepts. */
-async function startServer(sockets: number, port = 0) {
-  const server = http.createServer((_req, res) => res.end('ok'));
+async function startServer(
+  sockets: number,
+  {
+    port = 0,
+    platform = 'linux' as NodeJS.Platform,
+    handler = (res: http.ServerResponse): void => void res.end('ok'),
+  } = {},
+) {
+  const server = http.createServer((_req, res) => handler(res));
   let turn = 0;
   const perTurn = new Map<number, number>();
   server.on('connection', () => perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1));
@@ -14,13 +21,16 @@ async function startServer(sockets: number, port = 0) {
     if (ticking) setImmediate(tick);
   };
   setImmediate(tick);
+  server.on('close', () => (ticking = false));
+  const mainOptions: net.ListenOptions[] = [];
   const listenMain = (options: net.ListenOptions) =>
     new Promise<void>((resolve, reject) => {
+      mainOptions.push(options);
       server.once('error', reject);
       server.listen({ ...options, host: '127.0.0.1' }, () => resolve());
     });
   try {
-    await listenOnSockets(server, listenMain, { port, backlog: 511, sockets });
+    await listenOnSockets(server, listenMain, { port, backlog: 511, sockets }, platform);
   } catch (err) {
     ticking = false;
     throw err;
@@ -29,6 +39,7 @@ async function startServer(sockets: number, port = 0) {
   return {
     server,
     port: bound,
+    mainOptions,
     mostInOneTurn: () => Math.max(...perTurn.values()),
     close: () => {
       ticking = false;
@@ -54,6 +65,11 @@ function getOnNewConnections(port: number, count: number): Promise<string[]> {
         }),
     ),
   );
+}
+
+/** Polls the condition every turn of the event loop until it holds. */
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
 }
 
 function canBind(port: number): Promise<boolean> {
@@ -94,12 +110,42 @@ describe(listenOnSockets.name, () => {
     expect(await canBind(sut.port)).toBe(true);
   });
 
+  it('calls back on close only once the connections of every socket have ended', async () => {
+    const held: http.ServerResponse[] = [];
+    const sut = await startServer(8, { handler: (res) => void held.push(res) });
+    const answers = getOnNewConnections(sut.port, 16);
+    await waitUntil(() => held.length === 16);
+    const sockets = held.map((res) => res.socket!);
+    const endedAtClose = new Promise<number>((resolve) =>
+      sut.server.close(() => resolve(sockets.filter((s) => s.destroyed).length)),
+    );
+    // One connection at a time, to its end (the client's Connection: close), before the next.
+    for (const [i, res] of held.entries()) {
+      await new Promise<void>((resolve) => {
+        sockets[i].once('close', () => resolve());
+        res.end('ok');
+      });
+    }
+    await answers;
+    expect(await endedAtClose).toBe(16);
+  });
+
+  it('listens with one socket, as before, where the kernel does not balance SO_REUSEPORT', async () => {
+    const sut = await startServer(8, { platform: 'darwin' });
+    try {
+      expect(sut.mainOptions).toEqual([{ port: 0, backlog: 511 }]);
+      expect(await getOnNewConnections(sut.port, 4)).toEqual(Array(4).fill('ok'));
+    } finally {
+      await sut.close();
+    }
+  });
+
   it('fails on a port something already listens on, as with one socket', async () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen({ port: 0, host: '127.0.0.1' }, resolve));
     const port = (taken.address() as net.AddressInfo).port;
     try {
-      await expect(startServer(4, port)).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      await expect(startServer(4, { port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }

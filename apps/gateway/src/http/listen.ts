@@ -12,23 +12,26 @@ export interface ListenOptions {
  * Listens on the port with `sockets` listening sockets instead of one, all in this process.
  *
  * Since libuv 1.45 (Node 20 and later) a listening socket accepts one connection per turn of the
- * event loop (libuv#3696), and a turn of the gateway's loop under load takes about 10 ms: a burst of
- * new connections (clients retrying through an overload each open one) waited in the kernel's
- * accept queue, and their refusals took seconds however fast the gateway answered them. With
+ * event loop (libuv#3696), and a turn of the gateway's loop under load takes tens of milliseconds: a
+ * burst of new connections (clients retrying through an overload each open one) waited in the
+ * kernel's accept queue, and their refusals took seconds however fast the gateway answered them. With
  * SO_REUSEPORT the kernel spreads new connections over the sockets, and each accepts one per turn.
  * The extra sockets hand what they accept to the HTTP server as its own connections (the `connection`
- * event, as Node's http documents): requests and Socket.IO's upgrades are served the same way.
+ * event, as Node's http documents): requests, timeouts and Socket.IO's upgrades are the same.
+ * Linux only (where the kernel balances such sockets); elsewhere one socket, as before.
  *
  * SO_REUSEPORT would also let a second process of the same user bind the port (a gateway started
- * twice) and take half its connections; the port is first bound alone, so that still fails with
- * EADDRINUSE, as it did with one socket. `server.close()` closes the extra sockets with it.
+ * twice) and take part of its connections; the port is first bound alone, so a process started on it
+ * later still fails with EADDRINUSE, as it did with one socket. `server.close()` closes every socket
+ * and calls back once the connections of all of them have ended.
  */
 export async function listenOnSockets(
   server: Server,
   listenMain: (options: net.ListenOptions) => Promise<unknown>,
   { port, backlog, sockets }: ListenOptions,
+  platform: NodeJS.Platform = process.platform,
 ): Promise<void> {
-  if (sockets <= 1) {
+  if (sockets <= 1 || platform !== 'linux') {
     await listenMain({ port, backlog });
     return;
   }
@@ -38,24 +41,36 @@ export async function listenOnSockets(
   const { address: host, port: bound } = server.address() as net.AddressInfo;
   const extra: net.Server[] = [];
   const closeMain = server.close.bind(server);
+  // A connection counts on the socket that accepted it: wait for every socket's to end.
   server.close = (callback?: (err?: Error) => void) => {
-    for (const acceptor of extra) acceptor.close();
-    return closeMain(callback);
+    const extraClosed = Promise.all(extra.map(closeWhenDrained));
+    return closeMain((err?: Error) => void extraClosed.then(() => callback?.(err)));
   };
-  for (let i = 1; i < sockets; i++) {
-    // The options http.Server gives its own listening socket (allowHalfOpen for HTTP's half-closes).
-    const acceptor = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
-      server.emit('connection', socket),
-    );
-    extra.push(acceptor);
-    await new Promise<void>((resolve, reject) => {
-      acceptor.once('error', reject);
-      acceptor.listen({ host, port: bound, backlog, reusePort: true }, () => {
-        acceptor.off('error', reject);
-        resolve();
+  try {
+    for (let i = 1; i < sockets; i++) {
+      // The options http.Server gives its own listening socket (allowHalfOpen for HTTP's half-closes).
+      const acceptor = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
+        server.emit('connection', socket),
+      );
+      extra.push(acceptor);
+      await new Promise<void>((resolve, reject) => {
+        acceptor.once('error', reject);
+        acceptor.listen({ host, port: bound, backlog, reusePort: true }, () => {
+          acceptor.off('error', reject);
+          resolve();
+        });
       });
-    });
+    }
+  } catch (err) {
+    // The port is not left bound by the sockets that did listen.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
   }
+}
+
+/** Closes a socket (again, if need be) and resolves once its connections have ended. */
+function closeWhenDrained(acceptor: net.Server): Promise<void> {
+  return new Promise((resolve) => acceptor.close(() => resolve()));
 }
 
 /** Binds the port without SO_REUSEPORT and lets it go: EADDRINUSE if anything listens on it. */

@@ -149,7 +149,7 @@ export class OutboxRelay {
       });
       if (rows.length === 0 || this.stopped) return;
       let justRead = true;
-      for (const chunk of chunkByBytes(rows.map(toMessage), maxBytes)) {
+      for (const chunk of chunkByBytes(rows, maxBytes)) {
         if (this.stopped) return;
         await this.confirmLead(client, chunk, justRead);
         justRead = false;
@@ -318,22 +318,25 @@ function toMessage(r: OutboxRow): RowMessage {
   };
 }
 
-/** Consecutive runs of rows of at most `maxBytes` each (a larger row goes alone). */
-function chunkByBytes(rows: RowMessage[], maxBytes: number): RowMessage[][] {
-  const chunks: RowMessage[][] = [];
+/**
+ * Consecutive runs of rows of at most `maxBytes` each (a larger row goes alone), as records. Each run
+ * is made when it is asked for, so between the lease's proof and the first send only the rows of
+ * that send (and the one after it) are serialised, not a whole read.
+ */
+function* chunkByBytes(rows: OutboxRow[], maxBytes: number): Generator<RowMessage[]> {
   let current: RowMessage[] = [];
   let bytes = 0;
   for (const row of rows) {
-    if (current.length > 0 && bytes + row.bytes > maxBytes) {
-      chunks.push(current);
+    const message = toMessage(row);
+    if (current.length > 0 && bytes + message.bytes > maxBytes) {
+      yield current;
       current = [];
       bytes = 0;
     }
-    current.push(row);
-    bytes += row.bytes;
+    current.push(message);
+    bytes += message.bytes;
   }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  if (current.length > 0) yield current;
 }
 
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
