@@ -321,7 +321,7 @@ function toMessage(r: OutboxRow): RowMessage {
 /**
  * Consecutive runs of rows of at most `maxBytes` each (a larger row goes alone), as records. Each run
  * is made when it is asked for, so between the lease's proof and the first send only the rows of
- * that send (and the one after it) are serialised, not a whole read.
+ * that send (and the first row of the next) are serialised, not a whole read.
  */
 function* chunkByBytes(rows: OutboxRow[], maxBytes: number): Generator<RowMessage[]> {
   let current: RowMessage[] = [];
