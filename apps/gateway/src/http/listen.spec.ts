@@ -42,7 +42,6 @@ async function startServer(
     mainOptions,
     mostInOneTurn: () => Math.max(...perTurn.values()),
     close: () => {
-      ticking = false;
       server.closeAllConnections();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
