@@ -1,6 +1,7 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import cors, { type CorsOptions } from 'cors';
 import type { Server } from 'node:http';
 import type { AddressInfo, ListenOptions } from 'node:net';
 import { bootService, buildOpenApiDocument, runMain } from '@pupitre/shared';
@@ -9,23 +10,26 @@ import { VISITOR_TOKEN_HEADER } from './auth';
 import { GATEWAY_CONFIG, GatewayConfig, loadGatewayConfig } from './config/env.validation';
 import { bodyErrorHandler, HttpErrorFilter, listenOnSockets } from './http';
 import { ConsumerStatus, ReplyPathProbe, RequestClient } from './kafka';
-import { LimitedIoAdapter, shedLoad } from './limits';
+import { LimitedIoAdapter, loadShedder, shedAtTheDoor } from './limits';
 import { GatewayMetrics, observeHttp, restoreLogContext } from './observability';
 
 export const BODY_LIMIT = '64kb';
 
+/**
+ * Every answer's CORS, the load shedder's refusals included: the SDK on another origin must read when
+ * to retry (503, 429) and its renewed token.
+ */
+const CORS: CorsOptions = { exposedHeaders: ['Retry-After', 'X-Request-Id', VISITOR_TOKEN_HEADER] };
+
 /** HTTP and socket plumbing, installed before the app initialises. */
 export function configureGateway(app: INestApplication): void {
-  // First, so that the body parser's refusals (400, 413) reach a browser's web chat SDK as well. The
-  // SDK on another origin must read when to retry (503, 429) and its renewed token.
-  app.enableCors({ exposedHeaders: ['Retry-After', 'X-Request-Id', VISITOR_TOKEN_HEADER] });
+  // First, so that the body parser's refusals (400, 413) reach a browser's web chat SDK as well.
+  app.enableCors(CORS);
   const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
   // req.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names (rate limits per address).
   (app as NestExpressApplication).set('trust proxy', config.TRUST_PROXY);
   // Correlation id, access log and latency of every request, refusals of the body parser included.
   app.use(observeHttp(app.get(GatewayMetrics)));
-  // Before the body parser: a request for an overloaded service is refused before any work on it.
-  app.use(shedLoad(app.get(RequestClient)));
   (app as NestExpressApplication).useBodyParser('json', { limit: BODY_LIMIT });
   // Right after the parser: its errors (broken JSON, too large) happen before Nest's routing.
   app.use(bodyErrorHandler());
@@ -54,6 +58,12 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
   app.get(ConsumerStatus).attach(server);
   app.get(ReplyPathProbe).start();
   const http = app.getHttpServer() as Server;
+  // In front of Express (and of Socket.IO's engine): a request for an overloaded service is refused
+  // before any work on it (limits/load-shedding.ts).
+  shedAtTheDoor(
+    http,
+    loadShedder({ client: app.get(RequestClient), metrics: app.get(GatewayMetrics), cors: cors(CORS) }),
+  );
   // Node's listen(options), which Nest passes on: its typings know only a port there.
   const listen = app.listen.bind(app) as unknown as (options: ListenOptions) => Promise<unknown>;
   await listenOnSockets(http, listen, {

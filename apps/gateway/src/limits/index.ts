@@ -2,5 +2,5 @@ export { LimitsModule } from './limits.module';
 export { RateLimits } from './rate-limits.service';
 export { RegistrationRateLimitGuard, VisitorWriteRateLimitGuard } from './http-rate-limit.guards';
 export { LimitedIoAdapter } from './limited-io.adapter';
-export { shedLoad } from './load-shedding';
+export { loadShedder, shedAtTheDoor } from './load-shedding';
 export { EncodedJson } from './json-parser';

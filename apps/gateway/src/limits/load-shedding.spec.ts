@@ -1,73 +1,138 @@
+import cors from 'cors';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { ServiceName } from '@pupitre/shared';
 import { NotSent } from '../http';
 import type { RequestClient } from '../kafka';
-import { shedLoad } from './load-shedding';
+import { loadShedder, shedAtTheDoor } from './load-shedding';
 
 /** A RequestClient whose bound is full for the services named. */
 const clientFullFor = (...full: ServiceName[]) =>
   ({
     refusal: (service: ServiceName) =>
-      full.includes(service) ? new NotSent(`${service} is overloaded; try again later`, 3) : null,
+      full.includes(service) ? NotSent.refusal(`${service} is overloaded; try again later`, 3) : null,
   }) as unknown as RequestClient;
 
-function run(client: RequestClient, method: string, path: string, shed = shedLoad(client)) {
-  const req: { method: string; path: string; routePattern?: string; shed?: boolean } = { method, path };
-  const headers: Record<string, string> = {};
-  const res = {
-    headersSent: false,
-    statusCode: 200,
-    body: undefined as unknown,
-    setHeader: (name: string, value: string) => (headers[name] = value),
-    status(code: number) {
-      this.statusCode = code;
-      return this;
-    },
-    json(body: unknown) {
-      this.body = body;
-    },
+const CORS = cors({ exposedHeaders: ['Retry-After', 'X-Request-Id'] });
+
+function shedderFor(client: RequestClient, logger = { warn: (_: string) => undefined }, now = Date.now) {
+  const done: Array<{ method: string; route: string; status: number }> = [];
+  const metrics = {
+    httpDone: (method: string, route: string, status: number) => done.push({ method, route, status }),
   };
-  let passed = false;
-  shed(req, res, () => (passed = true));
-  return { passed, req, res, headers };
+  return { shed: loadShedder({ client, metrics, cors: CORS, logger, now }), done };
 }
 
-describe(shedLoad.name, () => {
-  it('answers a visitor message for an overloaded conversation service at once: 503 UNAVAILABLE, Retry-After, nothing else runs', () => {
-    const { passed, req, res, headers } = run(clientFullFor('conversation'), 'POST', '/v1/visitor/messages');
-    expect(passed).toBe(false);
-    expect(res.statusCode).toBe(503);
-    expect(res.body).toEqual({
-      error: { code: 'UNAVAILABLE', message: 'conversation is overloaded; try again later' },
-    });
-    expect(headers['Retry-After']).toBe('3');
-    // The metrics name the route, not "unmatched"; the access log leaves it to the summary line.
-    expect(req.routePattern).toBe('/v1/visitor/messages');
-    expect(req.shed).toBe(true);
+/** A server whose requests go through the shedder first, then to an app that answers 200 and counts. */
+async function serve(client: RequestClient) {
+  const reached: string[] = [];
+  const { shed, done } = shedderFor(client);
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    reached.push(`${req.method} ${req.url}`);
+    res.end('app');
+  });
+  shedAtTheDoor(server, shed);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return { base, reached, done, close };
+}
+
+const post = (url: string, headers: Record<string, string> = {}) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ text: 'hello', clientMessageId: 'c-1' }),
+  });
+
+describe(loadShedder.name, () => {
+  it('answers a visitor message for an overloaded conversation service at the door: 503 UNAVAILABLE, Retry-After, CORS and X-Request-Id; the app never sees it', async () => {
+    const sut = await serve(clientFullFor('conversation'));
+    try {
+      const res = await post(`${sut.base}/v1/visitor/messages`, {
+        origin: 'https://shop.example',
+        'x-request-id': 'client-req-0001',
+      });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({
+        error: { code: 'UNAVAILABLE', message: 'conversation is overloaded; try again later' },
+      });
+      expect(res.headers.get('retry-after')).toBe('3');
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(res.headers.get('x-request-id')).toBe('client-req-0001');
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('access-control-expose-headers')).toBe('Retry-After,X-Request-Id');
+      // A malformed request id is replaced, as on every answer.
+      const other = await post(`${sut.base}/v1/visitor/messages?x=1`, {
+        'x-request-id': 'no spaces allowed',
+      });
+      expect(other.status).toBe(503);
+      expect(other.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(sut.reached).toEqual([]);
+      // Counted by route pattern, like any answer.
+      expect(sut.done).toEqual([
+        { method: 'POST', route: '/v1/visitor/messages', status: 503 },
+        { method: 'POST', route: '/v1/visitor/messages', status: 503 },
+      ]);
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it('lets every request through to the app while the service is under its bound', async () => {
+    const sut = await serve(clientFullFor('routing'));
+    try {
+      const res = await post(`${sut.base}/v1/visitor/messages`);
+      expect([res.status, await res.text()]).toEqual([200, 'app']);
+      expect(sut.reached).toEqual(['POST /v1/visitor/messages']);
+      expect(sut.done).toEqual([]);
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it('sheds only the routes that carry the load: reads and other routes go on to the app', async () => {
+    const sut = await serve(clientFullFor('conversation', 'routing', 'billing'));
+    try {
+      for (const [method, path] of [
+        ['GET', '/v1/visitor/messages'],
+        ['GET', '/v1/visitor/conversations'],
+        ['POST', '/v1/visitors'],
+        ['OPTIONS', '/v1/visitor/messages'],
+        ['GET', '/health/ready'],
+      ]) {
+        expect((await fetch(`${sut.base}${path}`, { method })).status).toBe(200);
+      }
+      expect(sut.reached).toHaveLength(5);
+    } finally {
+      await sut.close();
+    }
   });
 
   it('sums its refusals in one warning at most every 5 s, not an access line each', () => {
-    const full = clientFullFor('conversation');
     const warnings: string[] = [];
     let t = 0;
-    const shed = shedLoad(full, { warn: (m: string) => warnings.push(m) } as never, () => t);
-    for (t = 0; t <= 4900; t += 100) run(full, 'POST', '/v1/visitor/messages', shed);
+    const { shed } = shedderFor(
+      clientFullFor('conversation'),
+      { warn: (m) => void warnings.push(m) },
+      () => t,
+    );
+    const refuse = () => {
+      const res = {
+        setHeader: () => undefined,
+        getHeader: () => undefined,
+        writeHead: () => undefined,
+        end: () => undefined,
+      };
+      const req = { method: 'POST', url: '/v1/visitor/messages', headers: {} };
+      return shed(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+    };
+    for (t = 0; t <= 4900; t += 100) expect(refuse()).toBe(true);
     expect(warnings).toEqual([]);
     t = 5000;
-    run(full, 'POST', '/v1/visitor/messages', shed);
+    refuse();
     expect(warnings).toEqual([
       'refused 51 request(s) for overloaded services at once (503) in the last 5000 ms',
     ]);
-  });
-
-  it('lets it through while the service is under its bound', () => {
-    expect(run(clientFullFor('routing'), 'POST', '/v1/visitor/messages').passed).toBe(true);
-  });
-
-  it('sheds only the routes that carry the load: reads and other routes go on to their handlers', () => {
-    const full = clientFullFor('conversation', 'routing', 'billing');
-    expect(run(full, 'GET', '/v1/visitor/messages').passed).toBe(true);
-    expect(run(full, 'GET', '/v1/visitor/conversations').passed).toBe(true);
-    expect(run(full, 'POST', '/v1/visitors').passed).toBe(true);
-    expect(run(full, 'GET', '/health/ready').passed).toBe(true);
   });
 });

@@ -1,17 +1,13 @@
 import { Logger } from '@nestjs/common';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ServiceName } from '@pupitre/shared';
-import { sendHttpError, toHttpError } from '../http';
+import { toHttpError } from '../http';
 import type { RequestClient } from '../kafka';
+import { correlationIdOf, type GatewayMetrics } from '../observability';
 
-interface Req {
-  method: string;
-  path: string;
-  /** The route pattern for the access log and metrics when Nest's router never saw the request. */
-  routePattern?: string;
-  /** Refused here: the access log leaves it out (the sum is logged here), the metrics count it. */
-  shed?: boolean;
-}
-type Res = Parameters<typeof sendHttpError>[0];
+/** Connect-style middleware over Node's own request and response (what `cors()` is). */
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * The routes that carry the load, with the service each one waits for. Only these are shed: they are
@@ -24,31 +20,78 @@ const SHED_ROUTES: Record<string, { pattern: string; service: ServiceName }> = {
 /** Refusals are summed in one log line at most this often. */
 const SUMMARY_INTERVAL_MS = 5000;
 
+export interface LoadShedderOptions {
+  client: Pick<RequestClient, 'refusal'>;
+  metrics: Pick<GatewayMetrics, 'httpDone'>;
+  /** The CORS middleware every other answer goes through, so that a browser's web chat reads the 503. */
+  cors: Middleware;
+  logger?: Pick<Logger, 'warn'>;
+  now?: () => number;
+}
+
 /**
- * Refuses a request for an overloaded service before anything else is spent on it: no body parsed,
- * no token verified, no rate limit counted. Under overload the refusals outnumber the requests served
- * (clients retry), so a refusal that went through the whole pipeline starved the gateway's event loop,
- * and with it the answers and desk events of the requests it did accept (bench/overload). The answer
- * is the one `RequestClient` gives at its bound: 503 `UNAVAILABLE` with `Retry-After`, the request
- * not sent. Installed right after the access log and correlation id, so refusals are counted like
- * any other answer (`pupitre_http_refused_total`); instead of an access line each (a flood's refusals
- * are thousands a second), one line sums them at most every 5 s.
+ * Refuses a request for an overloaded service before anything is spent on it: not Express's pipeline,
+ * no body parsed, no token verified, no rate limit counted. Under overload the refusals outnumber the
+ * requests served (clients retry), so every microsecond of a refusal is taken from the answers and
+ * desk events of the requests the gateway did accept (bench/overload). The answer is the one
+ * `RequestClient` gives at its bound: 503 `UNAVAILABLE` with `Retry-After`, the request not sent,
+ * with the headers every answer has (CORS, `X-Request-Id`), written in one go. Counted like any
+ * other answer (`pupitre_http_request_duration_seconds`, `pupitre_http_refused_total`, by route); instead of an
+ * access line each (a flood's refusals are thousands a second), one line sums them at most every 5 s.
+ * Returns whether it answered.
  */
-export function shedLoad(client: RequestClient, logger = new Logger('LoadShedding'), now = Date.now) {
+export function loadShedder(o: LoadShedderOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const logger = o.logger ?? new Logger('LoadShedding');
+  const now = o.now ?? Date.now;
   let shed = 0;
   let since = now();
-  return (req: Req, res: Res, next: () => void): void => {
-    const route = SHED_ROUTES[`${req.method} ${req.path}`];
-    const refusal = route && client.refusal(route.service);
-    if (!refusal) return next();
-    req.routePattern = route.pattern;
-    req.shed = true;
-    sendHttpError(res, toHttpError(refusal));
+  return (req, res) => {
+    const route = SHED_ROUTES[`${req.method} ${pathOf(req.url)}`];
+    const refusal = route && o.client.refusal(route.service);
+    if (!refusal) return false;
+    const started = performance.now();
+    const { status, body, retryAfterSeconds } = toHttpError(refusal);
+    const json = JSON.stringify(body);
+    // CORS is synchronous for fixed options: its headers are set before the head is written.
+    o.cors(req, res, () => undefined);
+    res.writeHead(status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(json),
+      'Retry-After': String(retryAfterSeconds),
+      'X-Request-Id': correlationIdOf(req.headers),
+    });
+    res.end(json);
+    o.metrics.httpDone(req.method as string, route.pattern, status, (performance.now() - started) / 1000);
     shed++;
-    if (now() - since < SUMMARY_INTERVAL_MS) return;
-    logger.warn(
-      `refused ${shed} request(s) for overloaded services at once (503) in the last ${now() - since} ms`,
-    );
-    [shed, since] = [0, now()];
+    if (now() - since >= SUMMARY_INTERVAL_MS) {
+      logger.warn(
+        `refused ${shed} request(s) for overloaded services at once (503) in the last ${now() - since} ms`,
+      );
+      [shed, since] = [0, now()];
+    }
+    return true;
   };
+}
+
+/**
+ * Puts `shed` in front of whatever serves the HTTP server's requests (Express, behind Socket.IO's
+ * engine, which took the `request` listeners when it attached): what it answers goes no further.
+ * Call it once the app is initialised (the sockets attached) and before the server listens.
+ */
+export function shedAtTheDoor(
+  server: Server,
+  shed: (req: IncomingMessage, res: ServerResponse) => boolean,
+): void {
+  const listeners = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (shed(req, res)) return;
+    for (const listener of listeners) listener.call(server, req, res);
+  });
+}
+
+/** The URL's path, without its query (what Express's `req.path` is). */
+function pathOf(url = '/'): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
 }

@@ -10,10 +10,6 @@ interface Req {
   headers: Record<string, string | string[] | undefined>;
   route?: { path?: string };
   baseUrl?: string;
-  /** Set by what answers before Nest's router (limits/load-shedding.ts). */
-  routePattern?: string;
-  /** Refused for load before any work (limits/load-shedding.ts): counted, summed in its log line. */
-  shed?: boolean;
   correlationId?: string;
 }
 interface Res {
@@ -24,6 +20,12 @@ interface Res {
 
 /** A client's own request id is kept if it looks like one; anything else gets a fresh id. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
+
+/** The request's correlation id: the client's `X-Request-Id` when well formed, else a new one. */
+export function correlationIdOf(headers: Req['headers']): string {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
 
 const logger = new Logger('http');
 
@@ -36,8 +38,7 @@ const logger = new Logger('http');
  */
 export function observeHttp(metrics: GatewayMetrics) {
   return (req: Req, res: Res, next: () => void): void => {
-    const given = req.headers['x-request-id'];
-    const correlationId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    const correlationId = correlationIdOf(req.headers);
     req.correlationId = correlationId;
     res.setHeader('X-Request-Id', correlationId);
     const started = performance.now();
@@ -47,12 +48,8 @@ export function observeHttp(metrics: GatewayMetrics) {
       done = true;
       const seconds = (performance.now() - started) / 1000;
       // The pattern (`/v1/visitor/conversations/:id/messages`), never the URL: ids stay out of labels.
-      const route = req.route?.path
-        ? `${req.baseUrl ?? ''}${req.route.path}`
-        : (req.routePattern ?? 'unmatched');
+      const route = req.route?.path ? `${req.baseUrl ?? ''}${req.route.path}` : 'unmatched';
       metrics.httpDone(req.method, route, res.statusCode, seconds);
-      // A flood's refusals are thousands a second: the load shedder logs their sum instead.
-      if (req.shed) return;
       withLogContext({ correlationId, service: 'gateway' }, () =>
         logger.log({
           msg: `${req.method} ${route} ${res.statusCode} ${Math.round(seconds * 1000)} ms`,
