@@ -229,7 +229,7 @@ async function main(): Promise<number> {
     fleet = runningFleet;
     cleanup.add('stop services', () => runningFleet.stop());
     runningFleet.start(env);
-    say(`services starting (gateway on :${port}, logs in ${logDir})`);
+    say(`services starting (gateway on :${port}, ${runningFleet.priorities}, logs in ${logDir})`);
     const http = new JsonClient('127.0.0.1', port, opts.sockets);
     cleanup.add('http agent', () => http.close());
     const tReady = performance.now();

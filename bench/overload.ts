@@ -523,7 +523,7 @@ async function main(): Promise<number> {
       `bench/overload run ${runId}, ${new Date().toISOString()}`,
       `machine: ${os.cpus().length} cores; before: ${uptimeBefore}`,
       `                         after:  ${uptimeAfter}`,
-      `system: ${opts.agents} agents at their desks, ${opts.visitors} visitors; gateway MAX_IN_FLIGHT_PER_SERVICE ${opts.maxInFlight ?? 'default'}, production timeouts`,
+      `system: ${opts.agents} agents at their desks, ${opts.visitors} visitors; gateway MAX_IN_FLIGHT_PER_SERVICE ${opts.maxInFlight ?? 'default'}, production timeouts; ${fleet?.priorities ?? ''}`,
       '',
       search.length > 0
         ? `sustainable rate search (${opts.probeSeconds} s steps; keeps up: every POST 201 and p99 ≤ ${KEEPS_UP_P99_MS} ms):\n` +

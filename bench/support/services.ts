@@ -1,6 +1,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { JsonClient } from './http';
@@ -25,6 +26,8 @@ export interface RunningService {
 export class ServiceFleet {
   readonly services: RunningService[] = [];
   exited: string | null = null;
+  /** How the run's processes share the CPU, for the report's conditions. */
+  readonly priorities = describePriorities();
   private stopping = false;
 
   constructor(
@@ -32,7 +35,11 @@ export class ServiceFleet {
     private readonly logDir: string,
   ) {}
 
-  /** Runs the topics step first (services wait for their topics; they never create them), then the four services. */
+  /**
+   * Runs the topics step first (services wait for their topics; they never create them), then the
+   * four services; then, with BENCH_GATEWAY_NICE, raises the gateway's and this process's priority
+   * (after the spawns: children inherit it).
+   */
   start(env: NodeJS.ProcessEnv): void {
     execFileSync(process.execPath, [join(this.root, 'dist/libs/shared/src/kafka/topics.main.js')], {
       cwd: this.root,
@@ -52,10 +59,30 @@ export class ServiceFleet {
         },
       );
       closeSync(fd);
+      if (name === 'gateway') this.prioritise(name, child.pid);
       child.on('exit', (code, signal) => {
         if (!this.stopping) this.exited ??= `${name} exited (${signal ?? code})`;
       });
       this.services.push({ name, child, logFile });
+    }
+    this.prioritise('load generator', process.pid);
+  }
+
+  /**
+   * BENCH_GATEWAY_NICE: the gateway (the door, which must answer and refuse while the services behind
+   * it are saturated) and the load generator (clients on other machines, whose own waits for the CPU
+   * should not count) get the CPU before the back ends. Off by default: it trades the back ends'
+   * latency for the door's (bench/README.md).
+   */
+  private prioritise(what: string, pid: number | undefined): void {
+    const nice = gatewayNice();
+    if (nice === 0 || pid === undefined) return;
+    try {
+      os.setPriority(pid, nice);
+    } catch (err) {
+      process.stderr.write(
+        `[bench] could not set the ${what}'s priority (nice ${nice}): ${(err as Error).message}\n`,
+      );
     }
   }
 
@@ -157,6 +184,23 @@ export class ServiceFleet {
 function serviceNodeArgs(name: string): string[] {
   const raw = process.env.BENCH_SERVICE_NODE_ARGS?.trim();
   return raw ? raw.split(/\s+/).map((a) => a.replaceAll('{name}', name)) : [];
+}
+
+/** BENCH_GATEWAY_NICE, an integer from -20 to 19; unset or 0: every process at the same priority. */
+function gatewayNice(): number {
+  const raw = process.env.BENCH_GATEWAY_NICE?.trim();
+  const nice = raw ? Number(raw) : 0;
+  if (!Number.isInteger(nice) || nice < -20 || nice > 19) {
+    throw new Error(`BENCH_GATEWAY_NICE must be an integer from -20 to 19, not ${raw}`);
+  }
+  return nice;
+}
+
+function describePriorities(): string {
+  const nice = gatewayNice();
+  return nice === 0
+    ? 'every process at the same CPU priority'
+    : `the gateway and the load generator at nice ${nice}, the rest at 0`;
 }
 
 /** A bench whose answers include a 429 measured the limiter, not overload: its figures are void. */
