@@ -109,6 +109,32 @@ describe(loadShedder.name, () => {
     }
   });
 
+  it('a shedder that throws is logged and the request goes on to the app, the server still up', async () => {
+    const reached: string[] = [];
+    const errors: string[] = [];
+    const server = createServer((req, res) => {
+      reached.push(`${req.method} ${req.url}`);
+      res.end('app');
+    });
+    const failing = () => {
+      throw new Error('broken');
+    };
+    shedAtTheDoor(server, failing, { error: (m: string) => void errors.push(m) });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (let i = 0; i < 2; i++) {
+        const res = await post(`${base}/v1/visitor/messages`);
+        expect([res.status, await res.text()]).toEqual([200, 'app']);
+      }
+      expect(reached).toHaveLength(2);
+      expect(errors).toHaveLength(2);
+      expect(errors[0]).toMatch(/^the load shedder failed on POST \/v1\/visitor\/messages: Error: broken/);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('sums its refusals in one warning at most every 5 s, not an access line each', () => {
     const warnings: string[] = [];
     let t = 0;

@@ -76,16 +76,27 @@ export function loadShedder(o: LoadShedderOptions): (req: IncomingMessage, res: 
 /**
  * Puts `shed` in front of whatever serves the HTTP server's requests (Express, behind Socket.IO's
  * engine, which took the `request` listeners when it attached): what it answers goes no further.
- * Call it once the app is initialised (the sockets attached) and before the server listens.
+ * Call it once the app is initialised (the sockets attached) and before the server listens. Out here
+ * no framework catches errors: one thrown by `shed` is logged and the request goes on to the app
+ * (whose own bound refuses it the same way), unless an answer was already begun.
  */
 export function shedAtTheDoor(
   server: Server,
   shed: (req: IncomingMessage, res: ServerResponse) => boolean,
+  logger: Pick<Logger, 'error'> = new Logger('LoadShedding'),
 ): void {
   const listeners = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (shed(req, res)) return;
+    let answered: boolean;
+    try {
+      answered = shed(req, res);
+    } catch (err) {
+      logger.error(`the load shedder failed on ${req.method} ${req.url}: ${(err as Error).stack ?? err}`);
+      answered = res.headersSent;
+      if (answered) res.destroy();
+    }
+    if (answered) return;
     for (const listener of listeners) listener.call(server, req, res);
   });
 }
