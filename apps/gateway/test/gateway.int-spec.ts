@@ -661,3 +661,88 @@ describe('gateway edges', () => {
     }
   });
 });
+
+/** The load shedder is the gateway's door: past the bound, a POST is refused before anything is read. */
+describe('gateway door under overload', () => {
+  let fake: FakeServices;
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+
+  beforeAll(async () => {
+    const env = await isolatedTestEnv('gatewaydoor');
+    const vars = {
+      ...process.env,
+      ...env.vars,
+      PORT: '0',
+      ADMIN_TOKEN,
+      JWT_SECRET: 'gateway-door-jwt-secret',
+      GATEWAY_INSTANCE_ID: `gw-${randomUUID().slice(0, 8)}`,
+      // One request may wait for a service; an unanswered one holds it until its deadline and margin.
+      MAX_IN_FLIGHT_PER_SERVICE: '1',
+      REQUEST_TIMEOUT_MS: '1500',
+      REQUEST_DEADLINE_MARGIN_MS: '500',
+    };
+    fake = new FakeServices(parseEnv(kafkaEnvSchema, vars));
+    fake.on('conversation', 'visitor.register', (d) => ok({ visitorId: d.visitorId }));
+    fake.on('conversation', 'visitor.post-message', () => null);
+    await fake.start();
+    gateway = await startGateway(vars);
+    await waitFor(() => gateway.server.isConsuming(), { what: 'the gateway consuming' });
+  });
+
+  afterAll(async () => {
+    await gateway?.app.close();
+    await fake?.stop();
+  });
+
+  const post = (path: string, body: string, token?: string) =>
+    fetch(gateway.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body,
+    });
+
+  it('a POST past the bound gets 503 UNAVAILABLE before its body or token is read, and never reaches the service', async () => {
+    // The readiness probe's pings share the bound of one: what is refused meanwhile is tried again.
+    const registered = await waitFor(
+      async () => {
+        const res = await post('/v1/visitors', JSON.stringify({ channel: 'mobile_app', platform: 'ios' }));
+        return res.status === 201 ? ((await res.json()) as { token: string }) : undefined;
+      },
+      { what: 'a visitor registered' },
+    );
+    // A message conversation never answers: it holds the bound (unless a ping held it first: again).
+    let held!: Promise<Response>;
+    for (let attempt = 1; ; attempt++) {
+      let refused: Response | undefined;
+      held = post(
+        '/v1/visitor/messages',
+        JSON.stringify({ text: 'held', clientMessageId: 'held-1' }),
+        registered.token,
+      );
+      void held.then((res) => (refused = res));
+      const waiting = await waitFor(
+        () => (fake.requests.some((r) => r.op === 'visitor.post-message') ? 'waiting' : refused && 'refused'),
+        { what: 'a message waiting for conversation' },
+      );
+      if (waiting === 'waiting') break;
+      expect([refused?.status, attempt < 10]).toEqual([503, true]);
+    }
+
+    // Broken JSON and no token at all: through Express they would be 400 and 401.
+    for (const res of [
+      await post('/v1/visitor/messages', '{"text": ', registered.token),
+      await post('/v1/visitor/messages', JSON.stringify({ text: 'x', clientMessageId: 'c-2' })),
+    ]) {
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({
+        error: { code: 'UNAVAILABLE', message: 'conversation is overloaded; try again later' },
+      });
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(res.headers.get('x-request-id')).toBeTruthy();
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    }
+    expect(fake.requests.filter((r) => r.op === 'visitor.post-message')).toHaveLength(1);
+    // Nothing answers the held one: 503 once its deadline and the margin have passed.
+    expect((await held!).status).toBe(503);
+  });
+});
