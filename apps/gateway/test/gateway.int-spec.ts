@@ -118,6 +118,20 @@ const viewOf = (visitorId: string): ConversationView => ({
   },
 });
 
+/** A gateway's environment on its own database and topic prefix, with `extra` settings. */
+async function gatewayVars(name: string, extra: Record<string, string>) {
+  const env = await isolatedTestEnv(name);
+  return {
+    ...process.env,
+    ...env.vars,
+    PORT: '0',
+    ADMIN_TOKEN,
+    JWT_SECRET: `${name}-int-jwt-secret`,
+    GATEWAY_INSTANCE_ID: `gw-${randomUUID().slice(0, 8)}`,
+    ...extra,
+  };
+}
+
 /** The gateway alone on a real broker, the services faked: its HTTP, socket and fan-out edges. */
 describe('gateway edges', () => {
   let fake: FakeServices;
@@ -127,17 +141,10 @@ describe('gateway edges', () => {
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    const env = await isolatedTestEnv('gateway');
-    const vars = {
-      ...process.env,
-      ...env.vars,
-      PORT: '0',
-      ADMIN_TOKEN,
-      JWT_SECRET: 'gateway-int-jwt-secret',
+    const vars = await gatewayVars('gateway', {
       RATE_LIMIT_VISITORS_PER_MINUTE: '3',
-      GATEWAY_INSTANCE_ID: `gw-${randomUUID().slice(0, 8)}`,
       DESK_INSTANCE_HEARTBEAT_MS: '200',
-    };
+    });
     fake = new FakeServices(parseEnv(kafkaEnvSchema, vars));
     fake.on('routing', 'agent.create', (d) => ok({ ...agent, id: d.agentId, name: d.name, tokenVersion }));
     fake.on('routing', 'agent.list', () => ok([{ ...agent, tokenVersion: 7 }]));
@@ -668,19 +675,12 @@ describe('gateway door under overload', () => {
   let gateway: Awaited<ReturnType<typeof startGateway>>;
 
   beforeAll(async () => {
-    const env = await isolatedTestEnv('gatewaydoor');
-    const vars = {
-      ...process.env,
-      ...env.vars,
-      PORT: '0',
-      ADMIN_TOKEN,
-      JWT_SECRET: 'gateway-door-jwt-secret',
-      GATEWAY_INSTANCE_ID: `gw-${randomUUID().slice(0, 8)}`,
+    const vars = await gatewayVars('gatewaydoor', {
       // One request may wait for a service; an unanswered one holds it until its deadline and margin.
       MAX_IN_FLIGHT_PER_SERVICE: '1',
       REQUEST_TIMEOUT_MS: '1500',
       REQUEST_DEADLINE_MARGIN_MS: '500',
-    };
+    });
     fake = new FakeServices(parseEnv(kafkaEnvSchema, vars));
     fake.on('conversation', 'visitor.register', (d) => ok({ visitorId: d.visitorId }));
     fake.on('conversation', 'visitor.post-message', () => null);
