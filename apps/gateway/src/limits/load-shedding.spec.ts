@@ -23,19 +23,27 @@ function shedderFor(client: RequestClient, logger = { warn: (_: string) => undef
   return { shed: loadShedder({ client, metrics, cors: CORS, logger, now }), done };
 }
 
-/** A server whose requests go through the shedder first, then to an app that answers 200 and counts. */
-async function serve(client: RequestClient) {
+/** A server whose requests go through `shed` first, then to an app that answers 200 and counts. */
+async function serveBehind(
+  shed: Parameters<typeof shedAtTheDoor>[1],
+  logger?: Parameters<typeof shedAtTheDoor>[2],
+) {
   const reached: string[] = [];
-  const { shed, done } = shedderFor(client);
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     reached.push(`${req.method} ${req.url}`);
     res.end('app');
   });
-  shedAtTheDoor(server, shed);
+  shedAtTheDoor(server, shed, logger);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return { base, reached, done, close };
+  return { base, reached, close };
+}
+
+/** The same, behind the load shedder of a client: what it answered is in `done`. */
+async function serve(client: RequestClient) {
+  const { shed, done } = shedderFor(client);
+  return { ...(await serveBehind(shed)), done };
 }
 
 const post = (url: string, headers: Record<string, string> = {}) =>
@@ -110,28 +118,21 @@ describe(loadShedder.name, () => {
   });
 
   it('a shedder that throws is logged and the request goes on to the app, the server still up', async () => {
-    const reached: string[] = [];
     const errors: string[] = [];
-    const server = createServer((req, res) => {
-      reached.push(`${req.method} ${req.url}`);
-      res.end('app');
-    });
     const failing = () => {
       throw new Error('broken');
     };
-    shedAtTheDoor(server, failing, { error: (m: string) => void errors.push(m) });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const sut = await serveBehind(failing, { error: (m: string) => void errors.push(m) });
     try {
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       for (let i = 0; i < 2; i++) {
-        const res = await post(`${base}/v1/visitor/messages`);
+        const res = await post(`${sut.base}/v1/visitor/messages`);
         expect([res.status, await res.text()]).toEqual([200, 'app']);
       }
-      expect(reached).toHaveLength(2);
+      expect(sut.reached).toHaveLength(2);
       expect(errors).toHaveLength(2);
       expect(errors[0]).toMatch(/^the load shedder failed on POST \/v1\/visitor\/messages: Error: broken/);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sut.close();
     }
   });
 
