@@ -148,6 +148,73 @@ describe('conversation: requests applied in batches', () => {
   });
 
   /**
+   * A batch reads its visitors' messages ahead, with its locks (VisitorPostReadAhead): what it read
+   * must still hold when each message is applied, or the message reads for itself.
+   */
+  describe('visitor messages read ahead with the batch lock', () => {
+    const conversationOf = (reply: { ok: boolean; data?: unknown } | null) =>
+      (reply as { data: { conversationId: string } }).data.conversationId;
+
+    it("an agent's close earlier in the batch: the visitor's message after it starts a new conversation (R13)", async () => {
+      const agentId = randomUUID();
+      const { visitorId, conversationId } = await sut.openConversation('web_chat');
+      await sut.assign(conversationId, 'web_chat', agentId);
+
+      const replies = await rq.askAll('conversation', visitorId, [
+        { op: 'agent.close', data: { agentId, conversationId } },
+        post(visitorId, 'after-close'),
+      ]);
+
+      expect(replies.map((r) => r?.ok)).toEqual([true, true]);
+      expect(conversationOf(replies[1])).not.toBe(conversationId);
+    });
+
+    it("a visitor's two first messages in one batch: one conversation, opened by the first", async () => {
+      const visitor = await newVisitor();
+
+      const replies = await rq.askAll('conversation', visitor, [post(visitor, 'one'), post(visitor, 'two')]);
+
+      expect(replies.map((r) => r?.ok)).toEqual([true, true]);
+      expect(conversationOf(replies[1])).toBe(conversationOf(replies[0]));
+    });
+
+    it('a close committed while the batch waited for its lock is seen: the message starts a new conversation', async () => {
+      const { visitorId, conversationId } = await sut.openConversation('web_chat');
+      const other = await newVisitor();
+      const closer = new Client({ host: db.host, port: db.port, user: db.user, database: db.database });
+      await closer.connect();
+      try {
+        await closer.query('BEGIN');
+        await closer.query(
+          `UPDATE conversation.conversations SET status = 'closed', closed_at = now(), close_reason = 'agent'
+            WHERE id = $1`,
+          [conversationId],
+        );
+        const answers = rq.askAll('conversation', visitorId, [post(other, 'o'), post(visitorId, 'v')]);
+        await waitFor(
+          async () =>
+            Number(
+              (
+                await db.query(
+                  `SELECT count(*) AS n FROM pg_stat_activity
+                    WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+                )
+              ).rows[0].n,
+            ) > 0,
+          { what: 'the batch waiting on the conversation being closed' },
+        );
+        await closer.query('COMMIT');
+
+        const replies = await answers;
+        expect(replies.map((r) => r?.ok)).toEqual([true, true]);
+        expect(conversationOf(replies[1])).not.toBe(conversationId);
+      } finally {
+        await closer.end();
+      }
+    });
+  });
+
+  /**
    * What the gateway does: it stops waiting at deadline + margin and answers 503. The request is
    * stuck behind a lock the test holds until then; when the lock goes, the service is past commitBy
    * (deadline − margin/2) and must roll back.

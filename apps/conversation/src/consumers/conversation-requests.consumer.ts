@@ -13,9 +13,9 @@ import {
   ListVisitorMessagesService,
   PostAgentMessageService,
   PostVisitorMessageService,
+  VisitorPostReadAhead,
 } from '../messages';
 import { PushService } from '../push';
-import { ConversationsService } from '../conversations';
 import { TagConversationService } from '../tags';
 import { ConversationViewsService } from '../views';
 import { RegisterVisitorService } from '../visitors';
@@ -130,13 +130,14 @@ export class ConversationRequestsConsumer {
     private readonly views: ConversationViewsService,
     private readonly canned: CannedResponsesService,
     private readonly push: PushService,
-    private readonly conversations: ConversationsService,
+    private readonly batchReads: VisitorPostReadAhead,
   ) {}
 
   @EventPattern('conversation.requests')
   onRequest(@Ctx() ctx: KafkaContext): Promise<void> {
+    // A batch takes its locks in one order, and reads its visitors' messages with them.
     return this.requests.process(ctx, this.handlers, (requests, tx) =>
-      this.conversations.lockForBatch(requests, tx),
+      this.batchReads.lockForBatch(requests, tx),
     );
   }
 }

@@ -22,6 +22,12 @@ export class ConversationsService {
    * the visitors they name, in id order (see ConversationsRepository.lockInIdOrder).
    */
   async lockForBatch(requests: { data: unknown }[], tx: EntityManager): Promise<void> {
+    const { ids, openOfVisitors } = this.batchLockTargets(requests);
+    if (ids.length + openOfVisitors.length > 0) await this.repo.lockInIdOrder(tx, ids, openOfVisitors);
+  }
+
+  /** What lockForBatch locks: the conversations the requests name, the open ones of the visitors they name. */
+  batchLockTargets(requests: { data: unknown }[]): { ids: string[]; openOfVisitors: string[] } {
     const ids = new Set<string>();
     const visitors = new Set<string>();
     for (const { data } of requests) {
@@ -29,7 +35,7 @@ export class ConversationsService {
       if (isUuid(d.conversationId)) ids.add(d.conversationId.toLowerCase());
       if (isUuid(d.visitorId)) visitors.add(d.visitorId.toLowerCase());
     }
-    if (ids.size + visitors.size > 0) await this.repo.lockInIdOrder(tx, [...ids], [...visitors]);
+    return { ids: [...ids], openOfVisitors: [...visitors] };
   }
 
   /** A new conversation for the visitor, queued, and its `conversation.opened` event, in one statement. */

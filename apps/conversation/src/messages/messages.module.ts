@@ -7,12 +7,14 @@ import { MessagePoster } from './message-poster';
 import { MessagesRepository } from './messages.repository';
 import { PostAgentMessageService } from './post-agent-message.service';
 import { PostVisitorMessageService } from './post-visitor-message.service';
+import { VisitorPostReadAhead } from './visitor-post-read-ahead';
 
 @Module({
   imports: [ConversationsModule, PushModule],
   providers: [
     MessagesRepository,
     MessagePoster,
+    VisitorPostReadAhead,
     PostVisitorMessageService,
     PostAgentMessageService,
     ListVisitorMessagesService,
@@ -20,6 +22,7 @@ import { PostVisitorMessageService } from './post-visitor-message.service';
   ],
   exports: [
     MessagesRepository,
+    VisitorPostReadAhead,
     PostVisitorMessageService,
     PostAgentMessageService,
     ListVisitorMessagesService,

@@ -41,6 +41,18 @@ const toMessage = (r: MessageRow): Message => ({
   createdAt: r.created_at.toISOString(),
 });
 
+const toVisitorPost = (r: VisitorPostRow): VisitorPost => ({
+  visitor: { id: r.id, channel: r.channel, blocked_at: r.blocked_at },
+  earlier: r.earlier_id
+    ? {
+        id: r.earlier_id,
+        conversationId: r.earlier_conversation_id!,
+        createdAt: r.earlier_created_at!.toISOString(),
+      }
+    : null,
+  open: r.open_id ? { id: r.open_id, visitor_id: r.id, channel: r.open_channel! } : null,
+});
+
 /** The `messages` table, and the conversation's pointer to its last agent message (R14). */
 @Injectable()
 export class MessagesRepository {
@@ -79,19 +91,52 @@ export class MessagesRepository {
               FOR UPDATE) c ON true`,
       [visitorId, clientMessageId],
     );
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      visitor: { id: r.id, channel: r.channel, blocked_at: r.blocked_at },
-      earlier: r.earlier_id
-        ? {
-            id: r.earlier_id,
-            conversationId: r.earlier_conversation_id!,
-            createdAt: r.earlier_created_at!.toISOString(),
-          }
-        : null,
-      open: r.open_id ? { id: r.open_id, visitor_id: r.id, channel: r.open_channel! } : null,
-    };
+    return rows[0] ? toVisitorPost(rows[0]) : null;
+  }
+
+  /**
+   * A batch's locks and its visitors' message reads, in one statement (VisitorPostReadAhead): first
+   * the conversations the batch names and the open ones of the visitors it names, in id order (as
+   * ConversationsRepository.lockInIdOrder); then these posts' visitors, in id order; then, for each
+   * post, what lockForVisitorPost reads. Rows in `posts`' order; a visitor that does not exist has
+   * a row with a null `id`.
+   *
+   * The open conversation is read `FOR UPDATE` although it is locked already: under READ COMMITTED
+   * that re-reads its latest version, so a close committed while this statement waited for the lock
+   * is seen (the statement's snapshot predates it).
+   */
+  async lockForVisitorPosts(
+    tx: EntityManager,
+    conversationIds: string[],
+    openOfVisitors: string[],
+    posts: { visitorId: string; clientMessageId: string }[],
+  ): Promise<(VisitorPost | null)[]> {
+    const rows: VisitorPostRow[] = await queryPrepared(
+      tx,
+      `WITH locked AS MATERIALIZED (
+              SELECT id FROM conversations
+               WHERE id = ANY($1::uuid[]) OR (visitor_id = ANY($2::uuid[]) AND closed_at IS NULL)
+               ORDER BY id FOR UPDATE),
+            visitor AS MATERIALIZED (
+              SELECT id, channel, blocked_at FROM visitors
+               WHERE id = ANY($3::uuid[]) AND (SELECT count(*) FROM locked) >= 0
+               ORDER BY id FOR UPDATE)
+       SELECT v.id, v.channel, v.blocked_at, m.id AS earlier_id, m.conversation_id AS earlier_conversation_id,
+              m.created_at AS earlier_created_at, c.id AS open_id, c.channel AS open_channel
+         FROM unnest($3::uuid[], $4::text[]) WITH ORDINALITY AS p (visitor_id, client_message_id, n)
+         LEFT JOIN visitor v ON v.id = p.visitor_id
+         LEFT JOIN LATERAL (
+           SELECT id, conversation_id, created_at FROM messages
+            WHERE author_type = 'visitor' AND author_id = p.visitor_id
+              AND client_message_id = p.client_message_id) m ON true
+         LEFT JOIN LATERAL (
+           SELECT id, channel FROM conversations
+            WHERE visitor_id = p.visitor_id AND closed_at IS NULL AND m.id IS NULL AND v.blocked_at IS NULL
+              FOR UPDATE) c ON true
+        ORDER BY p.n`,
+      [conversationIds, openOfVisitors, posts.map((p) => p.visitorId), posts.map((p) => p.clientMessageId)],
+    );
+    return rows.map((r) => (r.id ? toVisitorPost(r) : null));
   }
 
   /**
