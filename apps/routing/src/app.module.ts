@@ -12,6 +12,7 @@ import { QueueSnapshots1764600000000 } from './migrations/1764600000000-queue-sn
 import { SweepsModule } from './sweeps';
 import { GatewayInstances1764700000000 } from './migrations/1764700000000-gateway-instances';
 import { ConversationEventVersions1764800000000 } from './migrations/1764800000000-conversation-event-versions';
+import { DeadlineMinutes1765100000000 } from './migrations/1765100000000-deadline-minutes';
 
 export const ROUTING_SCHEMA = 'routing';
 
@@ -33,6 +34,7 @@ export class AppModule {
             QueueSnapshots1764600000000,
             GatewayInstances1764700000000,
             ConversationEventVersions1764800000000,
+            DeadlineMinutes1765100000000,
           ],
         }),
         RoutingConfigModule.forRoot(config),

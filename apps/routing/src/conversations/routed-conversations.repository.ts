@@ -163,8 +163,10 @@ export class RoutedConversationsRepository {
   }
 
   /**
-   * R9/R10 sweep's claim: the due reassignment dates of one channel (index routed_reassign_due),
-   * cleared once and returned as they were; SKIP LOCKED, so two sweepers never take the same row.
+   * R9/R10 sweep's claim: the due reassignment dates of one channel, cleared once and returned as
+   * they were; SKIP LOCKED, so two sweepers never take the same row. Found through the minute they
+   * fall in (index routed_reassign_due; migration DeadlineMinutes): earliest minute first, in no
+   * order within a minute.
    */
   async claimDueReassignments(
     tx: EntityManager,
@@ -176,8 +178,9 @@ export class RoutedConversationsRepository {
       tx,
       `WITH due AS (
          SELECT * FROM routed_conversations
-          WHERE reassign_at <= $2 AND status = 'assigned' AND channel = $1
-          ORDER BY reassign_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+          WHERE reassign_minute <= ($2::timestamptz AT TIME ZONE 'UTC') AND reassign_at <= $2
+            AND status = 'assigned' AND channel = $1
+          ORDER BY reassign_minute LIMIT $3 FOR UPDATE SKIP LOCKED)
        UPDATE routed_conversations r SET reassign_at = NULL
          FROM due WHERE r.conversation_id = due.conversation_id
        RETURNING due.*`,
@@ -186,14 +189,14 @@ export class RoutedConversationsRepository {
     return rows.map(toState);
   }
 
-  /** R11 sweep's claim: the due inactivity closes (index routed_close_due), cleared once, returned as they were. */
+  /** R11 sweep's claim: the due inactivity closes (index routed_close_due, by minute), cleared once, returned as they were. */
   async claimDueInactivityCloses(tx: EntityManager, now: Date, limit: number): Promise<RoutedConversation[]> {
     const rows = await returningRows<RoutedRow>(
       tx,
       `WITH due AS (
          SELECT * FROM routed_conversations
-          WHERE close_at <= $1 AND status <> 'closed'
-          ORDER BY close_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+          WHERE close_minute <= ($1::timestamptz AT TIME ZONE 'UTC') AND close_at <= $1 AND status <> 'closed'
+          ORDER BY close_minute LIMIT $2 FOR UPDATE SKIP LOCKED)
        UPDATE routed_conversations r SET close_at = NULL
          FROM due WHERE r.conversation_id = due.conversation_id
        RETURNING due.*`,

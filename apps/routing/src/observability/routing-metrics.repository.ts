@@ -29,8 +29,10 @@ export class RoutingMetricsRepository {
         WHERE NOT away AND EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = a.id)`,
     );
     const [due]: { reassign: number; close: number }[] = await this.dataSource.query(
-      `SELECT (SELECT count(*)::int FROM routed_conversations WHERE reassign_at <= now()) AS reassign,
-              (SELECT count(*)::int FROM routed_conversations WHERE close_at <= now()) AS close`,
+      `SELECT (SELECT count(*)::int FROM routed_conversations
+                 WHERE reassign_minute <= (now() AT TIME ZONE 'UTC') AND reassign_at <= now()) AS reassign,
+              (SELECT count(*)::int FROM routed_conversations
+                 WHERE close_minute <= (now() AT TIME ZONE 'UTC') AND close_at <= now()) AS close`,
     );
     return {
       queued: await byChannel('queued'),
