@@ -36,6 +36,7 @@ import {
   Broker,
   createDatabase,
   databaseCounters,
+  databaseSettings,
   databaseUrl,
   deleteKafkaPrefix,
   dropDatabase,
@@ -476,6 +477,7 @@ async function main(): Promise<number> {
       webCount,
       warmupRate,
       maxWaitMs,
+      await databaseSettings(),
     );
     process.stdout.write(`${header.join('\n')}\n`);
     const steps: Step[] = [];
@@ -624,6 +626,7 @@ function headerLines(
   webCount: number,
   warmupRate: number,
   maxWaitMs: number,
+  pgSettings: string,
 ): string[] {
   const r9 =
     opts.firstResponseTimeoutMs === null
@@ -645,7 +648,7 @@ function headerLines(
       `before measuring; agents replied once before the load: ${opts.agentReplied ? 'yes' : 'no'}`,
     `          timeouts: ${r9}; KAFKA_MAX_WAIT_MS ${maxWaitMs}${opts.kafkaMaxWaitMs === null ? ' (production default)' : ''}; ` +
       `gateway rate and socket limits raised (BENCH_LIMITS; any 429 marks the step INVALID); ${opts.sockets} keep-alive HTTP sockets`,
-    `          kafka ${broker.brokers.join(',')} (${broker.origin}), topics ${prefix}*, database ${dbName}`,
+    `          kafka ${broker.brokers.join(',')} (${broker.origin}), topics ${prefix}*, database ${dbName} (PostgreSQL: ${pgSettings})`,
     `floor     same run, this process, same broker and database: kafkajs producer (services' settings, one send ` +
       `per message) → consumer applies each batch in ONE transaction (multi-row insert) and sends it on in ONE ` +
       `produce call → final consumer; ${PARTITIONS} partitions, fetch wait ${maxWaitMs} ms; run just before ` +

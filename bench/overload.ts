@@ -28,6 +28,7 @@ import { io, type Socket } from 'socket.io-client';
 import { JsonClient, mapLimit } from './support/http';
 import {
   createDatabase,
+  databaseSettings,
   databaseUrl,
   deleteKafkaPrefix,
   dropDatabase,
@@ -524,6 +525,7 @@ async function main(): Promise<number> {
       `machine: ${os.cpus().length} cores; before: ${uptimeBefore}`,
       `                         after:  ${uptimeAfter}`,
       `system: ${opts.agents} agents at their desks, ${opts.visitors} visitors; gateway MAX_IN_FLIGHT_PER_SERVICE ${opts.maxInFlight ?? 'default'}, production timeouts; ${fleet?.priorities ?? ''}`,
+      `database: PostgreSQL ${await databaseSettings()}`,
       '',
       search.length > 0
         ? `sustainable rate search (${opts.probeSeconds} s steps; keeps up: every POST 201 and p99 ≤ ${KEEPS_UP_P99_MS} ms):\n` +

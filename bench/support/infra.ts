@@ -94,6 +94,21 @@ export async function databaseCounters(name: string): Promise<Record<string, num
   });
 }
 
+/**
+ * The server settings that change what a run measures, for its conditions line. This machine's
+ * PostgreSQL runs with autovacuum off (its CI configuration): dead row versions stay until the run's
+ * database is dropped, where a production server would vacuum them away.
+ */
+export async function databaseSettings(): Promise<string> {
+  return withAdmin(async (c) => {
+    const { rows } = await c.query<{ name: string; setting: string; unit: string | null }>(
+      `SELECT name, setting, unit FROM pg_settings
+        WHERE name IN ('autovacuum', 'fsync', 'synchronous_commit', 'shared_buffers') ORDER BY name`,
+    );
+    return rows.map((r) => `${r.name} ${r.setting}${r.unit ? ` × ${r.unit}` : ''}`).join(', ');
+  });
+}
+
 export function kafkaClient(brokers: string[], clientId: string): Kafka {
   return new Kafka({
     clientId,
