@@ -106,24 +106,40 @@ export class RoutedConversationsRepository {
     await this.saveAll(tx, [c]);
   }
 
-  /** Writes the whole mutable state of many conversations in one statement. */
-  async saveAll(tx: EntityManager, all: RoutedConversation[]): Promise<void> {
-    if (all.length === 0) return;
-    await queryPrepared(
+  /**
+   * Writes the whole mutable state of many conversations in one statement. `bumps`: what to add to
+   * some of their event counters in the same write (RoutingEventsEmitter.versionCounts), one row
+   * version instead of two; returns the counters after it, by conversation id.
+   */
+  async saveAll(
+    tx: EntityManager,
+    all: RoutedConversation[],
+    bumps: ReadonlyMap<string, number> = new Map(),
+  ): Promise<Map<string, number>> {
+    if (all.length === 0) return new Map();
+    const rows = await returningRows<{ key: string; event_version: string }>(
       tx,
       `UPDATE routed_conversations r
           SET status = v.status, agent_id = v.agent_id, queued_at = v.queued_at, assigned_at = v.assigned_at,
               exclude_agent_id = v.exclude_agent_id, exclude_until = v.exclude_until,
               has_agent_message = v.has_agent_message, last_author = v.last_author,
               last_visitor_message_at = v.last_visitor_message_at, last_agent_message_at = v.last_agent_message_at,
-              reassign_at = v.reassign_at, reassign_reason = v.reassign_reason, close_at = v.close_at
+              reassign_at = v.reassign_at, reassign_reason = v.reassign_reason, close_at = v.close_at,
+              event_version = r.event_version + v.bump
          FROM jsonb_to_recordset($1::jsonb) AS v(
               conversation_id uuid, status text, agent_id uuid, queued_at timestamptz, assigned_at timestamptz,
               exclude_agent_id uuid, exclude_until timestamptz, has_agent_message boolean, last_author text,
               last_visitor_message_at timestamptz, last_agent_message_at timestamptz, reassign_at timestamptz,
-              reassign_reason text, close_at timestamptz)
-        WHERE r.conversation_id = v.conversation_id`,
-      [JSON.stringify(all.map(toRow))],
+              reassign_reason text, close_at timestamptz, bump int)
+        WHERE r.conversation_id = v.conversation_id
+       RETURNING r.conversation_id::text AS key, r.event_version`,
+      [JSON.stringify(all.map((c) => ({ ...toRow(c), bump: bumps.get(c.conversationId) ?? 0 })))],
+    );
+    const idOf = new Map(all.map((c) => [c.conversationId.toLowerCase(), c.conversationId]));
+    return new Map(
+      rows
+        .map((r) => [idOf.get(r.key) ?? r.key, Number(r.event_version)] as const)
+        .filter(([id]) => bumps.has(id)),
     );
   }
 

@@ -44,10 +44,12 @@ export class RoutingEventsEmitter {
 
   /**
    * Events about any number of aggregates in two statements (one version bump, one outbox insert),
-   * written in the order given, so each key's events keep their order.
+   * written in the order given, so each key's events keep their order. `bumped`: the conversations
+   * whose counter the caller has already bumped by `versionCounts(all)` in its own write of their
+   * rows (RoutedConversationsRepository.saveAll), with the counter's value after it.
    */
-  async emitMany(tx: EntityManager, all: EventsAbout[]): Promise<void> {
-    const versioned = await this.versions(tx, all);
+  async emitMany(tx: EntityManager, all: EventsAbout[], bumped?: ReadonlyMap<string, number>): Promise<void> {
+    const versioned = await this.versions(tx, all, bumped);
     await this.outbox.addAll(
       tx,
       all.flatMap(({ key, events, now, cause }) =>
@@ -61,28 +63,43 @@ export class RoutingEventsEmitter {
     );
   }
 
+  /** How many versioned events each conversation gets from `all`: what its counter is bumped by. */
+  versionCounts(all: EventsAbout[]): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const { key, events } of all) {
+      const n = events.filter((e) => ROUTING_VERSIONED_EVENTS.has(e.type)).length;
+      if (n > 0) counts.set(key, (counts.get(key) ?? 0) + n);
+    }
+    return counts;
+  }
+
   /**
    * Each conversation's next versions, for its events that carry one (its row is already locked by
    * the change being published): the counter is bumped once by their number, and they take the
    * values in order, so conversation can drop an event older than one it recorded. Without a row,
    * no version.
    */
-  private async versions(tx: EntityManager, all: EventsAbout[]): Promise<(key: string, e: Draft) => unknown> {
-    const counts = new Map<string, number>();
-    for (const { key, events } of all) {
-      const n = events.filter((e) => ROUTING_VERSIONED_EVENTS.has(e.type)).length;
-      if (n > 0) counts.set(key, (counts.get(key) ?? 0) + n);
-    }
+  private async versions(
+    tx: EntityManager,
+    all: EventsAbout[],
+    bumped: ReadonlyMap<string, number> = new Map(),
+  ): Promise<(key: string, e: Draft) => unknown> {
+    const counts = this.versionCounts(all);
     if (counts.size === 0) return (_key, e) => e.data;
-    const rows = await returningRows<{ key: string; event_version: string }>(
-      tx,
-      `UPDATE routed_conversations r SET event_version = r.event_version + v.n
-         FROM unnest($1::text[], $2::int[]) AS v(key, n)
-        WHERE r.conversation_id = v.key::uuid
-       RETURNING v.key, r.event_version`,
-      [[...counts.keys()], [...counts.values()]],
-    );
-    const next = new Map(rows.map((r) => [r.key, Number(r.event_version) - counts.get(r.key)! + 1]));
+    const after = new Map([...bumped].filter(([key]) => counts.has(key)));
+    const rest = [...counts].filter(([key]) => !after.has(key));
+    if (rest.length > 0) {
+      const rows = await returningRows<{ key: string; event_version: string }>(
+        tx,
+        `UPDATE routed_conversations r SET event_version = r.event_version + v.n
+           FROM unnest($1::text[], $2::int[]) AS v(key, n)
+          WHERE r.conversation_id = v.key::uuid
+         RETURNING v.key, r.event_version`,
+        [rest.map(([key]) => key), rest.map(([, n]) => n)],
+      );
+      for (const r of rows) after.set(r.key, Number(r.event_version));
+    }
+    const next = new Map([...after].map(([key, version]) => [key, version - counts.get(key)! + 1]));
     return (key, e) => {
       const version = next.get(key);
       if (!ROUTING_VERSIONED_EVENTS.has(e.type) || version === undefined) return e.data;

@@ -8,8 +8,8 @@ import { EventsAbout, RoutingEventsEmitter } from '../events';
  * The routed conversations one transaction of conversation events works on, each read and written
  * once: `lockAll` loads and locks a batch's conversations in one statement, `find` answers from what
  * the unit holds (with the transitions applied so far, in order), `record` keeps a transition for
- * `flush`, which writes them all at once: the states, the events (one version bump, one outbox
- * insert), then the slot counts of the agents they concern.
+ * `flush`, which writes them all at once: the states with their event counters bumped, the events
+ * (one outbox insert), then the slot counts of the agents they concern.
  *
  * Until the flush the database has older states than the unit, so nothing else in the transaction
  * reads routed_conversations: the only other reader, the slot counts, runs in the flush, after the writes.
@@ -57,12 +57,14 @@ export class RoutedUnitOfWork {
   }
 
   async flush(): Promise<void> {
-    await this.routed.saveAll(
+    // The event counters are bumped by the states' own write: one row version per conversation.
+    const bumped = await this.routed.saveAll(
       this.tx,
       [...this.changed].map((id) => this.held.get(id)!),
+      this.emitter.versionCounts(this.events),
     );
     this.changed.clear();
-    await this.emitter.emitMany(this.tx, this.events);
+    await this.emitter.emitMany(this.tx, this.events, bumped);
     this.events = [];
     // Once per agent, with its counts after the whole unit, in one notification: it takes the agents'
     // version rows in id order, as every other does, so two transactions never wait on each other there.
