@@ -154,12 +154,21 @@ describe('conversation: requests applied in batches', () => {
   describe('visitor messages read ahead with the batch lock', () => {
     const conversationOf = (reply: { ok: boolean; data?: unknown } | null) =>
       (reply as { data: { conversationId: string } }).data.conversationId;
+    /** Transactions that applied several requests together since `before`, and their requests. */
+    const together = (before: { transactions: number; requests: number }) => {
+      const after = processor.batchStats();
+      return {
+        transactions: after.transactions - before.transactions,
+        requests: after.requests - before.requests,
+      };
+    };
 
     it("an agent's close earlier in the batch: the visitor's message after it starts a new conversation (R13)", async () => {
       const agentId = randomUUID();
       const { visitorId, conversationId } = await sut.openConversation('web_chat');
       await sut.assign(conversationId, 'web_chat', agentId);
 
+      const before = processor.batchStats();
       const replies = await rq.askAll('conversation', visitorId, [
         { op: 'agent.close', data: { agentId, conversationId } },
         post(visitorId, 'after-close'),
@@ -167,15 +176,38 @@ describe('conversation: requests applied in batches', () => {
 
       expect(replies.map((r) => r?.ok)).toEqual([true, true]);
       expect(conversationOf(replies[1])).not.toBe(conversationId);
+      expect(together(before)).toEqual({ transactions: 1, requests: 2 });
     });
 
     it("a visitor's two first messages in one batch: one conversation, opened by the first", async () => {
       const visitor = await newVisitor();
 
+      const before = processor.batchStats();
       const replies = await rq.askAll('conversation', visitor, [post(visitor, 'one'), post(visitor, 'two')]);
 
       expect(replies.map((r) => r?.ok)).toEqual([true, true]);
       expect(conversationOf(replies[1])).toBe(conversationOf(replies[0]));
+      // Applied together: had the second read ahead (no open conversation), its opening would have
+      // failed the unique index and the batch been applied one by one.
+      expect(together(before)).toEqual({ transactions: 1, requests: 2 });
+    });
+
+    it('a message refused by its validation leaves its read to nobody: a later one with its key reads for itself', async () => {
+      const agentId = randomUUID();
+      const { visitorId, conversationId } = await sut.openConversation('web_chat');
+      await sut.assign(conversationId, 'web_chat', agentId);
+      const invalid = { ...post(visitorId, 'same'), data: { ...post(visitorId, 'same').data, text: '' } };
+
+      const before = processor.batchStats();
+      const replies = await rq.askAll('conversation', visitorId, [
+        invalid,
+        { op: 'agent.close', data: { agentId, conversationId } },
+        post(visitorId, 'same'),
+      ]);
+
+      expect(replies.map((r) => r?.ok)).toEqual([false, true, true]);
+      expect(conversationOf(replies[2])).not.toBe(conversationId);
+      expect(together(before)).toEqual({ transactions: 1, requests: 3 });
     });
 
     it('a close committed while the batch waited for its lock is seen: the message starts a new conversation', async () => {

@@ -66,8 +66,8 @@ describe('conversation: statements per visitor message', () => {
     );
 
     expect(tx).toHaveLength(PER_BATCH + N);
-    // No visitor message reads for itself (lockForVisitorPost).
-    expect(tx.filter((s) => s.startsWith('WITH visitor AS'))).toEqual([]);
+    // The batch's lock statement read for them all: each message's one statement is its write.
+    expect(tx.filter((s) => s.startsWith('WITH locked AS'))).toHaveLength(1);
     expect(tx.filter((s) => s.startsWith('SAVEPOINT'))).toEqual([]);
   });
 

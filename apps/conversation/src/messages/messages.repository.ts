@@ -14,7 +14,7 @@ interface MessageRow {
   created_at: Date;
 }
 
-/** The row of MessagesRepository.lockForVisitorPost: the visitor, then the `earlier_` message and the `open_` conversation. */
+/** A row of MessagesRepository.lockForVisitorPosts: the visitor, then the `earlier_` message and the `open_` conversation. */
 interface VisitorPostRow {
   id: string;
   channel: Channel;
@@ -26,7 +26,7 @@ interface VisitorPostRow {
   open_channel: Channel | null;
 }
 
-/** What a visitor's message needs to know, read in one statement (MessagesRepository.lockForVisitorPost). */
+/** What a visitor's message needs to know, read in one statement (MessagesRepository.lockForVisitorPosts). */
 export interface VisitorPost {
   visitor: { id: string; channel: Channel; blocked_at: Date | null };
   earlier: Pick<Message, 'id' | 'conversationId' | 'createdAt'> | null;
@@ -57,53 +57,37 @@ const toVisitorPost = (r: VisitorPostRow): VisitorPost => ({
 @Injectable()
 export class MessagesRepository {
   /**
-   * All a visitor's message reads, in one statement: the visitor, locked first (their messages are
-   * handled one at a time: one open conversation, R13); their message with this clientMessageId if
-   * any (a retry); and, unless there is one or the visitor is blocked, their open conversation, locked.
-   * Null when there is no such visitor.
-   *
-   * One statement has one snapshot, taken before it waits for the visitor's lock: a message or a
-   * conversation that the lock's holder (a concurrent post by the same visitor, only while two consumers
-   * overlap on a partition) committed meanwhile is not seen, and the unique indexes (one message per
-   * clientMessageId, one open conversation per visitor) then fail the write, whose retry sees it.
-   *
-   * The lookups take the visitor id as the parameter, not as the joined `v.id`: joined, the planner may
-   * match the message on (author_type, client_message_id) and filter author_id afterwards, a scan of
-   * every visitor's messages that grew with the table (bench/flow: 134 buffers a post, then more).
+   * A visitor's message's reads, applied alone: lockForVisitorPosts for one message (its open
+   * conversation locked, then the visitor). Null when there is no such visitor.
    */
-  async lockForVisitorPost(
+  async lockVisitorPost(
     tx: EntityManager,
     visitorId: string,
     clientMessageId: string,
   ): Promise<VisitorPost | null> {
-    const rows: VisitorPostRow[] = await queryPrepared(
-      tx,
-      `WITH visitor AS MATERIALIZED (SELECT id, channel, blocked_at FROM visitors WHERE id = $1 FOR UPDATE)
-       SELECT v.id, v.channel, v.blocked_at, m.id AS earlier_id, m.conversation_id AS earlier_conversation_id,
-              m.created_at AS earlier_created_at, c.id AS open_id, c.channel AS open_channel
-         FROM visitor v
-         LEFT JOIN LATERAL (
-           SELECT id, conversation_id, created_at FROM messages
-            WHERE author_type = 'visitor' AND author_id = $1 AND client_message_id = $2) m ON true
-         LEFT JOIN LATERAL (
-           SELECT id, channel FROM conversations
-            WHERE visitor_id = $1 AND closed_at IS NULL AND m.id IS NULL AND v.blocked_at IS NULL
-              FOR UPDATE) c ON true`,
-      [visitorId, clientMessageId],
-    );
-    return rows[0] ? toVisitorPost(rows[0]) : null;
+    const [read] = await this.lockForVisitorPosts(tx, [], [visitorId], [{ visitorId, clientMessageId }]);
+    return read;
   }
 
   /**
    * A batch's locks and its visitors' message reads, in one statement (VisitorPostReadAhead): first
    * the conversations the batch names and the open ones of the visitors it names, in id order (as
-   * ConversationsRepository.lockInIdOrder); then these posts' visitors, in id order; then, for each
-   * post, what lockForVisitorPost reads. Rows in `posts`' order; a visitor that does not exist has
-   * a row with a null `id`.
+   * ConversationsRepository.lockInIdOrder); then these posts' visitors, in id order (a visitor's
+   * messages are handled one at a time: one open conversation, R13); then, for each post, the
+   * visitor, their message with this clientMessageId if any (a retry), and, unless there is one or
+   * the visitor is blocked, their open conversation. Rows in `posts`' order; null for a visitor that
+   * does not exist. Conversations before visitors, everywhere (a block takes them in that order too).
    *
    * The open conversation is read `FOR UPDATE` although it is locked already: under READ COMMITTED
    * that re-reads its latest version, so a close committed while this statement waited for the lock
-   * is seen (the statement's snapshot predates it).
+   * is seen (the statement's snapshot predates it). A message or a conversation that a concurrent post
+   * by the same visitor (only while two consumers overlap on a partition) committed meanwhile is not
+   * seen: the unique indexes (one message per clientMessageId, one open conversation per visitor) then
+   * fail the write, whose retry sees it.
+   *
+   * The lookups take each post's visitor id from `posts`, not the joined `v.id`: joined, the planner
+   * may match the message on (author_type, client_message_id) and filter author_id afterwards, a scan
+   * of every visitor's messages that grew with the table (bench/flow: 134 buffers a post, then more).
    */
   async lockForVisitorPosts(
     tx: EntityManager,

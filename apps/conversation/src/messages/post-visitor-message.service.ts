@@ -24,11 +24,9 @@ export class PostVisitorMessageService {
 
   async post(d: Op['in'], tx: EntityManager, meta: RequestMeta): Promise<Op['out']> {
     // In a batch, usually read with the batch's locks (VisitorPostReadAhead): no statement of its own.
-    const ahead = this.readAhead.take(tx, d.visitorId, d.clientMessageId);
+    const ahead = this.readAhead.take(tx, meta.requestId);
     const read =
-      ahead !== undefined
-        ? ahead
-        : await this.messages.lockForVisitorPost(tx, d.visitorId, d.clientMessageId);
+      ahead !== undefined ? ahead : await this.messages.lockVisitorPost(tx, d.visitorId, d.clientMessageId);
     if (!read) throw new DomainError('UNAUTHENTICATED', 'unknown visitor');
     const { visitor, earlier, open } = read;
     if (earlier)

@@ -2,11 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { BatchRequest } from '@pupitre/shared';
 import { ConversationsService } from '../conversations';
-import { postKeyOf, postsToReadAhead } from './domain/read-ahead';
+import { postsToReadAhead } from './domain/read-ahead';
 import { MessagesRepository, VisitorPost } from './messages.repository';
-
-const keyOf = (visitorId: string, clientMessageId: string) =>
-  `${visitorId.toLowerCase()}\n${clientMessageId}`;
 
 /**
  * The batch lock of `conversation.requests` (RequestProcessor's BatchLocks), which also makes the reads
@@ -17,7 +14,7 @@ const keyOf = (visitorId: string, clientMessageId: string) =>
  */
 @Injectable()
 export class VisitorPostReadAhead {
-  /** Each batch's reads, by its transaction's query runner (a handler's `tx` may be a proxy of it). */
+  /** Each batch's reads by request id, by its transaction's query runner (a handler's `tx` may be a proxy of it). */
   private readonly reads = new WeakMap<object, Map<string, VisitorPost | null>>();
 
   constructor(
@@ -31,23 +28,17 @@ export class VisitorPostReadAhead {
     if (posts.length === 0) return this.conversations.lockForBatch(requests, tx);
     const { ids, openOfVisitors } = this.conversations.batchLockTargets(requests);
     const read = await this.messages.lockForVisitorPosts(tx, ids, openOfVisitors, posts);
-    this.reads.set(
-      runnerOf(tx),
-      new Map(posts.map((p, i) => [keyOf(p.visitorId, p.clientMessageId), read[i]])),
-    );
+    this.reads.set(runnerOf(tx), new Map(posts.map((p, i) => [p.requestId, read[i]])));
   }
 
   /**
-   * What lockForVisitorPost would read for this message, read at the start of its batch; once.
-   * Undefined when it was not read ahead: the caller reads for itself.
+   * What MessagesRepository.lockVisitorPost would read for this request's message, read at the start
+   * of its batch; once. Undefined when it was not read ahead: the caller reads for itself.
    */
-  take(tx: EntityManager, visitorId: string, clientMessageId: string): VisitorPost | null | undefined {
+  take(tx: EntityManager, requestId: string): VisitorPost | null | undefined {
     const reads = this.reads.get(runnerOf(tx));
-    const key = postKeyOf({ visitorId, clientMessageId });
-    if (!reads || !key) return undefined;
-    const k = keyOf(key.visitorId, key.clientMessageId);
-    const read = reads.get(k);
-    reads.delete(k);
+    const read = reads?.get(requestId);
+    reads?.delete(requestId);
     return read;
   }
 }

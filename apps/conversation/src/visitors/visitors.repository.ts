@@ -23,12 +23,6 @@ export class VisitorsRepository {
     );
   }
 
-  /** Locks the visitor, as their messages do (MessagesRepository.lockForVisitorPost): one at a time. */
-  async lock(tx: EntityManager, id: string): Promise<VisitorRow | null> {
-    const rows: VisitorRow[] = await tx.query('SELECT * FROM visitors WHERE id = $1 FOR UPDATE', [id]);
-    return rows[0] ?? null;
-  }
-
   async block(tx: EntityManager, id: string, at: Date): Promise<void> {
     await tx.query('UPDATE visitors SET blocked_at = COALESCE(blocked_at, $2) WHERE id = $1', [id, at]);
   }

@@ -182,7 +182,9 @@ export class RoutedConversationsRepository {
    * R9/R10 sweep's claim: the due reassignment dates of one channel, cleared once and returned as
    * they were; SKIP LOCKED, so two sweepers never take the same row. Found through the minute they
    * fall in (index routed_reassign_due; migration DeadlineMinutes): earliest minute first, in no
-   * order within a minute.
+   * order within a minute. Each sweep also reads the rows of the current minute that are not due yet
+   * (a few: the deadlines that fall in one minute); indexing the deadline beside the minute would
+   * make its every move a non-HOT update again.
    */
   async claimDueReassignments(
     tx: EntityManager,

@@ -3,12 +3,13 @@ import { requestBatchLockPlan, RoutingLocks } from './request-batch-locks';
 const c1 = '00000000-0000-4000-8000-000000000001';
 const c2 = '00000000-0000-4000-8000-000000000002';
 const release = (conversationId: unknown) => ({
+  requestId: 'r',
   op: 'conversation.release',
   data: { agentId: c1, conversationId },
   locks: RoutingLocks.conversation,
 });
-const connect = { op: 'desk.connect', data: { agentId: c1 }, locks: RoutingLocks.channels };
-const rename = { op: 'agent.update', data: { agentId: c1, name: 'ann' } };
+const connect = { requestId: 'c', op: 'desk.connect', data: { agentId: c1 }, locks: RoutingLocks.channels };
+const rename = { requestId: 'n', op: 'agent.update', data: { agentId: c1, name: 'ann' } };
 
 describe(requestBatchLockPlan.name, () => {
   it('reads what each handler declares it locks, not the operation names', () => {
@@ -46,6 +47,7 @@ describe(requestBatchLockPlan.name, () => {
 
   it('presence changes alone take the channels in order by themselves: nothing first (a status flood takes no lock)', () => {
     const status = {
+      requestId: 's',
       op: 'agent.set-status',
       data: { agentId: c1, status: 'available' },
       locks: RoutingLocks.channels,

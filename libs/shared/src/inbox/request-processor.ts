@@ -65,6 +65,8 @@ export type BatchLocks = (requests: BatchRequest[], tx: EntityManager) => Promis
 
 /** A write of a batch, as `BatchLocks` sees it: its data is not validated yet (its handler does it). */
 export interface BatchRequest {
+  /** The request's id (RequestMeta.requestId, when its handler runs). */
+  requestId: string;
   op: string;
   data: unknown;
   /** The handler's `RequestHandler.locks`. */
@@ -246,7 +248,12 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
     const writeIds = writes.map((i) => i.request.requestId);
     if (writes.length > 1) {
       await live[0].lockBatch?.(
-        writes.map((i) => ({ op: i.request.op, data: i.request.data, locks: i.handler.locks })),
+        writes.map((i) => ({
+          requestId: i.request.requestId,
+          op: i.request.op,
+          data: i.request.data,
+          locks: i.handler.locks,
+        })),
         tx,
       );
     }

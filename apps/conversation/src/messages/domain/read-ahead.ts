@@ -1,5 +1,6 @@
 /** A write of a batch of requests, as it comes before its handler validates it. */
 export interface BatchWrite {
+  requestId: string;
   op: string;
   data: unknown;
 }
@@ -44,19 +45,21 @@ export function postKeyOf(data: unknown): PostKey | null {
  * The visitor messages of a batch whose reads can all be made in one statement at the batch's start,
  * given its writes in the order they are applied: those that no earlier write of the batch can change
  * the reads of. Not a second message of the same visitor (the first may open their conversation, or
- * carry the same clientMessageId), and none after a write that may change them (see above).
+ * carry the same clientMessageId), and none after a write that may change them (see above). Each read
+ * is for its request alone (by its id): a request that does not use its read (refused by its
+ * handler's validation, or answered from the inbox) leaves it to nobody.
  */
-export function postsToReadAhead(writes: BatchWrite[]): PostKey[] {
-  const posts: PostKey[] = [];
+export function postsToReadAhead(writes: BatchWrite[]): (PostKey & { requestId: string })[] {
+  const posts: (PostKey & { requestId: string })[] = [];
   const visitors = new Set<string>();
-  for (const { op, data } of writes) {
+  for (const { requestId, op, data } of writes) {
     if (op !== VISITOR_POST) {
       if (LEAVES_POST_READS_ALONE.has(op)) continue;
       break;
     }
     const key = postKeyOf(data);
     if (!key) continue;
-    if (!visitors.has(key.visitorId)) posts.push(key);
+    if (!visitors.has(key.visitorId)) posts.push({ ...key, requestId });
     visitors.add(key.visitorId);
   }
   return posts;
