@@ -38,6 +38,21 @@ describe('conversation: requests applied in batches', () => {
 
   const stored = (visitorId: string, clientMessageId: string) => sut.storedCount(visitorId, clientMessageId);
 
+  /** Until a session of the service's database waits for a row lock. */
+  const someoneWaitsOnALock = (what: string) =>
+    waitFor(
+      async () =>
+        Number(
+          (
+            await db.query(
+              `SELECT count(*) AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            )
+          ).rows[0].n,
+        ) > 0,
+      { what },
+    );
+
   it('applies the requests of one partition together, answers each, and a refusal fails only itself', async () => {
     const [a, b] = [await newVisitor(), await newVisitor()];
     const before = processor.batchStats();
@@ -117,18 +132,7 @@ describe('conversation: requests applied in batches', () => {
         post(high.visitor, 'h'),
         post(low.visitor, 'l'),
       ]);
-      await waitFor(
-        async () =>
-          Number(
-            (
-              await db.query(
-                `SELECT count(*) AS n FROM pg_stat_activity
-                  WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-              )
-            ).rows[0].n,
-          ) > 0,
-        { what: 'the batch waiting on the held conversation' },
-      );
+      await someoneWaitsOnALock('the batch waiting on the held conversation');
       await db.query('BEGIN');
       const free = await db
         .query('SELECT 1 FROM conversation.conversations WHERE id = $1 FOR UPDATE NOWAIT', [
@@ -223,18 +227,7 @@ describe('conversation: requests applied in batches', () => {
           [conversationId],
         );
         const answers = rq.askAll('conversation', visitorId, [post(other, 'o'), post(visitorId, 'v')]);
-        await waitFor(
-          async () =>
-            Number(
-              (
-                await db.query(
-                  `SELECT count(*) AS n FROM pg_stat_activity
-                    WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-                )
-              ).rows[0].n,
-            ) > 0,
-          { what: 'the batch waiting on the conversation being closed' },
-        );
+        await someoneWaitsOnALock('the batch waiting on the conversation being closed');
         await closer.query('COMMIT');
 
         const replies = await answers;
