@@ -11,7 +11,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * (fillfactor, set before the columns are added so that the rewrite leaves it).
  *
  * Adding stored generated columns rewrites the table under an exclusive lock: routing waits for it
- * during the upgrade (seconds for a million conversations).
+ * during the upgrade, for as long as the rewrite takes (not measured here: time it on a copy).
  */
 export class DeadlineMinutes1765100000000 implements MigrationInterface {
   name = 'DeadlineMinutes1765100000000';
