@@ -61,7 +61,7 @@ export class MessagesRepository {
    * batch): lockForVisitorPosts for one message, in the same lock order (their open conversation,
    * then the visitor). A statement of its own, not lockForVisitorPosts with one post: with the one
    * statement for both, bench/overload's retries took 37–62 s to drain instead of 30 s, in every one
-   * of six runs (session 14); with its own, 30 s again. Likely PostgreSQL's one cached plan per
+   * of seven runs (session 14); with its own, 30 s again. Likely PostgreSQL's one cached plan per
    * prepared statement, made for the one-post runs or the batches but not both.
    */
   async lockVisitorPost(
