@@ -1,13 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { Channel, RequestMeta } from '@pupitre/shared';
+import { type Channel, isUuid, type RequestMeta } from '@pupitre/shared';
 import { causeOf, ConversationEventsOutbox } from './conversation-events.outbox';
 import { ConversationRef, ConversationRow, ConversationsRepository } from './conversations.repository';
 import { assertHeldBy } from './domain/held-by';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
 
 /** Opening a conversation and finding the one an agent may act on. */
 @Injectable()

@@ -1,3 +1,5 @@
+import { isUuid } from '@pupitre/shared/contracts';
+
 /** A write of a batch of requests, as it comes before its handler validates it. */
 export interface BatchWrite {
   requestId: string;
@@ -31,12 +33,10 @@ const LEAVES_POST_READS_ALONE = new Set([
   'canned.delete',
 ]);
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The post's key, when its data has one (what lacks it is refused by its handler, unwritten). */
 export function postKeyOf(data: unknown): PostKey | null {
   const d = (data ?? {}) as { visitorId?: unknown; clientMessageId?: unknown };
-  if (typeof d.visitorId !== 'string' || !UUID.test(d.visitorId)) return null;
+  if (!isUuid(d.visitorId)) return null;
   if (typeof d.clientMessageId !== 'string') return null;
   return { visitorId: d.visitorId.toLowerCase(), clientMessageId: d.clientMessageId };
 }
