@@ -214,6 +214,49 @@ describe('conversation: requests applied in batches', () => {
       expect(together(before)).toEqual({ transactions: 1, requests: 3 });
     });
 
+    it("visitors' messages written together keep the batch's order around an agent's answer: history and replies", async () => {
+      const agentId = randomUUID();
+      const [one, two, three] = [
+        await sut.openConversation('web_chat'),
+        await sut.openConversation('web_chat'),
+        await sut.openConversation('web_chat'),
+      ];
+      await sut.assign(one.conversationId, 'web_chat', agentId);
+      const answer = {
+        op: 'agent.post-message',
+        data: {
+          agentId,
+          conversationId: one.conversationId,
+          text: 'the answer',
+          clientMessageId: randomUUID(),
+        },
+      };
+
+      const before = processor.batchStats();
+      const replies = await rq.askAll('conversation', 'one-partition', [
+        post(one.visitorId, 'first'),
+        post(two.visitorId, 'second'),
+        answer,
+        post(three.visitorId, 'third'),
+      ]);
+
+      expect(replies.map((r) => r?.ok)).toEqual([true, true, true, true]);
+      expect(together(before)).toEqual({ transactions: 1, requests: 4 });
+      const history = await db.query(
+        `SELECT m.text, m.id FROM conversation.messages m WHERE m.conversation_id = ANY($1::uuid[]) ORDER BY m.seq`,
+        [[one.conversationId, two.conversationId, three.conversationId]],
+      );
+      // The two held-back messages went in before the answer; the third after it, with the commit.
+      expect(history.rows.map((r) => r.text).slice(3)).toEqual([
+        'text first',
+        'text second',
+        'the answer',
+        'text third',
+      ]);
+      const messageIds = replies.map((r) => (r as { data: { messageId: string } }).data.messageId);
+      expect(history.rows.slice(3).map((r) => r.id)).toEqual(messageIds);
+    });
+
     it('a close committed while the batch waited for its lock is seen: the message starts a new conversation', async () => {
       const { visitorId, conversationId } = await sut.openConversation('web_chat');
       const other = await newVisitor();

@@ -7,6 +7,7 @@ import {
   ConversationEventType,
   envelope,
   Outbox,
+  OutboxEntry,
   RequestMeta,
   Statement,
 } from '@pupitre/shared';
@@ -16,6 +17,14 @@ export const causeOf = (meta: RequestMeta): Cause => ({
   eventId: meta.requestId,
   correlationId: meta.correlationId,
 });
+
+/** An event to write, before its envelope. */
+export interface ConversationEvent<T extends ConversationEventType = ConversationEventType> {
+  type: T;
+  data: ConversationEventData<T>;
+  at: Date;
+  cause: Cause;
+}
 
 /** Every `conversation.events` event goes through here: enveloped, keyed by conversation, in the caller's transaction. */
 @Injectable()
@@ -50,5 +59,18 @@ export class ConversationEventsOutbox {
       data.conversationId,
       event as never,
     );
+  }
+
+  /** `addWith` for many events, their rows in the order given (the relay publishes in that order). */
+  async addAllWith<R>(tx: EntityManager, write: Statement, events: ConversationEvent[]): Promise<R> {
+    const entries = events.map(
+      ({ type, data, at, cause }) =>
+        ({
+          topic: CONVERSATION_EVENTS,
+          key: data.conversationId,
+          value: envelope(type, data, at, cause),
+        }) as OutboxEntry,
+    );
+    return this.outbox.addAllWith<R>(tx, write, entries);
   }
 }

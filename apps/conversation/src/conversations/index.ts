@@ -6,5 +6,5 @@ export {
   type ConversationTableRow,
 } from './conversations.repository';
 export { ConversationsService } from './conversations.service';
-export { causeOf, ConversationEventsOutbox } from './conversation-events.outbox';
+export { causeOf, ConversationEventsOutbox, type ConversationEvent } from './conversation-events.outbox';
 export { assertHeldBy } from './domain/held-by';

@@ -188,6 +188,30 @@ export class MessagesRepository {
     };
   }
 
+  /**
+   * Visitors' messages' insert, many in one statement, their `seq` in the order given (rows are
+   * numbered as the ordered select yields them, as the outbox's ids are), for the caller to join their
+   * events to (ConversationEventsOutbox.addAllWith). A visitor's message moves no pointer.
+   */
+  visitorInsertion(messages: { message: Message; clientMessageId: string }[]): Statement {
+    const column = <T>(of: (m: { message: Message; clientMessageId: string }) => T) => messages.map(of);
+    return {
+      sql: `INSERT INTO messages (id, conversation_id, author_type, author_id, client_message_id, text, created_at)
+            SELECT m.id, m.conversation_id, 'visitor', m.author_id, m.client_message_id, m.text, m.created_at
+              FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[])
+                   WITH ORDINALITY AS m (id, conversation_id, author_id, client_message_id, text, created_at, n)
+             ORDER BY m.n`,
+      params: [
+        column((m) => m.message.id),
+        column((m) => m.message.conversationId),
+        column((m) => m.message.author.id),
+        column((m) => m.clientMessageId),
+        column((m) => m.message.text),
+        column((m) => m.message.createdAt),
+      ],
+    };
+  }
+
   async findSeq(tx: EntityManager, conversationId: string, messageId: string): Promise<string | null> {
     const rows: { seq: string }[] = await tx.query(
       'SELECT seq FROM messages WHERE id = $1 AND conversation_id = $2',

@@ -23,7 +23,8 @@ export class PostVisitorMessageService {
   ) {}
 
   async post(d: Op['in'], tx: EntityManager, meta: RequestMeta): Promise<Op['out']> {
-    // In a batch, usually read with the batch's locks (VisitorPostReadAhead): no statement of its own.
+    // In a batch, usually read with the batch's locks (VisitorPostReadAhead) and written with the
+    // batch's other visitor messages: no statement of its own.
     const ahead = this.readAhead.take(tx, meta.requestId);
     const read =
       ahead !== undefined ? ahead : await this.messages.lockVisitorPost(tx, d.visitorId, d.clientMessageId);
@@ -34,7 +35,11 @@ export class PostVisitorMessageService {
     refuseIfBlocked(visitor);
     // R13: a close is final, so with none open the message starts a new conversation.
     const conversation = open ?? (await this.conversations.open(tx, visitor, meta));
-    const message = await this.poster.post(tx, conversation, { type: 'visitor', id: d.visitorId }, d, meta);
+    // Read ahead, it is in a batch: its write goes with the batch's other visitor messages.
+    const message =
+      ahead !== undefined
+        ? await this.poster.postVisitorMessageLater(tx, conversation, d.visitorId, d, meta)
+        : await this.poster.post(tx, conversation, { type: 'visitor', id: d.visitorId }, d, meta);
     return { conversationId: conversation.id, messageId: message.id, createdAt: message.createdAt };
   }
 }

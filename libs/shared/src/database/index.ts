@@ -3,3 +3,4 @@ export * from './typeorm-options';
 export * from './session-options';
 export * from './rows';
 export * from './prepared';
+export * from './write-behind';

@@ -89,11 +89,12 @@ export class Outbox {
     value: TopicMap[T],
     headers: Record<string, string> = {},
   ): Promise<R> {
-    const row = this.insertion(
-      write.params.length,
-      [{ topic, key, value, headers } as OutboxEntry],
-      this.wakeAfterCommit(tx),
-    );
+    return this.addAllWith<R>(tx, write, [{ topic, key, value, headers } as OutboxEntry]);
+  }
+
+  /** `addWith` for many rows, their ids in the order given (see `insertion`). */
+  async addAllWith<R = unknown>(tx: EntityManager, write: Statement, entries: OutboxEntry[]): Promise<R> {
+    const row = this.insertion(write.params.length, entries, this.wakeAfterCommit(tx));
     const withRow = `WITH outbox_row AS (${row.sql})`;
     const sql = LEADING_WITH.test(write.sql)
       ? write.sql.replace(LEADING_WITH, `${withRow}, `)

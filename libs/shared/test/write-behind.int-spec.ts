@@ -1,0 +1,136 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { type DeferredWriteKind, writeBehind, writesBehind } from '@pupitre/shared';
+import { isolatedTestEnv, statementLog, StatementLog } from '@pupitre/shared/testing';
+
+/**
+ * Issue 7, capacity: writes held back (writeBehind) are written together just before the
+ * transaction's next statement, in the order given, or thrown away with a rollback. On a real
+ * PostgreSQL, through TypeORM's transactions as the services run them.
+ */
+describe(writeBehind.name, () => {
+  let db: DataSource;
+  let log: StatementLog;
+
+  beforeAll(async () => {
+    const env = await isolatedTestEnv('writebehind');
+    db = await new DataSource({ type: 'postgres', url: env.databaseUrl }).initialize();
+    await db.query(
+      'CREATE TABLE written (n bigserial PRIMARY KEY, kind text NOT NULL, item text UNIQUE NOT NULL)',
+    );
+    log = statementLog(db);
+  });
+
+  afterAll(async () => {
+    log?.stop();
+    await db?.destroy();
+  });
+
+  beforeEach(async () => {
+    await db.query('TRUNCATE written');
+    log.clear();
+  });
+
+  /** Writes its items in one multi-row insert, numbered in the order given. */
+  const kind = (name: string): DeferredWriteKind<string> => ({
+    name,
+    write: async (tx, items) => {
+      await tx.query(
+        `INSERT INTO written (kind, item)
+           SELECT $1, i FROM unnest($2::text[]) WITH ORDINALITY AS t (i, n) ORDER BY t.n`,
+        [name, items],
+      );
+    },
+  });
+  const a = kind('a');
+  const b = kind('b');
+
+  const written = async () =>
+    (await db.query('SELECT kind, item FROM written ORDER BY n')).map(
+      (r: { kind: string; item: string }) => `${r.kind}:${r.item}`,
+    );
+  const inserts = () =>
+    log
+      .transactions()
+      .flat()
+      .filter((s) => s.sql.includes('INSERT INTO written'));
+
+  it('writes what was held back in one statement before the next one, which sees it', async () => {
+    let seen: unknown;
+    await db.transaction(async (tx) => {
+      await writeBehind(tx, a, 'one');
+      await writeBehind(tx, a, 'two');
+      expect(writesBehind(tx)).toBe(2);
+      seen = await tx.query('SELECT count(*)::int AS n FROM written');
+      expect(writesBehind(tx)).toBe(0);
+    });
+
+    expect(seen).toEqual([{ n: 2 }]);
+    expect(inserts()).toHaveLength(1);
+    expect(await written()).toEqual(['a:one', 'a:two']);
+  });
+
+  it('keeps the order of different kinds: a run of one kind is one statement', async () => {
+    await db.transaction(async (tx) => {
+      await writeBehind(tx, a, '1');
+      await writeBehind(tx, a, '2');
+      await writeBehind(tx, b, '3');
+      await writeBehind(tx, a, '4');
+    });
+
+    expect(inserts()).toHaveLength(3);
+    expect(await written()).toEqual(['a:1', 'a:2', 'b:3', 'a:4']);
+  });
+
+  it('writes at COMMIT what nothing else flushed, and holds nothing back after it', async () => {
+    await db.transaction((tx) => writeBehind(tx, a, 'last'));
+    await db.query('SELECT 1');
+
+    expect(await written()).toEqual(['a:last']);
+    const tx = log.transactions()[0].map((s) => s.sql.replace(/\s+/g, ' ').slice(0, 20));
+    expect(tx.at(-2)).toMatch(/^INSERT INTO written/);
+    expect(tx.at(-1)).toBe('COMMIT');
+  });
+
+  it('a rollback to a savepoint drops what was held back after it, not what was held back before', async () => {
+    await db.transaction(async (tx) => {
+      await writeBehind(tx, a, 'before');
+      await tx.query('SAVEPOINT request');
+      await writeBehind(tx, a, 'after');
+      await tx.query('ROLLBACK TO SAVEPOINT request');
+    });
+
+    expect(await written()).toEqual(['a:before']);
+  });
+
+  it('a rollback drops everything held back; nothing is written', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await writeBehind(tx, a, 'dropped');
+        throw new Error('the caller gives up');
+      }),
+    ).rejects.toThrow('the caller gives up');
+
+    expect(await written()).toEqual([]);
+    expect(inserts()).toEqual([]);
+  });
+
+  it('a write that fails fails the statement that flushed it, and the transaction with it', async () => {
+    await db.query(`INSERT INTO written (kind, item) VALUES ('a', 'taken')`);
+
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query(`INSERT INTO written (kind, item) VALUES ('b', 'kept?')`);
+        await writeBehind(tx, a, 'taken');
+      }),
+    ).rejects.toThrow(/duplicate key/);
+
+    expect(await written()).toEqual(['a:taken']);
+  });
+
+  it('outside a transaction, writes at once', async () => {
+    const manager: EntityManager = db.manager;
+    await writeBehind(manager, a, 'now');
+
+    expect(await written()).toEqual(['a:now']);
+  });
+});
