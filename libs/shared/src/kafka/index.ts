@@ -6,3 +6,4 @@ export * from './consumer-progress';
 export * from './group-takeover';
 export * from './kafka-feed';
 export * from './event-type-header';
+export * from './gzip-codec';

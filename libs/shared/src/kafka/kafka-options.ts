@@ -2,6 +2,7 @@ import { ConsumerConfig, KafkaConfig, logLevel, LogEntry, Partitioners, Producer
 import { z } from 'zod';
 import { envInt, KafkaEnv, parseEnv } from '../config';
 import { rootLogger } from '../logging/logger';
+import { useGzipCodec } from './gzip-codec';
 
 /**
  * Batching and partitioning settings (README, "Configuration"). Read from the environment where the
@@ -38,6 +39,7 @@ export function kafkaTuning(): KafkaTuning {
 
 /** The one place Kafka settings are built (client, producer, consumer). */
 export function kafkaClientConfig(env: KafkaEnv, clientId: string): KafkaConfig {
+  useGzipCodec();
   return {
     clientId,
     brokers: env.KAFKA_BROKERS,
