@@ -64,6 +64,11 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
 
   const handlers: Record<string, RequestHandler> = {
     write: { handle: (_d, tx, meta) => write(tx, meta.requestId) },
+    // As the services' writes are: applied again, it changes nothing (a retry finds its earlier effect).
+    'write-once': {
+      handle: (_d, tx, meta) =>
+        tx.query('INSERT INTO written (request_id) VALUES ($1) ON CONFLICT DO NOTHING', [meta.requestId]),
+    },
     'refuse-in-read': {
       readsBeforeWrites: 1,
       handle: async (_d, tx) => {
@@ -134,5 +139,35 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
 
     expect(await outcomes(items)).toEqual({ replies: [true, false, true], written: [true, false, true] });
     expect(sut.batchStats().transactions).toBe(before);
+  });
+
+  it('a redelivered request in a batch gets its stored reply: the batch is applied again with the replies read first', async () => {
+    const [first] = batch(['write-once']);
+    await sut.applyBatch([first]);
+    const items = [first, ...batch(['write-once'])];
+    sent.length = 0;
+    log.clear();
+
+    await sut.applyBatch(items);
+
+    expect(await outcomes(items)).toEqual({ replies: [true, true], written: [true, true] });
+    // The first attempt applied the redelivery again, saw it at the inbox insert and rolled back.
+    const inboxReads = log
+      .transactions()
+      .filter((tx) => tx.some((s) => /SELECT message_id, reply FROM inbox/.test(s.sql)));
+    expect(log.transactions().length).toBe(2);
+    expect(inboxReads).toHaveLength(1);
+  });
+
+  it('a batch with no redelivery does not read the stored replies', async () => {
+    log.clear();
+
+    await sut.applyBatch(batch(['write', 'write']));
+
+    const statements = log
+      .transactions()
+      .flat()
+      .map((s) => s.sql);
+    expect(statements.filter((sql) => /FROM inbox/.test(sql))).toEqual([]);
   });
 });
