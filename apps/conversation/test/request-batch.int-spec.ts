@@ -246,7 +246,7 @@ describe('conversation: requests applied in batches', () => {
         `SELECT m.text, m.id FROM conversation.messages m WHERE m.conversation_id = ANY($1::uuid[]) ORDER BY m.seq`,
         [[one.conversationId, two.conversationId, three.conversationId]],
       );
-      // The two held-back messages went in before the answer; the third after it, with the commit.
+      // The two held-back messages went in before the answer; the third after it, at the inbox insert.
       expect(history.rows.map((r) => r.text).slice(3)).toEqual([
         'text first',
         'text second',
@@ -255,6 +255,33 @@ describe('conversation: requests applied in batches', () => {
       ]);
       const messageIds = replies.map((r) => (r as { data: { messageId: string } }).data.messageId);
       expect(history.rows.slice(3).map((r) => r.id)).toEqual(messageIds);
+      // And on conversation.events, in the conversation's order: the visitor's message, then the answer.
+      const posted = () =>
+        rq
+          .eventsOf('message.posted')
+          .filter((e) => e.key === one.conversationId)
+          .map((e) => (e.value.data as { message: { text: string } }).message.text);
+      await waitFor(async () => posted().includes('the answer'), {
+        what: 'the answer on conversation.events',
+      });
+      expect(posted()).toEqual(['hello', 'text first', 'the answer']);
+    });
+
+    it("held-back messages survive a refusal after them that rolls back to its savepoint (an agent's close)", async () => {
+      const [one, two] = [await sut.openConversation('web_chat'), await sut.openConversation('web_chat')];
+      const stranger = randomUUID();
+
+      const before = processor.batchStats();
+      const replies = await rq.askAll('conversation', 'one-partition', [
+        post(one.visitorId, 'kept'),
+        { op: 'agent.close', data: { agentId: stranger, conversationId: two.conversationId } },
+        post(two.visitorId, 'after'),
+      ]);
+
+      expect(replies.map((r) => r?.ok)).toEqual([true, false, true]);
+      expect(together(before)).toEqual({ transactions: 1, requests: 3 });
+      expect(await stored(one.visitorId, 'kept')).toBe(1);
+      expect(await stored(two.visitorId, 'after')).toBe(1);
     });
 
     it('a close committed while the batch waited for its lock is seen: the message starts a new conversation', async () => {

@@ -28,7 +28,9 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
   let db: DataSource;
   let log: StatementLog;
   let sut: RequestProcessor;
-  const sent: { requestId: string; ok: boolean }[] = [];
+  const sent: { requestId: string; ok: boolean; data?: unknown }[] = [];
+  let runs = 0;
+  const committedRuns: number[] = [];
 
   beforeAll(async () => {
     const env = await isolatedTestEnv('reqsavepoints');
@@ -65,9 +67,16 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
   const handlers: Record<string, RequestHandler> = {
     write: { handle: (_d, tx, meta) => write(tx, meta.requestId) },
     // As the services' writes are: applied again, it changes nothing (a retry finds its earlier effect).
+    // Its answer counts its runs, and its after-commit hook says which run committed.
     'write-once': {
-      handle: (_d, tx, meta) =>
-        tx.query('INSERT INTO written (request_id) VALUES ($1) ON CONFLICT DO NOTHING', [meta.requestId]),
+      handle: async (_d, tx, meta) => {
+        const run = ++runs;
+        await tx.query('INSERT INTO written (request_id) VALUES ($1) ON CONFLICT DO NOTHING', [
+          meta.requestId,
+        ]);
+        meta.afterCommit(() => committedRuns.push(run));
+        return { run };
+      },
     },
     'refuse-in-read': {
       readsBeforeWrites: 1,
@@ -146,12 +155,17 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
     await sut.applyBatch([first]);
     const items = [first, ...batch(['write-once'])];
     sent.length = 0;
+    committedRuns.length = 0;
+    const run = runs;
     log.clear();
 
     await sut.applyBatch(items);
 
     expect(await outcomes(items)).toEqual({ replies: [true, true], written: [true, true] });
-    // The first attempt applied the redelivery again, saw it at the inbox insert and rolled back.
+    // The first attempt applied the redelivery again (run + 1, and run + 2 for the new one), saw it at
+    // the inbox insert and rolled back; the second answered its stored reply and applied the new one.
+    expect(sent.map((s) => s.data)).toEqual([{ run }, { run: run + 3 }]);
+    expect(committedRuns).toEqual([run + 3]);
     const inboxReads = log
       .transactions()
       .filter((tx) => tx.some((s) => /SELECT message_id, reply FROM inbox/.test(s.sql)));
@@ -159,15 +173,28 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
     expect(inboxReads).toHaveLength(1);
   });
 
-  it('a batch with no redelivery does not read the stored replies', async () => {
+  it('a redelivered request whose write meets a unique index when run again: applied anew with the replies read first', async () => {
+    const [first] = batch(['write']);
+    await sut.applyBatch([first]);
+    const items = [first, ...batch(['write'])];
+    sent.length = 0;
+    const before = sut.batchStats().transactions;
+
+    await sut.applyBatch(items);
+
+    expect(await outcomes(items)).toEqual({ replies: [true, true], written: [true, true] });
+    // As a consumer that still held the partition would have committed it: not one by one.
+    expect(sut.batchStats().transactions).toBe(before + 1);
+  });
+
+  it('after a redelivery, batches read the stored replies first until one finds none; then they stop', async () => {
     log.clear();
 
+    // Right after the redeliveries above: read first, found none.
+    await sut.applyBatch(batch(['write', 'write']));
     await sut.applyBatch(batch(['write', 'write']));
 
-    const statements = log
-      .transactions()
-      .flat()
-      .map((s) => s.sql);
-    expect(statements.filter((sql) => /FROM inbox/.test(sql))).toEqual([]);
+    const reads = log.transactions().map((tx) => tx.some((s) => /FROM inbox/.test(s.sql)));
+    expect(reads).toEqual([true, false]);
   });
 });

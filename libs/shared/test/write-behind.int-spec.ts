@@ -81,6 +81,20 @@ describe(writeBehind.name, () => {
     expect(await written()).toEqual(['a:1', 'a:2', 'b:3', 'a:4']);
   });
 
+  it('statements run together (Promise.all) all wait for the flush, and see every kind held back', async () => {
+    let seen: unknown[] = [];
+    await db.transaction(async (tx) => {
+      await writeBehind(tx, a, 'x');
+      await writeBehind(tx, b, 'y');
+      seen = await Promise.all([
+        tx.query('SELECT count(*)::int AS n FROM written'),
+        tx.query('SELECT count(*)::int AS n FROM written'),
+      ]);
+    });
+
+    expect(seen).toEqual([[{ n: 2 }], [{ n: 2 }]]);
+  });
+
   it('writes at COMMIT what nothing else flushed, and holds nothing back after it', async () => {
     await db.transaction((tx) => writeBehind(tx, a, 'last'));
     await db.query('SELECT 1');

@@ -15,8 +15,15 @@ interface Run {
   items: unknown[];
 }
 
-/** The runs waiting on each transaction's query runner, oldest first. */
-const waiting = new WeakMap<QueryRunner, Run[]>();
+/** What waits on a transaction's query runner, and the flush under way, if any. */
+interface Held {
+  runs: Run[];
+  flushing: Promise<void> | null;
+  /** The transaction as the writes see it: their statements go straight to TypeORM's `query`. */
+  direct: EntityManager;
+}
+
+const held = new WeakMap<QueryRunner, Held>();
 
 /** What the transaction's next statement says, whether a string or a prepared statement's object. */
 const textOf = (query: unknown): string =>
@@ -41,12 +48,7 @@ const ROLLBACK = /^\s*ROLLBACK\b/i;
 export async function writeBehind<T>(tx: EntityManager, kind: DeferredWriteKind<T>, item: T): Promise<void> {
   const runner = tx.queryRunner;
   if (!runner?.isTransactionActive) return kind.write(tx, [item]);
-  let runs = waiting.get(runner);
-  if (!runs) {
-    runs = [];
-    waiting.set(runner, runs);
-    flushBeforeNextStatement(runner, runs);
-  }
+  const { runs } = held.get(runner) ?? flushBeforeEachStatement(runner);
   const last = runs[runs.length - 1];
   if (last?.kind === kind) last.items.push(item);
   else runs.push({ kind: kind as DeferredWriteKind<unknown>, items: [item] });
@@ -54,24 +56,41 @@ export async function writeBehind<T>(tx: EntityManager, kind: DeferredWriteKind<
 
 /** How many writes wait on `tx` (tests). */
 export function writesBehind(tx: EntityManager): number {
-  const runs = tx.queryRunner ? waiting.get(tx.queryRunner) : undefined;
-  return runs?.reduce((n, r) => n + r.items.length, 0) ?? 0;
+  const state = tx.queryRunner ? held.get(tx.queryRunner) : undefined;
+  return state?.runs.reduce((n, r) => n + r.items.length, 0) ?? 0;
 }
 
 /**
- * Puts a `query` of its own on the runner, in front of TypeORM's (every statement of a transaction
- * goes through it, COMMIT included), that takes itself off and writes the runs before the statement.
+ * Puts a `query` of its own on the runner (a transaction's, used once), in front of TypeORM's: every
+ * statement of the transaction goes through it, COMMIT included, and first waits for what is held
+ * back to be written. It stays for the runner's life, so a wrapper put on after it keeps working, and
+ * a statement run alongside a flush (`Promise.all`) waits for that flush rather than passing it.
  */
-function flushBeforeNextStatement(runner: QueryRunner, runs: Run[]): void {
-  const own = Object.hasOwn(runner, 'query') ? runner.query : undefined;
-  const next = runner.query;
+function flushBeforeEachStatement(runner: QueryRunner): Held {
+  const next = runner.query as (...args: unknown[]) => Promise<unknown>;
+  const direct = new Proxy(runner.manager, {
+    get: (target, prop, receiver) =>
+      prop === 'query'
+        ? (query: string, parameters?: unknown[]) => next.call(runner, query, parameters)
+        : Reflect.get(target, prop, receiver),
+  });
+  const state: Held = { runs: [], flushing: null, direct };
+  held.set(runner, state);
   runner.query = async function (this: QueryRunner, query: string, ...rest: unknown[]) {
-    if (own) runner.query = own;
-    else delete (runner as Partial<QueryRunner>).query;
-    waiting.delete(runner);
-    if (!ROLLBACK.test(textOf(query))) {
-      for (const run of runs) await run.kind.write(runner.manager, run.items);
-    }
-    return (next as (...args: unknown[]) => Promise<unknown>).call(runner, query, ...rest);
+    if (ROLLBACK.test(textOf(query))) state.runs = [];
+    else await flush(state);
+    return next.call(runner, query, ...rest);
   } as QueryRunner['query'];
+  return state;
+}
+
+async function flush(state: Held): Promise<void> {
+  while (state.flushing) await state.flushing;
+  if (state.runs.length === 0) return;
+  const runs = state.runs;
+  state.runs = [];
+  state.flushing = (async () => {
+    for (const run of runs) await run.kind.write(state.direct, run.items);
+  })().finally(() => (state.flushing = null));
+  await state.flushing;
 }

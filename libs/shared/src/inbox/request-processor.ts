@@ -24,7 +24,7 @@ import {
   inContext,
 } from './inbox';
 import { countedStatements } from './counted-statements';
-import { isTransient } from './transient';
+import { isTransient, isUniqueViolation } from './transient';
 
 export interface RequestMeta {
   requestId: string;
@@ -50,6 +50,11 @@ export interface RequestHandler {
    * one order before its first handler runs (e.g. routing's `RoutingLocks`). Unset: nothing to order.
    */
   locks?: string;
+  /**
+   * Applies the request in `tx`. In a batch it may run on a request it already applied (a redelivery
+   * found only at the inbox insert, then rolled back): it must find its earlier effect rather than
+   * write twice or fail, as for a client's retry (RequestProcessor.applyTogether).
+   */
   handle(data: unknown, tx: EntityManager, meta: RequestMeta): Promise<unknown>;
 }
 
@@ -139,6 +144,12 @@ interface Enlisted {
 export class RequestProcessor implements BatchApplier<Enlisted> {
   private dropped = 0;
   private lastDropLog = 0;
+  /**
+   * Whether batches read the stored replies before applying (see applyTogether): from the start (a
+   * restart follows a crash or a deploy, whose redeliveries come first) and after a batch met a
+   * redelivery, until a read of stored replies (a batch's, or a request's applied alone) finds none.
+   */
+  private redeliveriesLikely = true;
   private readonly together = { transactions: 0, requests: 0 };
 
   constructor(
@@ -196,8 +207,8 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
 
   private async applyChunk(items: Enlisted[]): Promise<Answer[]> {
     let live = byKey(items, (i) => i.ctx);
-    // Redeliveries are rare (a crash, a rebalance): a batch first assumes there is none (see applyTogether).
-    let readStored = false;
+    // Redeliveries are rare (a crash, a rebalance): a batch assumes there is none unless some were just seen.
+    let readStored = this.redeliveriesLikely;
     for (let attempt = 1; ; attempt++) {
       const now = this.clock.now();
       live = live.filter(
@@ -217,8 +228,10 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
       } catch (err) {
         // One became late: the next round drops it and applies the others again.
         if (err instanceof RequestExpired) continue;
-        if (err instanceof Redelivered && !readStored) {
-          readStored = true;
+        // A request applied before, by this consumer (Redelivered) or by another one still committing
+        // it while both held the partition (its write met the first's unique index): read them first.
+        if (!readStored && (err instanceof Redelivered || isUniqueViolation(err))) {
+          this.redeliveriesLikely = readStored = true;
           continue;
         }
         if (err instanceof ConsumerStopping) throw err;
@@ -255,7 +268,10 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
    * refuses only in its reads). Unless `readStored`, the stored replies are not read first: the inbox
    * insert at the end skips the ids it already holds and says which, and a batch that applied one of
    * them again is rolled back (Redelivered) and applied anew with them read; one round trip less for
-   * every batch that has none, which is nearly all.
+   * every batch that has none, which is nearly all. So a handler must be safe to run again on a
+   * request it already applied (as a client's retry is): its earlier effect found, nothing written
+   * twice. One that fails instead (not a refusal) sends the batch one by one, where each request reads
+   * its stored reply first.
    */
   private async applyTogether(
     live: Enlisted[],
@@ -285,6 +301,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
             'SELECT message_id, reply FROM inbox WHERE consumer = $2 AND message_id = ANY($1::text[])',
             [writeIds, 'requests'],
           );
+    if (readStored) this.redeliveriesLikely = stored.length > 0;
     const replies = new Map(stored.map((r) => [r.message_id, r.reply]));
     const toStore: { id: string; reply: ReplyBody }[] = [];
     const refused: { id: string; reply: ReplyBody }[] = [];
@@ -383,6 +400,8 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
           'SELECT reply FROM inbox WHERE message_id = $1 AND consumer = $2',
           [request.requestId, 'requests'],
         );
+        // What the latest read of stored replies found tells whether the next batch should read first.
+        this.redeliveriesLikely = stored.length > 0;
         if (stored.length > 0) {
           reply = stored[0].reply;
           return;

@@ -55,3 +55,13 @@ export function isTransient(err: unknown, depth = 0): boolean {
   if (TRANSIENT_MESSAGES.test(e.message ?? '')) return true;
   return isTransient(e.cause, depth + 1) || isTransient(e.driverError, depth + 1);
 }
+
+/**
+ * A unique index refused a row (SQLSTATE 23505), through TypeORM's wrapper or not: in a batch applied
+ * without its stored replies read first, the sign that another consumer applied one of its requests
+ * meanwhile (RequestProcessor).
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as ErrorLike | null | undefined;
+  return e?.code === '23505' || (e?.driverError as ErrorLike | undefined)?.code === '23505';
+}
