@@ -1,23 +1,6 @@
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
-import { gzip, gzipSync, unzip, unzipSync } from 'node:zlib';
+import { gzip, unzip } from 'node:zlib';
 import { promisify } from 'node:util';
-
-/**
- * Bytes (uncompressed, or four times the compressed size for a batch to decompress) (de)compressed in
- * place per turn of the event loop; past it, a batch goes to libuv's threads. kafkajs decodes every
- * batch of a fetch in one go, so without a budget a catch-up fetch of 10 MB would hold the loop.
- */
-export const GZIP_IN_PLACE_BYTES_PER_TURN = 256 * 1024;
-
-/** What was (de)compressed in place in this turn of the loop. */
-let spentThisTurn = 0;
-
-function inPlace(bytes: number): boolean {
-  if (spentThisTurn + bytes > GZIP_IN_PLACE_BYTES_PER_TURN) return false;
-  if (spentThisTurn === 0) setImmediate(() => (spentThisTurn = 0));
-  spentThisTurn += bytes;
-  return true;
-}
 
 /**
  * zlib's fastest level: Pupitre's batches are JSON events of a few hundred bytes each, which level 1
@@ -30,22 +13,16 @@ const gzipAsync = promisify(gzip);
 const unzipAsync = promisify(unzip);
 
 /**
- * kafkajs's GZIP codec, made cheaper for the batches Pupitre sends (issue 7: in CPU profiles of every
- * service at 1,000 visitor messages/s, zlib was 5–6 % of each one's busy samples). kafkajs compresses
- * and decompresses every batch through zlib's stream machinery on libuv's threads, whose JavaScript
- * around each chunk cost more on the loop than the compression itself for batches of 16–64 KB; in
- * place it is one native call. Past a budget per turn of the loop (a large batch, or many in one
- * fetch) they still go to the threads, so the loop never stops for long. The wire format is
- * unchanged GZIP: any client reads what this one writes and the other way.
+ * kafkajs's GZIP codec at level 1 (issue 7: every batch of the outbox relays from 16 KiB is
+ * compressed, and the two cores are the limit). Like kafkajs's own, it runs on libuv's threads.
+ * (De)compressing in place on the loop, one native call instead of zlib's streams, was tried in
+ * session 15: at 1,000 messages/s desk deliveries were faster, but the gateway then answered the
+ * POSTs of the first seconds of a burst 6–14 s late, in most runs; not kept.
+ * The wire format is unchanged GZIP: any client reads what this one writes and the other way.
  */
 export const gzipCodec = {
-  async compress(encoder: { buffer: Buffer }): Promise<Buffer> {
-    const input = encoder.buffer;
-    return inPlace(input.length) ? gzipSync(input, { level: LEVEL }) : gzipAsync(input, { level: LEVEL });
-  },
-  async decompress(buffer: Buffer): Promise<Buffer> {
-    return inPlace(buffer.length * 4) ? unzipSync(buffer) : unzipAsync(buffer);
-  },
+  compress: (encoder: { buffer: Buffer }): Promise<Buffer> => gzipAsync(encoder.buffer, { level: LEVEL }),
+  decompress: (buffer: Buffer): Promise<Buffer> => unzipAsync(buffer),
 };
 
 /** Makes `gzipCodec` kafkajs's GZIP codec, for every client of this process. */
