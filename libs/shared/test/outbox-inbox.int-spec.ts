@@ -93,7 +93,7 @@ describe('outbox, relay and inbox across two services', () => {
   const outbox = new Outbox('svc_a');
   const quiet = { log: () => undefined, error: (m: string) => new Logger('relay').error(m) };
 
-  const startRelay = (afterPublish?: (ids: string[]) => void) => {
+  const startRelay = (afterPublish?: (ids: string[]) => void, batchSize?: number) => {
     const relay = new OutboxRelay({
       databaseUrl: env.databaseUrl,
       schema: 'svc_a',
@@ -101,6 +101,7 @@ describe('outbox, relay and inbox across two services', () => {
       logger: quiet,
       pollIntervalMs: 200,
       afterPublish,
+      batchSize,
     });
     relay.start();
     relays.push(relay);
@@ -332,5 +333,22 @@ describe('outbox, relay and inbox across two services', () => {
     expect((await applied()).map((r) => r.n)).toEqual([4]);
     expect(typedParsed).toEqual(['wanted']);
     // Only the relay's EVENT_TYPE_HEADER told the consumer the type without parsing the value.
+  });
+
+  it('(h) a backlog read a few rows at a time (each read deleting the last one sent): every event once, in order, and the outbox emptied', async () => {
+    const backlog = Array.from({ length: 7 }, (_, i) => ({ eventId: randomUUID(), n: 20 + i }));
+    for (const e of backlog) await emit(e, 'backlog-key');
+    const sent: string[] = [];
+
+    startRelay((ids) => void sent.push(...ids), 2);
+
+    await waitFor(async () => (await applied()).length === backlog.length, { what: 'the backlog applied' });
+    expect((await applied()).map((r) => r.n)).toEqual(backlog.map((e) => e.n));
+    await waitFor(async () => (await producerDb.query('SELECT 1 FROM outbox')).length === 0, {
+      what: 'the outbox emptied',
+    });
+    expect(new Set(sent).size).toBe(sent.length);
+    expect(sent).toHaveLength(backlog.length);
+    for (const e of backlog) expect(deliveries.get(e.eventId)).toBe(1);
   });
 });

@@ -135,11 +135,39 @@ export class OutboxRelay {
     this.wake?.();
   }
 
+  /**
+   * Publishes what waits, a read at a time. While more keeps coming (rows committed during a send
+   * nudge the relay), a read's published rows are deleted by the next read's statement, one round
+   * trip per read instead of two; the last read's are deleted at once, so an idle outbox is empty.
+   */
   private async drain(client: Client): Promise<void> {
     const batchSize = this.o.batchSize ?? 500;
     const maxBytes = this.o.maxBatchBytes ?? kafkaTuning().KAFKA_BATCH_MAX_BYTES;
+    // Sent, not deleted yet. A failure leaves them for the next read, or the next leader, to publish
+    // again: consumers drop the duplicates by event id.
+    let published: string[] = [];
     for (;;) {
       this.pending = false;
+      const rows = await this.read(client, batchSize, published);
+      published = [];
+      if (rows.length === 0 || this.stopped) return;
+      let justRead = true;
+      for (const chunk of chunkByBytes(rows, maxBytes)) {
+        if (this.stopped) break;
+        await this.confirmLead(client, chunk, justRead);
+        justRead = false;
+        published.push(...(await this.publish(client, chunk)));
+      }
+      if (this.stopped || (rows.length < batchSize && !this.pending)) {
+        if (published.length > 0) await this.remove(client, published);
+        return;
+      }
+    }
+  }
+
+  /** The next rows in id order, after deleting `published` (rows already sent) in the same statement. */
+  private async read(client: Client, batchSize: number, published: string[]): Promise<OutboxRow[]> {
+    if (published.length === 0) {
       const { rows } = await client.query<OutboxRow>({
         ...prepared(
           `SELECT id, topic, aggregate_id, payload, headers FROM outbox
@@ -147,20 +175,29 @@ export class OutboxRelay {
         ),
         values: [batchSize],
       });
-      if (rows.length === 0 || this.stopped) return;
-      let justRead = true;
-      for (const chunk of chunkByBytes(rows, maxBytes)) {
-        if (this.stopped) return;
-        await this.confirmLead(client, chunk, justRead);
-        justRead = false;
-        await this.publish(client, chunk);
-      }
-      if (rows.length < batchSize && !this.pending) return;
+      return rows;
     }
+    // The select sees the rows as before the delete (one snapshot): the sent ones are left out by id.
+    const { rows } = await client.query<OutboxRow>({
+      ...prepared(
+        `WITH sent AS (DELETE FROM outbox WHERE id = ANY($2::bigint[]))
+         SELECT id, topic, aggregate_id, payload, headers FROM outbox
+          WHERE published_at IS NULL AND id <> ALL($2::bigint[]) ORDER BY id LIMIT $1`,
+      ),
+      values: [batchSize, published],
+    });
+    return rows;
   }
 
-  /** Publishes rows in one request, then marks them; a refused oversized row alone is parked. */
-  private async publish(client: Client, rows: RowMessage[]): Promise<void> {
+  private async remove(client: Client, ids: string[]): Promise<void> {
+    await client.query({ ...prepared('DELETE FROM outbox WHERE id = ANY($1::bigint[])'), values: [ids] });
+  }
+
+  /**
+   * Publishes rows in one request and returns their ids, to be deleted (see drain); a refused
+   * oversized row alone is parked.
+   */
+  private async publish(client: Client, rows: RowMessage[]): Promise<string[]> {
     try {
       // Compressed from 16 KiB (KafkaProducer): a small batch costs more CPU to (de)compress, on both
       // sides, than its bytes cost the broker (profiled at 5–7 % of routing and conversation).
@@ -168,18 +205,17 @@ export class OutboxRelay {
     } catch (err) {
       if (!isTooLarge(err)) throw err;
       if (rows.length > 1) {
-        for (const row of rows) await this.publish(client, [row]);
-        return;
+        const ids: string[] = [];
+        for (const row of rows) ids.push(...(await this.publish(client, [row])));
+        return ids;
       }
-      return this.park(client, rows[0], err as Error);
+      await this.park(client, rows[0], err as Error);
+      return [];
     }
     const ids = rows.map((r) => r.id);
     await this.o.afterPublish?.(ids);
-    await client.query({
-      ...prepared('DELETE FROM outbox WHERE id = ANY($1::bigint[])'),
-      values: [ids],
-    });
     this.o.published?.(rows);
+    return ids;
   }
 
   /**
