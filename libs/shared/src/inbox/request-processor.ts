@@ -130,9 +130,10 @@ interface Enlisted {
  * for a handler that refuses only before it writes: RequestHandler.readsBeforeWrites); one
  * multi-row inbox insert of the replies, refusals included (a redelivery of a refused request gets the
  * same refusal, never a late effect; a retry has a new request id, so it is applied afresh); then
- * every reply in one send. The stored replies are read only once a batch found, at that insert, that
- * it applied a redelivered request again (applyTogether). Any other failure rolls the batch back and
- * its requests are applied one by one (retried, dead-lettered alone).
+ * every reply in one send. The stored replies of redelivered requests are read first only while
+ * redeliveries are likely (after a start, or once that insert found a batch had applied one again:
+ * applyTogether). Any other failure rolls the batch back and its requests are applied one by one
+ * (retried, dead-lettered alone).
  *
  * A request past its `commitBy` (else its deadline) is dropped unapplied and unanswered: checked
  * before any database work (so a backlog of expired requests drains at parsing speed), at the start
