@@ -32,7 +32,6 @@ describe(writeBehind.name, () => {
 
   /** Writes its items in one multi-row insert, numbered in the order given. */
   const kind = (name: string): DeferredWriteKind<string> => ({
-    name,
     write: async (tx, items) => {
       await tx.query(
         `INSERT INTO written (kind, item)

@@ -51,14 +51,7 @@ export class ConversationEventsOutbox {
     at: Date,
     cause: Cause,
   ): Promise<R> {
-    const event = envelope(type, data, at, cause);
-    return this.outbox.addWith<typeof CONVERSATION_EVENTS, R>(
-      tx,
-      write,
-      CONVERSATION_EVENTS,
-      data.conversationId,
-      event as never,
-    );
+    return this.addAllWith<R>(tx, write, [{ type, data, at, cause }]);
   }
 
   /** `addWith` for many events, their rows in the order given (the relay publishes in that order). */

@@ -27,7 +27,6 @@ interface HeldMessage {
 export class MessagePoster {
   /** Visitors' messages of a batch: their inserts and their events in one statement. */
   private readonly visitorMessages: DeferredWriteKind<HeldMessage> = {
-    name: 'visitor messages',
     write: async (tx, held) => {
       const insert = this.messages.visitorInsertion(held);
       await this.events.addAllWith(

@@ -5,7 +5,6 @@ import type { EntityManager, QueryRunner } from 'typeorm';
  * gets them in the order they were added, and must apply them in that order (ids, sequences).
  */
 export interface DeferredWriteKind<T> {
-  readonly name: string;
   write(tx: EntityManager, items: T[]): Promise<void>;
 }
 
