@@ -1,6 +1,6 @@
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { gzipCodec } from './gzip-codec';
+import { GZIP_IN_PLACE_BYTES_PER_TURN, gzipCodec } from './gzip-codec';
 import { kafkaClientConfig } from './kafka-options';
 import type { KafkaEnv } from '../config';
 
@@ -17,8 +17,8 @@ describe('gzipCodec', () => {
     );
 
   it.each([
-    ['a small batch', 1024],
-    ['a large batch', 768 * 1024],
+    ['a small batch (compressed in place)', 1024],
+    ['a large batch (compressed off the loop)', GZIP_IN_PLACE_BYTES_PER_TURN * 3],
   ])('%s: round trip, in plain GZIP that any client reads', async (_, bytes) => {
     const input = json(bytes);
 
@@ -35,13 +35,32 @@ describe('gzipCodec', () => {
     expect((await gzipCodec.decompress(gzipSync(input, { level: 9 }))).equals(input)).toBe(true);
   });
 
-  it('many batches at once: all round trip', async () => {
+  it('many batches in one turn of the loop: those past the budget go to the threads, all round trip', async () => {
     const batches = Array.from({ length: 40 }, (_, i) => json(16 * 1024 + i));
 
     const compressed = await Promise.all(batches.map((b) => gzipCodec.compress({ buffer: b })));
     const back = await Promise.all(compressed.map((c) => gzipCodec.decompress(c)));
 
     expect(back.every((b, i) => b.equals(batches[i]))).toBe(true);
+  });
+
+  it('compresses in place within the budget of one turn, and on the threads past it', async () => {
+    await new Promise((r) => setImmediate(r)); // a fresh turn: nothing spent yet
+    const zlib = jest.requireActual<typeof import('node:zlib')>('node:zlib');
+    const inPlace = jest.spyOn(zlib, 'gzipSync');
+    try {
+      const batch = json(GZIP_IN_PLACE_BYTES_PER_TURN / 4);
+      const first = gzipCodec.compress({ buffer: batch });
+      const second = gzipCodec.compress({ buffer: json(GZIP_IN_PLACE_BYTES_PER_TURN) });
+      await Promise.all([first, second]);
+      expect(inPlace).toHaveBeenCalledTimes(1);
+
+      await new Promise((r) => setImmediate(r)); // the next turn has its budget again
+      await gzipCodec.compress({ buffer: batch });
+      expect(inPlace).toHaveBeenCalledTimes(2);
+    } finally {
+      inPlace.mockRestore();
+    }
   });
 
   it("is kafkajs's GZIP codec for every client built by kafkaClientConfig", () => {
