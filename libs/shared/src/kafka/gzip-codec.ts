@@ -11,7 +11,8 @@ const LEVEL = 1;
 
 /**
  * Uncompressed bytes compressed in place per turn of the event loop (about 1 ms of CPU at level 1);
- * past it, a batch goes to libuv's threads, so a relay catching up on a backlog never holds the loop.
+ * past it, a batch goes to libuv's threads, so a relay catching up on a backlog holds the loop no more
+ * than that per turn.
  */
 export const GZIP_IN_PLACE_BYTES_PER_TURN = 256 * 1024;
 
@@ -31,14 +32,15 @@ const unzipAsync = promisify(unzip);
 /**
  * kafkajs's GZIP codec, made cheaper for the batches Pupitre sends (issue 7: the two cores are the
  * limit). kafkajs runs every batch through zlib's stream machinery on libuv's threads, whose
- * JavaScript around each chunk cost the relays' loops more than compressing a 16–256 KB batch in one
- * native call: so compression runs in place, up to GZIP_IN_PLACE_BYTES_PER_TURN per turn of the loop,
- * and on the threads past it. Measured at 1,000 visitor messages/s: a fifth more messages accepted
- * and delivered in the same CPU (issue 7's note, session 16).
+ * JavaScript around each chunk cost the producers' loops (the relays' above all) more than compressing
+ * a 16–256 KB batch in one synchronous call: so compression runs in place, up to
+ * GZIP_IN_PLACE_BYTES_PER_TURN per turn of the loop, and on the threads past it. Measured at 1,000
+ * visitor messages/s: a fifth to a third more messages accepted and delivered in the same CPU
+ * (`bench/results/flow-1000-session16-codec*`).
  *
  * Decompression stays on the threads. In place too, it made the gateway answer the POSTs of a burst's
  * first seconds 6–14 s late in most runs (session 15), and in place in the services only it delivered
- * no more than this (session 16).
+ * no more than this (`flow-1000-session16-codec3-*`).
  *
  * The wire format is unchanged GZIP: any client reads what this one writes and the other way.
  */
