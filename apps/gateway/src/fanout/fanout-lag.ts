@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { ServiceMetrics } from '@pupitre/shared';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/env.validation';
 import { NotSent } from '../http';
 
@@ -24,7 +25,17 @@ export class FanoutLag {
   private lagMs = 0;
   private observedAt = -Infinity;
 
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'FANOUT_LAG_LIMIT_MS'>) {}
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'FANOUT_LAG_LIMIT_MS'>,
+    @Optional() metrics?: ServiceMetrics,
+  ) {
+    metrics?.gauge(
+      'pupitre_desk_feed_lag_seconds',
+      'How far behind this gateway reads conversation events (visitor messages are refused past FANOUT_LAG_LIMIT_MS)',
+      [],
+      (set) => set({}, this.current() / 1000),
+    );
+  }
 
   private now(): number {
     return Date.now();
