@@ -1,5 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
-import { ServiceMetrics } from '@pupitre/shared';
+import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/env.validation';
 import { NotSent } from '../http';
 
@@ -25,17 +24,7 @@ export class FanoutLag {
   private lagMs = 0;
   private observedAt = -Infinity;
 
-  constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'FANOUT_LAG_LIMIT_MS'>,
-    @Optional() metrics?: ServiceMetrics,
-  ) {
-    metrics?.gauge(
-      'pupitre_desk_feed_lag_seconds',
-      'How far behind this gateway reads conversation events (visitor messages are refused past FANOUT_LAG_LIMIT_MS)',
-      [],
-      (set) => set({}, this.current() / 1000),
-    );
-  }
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'FANOUT_LAG_LIMIT_MS'>) {}
 
   private now(): number {
     return Date.now();
