@@ -13,7 +13,6 @@ import {
   routingEventSchemas,
   withLogContext,
 } from '@pupitre/shared';
-import { FanoutLag } from './fanout-lag';
 import { FANNED_OUT_CONVERSATION_EVENTS, FANNED_OUT_ROUTING_EVENTS, FanoutService } from './fanout.service';
 
 /**
@@ -27,10 +26,7 @@ import { FANNED_OUT_CONVERSATION_EVENTS, FANNED_OUT_ROUTING_EVENTS, FanoutServic
 export class EventsConsumer {
   private readonly logger = new Logger(EventsConsumer.name);
 
-  constructor(
-    private readonly fanout: FanoutService,
-    private readonly lag: FanoutLag,
-  ) {}
+  constructor(private readonly fanout: FanoutService) {}
 
   @EventPattern(ROUTING_EVENTS, { eventTypes: FANNED_OUT_ROUTING_EVENTS } satisfies HandlerExtras)
   onRoutingEvent(@Payload() value: unknown, @Ctx() ctx: KafkaContext): void {
@@ -50,10 +46,7 @@ export class EventsConsumer {
     );
     if (parsed.kind === 'invalid')
       this.logger.warn(`ignored an invalid conversation event: ${parsed.reason}`);
-    if (parsed.kind !== 'event') return;
-    // How far behind the feed is (the load shedder refuses visitor messages past a limit).
-    this.lag.observe(Number(ctx.getMessage().timestamp));
-    this.tell(parsed.event, () => this.fanout.conversationEvent(parsed.event));
+    if (parsed.kind === 'event') this.tell(parsed.event, () => this.fanout.conversationEvent(parsed.event));
   }
 
   /** Fans one event out with its correlation id on the lines it leads to. */

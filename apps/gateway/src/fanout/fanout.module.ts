@@ -3,7 +3,6 @@ import { AuthModule } from '../auth';
 import { KafkaModule } from '../kafka';
 import { DeskViews } from './desk-views';
 import { EventsConsumer } from './events.consumer';
-import { FanoutLag } from './fanout-lag';
 import { FanoutService } from './fanout.service';
 import { QueuePositions } from './queue-positions';
 import { SocketHub } from './socket-hub';
@@ -12,7 +11,7 @@ import { SocketHub } from './socket-hub';
 @Module({
   imports: [KafkaModule, AuthModule],
   controllers: [EventsConsumer],
-  providers: [SocketHub, DeskViews, FanoutService, FanoutLag, QueuePositions],
-  exports: [SocketHub, DeskViews, FanoutService, FanoutLag, QueuePositions],
+  providers: [SocketHub, DeskViews, FanoutService, QueuePositions],
+  exports: [SocketHub, DeskViews, FanoutService, QueuePositions],
 })
 export class FanoutModule {}

@@ -3,5 +3,4 @@ export { SocketHub } from './socket-hub';
 export { rooms } from './rooms';
 export { DeskViews } from './desk-views';
 export { FanoutService } from './fanout.service';
-export { FanoutLag } from './fanout-lag';
 export { QueuePositions } from './queue-positions';

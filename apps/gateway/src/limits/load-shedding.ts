@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ServiceName } from '@pupitre/shared';
 import { toHttpError } from '../http';
-import type { FanoutLag } from '../fanout';
 import type { RequestClient } from '../kafka';
 import { correlationIdOf, type GatewayMetrics } from '../observability';
 
@@ -12,12 +11,10 @@ type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * The routes that carry the load, with the service each one waits for. Only these are shed: they are
- * where a flood comes from (every visitor's messages), and each asks one service only. `toDesks`: what
- * the route accepts goes on to the desks through this gateway's feed, so it is refused too while the
- * feed is too far behind (FanoutLag).
+ * where a flood comes from (every visitor's messages), and each asks one service only.
  */
-const SHED_ROUTES: Record<string, { pattern: string; service: ServiceName; toDesks: boolean }> = {
-  'POST /v1/visitor/messages': { pattern: '/v1/visitor/messages', service: 'conversation', toDesks: true },
+const SHED_ROUTES: Record<string, { pattern: string; service: ServiceName }> = {
+  'POST /v1/visitor/messages': { pattern: '/v1/visitor/messages', service: 'conversation' },
 };
 
 /** Refusals are summed in one log line at most this often. */
@@ -25,8 +22,6 @@ const SUMMARY_INTERVAL_MS = 5000;
 
 export interface LoadShedderOptions {
   client: Pick<RequestClient, 'refusal'>;
-  /** The desk feed's lag (fanout/fanout-lag.ts); none: routes are refused for their service only. */
-  lag?: Pick<FanoutLag, 'refusal'>;
   metrics: Pick<GatewayMetrics, 'httpDone'>;
   /** The CORS middleware every other answer goes through, so that a browser's web chat reads the 503. */
   cors: Middleware;
@@ -38,8 +33,7 @@ export interface LoadShedderOptions {
  * Refuses a request for an overloaded service before anything is spent on it: not Express's pipeline,
  * no body parsed, no token verified, no rate limit counted. Under overload the refusals outnumber the
  * requests served (clients retry), so every microsecond of a refusal is taken from the answers and
- * desk events of the requests the gateway did accept (bench/overload). A visitor message is refused
- * too while this gateway's desk feed is behind by more than FANOUT_LAG_LIMIT_MS. The answer is the one
+ * desk events of the requests the gateway did accept (bench/overload). The answer is the one
  * `RequestClient` gives at its bound: 503 `UNAVAILABLE` with `Retry-After`, the request not sent,
  * with the headers every answer has (CORS, `X-Request-Id`), written in one go. Counted like any
  * other answer (`pupitre_http_request_duration_seconds`, `pupitre_http_refused_total`, by route);
@@ -53,7 +47,7 @@ export function loadShedder(o: LoadShedderOptions): (req: IncomingMessage, res: 
   let since = now();
   return (req, res) => {
     const route = SHED_ROUTES[`${req.method} ${pathOf(req.url)}`];
-    const refusal = route && (o.client.refusal(route.service) ?? (route.toDesks ? o.lag?.refusal() : null));
+    const refusal = route && o.client.refusal(route.service);
     if (!refusal) return false;
     const started = performance.now();
     const { status, body, retryAfterSeconds } = toHttpError(refusal);

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
 import { ServiceMetrics, SERVICES } from '@pupitre/shared';
-import { FanoutLag } from '../fanout';
 import { RequestClient } from '../kafka';
 
 /** Socket namespaces measured (CONTRACT.md: /desk, /visitor). */
@@ -9,7 +8,7 @@ export type SocketNamespace = 'desk' | 'visitor';
 
 /**
  * The gateway's own metrics, on its ServiceMetrics registry (GET /metrics): HTTP and socket command
- * latency, requests refused (429, 503), the requests waiting for each service, and the desk feed's lag. Labels are route
+ * latency, requests refused (429, 503), and the requests waiting for each service. Labels are route
  * patterns, command names, status codes and error codes: never ids.
  */
 @Injectable()
@@ -19,7 +18,7 @@ export class GatewayMetrics {
   private readonly socket: Histogram<'namespace' | 'command' | 'outcome'>;
   private readonly socketRefused: Counter<'namespace' | 'command' | 'code'>;
 
-  constructor(metrics: ServiceMetrics, client: RequestClient, lag: FanoutLag) {
+  constructor(metrics: ServiceMetrics, client: RequestClient) {
     this.http = metrics.histogram(
       'pupitre_http_request_duration_seconds',
       'HTTP requests to the gateway, by method, route pattern and status',
@@ -47,12 +46,6 @@ export class GatewayMetrics {
       (set) => {
         for (const s of SERVICES) set({ target: s }, client.inFlightTo(s));
       },
-    );
-    metrics.gauge(
-      'pupitre_desk_feed_lag_seconds',
-      'How far behind this gateway reads conversation events (visitor messages are refused past FANOUT_LAG_LIMIT_MS)',
-      [],
-      (set) => set({}, lag.current() / 1000),
     );
   }
 
