@@ -165,19 +165,12 @@ export class OutboxRelay {
     }
   }
 
-  /** The next rows in id order, after deleting `published` (rows already sent) in the same statement. */
+  /**
+   * The next rows in id order, after deleting `published` (rows already sent) in the same statement;
+   * with none sent yet, the delete finds nothing. The select sees the rows as before the delete (one
+   * snapshot): the sent ones are left out by id.
+   */
   private async read(client: Client, batchSize: number, published: string[]): Promise<OutboxRow[]> {
-    if (published.length === 0) {
-      const { rows } = await client.query<OutboxRow>({
-        ...prepared(
-          `SELECT id, topic, aggregate_id, payload, headers FROM outbox
-            WHERE published_at IS NULL ORDER BY id LIMIT $1`,
-        ),
-        values: [batchSize],
-      });
-      return rows;
-    }
-    // The select sees the rows as before the delete (one snapshot): the sent ones are left out by id.
     const { rows } = await client.query<OutboxRow>({
       ...prepared(
         `WITH sent AS (DELETE FROM outbox WHERE id = ANY($2::bigint[]))
