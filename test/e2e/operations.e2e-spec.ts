@@ -67,6 +67,7 @@ describe('operations (e2e)', () => {
       'pupitre_socket_command_duration_seconds',
       'pupitre_socket_refused_total',
       'pupitre_service_requests_in_flight',
+      'pupitre_desk_feed_lag_seconds',
       'pupitre_service_up',
       'pupitre_gateway_ready_self',
       'pupitre_consumer_lag',

@@ -67,8 +67,10 @@ describe('conversation: requests applied in batches', () => {
 
     expect(replies.map((r) => r?.ok)).toEqual([true, false, true, true, true]);
     expect(replies[1]).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
-    const data = replies.map((r) => (r?.ok ? (r.data as { messageId: string }) : null));
+    const data = replies.map((r) => (r?.ok ? (r.data as { messageId: string; replayed?: true }) : null));
     expect(data[3]!.messageId).toBe(data[0]!.messageId);
+    // The retry says so (the gateway waits for no desk event for it); a new message does not.
+    expect(data.map((d) => d?.replayed)).toEqual([undefined, undefined, undefined, true, undefined]);
     expect(await stored(a, 'a-1')).toBe(1);
     expect(await stored(a, 'a-2')).toBe(1);
     expect(await stored(b, 'b-1')).toBe(1);

@@ -8,6 +8,7 @@ import { bootService, buildOpenApiDocument, runMain } from '@pupitre/shared';
 import { AppModule } from './app.module';
 import { VISITOR_TOKEN_HEADER } from './auth';
 import { GATEWAY_CONFIG, GatewayConfig, loadGatewayConfig } from './config/env.validation';
+import { DeskFeedLag } from './fanout';
 import { bodyErrorHandler, HttpErrorFilter, listenOnSockets } from './http';
 import { ConsumerStatus, ReplyPathProbe, RequestClient } from './kafka';
 import { LimitedIoAdapter, loadShedder, shedAtTheDoor } from './limits';
@@ -62,7 +63,12 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
   // before any work on it (limits/load-shedding.ts).
   shedAtTheDoor(
     http,
-    loadShedder({ client: app.get(RequestClient), metrics: app.get(GatewayMetrics), cors: cors(CORS) }),
+    loadShedder({
+      client: app.get(RequestClient),
+      feedLag: app.get(DeskFeedLag),
+      metrics: app.get(GatewayMetrics),
+      cors: cors(CORS),
+    }),
   );
   // Node's listen(options), which Nest passes on: its typings know only a port there.
   const listen = app.listen.bind(app) as unknown as (options: ListenOptions) => Promise<unknown>;

@@ -30,8 +30,10 @@ export class PostVisitorMessageService {
       ahead !== undefined ? ahead : await this.messages.lockVisitorPost(tx, d.visitorId, d.clientMessageId);
     if (!read) throw new DomainError('UNAUTHENTICATED', 'unknown visitor');
     const { visitor, earlier, open } = read;
-    if (earlier)
-      return { conversationId: earlier.conversationId, messageId: earlier.id, createdAt: earlier.createdAt };
+    if (earlier) {
+      const { conversationId, id: messageId, createdAt } = earlier;
+      return { conversationId, messageId, createdAt, replayed: true };
+    }
     refuseIfBlocked(visitor);
     // R13: a close is final, so with none open the message starts a new conversation.
     const conversation = open ?? (await this.conversations.open(tx, visitor, meta));

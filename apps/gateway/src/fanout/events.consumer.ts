@@ -13,6 +13,7 @@ import {
   routingEventSchemas,
   withLogContext,
 } from '@pupitre/shared';
+import { DeskFeedLag } from './desk-feed-lag';
 import { FANNED_OUT_CONVERSATION_EVENTS, FANNED_OUT_ROUTING_EVENTS, FanoutService } from './fanout.service';
 
 /**
@@ -26,7 +27,10 @@ import { FANNED_OUT_CONVERSATION_EVENTS, FANNED_OUT_ROUTING_EVENTS, FanoutServic
 export class EventsConsumer {
   private readonly logger = new Logger(EventsConsumer.name);
 
-  constructor(private readonly fanout: FanoutService) {}
+  constructor(
+    private readonly fanout: FanoutService,
+    private readonly lag: DeskFeedLag,
+  ) {}
 
   @EventPattern(ROUTING_EVENTS, { eventTypes: FANNED_OUT_ROUTING_EVENTS } satisfies HandlerExtras)
   onRoutingEvent(@Payload() value: unknown, @Ctx() ctx: KafkaContext): void {
@@ -46,7 +50,11 @@ export class EventsConsumer {
     );
     if (parsed.kind === 'invalid')
       this.logger.warn(`ignored an invalid conversation event: ${parsed.reason}`);
-    if (parsed.kind === 'event') this.tell(parsed.event, () => this.fanout.conversationEvent(parsed.event));
+    if (parsed.kind !== 'event') return;
+    const event = parsed.event;
+    this.tell(event, () => this.fanout.conversationEvent(event));
+    // Read: a visitor message this gateway accepted no longer waits for its feed (DeskFeedLag).
+    if (event.type === 'message.posted') this.lag.read(event.data.message.id);
   }
 
   /** Fans one event out with its correlation id on the lines it leads to. */

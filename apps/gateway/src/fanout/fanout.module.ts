@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth';
 import { KafkaModule } from '../kafka';
+import { DeskFeedLag } from './desk-feed-lag';
 import { DeskViews } from './desk-views';
 import { EventsConsumer } from './events.consumer';
 import { FanoutService } from './fanout.service';
@@ -11,7 +12,7 @@ import { SocketHub } from './socket-hub';
 @Module({
   imports: [KafkaModule, AuthModule],
   controllers: [EventsConsumer],
-  providers: [SocketHub, DeskViews, FanoutService, QueuePositions],
-  exports: [SocketHub, DeskViews, FanoutService, QueuePositions],
+  providers: [SocketHub, DeskViews, FanoutService, DeskFeedLag, QueuePositions],
+  exports: [SocketHub, DeskViews, FanoutService, DeskFeedLag, QueuePositions],
 })
 export class FanoutModule {}

@@ -18,6 +18,11 @@ export class RecentIds {
     return true;
   }
 
+  /** Whether the id is remembered (without refreshing it). */
+  has(id: string): boolean {
+    return this.ids.get(id) !== undefined;
+  }
+
   get size(): number {
     return this.ids.size;
   }

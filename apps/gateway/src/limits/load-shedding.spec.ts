@@ -15,12 +15,23 @@ const clientFullFor = (...full: ServiceName[]) =>
 
 const CORS = cors({ exposedHeaders: ['Retry-After', 'X-Request-Id'] });
 
-function shedderFor(client: RequestClient, logger = { warn: (_: string) => undefined }, now = Date.now) {
+/** A desk feed behind by `seconds` (past its limit), or keeping up (null). */
+const feedBehind = (seconds: number | null) => ({
+  refusal: () =>
+    seconds === null ? null : NotSent.refusal('the desks are behind; try again later', seconds),
+});
+
+function shedderFor(
+  client: RequestClient,
+  logger = { warn: (_: string) => undefined },
+  now = Date.now,
+  lag = feedBehind(null),
+) {
   const done: Array<{ method: string; route: string; status: number }> = [];
   const metrics = {
     httpDone: (method: string, route: string, status: number) => done.push({ method, route, status }),
   };
-  return { shed: loadShedder({ client, metrics, cors: CORS, logger, now }), done };
+  return { shed: loadShedder({ client, feedLag: lag, metrics, cors: CORS, logger, now }), done };
 }
 
 /** A server whose requests go through `shed` first, then to an app that answers 200 and counts. */
@@ -41,8 +52,8 @@ async function serveBehind(
 }
 
 /** The same, behind the load shedder of a client: what it answered is in `done`. */
-async function serve(client: RequestClient) {
-  const { shed, done } = shedderFor(client);
+async function serve(client: RequestClient, lag = feedBehind(null)) {
+  const { shed, done } = shedderFor(client, undefined, undefined, lag);
   return { ...(await serveBehind(shed)), done };
 }
 
@@ -94,6 +105,21 @@ describe(loadShedder.name, () => {
       expect([res.status, await res.text()]).toEqual([200, 'app']);
       expect(sut.reached).toEqual(['POST /v1/visitor/messages']);
       expect(sut.done).toEqual([]);
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it('refuses a visitor message at the door while the desk feed is too far behind, though the service is under its bound; other routes go on', async () => {
+    const sut = await serve(clientFullFor(), feedBehind(4));
+    try {
+      const res = await post(`${sut.base}/v1/visitor/messages`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('4');
+      expect(await res.json()).toMatchObject({ error: { code: 'UNAVAILABLE' } });
+      expect((await fetch(`${sut.base}/v1/visitor/conversations`)).status).toBe(200);
+      expect(sut.reached).toEqual(['GET /v1/visitor/conversations']);
+      expect(sut.done).toEqual([{ method: 'POST', route: '/v1/visitor/messages', status: 503 }]);
     } finally {
       await sut.close();
     }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ServiceName } from '@pupitre/shared';
-import { toHttpError } from '../http';
+import { type NotSent, toHttpError } from '../http';
 import type { RequestClient } from '../kafka';
 import { correlationIdOf, type GatewayMetrics } from '../observability';
 
@@ -11,10 +11,12 @@ type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * The routes that carry the load, with the service each one waits for. Only these are shed: they are
- * where a flood comes from (every visitor's messages), and each asks one service only.
+ * where a flood comes from (every visitor's messages), and each asks one service only. `toDesks`: what
+ * the route accepts goes on to the desks through this gateway's feed, so it is refused too while that
+ * is too far behind (DeskFeedLag).
  */
-const SHED_ROUTES: Record<string, { pattern: string; service: ServiceName }> = {
-  'POST /v1/visitor/messages': { pattern: '/v1/visitor/messages', service: 'conversation' },
+const SHED_ROUTES: Record<string, { pattern: string; service: ServiceName; toDesks: boolean }> = {
+  'POST /v1/visitor/messages': { pattern: '/v1/visitor/messages', service: 'conversation', toDesks: true },
 };
 
 /** Refusals are summed in one log line at most this often. */
@@ -22,6 +24,8 @@ const SUMMARY_INTERVAL_MS = 5000;
 
 export interface LoadShedderOptions {
   client: Pick<RequestClient, 'refusal'>;
+  /** The desk feed's lag (fanout's DeskFeedLag); none: routes are refused for their service only. */
+  feedLag?: { refusal(): NotSent | null };
   metrics: Pick<GatewayMetrics, 'httpDone'>;
   /** The CORS middleware every other answer goes through, so that a browser's web chat reads the 503. */
   cors: Middleware;
@@ -33,9 +37,11 @@ export interface LoadShedderOptions {
  * Refuses a request for an overloaded service before anything is spent on it: not Express's pipeline,
  * no body parsed, no token verified, no rate limit counted. Under overload the refusals outnumber the
  * requests served (clients retry), so every microsecond of a refusal is taken from the answers and
- * desk events of the requests the gateway did accept (bench/overload). The answer is the one
- * `RequestClient` gives at its bound: 503 `UNAVAILABLE` with `Retry-After`, the request not sent,
- * with the headers every answer has (CORS, `X-Request-Id`), written in one go. Counted like any
+ * desk events of the requests the gateway did accept (bench/overload). A visitor message is refused
+ * too while a message this gateway accepted waits longer than DESK_FEED_LAG_LIMIT_MS for its desk
+ * feed (DeskFeedLag). The answer is the one `RequestClient` gives at its bound: 503 `UNAVAILABLE`
+ * with `Retry-After`, the request not sent, with the headers every answer has (CORS,
+ * `X-Request-Id`), written in one go. Counted like any
  * other answer (`pupitre_http_request_duration_seconds`, `pupitre_http_refused_total`, by route);
  * instead of an access line each (a flood's refusals are thousands a second), one line sums them at
  * most every 5 s. Returns whether it answered.
@@ -47,7 +53,8 @@ export function loadShedder(o: LoadShedderOptions): (req: IncomingMessage, res: 
   let since = now();
   return (req, res) => {
     const route = SHED_ROUTES[`${req.method} ${pathOf(req.url)}`];
-    const refusal = route && o.client.refusal(route.service);
+    const refusal =
+      route && (o.client.refusal(route.service) ?? (route.toDesks ? o.feedLag?.refusal() : null));
     if (!refusal) return false;
     const started = performance.now();
     const { status, body, retryAfterSeconds } = toHttpError(refusal);

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query, UseGuards } from '@nestjs/common';
 import type { PostedMessage, VisitorConversationSummary } from '@pupitre/shared';
 import { CurrentVisitor, VisitorGuard, type VisitorPrincipal } from '../auth';
-import { QueuePositions } from '../fanout';
+import { DeskFeedLag, QueuePositions } from '../fanout';
 import { PathIdPipe } from '../http';
 import { RequestClient } from '../kafka';
 import { VisitorWriteRateLimitGuard } from '../limits';
@@ -17,13 +17,19 @@ export class VisitorMessagesController {
   constructor(
     private readonly client: RequestClient,
     private readonly positions: QueuePositions,
+    private readonly feedLag: DeskFeedLag,
   ) {}
 
   @Post('messages')
   @UseGuards(VisitorWriteRateLimitGuard)
-  post(@CurrentVisitor() v: VisitorPrincipal, @Body() body: unknown): Promise<PostedMessage> {
+  async post(@CurrentVisitor() v: VisitorPrincipal, @Body() body: unknown): Promise<PostedMessage> {
     const data = { visitorId: v.visitorId, ...parsePostMessage(body) };
-    return this.client.request('conversation', 'visitor.post-message', data, { key: v.visitorId });
+    const { replayed, ...posted } = await this.client.request('conversation', 'visitor.post-message', data, {
+      key: v.visitorId,
+    });
+    // A new message reaches the desks through this gateway's feed: the load shedder watches for it.
+    if (!replayed) this.feedLag.accepted(posted.messageId);
+    return posted;
   }
 
   /** A queued conversation also shows its place, from the queue snapshots this gateway holds. */

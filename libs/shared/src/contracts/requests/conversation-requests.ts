@@ -45,7 +45,12 @@ export const conversationRequests = {
   'visitor.post-message': op(
     "A visitor's message: into their open conversation, or a new one",
     z.object({ visitorId: idSchema, text: messageTextSchema, clientMessageId: clientMessageIdSchema }),
-    postedMessageSchema,
+    postedMessageSchema.extend({
+      replayed: z
+        .literal(true)
+        .optional()
+        .describe('Set when this clientMessageId was stored before: the message is the earlier one'),
+    }),
   ),
   'visitor.list-conversations': op(
     "A visitor's conversations",

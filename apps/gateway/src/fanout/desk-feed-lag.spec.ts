@@ -1,0 +1,100 @@
+import { toHttpError } from '../http';
+import { DeskFeedLag } from './desk-feed-lag';
+
+/** A DeskFeedLag on a clock the test moves, with a 2-s limit unless told. */
+function lagWith(limitMs = 2000) {
+  const clock = { ms: 1_000 };
+  const lag = new DeskFeedLag({ DESK_FEED_LAG_LIMIT_MS: limitMs });
+  jest.spyOn(lag, 'now').mockImplementation(() => clock.ms);
+  return { lag, advance: (ms: number) => (clock.ms += ms) };
+}
+
+const retryAfterOf = (lag: DeskFeedLag) => {
+  const refusal = lag.refusal();
+  return refusal && toHttpError(refusal).retryAfterSeconds;
+};
+
+describe(DeskFeedLag.name, () => {
+  it('measures the age of the oldest accepted message the feed has not read', () => {
+    const { lag, advance } = lagWith();
+    expect(lag.lagMs()).toBe(0);
+    lag.accepted('m1');
+    advance(500);
+    lag.accepted('m2');
+    advance(1000);
+    expect(lag.lagMs()).toBe(1500);
+    lag.read('m1');
+    expect(lag.lagMs()).toBe(1000);
+    lag.read('m2');
+    expect(lag.lagMs()).toBe(0);
+  });
+
+  it('refuses past the limit, with Retry-After the lag in seconds (at most 10), and lets in again once the feed reads', () => {
+    const { lag, advance } = lagWith();
+    lag.accepted('m1');
+    advance(2000);
+    expect(lag.refusal()).toBeNull();
+    advance(1);
+    expect(toHttpError(lag.refusal()!)).toMatchObject({
+      status: 503,
+      body: { error: { code: 'UNAVAILABLE' } },
+    });
+    expect(retryAfterOf(lag)).toBe(3);
+    advance(20_000);
+    expect(retryAfterOf(lag)).toBe(10);
+    lag.read('m1');
+    expect(lag.refusal()).toBeNull();
+  });
+
+  it('a feed that reads nothing at all is behind: the wait grows on this clock', () => {
+    const { lag, advance } = lagWith();
+    lag.accepted('m1');
+    advance(5000);
+    expect(lag.lagMs()).toBe(5000);
+    expect(lag.refusal()).not.toBeNull();
+  });
+
+  it("an event read before its message's 201 is counted (it can overtake the reply): nothing waits", () => {
+    const { lag, advance } = lagWith();
+    lag.read('m1');
+    lag.accepted('m1');
+    advance(5000);
+    expect(lag.lagMs()).toBe(0);
+  });
+
+  it("other instances' messages and events read after a restart never make it wait", () => {
+    const { lag, advance } = lagWith();
+    for (let i = 0; i < 100; i++) lag.read(`elsewhere-${i}`);
+    advance(60_000);
+    expect(lag.lagMs()).toBe(0);
+    expect(lag.refusal()).toBeNull();
+  });
+
+  it('a message answered 201 twice (a retry while it waited) waits from its first answer', () => {
+    const { lag, advance } = lagWith();
+    lag.accepted('m1');
+    advance(1500);
+    lag.accepted('m1');
+    advance(1000);
+    expect(lag.lagMs()).toBe(2500);
+  });
+
+  it('forgets a message whose event never comes after 30 s, so that one cannot hold the door shut', () => {
+    const { lag, advance } = lagWith();
+    lag.accepted('lost');
+    advance(10_000);
+    lag.accepted('m2');
+    advance(20_001);
+    expect(lag.lagMs()).toBe(20_001);
+    lag.read('m2');
+    expect(lag.lagMs()).toBe(0);
+  });
+
+  it('limit 0: never refuses', () => {
+    const { lag, advance } = lagWith(0);
+    lag.accepted('m1');
+    advance(10_000);
+    expect(lag.lagMs()).toBe(10_000);
+    expect(lag.refusal()).toBeNull();
+  });
+});
