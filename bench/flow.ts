@@ -81,6 +81,8 @@ interface Phase {
   deskAt: Float64Array;
   /** HTTP status; 0 no answer by the end of the grace; -1 network error or client timeout. */
   status: Int16Array;
+  /** 503 answers by their error message (which bound refused them). */
+  refusals: Map<string, number>;
   sent: number;
   onWire: number;
   httpDone: number;
@@ -141,6 +143,7 @@ function newPhase(tag: string, rate: number, n: number): Phase {
     httpAt: new Float64Array(n),
     deskAt: new Float64Array(n),
     status: new Int16Array(n),
+    refusals: new Map(),
     sent: 0,
     onWire: 0,
     httpDone: 0,
@@ -389,11 +392,14 @@ async function main(): Promise<number> {
         const body = { text: `bench ${p.tag}#${i}`, clientMessageId: `${runId}-${p.tag}-${i}` };
         p.sentAt[i] = performance.now();
         p.sent++;
-        const done = (status: number) => {
+        const done = (status: number, body?: unknown) => {
           if (p.closed) return;
           p.httpAt[i] = performance.now();
           p.status[i] = status;
           p.httpDone++;
+          if (status !== 503) return;
+          const why = (body as { error?: { message?: string } } | null)?.error?.message ?? '?';
+          p.refusals.set(why, (p.refusals.get(why) ?? 0) + 1);
         };
         const onSocket = () => {
           if (p.closed) return;
@@ -401,7 +407,7 @@ async function main(): Promise<number> {
           p.onWire++;
         };
         http.request('POST', '/v1/visitor/messages', body, v.token, 60_000, onSocket).then(
-          (r) => done(r.status),
+          (r) => done(r.status, r.body),
           () => done(-1),
         );
       };
@@ -769,6 +775,9 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
     `  lost: not at any desk ${opts.grace} s after the last send / no answer of that kind / floor: not consumed.`,
     `  POST answers: 201 ×${st.ok}, 503 ×${st.s503}, 429 ×${st.s429}, other ×${[...st.other.values()].reduce((a, b) => a + b, 0)}` +
       (st.other.size > 0 ? ` (${[...st.other].map(([k, v]) => `${k} ×${v}`).join(', ')})` : ''),
+    ...(m.refusals.size > 0
+      ? [`  503s by reason: ${[...m.refusals].map(([why, n]) => `"${why}" ×${n}`).join(', ')}`]
+      : []),
     ...[rateLimitedWarning(st.s429)].filter((w): w is string => w !== null),
     `  never delivered to a desk: ${f.undelivered} of ${m.n} (of which answered 201: ${f.undelivered201}); ` +
       `delivered although answered 503: ${f.delivered503}; desk duplicates ${m.duplicates}, desk disconnects ` +

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { LoggedStatement, statementLog, StatementLog, TestRequester } from '@pupitre/shared/testing';
+import { MessagesRepository } from '../src/messages/messages.repository';
 import { ConversationHarness, startConversationHarness } from './support/conversation-harness';
 
 /**
@@ -113,6 +114,38 @@ describe('conversation: statements per visitor message', () => {
     );
 
     expect(tx).toHaveLength(PER_BATCH + 3 * N);
+  });
+
+  it("a batch's lock statement reads one index entry per post, however many messages are stored", async () => {
+    const { conversationId } = await sut.openConversation('web_chat');
+    // Many visitor messages stored since the table's statistics were taken while it was small (the
+    // bench runs without autovacuum), and the prepared statement's generic plan (pg's choice after
+    // five runs): the planner hash-joined a batch's posts with a scan of every visitor message.
+    await sut.db.query('ANALYZE conversation.messages');
+    await sut.db.query(
+      `INSERT INTO conversation.messages (id, conversation_id, author_type, author_id, client_message_id, text, created_at)
+       SELECT gen_random_uuid(), $1, 'visitor', gen_random_uuid(), 'earlier-' || n, 'x', now()
+         FROM generate_series(1, 5000) AS n`,
+      [conversationId],
+    );
+    const posts: { visitorId: string; clientMessageId: string }[] = [];
+    for (let i = 0; i < 4; i++)
+      posts.push({ visitorId: await sut.newVisitor(), clientMessageId: randomUUID() });
+    const repository = sut.app.get(MessagesRepository);
+
+    const rowsRead = await sut.app.get(DataSource).transaction(async (tx) => {
+      await tx.query('SET LOCAL plan_cache_mode = force_generic_plan');
+      await repository.lockForVisitorPosts(tx, [], [], posts);
+      const [row] = await tx.query<{ n: string }[]>(
+        `SELECT coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0) AS n FROM pg_stat_xact_user_tables
+          WHERE schemaname = 'conversation' AND relname = 'messages'`,
+      );
+      return Number(row?.n ?? 0);
+    });
+
+    // None of these posts is a retry: one probe each of the unique index, which finds nothing. What
+    // is read is planning's (the planner reads an index's ends for its estimates): 5,001 without the fix.
+    expect(rowsRead).toBeLessThanOrEqual(10);
   });
 
   it('a message applied alone: BEGIN, the inbox read, a savepoint, its reads and its write, the inbox row, COMMIT', async () => {

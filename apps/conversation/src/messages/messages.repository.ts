@@ -110,6 +110,12 @@ export class MessagesRepository {
    * The lookups take each post's visitor id from `posts`, not the joined `v.id`: joined, the planner
    * may match the message on (author_type, client_message_id) and filter author_id afterwards, a scan
    * of every visitor's messages that grew with the table (bench/flow: 134 buffers a post, then more).
+   * And the message lookup has `LIMIT 1` (the unique index allows one anyway), so that it cannot be
+   * pulled up into a join: without it, with statistics taken while the table was small (the bench
+   * runs without autovacuum) and the prepared statement's generic plan, the planner hash-joined the
+   * posts with a scan of every visitor message, 5,500 rows a batch on average over a 30-s step at
+   * 1,000/s (auto_explain; issue 7's note, session 17). With it, one probe of `messages_idempotency`
+   * per post, whatever the table holds.
    */
   async lockForVisitorPosts(
     tx: EntityManager,
@@ -134,7 +140,8 @@ export class MessagesRepository {
          LEFT JOIN LATERAL (
            SELECT id, conversation_id, created_at FROM messages
             WHERE author_type = 'visitor' AND author_id = p.visitor_id
-              AND client_message_id = p.client_message_id) m ON true
+              AND client_message_id = p.client_message_id
+            LIMIT 1) m ON true
          LEFT JOIN LATERAL (
            SELECT id, channel FROM conversations
             WHERE visitor_id = p.visitor_id AND closed_at IS NULL AND m.id IS NULL AND v.blocked_at IS NULL
