@@ -68,6 +68,8 @@ describe('operations (e2e)', () => {
       'pupitre_socket_refused_total',
       'pupitre_service_requests_in_flight',
       'pupitre_desk_feed_lag_seconds',
+      'pupitre_desk_feed_refused_total',
+      'pupitre_desk_feed_forgotten_total',
       'pupitre_service_up',
       'pupitre_gateway_ready_self',
       'pupitre_consumer_lag',

@@ -52,9 +52,9 @@ export class EventsConsumer {
       this.logger.warn(`ignored an invalid conversation event: ${parsed.reason}`);
     if (parsed.kind !== 'event') return;
     const event = parsed.event;
-    this.tell(event, () => this.fanout.conversationEvent(event));
     // Read: a visitor message this gateway accepted no longer waits for its feed (DeskFeedLag).
     if (event.type === 'message.posted') this.lag.read(event.data.message.id);
+    this.tell(event, () => this.fanout.conversationEvent(event));
   }
 
   /** Fans one event out with its correlation id on the lines it leads to. */

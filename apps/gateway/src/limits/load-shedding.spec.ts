@@ -185,7 +185,7 @@ describe(loadShedder.name, () => {
     t = 5000;
     refuse();
     expect(warnings).toEqual([
-      'refused 51 request(s) for overloaded services at once (503) in the last 5000 ms',
+      'refused 51 request(s) at once (503: a service at its bound, or the desk feed behind) in the last 5000 ms',
     ]);
   });
 });

@@ -72,7 +72,7 @@ export function loadShedder(o: LoadShedderOptions): (req: IncomingMessage, res: 
     shed++;
     if (now() - since >= SUMMARY_INTERVAL_MS) {
       logger.warn(
-        `refused ${shed} request(s) for overloaded services at once (503) in the last ${now() - since} ms`,
+        `refused ${shed} request(s) at once (503: a service at its bound, or the desk feed behind) in the last ${now() - since} ms`,
       );
       [shed, since] = [0, now()];
     }
