@@ -116,7 +116,7 @@ describe('conversation: statements per visitor message', () => {
     expect(tx).toHaveLength(PER_BATCH + 3 * N);
   });
 
-  it("a batch's lock statement reads one index entry per post, however many messages are stored", async () => {
+  it("a batch's lock statement reads what its posts need, however many messages are stored", async () => {
     const { conversationId } = await sut.openConversation('web_chat');
     // Many visitor messages stored since the table's statistics were taken while it was small (the
     // bench runs without autovacuum), and the prepared statement's generic plan (pg's choice after
