@@ -104,7 +104,7 @@ const schema = kafkaEnvSchema
     // under REQUEST_TIMEOUT_MS, so overload is refused on arrival rather than answered at the deadline.
     REQUEST_QUEUE_TARGET_MS: envInt(500, 10, 120_000),
     // How old the oldest visitor message this instance accepted may get before its desk feed reads it
-    // (DeskFeedLag); past it, new visitor messages are refused at once. 0: never on that account.
+    // (DeskFeedLag); past it, new visitor messages are refused at once. 0: off (nothing measured).
     DESK_FEED_LAG_LIMIT_MS: envInt(2000, 0, 600_000),
     // /health/ready: a service is down when its last heartbeat is older than this.
     READINESS_MAX_HEARTBEAT_AGE_MS: envInt(5000, 1000, 600_000),
