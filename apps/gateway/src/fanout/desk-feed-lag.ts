@@ -85,7 +85,7 @@ export class DeskFeedLag {
     if (this.config.DESK_FEED_LAG_LIMIT_MS === 0) return;
     if (this.waiting.has(messageId) || this.readFirst.has(messageId)) return;
     // What was read since leaves the head here too, not only when the lag is asked for.
-    while (this.head < this.order.length && !this.waiting.has(this.order[this.head])) this.advance();
+    this.oldestWaiting();
     this.waiting.set(messageId, this.now());
     this.order.push(messageId);
     if (this.waiting.size > MAX_WAITING) this.oldestGone();
@@ -103,12 +103,8 @@ export class DeskFeedLag {
   lagMs(): number {
     const now = this.now();
     const forgetAfter = FORGET_AFTER_LIMITS * this.config.DESK_FEED_LAG_LIMIT_MS;
-    while (this.head < this.order.length) {
-      const at = this.waiting.get(this.order[this.head]);
-      if (at === undefined) {
-        this.advance();
-        continue;
-      }
+    for (let id = this.oldestWaiting(); id !== undefined; id = this.oldestWaiting()) {
+      const at = this.waiting.get(id)!;
       if (now - at <= forgetAfter) return now - at;
       this.oldestGone();
       this.noteForgotten(now);
@@ -127,13 +123,21 @@ export class DeskFeedLag {
     return NotSent.refusal('the desks are behind; try again later', retryAfter);
   }
 
-  /** Drops the oldest id still in `order` (read or not). */
-  private oldestGone(): void {
-    while (this.head < this.order.length && !this.waiting.has(this.order[this.head])) this.advance();
-    if (this.head < this.order.length) {
-      this.waiting.delete(this.order[this.head]);
-      this.advance();
+  /** The oldest id still waiting, once the head of `order` is moved past those read or forgotten. */
+  private oldestWaiting(): string | undefined {
+    for (; this.head < this.order.length; this.advance()) {
+      const id = this.order[this.head];
+      if (this.waiting.has(id)) return id;
     }
+    return undefined;
+  }
+
+  /** Forgets the oldest id still waiting. */
+  private oldestGone(): void {
+    const id = this.oldestWaiting();
+    if (id === undefined) return;
+    this.waiting.delete(id);
+    this.advance();
   }
 
   private advance(): void {

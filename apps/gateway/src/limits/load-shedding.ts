@@ -41,10 +41,10 @@ export interface LoadShedderOptions {
  * too while a message this gateway accepted waits longer than DESK_FEED_LAG_LIMIT_MS for its desk
  * feed (DeskFeedLag). The answer is the one `RequestClient` gives at its bound: 503 `UNAVAILABLE`
  * with `Retry-After`, the request not sent, with the headers every answer has (CORS,
- * `X-Request-Id`), written in one go. Counted like any
- * other answer (`pupitre_http_request_duration_seconds`, `pupitre_http_refused_total`, by route);
- * instead of an access line each (a flood's refusals are thousands a second), one line sums them at
- * most every 5 s. Returns whether it answered.
+ * `X-Request-Id`), written in one go. Counted like any other answer
+ * (`pupitre_http_request_duration_seconds`, `pupitre_http_refused_total`, by route); instead of an
+ * access line each (a flood's refusals are thousands a second), one line sums them at most every
+ * 5 s. Returns whether it answered.
  */
 export function loadShedder(o: LoadShedderOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const logger = o.logger ?? new Logger('LoadShedding');
