@@ -16,10 +16,10 @@ const dateOrNull = (iso: string | undefined) => (iso ? new Date(iso) : null);
  * letter replayed after newer events) is dropped whole, so it never rewrites a newer holder.
  *
  * In a batch (BatchHooks) the deadline changes, routing's most frequent event (up to one per
- * visitor message, R10), are kept, the newest per conversation, and written in one statement before any
- * other event of the batch is applied and at its end: the same result as one statement each, in
- * order (an older version would have been dropped by the newer), with one round trip instead of one
- * per message. Alone, each is written at once.
+ * visitor message, R10), are kept, the newest per conversation, and written in one statement
+ * before any other event of the batch is applied and at its end: the same result as one statement
+ * each, in order (an older version would have been dropped by the newer), with one round trip
+ * instead of one per message. Alone, each is written at once.
  */
 @Injectable()
 export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {

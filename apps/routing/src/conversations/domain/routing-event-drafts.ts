@@ -27,14 +27,15 @@ export function r10Grain(responseMs: number): number {
 }
 
 /**
- * What a visitor message's move of R10 publishes. R10 counts from the visitor's last message, so
- * each message moves it by the time since the one before: a visitor writing five messages a second
- * would publish five deadlines a second, each carried by routing's outbox, the broker, conversation's
- * copy and the gateway. A move that stays within the same `grainMs` slice of time as the deadline
- * before it publishes nothing; the first that leaves it publishes the deadline as it is then. Every
- * deadline published is one routing held, and the one in force stays within the same slice as the
- * last published (after it, as a visitor's messages come in time order); routing acts on its own,
- * exact deadline. Anything else that changes (R11's date, the reason, the holder) publishes at once.
+ * What a visitor message's move of R10 publishes. R10 counts from the later of the visitor's last
+ * message and the assignment, so each message moves it by the time since the one before: a visitor
+ * writing five messages a second would publish five deadlines a second, each carried by routing's
+ * outbox, the broker, conversation's copy and the gateway. A move that stays within the same
+ * `grainMs` slice of time as the deadline before it publishes nothing; the first that leaves it
+ * publishes the deadline as it is then. Every deadline published is one routing held, and the one
+ * in force stays within the same slice as the last published (after it, as a visitor's messages
+ * come in time order); routing acts on its own, exact deadline. Anything else that changes (R11's
+ * date, the reason, the holder) publishes at once.
  */
 export function r10Moved(before: R10About, after: R10About, grainMs: number): RoutingEventDraft[] {
   const movedWithin =
