@@ -177,59 +177,6 @@ describe('RoutedConversation.onVisitorMessage', () => {
   it('no deadline moved, no deadlines-changed event', () => {
     expect(sut.onVisitorMessage(assigned(), at(MIN), timeouts).events).toEqual([]);
   });
-
-  describe('R10 moved by each visitor message: published to the second', () => {
-    /** Agent A answered at 1 min; the visitor's first message after it, at `ms`, started R10. */
-    const waitingSince = (ms: number) =>
-      sut.onVisitorMessage(sut.onAgentMessage(assigned(), at(MIN), timeouts).state, at(ms), timeouts).state;
-    const published = (t: { events: { type: string; data: unknown }[] }) =>
-      t.events.filter((e) => e.type === 'conversation.deadlines-changed').map((e) => e.data);
-
-    it('a move within the same second as the deadline before it publishes nothing; routing holds it exactly', () => {
-      const t = sut.onVisitorMessage(waitingSince(2 * MIN + 100), at(2 * MIN + 700), timeouts);
-      expect(t.state.reassignAt).toEqual(at(2 * MIN + 700 + 12 * HOUR));
-      expect(published(t)).toEqual([]);
-    });
-
-    it('the first move into a later second publishes the deadline as it is', () => {
-      const t = sut.onVisitorMessage(waitingSince(2 * MIN + 700), at(2 * MIN + 1200), timeouts);
-      expect(published(t)).toEqual([
-        { conversationId: ID, agentId: A, deadlines: { reassignAt: iso(2 * MIN + 1200 + 12 * HOUR) } },
-      ]);
-    });
-
-    it('messages five a second publish one deadline a second, never more than a second before the one in force', () => {
-      let c = waitingSince(2 * MIN);
-      let shown = c.reassignAt!.getTime();
-      let count = 0;
-      for (let ms = 2 * MIN + 200; ms <= 2 * MIN + 10_000; ms += 200) {
-        const t = sut.onVisitorMessage(c, at(ms), timeouts);
-        c = t.state;
-        for (const d of published(t) as { deadlines: { reassignAt: string } }[]) {
-          shown = Date.parse(d.deadlines.reassignAt);
-          count++;
-        }
-        expect(c.reassignAt!.getTime() - shown).toBeGreaterThanOrEqual(0);
-        expect(c.reassignAt!.getTime() - shown).toBeLessThan(1000);
-      }
-      expect(count).toBe(10);
-    });
-
-    it('the first visitor message after an agent one publishes at once (R11 stops, R10 starts)', () => {
-      const answered = sut.onAgentMessage(assigned(), at(MIN), timeouts).state;
-      expect(published(sut.onVisitorMessage(answered, at(MIN + 100), timeouts))).toHaveLength(1);
-    });
-
-    it('with a short R10 (tests, 3 s), the grain is a thousandth of it: a 5-ms move is published', () => {
-      const short = { ...timeouts, responseMs: 3000 };
-      const waiting = sut.onVisitorMessage(
-        sut.onAgentMessage(assigned(), at(MIN), short).state,
-        at(2 * MIN),
-        short,
-      ).state;
-      expect(published(sut.onVisitorMessage(waiting, at(2 * MIN + 5), short))).toHaveLength(1);
-    });
-  });
 });
 
 describe('RoutedConversation.onAgentMessage', () => {

@@ -9,8 +9,6 @@ import {
   assigned,
   deadlinesChanged,
   queued,
-  r10Grain,
-  r10Moved,
   unassigned,
   type RoutingEventDraft,
 } from './routing-event-drafts';
@@ -207,10 +205,7 @@ export const RoutedConversation = {
     return candidates.filter((t) => t.agentId !== fromAgentId && canTake(t, c.channel));
   },
 
-  /**
-   * R8: a visitor message puts a released conversation back in the queue; R10/R11 clocks follow it.
-   * R10's moves are published to a grain (r10Moved), not each millisecond of them.
-   */
+  /** R8: a visitor message puts a released conversation back in the queue; R10/R11 clocks follow it. */
   onVisitorMessage(c: RoutedConversation, at: Date, timeouts: TimeoutConfig): Transition {
     if (c.status === 'closed') return unchanged(c); // R13: conversation opens a new one instead
     const requeued = c.status === 'released';
@@ -224,11 +219,7 @@ export const RoutedConversation = {
       timeouts,
     );
     const events: RoutingEventDraft[] = requeued ? [queued(state, at)] : [];
-    return {
-      state,
-      events: [...events, ...r10Moved(c, state, r10Grain(timeouts.responseMs))],
-      slotsChangedFor: [],
-    };
+    return { state, events: [...events, ...deadlinesChanged(c, state)], slotsChangedFor: [] };
   },
 
   /** R9 is answered, R10 waits for the visitor again, R11's clock starts at this message. */
