@@ -292,6 +292,32 @@ describe('routing: slots, queue and release', () => {
     expect(d.holderOf(conv)).toBe(a);
   });
 
+  it("R10: a visitor's further messages move the deadline; the last one reaches routing.events with nothing else happening", async () => {
+    const a = await d.agent(3);
+    const v = await d.visitor('web_chat');
+    const conv = await d.say(v);
+    await d.waitHeldBy(conv, a);
+    await d.reply(a, conv);
+    for (const text of ['one', 'two', 'three']) await d.say(v, text);
+    // R10 counts from the visitor's last message: its time, as conversation wrote it, plus 12 hours.
+    const last = await waitFor(() => {
+      const posted = d.eventsAbout('message.posted', conv);
+      return posted.length === 5 && (posted[4].value.data!.message as { createdAt: string });
+    });
+    const due = new Date(Date.parse(last.createdAt) + 12 * 3600_000).toISOString();
+    const deadlines = () =>
+      d.eventsAbout('conversation.deadlines-changed', conv).map((e) => e.value.data!.deadlines);
+    await waitFor(() => deadlines().some((x) => (x as { reassignAt?: string }).reassignAt === due), {
+      what: 'the last move of R10 published',
+    });
+    const held = await ctx.db.query(
+      'SELECT deadlines_held FROM routing.routed_conversations WHERE conversation_id = $1',
+      [conv],
+    );
+    expect(held.rows).toEqual([{ deadlines_held: false }]);
+    expect(deadlines().at(-1)).toEqual({ reassignAt: due });
+  });
+
   it('refuses a release by an agent who does not hold the conversation', async () => {
     const intruder = await d.agent(0);
     const a = await d.agent(3);

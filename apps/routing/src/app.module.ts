@@ -13,6 +13,7 @@ import { SweepsModule } from './sweeps';
 import { GatewayInstances1764700000000 } from './migrations/1764700000000-gateway-instances';
 import { ConversationEventVersions1764800000000 } from './migrations/1764800000000-conversation-event-versions';
 import { DeadlineMinutes1765100000000 } from './migrations/1765100000000-deadline-minutes';
+import { DeadlinesHeld1765200000000 } from './migrations/1765200000000-deadlines-held';
 
 export const ROUTING_SCHEMA = 'routing';
 
@@ -35,6 +36,7 @@ export class AppModule {
             GatewayInstances1764700000000,
             ConversationEventVersions1764800000000,
             DeadlineMinutes1765100000000,
+            DeadlinesHeld1765200000000,
           ],
         }),
         RoutingConfigModule.forRoot(config),

@@ -4,6 +4,7 @@ import { AssignmentModule } from '../assignment';
 import { ConversationsModule } from '../conversations';
 import { DeskModule } from '../desk';
 import { EventsModule } from '../events';
+import { HeldDeadlinesSweep } from './held-deadlines.sweep';
 import { InactivityCloseSweep } from './inactivity-close.sweep';
 import { ReassignmentSweep } from './reassignment.sweep';
 import { StartupBacklogGate } from './startup-backlog.gate';
@@ -12,10 +13,17 @@ import { SweepsService } from './sweeps.service';
 
 /**
  * The periodic sweeps (R9/R10 reassignment, R11 inactivity close, the queue) behind the startup gate,
- * and silent gateway instances' desks.
+ * the held R10 moves, and silent gateway instances' desks.
  */
 @Module({
   imports: [AgentsModule, AssignmentModule, ConversationsModule, DeskModule, EventsModule],
-  providers: [ReassignmentSweep, InactivityCloseSweep, SweepsService, StartupBacklogGate, RoutingSweeper],
+  providers: [
+    ReassignmentSweep,
+    InactivityCloseSweep,
+    HeldDeadlinesSweep,
+    SweepsService,
+    StartupBacklogGate,
+    RoutingSweeper,
+  ],
 })
 export class SweepsModule {}

@@ -177,6 +177,68 @@ describe('RoutedConversation.onVisitorMessage', () => {
   it('no deadline moved, no deadlines-changed event', () => {
     expect(sut.onVisitorMessage(assigned(), at(MIN), timeouts).events).toEqual([]);
   });
+
+  describe('R10 moved by a further visitor message: held for the sweep', () => {
+    /** Agent A answered at 1 min; the visitor's first message after it, at `ms`, started R10. */
+    const waitingSince = (ms: number) =>
+      sut.onVisitorMessage(sut.onAgentMessage(assigned(), at(MIN), timeouts).state, at(ms), timeouts).state;
+
+    it('the first visitor message after an agent one publishes at once (R11 stops, R10 starts)', () => {
+      const answered = sut.onAgentMessage(assigned(), at(MIN), timeouts).state;
+      const t = sut.onVisitorMessage(answered, at(MIN + 100), timeouts);
+      expect(t.events).toHaveLength(1);
+      expect(t.state.deadlinesHeld).toBe(false);
+    });
+
+    it('a further one moves the deadline routing acts on, and holds its publication', () => {
+      const t = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 700), timeouts);
+      expect(t.state).toMatchObject({ reassignAt: at(2 * MIN + 700 + 12 * HOUR), deadlinesHeld: true });
+      expect(t.events).toEqual([]);
+    });
+
+    it('the sweep publishes the deadlines as they are then, once for all the moves held', () => {
+      let c = waitingSince(2 * MIN);
+      for (let ms = 2 * MIN + 200; ms <= 2 * MIN + 1000; ms += 200)
+        c = sut.onVisitorMessage(c, at(ms), timeouts).state;
+      const t = sut.publishHeld(c);
+      expect(t.state).toEqual({ ...c, deadlinesHeld: false });
+      expect(t.events).toEqual([
+        {
+          type: 'conversation.deadlines-changed',
+          data: {
+            conversationId: ID,
+            agentId: A,
+            deadlines: { reassignAt: iso(2 * MIN + 1000 + 12 * HOUR) },
+          },
+        },
+      ]);
+    });
+
+    it('an agent message after a held move publishes its deadlines at once: nothing is held any more', () => {
+      const held = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 500), timeouts).state;
+      const t = sut.onAgentMessage(held, at(3 * MIN), timeouts);
+      expect(t.state.deadlinesHeld).toBe(false);
+      expect(t.events).toHaveLength(1);
+    });
+
+    it('a conversation that left the desk while held: the sweep only clears the mark', () => {
+      const held = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 500), timeouts).state;
+      const gone = sut.takeAway(held, 'response_timeout', at(13 * HOUR), timeouts).state;
+      const t = sut.publishHeld(gone);
+      expect(t.state.deadlinesHeld).toBe(false);
+      expect(t.events).toEqual([]);
+    });
+
+    it('R9 still running (no agent message yet): a visitor message moves nothing and holds nothing', () => {
+      const t = sut.onVisitorMessage(
+        sut.onVisitorMessage(assigned(), at(MIN), timeouts).state,
+        at(2 * MIN),
+        timeouts,
+      );
+      expect(t.state.deadlinesHeld).toBe(false);
+      expect(t.events).toEqual([]);
+    });
+  });
 });
 
 describe('RoutedConversation.onAgentMessage', () => {

@@ -8,6 +8,8 @@ import { releaseOutcome } from './release';
 import {
   assigned,
   deadlinesChanged,
+  deadlinesNow,
+  isR10Move,
   queued,
   unassigned,
   type RoutingEventDraft,
@@ -35,6 +37,11 @@ export interface RoutedConversation {
   reassignAt: Date | null;
   reassignReason: ReassignReason | null;
   closeAt: Date | null;
+  /**
+   * A move of R10 by a visitor message that was not published yet: the sweep publishes the
+   * deadlines as they are then (`publishHeld`). See `onVisitorMessage`.
+   */
+  deadlinesHeld: boolean;
 }
 
 /** What one transition decided: the new state, the events to emit in order, whose slot counts changed. */
@@ -81,6 +88,7 @@ export const RoutedConversation = {
       reassignAt: null,
       reassignReason: null,
       closeAt: null,
+      deadlinesHeld: false,
     };
     return { state, events: [queued(state, openedAt)], slotsChangedFor: [] };
   },
@@ -205,7 +213,15 @@ export const RoutedConversation = {
     return candidates.filter((t) => t.agentId !== fromAgentId && canTake(t, c.channel));
   },
 
-  /** R8: a visitor message puts a released conversation back in the queue; R10/R11 clocks follow it. */
+  /**
+   * R8: a visitor message puts a released conversation back in the queue; R10/R11 clocks follow it.
+   *
+   * R10 counts from the visitor's last message, so each further visitor message only moves R10's
+   * deadline by the time since the one before. That move is held, not published: `publishHeld`
+   * (the sweep, every `SWEEP_INTERVAL_MS`) publishes the deadlines as they are then, so a visitor
+   * writing five messages a second costs two deadline events a second at most, not five. Anything
+   * else (the first visitor message after an agent's, R9, R11, a requeue) publishes at once.
+   */
   onVisitorMessage(c: RoutedConversation, at: Date, timeouts: TimeoutConfig): Transition {
     if (c.status === 'closed') return unchanged(c); // R13: conversation opens a new one instead
     const requeued = c.status === 'released';
@@ -219,7 +235,8 @@ export const RoutedConversation = {
       timeouts,
     );
     const events: RoutingEventDraft[] = requeued ? [queued(state, at)] : [];
-    return { state, events: [...events, ...deadlinesChanged(c, state)], slotsChangedFor: [] };
+    if (isR10Move(c, state)) return { state: { ...state, deadlinesHeld: true }, events, slotsChangedFor: [] };
+    return published(state, [...events, ...deadlinesChanged(c, state)]);
   },
 
   /** R9 is answered, R10 waits for the visitor again, R11's clock starts at this message. */
@@ -229,7 +246,18 @@ export const RoutedConversation = {
       { ...c, hasAgentMessage: true, lastAuthor: 'agent', lastAgentMessageAt: at },
       timeouts,
     );
-    return { state, events: deadlinesChanged(c, state), slotsChangedFor: [] };
+    return published(state, deadlinesChanged(c, state));
+  },
+
+  /**
+   * The sweep publishes a held R10 move (`onVisitorMessage`): the deadlines as they are now, to the
+   * desk of the agent who holds the conversation. One that left the desk meanwhile publishes nothing
+   * (its unassignment or close took it off the desk); one held, then given to another agent, publishes
+   * the deadlines its assignment already carried, which changes nothing.
+   */
+  publishHeld(c: RoutedConversation): Transition {
+    const state = { ...c, deadlinesHeld: false };
+    return { state, events: c.status === 'assigned' ? [deadlinesNow(state)] : [], slotsChangedFor: [] };
   },
 
   /**
@@ -284,6 +312,12 @@ function withDeadlines(c: RoutedConversation, timeouts: TimeoutConfig): RoutedCo
     timeouts,
   );
   return { ...c, reassignAt: due.reassignAt, reassignReason: due.reassignReason, closeAt: due.closeAt };
+}
+
+/** A transition whose deadline event, if any, carries the deadlines in force: none is held any more. */
+function published(state: RoutedConversation, events: RoutingEventDraft[]): Transition {
+  const carried = events.some((e) => e.type === 'conversation.deadlines-changed');
+  return { state: carried ? { ...state, deadlinesHeld: false } : state, events, slotsChangedFor: [] };
 }
 
 function unchanged(c: RoutedConversation): Transition {

@@ -20,12 +20,33 @@ const sameTime = (a: Date | null, b: Date | null) => a?.getTime() === b?.getTime
 
 export function deadlinesChanged(before: About, after: About): RoutingEventDraft[] {
   if (sameTime(before.reassignAt, after.reassignAt) && sameTime(before.closeAt, after.closeAt)) return [];
-  return [
-    {
-      type: 'conversation.deadlines-changed',
-      data: { conversationId: after.conversationId, agentId: after.agentId, deadlines: deadlinesView(after) },
-    },
-  ];
+  return [deadlinesNow(after)];
+}
+
+/** The deadlines in force, to the desk of the agent who holds the conversation. */
+export function deadlinesNow(c: About): RoutingEventDraft {
+  return {
+    type: 'conversation.deadlines-changed',
+    data: { conversationId: c.conversationId, agentId: c.agentId, deadlines: deadlinesView(c) },
+  };
+}
+
+type WithReason = About & { status: string; reassignReason: ReassignReason | null };
+
+/**
+ * Only R10's deadline moved, on the same desk: R10 was already running (the visitor wrote last) and
+ * still is, for the same agent, and R11's date is the same. What a further visitor message does.
+ */
+export function isR10Move(before: WithReason, after: WithReason): boolean {
+  return (
+    before.status === 'assigned' &&
+    after.status === 'assigned' &&
+    before.agentId === after.agentId &&
+    before.reassignReason === 'response_timeout' &&
+    after.reassignReason === 'response_timeout' &&
+    sameTime(before.closeAt, after.closeAt) &&
+    !sameTime(before.reassignAt, after.reassignAt)
+  );
 }
 
 export function queued(c: About, at: Date): RoutingEventDraft {
