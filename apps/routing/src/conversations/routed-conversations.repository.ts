@@ -211,17 +211,21 @@ export class RoutedConversationsRepository {
   }
 
   /**
-   * The conversations whose R10 move is held (RoutedConversation.onVisitorMessage), locked, for the
-   * sweep to publish (index routed_deadlines_held: only the held ones); SKIP LOCKED, so a batch of
-   * conversation events working on one is not waited for: its own write decides, and the next sweep
-   * publishes it if it is still held.
+   * The conversations whose R10 move is held (RoutedConversation.onVisitorMessage), after `after` in
+   * id order (null: from the first), locked, to be published (HeldDeadlinesSweep; index
+   * routed_deadlines_held: only the held ones); SKIP LOCKED, so a batch of conversation events working
+   * on one is not waited for: its own write decides, and the next sweep takes it if it is still held.
    */
-  async lockHeldDeadlines(tx: EntityManager, limit: number): Promise<RoutedConversation[]> {
+  async lockHeldDeadlines(
+    tx: EntityManager,
+    after: string | null,
+    limit: number,
+  ): Promise<RoutedConversation[]> {
     const rows: RoutedRow[] = await queryPrepared(
       tx,
-      `SELECT * FROM routed_conversations WHERE deadlines_held
-        ORDER BY conversation_id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-      [limit],
+      `SELECT * FROM routed_conversations WHERE deadlines_held AND ($1::uuid IS NULL OR conversation_id > $1)
+        ORDER BY conversation_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [after, limit],
     );
     return rows.map(toState);
   }

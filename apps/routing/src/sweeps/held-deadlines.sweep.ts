@@ -1,15 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Clock, CLOCK } from '@pupitre/shared';
 import { RoutedConversation, RoutedConversationsRepository } from '../conversations';
 import { RoutingEventsEmitter } from '../events';
 
 const BATCH = 500;
 
 /**
- * Publishes the R10 moves that visitor messages held (RoutedConversation.onVisitorMessage): each
- * held conversation's deadlines as they are now, one event whatever the number of moves since the
- * last. Batches of one transaction each (lock, write with the event counters, one outbox insert)
- * until none is left; safe in several instances (SKIP LOCKED).
+ * At every sweep (SweepsService), publishes the R10 moves that visitor messages held
+ * (RoutedConversation.onVisitorMessage): each held conversation's deadlines as they are now, one
+ * event whatever the number of moves since the last. One pass in conversation id order, in batches
+ * of one transaction each (lock, write with the event counters, one outbox insert), each stamped
+ * with the time it runs; a conversation marked again behind the pass waits for the next sweep. Safe
+ * in several instances (SKIP LOCKED).
  */
 @Injectable()
 export class HeldDeadlinesSweep {
@@ -17,15 +20,18 @@ export class HeldDeadlinesSweep {
     private readonly dataSource: DataSource,
     private readonly routed: RoutedConversationsRepository,
     private readonly events: RoutingEventsEmitter,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Returns how many conversations were published. */
-  async publishHeld(now: Date): Promise<number> {
+  async publishHeld(): Promise<number> {
     let total = 0;
+    let after: string | null = null;
     for (;;) {
-      const n = await this.dataSource.transaction(async (tx) => {
-        const held = await this.routed.lockHeldDeadlines(tx, BATCH);
-        const all = held.map((c) => RoutedConversation.publishHeld(c));
+      const held = await this.dataSource.transaction(async (tx) => {
+        const now = this.clock.now();
+        const locked = await this.routed.lockHeldDeadlines(tx, after, BATCH);
+        const all = locked.map((c) => RoutedConversation.publishHeld(c));
         const events = all
           .filter((t) => t.events.length > 0)
           .map((t) => ({ key: t.state.conversationId, events: t.events, now }));
@@ -35,10 +41,11 @@ export class HeldDeadlinesSweep {
           this.events.versionCounts(events),
         );
         await this.events.emitMany(tx, events, bumped);
-        return held.length;
+        return locked;
       });
-      total += n;
-      if (n < BATCH) return total;
+      total += held.length;
+      if (held.length < BATCH) return total;
+      after = held[held.length - 1].conversationId;
     }
   }
 }

@@ -31,7 +31,7 @@ export class SweepsService {
         await this.guard(`reassignment (${channel})`, () => this.reassignment.reassignDue(channel, now));
       await this.guard('inactivity closes', () => this.inactivity.closeDue(now));
     }
-    await this.guard('held deadlines', () => this.held.publishHeld(now));
+    await this.guard('held deadlines', () => this.held.publishHeld());
     for (const channel of CHANNELS)
       await this.guard(`queue (${channel})`, () => this.assignment.assignPending(channel, now));
     await this.guard('silent gateway instances', () => this.instances.expireSilent(now));

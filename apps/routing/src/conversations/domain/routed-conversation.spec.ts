@@ -221,11 +221,33 @@ describe('RoutedConversation.onVisitorMessage', () => {
       expect(t.events).toHaveLength(1);
     });
 
-    it('a conversation that left the desk while held: the sweep only clears the mark', () => {
+    it('taken away, released, closed or given to an agent while held: the mark goes, their events say all', () => {
       const held = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 500), timeouts).state;
-      const gone = sut.takeAway(held, 'response_timeout', at(13 * HOUR), timeouts).state;
-      const t = sut.publishHeld(gone);
+      expect(held.deadlinesHeld).toBe(true);
+      const takenAway = sut.takeAway(held, 'response_timeout', at(13 * HOUR), timeouts).state;
+      expect(takenAway.deadlinesHeld).toBe(false);
+      expect(sut.release(held, A, at(3 * MIN), timeouts).state.deadlinesHeld).toBe(false);
+      expect(sut.close(held, timeouts).state.deadlinesHeld).toBe(false);
+      const toB = sut.transfer(held, A, target(), at(3 * MIN), timeouts);
+      expect(toB.state.deadlinesHeld).toBe(false);
+      expect(toB.events.map((e) => e.type)).toEqual(['conversation.unassigned', 'conversation.assigned']);
+      expect(
+        sut.assign({ ...takenAway, deadlinesHeld: true }, B, 'why', at(14 * HOUR), timeouts).state
+          .deadlinesHeld,
+      ).toBe(false);
+    });
+
+    it('one no longer on a desk that still carries a mark: the sweep clears it and publishes nothing', () => {
+      const queuedButMarked = { ...queued(), deadlinesHeld: true };
+      const t = sut.publishHeld(queuedButMarked);
       expect(t.state.deadlinesHeld).toBe(false);
+      expect(t.events).toEqual([]);
+    });
+
+    it('two visitor messages in the same millisecond: the second moves nothing and keeps the mark', () => {
+      const held = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 500), timeouts).state;
+      const t = sut.onVisitorMessage(held, at(2 * MIN + 500), timeouts);
+      expect(t.state.deadlinesHeld).toBe(true);
       expect(t.events).toEqual([]);
     });
 

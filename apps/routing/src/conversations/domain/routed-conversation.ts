@@ -38,7 +38,7 @@ export interface RoutedConversation {
   reassignReason: ReassignReason | null;
   closeAt: Date | null;
   /**
-   * A move of R10 by a visitor message that was not published yet: the sweep publishes the
+   * A move of R10 by a visitor message that was not published yet: HeldDeadlinesSweep publishes the
    * deadlines as they are then (`publishHeld`). See `onVisitorMessage`.
    */
   deadlinesHeld: boolean;
@@ -111,6 +111,7 @@ export const RoutedConversation = {
         queuedAt: null,
         excludeAgentId: null,
         excludeUntil: null,
+        deadlinesHeld: false, // the assignment carries them
       },
       timeouts,
     );
@@ -131,6 +132,7 @@ export const RoutedConversation = {
         ...(next === 'queued'
           ? { excludeAgentId: agentId, excludeUntil: exclusionEnds('released', now, timeouts) }
           : {}),
+        deadlinesHeld: false, // off the desk
       },
       timeouts,
     );
@@ -155,6 +157,7 @@ export const RoutedConversation = {
         queuedAt: now,
         excludeAgentId: c.agentId,
         excludeUntil: exclusionEnds(reason, now, timeouts),
+        deadlinesHeld: false, // off the desk
       },
       timeouts,
     );
@@ -169,7 +172,15 @@ export const RoutedConversation = {
   close(c: RoutedConversation, timeouts: TimeoutConfig): Transition {
     if (c.status === 'closed') return unchanged(c);
     const state = withDeadlines(
-      { ...c, status: 'closed', agentId: null, queuedAt: null, excludeAgentId: null, excludeUntil: null },
+      {
+        ...c,
+        status: 'closed',
+        agentId: null,
+        queuedAt: null,
+        excludeAgentId: null,
+        excludeUntil: null,
+        deadlinesHeld: false,
+      },
       timeouts,
     );
     return { state, events: [], slotsChangedFor: c.agentId ? [c.agentId] : [] };
@@ -189,7 +200,11 @@ export const RoutedConversation = {
     if (!target) throw new DomainError('NOT_FOUND', 'no such agent');
     if (!canTake(target, c.channel))
       throw new DomainError('CONFLICT', 'the target agent is not available or has no free chat slot');
-    const state = withDeadlines({ ...c, agentId: target.agentId, assignedAt: now }, timeouts);
+    // The new holder's assignment carries the deadlines: nothing is held any more.
+    const state = withDeadlines(
+      { ...c, agentId: target.agentId, assignedAt: now, deadlinesHeld: false },
+      timeouts,
+    );
     return {
       state,
       events: [
@@ -218,9 +233,9 @@ export const RoutedConversation = {
    *
    * R10 counts from the visitor's last message, so each further visitor message only moves R10's
    * deadline by the time since the one before. That move is held, not published: `publishHeld`
-   * (the sweep, every `SWEEP_INTERVAL_MS`) publishes the deadlines as they are then, so a visitor
-   * writing five messages a second costs two deadline events a second at most, not five. Anything
-   * else (the first visitor message after an agent's, R9, R11, a requeue) publishes at once.
+   * (HeldDeadlinesSweep, at every sweep: 500 ms by default) publishes the deadlines as they are
+   * then, so a visitor writing five messages a second costs two deadline events a second, not five.
+   * Anything else (the first visitor message after an agent's, R9, R11, a requeue) publishes at once.
    */
   onVisitorMessage(c: RoutedConversation, at: Date, timeouts: TimeoutConfig): Transition {
     if (c.status === 'closed') return unchanged(c); // R13: conversation opens a new one instead
@@ -250,10 +265,9 @@ export const RoutedConversation = {
   },
 
   /**
-   * The sweep publishes a held R10 move (`onVisitorMessage`): the deadlines as they are now, to the
-   * desk of the agent who holds the conversation. One that left the desk meanwhile publishes nothing
-   * (its unassignment or close took it off the desk); one held, then given to another agent, publishes
-   * the deadlines its assignment already carried, which changes nothing.
+   * HeldDeadlinesSweep publishes a held R10 move (`onVisitorMessage`): the deadlines as they are now,
+   * to the desk of the agent who holds the conversation. A transition that takes it off the desk or
+   * gives it to an agent clears the mark (its events say all), so this finds it on the same desk.
    */
   publishHeld(c: RoutedConversation): Transition {
     const state = { ...c, deadlinesHeld: false };
