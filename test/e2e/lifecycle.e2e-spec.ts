@@ -249,6 +249,25 @@ describe('conversation lifecycle (e2e)', () => {
     expect(afterVisitor.conversation.status).toBe('assigned');
   });
 
+  it("R10 follows the visitor's last message: quick further messages, and the last one's deadline reaches the desk", async () => {
+    const { desk } = await sut.agentAtDesk();
+    const visitor = await sut.visitor('web_chat');
+    const { conversationId } = await visitor.say('Bonjour');
+    await desk.assigned(conversationId);
+    await desk.send(conversationId, 'Bonjour !');
+    await visitor.say('Une question');
+    await visitor.say('Et une autre');
+    const last = await visitor.say('Et une dernière');
+
+    const due = new Date(Date.parse(last.createdAt) + RESPONSE_TIMEOUT_MS).toISOString();
+    const shown = await desk.next(
+      'conversation.updated',
+      (p) => p.conversation.id === conversationId && p.conversation.deadlines.reassignAt === due,
+      "the last message's R10 deadline",
+    );
+    expect(shown.conversation.deadlines).toEqual({ reassignAt: due });
+  });
+
   it('tags: add and remove answer the tags and update the desk view', async () => {
     const { agent, desk } = await sut.agentAtDesk();
     const visitor = await sut.visitor('mobile_app');
