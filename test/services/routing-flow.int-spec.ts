@@ -299,22 +299,25 @@ describe('routing: slots, queue and release', () => {
     await d.waitHeldBy(conv, a);
     await d.reply(a, conv);
     for (const text of ['one', 'two', 'three']) await d.say(v, text);
-    // R10 counts from the visitor's last message: its time, as conversation wrote it, plus 12 hours.
-    const last = await waitFor(() => {
-      const posted = d.eventsAbout('message.posted', conv);
-      return posted.length === 5 && (posted[4].value.data!.message as { createdAt: string });
-    });
-    const due = new Date(Date.parse(last.createdAt) + 12 * 3600_000).toISOString();
+    // R10 counts from the visitor's last message: its time, as conversation wrote it, plus R10.
+    const last = await waitFor(() =>
+      d
+        .eventsAbout('message.posted', conv)
+        .map((e) => e.value.data!.message as { text: string; createdAt: string })
+        .find((m) => m.text === 'three'),
+    );
+    const r10 = Number(ctx.vars.RESPONSE_TIMEOUT_MS ?? 12 * 3600_000);
+    const due = new Date(Date.parse(last.createdAt) + r10).toISOString();
     const deadlines = () =>
       d.eventsAbout('conversation.deadlines-changed', conv).map((e) => e.value.data!.deadlines);
     await waitFor(() => deadlines().some((x) => (x as { reassignAt?: string }).reassignAt === due), {
       what: 'the last move of R10 published',
     });
-    const held = await ctx.db.query(
-      'SELECT deadlines_held FROM routing.routed_conversations WHERE conversation_id = $1',
+    const marked = await ctx.db.query(
+      'SELECT deadlines_unpublished FROM routing.routed_conversations WHERE conversation_id = $1',
       [conv],
     );
-    expect(held.rows).toEqual([{ deadlines_held: false }]);
+    expect(marked.rows).toEqual([{ deadlines_unpublished: false }]);
     expect(deadlines().at(-1)).toEqual({ reassignAt: due });
   });
 

@@ -13,7 +13,8 @@ import { SweepsModule } from './sweeps';
 import { GatewayInstances1764700000000 } from './migrations/1764700000000-gateway-instances';
 import { ConversationEventVersions1764800000000 } from './migrations/1764800000000-conversation-event-versions';
 import { DeadlineMinutes1765100000000 } from './migrations/1765100000000-deadline-minutes';
-import { DeadlinesHeld1765200000000 } from './migrations/1765200000000-deadlines-held';
+import { DeadlinesUnpublished1765200000000 } from './migrations/1765200000000-deadlines-unpublished';
+import { DeadlinesUnpublishedIndex1765200000001 } from './migrations/1765200000001-deadlines-unpublished-index';
 
 export const ROUTING_SCHEMA = 'routing';
 
@@ -36,7 +37,8 @@ export class AppModule {
             GatewayInstances1764700000000,
             ConversationEventVersions1764800000000,
             DeadlineMinutes1765100000000,
-            DeadlinesHeld1765200000000,
+            DeadlinesUnpublished1765200000000,
+            DeadlinesUnpublishedIndex1765200000001,
           ],
         }),
         RoutingConfigModule.forRoot(config),

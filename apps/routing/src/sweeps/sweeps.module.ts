@@ -4,7 +4,7 @@ import { AssignmentModule } from '../assignment';
 import { ConversationsModule } from '../conversations';
 import { DeskModule } from '../desk';
 import { EventsModule } from '../events';
-import { HeldDeadlinesSweep } from './held-deadlines.sweep';
+import { DeadlinePublicationSweep } from './deadline-publication.sweep';
 import { InactivityCloseSweep } from './inactivity-close.sweep';
 import { ReassignmentSweep } from './reassignment.sweep';
 import { StartupBacklogGate } from './startup-backlog.gate';
@@ -13,14 +13,14 @@ import { SweepsService } from './sweeps.service';
 
 /**
  * The periodic sweeps (R9/R10 reassignment, R11 inactivity close, the queue) behind the startup gate,
- * the held R10 moves, and silent gateway instances' desks.
+ * the R10 moves left unpublished, and silent gateway instances' desks.
  */
 @Module({
   imports: [AgentsModule, AssignmentModule, ConversationsModule, DeskModule, EventsModule],
   providers: [
     ReassignmentSweep,
     InactivityCloseSweep,
-    HeldDeadlinesSweep,
+    DeadlinePublicationSweep,
     SweepsService,
     StartupBacklogGate,
     RoutingSweeper,

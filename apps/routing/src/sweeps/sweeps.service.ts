@@ -2,15 +2,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import { CHANNELS } from '@pupitre/shared';
 import { AssignmentService } from '../assignment';
 import { InstanceExpiry } from '../desk';
-import { HeldDeadlinesSweep } from './held-deadlines.sweep';
+import { DeadlinePublicationSweep } from './deadline-publication.sweep';
 import { InactivityCloseSweep } from './inactivity-close.sweep';
 import { ReassignmentSweep } from './reassignment.sweep';
 
 /**
  * One sweep: R9/R10 take overdue conversations away, R11 asks conversation to close inactive ones,
- * the R10 moves held since the last sweep are published, the queue gets a matching round in case a
- * trigger was lost, and the desks of gateway instances silent too long are dropped. Safe in several instances:
- * channel lock + SKIP LOCKED + conditional updates.
+ * the R10 moves left unpublished since the last sweep are published, the queue gets a matching round
+ * in case a trigger was lost, and the desks of gateway instances silent too long are dropped. Safe in
+ * several instances: channel lock + SKIP LOCKED + conditional updates.
  */
 @Injectable()
 export class SweepsService {
@@ -19,7 +19,7 @@ export class SweepsService {
   constructor(
     private readonly reassignment: ReassignmentSweep,
     private readonly inactivity: InactivityCloseSweep,
-    private readonly held: HeldDeadlinesSweep,
+    private readonly publication: DeadlinePublicationSweep,
     private readonly assignment: AssignmentService,
     private readonly instances: InstanceExpiry,
   ) {}
@@ -31,7 +31,7 @@ export class SweepsService {
         await this.guard(`reassignment (${channel})`, () => this.reassignment.reassignDue(channel, now));
       await this.guard('inactivity closes', () => this.inactivity.closeDue(now));
     }
-    await this.guard('held deadlines', () => this.held.publishHeld());
+    await this.guard('deadline publication', () => this.publication.publishDeadlines());
     for (const channel of CHANNELS)
       await this.guard(`queue (${channel})`, () => this.assignment.assignPending(channel, now));
     await this.guard('silent gateway instances', () => this.instances.expireSilent(now));

@@ -53,6 +53,28 @@ export function deadlinesOf(t: ConversationTimeline, config: TimeoutConfig): Due
   return due;
 }
 
+/** Where a conversation is, who holds it and its due dates: what `isR10Move` compares. */
+interface OnDesk extends DueDates {
+  status: RoutingStatus;
+  agentId: string | null;
+}
+
+/**
+ * Only R10's deadline moved, on the same desk: R10 was already running (the visitor wrote last) and
+ * still is, for the same agent, and R11's date is the same. What a further visitor message does.
+ */
+export function isR10Move(before: OnDesk, after: OnDesk): boolean {
+  return (
+    before.status === 'assigned' &&
+    after.status === 'assigned' &&
+    before.agentId === after.agentId &&
+    before.reassignReason === 'response_timeout' &&
+    after.reassignReason === 'response_timeout' &&
+    sameTime(before.closeAt, after.closeAt) &&
+    !sameTime(before.reassignAt, after.reassignAt)
+  );
+}
+
 /** The due dates as the contract shows them to the desk (only those that are set). */
 export function deadlinesView(d: Pick<DueDates, 'reassignAt' | 'closeAt'>): Deadlines {
   return {
@@ -60,6 +82,8 @@ export function deadlinesView(d: Pick<DueDates, 'reassignAt' | 'closeAt'>): Dead
     ...(d.closeAt ? { closeAt: d.closeAt.toISOString() } : {}),
   };
 }
+
+const sameTime = (a: Date | null, b: Date | null) => a?.getTime() === b?.getTime();
 
 function addMs(date: Date, ms: number): Date {
   return new Date(date.getTime() + ms);

@@ -178,7 +178,7 @@ describe('RoutedConversation.onVisitorMessage', () => {
     expect(sut.onVisitorMessage(assigned(), at(MIN), timeouts).events).toEqual([]);
   });
 
-  describe('R10 moved by a further visitor message: held for the sweep', () => {
+  describe('R10 moved by a further visitor message: published by the sweep', () => {
     /** Agent A answered at 1 min; the visitor's first message after it, at `ms`, started R10. */
     const waitingSince = (ms: number) =>
       sut.onVisitorMessage(sut.onAgentMessage(assigned(), at(MIN), timeouts).state, at(ms), timeouts).state;
@@ -187,21 +187,24 @@ describe('RoutedConversation.onVisitorMessage', () => {
       const answered = sut.onAgentMessage(assigned(), at(MIN), timeouts).state;
       const t = sut.onVisitorMessage(answered, at(MIN + 100), timeouts);
       expect(t.events).toHaveLength(1);
-      expect(t.state.deadlinesHeld).toBe(false);
+      expect(t.state.deadlinesUnpublished).toBe(false);
     });
 
     it('a further one moves the deadline routing acts on, and holds its publication', () => {
       const t = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 700), timeouts);
-      expect(t.state).toMatchObject({ reassignAt: at(2 * MIN + 700 + 12 * HOUR), deadlinesHeld: true });
+      expect(t.state).toMatchObject({
+        reassignAt: at(2 * MIN + 700 + 12 * HOUR),
+        deadlinesUnpublished: true,
+      });
       expect(t.events).toEqual([]);
     });
 
-    it('the sweep publishes the deadlines as they are then, once for all the moves held', () => {
+    it('the sweep publishes the deadlines as they are then, once for all the moves since the last', () => {
       let c = waitingSince(2 * MIN);
       for (let ms = 2 * MIN + 200; ms <= 2 * MIN + 1000; ms += 200)
         c = sut.onVisitorMessage(c, at(ms), timeouts).state;
-      const t = sut.publishHeld(c);
-      expect(t.state).toEqual({ ...c, deadlinesHeld: false });
+      const t = sut.publishDeadlines(c);
+      expect(t.state).toEqual({ ...c, deadlinesUnpublished: false });
       expect(t.events).toEqual([
         {
           type: 'conversation.deadlines-changed',
@@ -214,40 +217,40 @@ describe('RoutedConversation.onVisitorMessage', () => {
       ]);
     });
 
-    it('an agent message after a held move publishes its deadlines at once: nothing is held any more', () => {
-      const held = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 500), timeouts).state;
-      const t = sut.onAgentMessage(held, at(3 * MIN), timeouts);
-      expect(t.state.deadlinesHeld).toBe(false);
+    it('an agent message after an unpublished move publishes its deadlines at once: none is left unpublished', () => {
+      const marked = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 500), timeouts).state;
+      const t = sut.onAgentMessage(marked, at(3 * MIN), timeouts);
+      expect(t.state.deadlinesUnpublished).toBe(false);
       expect(t.events).toHaveLength(1);
     });
 
-    it('taken away, released, closed or given to an agent while held: the mark goes, their events say all', () => {
-      const held = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 500), timeouts).state;
-      expect(held.deadlinesHeld).toBe(true);
-      const takenAway = sut.takeAway(held, 'response_timeout', at(13 * HOUR), timeouts).state;
-      expect(takenAway.deadlinesHeld).toBe(false);
-      expect(sut.release(held, A, at(3 * MIN), timeouts).state.deadlinesHeld).toBe(false);
-      expect(sut.close(held, timeouts).state.deadlinesHeld).toBe(false);
-      const toB = sut.transfer(held, A, target(), at(3 * MIN), timeouts);
-      expect(toB.state.deadlinesHeld).toBe(false);
+    it('taken away, released, closed or given to an agent while marked: the mark goes, their events say all', () => {
+      const marked = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 500), timeouts).state;
+      expect(marked.deadlinesUnpublished).toBe(true);
+      const takenAway = sut.takeAway(marked, 'response_timeout', at(13 * HOUR), timeouts).state;
+      expect(takenAway.deadlinesUnpublished).toBe(false);
+      expect(sut.release(marked, A, at(3 * MIN), timeouts).state.deadlinesUnpublished).toBe(false);
+      expect(sut.close(marked, timeouts).state.deadlinesUnpublished).toBe(false);
+      const toB = sut.transfer(marked, A, target(), at(3 * MIN), timeouts);
+      expect(toB.state.deadlinesUnpublished).toBe(false);
       expect(toB.events.map((e) => e.type)).toEqual(['conversation.unassigned', 'conversation.assigned']);
       expect(
-        sut.assign({ ...takenAway, deadlinesHeld: true }, B, 'why', at(14 * HOUR), timeouts).state
-          .deadlinesHeld,
+        sut.assign({ ...takenAway, deadlinesUnpublished: true }, B, 'why', at(14 * HOUR), timeouts).state
+          .deadlinesUnpublished,
       ).toBe(false);
     });
 
     it('one no longer on a desk that still carries a mark: the sweep clears it and publishes nothing', () => {
-      const queuedButMarked = { ...queued(), deadlinesHeld: true };
-      const t = sut.publishHeld(queuedButMarked);
-      expect(t.state.deadlinesHeld).toBe(false);
+      const queuedButMarked = { ...queued(), deadlinesUnpublished: true };
+      const t = sut.publishDeadlines(queuedButMarked);
+      expect(t.state.deadlinesUnpublished).toBe(false);
       expect(t.events).toEqual([]);
     });
 
     it('two visitor messages in the same millisecond: the second moves nothing and keeps the mark', () => {
-      const held = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 500), timeouts).state;
-      const t = sut.onVisitorMessage(held, at(2 * MIN + 500), timeouts);
-      expect(t.state.deadlinesHeld).toBe(true);
+      const marked = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 500), timeouts).state;
+      const t = sut.onVisitorMessage(marked, at(2 * MIN + 500), timeouts);
+      expect(t.state.deadlinesUnpublished).toBe(true);
       expect(t.events).toEqual([]);
     });
 
@@ -257,7 +260,7 @@ describe('RoutedConversation.onVisitorMessage', () => {
         at(2 * MIN),
         timeouts,
       );
-      expect(t.state.deadlinesHeld).toBe(false);
+      expect(t.state.deadlinesUnpublished).toBe(false);
       expect(t.events).toEqual([]);
     });
   });

@@ -3,13 +3,18 @@ import { isFeatureAvailable } from '@pupitre/shared/domain';
 import { DomainError } from '@pupitre/shared/errors';
 import { exclusionEnds } from '../../queue';
 import { hasFreeSlot } from '../../slots';
-import { deadlinesOf, type ReassignReason, type RoutingStatus, type TimeoutConfig } from './deadlines';
+import {
+  deadlinesOf,
+  isR10Move,
+  type ReassignReason,
+  type RoutingStatus,
+  type TimeoutConfig,
+} from './deadlines';
 import { releaseOutcome } from './release';
 import {
   assigned,
   deadlinesChanged,
   deadlinesNow,
-  isR10Move,
   queued,
   unassigned,
   type RoutingEventDraft,
@@ -38,10 +43,10 @@ export interface RoutedConversation {
   reassignReason: ReassignReason | null;
   closeAt: Date | null;
   /**
-   * A move of R10 by a visitor message that was not published yet: HeldDeadlinesSweep publishes the
-   * deadlines as they are then (`publishHeld`). See `onVisitorMessage`.
+   * A move of R10 by a visitor message that was not published yet: DeadlinePublicationSweep publishes the
+   * deadlines as they are then (`publishDeadlines`). See `onVisitorMessage`.
    */
-  deadlinesHeld: boolean;
+  deadlinesUnpublished: boolean;
 }
 
 /** What one transition decided: the new state, the events to emit in order, whose slot counts changed. */
@@ -88,7 +93,7 @@ export const RoutedConversation = {
       reassignAt: null,
       reassignReason: null,
       closeAt: null,
-      deadlinesHeld: false,
+      deadlinesUnpublished: false,
     };
     return { state, events: [queued(state, openedAt)], slotsChangedFor: [] };
   },
@@ -111,7 +116,7 @@ export const RoutedConversation = {
         queuedAt: null,
         excludeAgentId: null,
         excludeUntil: null,
-        deadlinesHeld: false, // the assignment carries them
+        deadlinesUnpublished: false, // the assignment carries them
       },
       timeouts,
     );
@@ -132,7 +137,7 @@ export const RoutedConversation = {
         ...(next === 'queued'
           ? { excludeAgentId: agentId, excludeUntil: exclusionEnds('released', now, timeouts) }
           : {}),
-        deadlinesHeld: false, // off the desk
+        deadlinesUnpublished: false, // off the desk
       },
       timeouts,
     );
@@ -157,7 +162,7 @@ export const RoutedConversation = {
         queuedAt: now,
         excludeAgentId: c.agentId,
         excludeUntil: exclusionEnds(reason, now, timeouts),
-        deadlinesHeld: false, // off the desk
+        deadlinesUnpublished: false, // off the desk
       },
       timeouts,
     );
@@ -179,7 +184,7 @@ export const RoutedConversation = {
         queuedAt: null,
         excludeAgentId: null,
         excludeUntil: null,
-        deadlinesHeld: false,
+        deadlinesUnpublished: false,
       },
       timeouts,
     );
@@ -200,9 +205,9 @@ export const RoutedConversation = {
     if (!target) throw new DomainError('NOT_FOUND', 'no such agent');
     if (!canTake(target, c.channel))
       throw new DomainError('CONFLICT', 'the target agent is not available or has no free chat slot');
-    // The new holder's assignment carries the deadlines: nothing is held any more.
+    // The new holder's assignment carries the deadlines: none is left unpublished.
     const state = withDeadlines(
-      { ...c, agentId: target.agentId, assignedAt: now, deadlinesHeld: false },
+      { ...c, agentId: target.agentId, assignedAt: now, deadlinesUnpublished: false },
       timeouts,
     );
     return {
@@ -232,8 +237,8 @@ export const RoutedConversation = {
    * R8: a visitor message puts a released conversation back in the queue; R10/R11 clocks follow it.
    *
    * R10 counts from the visitor's last message, so each further visitor message only moves R10's
-   * deadline by the time since the one before. That move is held, not published: `publishHeld`
-   * (HeldDeadlinesSweep, at every sweep: 500 ms by default) publishes the deadlines as they are
+   * deadline by the time since the one before. That move is not published: `publishDeadlines`
+   * (DeadlinePublicationSweep, at every sweep: 500 ms by default) publishes the deadlines as they are
    * then, so a visitor writing five messages a second costs two deadline events a second, not five.
    * Anything else (the first visitor message after an agent's, R9, R11, a requeue) publishes at once.
    */
@@ -250,7 +255,8 @@ export const RoutedConversation = {
       timeouts,
     );
     const events: RoutingEventDraft[] = requeued ? [queued(state, at)] : [];
-    if (isR10Move(c, state)) return { state: { ...state, deadlinesHeld: true }, events, slotsChangedFor: [] };
+    if (isR10Move(c, state))
+      return { state: { ...state, deadlinesUnpublished: true }, events, slotsChangedFor: [] };
     return published(state, [...events, ...deadlinesChanged(c, state)]);
   },
 
@@ -265,12 +271,13 @@ export const RoutedConversation = {
   },
 
   /**
-   * HeldDeadlinesSweep publishes a held R10 move (`onVisitorMessage`): the deadlines as they are now,
-   * to the desk of the agent who holds the conversation. A transition that takes it off the desk or
-   * gives it to an agent clears the mark (its events say all), so this finds it on the same desk.
+   * DeadlinePublicationSweep publishes an unpublished R10 move (`onVisitorMessage`): the deadlines as
+   * they are now, to the desk of the agent who holds the conversation. A transition that takes it off
+   * the desk or gives it to an agent clears the mark (its events say all), so this finds it on the
+   * same desk.
    */
-  publishHeld(c: RoutedConversation): Transition {
-    const state = { ...c, deadlinesHeld: false };
+  publishDeadlines(c: RoutedConversation): Transition {
+    const state = { ...c, deadlinesUnpublished: false };
     return { state, events: c.status === 'assigned' ? [deadlinesNow(state)] : [], slotsChangedFor: [] };
   },
 
@@ -328,10 +335,10 @@ function withDeadlines(c: RoutedConversation, timeouts: TimeoutConfig): RoutedCo
   return { ...c, reassignAt: due.reassignAt, reassignReason: due.reassignReason, closeAt: due.closeAt };
 }
 
-/** A transition whose deadline event, if any, carries the deadlines in force: none is held any more. */
+/** A transition whose deadline event, if any, carries the deadlines in force: none is left unpublished. */
 function published(state: RoutedConversation, events: RoutingEventDraft[]): Transition {
   const carried = events.some((e) => e.type === 'conversation.deadlines-changed');
-  return { state: carried ? { ...state, deadlinesHeld: false } : state, events, slotsChangedFor: [] };
+  return { state: carried ? { ...state, deadlinesUnpublished: false } : state, events, slotsChangedFor: [] };
 }
 
 function unchanged(c: RoutedConversation): Transition {

@@ -31,24 +31,6 @@ export function deadlinesNow(c: About): RoutingEventDraft {
   };
 }
 
-type WithReason = About & { status: string; reassignReason: ReassignReason | null };
-
-/**
- * Only R10's deadline moved, on the same desk: R10 was already running (the visitor wrote last) and
- * still is, for the same agent, and R11's date is the same. What a further visitor message does.
- */
-export function isR10Move(before: WithReason, after: WithReason): boolean {
-  return (
-    before.status === 'assigned' &&
-    after.status === 'assigned' &&
-    before.agentId === after.agentId &&
-    before.reassignReason === 'response_timeout' &&
-    after.reassignReason === 'response_timeout' &&
-    sameTime(before.closeAt, after.closeAt) &&
-    !sameTime(before.reassignAt, after.reassignAt)
-  );
-}
-
 export function queued(c: About, at: Date): RoutingEventDraft {
   return {
     type: 'conversation.queued',

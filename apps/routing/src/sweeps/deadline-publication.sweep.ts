@@ -7,15 +7,15 @@ import { RoutingEventsEmitter } from '../events';
 const BATCH = 500;
 
 /**
- * At every sweep (SweepsService), publishes the R10 moves that visitor messages held
- * (RoutedConversation.onVisitorMessage): each held conversation's deadlines as they are now, one
+ * At every sweep (SweepsService), publishes the R10 moves that visitor messages left unpublished
+ * (RoutedConversation.onVisitorMessage): each marked conversation's deadlines as they are now, one
  * event whatever the number of moves since the last. One pass in conversation id order, in batches
  * of one transaction each (lock, write with the event counters, one outbox insert), each stamped
  * with the time it runs; a conversation marked again behind the pass waits for the next sweep. Safe
  * in several instances (SKIP LOCKED).
  */
 @Injectable()
-export class HeldDeadlinesSweep {
+export class DeadlinePublicationSweep {
   constructor(
     private readonly dataSource: DataSource,
     private readonly routed: RoutedConversationsRepository,
@@ -24,14 +24,14 @@ export class HeldDeadlinesSweep {
   ) {}
 
   /** Returns how many conversations were published. */
-  async publishHeld(): Promise<number> {
+  async publishDeadlines(): Promise<number> {
     let total = 0;
     let after: string | null = null;
     for (;;) {
-      const held = await this.dataSource.transaction(async (tx) => {
+      const marked = await this.dataSource.transaction(async (tx) => {
         const now = this.clock.now();
-        const locked = await this.routed.lockHeldDeadlines(tx, after, BATCH);
-        const all = locked.map((c) => RoutedConversation.publishHeld(c));
+        const locked = await this.routed.lockUnpublishedDeadlines(tx, after, BATCH);
+        const all = locked.map((c) => RoutedConversation.publishDeadlines(c));
         const events = all
           .filter((t) => t.events.length > 0)
           .map((t) => ({ key: t.state.conversationId, events: t.events, now }));
@@ -43,9 +43,9 @@ export class HeldDeadlinesSweep {
         await this.events.emitMany(tx, events, bumped);
         return locked;
       });
-      total += held.length;
-      if (held.length < BATCH) return total;
-      after = held[held.length - 1].conversationId;
+      total += marked.length;
+      if (marked.length < BATCH) return total;
+      after = marked[marked.length - 1].conversationId;
     }
   }
 }
