@@ -7,9 +7,14 @@ export interface RoutingFigures {
   assigned: Record<Channel, number>;
   capacity: Record<Channel, number>;
   due: { reassign: number; close: number };
+  /** R10 moves not published yet (DeadlinePublicationSweep publishes them at every sweep). */
+  unpublished: number;
 }
 
-/** The figures behind routing's gauges, each from an indexed query (the queue, slots, due deadlines). */
+/**
+ * The figures behind routing's gauges, each from an indexed query (the queue, slots, due deadlines,
+ * the partial index of unpublished moves).
+ */
 @Injectable()
 export class RoutingMetricsRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -28,17 +33,20 @@ export class RoutingMetricsRepository {
       `SELECT count(*)::int AS agents, COALESCE(sum(chat_capacity), 0)::int AS chat FROM agents a
         WHERE NOT away AND EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = a.id)`,
     );
-    const [due]: { reassign: number; close: number }[] = await this.dataSource.query(
-      `SELECT (SELECT count(*)::int FROM routed_conversations
-                 WHERE reassign_minute <= (now() AT TIME ZONE 'UTC') AND reassign_at <= now()) AS reassign,
-              (SELECT count(*)::int FROM routed_conversations
-                 WHERE close_minute <= (now() AT TIME ZONE 'UTC') AND close_at <= now()) AS close`,
-    );
+    const [{ unpublished, ...due }]: { reassign: number; close: number; unpublished: number }[] =
+      await this.dataSource.query(
+        `SELECT (SELECT count(*)::int FROM routed_conversations
+                   WHERE reassign_minute <= (now() AT TIME ZONE 'UTC') AND reassign_at <= now()) AS reassign,
+                (SELECT count(*)::int FROM routed_conversations
+                   WHERE close_minute <= (now() AT TIME ZONE 'UTC') AND close_at <= now()) AS close,
+                (SELECT count(*)::int FROM routed_conversations WHERE deadlines_unpublished) AS unpublished`,
+      );
     return {
       queued: await byChannel('queued'),
       assigned: await byChannel('assigned'),
       capacity: { mobile_app: available.agents * mobileSlots, web_chat: available.chat },
       due,
+      unpublished,
     };
   }
 }

@@ -9,7 +9,8 @@ const FIGURES_CACHE_MS = 2000;
 
 /**
  * Routing's gauges: queue length, slots in use and slots offered by available agents, per channel;
- * deadlines past due and not yet swept (R9/R10 reassignments, R11 closes). Assignments are counted as
+ * deadlines past due and not yet swept (R9/R10 reassignments, R11 closes); R10 moves not published
+ * yet (the sweep publishes them). Assignments are counted as
  * they are published: `pupitre_events_published_total{type="conversation.assigned"}`.
  */
 @Injectable()
@@ -52,6 +53,15 @@ export class RoutingMetrics {
       async (set) => {
         const f = await figures.get();
         if (f) for (const deadline of ['reassign', 'close'] as const) set({ deadline }, f.due[deadline]);
+      },
+    );
+    metrics.gauge(
+      'pupitre_routing_deadlines_unpublished',
+      'Conversations whose R10 move is not published yet; each sweep publishes them, so this stays near the conversations a visitor wrote to since the last sweep',
+      [],
+      async (set) => {
+        const f = await figures.get();
+        if (f) set({}, f.unpublished);
       },
     );
   }
