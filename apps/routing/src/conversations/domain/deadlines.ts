@@ -53,6 +53,9 @@ export function deadlinesOf(t: ConversationTimeline, config: TimeoutConfig): Due
   return due;
 }
 
+/** The same instant, or both unset. */
+export const sameTime = (a: Date | null, b: Date | null) => a?.getTime() === b?.getTime();
+
 /** Where a conversation is, who holds it and its due dates: what `isR10Move` compares. */
 interface OnDesk extends DueDates {
   status: RoutingStatus;
@@ -82,8 +85,6 @@ export function deadlinesView(d: Pick<DueDates, 'reassignAt' | 'closeAt'>): Dead
     ...(d.closeAt ? { closeAt: d.closeAt.toISOString() } : {}),
   };
 }
-
-const sameTime = (a: Date | null, b: Date | null) => a?.getTime() === b?.getTime();
 
 function addMs(date: Date, ms: number): Date {
   return new Date(date.getTime() + ms);

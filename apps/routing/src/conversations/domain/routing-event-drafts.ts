@@ -1,5 +1,5 @@
 import type { Channel, RoutingEventData, RoutingEventType } from '@pupitre/shared/contracts';
-import { deadlinesView, type ReassignReason } from './deadlines';
+import { deadlinesView, sameTime, type ReassignReason } from './deadlines';
 
 /** The part of a About its events show. */
 interface About {
@@ -15,8 +15,6 @@ interface About {
 export type RoutingEventDraft = {
   [T in RoutingEventType]: { type: T; data: RoutingEventData<T> };
 }[RoutingEventType];
-
-const sameTime = (a: Date | null, b: Date | null) => a?.getTime() === b?.getTime();
 
 export function deadlinesChanged(before: About, after: About): RoutingEventDraft[] {
   if (sameTime(before.reassignAt, after.reassignAt) && sameTime(before.closeAt, after.closeAt)) return [];
