@@ -319,6 +319,13 @@ describe('routing: slots, queue and release', () => {
     );
     expect(marked.rows).toEqual([{ deadlines_unpublished: false }]);
     expect(deadlines().at(-1)).toEqual({ reassignAt: due });
+    // The desk read carries the version of the last event published: an in-flight one no newer is stale.
+    const published = d.eventsAbout('conversation.deadlines-changed', conv).at(-1)!.value.data!.version;
+    const { held } = await ctx.rq.call('routing', 'agent.desk', { agentId: a });
+    expect(held.find((h) => h.conversationId === conv)).toMatchObject({
+      deadlines: { reassignAt: due },
+      version: published,
+    });
   });
 
   it('refuses a release by an agent who does not hold the conversation', async () => {

@@ -51,6 +51,10 @@ describe('conversation: routing events older than the last applied are dropped',
         .filter((e) => e.key === conversationId)
         .map((e) => e.value.data!.agentId);
     await waitFor(() => recordedFor().length === 1, { what: 'the assignment recorded' });
+    // The desk's copy of the deadlines is as of routing's version 3 (the gateway drops older ones).
+    expect(
+      rq.eventsOf('conversation.assignment-recorded').find((e) => e.key === conversationId)?.value.data,
+    ).toMatchObject({ agentId: second, routingVersion: 3 });
 
     // Routing's earlier decisions, replayed after: the first assignment, then its taking away.
     await sut.fromRouting('conversation.assigned', assigned(first, 1));

@@ -130,6 +130,7 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
         visitorId: conversation.visitor.id,
         agentId: d.agentId,
         conversation,
+        routingVersion: d.version,
       },
       new Date(event.occurredAt),
       event,

@@ -66,6 +66,45 @@ describe('DeskViews', () => {
     expect(views.hold(agent, w).deadlines).toEqual(w.deadlines);
   });
 
+  it("drops a deadline event no newer than the held view's version (a desk.state read after it)", () => {
+    const views = new DeskViews();
+    const fresh = { reassignAt: '2026-11-30T06:09:00.000Z' };
+    const v = views.hold(agent, view({ deadlines: fresh }), 7); // desk.state: routing's row at version 7
+    const stale = { reassignAt: '2026-11-30T06:08:00.000Z' };
+    expect(views.deadlines(v.id, agent, stale, '2026-11-30T06:03:00.000Z', 6)).toBeUndefined();
+    expect(views.deadlines(v.id, agent, stale, '2026-11-30T06:03:00.000Z', 7)).toBeUndefined();
+    expect(views.viewOf(v.id, agent)?.deadlines).toEqual(fresh);
+
+    const newer = { reassignAt: '2026-11-30T06:10:00.000Z' };
+    expect(views.deadlines(v.id, agent, newer, '2026-11-30T06:05:00.000Z', 8)?.view.deadlines).toEqual(newer);
+    expect(views.viewOf(v.id, agent)?.deadlines).toEqual(newer);
+  });
+
+  it('keeps the newer deadlines it holds over those of a desk.state read before them', () => {
+    const views = new DeskViews();
+    const v = view();
+    views.hold(agent, v, 3);
+    const newer = { reassignAt: '2026-11-30T06:10:00.000Z' };
+    views.deadlines(v.id, agent, newer, '2026-11-30T06:05:00.000Z', 5);
+    // routing answered the desk at version 4, before its version 5 event reached this gateway
+    const read = views.hold(agent, { ...v, deadlines: { reassignAt: '2026-11-30T06:07:00.000Z' } }, 4);
+    expect(read.deadlines).toEqual(newer);
+    expect(views.deadlines(v.id, agent, v.deadlines, '2026-11-30T06:04:00.000Z', 4)).toBeUndefined();
+  });
+
+  it('compares early deadlines with the assignment record by version when both carry one', () => {
+    const views = new DeskViews();
+    const later = { closeAt: '2026-12-07T06:01:00.000Z' };
+    const v = view();
+    views.deadlines(v.id, agent, later, '2026-11-30T05:59:00.000Z', 9); // clock skew: earlier `at`
+    expect(views.hold(agent, v, 8).deadlines).toEqual(later);
+
+    const w = view();
+    views.deadlines(w.id, agent, later, '2026-11-30T06:01:00.000Z', 4); // an earlier assignment's
+    views.deadlines(w.id, agent, { closeAt: '2026-12-07T06:00:00.000Z' }, '2026-11-30T06:00:30.000Z', 3);
+    expect(views.hold(agent, w, 5).deadlines).toEqual(w.deadlines);
+  });
+
   it('indexes what each agent holds: moves, forgets and what changed since a mark', () => {
     const views = new DeskViews();
     const a = view();

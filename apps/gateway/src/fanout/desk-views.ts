@@ -10,13 +10,26 @@ interface Held {
   view: ConversationView;
   /** When this gateway recorded the holder (`DeskViews.mark()` order). */
   stamp: number;
+  /** Routing's event version the view's deadlines are as of, when known. */
+  version?: number;
 }
 
 interface LaterDeadlines {
   agentId: string;
   deadlines: Deadlines;
   at: string;
+  version?: number;
 }
+
+/** Deadlines and routing's event version they are as of (undefined: from before versions). */
+interface VersionedDeadlines {
+  deadlines: Deadlines;
+  version?: number;
+}
+
+/** Whether `b` is known to be older than `a`: both carry routing's version and `b`'s is not above. */
+const notNewer = (b: number | undefined, a: number | undefined): boolean =>
+  a !== undefined && b !== undefined && b <= a;
 
 /**
  * What this gateway last pushed to its desks, so that later changes are patched in without asking
@@ -36,17 +49,23 @@ export class DeskViews {
   private readonly early = new Bounded<LaterDeadlines>(DESK_VIEWS_LIMIT);
   private readonly slots = new Bounded<{ version: number; slots: Slots }>(DESK_VIEWS_LIMIT);
 
-  /** A conversation now on `agentId`'s desks; routing's deadlines newer than the view's win. */
-  hold(agentId: string, view: ConversationView): ConversationView {
+  /**
+   * A conversation now on `agentId`'s desks, its deadlines as of routing's event `version`. Routing's
+   * deadlines newer than the view's win: those that came before it, and those this gateway already
+   * holds for the same agent (a `desk.state` read before a deadline event it has since applied).
+   */
+  hold(agentId: string, view: ConversationView, version?: number): ConversationView {
     const later = this.early.get(view.id);
     this.early.delete(view.id);
-    const fresher =
-      later && later.agentId === agentId && view.assignedAt !== null && later.at > view.assignedAt
-        ? { ...view, deadlines: later.deadlines }
-        : view;
     const before = this.views.get(view.id);
+    let kept: VersionedDeadlines = { deadlines: view.deadlines, version };
+    if (later && later.agentId === agentId && this.laterThan(later, kept.version, view.assignedAt))
+      kept = later;
+    if (before?.agentId === agentId && notNewer(kept.version, before.version))
+      kept = { deadlines: before.view.deadlines, version: before.version };
+    const fresher = kept.deadlines === view.deadlines ? view : { ...view, deadlines: kept.deadlines };
     if (before && before.agentId !== agentId) this.unindex(view.id, before.agentId);
-    this.views.set(view.id, { agentId, view: fresher, stamp: ++this.clock });
+    this.views.set(view.id, { agentId, view: fresher, stamp: ++this.clock, version: kept.version });
     let held = this.byAgent.get(agentId);
     if (!held) this.byAgent.set(agentId, (held = new Set()));
     held.add(view.id);
@@ -95,12 +114,31 @@ export class DeskViews {
     return { agentId: patched.agentId, view: patched.view };
   }
 
-  /** Routing's new deadlines: patched in, or kept for the assignment record still on its way. */
-  deadlines(conversationId: string, agentId: string, deadlines: Deadlines, at: string) {
+  /**
+   * Routing's new deadlines (of its event `version`): patched in, or kept for the assignment record
+   * still on its way. Undefined when nothing is to be pushed: not held here, or older than what is.
+   */
+  deadlines(conversationId: string, agentId: string, deadlines: Deadlines, at: string, version?: number) {
     const held = this.views.get(conversationId);
-    if (held?.agentId === agentId) return this.patch(conversationId, (v) => ({ ...v, deadlines }));
-    this.early.set(conversationId, { agentId, deadlines, at });
+    if (held?.agentId === agentId) {
+      if (notNewer(version, held.version)) return undefined;
+      const patched = { ...held, view: { ...held.view, deadlines }, version };
+      this.views.set(conversationId, patched);
+      return { agentId, view: patched.view };
+    }
+    const early = this.early.get(conversationId);
+    if (early?.agentId === agentId && notNewer(version, early.version)) return undefined;
+    this.early.set(conversationId, { agentId, deadlines, at, version });
     return undefined;
+  }
+
+  /**
+   * Whether deadlines that came before the assignment record are newer than the record's: by routing's
+   * version when both carry one, else by time (those from before the assignment belong to an earlier one).
+   */
+  private laterThan(later: LaterDeadlines, version: number | undefined, assignedAt: string | null): boolean {
+    if (later.version !== undefined && version !== undefined) return later.version > version;
+    return assignedAt !== null && later.at > assignedAt;
   }
 
   forget(conversationId: string): void {

@@ -151,7 +151,7 @@ export class FanoutService implements OnModuleDestroy {
     const agentRoom = rooms.agent(d.agentId);
     if (!SocketHub.hasMembers(desk, agentRoom)) return;
     desk.in(agentRoom).socketsJoin(rooms.conversation(d.conversationId));
-    const conversation = this.views.hold(d.agentId, d.conversation);
+    const conversation = this.views.hold(d.agentId, d.conversation, d.routingVersion);
     desk.to(agentRoom).emit('conversation.assigned', encodedConversation(conversation));
     this.deadlinePushes.pushed(d.conversationId);
     // Slots travel on the agent's key and may have gone out before a just-connected desk joined its
@@ -181,7 +181,7 @@ export class FanoutService implements OnModuleDestroy {
   private deadlinesChanged(d: RoutingEventData<'conversation.deadlines-changed'>, at: string): void {
     if (d.agentId === null) return;
     const id = d.conversationId;
-    if (!this.views.deadlines(id, d.agentId, d.deadlines, at)) return;
+    if (!this.views.deadlines(id, d.agentId, d.deadlines, at, d.version)) return;
     this.deadlinePushes.push(id, (late) =>
       late ? void this.queue.run(id, () => this.pushHeldView(id)) : this.pushHeldView(id),
     );

@@ -147,13 +147,20 @@ export class RoutedConversationsRepository {
   }
 
   /** What an agent holds now, oldest assignment first (index routed_slots). */
-  async findHeldBy(tx: EntityManager, agentId: string): Promise<RoutedConversation[]> {
-    const rows: RoutedRow[] = await tx.query(
+  /**
+   * The conversations the agent holds, each with its event version (the last versioned event
+   * published about it, RoutingEventsEmitter): its deadlines here are at least as new as that event's.
+   */
+  async findHeldBy(
+    tx: EntityManager,
+    agentId: string,
+  ): Promise<Array<RoutedConversation & { version: number }>> {
+    const rows: Array<RoutedRow & { event_version: string }> = await tx.query(
       `SELECT * FROM routed_conversations WHERE agent_id = $1 AND status = 'assigned'
         ORDER BY assigned_at, conversation_id`,
       [agentId],
     );
-    return rows.map(toState);
+    return rows.map((r) => ({ ...toState(r), version: Number(r.event_version) }));
   }
 
   /** The head of one channel's queue, oldest first (index routed_queue). */

@@ -31,6 +31,7 @@ export class DeskViewService {
       conversationId: c.conversationId,
       assignedAt: c.assignedAt!.toISOString(),
       deadlines: deadlinesView(c),
+      version: c.version,
     }));
     return { agent: toAgentView(agent, this.config.MOBILE_SLOTS), held, slotsVersion };
   }

@@ -54,6 +54,12 @@ export const heldConversationSchema = z
     conversationId: z.string().uuid(),
     assignedAt: z.string(),
     deadlines: deadlinesSchema,
+    /**
+     * Routing's event version these deadlines are as of (the last `conversation.*` event it published
+     * about the conversation): a deadline event of this version or older is not newer. Absent from a
+     * routing that predates it.
+     */
+    version: z.number().int().optional(),
   })
   .openapi('HeldConversation');
 export type HeldConversation = z.infer<typeof heldConversationSchema>;

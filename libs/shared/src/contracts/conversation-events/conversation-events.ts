@@ -56,6 +56,11 @@ export const conversationEventSchemas = {
       agentId: z.string().uuid(),
       /** The whole view as conversation's copy has it once the assignment is recorded. */
       conversation: conversationViewSchema,
+      /**
+       * The version of routing's `conversation.assigned` recorded: the view's deadlines are as of it,
+       * so a deadline event of this version or older is not newer. Absent from events before it.
+       */
+      routingVersion: z.number().int().optional(),
     })
     .describe(
       "Conversation recorded routing's assignment: from now on it accepts the agent's commands. " +
