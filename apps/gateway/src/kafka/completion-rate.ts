@@ -23,6 +23,24 @@ export class CompletionRate {
     return this.inWindow(nowMs) / this.windowSeconds;
   }
 
+  /**
+   * The rate of about the last second: the last complete second's count, or the current second's so
+   * far scaled to a second once a quarter of it has passed, whichever is higher. After a quiet spell
+   * the window's average trails what is happening now by seconds (at one second into a burst it says
+   * a fifth of it); this does not.
+   */
+  recentPerSecond(nowMs: number): number {
+    const second = Math.floor(nowMs / 1000);
+    const elapsed = nowMs - second * 1000;
+    const current = elapsed >= 250 ? (this.countOf(second) * 1000) / elapsed : 0;
+    return Math.max(this.countOf(second - 1), current);
+  }
+
+  private countOf(second: number): number {
+    const i = ((second % this.windowSeconds) + this.windowSeconds) % this.windowSeconds;
+    return this.seconds[i] === second ? this.counts[i] : 0;
+  }
+
   /** How many were added over the last full window (the current second included). */
   inWindow(nowMs: number): number {
     const second = Math.floor(nowMs / 1000);

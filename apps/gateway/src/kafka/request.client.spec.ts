@@ -254,6 +254,9 @@ describe(RequestClient.name, () => {
     });
 
     it('below the cap, the bound follows what the service answers: answers/s over 5 s × REQUEST_QUEUE_TARGET_MS, at least MIN_IN_FLIGHT', async () => {
+      // 0.1 s into a second with nothing before it: the last second's rate says nothing yet, the average does.
+      const second = Math.floor(Date.now() / 1000) * 1000;
+      jest.spyOn(Date, 'now').mockReturnValue(second + 100);
       const roomy = new RequestClient(sink, {
         ...config,
         MAX_IN_FLIGHT_PER_SERVICE: 1000,
@@ -270,6 +273,10 @@ describe(RequestClient.name, () => {
       // 50 answers over the 5 s window = 10/s; a queue of 60 s → 600.
       expect(roomy.boundFor('routing')).toBe(600);
       expect(roomy.boundFor('conversation')).toBe(MIN_IN_FLIGHT);
+      // Half a second later, the same 50 answers are 100/s of that second: 6,000, capped at 1,000.
+      jest.spyOn(Date, 'now').mockReturnValue(second + 500);
+      expect(roomy.boundFor('routing')).toBe(1000);
+      jest.restoreAllMocks();
       await roomy.onApplicationShutdown();
     });
 

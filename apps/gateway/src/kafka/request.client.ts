@@ -75,8 +75,9 @@ export const MIN_IN_FLIGHT = 256;
  * REQUEST_DEADLINE_MARGIN_MS, so nothing a client was told failed is applied later.
  *
  * In flight per service: a request should wait for a service about REQUEST_QUEUE_TARGET_MS, far
- * inside its timeout, so the bound is what the service answered per second over the last 5 s ×
- * REQUEST_QUEUE_TARGET_MS (Little's law), at least MIN_IN_FLIGHT and at most
+ * inside its timeout, so the bound is what the service answered per second (over the last 5 s, or
+ * over about the last second if that is more) × REQUEST_QUEUE_TARGET_MS (Little's law), at least
+ * MIN_IN_FLIGHT and at most
  * MAX_IN_FLIGHT_PER_SERVICE. Beyond it, UNAVAILABLE at once, the request not sent, with a Retry-After
  * from how fast that service has been answering. A queue that holds only what the service does in
  * that time refuses the surplus at once rather than at its deadline, and drains within it when the
@@ -187,7 +188,12 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
   /** How many requests may wait for this service now (see the class comment). */
   boundFor(service: ServiceName): number {
     const queueSeconds = this.config.REQUEST_QUEUE_TARGET_MS / 1000;
-    const sustained = Math.ceil(this.answered[service].perSecond(this.now()) * queueSeconds);
+    const now = this.now();
+    const answered = this.answered[service];
+    // The last second's rate too: a burst after a quiet spell is answered at its own pace at once,
+    // while the 5-s average still counts the quiet seconds (bench/flow, issue 7's note, session 20).
+    const perSecond = Math.max(answered.perSecond(now), answered.recentPerSecond(now));
+    const sustained = Math.ceil(perSecond * queueSeconds);
     return Math.min(this.config.MAX_IN_FLIGHT_PER_SERVICE, Math.max(MIN_IN_FLIGHT, sustained));
   }
 
