@@ -98,8 +98,8 @@ const schema = kafkaEnvSchema
     // service's last deadline check and its commit, plus the clock skew between the two hosts.
     REQUEST_DEADLINE_MARGIN_MS: envInt(1000, 50, 60_000),
     // The most requests waiting for one service's answer, per gateway instance; beyond, 503 at once.
-    // The bound in force adapts below it (RequestClient.boundFor): answers/s (5-s average or the last
-    // second, the higher) × REQUEST_QUEUE_TARGET_MS.
+    // The bound in force adapts below it (RequestClient.boundFor): answers/s (the 5-s average or the
+    // last 1,000 ms, the higher) × REQUEST_QUEUE_TARGET_MS.
     MAX_IN_FLIGHT_PER_SERVICE: envInt(1000, 1, 1_000_000),
     // How long a request may queue for a service before the gateway refuses new ones at once: well
     // under REQUEST_TIMEOUT_MS, so overload is refused on arrival rather than answered at the deadline.

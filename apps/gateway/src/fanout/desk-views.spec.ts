@@ -105,6 +105,29 @@ describe('DeskViews', () => {
     expect(views.hold(agent, w, 5).deadlines).toEqual(w.deadlines);
   });
 
+  it('keeps the version it holds over an event without one (an older routing, during an upgrade)', () => {
+    const views = new DeskViews();
+    const v = views.hold(agent, view(), 5);
+    const unversioned = { reassignAt: '2026-11-30T06:11:00.000Z' };
+    expect(views.deadlines(v.id, agent, unversioned, '2026-11-30T06:06:00.000Z')?.view.deadlines).toEqual(
+      unversioned,
+    );
+    expect(views.deadlines(v.id, agent, v.deadlines, '2026-11-30T06:01:00.000Z', 4)).toBeUndefined();
+  });
+
+  it("taking the conversation from its agent keeps the next holder's early deadlines; a close drops them", () => {
+    const views = new DeskViews();
+    const v = views.hold('ana', view(), 6);
+    const bobs = { reassignAt: '2026-11-30T06:20:00.000Z' };
+    views.deadlines(v.id, 'bob', bobs, '2026-11-30T06:15:00.000Z', 8); // before bob's assignment record
+    views.forget(v.id, 'ana');
+    expect(views.hold('bob', view({ id: v.id }), 7).deadlines).toEqual(bobs);
+
+    views.deadlines(v.id, 'cleo', bobs, '2026-11-30T06:16:00.000Z', 10);
+    views.forget(v.id); // closed
+    expect(views.hold('cleo', view({ id: v.id }), 9).deadlines).toEqual(view().deadlines);
+  });
+
   it('indexes what each agent holds: moves, forgets and what changed since a mark', () => {
     const views = new DeskViews();
     const a = view();

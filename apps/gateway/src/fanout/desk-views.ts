@@ -122,7 +122,8 @@ export class DeskViews {
     const held = this.views.get(conversationId);
     if (held?.agentId === agentId) {
       if (notNewer(version, held.version)) return undefined;
-      const patched = { ...held, view: { ...held.view, deadlines }, version };
+      // An event without a version (an older routing, during an upgrade) keeps the one held.
+      const patched = { ...held, view: { ...held.view, deadlines }, version: version ?? held.version };
       this.views.set(conversationId, patched);
       return { agentId, view: patched.view };
     }
@@ -141,11 +142,16 @@ export class DeskViews {
     return assignedAt !== null && later.at > assignedAt;
   }
 
-  forget(conversationId: string): void {
+  /**
+   * The conversation left this gateway's desks: closed, or (`agentId`) taken from that agent, when
+   * deadlines kept early for the next holder's assignment record stay.
+   */
+  forget(conversationId: string, agentId?: string): void {
     const held = this.views.get(conversationId);
     if (held) this.unindex(conversationId, held.agentId);
     this.views.delete(conversationId);
-    this.early.delete(conversationId);
+    if (agentId === undefined || this.early.get(conversationId)?.agentId === agentId)
+      this.early.delete(conversationId);
     this.gone.set(conversationId, ++this.clock);
   }
 

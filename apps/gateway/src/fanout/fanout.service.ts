@@ -164,7 +164,7 @@ export class FanoutService implements OnModuleDestroy {
     const desk = this.hub.desk;
     const agentRoom = rooms.agent(d.agentId);
     if (this.views.holder(d.conversationId) === d.agentId) {
-      this.views.forget(d.conversationId);
+      this.views.forget(d.conversationId, d.agentId);
       this.deadlinePushes.forget(d.conversationId);
     }
     desk

@@ -21,18 +21,18 @@ describe('CompletionRate', () => {
     addMany(rate, 1000, at(20, 900)); // the first second of a burst of 1,000/s
     addMany(rate, 500, at(21, 500)); // half of the next second
     expect(rate.perSecond(at(21, 500))).toBe(300);
-    expect(rate.recentPerSecond(at(21, 500))).toBe(1000); // the last complete second, and 500 / 0.5 s
+    expect(rate.recentPerSecond(at(21, 500))).toBe(1000); // 500 now, and half of the last second's 1,000
     addMany(rate, 200, at(21, 700));
-    expect(rate.recentPerSecond(at(21, 700))).toBe(1000); // 700 / 0.7 s
+    expect(rate.recentPerSecond(at(21, 700))).toBe(1000); // 700, and 300 of the last second's
     addMany(rate, 300, at(21, 800));
-    expect(rate.recentPerSecond(at(21, 800))).toBe(1250); // 1,000 / 0.8 s
+    expect(rate.recentPerSecond(at(21, 800))).toBe(1200);
   });
 
-  it('does not scale the first quarter of a second, and forgets seconds older than the last one', () => {
+  it('never scales a partial second up, and forgets seconds older than the last one', () => {
     const rate = new CompletionRate(5);
-    addMany(rate, 30, at(30, 100));
-    expect(rate.recentPerSecond(at(30, 100))).toBe(0); // 30 in 0.1 s says too little yet
-    expect(rate.recentPerSecond(at(31, 100))).toBe(30);
+    addMany(rate, 30, at(30, 100)); // a burst of replies landing together says 30, not 300/s
+    expect(rate.recentPerSecond(at(30, 100))).toBe(30);
+    expect(rate.recentPerSecond(at(31, 100))).toBe(27); // 90 % of second 30 is within the last 1,000 ms
     expect(rate.recentPerSecond(at(32, 100))).toBe(0);
     expect(rate.perSecond(at(32, 100))).toBe(6);
   });

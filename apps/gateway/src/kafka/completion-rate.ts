@@ -24,16 +24,16 @@ export class CompletionRate {
   }
 
   /**
-   * The rate of about the last second: the last complete second's count, or the current second's so
-   * far scaled to a second once a quarter of it has passed, whichever is higher. After a quiet spell
-   * the window's average trails what is happening now by seconds (at one second into a burst it says
-   * a fifth of it); this does not.
+   * The rate over the last 1,000 ms: the current second's count, and the part of the last second's
+   * that falls in those 1,000 ms (taken as spread evenly over it). After a quiet spell the window's
+   * average trails what is happening now by seconds (one second into a burst it says a fifth of it);
+   * this does not, and it never scales a partial count up, so a burst of replies landing together is
+   * not read as a higher rate than it is.
    */
   recentPerSecond(nowMs: number): number {
     const second = Math.floor(nowMs / 1000);
     const elapsed = nowMs - second * 1000;
-    const current = elapsed >= 250 ? (this.countOf(second) * 1000) / elapsed : 0;
-    return Math.max(this.countOf(second - 1), current);
+    return this.countOf(second) + (this.countOf(second - 1) * (1000 - elapsed)) / 1000;
   }
 
   private countOf(second: number): number {

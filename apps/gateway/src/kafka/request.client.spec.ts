@@ -38,7 +38,10 @@ describe(RequestClient.name, () => {
   const answer = (envelope: RequestEnvelope, client = sut) =>
     client.onReply({ requestId: envelope.requestId, replyKey: 'gw-a', ok: true, data: {} });
 
-  afterEach(() => sut.onApplicationShutdown());
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await sut.onApplicationShutdown();
+  });
 
   /** Fills the service's bound (MAX_IN_FLIGHT_PER_SERVICE: 3) with waiting requests, then asks once more. */
   const refusedWhenFull = async (service: 'conversation' | 'routing' | 'billing'): Promise<Unavailable> => {
@@ -253,10 +256,9 @@ describe(RequestClient.name, () => {
       expect(refused.retryAfterSeconds).toBe(1);
     });
 
-    it('below the cap, the bound follows what the service answers: answers/s over 5 s × REQUEST_QUEUE_TARGET_MS, at least MIN_IN_FLIGHT', async () => {
-      // 0.1 s into a second with nothing before it: the last second's rate says nothing yet, the average does.
+    it('below the cap, the bound follows what the service answers: answers/s (over 5 s, or over the last second if more) × REQUEST_QUEUE_TARGET_MS, at least MIN_IN_FLIGHT', async () => {
       const second = Math.floor(Date.now() / 1000) * 1000;
-      jest.spyOn(Date, 'now').mockReturnValue(second + 100);
+      const clock = jest.spyOn(Date, 'now').mockReturnValue(second + 100);
       const roomy = new RequestClient(sink, {
         ...config,
         MAX_IN_FLIGHT_PER_SERVICE: 1000,
@@ -270,13 +272,13 @@ describe(RequestClient.name, () => {
         for (const s of sink.sent) answer(JSON.parse(s.message.value) as RequestEnvelope, roomy);
         await Promise.all(asked);
       }
-      // 50 answers over the 5 s window = 10/s; a queue of 60 s → 600.
+      // Within the second of the answers: 50 in the last 1,000 ms; a queue of 60 s → 3,000, capped.
+      clock.mockReturnValue(second + 500);
+      expect(roomy.boundFor('routing')).toBe(1000);
+      // Two seconds later the last second saw none: 50 answers over the 5 s window = 10/s → 600.
+      clock.mockReturnValue(second + 2100);
       expect(roomy.boundFor('routing')).toBe(600);
       expect(roomy.boundFor('conversation')).toBe(MIN_IN_FLIGHT);
-      // Half a second later, the same 50 answers are 100/s of that second: 6,000, capped at 1,000.
-      jest.spyOn(Date, 'now').mockReturnValue(second + 500);
-      expect(roomy.boundFor('routing')).toBe(1000);
-      jest.restoreAllMocks();
       await roomy.onApplicationShutdown();
     });
 

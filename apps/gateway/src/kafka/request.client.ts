@@ -76,7 +76,7 @@ export const MIN_IN_FLIGHT = 256;
  *
  * In flight per service: a request should wait for a service about REQUEST_QUEUE_TARGET_MS, far
  * inside its timeout, so the bound is what the service answered per second (over the last 5 s, or
- * over about the last second if that is more) × REQUEST_QUEUE_TARGET_MS (Little's law), at least
+ * over the last 1,000 ms if that is more) × REQUEST_QUEUE_TARGET_MS (Little's law), at least
  * MIN_IN_FLIGHT and at most
  * MAX_IN_FLIGHT_PER_SERVICE. Beyond it, UNAVAILABLE at once, the request not sent, with a Retry-After
  * from how fast that service has been answering. A queue that holds only what the service does in
@@ -190,7 +190,7 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
     const queueSeconds = this.config.REQUEST_QUEUE_TARGET_MS / 1000;
     const now = this.now();
     const answered = this.answered[service];
-    // The last second's rate too: a burst after a quiet spell is answered at its own pace at once,
+    // The last 1,000 ms's rate too: a burst after a quiet spell is answered at its own pace at once,
     // while the 5-s average still counts the quiet seconds (bench/flow, issue 7's note, session 20).
     const perSecond = Math.max(answered.perSecond(now), answered.recentPerSecond(now));
     const sustained = Math.ceil(perSecond * queueSeconds);

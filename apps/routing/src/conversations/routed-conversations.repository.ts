@@ -146,10 +146,10 @@ export class RoutedConversationsRepository {
     );
   }
 
-  /** What an agent holds now, oldest assignment first (index routed_slots). */
   /**
-   * The conversations the agent holds, each with its event version (the last versioned event
-   * published about it, RoutingEventsEmitter): its deadlines here are at least as new as that event's.
+   * What an agent holds now, oldest assignment first (index routed_slots), each with its event version
+   * (the last versioned event published about it, RoutingEventsEmitter): its deadlines here are at
+   * least as new as that event's.
    */
   async findHeldBy(
     tx: EntityManager,
