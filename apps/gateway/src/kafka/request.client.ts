@@ -77,11 +77,10 @@ export const MIN_IN_FLIGHT = 256;
  * In flight per service: a request should wait for a service about REQUEST_QUEUE_TARGET_MS, far
  * inside its timeout, so the bound is what the service answered per second (over the last 5 s, or
  * over the last 1,000 ms if that is more) × REQUEST_QUEUE_TARGET_MS (Little's law), at least
- * MIN_IN_FLIGHT and at most
- * MAX_IN_FLIGHT_PER_SERVICE. Beyond it, UNAVAILABLE at once, the request not sent, with a Retry-After
- * from how fast that service has been answering. A queue that holds only what the service does in
- * that time refuses the surplus at once rather than at its deadline, and drains within it when the
- * load falls.
+ * MIN_IN_FLIGHT and at most MAX_IN_FLIGHT_PER_SERVICE. Beyond it, UNAVAILABLE at once, the request
+ * not sent, with a Retry-After from how fast that service has been answering. A queue that holds
+ * only what the service does in that time refuses the surplus at once rather than at its deadline,
+ * and drains within it when the load falls.
  */
 @Injectable()
 export class RequestClient implements OnApplicationBootstrap, OnApplicationShutdown {
