@@ -10,7 +10,7 @@ export class CompletionRate {
 
   add(nowMs: number): void {
     const second = Math.floor(nowMs / 1000);
-    const i = second % this.windowSeconds;
+    const i = this.slotOf(second);
     if (this.seconds[i] !== second) {
       this.seconds[i] = second;
       this.counts[i] = 0;
@@ -37,8 +37,13 @@ export class CompletionRate {
   }
 
   private countOf(second: number): number {
-    const i = ((second % this.windowSeconds) + this.windowSeconds) % this.windowSeconds;
+    const i = this.slotOf(second);
     return this.seconds[i] === second ? this.counts[i] : 0;
+  }
+
+  /** The bucket a second goes in (one per second of the window, reused as the seconds go by). */
+  private slotOf(second: number): number {
+    return ((second % this.windowSeconds) + this.windowSeconds) % this.windowSeconds;
   }
 
   /** How many were added over the last full window (the current second included). */
