@@ -834,20 +834,43 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
 
   const during = meter.between(s.cpu.cpuStart, s.cpu.cpuSendEnd);
   const after = meter.between(s.cpu.cpuSendEnd, s.cpu.cpuGraceEnd);
+  // Per visitor message sent: what each process spends while sending (its share of the grace aside).
+  const perMessage = (v: number | undefined, digits: number) =>
+    v === undefined || m.n === 0 ? '?' : (v / m.n).toFixed(digits);
   const cpuRows = [...during.perGroup].map(([label, v]) => [
     label,
     pct(v),
     pct(after.perGroup.get(label) ?? NaN),
+    perMessage((during.cpuSeconds.get(label) ?? NaN) * 1000, 2),
+    perMessage(during.switches.get(label), 1),
   ]);
   const sum = (g: Map<string, number>) =>
     [...g.values()].reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
   cpuRows.push(
-    ['all of the above', pct(sum(during.perGroup)), pct(sum(after.perGroup))],
-    ['whole machine (incl. other processes)', pct(during.machine), pct(after.machine)],
+    [
+      'all of the above',
+      pct(sum(during.perGroup)),
+      pct(sum(after.perGroup)),
+      perMessage(sum(during.cpuSeconds) * 1000, 2),
+      perMessage(sum(during.switches), 1),
+    ],
+    ['whole machine (incl. other processes)', pct(during.machine), pct(after.machine), '', ''],
   );
   out.push(
-    `  CPU (% of one core; ${cores} cores = ${cores * 100}%), from /proc:`,
-    indent(table(['process', 'while sending', `grace (${s.cpu.graceSeconds.toFixed(1)} s)`], cpuRows)),
+    `  CPU (% of one core; ${cores} cores = ${cores * 100}%), from /proc; per visitor message sent, while ` +
+      'sending: CPU ms and context switches (all threads; each is a wake-up):',
+    indent(
+      table(
+        [
+          'process',
+          'while sending',
+          `grace (${s.cpu.graceSeconds.toFixed(1)} s)`,
+          'CPU ms / msg',
+          'switches / msg',
+        ],
+        cpuRows,
+      ),
+    ),
   );
   const recRows = [...s.records]
     .filter(([, count]) => count > 0)

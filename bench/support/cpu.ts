@@ -14,6 +14,8 @@ export interface CpuGroup {
 export interface CpuSample {
   at: number;
   ticks: Map<string, Map<number, number>>;
+  /** Context switches (voluntary and not, all threads) per pid: each costs a wake-up, dear on a VM. */
+  switches: Map<string, Map<number, number>>;
   machineBusy: number;
   machineTotal: number;
 }
@@ -25,6 +27,24 @@ function readTicks(pid: number): number | null {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15)
+  } catch {
+    return null;
+  }
+}
+
+/** Context switches so far of all of a process's threads (exited threads' are no longer counted). */
+function readSwitches(pid: number): number | null {
+  try {
+    let n = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+        for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) n += Number(m[1]);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    return n;
   } catch {
     return null;
   }
@@ -63,35 +83,68 @@ export class CpuMeter {
 
   sample(): CpuSample {
     const ticks = new Map<string, Map<number, number>>();
+    const switches = new Map<string, Map<number, number>>();
     for (const g of this.groups) {
-      const m = new Map<number, number>();
+      const t = new Map<number, number>();
+      const w = new Map<number, number>();
       for (const pid of g.pids()) {
-        const t = readTicks(pid);
-        if (t !== null) m.set(pid, t);
+        const tp = readTicks(pid);
+        if (tp !== null) t.set(pid, tp);
+        const wp = readSwitches(pid);
+        if (wp !== null) w.set(pid, wp);
       }
-      ticks.set(g.label, m);
+      ticks.set(g.label, t);
+      switches.set(g.label, w);
     }
     const machine = readMachine();
-    return { at: performance.now(), ticks, machineBusy: machine.busy, machineTotal: machine.total };
+    return {
+      at: performance.now(),
+      ticks,
+      switches,
+      machineBusy: machine.busy,
+      machineTotal: machine.total,
+    };
   }
 
-  /** Percent of one core per group between a and b, plus the machine's busy share (of all cores, ×cores). */
-  between(a: CpuSample, b: CpuSample): { perGroup: Map<string, number>; machine: number } {
+  /**
+   * Percent of one core per group between a and b, its CPU seconds and context switches, plus the
+   * machine's busy share (of all cores, ×cores).
+   */
+  between(
+    a: CpuSample,
+    b: CpuSample,
+  ): {
+    perGroup: Map<string, number>;
+    cpuSeconds: Map<string, number>;
+    switches: Map<string, number>;
+    machine: number;
+  } {
     const seconds = (b.at - a.at) / 1000;
     const perGroup = new Map<string, number>();
+    const cpuSeconds = new Map<string, number>();
+    const switches = new Map<string, number>();
     for (const g of this.groups) {
-      const before = a.ticks.get(g.label) ?? new Map<number, number>();
-      let delta = 0;
-      // A pid first seen at b started meanwhile (a backend the pool opened under load): all its ticks
-      // are in the interval; leaving them out hid most of PostgreSQL's CPU at 1,000/s.
-      for (const [pid, t] of b.ticks.get(g.label) ?? []) delta += t - (before.get(pid) ?? 0);
-      perGroup.set(g.label, seconds > 0 ? (100 * delta) / TICKS_PER_SECOND / seconds : NaN);
+      const busy = grew(a.ticks.get(g.label), b.ticks.get(g.label)) / TICKS_PER_SECOND;
+      perGroup.set(g.label, seconds > 0 ? (100 * busy) / seconds : NaN);
+      cpuSeconds.set(g.label, busy);
+      switches.set(g.label, grew(a.switches.get(g.label), b.switches.get(g.label)));
     }
     const total = b.machineTotal - a.machineTotal;
     const cores = Math.max(1, cpuCount());
     const machine = total > 0 ? (100 * cores * (b.machineBusy - a.machineBusy)) / total : NaN;
-    return { perGroup, machine };
+    return { perGroup, cpuSeconds, switches, machine };
   }
+}
+
+/**
+ * How much a group's per-pid counters grew from a to b. A pid first seen at b started meanwhile (a
+ * backend the pool opened under load): all its count is in the interval; leaving it out hid most of
+ * PostgreSQL's CPU at 1,000/s.
+ */
+function grew(before: Map<number, number> | undefined, after: Map<number, number> | undefined): number {
+  let delta = 0;
+  for (const [pid, n] of after ?? []) delta += n - (before?.get(pid) ?? 0);
+  return delta;
 }
 
 function cpuCount(): number {
