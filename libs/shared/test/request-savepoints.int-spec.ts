@@ -85,6 +85,13 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
         throw new DomainError('FORBIDDEN', 'refused in its read');
       },
     },
+    'read-then-write': {
+      readsBeforeWrites: 1,
+      handle: async (_d, tx, meta) => {
+        await tx.query('SELECT 1');
+        await write(tx, meta.requestId);
+      },
+    },
     'refuse-after-write': {
       readsBeforeWrites: 1,
       handle: async (_d, tx, meta) => {
@@ -196,5 +203,33 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
 
     const reads = log.transactions().map((tx) => tx.some((s) => /FROM inbox/.test(s.sql)));
     expect(reads).toEqual([true, false]);
+  });
+
+  it('a lone request is applied as a batch of one: its stored reply not read, no savepoint when it refuses only in its reads', async () => {
+    const items = batch(['read-then-write']);
+    log.clear();
+
+    await sut.applyBatch(items);
+
+    expect(await outcomes(items)).toEqual({ replies: [true], written: [true] });
+    // Alone, it cost two round trips more: a read of its stored reply and a savepoint.
+    const [tx, ...others] = log.transactions();
+    expect(others).toEqual([]);
+    expect(tx.filter((s) => /FROM inbox|SAVEPOINT/.test(s.sql))).toEqual([]);
+  });
+
+  it('a lone redelivered request gets its stored reply: what it did is not done again', async () => {
+    const [first] = batch(['write-once']);
+    await sut.applyBatch([first]);
+    const [answered] = sent.filter((s) => s.requestId === first.request.requestId);
+    sent.length = 0;
+    committedRuns.length = 0;
+
+    await sut.applyBatch([first]);
+
+    // Applied again, it met its inbox row at the insert and rolled back; then its stored reply was sent.
+    expect(sent).toEqual([answered]);
+    expect(committedRuns).toEqual([]);
+    expect(await outcomes([first])).toEqual({ replies: [true], written: [true] });
   });
 });

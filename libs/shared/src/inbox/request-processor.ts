@@ -133,7 +133,8 @@ interface Enlisted {
  * every reply in one send. The stored replies of redelivered requests are read first only while
  * redeliveries are likely (after a start, or once that insert found a batch had applied one again:
  * applyTogether). Any other failure rolls the batch back and its requests are applied one by one
- * (retried, dead-lettered alone).
+ * (retried, dead-lettered alone). A batch of one request is applied the same way, not alone: when
+ * traffic is light every request comes alone, and this way costs it up to two round trips fewer.
  *
  * A request past its `commitBy` (else its deadline) is dropped unapplied and unanswered: checked
  * before any database work (so a backlog of expired requests drains at parsing speed), at the start
@@ -215,7 +216,10 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
       live = live.filter(
         (i) => !isExpired(i.request, now) || (this.drop(i.request.op, i.started, i.request), false),
       );
-      if (live.length <= 1) return this.applyEachAlone(live);
+      // A lone request goes this way too, with up to two round trips fewer than alone: no read of its
+      // stored reply (unless redeliveries are likely), no savepoint for a handler that refuses only in
+      // its reads. When traffic is light, that is every request.
+      if (live.length === 0) return [];
       if (this.inbox.isStopping) throw new ConsumerStopping('consumer stopping');
       const committed: (() => void)[] = [];
       try {
@@ -223,8 +227,10 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
           this.applyTogether(live, tx, committed, readStored),
         );
         this.inbox.runAfterCommit(committed);
-        this.together.transactions++;
-        this.together.requests += live.length;
+        if (live.length > 1) {
+          this.together.transactions++;
+          this.together.requests += live.length;
+        }
         return live.map((i) => this.answer(i, replies.get(i.request.requestId)!));
       } catch (err) {
         // One became late: the next round drops it and applies the others again.
