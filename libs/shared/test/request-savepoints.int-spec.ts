@@ -30,10 +30,11 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
   let sut: RequestProcessor;
   const sent: { requestId: string; ok: boolean; data?: unknown }[] = [];
   let runs = 0;
+  let env: Awaited<ReturnType<typeof isolatedTestEnv>>;
   const committedRuns: number[] = [];
 
   beforeAll(async () => {
-    const env = await isolatedTestEnv('reqsavepoints');
+    env = await isolatedTestEnv('reqsavepoints');
     db = await new DataSource({ type: 'postgres', url: env.databaseUrl }).initialize();
     const q = db.createQueryRunner();
     await createMessagingTables(q);
@@ -90,6 +91,12 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
       handle: async (_d, tx, meta) => {
         await tx.query('SELECT 1');
         await write(tx, meta.requestId);
+      },
+    },
+    'reply-unstorable': {
+      handle: async (_d, tx, meta) => {
+        await write(tx, meta.requestId);
+        return { text: 'a\u0000b' };
       },
     },
     'refuse-after-write': {
@@ -206,6 +213,8 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
   });
 
   it('a lone request is applied as a batch of one: its stored reply not read, no savepoint when it refuses only in its reads', async () => {
+    // A batch that reads the stored replies and finds none: later batches stop reading them.
+    await sut.applyBatch(batch(['write', 'write']));
     const items = batch(['read-then-write']);
     log.clear();
 
@@ -224,12 +233,47 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
     const [answered] = sent.filter((s) => s.requestId === first.request.requestId);
     sent.length = 0;
     committedRuns.length = 0;
+    log.clear();
 
     await sut.applyBatch([first]);
 
     // Applied again, it met its inbox row at the insert and rolled back; then its stored reply was sent.
     expect(sent).toEqual([answered]);
     expect(committedRuns).toEqual([]);
+    const reads = log.transactions().map((tx) => tx.some((s) => /SELECT message_id, reply/.test(s.sql)));
+    expect(reads).toEqual([false, true]);
     expect(await outcomes([first])).toEqual({ replies: [true], written: [true] });
+  });
+
+  it('a lone request whose every attempt fails after its work is dead-lettered, not answered', async () => {
+    const inbox = new Inbox({
+      dataSource: db,
+      outbox: new Outbox('public'),
+      env: parseEnv(kafkaEnvSchema, env.vars),
+      consumer: 'requests',
+      logger: { warn: () => undefined, error: () => undefined },
+      maxAttempts: 2,
+      backoffMs: () => 0,
+    });
+    const quiet = { warn: () => undefined, error: () => undefined };
+    const producer = {
+      send: async (_topic: string, messages: { value: string }[]) => {
+        sent.push(...messages.map((m) => JSON.parse(m.value)));
+      },
+    } as unknown as KafkaProducer;
+    const processor = new RequestProcessor(inbox, db, producer, systemClock, quiet);
+    // Its reply cannot be stored (jsonb refuses \u0000), so the inbox insert fails after its work.
+    const [item] = batch(['reply-unstorable']);
+    sent.length = 0;
+
+    await processor.applyBatch([item]);
+
+    // Its write was rolled back with the insert: no answer, whose 201 would be a lie; a dead letter.
+    expect(sent).toEqual([]);
+    expect(await outcomes([item])).toEqual({ replies: [undefined], written: [false] });
+    const letters: unknown[] = await db.query('SELECT 1 FROM outbox WHERE payload::text LIKE $1', [
+      `%${item.request.requestId}%`,
+    ]);
+    expect(letters).toHaveLength(1);
   });
 });

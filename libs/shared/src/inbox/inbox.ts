@@ -272,6 +272,15 @@ export class Inbox implements BatchApplier<Enlisted> {
     }
   }
 
+  /**
+   * For an applier with a transaction of its own (RequestProcessor's batches): counts a retry of the
+   * message after a transient failure, and waits this inbox's backoff before it.
+   */
+  async retryAfter(ctx: KafkaContext, attempt: number): Promise<void> {
+    this.o.observer?.retried(this.topicOf(ctx), 'transient');
+    await sleep(this.o.backoffMs?.(attempt) ?? Math.min(50 * 2 ** attempt, 5000));
+  }
+
   /** Runs `work` in a transaction with retries; gives up into the dead-letter topic. */
   async attempt(
     ctx: KafkaContext,

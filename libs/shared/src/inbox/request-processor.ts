@@ -203,7 +203,12 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
   async applyBatch(items: Enlisted[]): Promise<void> {
     for (let i = 0; i < items.length; i += MAX_REQUESTS_PER_TRANSACTION) {
       const chunk = items.slice(i, i + MAX_REQUESTS_PER_TRANSACTION);
-      await this.reply(await this.applyChunk(chunk));
+      // A lone request's lines carry its correlation id, as they did when it was applied alone.
+      const answers =
+        chunk.length === 1
+          ? await withLogContext(contextOfMessage(chunk[0].request), () => this.applyChunk(chunk))
+          : await this.applyChunk(chunk);
+      await this.reply(answers);
     }
   }
 
@@ -242,16 +247,14 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
           continue;
         }
         if (err instanceof ConsumerStopping) throw err;
+        const what =
+          live.length === 1 ? `request ${live[0].request.op}` : `a batch of ${live.length} requests`;
         if (isTransient(err)) {
-          this.logger.warn(
-            `a batch of ${live.length} requests: transient failure, retrying: ${describe(err)}`,
-          );
-          await sleep(Math.min(50 * 2 ** attempt, 5000));
+          this.logger.warn(`${what}: transient failure, retrying: ${describe(err)}`);
+          await this.inbox.retryAfter(live[0].ctx, attempt);
           continue;
         }
-        this.logger.warn(
-          `a batch of ${live.length} requests failed (${describe(err)}); applying them one by one`,
-        );
+        this.logger.warn(`${what} failed (${describe(err)}); applying one by one, with retries`);
         return this.applyEachAlone(live);
       }
     }
@@ -308,7 +311,8 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
             'SELECT message_id, reply FROM inbox WHERE consumer = $2 AND message_id = ANY($1::text[])',
             [writeIds, 'requests'],
           );
-    if (readStored) this.redeliveriesLikely = stored.length > 0;
+    // Only a read of stored replies says anything (a batch of read-only requests reads none).
+    if (readStored && writeIds.length > 0) this.redeliveriesLikely = stored.length > 0;
     const replies = new Map(stored.map((r) => [r.message_id, r.reply]));
     const toStore: { id: string; reply: ReplyBody }[] = [];
     const refused: { id: string; reply: ReplyBody }[] = [];
@@ -387,9 +391,13 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
   /** One request in its own transaction, with the inbox's retries; null when dropped or refused late. */
   private async applyAlone({ ctx, request, handler, started }: Enlisted): Promise<ReplyBody | null> {
     let reply: ReplyBody | null = null;
+    // Set once an attempt commits: an attempt that failed after its work (at the inbox insert, at
+    // commit) leaves `reply` set, and the last one is dead-lettered, not answered with it.
+    let committed = false;
     await this.inbox
       .attempt(ctx, request.requestId, async (tx, afterCommit) => {
         reply = null;
+        afterCommit(() => (committed = true));
         const now = this.clock.now();
         if (isExpired(request, now)) throw new RequestExpired('deadline passed');
         const meta: RequestMeta = {
@@ -436,7 +444,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
         }
         if (!(err instanceof AbortAttempt)) throw err;
       });
-    return reply;
+    return committed ? reply : null;
   }
 
   /** Transactions that applied several requests together, and how many requests they applied. */
@@ -505,5 +513,3 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
     }
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
