@@ -494,9 +494,9 @@ async function main(): Promise<number> {
       let floorMachineCpu = NaN;
       if (floor) {
         say(`floor: ${opts.seconds} s at ${rate}/s`);
-        const c0 = meter.sample();
+        const c0 = meter.sample({ switches: false });
         floorResult = await floor.measure(`f${k}`, rate, opts.seconds, opts.grace);
-        floorMachineCpu = meter.between(c0, meter.sample()).machine;
+        floorMachineCpu = meter.between(c0, meter.sample({ switches: false })).machine;
         const fs = summarize(floorResult.endToEndMs);
         say(`floor ${rate}/s: p50 ${ms(fs.p50)} p99 ${ms(fs.p99)}, ${floorResult.lost} lost`);
       }
@@ -517,7 +517,8 @@ async function main(): Promise<number> {
       let lastSent = 0;
       const tStart = performance.now();
       const progress = setInterval(() => {
-        const s = meter.sample();
+        // The progress line shows CPU only: reading every thread's status here would add to send lag.
+        const s = meter.sample({ switches: false });
         const { perGroup, machine: busy } = meter.between(cpuPrev, s);
         cpuPrev = s;
         const cpu = [...perGroup].map(([key, v]) => `${key.split(' ')[0]} ${num(v)}`).join(' ');
@@ -858,7 +859,7 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
   );
   out.push(
     `  CPU (% of one core; ${cores} cores = ${cores * 100}%), from /proc; per visitor message sent, while ` +
-      'sending: CPU ms and context switches (all threads; each is a wake-up):',
+      'sending: CPU ms and context switches (all threads: waits ended, and preemptions):',
     indent(
       table(
         [

@@ -81,7 +81,8 @@ export function pidsMatching(test: (cmdline: string) => boolean): number[] {
 export class CpuMeter {
   constructor(readonly groups: CpuGroup[]) {}
 
-  sample(): CpuSample {
+  /** `switches: false` skips reading every thread's status (the progress line shows CPU only). */
+  sample(o: { switches?: boolean } = {}): CpuSample {
     const ticks = new Map<string, Map<number, number>>();
     const switches = new Map<string, Map<number, number>>();
     for (const g of this.groups) {
@@ -90,7 +91,7 @@ export class CpuMeter {
       for (const pid of g.pids()) {
         const tp = readTicks(pid);
         if (tp !== null) t.set(pid, tp);
-        const wp = readSwitches(pid);
+        const wp = o.switches === false ? null : readSwitches(pid);
         if (wp !== null) w.set(pid, wp);
       }
       ticks.set(g.label, t);
@@ -127,7 +128,8 @@ export class CpuMeter {
       const busy = grew(a.ticks.get(g.label), b.ticks.get(g.label)) / TICKS_PER_SECOND;
       perGroup.set(g.label, seconds > 0 ? (100 * busy) / seconds : NaN);
       cpuSeconds.set(g.label, busy);
-      switches.set(g.label, grew(a.switches.get(g.label), b.switches.get(g.label)));
+      // A thread that ended took its count with it: a process's count can fall (the JVM's).
+      switches.set(g.label, grew(a.switches.get(g.label), b.switches.get(g.label), 0));
     }
     const total = b.machineTotal - a.machineTotal;
     const cores = Math.max(1, cpuCount());
@@ -141,9 +143,13 @@ export class CpuMeter {
  * backend the pool opened under load): all its count is in the interval; leaving it out hid most of
  * PostgreSQL's CPU at 1,000/s.
  */
-function grew(before: Map<number, number> | undefined, after: Map<number, number> | undefined): number {
+function grew(
+  before: Map<number, number> | undefined,
+  after: Map<number, number> | undefined,
+  floor = -Infinity,
+): number {
   let delta = 0;
-  for (const [pid, n] of after ?? []) delta += n - (before?.get(pid) ?? 0);
+  for (const [pid, n] of after ?? []) delta += Math.max(floor, n - (before?.get(pid) ?? 0));
   return delta;
 }
 
