@@ -194,9 +194,8 @@ export class Inbox implements BatchApplier<Enlisted> {
         return;
       } catch (err) {
         if (!isTransient(err)) throw err;
-        this.o.observer?.retried(this.topicOf(ready[0].ctx), 'transient');
         this.o.logger.warn(`${this.where(ready[0].ctx)}: transient failure, retrying: ${describe(err)}`);
-        await sleep(this.o.backoffMs?.(attempt) ?? Math.min(50 * 2 ** attempt, 5000));
+        await this.retryAfter(ready[0].ctx, attempt);
       }
     }
   }
@@ -273,11 +272,15 @@ export class Inbox implements BatchApplier<Enlisted> {
   }
 
   /**
-   * For an applier with a transaction of its own (RequestProcessor's batches): counts a retry of the
-   * message after a transient failure, and waits this inbox's backoff before it.
+   * Counts a retry of ctx's message and waits this inbox's backoff before it: for the inbox's own
+   * attempts, and for an applier with a transaction of its own (RequestProcessor's batches).
    */
-  async retryAfter(ctx: KafkaContext, attempt: number): Promise<void> {
-    this.o.observer?.retried(this.topicOf(ctx), 'transient');
+  async retryAfter(
+    ctx: KafkaContext,
+    attempt: number,
+    reason: 'transient' | 'failed' = 'transient',
+  ): Promise<void> {
+    this.o.observer?.retried(this.topicOf(ctx), reason);
     await sleep(this.o.backoffMs?.(attempt) ?? Math.min(50 * 2 ** attempt, 5000));
   }
 
@@ -298,15 +301,14 @@ export class Inbox implements BatchApplier<Enlisted> {
       } catch (err) {
         if (err instanceof AbortAttempt) throw err;
         if (isTransient(err)) {
-          this.o.observer?.retried(this.topicOf(ctx), 'transient');
           this.o.logger.warn(`${this.where(ctx)}: transient failure, retrying: ${describe(err)}`);
+          await this.retryAfter(ctx, attempt, 'transient');
         } else if (attempt >= max) {
           return this.deadLetter(ctx, describe(err), attempt, id);
         } else {
-          this.o.observer?.retried(this.topicOf(ctx), 'failed');
           this.o.logger.warn(`${this.where(ctx)}: attempt ${attempt}/${max} failed: ${describe(err)}`);
+          await this.retryAfter(ctx, attempt, 'failed');
         }
-        await sleep(this.o.backoffMs?.(attempt) ?? Math.min(50 * 2 ** attempt, 5000));
       }
     }
   }
