@@ -79,6 +79,11 @@ interface Phase {
   wireAt: Float64Array;
   httpAt: Float64Array;
   deskAt: Float64Array;
+  /**
+   * The message's `createdAt` as the desk received it (conversation's clock, in its transaction), on
+   * this process's timeline: splits the desk latency into before and after the store.
+   */
+  storedAt: Float64Array;
   /** HTTP status; 0 no answer by the end of the grace; -1 network error or client timeout. */
   status: Int16Array;
   /** 503 answers by their error message (which bound refused them). */
@@ -101,7 +106,7 @@ interface Visitor {
 
 interface DeskMessage {
   conversationId?: string;
-  message?: { text?: string; author?: { type?: string } };
+  message?: { text?: string; author?: { type?: string }; createdAt?: string };
 }
 
 interface Settled {
@@ -142,6 +147,7 @@ function newPhase(tag: string, rate: number, n: number): Phase {
     wireAt: new Float64Array(n),
     httpAt: new Float64Array(n),
     deskAt: new Float64Array(n),
+    storedAt: new Float64Array(n),
     status: new Int16Array(n),
     refusals: new Map(),
     sent: 0,
@@ -273,6 +279,8 @@ async function main(): Promise<number> {
       if (p.deskAt[i] > 0) p.duplicates++;
       else {
         p.deskAt[i] = now;
+        // Same machine, same clock; ms precision (an ISO date).
+        p.storedAt[i] = Date.parse(payload.message?.createdAt ?? '') - performance.timeOrigin;
         p.delivered++;
       }
     };
@@ -694,6 +702,9 @@ interface StepFigures {
   desk: Summary;
   post: Summary;
   post201: Summary;
+  /** Of the desk latency: POST sent → the message's createdAt, and createdAt → the desk. */
+  toStored: Summary;
+  storedToDesk: Summary;
   undelivered: number;
   delivered503: number;
   undelivered201: number;
@@ -705,10 +716,16 @@ function figures(m: Phase): StepFigures {
   const deskMs: number[] = [];
   const postMs: number[] = [];
   const post201Ms: number[] = [];
+  const toStoredMs: number[] = [];
+  const storedToDeskMs: number[] = [];
   let delivered503 = 0;
   let undelivered201 = 0;
   for (let i = 0; i < m.n; i++) {
     if (m.deskAt[i] > 0) deskMs.push(m.deskAt[i] - m.sentAt[i]);
+    if (m.deskAt[i] > 0 && Number.isFinite(m.storedAt[i])) {
+      toStoredMs.push(m.storedAt[i] - m.sentAt[i]);
+      storedToDeskMs.push(m.deskAt[i] - m.storedAt[i]);
+    }
     if (m.status[i] > 0) postMs.push(m.httpAt[i] - m.sentAt[i]);
     if (m.status[i] === 201) post201Ms.push(m.httpAt[i] - m.sentAt[i]);
     if (m.status[i] === 503 && m.deskAt[i] > 0) delivered503++;
@@ -719,6 +736,8 @@ function figures(m: Phase): StepFigures {
     desk: summarize(deskMs),
     post: summarize(postMs),
     post201: summarize(post201Ms),
+    toStored: summarize(toStoredMs),
+    storedToDesk: summarize(storedToDeskMs),
     undelivered: m.n - deskMs.length,
     delivered503,
     undelivered201,
@@ -743,6 +762,8 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
   ];
   const rows = [
     row('visitor POST → desk message.created', f.achieved, m.n, f.undelivered, f.desk),
+    row('  (of which POST → stored: createdAt)', f.achieved, f.toStored.count, 0, f.toStored),
+    row('  (and stored → desk)', f.achieved, f.storedToDesk.count, 0, f.storedToDesk),
     row('POST /v1/visitor/messages, any answer', f.achieved, m.n, m.n - f.post.count, f.post),
     row('POST /v1/visitor/messages → 201', f.achieved, m.n, m.n - f.post201.count, f.post201),
   ];
