@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CONVERSATION_EVENTS, envelope } from '@pupitre/shared';
+import { CONVERSATION_CLOSURES, envelope } from '@pupitre/shared';
 import {
   getOps,
   metricValue,
@@ -41,7 +41,7 @@ describe('billing: /health and /metrics', () => {
       },
       new Date(),
     );
-    await sut.producer.send(CONVERSATION_EVENTS, [
+    await sut.producer.send(CONVERSATION_CLOSURES, [
       { key: conversationId, value: JSON.stringify(closed) },
       // Poison: a conversation.closed that is not one (dead-lettered at once).
       { key: conversationId, value: JSON.stringify({ ...closed, eventId: randomUUID(), data: { nope: 1 } }) },
@@ -53,7 +53,7 @@ describe('billing: /health and /metrics', () => {
         const published = metricValue(body, 'pupitre_events_published_total', {
           topic: 'billing.remunerations',
         });
-        const dead = metricValue(body, 'pupitre_dead_letters_total', { topic: 'conversation.events' });
+        const dead = metricValue(body, 'pupitre_dead_letters_total', { topic: 'conversation.closures' });
         return published === 1 && dead === 1 && body;
       },
       { what: 'the remuneration published and the poison dead-lettered, in /metrics' },
@@ -75,7 +75,10 @@ describe('billing: /health and /metrics', () => {
         'pupitre_requests_expired_total',
       ]),
     ).toEqual([]);
-    const lag = metricValue(text, 'pupitre_consumer_lag', { group: 'billing', topic: 'conversation.events' });
+    const lag = metricValue(text, 'pupitre_consumer_lag', {
+      group: 'billing',
+      topic: 'conversation.closures',
+    });
     expect(lag).toBeGreaterThanOrEqual(0);
     expect(metricValue(text, 'pupitre_outbox_backlog', { service: 'billing' })).toBeGreaterThanOrEqual(0);
   });

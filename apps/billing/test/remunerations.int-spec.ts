@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
 import {
   BILLING_REMUNERATIONS,
-  CONVERSATION_EVENTS,
+  CONVERSATION_CLOSURES,
   ConversationEventData,
   envelope,
   EventEnvelope,
@@ -13,7 +13,10 @@ import { startBilling } from '../src/main';
 
 type Closed = EventEnvelope<'conversation.closed', ConversationEventData<'conversation.closed'>>;
 
-/** Billing alone on a real broker and database, fed `conversation.closed` events as conversation sends them. */
+/**
+ * Billing alone on a real broker and database, fed `conversation.closed` events on
+ * `conversation.closures` as conversation sends them.
+ */
 describe('billing: R14, exactly one attribution per conversation', () => {
   let sut: ServiceHarness;
   let producer: KafkaProducer;
@@ -46,7 +49,7 @@ describe('billing: R14, exactly one attribution per conversation', () => {
     );
   const publish = (...events: Closed[]) =>
     producer.send(
-      CONVERSATION_EVENTS,
+      CONVERSATION_CLOSURES,
       events.map((e) => ({ key: e.data.conversationId, value: JSON.stringify(e) })),
     );
   const processed = async (eventId: string) =>
@@ -124,7 +127,7 @@ describe('billing: R14, exactly one attribution per conversation', () => {
 
     // What an operator does to rebuild billing from the events: empty its tables, replay the topic.
     await db.query('TRUNCATE billing.remunerations, billing.inbox');
-    const replayed = { ...close }; // the same record, read again from conversation.events
+    const replayed = { ...close }; // the same record, read again from conversation.closures
     await publish(replayed);
     const [after] = await waitFor(async () => {
       const r = await rowsOf(conversationId);

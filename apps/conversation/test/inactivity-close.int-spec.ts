@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
+import { CONVERSATION_CLOSURES, CONVERSATION_EVENTS } from '@pupitre/shared';
 import type { TestRequester } from '@pupitre/shared/testing';
 import { waitFor } from '@pupitre/shared/testing';
 import { ConversationHarness, startConversationHarness } from './support/conversation-harness';
@@ -61,7 +62,9 @@ describe('conversation: R11, the inactivity close', () => {
       closed_at: dueAt,
     });
     const closed = await waitFor(() =>
-      rq.eventsOf('conversation.closed').find((e) => e.key === c.conversationId),
+      rq
+        .eventsOf('conversation.closed')
+        .find((e) => e.key === c.conversationId && e.topic === CONVERSATION_EVENTS),
     );
     // R14's input: the last agent message before the close.
     expect(closed.value.data).toMatchObject({
@@ -69,6 +72,14 @@ describe('conversation: R11, the inactivity close', () => {
       closedAt: dueAt.toISOString(),
       lastAgentMessage: { messageId: c.messageId, agentId: c.agentId },
     });
+    // Billing's topic carries the same record (same eventId), keyed by the conversation too.
+    const forBilling = await waitFor(() =>
+      rq.seen.find((e) => e.topic === CONVERSATION_CLOSURES && e.key === c.conversationId),
+    );
+    expect(forBilling.value).toEqual(closed.value);
+    // And nothing else: the messages posted above are not on it.
+    const types = new Set(rq.seen.filter((e) => e.topic === CONVERSATION_CLOSURES).map((e) => e.value.type));
+    expect([...types]).toEqual(['conversation.closed']);
   });
 
   it('R11: the visitor wrote after the agent message (routing was behind): not closed', async () => {

@@ -3,7 +3,7 @@ import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
 import {
   BillingOps,
   billingRequests as ops,
-  CONVERSATION_EVENTS,
+  CONVERSATION_CLOSURES,
   ConversationEvent,
   conversationEventSchemas,
   HandlerExtras,
@@ -15,7 +15,10 @@ import { RemunerationsService } from './remunerations.service';
 
 const BILLING_WANTS = new Set(['conversation.closed']); // billing only cares about closes
 
-/** Kafka edges of billing: closes from conversation, queries from the gateway. */
+/**
+ * Kafka edges of billing: closes from conversation (`conversation.closures`, which carries only them:
+ * billing reads one record per close, not every message posted), queries from the gateway.
+ */
 @Controller()
 export class RemunerationsConsumer {
   private readonly handlers = typedHandlers<BillingOps>({
@@ -42,7 +45,7 @@ export class RemunerationsConsumer {
     return this.requests.process(ctx, this.handlers);
   }
 
-  @EventPattern(CONVERSATION_EVENTS, { eventTypes: BILLING_WANTS } satisfies HandlerExtras)
+  @EventPattern(CONVERSATION_CLOSURES, { eventTypes: BILLING_WANTS } satisfies HandlerExtras)
   onConversationEvent(@Ctx() ctx: KafkaContext): Promise<void> {
     return this.inbox.consumeEvent<ConversationEvent>(
       ctx,

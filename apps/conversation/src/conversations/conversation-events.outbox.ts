@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
   Cause,
+  CONVERSATION_CLOSURES,
   CONVERSATION_EVENTS,
   ConversationEventData,
   ConversationEventType,
@@ -26,7 +27,11 @@ export interface ConversationEvent<T extends ConversationEventType = Conversatio
   cause: Cause;
 }
 
-/** Every `conversation.events` event goes through here: enveloped, keyed by conversation, in the caller's transaction. */
+/**
+ * Every `conversation.events` event goes through here: enveloped, keyed by conversation, in the
+ * caller's transaction. A close is written twice, the same record on `conversation.events` and on
+ * `conversation.closures` (billing's topic), in one statement: both or neither.
+ */
 @Injectable()
 export class ConversationEventsOutbox {
   constructor(private readonly outbox: Outbox) {}
@@ -38,8 +43,7 @@ export class ConversationEventsOutbox {
     at: Date,
     cause: Cause,
   ): Promise<void> {
-    const event = envelope(type, data, at, cause);
-    await this.outbox.add(tx, CONVERSATION_EVENTS, data.conversationId, event as never);
+    await this.outbox.addAll(tx, entriesOf({ type, data, at, cause }));
   }
 
   /** The event written by `write`'s own statement (Outbox.addWith): one round trip for both. */
@@ -56,14 +60,16 @@ export class ConversationEventsOutbox {
 
   /** `addWith` for many events, their rows in the order given (the relay publishes in that order). */
   async addAllWith<R>(tx: EntityManager, write: Statement, events: ConversationEvent[]): Promise<R> {
-    const entries = events.map(
-      ({ type, data, at, cause }) =>
-        ({
-          topic: CONVERSATION_EVENTS,
-          key: data.conversationId,
-          value: envelope(type, data, at, cause),
-        }) as OutboxEntry,
-    );
-    return this.outbox.addAllWith<R>(tx, write, entries);
+    return this.outbox.addAllWith<R>(tx, write, events.flatMap(entriesOf));
   }
+}
+
+/** The rows of one event: on `conversation.events`, and a close on `conversation.closures` too. */
+function entriesOf({ type, data, at, cause }: ConversationEvent): OutboxEntry[] {
+  const value = envelope(type, data, at, cause);
+  const key = data.conversationId;
+  const entries = [{ topic: CONVERSATION_EVENTS, key, value } as OutboxEntry];
+  if (type === 'conversation.closed')
+    entries.push({ topic: CONVERSATION_CLOSURES, key, value } as OutboxEntry);
+  return entries;
 }

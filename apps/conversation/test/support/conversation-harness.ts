@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   Channel,
   ConsumerProgress,
+  CONVERSATION_CLOSURES,
   CONVERSATION_EVENTS,
   envelope,
   hasReached,
@@ -34,7 +35,11 @@ export interface ConversationHarness extends ServiceHarness {
 }
 
 export async function startConversationHarness(name: string): Promise<ConversationHarness> {
-  const sut = await startServiceHarness(name, startConversation, [CONVERSATION_EVENTS, NOTIFICATIONS_PUSH]);
+  const sut = await startServiceHarness(name, startConversation, [
+    CONVERSATION_EVENTS,
+    CONVERSATION_CLOSURES,
+    NOTIFICATIONS_PUSH,
+  ]);
   const { producer, requester: rq, db } = sut;
 
   const progress = new ConsumerProgress(sut.kafka, 'conversation', ROUTING_EVENTS);

@@ -5,9 +5,16 @@ import { eventMessageSchema, type EventEnvelope } from '../envelope';
 
 /**
  * Topic `conversation.events`, key = conversationId.
- * Produced by conversation; consumed by routing (queue, deadlines), billing (R14) and gateway (sockets).
+ * Produced by conversation; consumed by routing (queue, deadlines) and gateway (sockets).
  */
 export const CONVERSATION_EVENTS = 'conversation.events';
+
+/**
+ * Topic `conversation.closures`, key = conversationId: each `conversation.closed` again, the same record
+ * (same eventId) written in the same transaction as its copy on `conversation.events`. Consumed by
+ * billing (R14), which so reads one record per close instead of every message posted.
+ */
+export const CONVERSATION_CLOSURES = 'conversation.closures';
 
 /** The data of each event type on `conversation.events`. */
 export const conversationEventSchemas = {
@@ -108,3 +115,6 @@ export const conversationEventMessages = {
 export type ConversationEvent = {
   [T in ConversationEventType]: z.infer<(typeof conversationEventMessages)[T]>;
 }[ConversationEventType];
+
+/** What `conversation.closures` carries: the closes only. */
+export type ConversationClosure = Extract<ConversationEvent, { type: 'conversation.closed' }>;

@@ -5,7 +5,11 @@ import {
   remunerationExample,
   remunerationSchema,
 } from '../billing-remunerations/remuneration';
-import { CONVERSATION_EVENTS, conversationEventMessages } from '../conversation-events/conversation-events';
+import {
+  CONVERSATION_CLOSURES,
+  CONVERSATION_EVENTS,
+  conversationEventMessages,
+} from '../conversation-events/conversation-events';
 import { deadLetterSchema, deadLetterTopic } from '../dead-letter';
 import { serviceRequests } from '../requests/operations';
 import type { OpSchemas } from '../requests/op';
@@ -292,11 +296,22 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
     'conversationEvents',
     CONVERSATION_EVENTS,
     'What happens to conversations. Produced by conversation (through its outbox); consumed by routing ' +
-      '(group `routing`), billing (group `billing`) and each gateway instance (group `gateway-<instance>`).',
+      '(group `routing`) and each gateway instance (group `gateway-<instance>`).',
     conversationEventMessages,
     () => 'conversationId',
   );
   b.operations.conversationPublishesEvents = { action: 'send', ...conversationEvents };
+  const conversationClosures = eventTopic(
+    b,
+    'conversationClosures',
+    CONVERSATION_CLOSURES,
+    'Each conversation.closed again, the same record (same eventId) as on conversation.events, written in ' +
+      'the same transaction. Produced by conversation (through its outbox); consumed by billing (group ' +
+      '`billing`), which so reads one record per close rather than every message posted.',
+    { 'conversation.closed': conversationEventMessages['conversation.closed'] },
+    () => 'conversationId',
+  );
+  b.operations.conversationPublishesClosures = { action: 'send', ...conversationClosures };
   const routingEvents = eventTopic(
     b,
     'routingEvents',
@@ -318,6 +333,7 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
   heartbeatTopic(b);
   deadLetterTopics(b, [
     CONVERSATION_EVENTS,
+    CONVERSATION_CLOSURES,
     ROUTING_EVENTS,
     ...SERVICES.map((s: ServiceName) => requestTopic(s)),
   ]);
