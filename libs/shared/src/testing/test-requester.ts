@@ -140,7 +140,8 @@ export class TestRequester {
     return r.data as never;
   }
 
-  eventsOf(type: string) {
-    return this.seen.filter((s) => s.value.type === type);
+  /** The events of this type seen, on any watched topic or only on `topic` (a close is on two). */
+  eventsOf(type: string, topic?: string) {
+    return this.seen.filter((s) => s.value.type === type && (topic === undefined || s.topic === topic));
   }
 }
