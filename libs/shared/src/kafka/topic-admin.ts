@@ -42,6 +42,12 @@ export async function ensureTopics(
       throw new Error('some partitions have no leader yet');
     }
   });
+  // A leader in the metadata may still answer "not the leader for that topic-partition" for a moment
+  // (a broker busy creating many topics at once): a producer's send then fails, and a request sent
+  // through it waits for its deadline. Each partition answering for its offsets is what a client needs.
+  await quietly(env, 'every partition of the topics to answer for its offsets', async (admin) => {
+    await Promise.all(names.map((topic) => admin.fetchTopicOffsets(topic)));
+  });
   await quietly(env, 'the group coordinator', (admin) =>
     admin.describeGroups([prefixed(env, 'pupitre-topics')]).then(() => undefined),
   );
