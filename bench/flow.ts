@@ -84,7 +84,7 @@ interface Phase {
    * clock when it began applying the message's batch (inside the transaction, before the lock, the
    * inserts and the commit). Splits the desk latency at that point.
    */
-  storedAt: Float64Array;
+  createdAt: Float64Array;
   /** HTTP status; 0 no answer by the end of the grace; -1 network error or client timeout. */
   status: Int16Array;
   /** 503 answers by their error message (which bound refused them). */
@@ -148,7 +148,7 @@ function newPhase(tag: string, rate: number, n: number): Phase {
     wireAt: new Float64Array(n),
     httpAt: new Float64Array(n),
     deskAt: new Float64Array(n),
-    storedAt: new Float64Array(n),
+    createdAt: new Float64Array(n),
     status: new Int16Array(n),
     refusals: new Map(),
     sent: 0,
@@ -281,7 +281,7 @@ async function main(): Promise<number> {
       else {
         p.deskAt[i] = now;
         // Same machine, same wall clock; ms precision (an ISO date). Its age now, on the monotonic clock.
-        p.storedAt[i] = now - (Date.now() - Date.parse(payload.message?.createdAt ?? ''));
+        p.createdAt[i] = now - (Date.now() - Date.parse(payload.message?.createdAt ?? ''));
         p.delivered++;
       }
     };
@@ -704,8 +704,8 @@ interface StepFigures {
   post: Summary;
   post201: Summary;
   /** Of the desk latency: POST sent → the message's createdAt (its batch begun), and createdAt → the desk. */
-  toStored: Summary;
-  storedToDesk: Summary;
+  toCreated: Summary;
+  createdToDesk: Summary;
   undelivered: number;
   delivered503: number;
   undelivered201: number;
@@ -717,15 +717,15 @@ function figures(m: Phase): StepFigures {
   const deskMs: number[] = [];
   const postMs: number[] = [];
   const post201Ms: number[] = [];
-  const toStoredMs: number[] = [];
-  const storedToDeskMs: number[] = [];
+  const toCreatedMs: number[] = [];
+  const createdToDeskMs: number[] = [];
   let delivered503 = 0;
   let undelivered201 = 0;
   for (let i = 0; i < m.n; i++) {
     if (m.deskAt[i] > 0) deskMs.push(m.deskAt[i] - m.sentAt[i]);
-    if (m.deskAt[i] > 0 && Number.isFinite(m.storedAt[i])) {
-      toStoredMs.push(m.storedAt[i] - m.sentAt[i]);
-      storedToDeskMs.push(m.deskAt[i] - m.storedAt[i]);
+    if (m.deskAt[i] > 0 && Number.isFinite(m.createdAt[i])) {
+      toCreatedMs.push(m.createdAt[i] - m.sentAt[i]);
+      createdToDeskMs.push(m.deskAt[i] - m.createdAt[i]);
     }
     if (m.status[i] > 0) postMs.push(m.httpAt[i] - m.sentAt[i]);
     if (m.status[i] === 201) post201Ms.push(m.httpAt[i] - m.sentAt[i]);
@@ -737,8 +737,8 @@ function figures(m: Phase): StepFigures {
     desk: summarize(deskMs),
     post: summarize(postMs),
     post201: summarize(post201Ms),
-    toStored: summarize(toStoredMs),
-    storedToDesk: summarize(storedToDeskMs),
+    toCreated: summarize(toCreatedMs),
+    createdToDesk: summarize(createdToDeskMs),
     undelivered: m.n - deskMs.length,
     delivered503,
     undelivered201,
@@ -768,15 +768,15 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
       '  (of which POST → applying: createdAt)',
       f.achieved,
       f.desk.count,
-      f.desk.count - f.toStored.count,
-      f.toStored,
+      f.desk.count - f.toCreated.count,
+      f.toCreated,
     ),
     row(
       '  (and createdAt → desk)',
       f.achieved,
       f.desk.count,
-      f.desk.count - f.storedToDesk.count,
-      f.storedToDesk,
+      f.desk.count - f.createdToDesk.count,
+      f.createdToDesk,
     ),
     row('POST /v1/visitor/messages, any answer', f.achieved, m.n, m.n - f.post.count, f.post),
     row('POST /v1/visitor/messages → 201', f.achieved, m.n, m.n - f.post201.count, f.post201),
