@@ -5,6 +5,8 @@
  * Prints the p99 of a refused POST (goal < 50 ms), the clientMessageIds whose LAST answer was 503 that
  * are nevertheless stored (goal 0, read from the conversation database), and how long after the drop
  * the per-second p99 of POST latency is back within 2× its steady value (goal ≤ 10 s).
+ * Also the retries' arithmetic: the overload's messages still unserved when the load drops (their
+ * clients retry), their retries during the recovery, and when their 201s came (bench/README.md).
  * Prints figures; not a test.
  *
  *   npm run bench:overload                        (finds the sustainable rate first: 4 s steps)
@@ -434,7 +436,7 @@ async function main(): Promise<number> {
     say(`steady: ${opts.steadySeconds} s at ${half}/s`);
     await run('steady', half, opts.steadySeconds, true);
     say(`overload: ${opts.overloadSeconds} s at ${over}/s, clients retrying`);
-    await run('overload', over, opts.overloadSeconds, true);
+    const overloadStart = await run('overload', over, opts.overloadSeconds, true);
     say(`recovery: ${opts.recoverySeconds} s at ${half}/s`);
     const recoveryStart = await run('recovery', half, opts.recoverySeconds, true);
     say('waiting for every retry to end…');
@@ -500,6 +502,35 @@ async function main(): Promise<number> {
     // clients still retry what was refused during the overload, new messages can be refused too.
     const latencyBackAfter = backFrom(fast);
     const backAfter = backFrom((w) => w.refused === 0 && fast(w));
+    // The retries' arithmetic: what the overload left for the recovery to serve. Every message refused
+    // during the overload comes back (clients retry until a 201 or their limits), so until that backlog
+    // is served the system runs at what it can serve, whatever the new load.
+    const answeredAt = (a: Attempt) => a.sentAt + a.latencyMs;
+    const servedBy = new Map<number, number>(); // message → when its 201 came
+    for (const a of attempts) if (a.status === 201) servedBy.set(a.message, answeredAt(a));
+    const overloadIndexes = messages.flatMap((m, i) => (m.phase === 'overload' ? [i] : []));
+    const backlogAtDrop = overloadIndexes.filter(
+      (i) => (servedBy.get(i) ?? Infinity) >= recoveryStart,
+    ).length;
+    const servedPerSecond =
+      attempts.filter(
+        (a) => a.status === 201 && answeredAt(a) >= overloadStart && answeredAt(a) < recoveryStart,
+      ).length /
+      ((recoveryStart - overloadStart) / 1000);
+    const recoveryEnd = recoveryStart + opts.recoverySeconds * 1000;
+    const retriesInRecovery = attempts.filter(
+      (a) => a.phase === 'overload' && a.sentAt >= recoveryStart && a.sentAt < recoveryEnd,
+    ).length;
+    // When the backlog's 201s came, in seconds after the drop (half of them, 90 %, all).
+    const backlogServed = overloadIndexes
+      .map((i) => servedBy.get(i))
+      .filter((t): t is number => t !== undefined && t >= recoveryStart)
+      .map((t) => (t - recoveryStart) / 1000)
+      .sort((a, b) => a - b);
+    const backlogQuantile = (q: number) =>
+      backlogServed.length === 0
+        ? '-'
+        : `${backlogServed[Math.min(backlogServed.length - 1, Math.ceil(q * backlogServed.length) - 1)].toFixed(0)} s`;
     const after = (s: number | null) =>
       s === null ? 'NOT within the recovery' : `${s} s after the load dropped`;
 
@@ -581,6 +612,10 @@ async function main(): Promise<number> {
       `p99 of what is served (201) back within 2× steady (${ms(2 * steady.p99)}): ${after(latencyBackAfter)}   (goal ≤ 10 s)`,
       `… and no refusal of a new message either: ${after(backAfter)}`,
       `last answer ${((lastAnswer - recoveryStart) / 1000).toFixed(1)} s after the drop; database read ${LATE_EFFECT_WAIT_MS / 1000} s after it`,
+      `retry backlog at the drop: ${backlogAtDrop} overload messages not yet answered 201 (their clients retry); ` +
+        `201s served during the overload: ${servedPerSecond.toFixed(0)}/s`,
+      `  their retries sent during the recovery: ${retriesInRecovery} (${(retriesInRecovery / opts.recoverySeconds).toFixed(0)}/s on top of ${half}/s new); ` +
+        `the backlog's 201s came by ${backlogQuantile(0.5)} (half), ${backlogQuantile(0.9)} (90 %), ${backlogQuantile(1)} (all) after the drop`,
     ];
     process.stdout.write(`${out.join('\n')}\n`);
     const problems = running.problems(10);
