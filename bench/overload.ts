@@ -502,9 +502,9 @@ async function main(): Promise<number> {
     // clients still retry what was refused during the overload, new messages can be refused too.
     const latencyBackAfter = backFrom(fast);
     const backAfter = backFrom((w) => w.refused === 0 && fast(w));
-    // The retries' arithmetic: what the overload left for the recovery to serve. Every message refused
-    // during the overload comes back (clients retry until a 201 or their limits), so until that backlog
-    // is served the system runs at what it can serve, whatever the new load.
+    // The retries' arithmetic: what the overload left for the recovery to serve. A message refused
+    // during the overload comes back while its client retries (until a 201, MAX_ATTEMPTS or 60 s), on
+    // top of the recovery's new messages.
     const answeredAt = (a: Attempt) => a.sentAt + a.latencyMs;
     const servedBy = new Map<number, number>(); // message → when its 201 came
     for (const a of attempts) if (a.status === 201) servedBy.set(a.message, answeredAt(a));
@@ -530,7 +530,7 @@ async function main(): Promise<number> {
     const backlogQuantile = (q: number) =>
       backlogServed.length === 0
         ? '-'
-        : `${backlogServed[Math.min(backlogServed.length - 1, Math.ceil(q * backlogServed.length) - 1)].toFixed(0)} s`;
+        : `${backlogServed[Math.min(backlogServed.length - 1, Math.ceil(q * backlogServed.length) - 1)].toFixed(1)} s`;
     const after = (s: number | null) =>
       s === null ? 'NOT within the recovery' : `${s} s after the load dropped`;
 
@@ -612,10 +612,10 @@ async function main(): Promise<number> {
       `p99 of what is served (201) back within 2× steady (${ms(2 * steady.p99)}): ${after(latencyBackAfter)}   (goal ≤ 10 s)`,
       `… and no refusal of a new message either: ${after(backAfter)}`,
       `last answer ${((lastAnswer - recoveryStart) / 1000).toFixed(1)} s after the drop; database read ${LATE_EFFECT_WAIT_MS / 1000} s after it`,
-      `retry backlog at the drop: ${backlogAtDrop} overload messages not yet answered 201 (their clients retry); ` +
+      `retry backlog at the drop: ${backlogAtDrop} overload messages not yet answered 201 (still in flight, or to be retried); ` +
         `201s served during the overload: ${servedPerSecond.toFixed(0)}/s`,
       `  their retries sent during the recovery: ${retriesInRecovery} (${(retriesInRecovery / opts.recoverySeconds).toFixed(0)}/s on top of ${half}/s new); ` +
-        `the backlog's 201s came by ${backlogQuantile(0.5)} (half), ${backlogQuantile(0.9)} (90 %), ${backlogQuantile(1)} (all) after the drop`,
+        `${backlogServed.length} of them served, their 201s by ${backlogQuantile(0.5)} (half), ${backlogQuantile(0.9)} (90 %), ${backlogQuantile(1)} (the last) after the drop`,
     ];
     process.stdout.write(`${out.join('\n')}\n`);
     const problems = running.problems(10);
