@@ -40,7 +40,7 @@ import {
 } from './support/infra';
 import { abort, checkpoint, openLoop, sleep, waitUntil } from './support/open-loop';
 import { benchServiceEnv, rateLimitedWarning, ServiceFleet } from './support/services';
-import { ms, summarize, table } from './support/stats';
+import { ms, quantile, summarize, table } from './support/stats';
 
 interface Options {
   rate: number | null;
@@ -508,10 +508,11 @@ async function main(): Promise<number> {
     const answeredAt = (a: Attempt) => a.sentAt + a.latencyMs;
     const servedBy = new Map<number, number>(); // message → when its 201 came
     for (const a of attempts) if (a.status === 201) servedBy.set(a.message, answeredAt(a));
-    const overloadIndexes = messages.flatMap((m, i) => (m.phase === 'overload' ? [i] : []));
-    const backlogAtDrop = overloadIndexes.filter(
-      (i) => (servedBy.get(i) ?? Infinity) >= recoveryStart,
-    ).length;
+    // When each overload message got its 201, on this process's clock (Infinity: never).
+    const overloadServedAt = messages.flatMap((m, i) =>
+      m.phase === 'overload' ? [servedBy.get(i) ?? Infinity] : [],
+    );
+    const backlogAtDrop = overloadServedAt.filter((t) => t >= recoveryStart).length;
     const servedPerSecond =
       attempts.filter(
         (a) => a.status === 201 && answeredAt(a) >= overloadStart && answeredAt(a) < recoveryStart,
@@ -522,15 +523,14 @@ async function main(): Promise<number> {
       (a) => a.phase === 'overload' && a.sentAt >= recoveryStart && a.sentAt < recoveryEnd,
     ).length;
     // When the backlog's 201s came, in seconds after the drop (half of them, 90 %, all).
-    const backlogServed = overloadIndexes
-      .map((i) => servedBy.get(i))
-      .filter((t): t is number => t !== undefined && t >= recoveryStart)
-      .map((t) => (t - recoveryStart) / 1000)
-      .sort((a, b) => a - b);
-    const backlogQuantile = (q: number) =>
-      backlogServed.length === 0
-        ? '-'
-        : `${backlogServed[Math.min(backlogServed.length - 1, Math.ceil(q * backlogServed.length) - 1)].toFixed(1)} s`;
+    const backlogServed = Float64Array.from(
+      overloadServedAt.filter((t) => t >= recoveryStart && t < Infinity),
+      (t) => (t - recoveryStart) / 1000,
+    ).sort();
+    const backlogQuantile = (q: number) => {
+      const s = quantile(backlogServed, q);
+      return Number.isFinite(s) ? `${s.toFixed(1)} s` : '-';
+    };
     const after = (s: number | null) =>
       s === null ? 'NOT within the recovery' : `${s} s after the load dropped`;
 

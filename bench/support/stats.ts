@@ -8,11 +8,17 @@ export interface Summary {
   mean: number;
 }
 
+/** The nearest-rank quantile q (0–1] of values sorted in ascending order; NaN when there are none. */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  return n === 0 ? NaN : sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))];
+}
+
 export function summarize(values: ArrayLike<number>): Summary {
   const sorted = Float64Array.from(values).sort();
   const n = sorted.length;
   if (n === 0) return { count: 0, p50: NaN, p95: NaN, p99: NaN, max: NaN, mean: NaN };
-  const at = (q: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))];
+  const at = (q: number) => quantile(sorted, q);
   let sum = 0;
   for (const v of sorted) sum += v;
   return { count: n, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[n - 1], mean: sum / n };
