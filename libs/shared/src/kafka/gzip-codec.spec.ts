@@ -1,4 +1,5 @@
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { GZIP_IN_PLACE_BYTES_PER_TURN, gzipCodec } from './gzip-codec';
 import { kafkaClientConfig } from './kafka-options';
@@ -62,6 +63,27 @@ describe('gzipCodec', () => {
       await new Promise((r) => setImmediate(r)); // the next turn has its budget again
       await gzipCodec.compress({ buffer: batch });
       expect(inPlace).toHaveBeenCalledTimes(2);
+    } finally {
+      inPlace.mockRestore();
+    }
+  });
+
+  it('decompresses in place within the same budget (four times the compressed size), on the threads past it', async () => {
+    const zlib = jest.requireActual<typeof import('node:zlib')>('node:zlib');
+    const small = zlib.gzipSync(json(8 * 1024), { level: 1 });
+    // Hardly compressible: its estimate alone is past a turn's budget.
+    const large = zlib.gzipSync(
+      Buffer.from(randomBytes(GZIP_IN_PLACE_BYTES_PER_TURN / 2).toString('base64')),
+    );
+    expect(large.length * 4).toBeGreaterThan(GZIP_IN_PLACE_BYTES_PER_TURN);
+    await new Promise((r) => setImmediate(r)); // a fresh turn: nothing spent yet
+    const inPlace = jest.spyOn(zlib, 'unzipSync');
+    try {
+      const [a, b] = await Promise.all([gzipCodec.decompress(small), gzipCodec.decompress(large)]);
+
+      expect(inPlace).toHaveBeenCalledTimes(1);
+      expect(a.equals(zlib.gunzipSync(small))).toBe(true);
+      expect(b.equals(zlib.gunzipSync(large))).toBe(true);
     } finally {
       inPlace.mockRestore();
     }

@@ -1,5 +1,5 @@
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
-import { gzip, gzipSync, unzip } from 'node:zlib';
+import { gzip, gzipSync, unzip, unzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 
 /**
@@ -10,13 +10,19 @@ import { promisify } from 'node:util';
 const LEVEL = 1;
 
 /**
- * Uncompressed bytes compressed in place per turn of the event loop (about 1 ms of CPU at level 1);
- * past it, a batch goes to libuv's threads, so a relay catching up on a backlog holds the loop no more
- * than that per turn.
+ * Uncompressed bytes (de)compressed in place per turn of the event loop (about 1 ms of CPU at level
+ * 1); past it, a batch goes to libuv's threads, so a relay catching up on a backlog, or a consumer
+ * reading one, holds the loop no more than that per turn.
  */
 export const GZIP_IN_PLACE_BYTES_PER_TURN = 256 * 1024;
 
-/** What was compressed in place in this turn of the loop. */
+/**
+ * A batch to decompress counts against the budget as this many times its compressed size (its output
+ * is not known before): Pupitre's JSON batches shrink 3–4× at level 1.
+ */
+const INFLATED_PER_COMPRESSED_BYTE = 4;
+
+/** What was (de)compressed in place in this turn of the loop. */
 let spentThisTurn = 0;
 
 function inPlace(bytes: number): boolean {
@@ -38,9 +44,13 @@ const unzipAsync = promisify(unzip);
  * visitor messages/s: a fifth to a third more messages accepted and delivered in the same CPU
  * (`bench/results/flow-1000-session16-codec*`).
  *
- * Decompression stays on the threads. In place too, it made the gateway answer the POSTs of a burst's
- * first seconds 6–14 s late in most runs (session 15), and in place in the services only it delivered
- * no more than this (`flow-1000-session16-codec3-*`).
+ * Decompression too runs in place, within the same budget per turn. On the threads, every compressed
+ * batch a fetch brought was a hand-off to libuv's pool and back to the loop before kafkajs could hand
+ * the fetch over; at 1,000 visitor messages/s on two cores, where every thread waits for a core, those
+ * hand-offs kept the gateway's desk feed 109–164 ms behind the relay on average, against 8–44 ms in
+ * place (session 24, `bench/results/*session24*`). Session 15 had inflated in place every batch up to
+ * 64 KB with no budget per turn, and saw the POSTs of a burst's first seconds answered late; the
+ * budget bounds what a fetch that catches up inflates per turn.
  *
  * The wire format is unchanged GZIP: any client reads what this one writes and the other way.
  */
@@ -49,7 +59,9 @@ export const gzipCodec = {
     const input = encoder.buffer;
     return inPlace(input.length) ? gzipSync(input, { level: LEVEL }) : gzipAsync(input, { level: LEVEL });
   },
-  decompress: (buffer: Buffer): Promise<Buffer> => unzipAsync(buffer),
+  async decompress(buffer: Buffer): Promise<Buffer> {
+    return inPlace(buffer.length * INFLATED_PER_COMPRESSED_BYTE) ? unzipSync(buffer) : unzipAsync(buffer);
+  },
 };
 
 /** Makes `gzipCodec` kafkajs's GZIP codec, for every client of this process. */
