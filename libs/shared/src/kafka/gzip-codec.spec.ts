@@ -1,5 +1,4 @@
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
-import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { GZIP_IN_PLACE_BYTES_PER_TURN, gzipCodec } from './gzip-codec';
 import { kafkaClientConfig } from './kafka-options';
@@ -68,25 +67,48 @@ describe('gzipCodec', () => {
     }
   });
 
-  it('decompresses in place within the same budget (four times the compressed size), on the threads past it', async () => {
+  describe('decompression in place', () => {
     const zlib = jest.requireActual<typeof import('node:zlib')>('node:zlib');
-    const small = zlib.gzipSync(json(8 * 1024), { level: 1 });
-    // Hardly compressible: its estimate alone is past a turn's budget.
-    const large = zlib.gzipSync(
-      Buffer.from(randomBytes(GZIP_IN_PLACE_BYTES_PER_TURN / 2).toString('base64')),
-    );
-    expect(large.length * 4).toBeGreaterThan(GZIP_IN_PLACE_BYTES_PER_TURN);
-    await new Promise((r) => setImmediate(r)); // a fresh turn: nothing spent yet
-    const inPlace = jest.spyOn(zlib, 'unzipSync');
-    try {
-      const [a, b] = await Promise.all([gzipCodec.decompress(small), gzipCodec.decompress(large)]);
+    /** GZIP of about this share of a turn's budget, once inflated. */
+    const batchOf = (share: number) => zlib.gzipSync(json(GZIP_IN_PLACE_BYTES_PER_TURN * share));
+    const freshTurn = () => new Promise((r) => setImmediate(r));
+    let inPlace: jest.SpyInstance;
+    beforeEach(async () => {
+      await freshTurn(); // nothing spent yet
+      inPlace = jest.spyOn(zlib, 'unzipSync');
+    });
+    afterEach(() => inPlace.mockRestore());
+
+    it('within the budget of a turn, by the size each batch inflates to; on the threads past it', async () => {
+      const [a, b] = [batchOf(0.6), batchOf(0.6)];
+
+      const out = await Promise.all([gzipCodec.decompress(a), gzipCodec.decompress(b)]);
 
       expect(inPlace).toHaveBeenCalledTimes(1);
-      expect(a.equals(zlib.gunzipSync(small))).toBe(true);
-      expect(b.equals(zlib.gunzipSync(large))).toBe(true);
-    } finally {
-      inPlace.mockRestore();
-    }
+      expect(out[0].equals(zlib.gunzipSync(a))).toBe(true);
+      expect(out[1].equals(zlib.gunzipSync(b))).toBe(true);
+      await freshTurn(); // the next turn has its budget again
+      await gzipCodec.decompress(b);
+      expect(inPlace).toHaveBeenCalledTimes(2);
+    });
+
+    it('shares the budget with compression', async () => {
+      const compressed = gzipCodec.compress({ buffer: json(GZIP_IN_PLACE_BYTES_PER_TURN * 0.6) });
+      const inflated = gzipCodec.decompress(batchOf(0.6));
+      await Promise.all([compressed, inflated]);
+
+      expect(inPlace).not.toHaveBeenCalled();
+    });
+
+    it('a batch that inflates past the budget although its trailer says less (streams back to back): on the threads, whole', async () => {
+      const large = zlib.gzipSync(json(GZIP_IN_PLACE_BYTES_PER_TURN * 2));
+      const batch = Buffer.concat([large, zlib.gzipSync(json(100))]); // the trailer is the small one's
+
+      const out = await gzipCodec.decompress(batch);
+
+      expect(inPlace).toHaveBeenCalledTimes(1); // tried, stopped at the budget
+      expect(out.equals(zlib.unzipSync(batch))).toBe(true);
+    });
   });
 
   it("is kafkajs's GZIP codec for every client built by kafkaClientConfig", () => {

@@ -10,19 +10,14 @@ import { promisify } from 'node:util';
 const LEVEL = 1;
 
 /**
- * Uncompressed bytes (de)compressed in place per turn of the event loop (about 1 ms of CPU at level
- * 1); past it, a batch goes to libuv's threads, so a relay catching up on a backlog, or a consumer
- * reading one, holds the loop no more than that per turn.
+ * Uncompressed bytes zlib handles in place per turn of the event loop, compressing and decompressing
+ * together (about 1 ms of CPU at level 1); past it, a batch goes to libuv's threads, so a relay
+ * catching up on a backlog, or a consumer reading one, gives zlib no more than that of a turn (kafkajs
+ * decodes an inflated batch's records in the same turn).
  */
 export const GZIP_IN_PLACE_BYTES_PER_TURN = 256 * 1024;
 
-/**
- * A batch to decompress counts against the budget as this many times its compressed size (its output
- * is not known before): Pupitre's JSON batches shrink 3–4× at level 1.
- */
-const INFLATED_PER_COMPRESSED_BYTE = 4;
-
-/** What was (de)compressed in place in this turn of the loop. */
+/** What zlib handled in place in this turn of the loop. */
 let spentThisTurn = 0;
 
 function inPlace(bytes: number): boolean {
@@ -32,6 +27,16 @@ function inPlace(bytes: number): boolean {
   return true;
 }
 
+/**
+ * What a batch will inflate to: a GZIP stream ends with its uncompressed size (ISIZE, modulo 2^32,
+ * which zlib checks); anything else (a zlib stream) is taken at four times its size, more than
+ * Pupitre's JSON batches shrink at level 1.
+ */
+function inflatedSize(buffer: Buffer): number {
+  const gzipped = buffer.length >= 18 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+  return gzipped ? buffer.readUInt32LE(buffer.length - 4) : buffer.length * 4;
+}
+
 const gzipAsync = promisify(gzip);
 const unzipAsync = promisify(unzip);
 
@@ -39,18 +44,14 @@ const unzipAsync = promisify(unzip);
  * kafkajs's GZIP codec, made cheaper for the batches Pupitre sends (issue 7: the two cores are the
  * limit). kafkajs runs every batch through zlib's stream machinery on libuv's threads, whose
  * JavaScript around each chunk cost the producers' loops (the relays' above all) more than compressing
- * a 16–256 KB batch in one synchronous call: so compression runs in place, up to
- * GZIP_IN_PLACE_BYTES_PER_TURN per turn of the loop, and on the threads past it. Measured at 1,000
- * visitor messages/s: a fifth to a third more messages accepted and delivered in the same CPU
- * (`bench/results/flow-1000-session16-codec*`).
+ * a 16–256 KB batch in one synchronous call; and on a consumer, every compressed batch of a fetch was
+ * a hand-off to the pool and back, each waiting for a core, before kafkajs delivered the fetch (the
+ * gateway's desk feed fell behind by that: docs/architecture.md, Batching). So both run in place, up
+ * to GZIP_IN_PLACE_BYTES_PER_TURN per turn of the loop, and on the threads past it.
  *
- * Decompression too runs in place, within the same budget per turn. On the threads, every compressed
- * batch a fetch brought was a hand-off to libuv's pool and back to the loop before kafkajs could hand
- * the fetch over; at 1,000 visitor messages/s on two cores, where every thread waits for a core, those
- * hand-offs kept the gateway's desk feed 109–164 ms behind the relay on average, against 8–44 ms in
- * place (session 24, `bench/results/*session24*`). Session 15 had inflated in place every batch up to
- * 64 KB with no budget per turn, and saw the POSTs of a burst's first seconds answered late; the
- * budget bounds what a fetch that catches up inflates per turn.
+ * A batch to inflate is charged its size from the GZIP trailer and may not inflate past the budget in
+ * place: one that would (several streams back to back, whose trailer tells only the last one's size)
+ * is inflated again on the threads.
  *
  * The wire format is unchanged GZIP: any client reads what this one writes and the other way.
  */
@@ -60,7 +61,18 @@ export const gzipCodec = {
     return inPlace(input.length) ? gzipSync(input, { level: LEVEL }) : gzipAsync(input, { level: LEVEL });
   },
   async decompress(buffer: Buffer): Promise<Buffer> {
-    return inPlace(buffer.length * INFLATED_PER_COMPRESSED_BYTE) ? unzipSync(buffer) : unzipAsync(buffer);
+    const expected = inflatedSize(buffer);
+    if (!inPlace(expected)) return unzipAsync(buffer);
+    let inflated: Buffer;
+    try {
+      inflated = unzipSync(buffer, { maxOutputLength: GZIP_IN_PLACE_BYTES_PER_TURN });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') throw err;
+      spentThisTurn = GZIP_IN_PLACE_BYTES_PER_TURN; // it did inflate that much: the turn is spent
+      return unzipAsync(buffer);
+    }
+    spentThisTurn += inflated.length - expected;
+    return inflated;
   },
 };
 
