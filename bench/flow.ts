@@ -136,6 +136,8 @@ interface Step {
   fanoutFailures: number;
   floor: FloorResult | null;
   floorMachineCpu: number;
+  /** Of it, the hypervisor's steal: a floor slowed by the VM's neighbours shows here. */
+  floorSteal: number;
   problems: string[];
 }
 
@@ -501,11 +503,14 @@ async function main(): Promise<number> {
       const beforeFloor = loadavg();
       let floorResult: FloorResult | null = null;
       let floorMachineCpu = NaN;
+      let floorSteal = NaN;
       if (floor) {
         say(`floor: ${opts.seconds} s at ${rate}/s`);
         const c0 = meter.sample({ switches: false });
         floorResult = await floor.measure(`f${k}`, rate, opts.seconds, opts.grace);
-        floorMachineCpu = meter.between(c0, meter.sample({ switches: false })).machine;
+        const floorCpu = meter.between(c0, meter.sample({ switches: false }));
+        floorMachineCpu = floorCpu.machine;
+        floorSteal = floorCpu.steal;
         const fs = summarize(floorResult.endToEndMs);
         say(`floor ${rate}/s: p50 ${ms(fs.p50)} p99 ${ms(fs.p99)}, ${floorResult.lost} lost`);
       }
@@ -528,13 +533,14 @@ async function main(): Promise<number> {
       const progress = setInterval(() => {
         // The progress line shows CPU only: reading every thread's status here would add to send lag.
         const s = meter.sample({ switches: false });
-        const { perGroup, machine: busy } = meter.between(cpuPrev, s);
+        const { perGroup, machine: busy, steal } = meter.between(cpuPrev, s);
         cpuPrev = s;
         const cpu = [...perGroup].map(([key, v]) => `${key.split(' ')[0]} ${num(v)}`).join(' ');
         say(
           `t=${((performance.now() - tStart) / 1000).toFixed(0)}s sent ${m.sent} (+${m.sent - lastSent}) ` +
             `http ${m.httpDone} (queued in generator ${m.sent - m.onWire}, at gateway ${m.onWire - m.httpDone}) ` +
-            `desk ${m.delivered} (backlog ${m.sent - m.delivered}) | cpu% ${cpu} | machine ${num(busy)}`,
+            `desk ${m.delivered} (backlog ${m.sent - m.delivered}) | cpu% ${cpu} | machine ${num(busy)} ` +
+            `(steal ${num(steal)})`,
         );
         lastSent = m.sent;
       }, 5000);
@@ -586,6 +592,7 @@ async function main(): Promise<number> {
         fanoutFailures: runningFleet.countLines(FANOUT_FAILED) - fanoutBefore,
         floor: floorResult,
         floorMachineCpu,
+        floorSteal,
         problems: runningFleet.problems(),
       };
       steps.push(step);
@@ -827,7 +834,7 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
     out.push(
       `  floor: ${fl.batches} batches of ${num(fl.meanBatch, 1)} on average, errors ${fl.produceErrors}, ` +
         `duplicates ${fl.duplicates}; generator+floor process CPU ${pct(fl.processCpu)} of one core; machine ` +
-        `${pct(s.floorMachineCpu)} of ${cores * 100}%`,
+        `${pct(s.floorMachineCpu)} of ${cores * 100}%, of which stolen by the hypervisor ${pct(s.floorSteal)}`,
     );
   }
 
@@ -891,6 +898,7 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
       perMessage(sum(during.switches), 1),
     ],
     ['whole machine (incl. other processes)', pct(during.machine), pct(after.machine), '', ''],
+    ['  of which stolen by the hypervisor', pct(during.steal), pct(after.steal), '', ''],
   );
   out.push(
     `  CPU (% of one core; ${cores} cores = ${cores * 100}%), from /proc; per visitor message sent, while ` +

@@ -18,6 +18,8 @@ export interface CpuSample {
   switches: Map<string, Map<number, number>>;
   machineBusy: number;
   machineTotal: number;
+  /** Ticks the hypervisor ran something else while this machine's CPUs wanted to run (steal). */
+  machineSteal: number;
 }
 
 const TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux
@@ -50,15 +52,16 @@ function readSwitches(pid: number): number | null {
   }
 }
 
-function readMachine(): { busy: number; total: number } {
+function readMachine(): { busy: number; total: number; steal: number } {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
     const v = line.trim().split(/\s+/).slice(1).map(Number);
     const total = v.reduce((a, b) => a + b, 0);
     const idle = v[3] + (v[4] ?? 0); // idle + iowait
-    return { busy: total - idle, total };
+    // Busy counts steal too (the CPU was wanted); it is also given apart: a VM's neighbours, not this run.
+    return { busy: total - idle, total, steal: v[7] ?? 0 };
   } catch {
-    return { busy: NaN, total: NaN };
+    return { busy: NaN, total: NaN, steal: NaN };
   }
 }
 
@@ -104,12 +107,13 @@ export class CpuMeter {
       switches,
       machineBusy: machine.busy,
       machineTotal: machine.total,
+      machineSteal: machine.steal,
     };
   }
 
   /**
    * Percent of one core per group between a and b, its CPU seconds and context switches, plus the
-   * machine's busy share (of all cores, ×cores).
+   * machine's busy share and the part of it the hypervisor stole (of all cores, ×cores).
    */
   between(
     a: CpuSample,
@@ -119,6 +123,7 @@ export class CpuMeter {
     cpuSeconds: Map<string, number>;
     switches: Map<string, number>;
     machine: number;
+    steal: number;
   } {
     const seconds = (b.at - a.at) / 1000;
     const perGroup = new Map<string, number>();
@@ -133,8 +138,10 @@ export class CpuMeter {
     }
     const total = b.machineTotal - a.machineTotal;
     const cores = Math.max(1, cpuCount());
-    const machine = total > 0 ? (100 * cores * (b.machineBusy - a.machineBusy)) / total : NaN;
-    return { perGroup, cpuSeconds, switches, machine };
+    const share = (ticks: number) => (total > 0 ? (100 * cores * ticks) / total : NaN);
+    const machine = share(b.machineBusy - a.machineBusy);
+    const steal = share(b.machineSteal - a.machineSteal);
+    return { perGroup, cpuSeconds, switches, machine, steal };
   }
 }
 
