@@ -55,7 +55,8 @@ function readSwitches(pid: number): number | null {
 function readMachine(): { busy: number; total: number; steal: number } {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
-    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal; guest and guest_nice are counted in user and nice.
+    const v = line.trim().split(/\s+/).slice(1, 9).map(Number);
     const total = v.reduce((a, b) => a + b, 0);
     const idle = v[3] + (v[4] ?? 0); // idle + iowait
     // Busy counts steal too (the CPU was wanted); it is also given apart: a VM's neighbours, not this run.
