@@ -16,6 +16,10 @@ describe('gzipCodec', () => {
         })),
       ),
     );
+  /** zlib itself, whose synchronous calls the tests spy on (the codec calls them through the module). */
+  const zlib = jest.requireActual<typeof import('node:zlib')>('node:zlib');
+  /** The next turn of the loop: the codec's budget is fresh there. */
+  const freshTurn = () => new Promise((r) => setImmediate(r));
 
   it.each([
     ['a small batch', 1024],
@@ -46,8 +50,7 @@ describe('gzipCodec', () => {
   });
 
   it('compresses in place within the budget of one turn, and on the threads past it', async () => {
-    await new Promise((r) => setImmediate(r)); // a fresh turn: nothing spent yet
-    const zlib = jest.requireActual<typeof import('node:zlib')>('node:zlib');
+    await freshTurn(); // nothing spent yet
     const inPlace = jest.spyOn(zlib, 'gzipSync');
     try {
       const batch = json(GZIP_IN_PLACE_BYTES_PER_TURN / 4);
@@ -59,7 +62,7 @@ describe('gzipCodec', () => {
       await Promise.all([first, second]);
       expect(inPlace).toHaveBeenCalledTimes(1);
 
-      await new Promise((r) => setImmediate(r)); // the next turn has its budget again
+      await freshTurn(); // the next turn has its budget again
       await gzipCodec.compress({ buffer: batch });
       expect(inPlace).toHaveBeenCalledTimes(2);
     } finally {
@@ -68,10 +71,8 @@ describe('gzipCodec', () => {
   });
 
   describe('decompression in place', () => {
-    const zlib = jest.requireActual<typeof import('node:zlib')>('node:zlib');
     /** GZIP of about this share of a turn's budget, once inflated. */
     const batchOf = (share: number) => zlib.gzipSync(json(GZIP_IN_PLACE_BYTES_PER_TURN * share));
-    const freshTurn = () => new Promise((r) => setImmediate(r));
     let inPlace: jest.SpyInstance;
     beforeEach(async () => {
       await freshTurn(); // nothing spent yet
