@@ -1,7 +1,8 @@
 /**
  * bench/overload — issue 7's "overload is refused early and never applied late", measured: visitors
  * post at three times the sustainable rate for 10 s, retrying refused POSTs (same clientMessageId,
- * exponential backoff that honours Retry-After), then the load drops to half the sustainable rate.
+ * the SDK's own backoff: full jitter, never sooner than Retry-After), then the load drops to half the
+ * sustainable rate.
  * Prints the p99 of a refused POST (goal < 50 ms), the clientMessageIds whose LAST answer was 503 that
  * are nevertheless stored (goal 0, read from the conversation database), and how long after the drop
  * the per-second p99 of POST latency is back within 2× its steady value (goal ≤ 10 s).
@@ -27,6 +28,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import type { Socket as NetSocket } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
+import { backoffDelay, DEFAULT_BACKOFF } from '../libs/sdk/src/backoff';
 import { JsonClient, mapLimit } from './support/http';
 import {
   createDatabase,
@@ -129,8 +131,7 @@ const uptime = () => {
 /** The search: candidate rates, and what "keeps up" means for a step. */
 const SEARCH_RATES = [10, 15, 20, 25, 35, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1200];
 const KEEPS_UP_P99_MS = 1000;
-/** Clients: exponential backoff from this, at least Retry-After, jittered up to +50%. */
-const BACKOFF_BASE_MS = 250;
+/** Clients retry as the SDK's outbox does (libs/sdk's backoffDelay and DEFAULT_BACKOFF), at most this often. */
 const MAX_ATTEMPTS = 8;
 /** REQUEST_TIMEOUT_MS + REQUEST_DEADLINE_MARGIN_MS (the gateway's defaults) + slack, before reading the DB. */
 const LATE_EFFECT_WAIT_MS = 5000 + 1000 + 3000;
@@ -321,9 +322,9 @@ async function main(): Promise<number> {
             msg.settled = true;
             return;
           }
-          const backoff = BACKOFF_BASE_MS * 2 ** (msg.attempts - 1);
-          const delay = Math.max(backoff, (retryAfterS ?? 0) * 1000) * (1 + Math.random() * 0.5);
-          setTimeout(tryOnce, delay);
+          const retryAfterMs =
+            retryAfterS === null || Number.isNaN(retryAfterS) ? undefined : retryAfterS * 1000;
+          setTimeout(tryOnce, backoffDelay(msg.attempts, Math.random, DEFAULT_BACKOFF, retryAfterMs));
         };
         http
           .request(
@@ -563,7 +564,7 @@ async function main(): Promise<number> {
           table(['rate', 'POSTs', 'not 201', 'p50', 'p99', 'keeps up'], search)
         : `sustainable rate given: ${sustainable}/s`,
       '',
-      `sustainable S = ${sustainable}/s; steady ${half}/s for ${opts.steadySeconds} s, overload ${over}/s for ${opts.overloadSeconds} s (clients retry: backoff ${BACKOFF_BASE_MS}·2^n ms, at least Retry-After, ≤ ${MAX_ATTEMPTS} attempts), recovery ${half}/s for ${opts.recoverySeconds} s`,
+      `sustainable S = ${sustainable}/s; steady ${half}/s for ${opts.steadySeconds} s, overload ${over}/s for ${opts.overloadSeconds} s (clients retry as the SDK: full jitter under ${DEFAULT_BACKOFF.baseMs}·2^n ms, at least Retry-After spread to 1.5×, ≤ ${MAX_ATTEMPTS} attempts), recovery ${half}/s for ${opts.recoverySeconds} s`,
       table(
         ['phase', 'messages', 'POSTs', '503', 'other', 'stored (last 201)', 'p50 201', 'p99 201'],
         phaseRows,

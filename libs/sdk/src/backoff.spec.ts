@@ -16,10 +16,27 @@ describe(backoffDelay.name, () => {
     expect(backoffDelay(5000, () => 0.5, policy)).toBe(15_000);
   });
 
-  it('waits at least what Retry-After asks, and more if the jitter says so', () => {
-    expect(backoffDelay(1, () => 0.1, policy, 3000)).toBe(3000);
+  it('waits at least what Retry-After asks, spread over half of it again, and more if the jitter says so', () => {
+    expect(backoffDelay(1, () => 0, policy, 3000)).toBe(3000);
+    expect(backoffDelay(1, () => 0.1, policy, 3000)).toBe(3150);
+    expect(backoffDelay(1, () => 0.999999, policy, 3000)).toBe(4499);
     expect(backoffDelay(8, () => 0.5, policy, 3000)).toBe(15_000);
-    expect(backoffDelay(1, () => 0.5, policy, 60_000)).toBe(60_000);
+    expect(backoffDelay(1, () => 0.5, policy, 60_000)).toBe(75_000);
+    expect(backoffDelay(3, () => 0.5, policy, 0)).toBe(1000);
+  });
+
+  it('spreads the devices refused together over Retry-After to one and a half times it', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    const delays = Array.from({ length: 1000 }, () => backoffDelay(1, random, policy, 8000));
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(8000);
+    expect(Math.min(...delays)).toBeLessThan(8100);
+    expect(Math.max(...delays)).toBeGreaterThan(11_900);
+    expect(Math.max(...delays)).toBeLessThan(12_000);
+    // No second of the window gets much more than its share (250 of 1,000 per second over 4 s).
+    const perSecond = [0, 0, 0, 0];
+    for (const d of delays) perSecond[Math.floor((d - 8000) / 1000)]++;
+    expect(Math.max(...perSecond)).toBeLessThan(300);
   });
 
   it('spreads many devices over the whole window', () => {

@@ -11,7 +11,10 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 30_000 };
 /**
  * The wait before retry number `attempt` (1 for the first retry): a uniform draw in
  * [0, min(cap, base·2^(attempt-1))) — "full jitter", so that many devices coming back at once spread
- * out — but never less than what the server's `Retry-After` asked for.
+ * out. A server's `Retry-After` is honoured and spread too: the wait is at least `Retry-After` plus up
+ * to half of it again (the same draw), so the devices an overloaded server refused in the same second,
+ * all told the same `Retry-After`, do not all come back in the same second after it, a second
+ * overload of their own; and never shorter than the backoff's own draw.
  */
 export function backoffDelay(
   attempt: number,
@@ -20,8 +23,10 @@ export function backoffDelay(
   retryAfterMs?: number,
 ): number {
   const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-  const jittered = Math.floor(Math.min(Math.max(random(), 0), 1) * ceiling);
-  return retryAfterMs === undefined ? jittered : Math.max(retryAfterMs, jittered);
+  const draw = Math.min(Math.max(random(), 0), 1);
+  const jittered = Math.floor(draw * ceiling);
+  if (retryAfterMs === undefined) return jittered;
+  return Math.max(retryAfterMs + Math.floor((draw * retryAfterMs) / 2), jittered);
 }
 
 /** `Retry-After` in milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
