@@ -25,6 +25,10 @@ describe(backoffDelay.name, () => {
     expect(backoffDelay(3, () => 0.5, policy, 0)).toBe(1000);
   });
 
+  it('never waits longer than a timer can hold, whatever date Retry-After names', () => {
+    expect(backoffDelay(1, () => 0.5, policy, 40 * 24 * 3600 * 1000)).toBe(2 ** 31 - 1);
+  });
+
   it('spreads the devices refused together over Retry-After to one and a half times it', () => {
     let seed = 7;
     const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;

@@ -2,11 +2,14 @@
 export interface BackoffPolicy {
   /** The first retry waits up to this long. */
   baseMs: number;
-  /** No wait is longer than this (unless the server's Retry-After asks for more). */
+  /** No wait is longer than this, unless the server's Retry-After asks for more: then up to 1.5× that. */
   capMs: number;
 }
 
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 30_000 };
+
+/** The longest wait a timer can hold: setTimeout fires at once past 2^31 − 1 ms (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The wait before retry number `attempt` (1 for the first retry): a uniform draw in
@@ -14,7 +17,8 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 30_000 };
  * out. A server's `Retry-After` is honoured and spread too: the wait is at least `Retry-After` plus up
  * to half of it again (the same draw), so the devices an overloaded server refused in the same second,
  * all told the same `Retry-After`, do not all come back in the same second after it, a second
- * overload of their own; and never shorter than the backoff's own draw.
+ * overload of their own; and never shorter than the backoff's own draw. Never past what a timer can
+ * hold (a far HTTP date in Retry-After would otherwise make setTimeout fire at once, again and again).
  */
 export function backoffDelay(
   attempt: number,
@@ -26,7 +30,7 @@ export function backoffDelay(
   const draw = Math.min(Math.max(random(), 0), 1);
   const jittered = Math.floor(draw * ceiling);
   if (retryAfterMs === undefined) return jittered;
-  return Math.max(retryAfterMs + Math.floor((draw * retryAfterMs) / 2), jittered);
+  return Math.min(MAX_TIMER_MS, Math.max(retryAfterMs + Math.floor((draw * retryAfterMs) / 2), jittered));
 }
 
 /** `Retry-After` in milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
