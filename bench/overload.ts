@@ -28,7 +28,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import type { Socket as NetSocket } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
-import { backoffDelay, DEFAULT_BACKOFF } from '../libs/sdk/src/backoff';
+import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from '../libs/sdk/src/backoff';
 import { JsonClient, mapLimit } from './support/http';
 import {
   createDatabase,
@@ -295,7 +295,7 @@ async function main(): Promise<number> {
           if (!socket.connecting) connectedAt = socketAt;
           else socket.once('connect', () => (connectedAt = performance.now()));
         };
-        const record = (status: number, retryAfterS: number | null, errorMessage?: string) => {
+        const record = (status: number, retryAfterMs: number | undefined, errorMessage?: string) => {
           attempts.push({
             queuedMs: socketAt === undefined ? undefined : socketAt - sentAt,
             connectingMs:
@@ -322,8 +322,6 @@ async function main(): Promise<number> {
             msg.settled = true;
             return;
           }
-          const retryAfterMs =
-            retryAfterS === null || Number.isNaN(retryAfterS) ? undefined : retryAfterS * 1000;
           setTimeout(tryOnce, backoffDelay(msg.attempts, Math.random, DEFAULT_BACKOFF, retryAfterMs));
         };
         http
@@ -337,11 +335,11 @@ async function main(): Promise<number> {
           )
           .then(
             (r) => {
-              const header = r.headers['retry-after'];
+              const retryAfterMs = parseRetryAfter(r.headers['retry-after'], Date.now());
               const body = r.body as { error?: { message?: string } } | null;
-              record(r.status, header === undefined ? null : Number(header), body?.error?.message);
+              record(r.status, retryAfterMs, body?.error?.message);
             },
-            () => record(-1, null),
+            () => record(-1, undefined),
           );
       };
       tryOnce();

@@ -25,8 +25,9 @@ describe(backoffDelay.name, () => {
     expect(backoffDelay(3, () => 0.5, policy, 0)).toBe(1000);
   });
 
-  it('never waits longer than a timer can hold, whatever date Retry-After names', () => {
+  it('never waits longer than a timer can hold, whatever date Retry-After names or cap is set', () => {
     expect(backoffDelay(1, () => 0.5, policy, 40 * 24 * 3600 * 1000)).toBe(2 ** 31 - 1);
+    expect(backoffDelay(40, () => 0.999, { baseMs: 500, capMs: 2 ** 40 })).toBe(2 ** 31 - 1);
   });
 
   it('spreads the devices refused together over Retry-After to one and a half times it', () => {

@@ -18,7 +18,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * to half of it again (the same draw), so the devices an overloaded server refused in the same second,
  * all told the same `Retry-After`, do not all come back in the same second after it, a second
  * overload of their own; and never shorter than the backoff's own draw. Never past what a timer can
- * hold (a far HTTP date in Retry-After would otherwise make setTimeout fire at once, again and again).
+ * hold (a far HTTP date in Retry-After, or a cap set past it, would otherwise make setTimeout fire at
+ * once, again and again).
  */
 export function backoffDelay(
   attempt: number,
@@ -29,8 +30,11 @@ export function backoffDelay(
   const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
   const draw = Math.min(Math.max(random(), 0), 1);
   const jittered = Math.floor(draw * ceiling);
-  if (retryAfterMs === undefined) return jittered;
-  return Math.min(MAX_TIMER_MS, Math.max(retryAfterMs + Math.floor((draw * retryAfterMs) / 2), jittered));
+  const wait =
+    retryAfterMs === undefined
+      ? jittered
+      : Math.max(retryAfterMs + Math.floor((draw * retryAfterMs) / 2), jittered);
+  return Math.min(MAX_TIMER_MS, wait);
 }
 
 /** `Retry-After` in milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
