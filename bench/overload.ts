@@ -30,6 +30,7 @@ import type { Socket as NetSocket } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from '../libs/sdk/src/backoff';
 import { JsonClient, mapLimit } from './support/http';
+import { LeanHttpClient } from './support/lean-http';
 import {
   createDatabase,
   databaseSettings,
@@ -211,6 +212,9 @@ async function main(): Promise<number> {
     running.start(env);
     const http = new JsonClient('127.0.0.1', port, 5000);
     cleanups.push({ what: 'http', run: () => http.close() });
+    // The clients' POSTs go through a lean client: Node's own cost this process 3–4 times the CPU.
+    const poster = new LeanHttpClient('127.0.0.1', port, 5000);
+    cleanups.push({ what: 'lean http client', run: () => poster.close() });
     await running.waitReady(http, 120_000);
     say('ready');
 
@@ -324,7 +328,7 @@ async function main(): Promise<number> {
           }
           setTimeout(tryOnce, backoffDelay(msg.attempts, Math.random, DEFAULT_BACKOFF, retryAfterMs));
         };
-        http
+        poster
           .request(
             'POST',
             '/v1/visitor/messages',

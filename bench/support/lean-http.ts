@@ -1,0 +1,230 @@
+import net from 'node:net';
+import type { JsonResponse } from './http';
+
+/**
+ * A lean HTTP/1.1 keep-alive client for the load generator's hot path (one `POST` per visitor
+ * message). It shares the two cores with the system it measures, and Node's `http.request` with an
+ * `Agent` cost it about 0.2 ms of CPU per request (bench/flow's profile, issue 7's note, session 26):
+ * every millisecond the generator spends is one the gateway, the services, Kafka and PostgreSQL do not
+ * get. This one writes each request as one string on a pooled socket and reads the answer's status
+ * line, headers and `Content-Length` (or chunked) body, nothing more: what load generators such as
+ * wrk and autocannon do. One request per connection at a time (no pipelining); idle connections are
+ * reused last-in first-out, like Node's agent; beyond `maxSockets`, requests wait in order, and that
+ * wait counts in their time (`onWire` tells when one leaves it, with its socket).
+ */
+export class LeanHttpClient {
+  private readonly all = new Set<Connection>();
+  private readonly idle: Connection[] = [];
+  private readonly queue: Job[] = [];
+  private open = 0;
+  private closed = false;
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly maxSockets: number,
+  ) {}
+
+  request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+    timeoutMs = 30_000,
+    onWire?: (socket: net.Socket) => void,
+  ): Promise<JsonResponse<T>> {
+    if (this.closed) return Promise.reject(new Error('the client is closed'));
+    const payload = body === undefined ? '' : JSON.stringify(body);
+    let head =
+      `${method} ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nAccept: application/json\r\n` +
+      `Connection: keep-alive\r\n`;
+    if (token) head += `Authorization: Bearer ${token}\r\n`;
+    if (body !== undefined) {
+      head += `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n`;
+    }
+    return new Promise<JsonResponse<T>>((resolve, reject) => {
+      const job: Job = {
+        text: `${head}\r\n${payload}`,
+        timeoutMs,
+        onWire,
+        resolve: resolve as (r: JsonResponse) => void,
+        reject,
+      };
+      const c = this.idle.pop() ?? (this.open < this.maxSockets ? this.connect() : null);
+      if (c) c.start(job);
+      else this.queue.push(job);
+    });
+  }
+
+  /** Sockets open now, busy or idle. */
+  openSockets(): number {
+    return this.open;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new Error('the client is closed'));
+    this.idle.length = 0;
+    for (const c of this.all) c.destroy(); // a request still on one fails ('socket closed')
+  }
+
+  private connect(): Connection {
+    this.open++;
+    const connection = new Connection(this.host, this.port, {
+      free: (c) => {
+        const next = this.queue.shift();
+        if (next) c.start(next);
+        else if (this.closed) c.destroy();
+        else this.idle.push(c);
+      },
+      gone: (c) => {
+        this.open--;
+        this.all.delete(c);
+        const i = this.idle.indexOf(c);
+        if (i >= 0) this.idle.splice(i, 1);
+        // A request waiting for a socket gets a new one in place of the one that closed.
+        const next = this.closed ? undefined : this.queue.shift();
+        if (next) this.connect().start(next);
+      },
+    });
+    this.all.add(connection);
+    return connection;
+  }
+}
+
+interface Job {
+  text: string;
+  timeoutMs: number;
+  /** When the request leaves the queue for a socket (perhaps still connecting). */
+  onWire?: (socket: net.Socket) => void;
+  resolve: (r: JsonResponse) => void;
+  reject: (err: Error) => void;
+}
+
+interface Pool {
+  free(c: Connection): void;
+  gone(c: Connection): void;
+}
+
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+/** One keep-alive connection: one request at a time, its answer parsed as it arrives. */
+class Connection {
+  private readonly socket: net.Socket;
+  private job: Job | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private buffered: Buffer = Buffer.alloc(0);
+  private dead = false;
+  /** The pool heard that this connection is gone (once). */
+  private reported = false;
+
+  constructor(
+    host: string,
+    port: number,
+    private readonly pool: Pool,
+  ) {
+    this.socket = net.connect({ host, port, noDelay: true });
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('error', (err) => this.fail(err));
+    this.socket.on('close', () => this.fail(new Error('socket closed')));
+  }
+
+  start(job: Job): void {
+    this.job = job;
+    this.buffered = Buffer.alloc(0);
+    this.timer = setTimeout(() => this.fail(new Error(`no answer in ${job.timeoutMs} ms`)), job.timeoutMs);
+    job.onWire?.(this.socket);
+    this.socket.write(job.text);
+  }
+
+  destroy(): void {
+    this.dead = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (!this.job) return this.fail(new Error('data with no request waiting'));
+    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    const parsed = parseResponse(this.buffered);
+    if (!parsed) return;
+    const job = this.job;
+    this.job = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.buffered = Buffer.alloc(0);
+    job.resolve(parsed.response);
+    if (parsed.close) this.destroy();
+    else this.pool.free(this);
+  }
+
+  private fail(err: Error): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const job = this.job;
+    this.job = null;
+    if (!this.dead) {
+      this.dead = true;
+      this.socket.destroy();
+    }
+    if (job) job.reject(err);
+    if (!this.reported) {
+      this.reported = true;
+      this.pool.gone(this);
+    }
+  }
+}
+
+/** A whole answer in `data`, or null while it is still arriving. */
+export function parseResponse(data: Buffer): { response: JsonResponse; close: boolean } | null {
+  const end = data.indexOf(HEADER_END);
+  if (end === -1) return null;
+  const lines = data.toString('latin1', 0, end).split('\r\n');
+  const status = Number(lines[0].slice(9, 12));
+  const headers: Record<string, string> = {};
+  for (let i = 1; i < lines.length; i++) {
+    const colon = lines[i].indexOf(':');
+    if (colon > 0) headers[lines[i].slice(0, colon).toLowerCase()] = lines[i].slice(colon + 1).trim();
+  }
+  const start = end + HEADER_END.length;
+  let body: Buffer;
+  if (headers['content-length'] !== undefined) {
+    const length = Number(headers['content-length']);
+    if (data.length < start + length) return null;
+    body = data.subarray(start, start + length);
+  } else if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
+    const chunks = dechunk(data, start);
+    if (!chunks) return null;
+    body = chunks;
+  } else {
+    body = Buffer.alloc(0); // no length, not chunked: an answer with no body (204, 304)
+  }
+  const text = body.toString('utf8');
+  let parsed: unknown = text;
+  if (text && /json/.test(headers['content-type'] ?? '')) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+  }
+  return {
+    response: { status, body: parsed, headers },
+    close: /close/i.test(headers.connection ?? ''),
+  };
+}
+
+/** A chunked body from `at`, or null while its last chunk has not arrived. */
+function dechunk(data: Buffer, at: number): Buffer | null {
+  const parts: Buffer[] = [];
+  let i = at;
+  for (;;) {
+    const eol = data.indexOf('\r\n', i);
+    if (eol === -1) return null;
+    const size = parseInt(data.toString('latin1', i, eol), 16);
+    if (Number.isNaN(size)) throw new Error('bad chunk size');
+    if (size === 0) return data.indexOf('\r\n', eol + 2) === -1 ? null : Buffer.concat(parts);
+    if (data.length < eol + 2 + size + 2) return null;
+    parts.push(data.subarray(eol + 2, eol + 2 + size));
+    i = eol + 2 + size + 2;
+  }
+}
