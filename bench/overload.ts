@@ -30,6 +30,7 @@ import type { Socket as NetSocket } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from '../libs/sdk/src/backoff';
 import { JsonClient, mapLimit } from './support/http';
+import { skippingParser } from './support/desk-parser';
 import { LeanHttpClient } from './support/lean-http';
 import {
   createDatabase,
@@ -235,6 +236,8 @@ async function main(): Promise<number> {
       const socket = io(`http://127.0.0.1:${port}/desk`, {
         auth: { token: agent.token },
         transports: ['websocket'],
+        // What this process does not read is not parsed (the wire is the same).
+        parser: skippingParser('/desk', ['message.created', 'conversation.updated']),
       });
       desks.push(socket);
       socket.on('conversation.assigned', (p: { conversation?: { id?: string } }) => {
