@@ -248,8 +248,8 @@ async function main(): Promise<number> {
     const http = new JsonClient('127.0.0.1', port, opts.sockets);
     cleanup.add('http agent', () => http.close());
     // The load itself goes through a lean client: Node's own cost this process 3–4 times the CPU.
-    const poster = new LeanHttpClient('127.0.0.1', port, opts.sockets);
-    cleanup.add('lean http client', () => poster.close());
+    const poster = opts.nodeClient ? http : new LeanHttpClient('127.0.0.1', port, opts.sockets);
+    if (poster !== http) cleanup.add('lean http client', () => poster.close());
     const tReady = performance.now();
     await runningFleet.waitReady(http, 120_000);
     say(`ready in ${((performance.now() - tReady) / 1000).toFixed(1)} s`);
@@ -300,7 +300,7 @@ async function main(): Promise<number> {
         transports: ['websocket'],
         reconnectionDelay: 200,
         // Whole views this process only counts: not parsed (the wire is the same).
-        parser: skippingParser('/desk', ['conversation.updated']),
+        ...(opts.nodeClient ? {} : { parser: skippingParser('/desk', ['conversation.updated']) }),
       });
       desks.push(socket);
       socket.on('conversation.assigned', (p: { conversation?: { id?: string } }) => {
@@ -677,7 +677,10 @@ function headerLines(
       `round-robin (${mobileCount} mobile_app, ${webCount} web_chat), each with a conversation assigned ` +
       `before measuring; agents replied once before the load: ${opts.agentReplied ? 'yes' : 'no'}`,
     `          timeouts: ${r9}; KAFKA_MAX_WAIT_MS ${maxWaitMs}${opts.kafkaMaxWaitMs === null ? ' (production default)' : ''}; ` +
-      `gateway rate and socket limits raised (BENCH_LIMITS; any 429 marks the step INVALID); ${opts.sockets} keep-alive HTTP sockets`,
+      `gateway rate and socket limits raised (BENCH_LIMITS; any 429 marks the step INVALID); ${opts.sockets} keep-alive HTTP sockets ` +
+      (opts.nodeClient
+        ? "(Node's http.request; desks parse every event)"
+        : '(a lean HTTP/1.1 client; desks skip parsing conversation.updated)'),
     `          kafka ${broker.brokers.join(',')} (${broker.origin}), topics ${prefix}*, database ${dbName} (PostgreSQL: ${pgSettings})`,
     `floor     same run, this process, same broker and database: kafkajs producer (services' settings, one send ` +
       `per message) → consumer applies each batch in ONE transaction (multi-row insert) and sends it on in ONE ` +

@@ -25,6 +25,11 @@ export interface FlowOptions {
   build: boolean;
   floor: boolean;
   keepLogs: boolean;
+  /**
+   * The load through Node's http.request and Agent, and the desks parsing every event: the generator
+   * before session 26, for comparing (it costs this process about 50 % more CPU per message).
+   */
+  nodeClient: boolean;
 }
 
 export const DEFAULTS: FlowOptions = {
@@ -43,6 +48,7 @@ export const DEFAULTS: FlowOptions = {
   build: true,
   floor: true,
   keepLogs: false,
+  nodeClient: false,
 };
 
 export const USAGE = `usage: npm run bench:flow -- [options]
@@ -66,6 +72,8 @@ export const USAGE = `usage: npm run bench:flow -- [options]
   --no-build        use dist/ as it is (skip npm run build)
   --no-floor        skip the bare-parts floor
   --keep-logs       keep the services' logs (path printed)
+  --node-client     load through Node's http.request, desks parsing every event (the
+                    generator before session 26, about 50 % more CPU per message; to compare)
   --rate N, --duration S, --drain S: old names of --rates N, --seconds S, --grace S
 Environment: KAFKA_BROKERS (else scripts/kafka/kafka.sh start), BENCH_PG_URL (admin connection,
 default postgres://postgres@127.0.0.1:5432/postgres).
@@ -90,6 +98,7 @@ const flags: Record<string, (o: FlowOptions) => void> = {
   '--no-build': (o) => (o.build = false),
   '--no-floor': (o) => (o.floor = false),
   '--keep-logs': (o) => (o.keepLogs = true),
+  '--node-client': (o) => (o.nodeClient = true),
   '--agent-replied': (o) => (o.agentReplied = true),
   '--no-agent-replied': (o) => (o.agentReplied = false),
 };
