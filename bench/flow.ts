@@ -247,7 +247,8 @@ async function main(): Promise<number> {
     say(`services starting (gateway on :${port}, ${runningFleet.priorities}, logs in ${logDir})`);
     const http = new JsonClient('127.0.0.1', port, opts.sockets);
     cleanup.add('http agent', () => http.close());
-    // The load itself goes through a lean client: Node's own cost this process 3–4 times the CPU.
+    // The load itself goes through a lean client: Node's http.request costs 3–4 times its CPU per request
+    // (npm run bench:http-client-cost).
     const poster = opts.nodeClient ? http : new LeanHttpClient('127.0.0.1', port, opts.sockets);
     if (poster !== http) cleanup.add('lean http client', () => poster.close());
     const tReady = performance.now();

@@ -213,7 +213,8 @@ async function main(): Promise<number> {
     running.start(env);
     const http = new JsonClient('127.0.0.1', port, 5000);
     cleanups.push({ what: 'http', run: () => http.close() });
-    // The clients' POSTs go through a lean client: Node's own cost this process 3–4 times the CPU.
+    // The clients' POSTs go through a lean client: Node's http.request costs 3–4 times its CPU per request
+    // (npm run bench:http-client-cost).
     const poster = new LeanHttpClient('127.0.0.1', port, 5000);
     cleanups.push({ what: 'lean http client', run: () => poster.close() });
     await running.waitReady(http, 120_000);

@@ -27,7 +27,8 @@ export interface FlowOptions {
   keepLogs: boolean;
   /**
    * The load through Node's http.request and Agent, and the desks parsing every event: the generator
-   * before session 26, for comparing (it costs this process about 50 % more CPU per message).
+   * before session 26, for comparing (at 1,000/s it cost this process 22–28 % of a core, against
+   * 15–18 %).
    */
   nodeClient: boolean;
 }
@@ -73,7 +74,7 @@ export const USAGE = `usage: npm run bench:flow -- [options]
   --no-floor        skip the bare-parts floor
   --keep-logs       keep the services' logs (path printed)
   --node-client     load through Node's http.request, desks parsing every event (the
-                    generator before session 26, about 50 % more CPU per message; to compare)
+                    generator before session 26, about half as much CPU again; to compare)
   --rate N, --duration S, --drain S: old names of --rates N, --seconds S, --grace S
 Environment: KAFKA_BROKERS (else scripts/kafka/kafka.sh start), BENCH_PG_URL (admin connection,
 default postgres://postgres@127.0.0.1:5432/postgres).

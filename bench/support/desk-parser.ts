@@ -5,7 +5,9 @@ import { Decoder, Encoder, type Packet, PacketType } from 'socket.io-parser';
  * listeners get `null`. The load generator shares the two cores with the system it measures, and its
  * 50 desks spent most of their CPU in `JSON.parse` of whole conversation views they only count
  * (`conversation.updated`; bench/flow's profile, issue 7's note, session 26). The wire is unchanged:
- * pass it as socket.io-client's `parser` option.
+ * pass it as socket.io-client's `parser` option. Only plain events are skipped (no ack id, not binary);
+ * were the server to enable Socket.IO's connection state recovery, the offset it appends to each
+ * event would be dropped with the payload.
  */
 export function skippingParser(
   nsp: string,

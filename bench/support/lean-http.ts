@@ -4,12 +4,13 @@ import type { JsonResponse } from './http';
 /**
  * A lean HTTP/1.1 keep-alive client for the load generator's hot path (one `POST` per visitor
  * message). It shares the two cores with the system it measures, and Node's `http.request` with an
- * `Agent` cost it about 0.2 ms of CPU per request (bench/flow's profile, issue 7's note, session 26):
- * every millisecond the generator spends is one the gateway, the services, Kafka and PostgreSQL do not
- * get. This one writes each request as one string on a pooled socket and reads the answer's status
+ * `Agent` cost 84–114 µs of CPU per request against 26 µs for this one (`bench/http-client-cost.ts`;
+ * issue 7's note, session 26): every microsecond the generator spends is one the gateway, the
+ * services, Kafka and PostgreSQL do not get. This one writes each request as one string on a pooled socket and reads the answer's status
  * line, headers and `Content-Length` (or chunked) body, nothing more: what load generators such as
  * wrk and autocannon do. One request per connection at a time (no pipelining); idle connections are
- * reused last-in first-out, like Node's agent; beyond `maxSockets`, requests wait in order, and that
+ * reused last-in first-out, like Node's agent, and dropped a second before the server's `Keep-Alive:
+ * timeout` would close them (a request is never written on a socket the server is closing); beyond `maxSockets`, requests wait in order, and that
  * wait counts in their time (`onWire` tells when one leaves it, with its socket).
  */
 export class LeanHttpClient {
@@ -50,7 +51,7 @@ export class LeanHttpClient {
         resolve: resolve as (r: JsonResponse) => void,
         reject,
       };
-      const c = this.idle.pop() ?? (this.open < this.maxSockets ? this.connect() : null);
+      const c = this.takeIdle() ?? (this.open < this.maxSockets ? this.connect() : null);
       if (c) c.start(job);
       else this.queue.push(job);
     });
@@ -66,6 +67,16 @@ export class LeanHttpClient {
     for (const job of this.queue.splice(0)) job.reject(new Error('the client is closed'));
     this.idle.length = 0;
     for (const c of this.all) c.destroy(); // a request still on one fails ('socket closed')
+  }
+
+  /** The idle connection used last, after dropping any the server may be about to close. */
+  private takeIdle(): Connection | undefined {
+    const now = performance.now();
+    for (let c = this.idle.pop(); c; c = this.idle.pop()) {
+      if (!c.expired(now)) return c;
+      c.destroy();
+    }
+    return undefined;
   }
 
   private connect(): Connection {
@@ -117,6 +128,9 @@ class Connection {
   private dead = false;
   /** The pool heard that this connection is gone (once). */
   private reported = false;
+  /** When its last answer arrived, and how long the server keeps it open idle (its `Keep-Alive`). */
+  private idleSince = 0;
+  private keepAliveMs = DEFAULT_KEEP_ALIVE_MS;
 
   constructor(
     host: string,
@@ -127,6 +141,13 @@ class Connection {
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (err) => this.fail(err));
     this.socket.on('close', () => this.fail(new Error('socket closed')));
+    // The server closed its side (an idle timeout): nothing more can be sent on it.
+    this.socket.on('end', () => this.fail(new Error('closed by the server')));
+  }
+
+  /** Idle for so long that the server may close it within a second. */
+  expired(now: number): boolean {
+    return now - this.idleSince > this.keepAliveMs - 1000;
   }
 
   start(job: Job): void {
@@ -145,13 +166,24 @@ class Connection {
   private onData(chunk: Buffer): void {
     if (!this.job) return this.fail(new Error('data with no request waiting'));
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    const parsed = parseResponse(this.buffered);
+    let parsed: ReturnType<typeof parseResponse>;
+    try {
+      parsed = parseResponse(this.buffered);
+    } catch (err) {
+      return this.fail(err as Error);
+    }
     if (!parsed) return;
+    // One request at a time: anything after its answer means the framing went wrong.
+    if (parsed.consumed !== this.buffered.length) {
+      return this.fail(new Error(`${this.buffered.length - parsed.consumed} byte(s) after the answer`));
+    }
     const job = this.job;
     this.job = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.buffered = Buffer.alloc(0);
+    this.idleSince = performance.now();
+    this.keepAliveMs = parsed.keepAliveMs ?? this.keepAliveMs;
     job.resolve(parsed.response);
     if (parsed.close) this.destroy();
     else this.pool.free(this);
@@ -174,12 +206,32 @@ class Connection {
   }
 }
 
-/** A whole answer in `data`, or null while it is still arriving. */
-export function parseResponse(data: Buffer): { response: JsonResponse; close: boolean } | null {
+/** What a server that says nothing keeps an idle connection open for (Node's default). */
+const DEFAULT_KEEP_ALIVE_MS = 5000;
+
+export interface ParsedResponse {
+  response: JsonResponse;
+  /** Bytes of `data` the answer took. */
+  consumed: number;
+  /** The server closes the connection after this answer. */
+  close: boolean;
+  /** The server's `Keep-Alive: timeout=N`, in ms. */
+  keepAliveMs?: number;
+}
+
+/**
+ * A whole answer to a request other than HEAD at the start of `data`, or null while it is still
+ * arriving. Throws on what this client does not read: a body delimited by closing the connection, a
+ * bad length, a 1xx.
+ */
+export function parseResponse(data: Buffer): ParsedResponse | null {
   const end = data.indexOf(HEADER_END);
   if (end === -1) return null;
   const lines = data.toString('latin1', 0, end).split('\r\n');
-  const status = Number(lines[0].slice(9, 12));
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0])?.[1];
+  if (!status) throw new Error(`not an HTTP/1.1 status line: ${lines[0].slice(0, 40)}`);
+  const code = Number(status);
+  if (code < 200) throw new Error(`a ${code} answer: not read by this client`);
   const headers: Record<string, string> = {};
   for (let i = 1; i < lines.length; i++) {
     const colon = lines[i].indexOf(':');
@@ -187,16 +239,22 @@ export function parseResponse(data: Buffer): { response: JsonResponse; close: bo
   }
   const start = end + HEADER_END.length;
   let body: Buffer;
-  if (headers['content-length'] !== undefined) {
-    const length = Number(headers['content-length']);
-    if (data.length < start + length) return null;
-    body = data.subarray(start, start + length);
+  let consumed: number;
+  if (code === 204 || code === 304) {
+    [body, consumed] = [Buffer.alloc(0), start];
   } else if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
     const chunks = dechunk(data, start);
     if (!chunks) return null;
-    body = chunks;
+    [body, consumed] = chunks;
+  } else if (headers['content-length'] !== undefined) {
+    const length = Number(headers['content-length']);
+    if (!Number.isInteger(length) || length < 0) {
+      throw new Error(`bad Content-Length: ${headers['content-length']}`);
+    }
+    if (data.length < start + length) return null;
+    [body, consumed] = [data.subarray(start, start + length), start + length];
   } else {
-    body = Buffer.alloc(0); // no length, not chunked: an answer with no body (204, 304)
+    throw new Error('a body delimited by closing the connection: not read by this client');
   }
   const text = body.toString('utf8');
   let parsed: unknown = text;
@@ -207,14 +265,17 @@ export function parseResponse(data: Buffer): { response: JsonResponse; close: bo
       parsed = text;
     }
   }
+  const timeout = /timeout=(\d+)/i.exec(headers['keep-alive'] ?? '')?.[1];
   return {
-    response: { status, body: parsed, headers },
+    response: { status: code, body: parsed, headers },
+    consumed,
     close: /close/i.test(headers.connection ?? ''),
+    ...(timeout ? { keepAliveMs: Number(timeout) * 1000 } : {}),
   };
 }
 
-/** A chunked body from `at`, or null while its last chunk has not arrived. */
-function dechunk(data: Buffer, at: number): Buffer | null {
+/** A chunked body from `at` and where it ends (after its trailers), or null while it is arriving. */
+function dechunk(data: Buffer, at: number): [Buffer, number] | null {
   const parts: Buffer[] = [];
   let i = at;
   for (;;) {
@@ -222,7 +283,12 @@ function dechunk(data: Buffer, at: number): Buffer | null {
     if (eol === -1) return null;
     const size = parseInt(data.toString('latin1', i, eol), 16);
     if (Number.isNaN(size)) throw new Error('bad chunk size');
-    if (size === 0) return data.indexOf('\r\n', eol + 2) === -1 ? null : Buffer.concat(parts);
+    if (size === 0) {
+      // The last chunk, then trailer lines, then an empty line.
+      const trailersEnd =
+        data.indexOf('\r\n', eol + 2) === eol + 2 ? eol + 4 : data.indexOf(HEADER_END, eol) + 4;
+      return trailersEnd < 4 || trailersEnd > data.length ? null : [Buffer.concat(parts), trailersEnd];
+    }
     if (data.length < eol + 2 + size + 2) return null;
     parts.push(data.subarray(eol + 2, eol + 2 + size));
     i = eol + 2 + size + 2;
