@@ -57,11 +57,6 @@ export class LeanHttpClient {
     });
   }
 
-  /** Sockets open now, busy or idle. */
-  openSockets(): number {
-    return this.open;
-  }
-
   close(): void {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.reject(new Error('the client is closed'));
