@@ -46,16 +46,8 @@ export class JsonClient {
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('error', reject);
           res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = text;
-            if (text && /json/.test(res.headers['content-type'] ?? '')) {
-              try {
-                parsed = JSON.parse(text);
-              } catch {
-                parsed = text;
-              }
-            }
-            resolve({ status: res.statusCode ?? 0, body: parsed as T, headers: res.headers });
+            const body = bodyOf(Buffer.concat(chunks), res.headers['content-type']);
+            resolve({ status: res.statusCode ?? 0, body: body as T, headers: res.headers });
           });
         },
       );
@@ -85,6 +77,17 @@ export class JsonClient {
 
   close(): void {
     this.agent.destroy();
+  }
+}
+
+/** An answer's body: parsed when it says it is JSON (and is), else its text. */
+export function bodyOf(raw: Buffer, contentType: string | undefined): unknown {
+  const text = raw.toString('utf8');
+  if (!text || !/json/.test(contentType ?? '')) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 

@@ -1,23 +1,25 @@
 import net from 'node:net';
-import type { JsonResponse } from './http';
+import { bodyOf, type JsonResponse } from './http';
 
 /**
  * A lean HTTP/1.1 keep-alive client for the load generator's hot path (one `POST` per visitor
  * message). It shares the two cores with the system it measures, and Node's `http.request` with an
- * `Agent` cost 84–114 µs of CPU per request against 26 µs for this one (`bench/http-client-cost.ts`;
- * issue 7's note, session 26): every microsecond the generator spends is one the gateway, the
- * services, Kafka and PostgreSQL do not get. This one writes each request as one string on a pooled socket and reads the answer's status
- * line, headers and `Content-Length` (or chunked) body, nothing more: what load generators such as
- * wrk and autocannon do. One request per connection at a time (no pipelining); idle connections are
- * reused last-in first-out, like Node's agent, and dropped a second before the server's `Keep-Alive:
- * timeout` would close them (a request is never written on a socket the server is closing); beyond `maxSockets`, requests wait in order, and that
- * wait counts in their time (`onWire` tells when one leaves it, with its socket).
+ * `Agent` cost 85–120 µs of CPU per request against 26–34 µs for this one (`npm run
+ * bench:http-client-cost`; issue 7's note, session 26): every microsecond the generator spends is
+ * one the gateway, the services, Kafka and PostgreSQL do not get.
+ *
+ * It writes each request as one string on a pooled socket and reads the answer's status line,
+ * headers and `Content-Length` (or chunked) body, nothing more: what load generators such as wrk and
+ * autocannon do. One request per connection at a time (no pipelining). Idle connections are reused
+ * last-in first-out, like Node's agent, and dropped a second before the server's `Keep-Alive:
+ * timeout` would close them (a request is never written on a socket the server is closing). Beyond
+ * `maxSockets`, requests wait in order, and that wait counts in their time (`onWire` tells when one
+ * leaves it, with its socket).
  */
 export class LeanHttpClient {
   private readonly all = new Set<Connection>();
   private readonly idle: Connection[] = [];
   private readonly queue: Job[] = [];
-  private open = 0;
   private closed = false;
 
   constructor(
@@ -51,7 +53,7 @@ export class LeanHttpClient {
         resolve: resolve as (r: JsonResponse) => void,
         reject,
       };
-      const c = this.takeIdle() ?? (this.open < this.maxSockets ? this.connect() : null);
+      const c = this.takeIdle() ?? (this.all.size < this.maxSockets ? this.connect() : null);
       if (c) c.start(job);
       else this.queue.push(job);
     });
@@ -75,7 +77,6 @@ export class LeanHttpClient {
   }
 
   private connect(): Connection {
-    this.open++;
     const connection = new Connection(this.host, this.port, {
       free: (c) => {
         const next = this.queue.shift();
@@ -84,7 +85,6 @@ export class LeanHttpClient {
         else this.idle.push(c);
       },
       gone: (c) => {
-        this.open--;
         this.all.delete(c);
         const i = this.idle.indexOf(c);
         if (i >= 0) this.idle.splice(i, 1);
@@ -251,18 +251,9 @@ export function parseResponse(data: Buffer): ParsedResponse | null {
   } else {
     throw new Error('a body delimited by closing the connection: not read by this client');
   }
-  const text = body.toString('utf8');
-  let parsed: unknown = text;
-  if (text && /json/.test(headers['content-type'] ?? '')) {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = text;
-    }
-  }
   const timeout = /timeout=(\d+)/i.exec(headers['keep-alive'] ?? '')?.[1];
   return {
-    response: { status: code, body: parsed, headers },
+    response: { status: code, body: bodyOf(body, headers['content-type']), headers },
     consumed,
     close: /close/i.test(headers.connection ?? ''),
     ...(timeout ? { keepAliveMs: Number(timeout) * 1000 } : {}),
