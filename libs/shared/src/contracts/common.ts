@@ -1,4 +1,5 @@
 import { z } from './zod';
+import { dateTimeSchema } from './date-time';
 
 export const CHANNELS = ['mobile_app', 'web_chat'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -18,7 +19,7 @@ export const messageSchema = z
     conversationId: z.string().uuid(),
     author: z.object({ type: z.enum(AUTHOR_TYPES), id: z.string().uuid() }),
     text: z.string(),
-    createdAt: z.string().datetime(),
+    createdAt: dateTimeSchema(),
   })
   .openapi('Message');
 export type Message = z.infer<typeof messageSchema>;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from './zod';
+import { dateTimeSchema } from './date-time';
 
 /**
  * Every internal event travels in this envelope. The Kafka key is the aggregate id
@@ -17,7 +18,7 @@ export interface EventEnvelope<TType extends string = string, TData = unknown> {
 export const envelopeSchema = z.object({
   eventId: z.string().uuid(),
   type: z.string().min(1),
-  occurredAt: z.string().datetime({ offset: true }),
+  occurredAt: dateTimeSchema({ offset: true }),
   correlationId: z.string().min(1),
   causationId: z.string().nullable(),
   data: z.unknown(),

@@ -19,3 +19,4 @@ export * from './requests/routing-requests';
 export * from './requests/billing-requests';
 export * from './public';
 export * from './documents';
+export * from './date-time';

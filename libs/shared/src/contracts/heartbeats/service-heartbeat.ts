@@ -1,4 +1,5 @@
 import { z } from '../zod';
+import { dateTimeSchema } from '../date-time';
 
 /**
  * `service.heartbeats`: each service instance says "I am up and my consumer has joined its group"
@@ -14,7 +15,7 @@ export const HEARTBEAT_INTERVAL_MS = 1000;
 export const serviceHeartbeatSchema = z.object({
   service: z.string().min(1).describe('conversation | routing | billing'),
   instance: z.string().min(1).describe('The publishing process (host and pid)'),
-  sentAt: z.string().datetime().describe("The service's clock when it published"),
+  sentAt: dateTimeSchema().describe("The service's clock when it published"),
   intervalMs: z.number().int().positive().describe('The next one is due this long after'),
 });
 

@@ -2,9 +2,10 @@ import { z } from '../zod';
 import { remunerationSchema } from '../billing-remunerations/remuneration';
 import { idSchema, noDataSchema } from '../fields';
 import { op } from './op';
+import { dateTimeSchema } from '../date-time';
 
 /** An instant with its offset; the gateway has normalised it to UTC. */
-const instant = z.string().datetime({ offset: true }).nullable();
+const instant = dateTimeSchema({ offset: true }).nullable();
 const ping = op('Is the service up', noDataSchema, z.object({ service: z.string() }));
 
 /** Topic `billing.requests`: what the gateway asks billing. */

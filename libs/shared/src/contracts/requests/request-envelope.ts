@@ -1,5 +1,6 @@
 import { z } from '../zod';
 import type { ErrorBody } from '../../errors';
+import { dateTimeSchema } from '../date-time';
 
 /**
  * Request/reply over Kafka: the gateway (the only door) asks a service for something and waits for
@@ -49,14 +50,10 @@ export const requestEnvelopeSchema = z.object({
   op: z.string().min(1),
   replyKey: z.string().min(1),
   sentAt: z.string(),
-  deadline: z
-    .string()
-    .datetime()
+  deadline: dateTimeSchema()
     .optional()
     .describe('ISO 8601; past it the service drops the request unapplied (absent: no deadline)'),
-  commitBy: z
-    .string()
-    .datetime()
+  commitBy: dateTimeSchema()
     .optional()
     .describe('ISO 8601; the service commits the request only before it (absent: the deadline)'),
   correlationId: z.string().min(1),
