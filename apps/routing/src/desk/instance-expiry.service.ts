@@ -23,26 +23,17 @@ export class InstanceExpiry {
     @Inject(ROUTING_CONFIG) private readonly config: Pick<RoutingConfig, 'DESK_INSTANCE_TTL_MS'>,
   ) {}
 
-  /** When this routing instance last began to listen: its start, or its return from a pause. */
-  private listeningSince: number | null = null;
-  private lastSweep: number | null = null;
+  private firstSweep: number | null = null;
 
   /**
    * Returns the instances expired. Cheap when there are none: no lock is taken. Nothing expires until
-   * this routing instance has listened for the TTL itself: after routing was down, the gateways' beats
-   * of that time were never heard, which says nothing about them. The same after a pause: a sweep
-   * that comes more than half the TTL after the last one finds that routing, or the database it
-   * waits on, stood still meanwhile, and the beats of that time may still wait to be read (a stall of
-   * about 8 s under a loaded test run dropped a beating instance's desks, its beats queued behind
-   * the sweep).
+   * this routing instance has run for the TTL itself: after routing was down, the gateways' beats
+   * of that time were never heard, which says nothing about them.
    */
   async expireSilent(now: Date): Promise<string[]> {
-    const ttl = this.config.DESK_INSTANCE_TTL_MS;
-    const t = now.getTime();
-    if (this.lastSweep === null || t - this.lastSweep > ttl / 2) this.listeningSince = t;
-    this.lastSweep = t;
-    if (t - (this.listeningSince ?? t) < ttl) return [];
-    const before = new Date(t - ttl);
+    this.firstSweep ??= now.getTime();
+    if (now.getTime() - this.firstSweep < this.config.DESK_INSTANCE_TTL_MS) return [];
+    const before = new Date(now.getTime() - this.config.DESK_INSTANCE_TTL_MS);
     if (!(await this.instances.anySilentSince(this.dataSource.manager, before))) return [];
     return this.dataSource.transaction(async (tx) => {
       // As for any change of who is reachable: no matching round between reading agents and assigning.
