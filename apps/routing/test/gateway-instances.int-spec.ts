@@ -3,7 +3,12 @@ import { ROUTING_EVENTS } from '@pupitre/shared';
 import { ServiceHarness, startServiceHarness, TestRequester, waitFor } from '@pupitre/shared/testing';
 import { startRouting } from '../src/main';
 
-const TTL_MS = 1500;
+/**
+ * Long enough that a beating instance survives routing standing still for about three seconds (its
+ * beats, every TTL_MS / 5, wait unread meanwhile): with 1.5 s, a stall of ~8 s in a loaded full run
+ * dropped the live instance's desks (session 27).
+ */
+const TTL_MS = 4000;
 
 /**
  * Issue 8, "Ghost desks": a gateway instance that dies without stopping (kill -9, host gone) never

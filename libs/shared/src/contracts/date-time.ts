@@ -38,8 +38,9 @@ class DateTimeString extends ZodString {
 /**
  * An ISO 8601 date-time: exactly `z.string().datetime(options)`, for less. Every request envelope,
  * event and heartbeat carries one to three; rebuilding their patterns was 1.1–1.6 % of each service's
- * busy time at 1,000 visitor messages/s, and `npm run bench:schema-cost` measures a request envelope's
- * two at 0.9 µs instead of 2.8 (issue 7's note, session 27). `offset`: `+01:00` as well as `Z`.
+ * busy time at 1,000 visitor messages/s, and a whole request envelope (two of them) parses in 0.9 µs
+ * instead of 2.8 (`npm run bench:schema-cost`; issue 7's note, session 27). `offset`: `+01:00` as
+ * well as `Z`.
  */
 export function dateTimeSchema(options: { offset?: boolean } = {}): ZodString {
   return new DateTimeString(z.string().datetime({ offset: options.offset ?? false })._def);
