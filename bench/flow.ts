@@ -50,6 +50,7 @@ import {
 import { abort, checkpoint, LoopResult, openLoop, sleep, waitUntil } from './support/open-loop';
 import { benchServiceEnv, rateLimitedWarning, ServiceFleet } from './support/services';
 import { ms, num, pct, summarize, Summary, table } from './support/stats';
+import { describeYardstick, measureYardstick, type Yardstick } from './support/yardstick';
 
 const CHAT_CAPACITY = 20;
 /** The services' production default (libs/shared kafkaEnvSchema), used by the floor when not overridden. */
@@ -190,6 +191,8 @@ async function main(): Promise<number> {
     model: os.cpus()[0]?.model.trim() ?? '?',
     memGiB: os.totalmem() / 2 ** 30,
     loadBefore: loadavg(),
+    // Before anything of the run starts: the machine alone (support/yardstick.ts).
+    yardstick: await measureYardstick(),
   };
   const maxWaitMs = opts.kafkaMaxWaitMs ?? PRODUCTION_KAFKA_MAX_WAIT_MS;
   let failed = false;
@@ -649,7 +652,7 @@ function pidOf(fleet: ServiceFleet, name: 'gateway' | 'conversation' | 'routing'
 
 function headerLines(
   opts: FlowOptions,
-  machine: { cores: number; model: string; memGiB: number; loadBefore: string },
+  machine: { cores: number; model: string; memGiB: number; loadBefore: string; yardstick: Yardstick },
   broker: Broker,
   prefix: string,
   dbName: string,
@@ -669,6 +672,7 @@ function headerLines(
     `started   ${new Date().toISOString()}, args: ${process.argv.slice(2).join(' ') || '(defaults)'}`,
     `machine   ${machine.cores} cores (${machine.model}), ${machine.memGiB.toFixed(0)} GiB, node ${process.version}, ` +
       `${os.platform()} ${os.arch()}; load average at start ${machine.loadBefore}`,
+    `          ${describeYardstick(machine.yardstick)}`,
     `          load generator (this process, with the floor), 4 services (separate processes from dist/), ` +
       `Kafka and PostgreSQL share these cores, with whatever else runs on the machine`,
     `settings  rates ${opts.rates.join(', ')}/s open loop for ${opts.seconds} s each (after ${opts.warmup} s ` +

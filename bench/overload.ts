@@ -45,6 +45,7 @@ import {
 import { abort, checkpoint, openLoop, sleep, waitUntil } from './support/open-loop';
 import { benchServiceEnv, rateLimitedWarning, ServiceFleet } from './support/services';
 import { ms, quantile, summarize, table } from './support/stats';
+import { describeYardstick, measureYardstick } from './support/yardstick';
 
 interface Options {
   rate: number | null;
@@ -174,6 +175,8 @@ async function main(): Promise<number> {
   const logDir = mkdtempSync(join(os.tmpdir(), `pupitre-overload-${runId}-`));
   const cleanups: { what: string; run: () => unknown }[] = [];
   const uptimeBefore = uptime();
+  // Before anything of the run starts: the machine alone (support/yardstick.ts).
+  const yardstick = await measureYardstick();
   let failed = false;
   const onSignal = () => {
     abort.requested = true;
@@ -561,6 +564,7 @@ async function main(): Promise<number> {
     const out = [
       `bench/overload run ${runId}, ${new Date().toISOString()}`,
       `machine: ${os.cpus().length} cores; before: ${uptimeBefore}`,
+      `         ${describeYardstick(yardstick)}`,
       `                         after:  ${uptimeAfter}`,
       `system: ${opts.agents} agents at their desks, ${opts.visitors} visitors; gateway MAX_IN_FLIGHT_PER_SERVICE ${opts.maxInFlight ?? 'default'}, production timeouts; ${fleet?.priorities ?? ''}`,
       `database: PostgreSQL ${await databaseSettings()}`,
