@@ -564,8 +564,8 @@ async function main(): Promise<number> {
     const out = [
       `bench/overload run ${runId}, ${new Date().toISOString()}`,
       `machine: ${os.cpus().length} cores; before: ${uptimeBefore}`,
-      `         ${describeYardstick(yardstick)}`,
       `                         after:  ${uptimeAfter}`,
+      `         ${describeYardstick(yardstick)}`,
       `system: ${opts.agents} agents at their desks, ${opts.visitors} visitors; gateway MAX_IN_FLIGHT_PER_SERVICE ${opts.maxInFlight ?? 'default'}, production timeouts; ${fleet?.priorities ?? ''}`,
       `database: PostgreSQL ${await databaseSettings()}`,
       '',
