@@ -50,7 +50,7 @@ import {
 import { abort, checkpoint, LoopResult, openLoop, sleep, waitUntil } from './support/open-loop';
 import { benchServiceEnv, rateLimitedWarning, ServiceFleet } from './support/services';
 import { ms, num, pct, summarize, Summary, table } from './support/stats';
-import { describeYardstick, measureYardstick, type Yardstick } from './support/yardstick';
+import { CoreSpeedProbe, describeYardstick, measureYardstick, type Yardstick } from './support/yardstick';
 
 const CHAT_CAPACITY = 20;
 /** The services' production default (libs/shared kafkaEnvSchema), used by the floor when not overridden. */
@@ -141,6 +141,8 @@ interface Step {
   floorMachineCpu: number;
   /** Of it, the hypervisor's steal: a floor slowed by the VM's neighbours shows here. */
   floorSteal: number;
+  /** A core's speed, the best JSON round trip of each 5 s (support/yardstick.ts), during the floor and the step. */
+  coreUs: { floor: number[]; step: number[] };
   problems: string[];
 }
 
@@ -515,10 +517,18 @@ async function main(): Promise<number> {
       let floorResult: FloorResult | null = null;
       let floorMachineCpu = NaN;
       let floorSteal = NaN;
+      const floorCoreUs: number[] = [];
       if (floor) {
         say(`floor: ${opts.seconds} s at ${rate}/s`);
         const c0 = meter.sample({ switches: false });
-        floorResult = await floor.measure(`f${k}`, rate, opts.seconds, opts.grace);
+        const speed = new CoreSpeedProbe();
+        const windows = setInterval(() => floorCoreUs.push(speed.window()), 5000);
+        try {
+          floorResult = await floor.measure(`f${k}`, rate, opts.seconds, opts.grace);
+        } finally {
+          clearInterval(windows);
+          speed.stop();
+        }
         const floorCpu = meter.between(c0, meter.sample({ switches: false }));
         floorMachineCpu = floorCpu.machine;
         floorSteal = floorCpu.steal;
@@ -540,18 +550,22 @@ async function main(): Promise<number> {
       const cpuStart = meter.sample();
       let cpuPrev = cpuStart;
       let lastSent = 0;
+      const speed = new CoreSpeedProbe();
+      const stepCoreUs: number[] = [];
       const tStart = performance.now();
       const progress = setInterval(() => {
         // The progress line shows CPU only: reading every thread's status here would add to send lag.
         const s = meter.sample({ switches: false });
         const { perGroup, machine: busy, steal } = meter.between(cpuPrev, s);
         cpuPrev = s;
+        const core = speed.window();
+        stepCoreUs.push(core);
         const cpu = [...perGroup].map(([key, v]) => `${key.split(' ')[0]} ${num(v)}`).join(' ');
         say(
           `t=${((performance.now() - tStart) / 1000).toFixed(0)}s sent ${m.sent} (+${m.sent - lastSent}) ` +
             `http ${m.httpDone} (queued in generator ${m.sent - m.onWire}, at gateway ${m.onWire - m.httpDone}) ` +
             `desk ${m.delivered} (backlog ${m.sent - m.delivered}) | cpu% ${cpu} | machine ${num(busy)} ` +
-            `(steal ${num(steal)})`,
+            `(steal ${num(steal)}) | core ${num(core, 1)} µs`,
         );
         lastSent = m.sent;
       }, 5000);
@@ -576,6 +590,7 @@ async function main(): Promise<number> {
         ),
       };
       clearInterval(progress);
+      speed.stop();
       loopDelay.disable();
       say(`${rate}/s: ${m.delivered} of ${m.n} at a desk, ${m.httpDone} HTTP answers`);
       await sleep(1500); // backends flush their statistics about once a second
@@ -604,6 +619,7 @@ async function main(): Promise<number> {
         floor: floorResult,
         floorMachineCpu,
         floorSteal,
+        coreUs: { floor: floorCoreUs, step: stepCoreUs },
         problems: runningFleet.problems(),
       };
       steps.push(step);
@@ -643,6 +659,12 @@ async function retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
       checkpoint();
     }
   }
+}
+
+/** `lo–hi µs` of the finite values, `-` if none. */
+function range(us: number[]): string {
+  const v = us.filter(Number.isFinite);
+  return v.length === 0 ? '-' : `${num(Math.min(...v), 1)}–${num(Math.max(...v), 1)} µs`;
 }
 
 function pidOf(fleet: ServiceFleet, name: 'gateway' | 'conversation' | 'routing' | 'billing'): number[] {
@@ -841,6 +863,8 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
       `delivered although answered 503: ${f.delivered503}; desk duplicates ${m.duplicates}, desk disconnects ` +
       `${s.deskDisconnects}; gateway "fan-out … failed" warnings ${s.fanoutFailures}; desk conversation.updated ` +
       `pushes ${s.deskUpdates} (${(s.deskUpdates / m.n).toFixed(2)} per visitor message)`,
+    `  a core's speed (the best JSON round trip of each 5 s, support/yardstick.ts): during the floor ` +
+      `${range(s.coreUs.floor)}, during the step ${range(s.coreUs.step)}`,
     `  load generator CPU (process.cpuUsage ÷ wall): ${pct(s.generatorCpu.sending)} of one core while sending, ` +
       `${pct(s.generatorCpu.grace)} during the grace; send lag behind schedule p99 ${ms(lagS.p99)} max ${ms(lagS.max)}; ` +
       `event-loop delay p99 ${ms(s.loopDelayMs.p99)} max ${ms(s.loopDelayMs.max)}`,

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
  * parts reach on this machine; these say why it may be lower than another day's:
  *
  * - `jsonRoundTripUs`: one JSON.stringify + JSON.parse of an event the size of a `message.posted`
- *   (about 660 bytes), the best of five rounds: the speed of a core for the JavaScript every hop does.
+ *   (about 660 bytes), the best of ten rounds: the speed of a core for the JavaScript every hop does.
  *   It does not go through Pupitre's code, so a change to that code leaves it where it was.
  * - `wakeupUs`: the CPU (user + system) a process spends for each wake-up of a 1-ms timer that
  *   re-arms itself for a second. Every Kafka request and PostgreSQL statement wakes a process; on a
@@ -41,30 +41,76 @@ const EVENT = {
 
 const EVENT_BYTES = Buffer.byteLength(JSON.stringify(EVENT));
 const ROUND_TRIPS = 20_000;
-const ROUNDS = 5;
+/**
+ * Rounds of 20,000 counted, after one that is not. The best of ten rather than five: a fresh process
+ * on session 28's machine ran its first rounds at up to 1.7 times the time of the later ones, and the
+ * machine's speed changes over seconds (CoreSpeedProbe).
+ */
+const ROUNDS = 10;
+const WAKEUP_WARMUP_MS = 250;
 const WAKEUP_MS = 1000;
 
 export async function measureYardstick(): Promise<Yardstick> {
-  // The wake-ups first, so that no GC or compilation left by the JSON rounds falls in their second.
-  const wakeupUs = await wakeupCost();
   let best = Infinity;
-  let sink = 0;
   for (let round = 0; round <= ROUNDS; round++) {
-    const started = performance.now();
-    for (let i = 0; i < ROUND_TRIPS; i++)
-      sink += (JSON.parse(JSON.stringify(EVENT)) as typeof EVENT).type.length;
+    const us = roundTripUs(ROUND_TRIPS);
     // Round 0 warms the JIT up and is not counted.
-    if (round > 0) best = Math.min(best, ((performance.now() - started) * 1000) / ROUND_TRIPS);
+    if (round > 0) best = Math.min(best, us);
   }
-  // Reading the sum keeps V8 from dropping the round trips as unused.
-  if (sink === 0) throw new Error('the JSON round trips produced nothing');
-  return { jsonRoundTripUs: best, wakeupUs };
+  // A quarter of a second of wake-ups unmeasured first: the timer's path gets compiled, and what the
+  // JSON rounds left to the collector is done before the measured second.
+  await wakeupCost(WAKEUP_WARMUP_MS);
+  return { jsonRoundTripUs: best, wakeupUs: await wakeupCost(WAKEUP_MS) };
 }
 
-function wakeupCost(): Promise<number> {
+/** Microseconds per JSON round trip of EVENT, over `n` of them. */
+function roundTripUs(n: number): number {
+  let sink = 0;
+  const started = performance.now();
+  for (let i = 0; i < n; i++) sink += (JSON.parse(JSON.stringify(EVENT)) as typeof EVENT).type.length;
+  const us = ((performance.now() - started) * 1000) / n;
+  // Reading the sum keeps V8 from dropping the round trips as unused.
+  if (sink === 0) throw new Error('the JSON round trips produced nothing');
+  return us;
+}
+
+/** Round trips per sample of CoreSpeedProbe: about a millisecond of the load generator's loop. */
+const PROBE_ROUND_TRIPS = 100;
+
+/**
+ * The same round trips, sampled while a run goes on (every 250 ms, about a millisecond each). The
+ * machine's speed is not constant: on session 28's machine, whole seconds of JSON round trips took
+ * 14 µs and then 8.7 µs again, in one process on one core, with no steal counted. So the speed of a
+ * core is sampled during the floor and during each step, and a floor slowed that way can be told
+ * from a slow system. What a sample measures includes any preemption in it, so the best sample of a
+ * window is the figure: it is slow only if the whole window was.
+ */
+export class CoreSpeedProbe {
+  private samples: number[] = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(everyMs = 250) {
+    this.timer = setInterval(() => this.samples.push(roundTripUs(PROBE_ROUND_TRIPS)), everyMs);
+    this.timer.unref();
+  }
+
+  /** The best sample since the last call (NaN if none), and starts a new window. */
+  window(): number {
+    const best = this.samples.length > 0 ? Math.min(...this.samples) : NaN;
+    this.samples = [];
+    return best;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** CPU per wake-up over `ms` of a self-re-arming 1-ms timer. */
+function wakeupCost(ms: number): Promise<number> {
   return new Promise((resolve) => {
     const cpu = process.cpuUsage();
-    const until = performance.now() + WAKEUP_MS;
+    const until = performance.now() + ms;
     let wakeups = 0;
     const tick = () => {
       wakeups++;
