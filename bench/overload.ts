@@ -531,8 +531,8 @@ async function main(): Promise<number> {
     // clients still retry what was refused during the overload, new messages can be refused too.
     const latencyBackAfter = backFrom(fast);
     // Also when it first came back, and the seconds over it after that: one slow second late in the
-    // recovery moves the strict figure by twenty seconds, while a first return can come before the
-    // overload's backlog has been served.
+    // recovery moves the strict figure by as much as twenty seconds, while a first return can come
+    // before the overload's backlog has been served.
     const firstBack = windows.findIndex(fast);
     const overAfterFirstBack = firstBack < 0 ? [] : windows.slice(firstBack).filter((w) => !fast(w));
     const backAfter = backFrom((w) => w.refused === 0 && fast(w));
