@@ -171,10 +171,7 @@ interface Attempt {
   latencyMs: number;
   /** HTTP status, or -1 for a network error. */
   status: number;
-  /**
-   * For a 503: refused at the gateway's in-flight bound or while its desk feed was behind, or answered
-   * once the request's deadline passed.
-   */
+  /** For a 503: why it came, from its message (REFUSAL_LABELS). */
   refusal?: RefusalKind;
   /** Of `latencyMs`: waiting in this process's agent for a socket, and opening it (0 on a kept-alive one). */
   queuedMs?: number;
