@@ -49,7 +49,7 @@ import {
 } from './support/infra';
 import { abort, checkpoint, LoopResult, openLoop, sleep, waitUntil } from './support/open-loop';
 import { benchServiceEnv, rateLimitedWarning, ServiceFleet } from './support/services';
-import { ms, num, pct, summarize, Summary, table } from './support/stats';
+import { extent, ms, num, pct, summarize, Summary, table } from './support/stats';
 import { CoreSpeedProbe, describeYardstick, measureYardstick, type Yardstick } from './support/yardstick';
 
 const CHAT_CAPACITY = 20;
@@ -663,8 +663,8 @@ async function retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
 
 /** `lo–hi µs` of the finite values, `-` if none. */
 function range(us: number[]): string {
-  const v = us.filter(Number.isFinite);
-  return v.length === 0 ? '-' : `${num(Math.min(...v), 1)}–${num(Math.max(...v), 1)} µs`;
+  const e = extent(us);
+  return e === null ? '-' : `${num(e[0], 1)}–${num(e[1], 1)} µs`;
 }
 
 function pidOf(fleet: ServiceFleet, name: 'gateway' | 'conversation' | 'routing' | 'billing'): number[] {

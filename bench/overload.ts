@@ -44,7 +44,7 @@ import {
 } from './support/infra';
 import { abort, checkpoint, openLoop, sleep, waitUntil } from './support/open-loop';
 import { benchServiceEnv, rateLimitedWarning, ServiceFleet } from './support/services';
-import { ms, quantile, summarize, table } from './support/stats';
+import { extent, ms, quantile, summarize, table } from './support/stats';
 import { describeYardstick, measureYardstick } from './support/yardstick';
 
 interface Options {
@@ -504,19 +504,21 @@ async function main(): Promise<number> {
     );
 
     // Per second of a phase (by send time, first attempts): p99 of 201s; a window with a 503 is not back.
-    const perSecond = (phase: string, start: number, seconds: number) =>
-      Array.from({ length: Math.ceil(seconds) }, (_, second) => {
-        const inWindow = firstAttempts(phase).filter(
+    const perSecond = (phase: string, start: number, seconds: number) => {
+      const firsts = firstAttempts(phase);
+      return Array.from({ length: Math.ceil(seconds) }, (_, second) => {
+        const inWindow = firsts.filter(
           (a) => a.sentAt >= start + second * 1000 && a.sentAt < start + (second + 1) * 1000,
         );
         const ok = inWindow.filter((a) => a.status === 201).map((a) => a.latencyMs);
         return { second, n: inWindow.length, refused: inWindow.length - ok.length, p99: summarize(ok).p99 };
       });
+    };
     const windows = perSecond('recovery', recoveryStart, opts.recoverySeconds);
     // The same seconds of the steady phase: how far one second's p99 strays with no overload at all
     // (a slow second raises the phase's p99 too, so the range is printed, not a count against it).
     const steadyWindows = perSecond('steady', steadyStart, opts.steadySeconds);
-    const steadyP99s = steadyWindows.map((w) => w.p99).filter(Number.isFinite);
+    const steadyRange = extent(steadyWindows.map((w) => w.p99));
     type Window = (typeof windows)[number];
     // From which second on every window satisfies `back` (null: not within the recovery).
     const backFrom = (back: (w: Window) => boolean): number | null => {
@@ -640,9 +642,7 @@ async function main(): Promise<number> {
           })
           .join('; '),
       `steady p99 (201, first attempts): ${ms(steady.p99)}` +
-        (steadyP99s.length > 0
-          ? `; per second of the steady phase ${ms(Math.min(...steadyP99s))}–${ms(Math.max(...steadyP99s))}`
-          : '') +
+        (steadyRange ? `; per second of the steady phase ${ms(steadyRange[0])}–${ms(steadyRange[1])}` : '') +
         '; recovery per second (p99 of 201 / refused):',
       '  ' +
         windows.map((w) => `${w.second}s ${ms(w.p99)}${w.refused ? `/${w.refused}×503` : ''}`).join(', '),

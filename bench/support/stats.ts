@@ -24,6 +24,12 @@ export function summarize(values: ArrayLike<number>): Summary {
   return { count: n, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[n - 1], mean: sum / n };
 }
 
+/** The lowest and the highest of the finite values, or null when there are none. */
+export function extent(values: readonly number[]): [number, number] | null {
+  const finite = values.filter(Number.isFinite);
+  return finite.length === 0 ? null : [Math.min(...finite), Math.max(...finite)];
+}
+
 export function ms(v: number): string {
   if (!Number.isFinite(v)) return '-';
   if (v >= 10_000) return `${(v / 1000).toFixed(1)} s`;
