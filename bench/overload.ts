@@ -519,7 +519,8 @@ async function main(): Promise<number> {
     const windows = perSecond('recovery', recoveryStart, opts.recoverySeconds);
     // Like for like: the recovery in windows as long as the steady phase, each over as many messages
     // as the steady p99 it is held against. One second's p99 rests on its slowest 1 % (six messages
-    // at 600/s), and the steady phase's own seconds stray that far from its p99 (steadyRange).
+    // at 600/s), and single seconds of the steady phase, with no overload at all, already stray far
+    // from the phase's p99 (steadyRange).
     const longWindows = perWindow('recovery', recoveryStart, opts.recoverySeconds, opts.steadySeconds);
     // The same seconds of the steady phase: how far one second's p99 strays with no overload at all
     // (a slow second raises the phase's p99 too, so the range is printed, not a count against it).
