@@ -503,8 +503,9 @@ async function main(): Promise<number> {
         .map((a) => a.latencyMs),
     );
 
-    // Windows of a phase `width` seconds long (by send time, first attempts): p99 of 201s; a window
-    // with a 503 is not back. `second`: where the window starts, in seconds into the phase.
+    // Windows of a phase `width` seconds long (by send time, first attempts): p99 of 201s, and how
+    // many got another answer. `second`: where the window starts, in seconds into the phase; a last
+    // window cut short by the phase's end is shorter.
     const perWindow = (phase: string, start: number, seconds: number, width: number) => {
       const firsts = firstAttempts(phase);
       return Array.from({ length: Math.ceil(seconds / width) }, (_, i) => {
