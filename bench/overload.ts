@@ -528,6 +528,8 @@ async function main(): Promise<number> {
     const steadyWindows = perSecond('steady', steadyStart, opts.steadySeconds);
     const steadyRange = extent(steadyWindows.map((w) => w.p99));
     type Window = (typeof windows)[number];
+    /** A window's p99 of 201s, and its other answers when it had any. */
+    const p99AndRefused = (w: Window) => `${ms(w.p99)}${w.refused ? `/${w.refused}×503` : ''}`;
     // From which second on every window satisfies `back` (null: not within the recovery).
     const backFrom = (back: (w: Window) => boolean): number | null => {
       for (let s = 0; s < windows.length; s++) if (windows.slice(s).every(back)) return s;
@@ -652,16 +654,15 @@ async function main(): Promise<number> {
       `steady p99 (201, first attempts): ${ms(steady.p99)}` +
         (steadyRange ? `; per second of the steady phase ${ms(steadyRange[0])}–${ms(steadyRange[1])}` : '') +
         '; recovery per second (p99 of 201 / refused):',
-      '  ' +
-        windows.map((w) => `${w.second}s ${ms(w.p99)}${w.refused ? `/${w.refused}×503` : ''}`).join(', '),
+      '  ' + windows.map((w) => `${w.second}s ${p99AndRefused(w)}`).join(', '),
       `p99 of what is served (201) back within 2× steady (${ms(2 * steady.p99)}): ${after(latencyBackAfter)}   (goal ≤ 10 s)`,
       `… and no refusal of a new message either: ${after(backAfter)}`,
       `  in windows as long as the steady phase (${opts.steadySeconds} s), p99 of 201 / refused: ` +
         longWindows
           .map(
             (w) =>
-              `${w.second}–${Math.min(opts.recoverySeconds, w.second + opts.steadySeconds)} s ${ms(w.p99)}` +
-              `${w.refused ? `/${w.refused}×503` : ''}${fast(w) ? ' (within 2×)' : ''}`,
+              `${w.second}–${Math.min(opts.recoverySeconds, w.second + opts.steadySeconds)} s ` +
+              `${p99AndRefused(w)}${fast(w) ? ' (within 2×)' : ''}`,
           )
           .join(', '),
       `  first back within 2× steady: ${firstBack < 0 ? 'never' : `${firstBack} s after the drop`}; ` +
