@@ -59,13 +59,13 @@ export class ServiceFleet {
         },
       );
       closeSync(fd);
-      if (name === 'gateway') this.prioritise(name, child.pid);
+      if (name === 'gateway') this.prioritise(name, child.pid, gatewayNice());
       child.on('exit', (code, signal) => {
         if (!this.stopping) this.exited ??= `${name} exited (${signal ?? code})`;
       });
       this.services.push({ name, child, logFile });
     }
-    this.prioritise('load generator', process.pid);
+    this.prioritise('load generator', process.pid, generatorNice());
   }
 
   /**
@@ -74,8 +74,7 @@ export class ServiceFleet {
    * should not count) get the CPU before the back ends. Off by default: it trades the back ends'
    * latency for the door's (bench/README.md).
    */
-  private prioritise(what: string, pid: number | undefined): void {
-    const nice = gatewayNice();
+  private prioritise(what: string, pid: number | undefined, nice: number): void {
     if (nice === 0 || pid === undefined) return;
     try {
       os.setPriority(pid, nice);
@@ -188,19 +187,38 @@ function serviceNodeArgs(name: string): string[] {
 
 /** BENCH_GATEWAY_NICE, an integer from -20 to 19; unset or 0: every process at the same priority. */
 function gatewayNice(): number {
-  const raw = process.env.BENCH_GATEWAY_NICE?.trim();
-  const nice = raw ? Number(raw) : 0;
+  return niceOf('BENCH_GATEWAY_NICE') ?? 0;
+}
+
+/**
+ * BENCH_GENERATOR_NICE: the load generator's alone (this process's main thread: on Linux a nice value
+ * is a thread's), so that its own waits for the CPU stay out of what it measures, as for clients on
+ * other machines; unset: BENCH_GATEWAY_NICE's.
+ */
+function generatorNice(): number {
+  return niceOf('BENCH_GENERATOR_NICE') ?? gatewayNice();
+}
+
+function niceOf(name: string): number | undefined {
+  const raw = process.env[name]?.trim();
+  if (!raw) return undefined;
+  const nice = Number(raw);
   if (!Number.isInteger(nice) || nice < -20 || nice > 19) {
-    throw new Error(`BENCH_GATEWAY_NICE must be an integer from -20 to 19, not ${raw}`);
+    throw new Error(`${name} must be an integer from -20 to 19, not ${raw}`);
   }
   return nice;
 }
 
 function describePriorities(): string {
-  const nice = gatewayNice();
-  return nice === 0
-    ? 'every process at the same CPU priority'
-    : `the gateway and the load generator at nice ${nice}, the rest at 0`;
+  const [gateway, generator] = [gatewayNice(), generatorNice()];
+  const door =
+    process.env.HTTP_DOOR_THREAD === 'true'
+      ? `; the gateway's door thread on (HTTP_DOOR_THREAD), at nice ${process.env.HTTP_DOOR_THREAD_NICE ?? -20}`
+      : '';
+  if (gateway === 0 && generator === 0) return `every process at the same CPU priority${door}`;
+  if (gateway === generator)
+    return `the gateway and the load generator at nice ${gateway}, the rest at 0${door}`;
+  return `the gateway at nice ${gateway}, the load generator at nice ${generator}, the rest at 0${door}`;
 }
 
 /** A bench whose answers include a 429 measured the limiter, not overload: its figures are void. */

@@ -4,17 +4,24 @@ import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import cors, { type CorsOptions } from 'cors';
 import type { Server } from 'node:http';
 import type { AddressInfo, ListenOptions } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bootService, buildOpenApiDocument, runMain } from '@pupitre/shared';
 import { AppModule } from './app.module';
 import { VISITOR_TOKEN_HEADER } from './auth';
 import { GATEWAY_CONFIG, GatewayConfig, loadGatewayConfig } from './config/env.validation';
 import { DeskFeedLag } from './fanout';
-import { bodyErrorHandler, HttpErrorFilter, listenOnSockets } from './http';
+import { bodyErrorHandler, DoorState, HttpErrorFilter, listenOnSockets, startDoorThread } from './http';
 import { ConsumerStatus, ReplyPathProbe, RequestClient } from './kafka';
-import { LimitedIoAdapter, loadShedder, shedAtTheDoor } from './limits';
+import { doorView, LimitedIoAdapter, loadShedder, shedAtTheDoor } from './limits';
 import { GatewayMetrics, observeHttp, restoreLogContext } from './observability';
 
 export const BODY_LIMIT = '64kb';
+
+/** Connections from the door thread beyond MAX_IN_FLIGHT_PER_SERVICE: the desk's and admin's requests. */
+const DOOR_SPARE_CONNECTIONS = 64;
 
 /**
  * Every answer's CORS, the load shedder's refusals included: the SDK on another origin must read when
@@ -72,18 +79,93 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
   );
   // Node's listen(options), which Nest passes on: its typings know only a port there.
   const listen = app.listen.bind(app) as unknown as (options: ListenOptions) => Promise<unknown>;
-  await listenOnSockets(http, listen, {
-    port: config.PORT,
-    backlog: config.HTTP_LISTEN_BACKLOG,
-    sockets: config.HTTP_ACCEPT_SOCKETS,
-  });
-  http.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
-  const { port } = http.address() as AddressInfo;
+  let port: number;
+  if (config.HTTP_DOOR_THREAD) {
+    port = await listenBehindDoorThread(app, config, http, listen);
+  } else {
+    await listenOnSockets(http, listen, {
+      port: config.PORT,
+      backlog: config.HTTP_LISTEN_BACKLOG,
+      sockets: config.HTTP_ACCEPT_SOCKETS,
+    });
+    port = (http.address() as AddressInfo).port;
+    http.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+  }
   const url = `http://localhost:${port}`;
   logger.log(
     `gateway ${config.GATEWAY_INSTANCE_ID} listening on ${url} (desk: ${url}/desk, API docs: ${url}/docs)`,
   );
   return { app, server, url };
+}
+
+/** How often the door thread's view is refreshed besides every change of what is in flight. */
+const DOOR_VIEW_INTERVAL_MS = 20;
+
+/**
+ * HTTP_DOOR_THREAD: the public port on a thread of its own (http/door-thread.ts), this thread's HTTP
+ * server on a Unix socket in a private directory behind it. The door's view is published at every
+ * request sent or settled, and every 20 ms (the desk feed's lag and the rates move with time). The
+ * server's close stops the thread accepting first, then closes this server, then ends the thread.
+ */
+async function listenBehindDoorThread(
+  app: INestApplication,
+  config: GatewayConfig,
+  http: Server,
+  listen: (options: ListenOptions) => Promise<unknown>,
+): Promise<number> {
+  const logger = new Logger('DoorThread');
+  const dir = await mkdtemp(join(tmpdir(), 'pupitre-gateway-'));
+  const socketPath = join(dir, 'http.sock');
+  await listen({ path: socketPath });
+  // Every connection here is the door thread's, kept open for as long as it likes.
+  http.keepAliveTimeout = 0;
+  const client = app.get(RequestClient);
+  const feedLag = app.get(DeskFeedLag);
+  const metrics = app.get(GatewayMetrics);
+  const state = new DoorState();
+  const publish = () => state.publish(doorView({ client, feedLag }));
+  publish();
+  client.onInFlightChange = publish;
+  const tick = setInterval(publish, DOOR_VIEW_INTERVAL_MS);
+  tick.unref();
+  const door = await startDoorThread(
+    {
+      socketPath,
+      port: config.PORT,
+      backlog: config.HTTP_LISTEN_BACKLOG,
+      sockets: config.HTTP_ACCEPT_SOCKETS,
+      keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      // Never fewer than what may be in flight, so that what the thread admits never waits for one.
+      upstreamConnections: config.MAX_IN_FLIGHT_PER_SERVICE + DOOR_SPARE_CONNECTIONS,
+      nice: config.HTTP_DOOR_THREAD_NICE,
+      secret: randomBytes(32).toString('hex'),
+      state: state.buffer,
+    },
+    {
+      onRefusals: ({ seconds, desksBehind }) => {
+        for (const s of seconds) metrics.httpDone('POST', '/v1/visitor/messages', 503, s);
+        client.countRefusedElsewhere('conversation', seconds.length - desksBehind);
+        feedLag.countRefused(desksBehind);
+      },
+      onWarning: (message) => logger.warn(message),
+    },
+  );
+  const closeMain = http.close.bind(http);
+  let closed: Promise<Error | undefined> | undefined;
+  // Once, whoever calls it first (Nest, Socket.IO); every caller is called back when it is done.
+  http.close = (callback?: (err?: Error) => void) => {
+    closed ??= (async () => {
+      clearInterval(tick);
+      await door.stopAccepting();
+      const err = await new Promise<Error | undefined>((resolve) => closeMain(resolve));
+      await door.terminate();
+      await rm(dir, { recursive: true, force: true });
+      return err;
+    })();
+    void closed.then((err) => callback?.(err));
+    return http;
+  };
+  return door.port;
 }
 
 if (require.main === module) runMain('gateway', startGateway);

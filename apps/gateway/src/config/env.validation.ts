@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { envInt, kafkaEnvSchema, nodeEnvSchema, parseEnv, secretsRequired } from '@pupitre/shared';
-import { parseTrustProxy } from './trust-proxy';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 /** Development defaults: printed at start, used only when NODE_ENV is `development` or `test`. */
 export const DEV_ADMIN_TOKEN = 'pupitre-dev-admin-token';
@@ -35,6 +35,15 @@ const schema = kafkaEnvSchema
     // the event loop (libuv), so a burst of new connections is accepted this many times as fast.
     // 64: bench/overload at 3,000/s, refused p99 267 and 425 ms against 1,073 and 2,066 ms with 8.
     HTTP_ACCEPT_SOCKETS: envInt(64, 1, 256),
+    // The public port on a thread of its own, which refuses visitor messages while the door is shut
+    // without waiting for the main thread's event loop (http/door-thread.ts; docs/architecture.md,
+    // Overload). For a gateway that shares its cores with other busy processes.
+    HTTP_DOOR_THREAD: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    // That thread's nice value; below 0 takes CAP_SYS_NICE (without it: a warning, and the process's).
+    HTTP_DOOR_THREAD_NICE: envInt(-20, -20, 19),
     ADMIN_TOKEN: optionalSecret,
     JWT_SECRET: optionalSecret,
     REQUEST_TIMEOUT_MS: envInt(5000, 100, 120000),
@@ -156,7 +165,7 @@ const schema = kafkaEnvSchema
       ...e,
       ADMIN_TOKEN: e.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,
       JWT_SECRET: e.JWT_SECRET ?? DEV_JWT_SECRET,
-      TRUST_PROXY: parseTrustProxy(e.TRUST_PROXY),
+      TRUST_PROXY: behindDoorThread(parseTrustProxy(e.TRUST_PROXY), e.HTTP_DOOR_THREAD),
       VISITOR_TOKEN_TTL_MS:
         e.VISITOR_TOKEN_TTL_MS === UNSET ? e.INACTIVITY_CLOSE_MS + DAY_MS : e.VISITOR_TOKEN_TTL_MS,
       // Port 0 (tests) picks a free port: the name must still be unique per process.
@@ -165,6 +174,14 @@ const schema = kafkaEnvSchema
       warnings,
     };
   });
+
+/**
+ * Behind the door thread, the main thread's peer is that thread (on a Unix socket), which appends the
+ * client's address to X-Forwarded-For as a proxy does: that first hop is trusted, then TRUST_PROXY.
+ */
+function behindDoorThread(trust: TrustProxy, doorThread: boolean): TrustProxy {
+  return doorThread ? (addr, hop) => hop === 0 || trust(addr, hop - 1) : trust;
+}
 
 function defaultInstanceId(port: number): string {
   const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-');

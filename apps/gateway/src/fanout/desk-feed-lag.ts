@@ -114,13 +114,23 @@ export class DeskFeedLag {
 
   /** The refusal for a new visitor message while the feed is past its limit, or null (limit 0: off). */
   refusal(): NotSent | null {
+    const retryAfter = this.retryAfterSeconds();
+    if (retryAfter === null) return null;
+    this.countRefused(1);
+    return NotSent.refusal('the desks are behind; try again later', retryAfter);
+  }
+
+  /** While the feed is past its limit, the Retry-After its refusals give; else null (limit 0: off). */
+  retryAfterSeconds(): number | null {
     const limit = this.config.DESK_FEED_LAG_LIMIT_MS;
     if (limit === 0) return null;
     const lag = this.lagMs();
-    if (lag <= limit) return null;
-    this.refusedTotal?.inc();
-    const retryAfter = Math.min(MAX_RETRY_AFTER_S, Math.ceil(lag / 1000));
-    return NotSent.refusal('the desks are behind; try again later', retryAfter);
+    return lag <= limit ? null : Math.min(MAX_RETRY_AFTER_S, Math.ceil(lag / 1000));
+  }
+
+  /** Refusals on this account, made here or by the door thread (http/door-thread.ts). */
+  countRefused(count: number): void {
+    this.refusedTotal?.inc(count);
   }
 
   /** The oldest id still waiting, once the head of `order` is moved past those read or forgotten. */

@@ -14,3 +14,14 @@ export {
 export { toHttpError } from './error-mapping';
 export type { AckError } from './socket-errors';
 export { listenOnSockets } from './listen';
+export {
+  admittedByDoor,
+  DOOR_ADMITTED_HEADER,
+  DoorState,
+  startDoorThread,
+  type DoorReason,
+  type DoorRefusals,
+  type DoorThread,
+  type DoorView,
+} from './door-thread';
+export { correlationIdOf } from './correlation-id';

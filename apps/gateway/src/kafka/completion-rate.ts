@@ -8,14 +8,14 @@ export class CompletionRate {
     this.seconds = new Array<number>(windowSeconds).fill(-1);
   }
 
-  add(nowMs: number): void {
+  add(nowMs: number, count = 1): void {
     const second = Math.floor(nowMs / 1000);
     const i = this.slotOf(second);
     if (this.seconds[i] !== second) {
       this.seconds[i] = second;
       this.counts[i] = 0;
     }
-    this.counts[i]++;
+    this.counts[i] += count;
   }
 
   /** Over the last full window (the current second included). */

@@ -29,6 +29,11 @@ export interface RequestOptions {
   key?: string;
   timeoutMs?: number;
   correlationId?: string;
+  /**
+   * Admitted already, against this service's bound, by the door thread (http/door-thread.ts), which
+   * keeps count of what it admitted: not refused again here.
+   */
+  admitted?: boolean;
 }
 
 /** What the client needs of a producer (the shared KafkaProducer in the app, a fake in tests). */
@@ -120,7 +125,7 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
   ): Promise<OpOut<S, K>> {
     // After shutdown the producer is gone; sending would quietly open a new connection.
     if (this.closed) return Promise.reject(new NotSent('the gateway is shutting down'));
-    const full = this.refusal(service);
+    const full = options.admitted ? null : this.refusal(service);
     if (full) return Promise.reject(full);
     const requestId = randomUUID();
     const timeoutMs = options.timeoutMs ?? this.config.REQUEST_TIMEOUT_MS;
@@ -141,6 +146,7 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
       data,
     };
     this.inFlight[service]++;
+    this.onInFlightChange?.();
     return new Promise<OpOut<S, K>>((resolve, reject) => {
       // Past the deadline the service drops the request; past the margin it cannot commit it any more.
       const timer = setTimeout(() => {
@@ -153,6 +159,7 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
         if (!this.pending.delete(requestId)) return;
         this.inFlight[service]--;
         fn();
+        this.onInFlightChange?.();
       };
       this.pending.set(requestId, {
         // Every answer counts towards the service's rate, errors too: the bound and Retry-After
@@ -201,6 +208,14 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
     return this.inFlight[service];
   }
 
+  /** Called after every request sent and every one settled (the door thread's view: main.ts). */
+  onInFlightChange?: () => void;
+
+  /** Refusals the door thread made for this service: they count towards Retry-After as this one's. */
+  countRefusedElsewhere(service: ServiceName, count: number): void {
+    this.refused[service].add(this.now(), count);
+  }
+
   /**
    * How long the service needs for what waits for it at the rate it answers: the requests in flight,
    * and the clients refused over the last 5 s, who will try again. Counting those spreads their
@@ -208,7 +223,7 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
    * fourfold overload sent the gateway twenty times what the service answered, and it spent
    * itself refusing them (bench/overload, issue 7's note).
    */
-  private retryAfterSeconds(service: ServiceName): number {
+  retryAfterSeconds(service: ServiceName): number {
     const now = this.now();
     const perSecond = this.answered[service].perSecond(now);
     // No recent answer (a start, or after a quiet spell): nothing says the wait is long, so the

@@ -4,3 +4,4 @@ export { RegistrationRateLimitGuard, VisitorWriteRateLimitGuard } from './http-r
 export { LimitedIoAdapter } from './limited-io.adapter';
 export { loadShedder, shedAtTheDoor } from './load-shedding';
 export { EncodedJson } from './json-parser';
+export { doorView } from './door-view';

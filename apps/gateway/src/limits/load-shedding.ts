@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ServiceName } from '@pupitre/shared';
-import { type NotSent, toHttpError } from '../http';
+import { admittedByDoor, type NotSent, toHttpError } from '../http';
 import type { RequestClient } from '../kafka';
 import { correlationIdOf, type GatewayMetrics } from '../observability';
 
@@ -52,6 +52,8 @@ export function loadShedder(o: LoadShedderOptions): (req: IncomingMessage, res: 
   let shed = 0;
   let since = now();
   return (req, res) => {
+    // Admitted by the door thread against the same bound (http/door-thread.ts): not refused twice.
+    if (admittedByDoor(req.headers)) return false;
     const route = SHED_ROUTES[`${req.method} ${pathOf(req.url)}`];
     const refusal =
       route && (o.client.refusal(route.service) ?? (route.toDesks ? o.feedLag?.refusal() : null));

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { withLogContext } from '@pupitre/shared';
+import { correlationIdOf } from '../http';
 import type { GatewayMetrics } from './gateway-metrics';
+
+export { correlationIdOf };
 
 interface Req {
   method: string;
@@ -16,15 +18,6 @@ interface Res {
   statusCode: number;
   setHeader(name: string, value: string): unknown;
   on(event: 'finish' | 'close', fn: () => void): unknown;
-}
-
-/** A client's own request id is kept if it looks like one; anything else gets a fresh id. */
-const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
-
-/** The request's correlation id: the client's `X-Request-Id` when well formed, else a new one. */
-export function correlationIdOf(headers: Req['headers']): string {
-  const given = headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 const logger = new Logger('http');

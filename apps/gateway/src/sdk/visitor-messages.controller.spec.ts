@@ -23,13 +23,13 @@ describe(VisitorMessagesController.name, () => {
 
   it('a new message: answered as conversation stored it, and the desk feed waits for its event', async () => {
     const { controller, accepted } = controllerAnswering(posted);
-    expect(await controller.post(visitor, body)).toEqual(posted);
+    expect(await controller.post(visitor, body, {})).toEqual(posted);
     expect(accepted).toEqual([posted.messageId]);
   });
 
   it('a retry answered with the message stored earlier: the same answer, `replayed` kept inside, nothing to wait for', async () => {
     const { controller, accepted } = controllerAnswering({ ...posted, replayed: true });
-    expect(await controller.post(visitor, body)).toEqual(posted);
+    expect(await controller.post(visitor, body, {})).toEqual(posted);
     expect(accepted).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Post, Query, UseGuards } from '@nestjs/common';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { PostedMessage, VisitorConversationSummary } from '@pupitre/shared';
 import { CurrentVisitor, VisitorGuard, type VisitorPrincipal } from '../auth';
 import { DeskFeedLag, QueuePositions } from '../fanout';
-import { PathIdPipe } from '../http';
+import { admittedByDoor, PathIdPipe } from '../http';
 import { RequestClient } from '../kafka';
 import { VisitorWriteRateLimitGuard } from '../limits';
 import { parseListMessagesQuery, parsePostMessage } from './sdk.schemas';
@@ -22,10 +23,15 @@ export class VisitorMessagesController {
 
   @Post('messages')
   @UseGuards(VisitorWriteRateLimitGuard)
-  async post(@CurrentVisitor() v: VisitorPrincipal, @Body() body: unknown): Promise<PostedMessage> {
+  async post(
+    @CurrentVisitor() v: VisitorPrincipal,
+    @Body() body: unknown,
+    @Headers() headers: IncomingHttpHeaders,
+  ): Promise<PostedMessage> {
     const data = { visitorId: v.visitorId, ...parsePostMessage(body) };
     const { replayed, ...posted } = await this.client.request('conversation', 'visitor.post-message', data, {
       key: v.visitorId,
+      admitted: admittedByDoor(headers),
     });
     // A new message reaches the desks through this gateway's feed: the load shedder watches for it.
     if (!replayed) this.feedLag.accepted(posted.messageId);

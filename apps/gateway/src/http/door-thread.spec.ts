@@ -1,0 +1,186 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '@pupitre/shared/testing';
+import {
+  admittedByDoor,
+  DOOR_ADMITTED_HEADER,
+  type DoorRefusals,
+  DoorState,
+  type DoorThread,
+  startDoorThread,
+} from './door-thread';
+
+const SECRET = 'a-secret-of-this-test';
+const OPEN = { shut: false, reason: 'overloaded', bound: 100, retryAfterSeconds: 1 } as const;
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  admitted: boolean;
+}
+
+/**
+ * The door thread in a real worker thread, on a real port, in front of a stand-in for the main
+ * thread's server on a Unix socket (which records what reaches it, and can hold answers back).
+ */
+describe('the door thread', () => {
+  let dir: string;
+  let main: http.Server;
+  let door: DoorThread;
+  const state = new DoorState();
+  const seen: Seen[] = [];
+  const refusals: DoorRefusals[] = [];
+  let hold: Promise<void> = Promise.resolve();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'door-thread-spec-'));
+    const socketPath = join(dir, 'http.sock');
+    main = http.createServer((req, res) => {
+      if (req.url === '/health/live') return void res.end('{"status":"live"}');
+      seen.push({
+        method: req.method!,
+        url: req.url!,
+        headers: req.headers,
+        admitted: admittedByDoor(req.headers),
+      });
+      void hold.then(() => {
+        res.writeHead(req.method === 'POST' ? 201 : 200, {
+          'Content-Type': 'application/json',
+          'X-From-Main': 'yes',
+          Connection: 'keep-alive',
+        });
+        res.end(JSON.stringify({ path: req.url }));
+      });
+    });
+    main.on('upgrade', (req, socket: net.Socket) => {
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\nX-Forwarded-For-Seen: ${String(req.headers['x-forwarded-for'])}\r\n\r\n`,
+      );
+      socket.pipe(socket);
+    });
+    main.keepAliveTimeout = 0;
+    await new Promise<void>((resolve) => main.listen(socketPath, resolve));
+    state.publish(OPEN);
+    door = await startDoorThread(
+      {
+        socketPath,
+        port: 0,
+        backlog: 511,
+        sockets: 2,
+        keepAliveTimeoutMs: 5000,
+        upstreamConnections: 8,
+        nice: 0,
+        secret: SECRET,
+        state: state.buffer,
+      },
+      { onRefusals: (r) => refusals.push(r), onWarning: () => undefined },
+    );
+  });
+  afterEach(() => {
+    seen.splice(0);
+    refusals.splice(0);
+    hold = Promise.resolve();
+    state.publish(OPEN);
+  });
+  afterAll(async () => {
+    await door?.stopAccepting();
+    main.closeAllConnections();
+    await new Promise((resolve) => main.close(resolve));
+    await door?.terminate();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const call = (method: string, path: string, headers: Record<string, string> = {}) =>
+    fetch(`http://127.0.0.1:${door.port}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: method === 'POST' ? JSON.stringify({ text: 'hi', clientMessageId: 'c-1' }) : undefined,
+    });
+  const total = () => refusals.reduce((n, r) => n + r.seconds.length, 0);
+
+  it('hands any request on, with the client appended to X-Forwarded-For and the answer passed back', async () => {
+    const res = await call('GET', '/v1/visitor/conversations?x=1', {
+      'x-forwarded-for': '203.0.113.9',
+      [DOOR_ADMITTED_HEADER]: SECRET,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-from-main')).toBe('yes');
+    expect(await res.json()).toEqual({ path: '/v1/visitor/conversations?x=1' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0].headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+    // Whatever a client sends in the thread's own header is dropped: only what the thread admits bears it.
+    expect(seen[0].admitted).toBe(false);
+  });
+
+  it('hands on a visitor message while the door is open, marked as admitted', async () => {
+    const res = await call('POST', '/v1/visitor/messages');
+    expect(res.status).toBe(201);
+    expect(seen.map((s) => [s.url, s.admitted])).toEqual([['/v1/visitor/messages', true]]);
+  });
+
+  it('refuses visitor messages while the door is shut, as the main thread would, and reports them', async () => {
+    state.publish({ shut: true, reason: 'overloaded', bound: 100, retryAfterSeconds: 7 });
+    const res = await call('POST', '/v1/visitor/messages', { 'x-request-id': 'client-request-1' });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('7');
+    expect(res.headers.get('x-request-id')).toBe('client-request-1');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-expose-headers')).toContain('Retry-After');
+    expect(await res.json()).toEqual({
+      error: { code: 'UNAVAILABLE', message: 'conversation is overloaded; try again later' },
+    });
+
+    state.publish({ shut: true, reason: 'desks-behind', bound: 100, retryAfterSeconds: 3 });
+    const behind = await call('POST', '/v1/visitor/messages');
+    expect(behind.status).toBe(503);
+    expect(((await behind.json()) as { error: { message: string } }).error.message).toBe(
+      'the desks are behind; try again later',
+    );
+    // Other routes go on: only the visitor's messages are shed.
+    expect((await call('GET', '/v1/visitor/conversations')).status).toBe(200);
+    expect(seen.map((s) => s.url)).toEqual(['/v1/visitor/conversations']);
+
+    await waitFor(() => total() === 2, { what: 'two refusals reported' });
+    expect(refusals.reduce((n, r) => n + r.desksBehind, 0)).toBe(1);
+  });
+
+  it('refuses at the bound itself: what it handed on and is not answered yet counts', async () => {
+    state.publish({ ...OPEN, bound: 1 });
+    let release!: () => void;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const first = call('POST', '/v1/visitor/messages');
+    await waitFor(() => seen.length === 1, { what: 'the first message handed on' });
+    const second = await call('POST', '/v1/visitor/messages');
+    expect(second.status).toBe(503);
+    release();
+    expect((await first).status).toBe(201);
+    // Answered: its place is free again.
+    await waitFor(async () => (await call('POST', '/v1/visitor/messages')).status === 201, {
+      what: 'a message admitted again',
+    });
+  });
+
+  it('pipes an upgrade both ways', async () => {
+    const socket = net.connect(door.port, '127.0.0.1');
+    try {
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(
+        'GET /socket.io/?EIO=4 HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n',
+      );
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      await waitFor(() => received.includes('\r\n\r\n'), { what: 'the upgrade answered' });
+      expect(received).toMatch(/^HTTP\/1\.1 101/);
+      expect(received).toContain('X-Forwarded-For-Seen: 127.0.0.1');
+      socket.write('ping');
+      await waitFor(() => received.endsWith('ping'), { what: 'the echo' });
+    } finally {
+      // Left open, the piped connection would hold the stand-in's close.
+      socket.destroy();
+    }
+  });
+});

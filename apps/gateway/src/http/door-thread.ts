@@ -1,0 +1,402 @@
+import { readlinkSync } from 'node:fs';
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import net from 'node:net';
+import { getPriority, setPriority } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { correlationIdOf } from './correlation-id';
+import { listenOnSockets } from './listen';
+
+/**
+ * The door thread (HTTP_DOOR_THREAD; docs/architecture.md, Overload). A thread of the gateway's
+ * process holds its public port: it refuses visitor messages while the main thread's door is shut,
+ * without waiting for the main thread's event loop, and hands every other request, and every
+ * upgrade, to the main thread's HTTP server on a private Unix socket.
+ *
+ * Under overload the main thread's loop is hundreds of milliseconds behind (the answers and desk
+ * events of what it admitted, on cores PostgreSQL, Kafka and the services share), and a refusal made
+ * there waits as long. The door thread does little per request; at a higher CPU priority than the
+ * rest (its own nice value: on Linux a thread's), it is on a core within a millisecond or so of a
+ * request's arrival.
+ *
+ * The main thread publishes its door's state in shared memory (`DoorState`): shut or open, the
+ * Retry-After to give, and the bound of visitor messages in flight. The thread counts the visitor
+ * messages it handed on and not yet answered, and refuses at that bound itself, so that what it
+ * admits never meets the main thread's bound: it marks each with a secret header
+ * (`admittedByDoor`), and the main thread's own door and bound let it through.
+ */
+
+/** The header the thread marks what it admitted with (any copy a client sends is dropped). */
+export const DOOR_ADMITTED_HEADER = 'x-pupitre-door-admitted';
+
+/** The route the thread refuses while the door is shut: the one that carries the load. */
+const SHED_PATH = '/v1/visitor/messages';
+
+/** Int32 slots of the shared state. */
+const SLOT = { shut: 0, retryAfter: 1, bound: 2, reason: 3, length: 4 } as const;
+
+/** Why the door is shut, with the message the main thread's door gives (limits/load-shedding.ts). */
+const REASONS = ['overloaded', 'desks-behind'] as const;
+const MESSAGES: Record<DoorReason, string> = {
+  overloaded: 'conversation is overloaded; try again later',
+  'desks-behind': 'the desks are behind; try again later',
+};
+export type DoorReason = (typeof REASONS)[number];
+
+/** How often the thread sends the main thread its refusals' durations (for the metrics). */
+const REPORT_INTERVAL_MS = 250;
+
+/** Headers of one hop only (RFC 9110 §7.6.1): never passed on in either direction. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+  DOOR_ADMITTED_HEADER,
+]);
+
+export interface DoorThreadOptions {
+  /** The main thread's HTTP server, listening on this Unix socket. */
+  socketPath: string;
+  port: number;
+  backlog: number;
+  sockets: number;
+  keepAliveTimeoutMs: number;
+  /** Connections kept open to the main thread; at most this many requests are handed on at once. */
+  upstreamConnections: number;
+  /** The thread's nice value (-20 to 19); lowering it takes CAP_SYS_NICE, else a warning. */
+  nice: number;
+  secret: string;
+  state: SharedArrayBuffer;
+}
+
+/** What the main thread tells the door: whether it is shut, and with which Retry-After. */
+export interface DoorView {
+  shut: boolean;
+  /** Why it is shut (a refusal at the bound the thread keeps itself is `overloaded`). */
+  reason: DoorReason;
+  retryAfterSeconds: number;
+  /** Visitor messages the thread may have handed on and not yet answered. */
+  bound: number;
+}
+
+/** The main thread's side of the shared state. */
+export class DoorState {
+  readonly buffer = new SharedArrayBuffer(SLOT.length * Int32Array.BYTES_PER_ELEMENT);
+  private readonly slots = new Int32Array(this.buffer);
+
+  publish(view: DoorView): void {
+    Atomics.store(this.slots, SLOT.retryAfter, view.retryAfterSeconds);
+    Atomics.store(this.slots, SLOT.bound, view.bound);
+    Atomics.store(this.slots, SLOT.reason, REASONS.indexOf(view.reason));
+    Atomics.store(this.slots, SLOT.shut, view.shut ? 1 : 0);
+  }
+}
+
+let secretInUse: string | undefined;
+
+/** Whether a request reaching the main thread was admitted by the door thread. */
+export function admittedByDoor(headers: IncomingHttpHeaders | undefined): boolean {
+  return secretInUse !== undefined && headers?.[DOOR_ADMITTED_HEADER] === secretInUse;
+}
+
+export interface DoorThread {
+  port: number;
+  /** Stops accepting connections and closes the idle ones; resolves at once after that. */
+  stopAccepting(): Promise<void>;
+  /** Ends the thread (after the main thread's server has closed: the connections it piped end). */
+  terminate(): Promise<void>;
+}
+
+/** Refusals the thread made, reported every 250 ms at most. */
+export interface DoorRefusals {
+  /** How long each took in the thread (seconds). */
+  seconds: Float64Array;
+  /** How many of them were while the desk feed was behind (the others: conversation overloaded). */
+  desksBehind: number;
+}
+
+export interface DoorThreadHooks {
+  onRefusals(refusals: DoorRefusals): void;
+  onWarning(message: string): void;
+}
+
+export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHooks): Promise<DoorThread> {
+  secretInUse = o.secret;
+  const worker = newWorker(o);
+  let terminated = false;
+  worker.on('message', (m: ThreadMessage) => {
+    if (m.type === 'refusals') hooks.onRefusals(m);
+    if (m.type === 'warning') hooks.onWarning(m.message);
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const onMessage = (m: ThreadMessage) => {
+      if (m.type !== 'listening') return;
+      worker.off('error', reject);
+      worker.off('message', onMessage);
+      resolve(m.port);
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+  });
+  return {
+    port,
+    stopAccepting: () =>
+      new Promise<void>((resolve) => {
+        if (terminated) return resolve();
+        const onMessage = (m: ThreadMessage) => {
+          if (m.type !== 'stopped') return;
+          worker.off('message', onMessage);
+          resolve();
+        };
+        worker.on('message', onMessage);
+        worker.postMessage({ type: 'stop' });
+      }),
+    terminate: async () => {
+      secretInUse = undefined;
+      terminated = true;
+      await worker.terminate();
+    },
+  };
+}
+
+type ThreadMessage =
+  | { type: 'listening'; port: number }
+  | { type: 'stopped' }
+  | ({ type: 'refusals' } & DoorRefusals)
+  | { type: 'warning'; message: string };
+
+/**
+ * The compiled file in a build; under jest, where this file is TypeScript, a script that compiles it
+ * (and what it imports) with SWC, as jest does.
+ */
+function newWorker(o: DoorThreadOptions): Worker {
+  const options = { workerData: o, name: 'pupitre-door' };
+  if (__filename.endsWith('.js')) return new Worker(__filename, options);
+  const script = `
+    const { readFileSync } = require('node:fs');
+    const { transformSync } = require('@swc/core');
+    require.extensions['.ts'] = (module, file) => {
+      const { code } = transformSync(readFileSync(file, 'utf8'), {
+        filename: file,
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        module: { type: 'commonjs' },
+      });
+      module._compile(code, file);
+    };
+    require(${JSON.stringify(__filename)});
+  `;
+  return new Worker(script, { ...options, eval: true });
+}
+
+/** The thread: listens on the public port, refuses or hands on. */
+function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): void {
+  const slots = new Int32Array(o.state);
+  const warn = (message: string) => port.postMessage({ type: 'warning', message } satisfies ThreadMessage);
+  prioritise(o.nice, warn);
+  const upstream = new http.Agent({
+    keepAlive: true,
+    maxSockets: o.upstreamConnections,
+    maxFreeSockets: o.upstreamConnections,
+  });
+  let outstanding = 0;
+  let refusals: number[] = [];
+  let desksBehind = 0;
+  const server = http.createServer({ noDelay: true }, (req, res) => {
+    if (req.method === 'POST' && pathOf(req.url) === SHED_PATH) {
+      const bound = Math.min(Atomics.load(slots, SLOT.bound), o.upstreamConnections);
+      const shut = Atomics.load(slots, SLOT.shut) === 1;
+      if (shut || outstanding >= bound) {
+        const started = performance.now();
+        const reason = shut ? REASONS[Atomics.load(slots, SLOT.reason)] : 'overloaded';
+        refuse(req, res, Atomics.load(slots, SLOT.retryAfter), reason);
+        refusals.push((performance.now() - started) / 1000);
+        if (reason === 'desks-behind') desksBehind++;
+        return;
+      }
+      outstanding++;
+      res.once('close', () => outstanding--);
+      handOn(req, res, o, upstream, { admitted: true, stopping });
+      return;
+    }
+    handOn(req, res, o, upstream, { admitted: false, stopping });
+  });
+  server.keepAliveTimeout = o.keepAliveTimeoutMs;
+  server.on('upgrade', (req: IncomingMessage, socket: net.Socket, head: Buffer) =>
+    pipeUpgrade(req, socket, head, o),
+  );
+  server.on('clientError', (_err, socket: net.Socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  const report = setInterval(() => {
+    if (refusals.length === 0) return;
+    const seconds = Float64Array.from(refusals);
+    port.postMessage({ type: 'refusals', seconds, desksBehind } satisfies ThreadMessage, [seconds.buffer]);
+    refusals = [];
+    desksBehind = 0;
+  }, REPORT_INTERVAL_MS);
+  // Stopping: no new connection; the idle ones closed, the others after their answer in progress,
+  // and so the connections to the main thread, which can then close.
+  let stopping = false;
+  port.on('message', (m: { type: string }) => {
+    if (m.type !== 'stop') return;
+    if (!stopping) {
+      stopping = true;
+      clearInterval(report);
+      server.close();
+      server.closeIdleConnections();
+      for (const sockets of Object.values(upstream.freeSockets)) sockets?.forEach((s) => s.destroy());
+    }
+    port.postMessage({ type: 'stopped' } satisfies ThreadMessage);
+  });
+  const listen = (options: net.ListenOptions) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  void warmUp(o, upstream)
+    .then(() => listenOnSockets(server, listen, { port: o.port, backlog: o.backlog, sockets: o.sockets }))
+    .then(() =>
+      port.postMessage({
+        type: 'listening',
+        port: (server.address() as net.AddressInfo).port,
+      } satisfies ThreadMessage),
+    );
+}
+
+/**
+ * Opens the connections to the main thread while it is idle: its loop accepts one connection per
+ * turn (libuv), and under overload a turn takes a tenth of a second or more.
+ */
+async function warmUp(o: DoorThreadOptions, agent: http.Agent): Promise<void> {
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const req = http.get({ socketPath: o.socketPath, path: '/health/live', agent }, (answer) => {
+        answer.resume();
+        answer.on('end', resolve);
+      });
+      req.on('error', () => resolve());
+    });
+  await Promise.all(Array.from({ length: o.upstreamConnections }, one));
+}
+
+/** Lowers the thread's nice value: on Linux `setpriority` on a thread id sets that thread's only. */
+function prioritise(nice: number, warn: (message: string) => void): void {
+  if (nice === 0 || process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    setPriority(tid, nice);
+    if (getPriority(tid) !== nice) warn(`the door thread's nice value is ${getPriority(tid)}, not ${nice}`);
+  } catch (err) {
+    warn(
+      `the door thread stays at the process's priority (nice ${nice} refused: ${(err as Error).message}; it takes CAP_SYS_NICE)`,
+    );
+  }
+}
+
+function handOn(
+  req: IncomingMessage,
+  res: ServerResponse,
+  o: DoorThreadOptions,
+  agent: http.Agent,
+  { admitted, stopping }: { admitted: boolean; stopping: boolean },
+): void {
+  const headers = passedOn(req.headers);
+  headers['x-forwarded-for'] = forwardedFor(req);
+  if (admitted) headers[DOOR_ADMITTED_HEADER] = o.secret;
+  if (stopping) {
+    // Neither connection is used again: both end after this answer.
+    headers.connection = 'close';
+    res.shouldKeepAlive = false;
+  }
+  const upstream = http.request(
+    { socketPath: o.socketPath, method: req.method, path: req.url, headers, agent },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, passedOn(answer.headers));
+      answer.pipe(res);
+    },
+  );
+  upstream.on('error', (err: NodeJS.ErrnoException) => {
+    // Nothing reached the main thread (it is stopping): refused, the client retries. Anything else
+    // may have reached it: the connection is reset, as the main thread's own would be.
+    if (!res.headersSent && (err.code === 'ECONNREFUSED' || err.code === 'ENOENT')) {
+      refuse(req, res, 1, 'overloaded');
+    } else {
+      res.destroy();
+    }
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  req.pipe(upstream);
+}
+
+/** An upgrade (Socket.IO's WebSocket) is piped both ways once its head is written. */
+function pipeUpgrade(req: IncomingMessage, socket: net.Socket, head: Buffer, o: DoorThreadOptions): void {
+  const upstream = net.connect(o.socketPath, () => {
+    const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i].toLowerCase();
+      if (name === 'x-forwarded-for' || name === DOOR_ADMITTED_HEADER) continue;
+      lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    }
+    lines.push(`X-Forwarded-For: ${forwardedFor(req)}`);
+    upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+    if (head.length > 0) upstream.write(head);
+    socket.pipe(upstream).pipe(socket);
+  });
+  upstream.setNoDelay(true);
+  upstream.on('error', () => socket.destroy());
+  socket.on('error', () => upstream.destroy());
+  socket.on('close', () => upstream.destroy());
+  upstream.on('close', () => socket.destroy());
+}
+
+function passedOn(headers: IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+/** The client's X-Forwarded-For with this connection's peer appended, as a proxy does. */
+function forwardedFor(req: IncomingMessage): string {
+  const prior = req.headers['x-forwarded-for'];
+  // An IPv4 client on a dual-stack socket, in the form proxies write (and TRUST_PROXY lists).
+  const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  return prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${peer}` : peer;
+}
+
+/** The main thread's refusal (limits/load-shedding.ts), written here: 503 `UNAVAILABLE`, Retry-After. */
+function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  retryAfterSeconds: number,
+  reason: DoorReason,
+): void {
+  const json = JSON.stringify({ error: { code: 'UNAVAILABLE', message: MESSAGES[reason] } });
+  res.writeHead(503, {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Expose-Headers': 'Retry-After,X-Request-Id,X-Visitor-Token',
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(json),
+    'Retry-After': String(Math.max(1, retryAfterSeconds)),
+    'X-Request-Id': correlationIdOf(req.headers),
+  });
+  res.end(json);
+}
+
+function pathOf(url = '/'): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+if (!isMainThread && parentPort && (workerData as Partial<DoorThreadOptions> | null)?.secret) {
+  runDoor(workerData as DoorThreadOptions, parentPort);
+}

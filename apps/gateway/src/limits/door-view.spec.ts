@@ -1,0 +1,42 @@
+import { doorView, type DoorSources } from './door-view';
+
+function sources({
+  inFlight = 0,
+  bound = 256,
+  retryAfter = 4,
+  feed = null as number | null,
+} = {}): DoorSources {
+  return {
+    client: { inFlightTo: () => inFlight, boundFor: () => bound, retryAfterSeconds: () => retryAfter },
+    feedLag: { retryAfterSeconds: () => feed },
+  };
+}
+
+describe(doorView.name, () => {
+  it('open under the bound with the feed in time: the bound and the service’s Retry-After', () => {
+    expect(doorView(sources({ inFlight: 255 }))).toEqual({
+      shut: false,
+      reason: 'overloaded',
+      bound: 256,
+      retryAfterSeconds: 4,
+    });
+  });
+
+  it('shut at the bound, for conversation, whatever the feed (as the main thread’s door decides first)', () => {
+    expect(doorView(sources({ inFlight: 256, feed: 3 }))).toEqual({
+      shut: true,
+      reason: 'overloaded',
+      bound: 256,
+      retryAfterSeconds: 4,
+    });
+  });
+
+  it('shut while the desk feed is behind, with its Retry-After', () => {
+    expect(doorView(sources({ inFlight: 10, feed: 3 }))).toEqual({
+      shut: true,
+      reason: 'desks-behind',
+      bound: 256,
+      retryAfterSeconds: 3,
+    });
+  });
+});

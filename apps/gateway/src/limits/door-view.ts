@@ -1,0 +1,30 @@
+import type { DoorReason, DoorView } from '../http';
+
+/** What the door view is made of: the request client's bound and the desk feed's lag. */
+export interface DoorSources {
+  client: {
+    inFlightTo(service: 'conversation'): number;
+    boundFor(service: 'conversation'): number;
+    retryAfterSeconds(service: 'conversation'): number;
+  };
+  feedLag: { retryAfterSeconds(): number | null };
+}
+
+/**
+ * The state the door thread refuses visitor messages by (http/door-thread.ts), as the main thread's
+ * door would (load-shedding.ts): shut while conversation is at its bound, or while the desk feed is
+ * past its limit; the bound of what the thread may have admitted and not answered; the Retry-After.
+ * No side effect: refusals are counted once the thread reports them.
+ */
+export function doorView({ client, feedLag }: DoorSources): DoorView {
+  const bound = client.boundFor('conversation');
+  const full = client.inFlightTo('conversation') >= bound;
+  const feedRetryAfter = full ? null : feedLag.retryAfterSeconds();
+  const reason: DoorReason = feedRetryAfter === null ? 'overloaded' : 'desks-behind';
+  return {
+    shut: full || feedRetryAfter !== null,
+    reason,
+    bound,
+    retryAfterSeconds: feedRetryAfter ?? client.retryAfterSeconds('conversation'),
+  };
+}

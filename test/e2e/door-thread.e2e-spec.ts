@@ -1,0 +1,82 @@
+import { expectError } from './support/expectations';
+import { factory } from './support/factories';
+import type { Res } from './support/http';
+import { startSystem, System } from './support/system';
+
+/**
+ * HTTP_DOOR_THREAD (issue 7): the public port on a thread of its own, the app behind it. Everything
+ * still works through it — requests, the desk's and the visitor's sockets, limits per client address —
+ * and a visitor message beyond the bound is refused by the thread as the main thread's door would:
+ * 503 UNAVAILABLE with Retry-After, never applied later. A bound of one request, as in
+ * overload.e2e-spec.ts; the thread at the process's priority (CI need not hold CAP_SYS_NICE).
+ */
+const REGISTRATIONS_PER_MINUTE = 3;
+
+describe('the door thread (e2e)', () => {
+  let sut: System;
+  beforeAll(async () => {
+    sut = await startSystem({
+      HTTP_DOOR_THREAD: 'true',
+      HTTP_DOOR_THREAD_NICE: '0',
+      MAX_IN_FLIGHT_PER_SERVICE: '1',
+      TRUST_PROXY: 'loopback',
+      RATE_LIMIT_VISITORS_PER_MINUTE: String(REGISTRATIONS_PER_MINUTE),
+    });
+  });
+  afterEach(() => sut.reset());
+  afterAll(() => sut?.stop());
+
+  it('a conversation goes through it to the desk (a socket piped through it), its messages both ways', async () => {
+    const { desk } = await sut.agentAtDesk(factory.agent());
+    const visitor = await sut.visitor('mobile_app');
+    const device = await visitor.socket();
+    const first = await visitor.say('hello through the door');
+    await desk.assigned(first.conversationId);
+    const second = await visitor.say('and again');
+    const heard = await desk.next('message.created', (p) => p.message.id === second.messageId);
+    expect(heard.message.text).toBe('and again');
+
+    const ack = await desk.send(first.conversationId, 'hello back');
+    expect(ack.ok).toBe(true);
+    const reply = await device.next('message.created', (p) => p.message.text === 'hello back');
+    expect(reply.message.author.type).toBe('agent');
+  });
+
+  it('a POST beyond the bound is refused by the thread: 503 UNAVAILABLE, Retry-After, CORS; retried, stored once', async () => {
+    const visitor = await sut.visitor('mobile_app');
+    const answers = new Map<string, Res>();
+    for (let burst = 0; burst < 20 && ![...answers.values()].some((r) => r.status === 503); burst++) {
+      const ids = Array.from({ length: 10 }, (_, i) => `burst-${burst}-${i}`);
+      const results = await Promise.all(ids.map((id) => visitor.post(`text ${id}`, id)));
+      ids.forEach((id, i) => answers.set(id, results[i]));
+    }
+
+    const refused = [...answers].filter(([, r]) => r.status === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const [, res] of refused) {
+      expectError(res, 503, 'UNAVAILABLE');
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(res.headers.get('access-control-expose-headers')).toContain('Retry-After');
+      expect(res.headers.get('x-request-id')).toBeTruthy();
+    }
+    expect([...answers.values()].every((r) => r.status === 201 || r.status === 503)).toBe(true);
+
+    for (const [id] of refused) await visitor.say(`text ${id}`, id);
+    const [conversation] = await visitor.conversations();
+    const page = await visitor.messages(conversation.id, { limit: 200 });
+    const texts = page.body.items.map((m) => m.text);
+    for (const id of answers.keys()) expect(texts.filter((t) => t === `text ${id}`)).toHaveLength(1);
+  });
+
+  it('limits per client address see the client behind the thread (X-Forwarded-For from a trusted proxy)', async () => {
+    const register = (from: string) =>
+      sut.http('POST', '/v1/visitors', {
+        body: factory.visitor('web_chat'),
+        headers: { 'x-forwarded-for': from },
+      });
+    const from = `203.0.113.${1 + Math.floor(Math.random() * 200)}`;
+    for (let i = 0; i < REGISTRATIONS_PER_MINUTE; i++) expect((await register(from)).status).toBe(201);
+    expect((await register(from)).status).toBe(429);
+    expect((await register(`198.51.100.${1 + Math.floor(Math.random() * 200)}`)).status).toBe(201);
+  });
+});
