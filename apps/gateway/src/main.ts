@@ -148,6 +148,11 @@ async function listenBehindDoorThread(
         feedLag.countRefused(desksBehind);
       },
       onWarning: (message) => logger.warn(message),
+      // Without the thread nothing reaches this gateway: stop, and let the supervisor start it again.
+      onFailure: (err) => {
+        logger.error(`the door thread failed: ${err.stack ?? err.message}; stopping`);
+        process.kill(process.pid, 'SIGTERM');
+      },
     },
   );
   const closeMain = http.close.bind(http);
@@ -157,7 +162,10 @@ async function listenBehindDoorThread(
     closed ??= (async () => {
       clearInterval(tick);
       await door.stopAccepting();
+      // Node closes the idle connections once, at close: the thread's others as their answers end.
+      const idle = setInterval(() => http.closeIdleConnections(), 500);
       const err = await new Promise<Error | undefined>((resolve) => closeMain(resolve));
+      clearInterval(idle);
       await door.terminate();
       await rm(dir, { recursive: true, force: true });
       return err;

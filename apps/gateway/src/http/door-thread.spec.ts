@@ -34,6 +34,7 @@ describe('the door thread', () => {
   const state = new DoorState();
   const seen: Seen[] = [];
   const refusals: DoorRefusals[] = [];
+  const failures: Error[] = [];
   let hold: Promise<void> = Promise.resolve();
 
   beforeAll(async () => {
@@ -77,7 +78,11 @@ describe('the door thread', () => {
         secret: SECRET,
         state: state.buffer,
       },
-      { onRefusals: (r) => refusals.push(r), onWarning: () => undefined },
+      {
+        onRefusals: (r) => refusals.push(r),
+        onWarning: () => undefined,
+        onFailure: (err) => failures.push(err),
+      },
     );
   });
   afterEach(() => {
@@ -162,6 +167,21 @@ describe('the door thread', () => {
     await waitFor(async () => (await call('POST', '/v1/visitor/messages')).status === 201, {
       what: 'a message admitted again',
     });
+  });
+
+  it('answers 400 to a path its client would not send (a tab), and goes on', async () => {
+    const socket = net.connect(door.port, '127.0.0.1');
+    try {
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      socket.write('GET /a\tb HTTP/1.1\r\nHost: x\r\n\r\n');
+      await waitFor(() => received.includes('\r\n\r\n'), { what: 'an answer' });
+      expect(received).toMatch(/^HTTP\/1\.1 400/);
+    } finally {
+      socket.destroy();
+    }
+    expect((await call('GET', '/v1/visitor/conversations')).status).toBe(200);
+    expect(failures).toEqual([]);
   });
 
   it('pipes an upgrade both ways', async () => {

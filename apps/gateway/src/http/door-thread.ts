@@ -1,6 +1,7 @@
 import { readlinkSync } from 'node:fs';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
+import { pipeline } from 'node:stream';
 import { getPriority, setPriority } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { correlationIdOf } from './correlation-id';
@@ -36,9 +37,10 @@ const SLOT = { shut: 0, retryAfter: 1, bound: 2, reason: 3, length: 4 } as const
 
 /** Why the door is shut, with the message the main thread's door gives (limits/load-shedding.ts). */
 const REASONS = ['overloaded', 'desks-behind'] as const;
-const MESSAGES: Record<DoorReason, string> = {
+const MESSAGES: Record<DoorReason | 'stopping', string> = {
   overloaded: 'conversation is overloaded; try again later',
   'desks-behind': 'the desks are behind; try again later',
+  stopping: 'the gateway is shutting down; try again later',
 };
 export type DoorReason = (typeof REASONS)[number];
 
@@ -46,15 +48,20 @@ export type DoorReason = (typeof REASONS)[number];
 const REPORT_INTERVAL_MS = 250;
 
 /** Headers of one hop only (RFC 9110 §7.6.1): never passed on in either direction. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'upgrade',
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];
+/**
+ * A client's request loses these too: the thread's own header, and what the app would otherwise
+ * believe of a trusted first hop (it trusts this thread's; the thread sets only X-Forwarded-For).
+ */
+const CLIENT_CLAIMS = new Set([
   DOOR_ADMITTED_HEADER,
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
 ]);
+const NOT_FROM_CLIENTS = new Set([...HOP_BY_HOP, ...CLIENT_CLAIMS]);
+/** An answer loses these too: this hop's framing is Node's to choose (an HTTP/1.0 client gets none). */
+const NOT_TO_CLIENTS = new Set([...HOP_BY_HOP, 'transfer-encoding']);
 
 export interface DoorThreadOptions {
   /** The main thread's HTTP server, listening on this Unix socket. */
@@ -120,6 +127,8 @@ export interface DoorRefusals {
 export interface DoorThreadHooks {
   onRefusals(refusals: DoorRefusals): void;
   onWarning(message: string): void;
+  /** The thread failed or ended on its own after it started: the gateway no longer takes requests. */
+  onFailure(err: Error): void;
 }
 
 export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHooks): Promise<DoorThread> {
@@ -139,6 +148,10 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
     };
     worker.on('message', onMessage);
     worker.once('error', reject);
+  });
+  worker.on('error', (err) => hooks.onFailure(err));
+  worker.on('exit', (code) => {
+    if (!terminated) hooks.onFailure(new Error(`the door thread exited (code ${code})`));
   });
   return {
     port,
@@ -195,11 +208,17 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
   const slots = new Int32Array(o.state);
   const warn = (message: string) => port.postMessage({ type: 'warning', message } satisfies ThreadMessage);
   prioritise(o.nice, warn);
-  const upstream = new http.Agent({
-    keepAlive: true,
-    maxSockets: o.upstreamConnections,
-    maxFreeSockets: o.upstreamConnections,
-  });
+  // Admitted visitor messages on connections opened at start, as many as may be in flight; the rest
+  // (the desk's and admin's requests, Socket.IO's long polls, which hold one each) on connections of
+  // their own, as many as they need, so that they never make a visitor message wait.
+  const upstream = {
+    admitted: new http.Agent({
+      keepAlive: true,
+      maxSockets: o.upstreamConnections,
+      maxFreeSockets: o.upstreamConnections,
+    }),
+    other: new http.Agent({ keepAlive: true }),
+  };
   let outstanding = 0;
   let refusals: number[] = [];
   let desksBehind = 0;
@@ -217,10 +236,10 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
       }
       outstanding++;
       res.once('close', () => outstanding--);
-      handOn(req, res, o, upstream, { admitted: true, stopping });
+      handOn(req, res, o, upstream.admitted, { admitted: true, stopping });
       return;
     }
-    handOn(req, res, o, upstream, { admitted: false, stopping });
+    handOn(req, res, o, upstream.other, { admitted: false, stopping });
   });
   server.keepAliveTimeout = o.keepAliveTimeoutMs;
   server.on('upgrade', (req: IncomingMessage, socket: net.Socket, head: Buffer) =>
@@ -247,7 +266,11 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
       clearInterval(report);
       server.close();
       server.closeIdleConnections();
-      for (const sockets of Object.values(upstream.freeSockets)) sockets?.forEach((s) => s.destroy());
+      for (const agent of Object.values(upstream)) {
+        for (const sockets of Object.values(agent.freeSockets)) sockets?.forEach((s) => s.destroy());
+        // Those busy now are closed once their answer is in, not kept for another request.
+        agent.on('free', (socket: net.Socket) => socket.destroy());
+      }
     }
     port.postMessage({ type: 'stopped' } satisfies ThreadMessage);
   });
@@ -259,7 +282,7 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
         resolve();
       });
     });
-  void warmUp(o, upstream)
+  void warmUp(o, upstream.admitted)
     .then(() => listenOnSockets(server, listen, { port: o.port, backlog: o.backlog, sockets: o.sockets }))
     .then(() =>
       port.postMessage({
@@ -306,7 +329,7 @@ function handOn(
   agent: http.Agent,
   { admitted, stopping }: { admitted: boolean; stopping: boolean },
 ): void {
-  const headers = passedOn(req.headers);
+  const headers = passedOn(req.headers, NOT_FROM_CLIENTS);
   headers['x-forwarded-for'] = forwardedFor(req);
   if (admitted) headers[DOOR_ADMITTED_HEADER] = o.secret;
   if (stopping) {
@@ -314,18 +337,35 @@ function handOn(
     headers.connection = 'close';
     res.shouldKeepAlive = false;
   }
-  const upstream = http.request(
-    { socketPath: o.socketPath, method: req.method, path: req.url, headers, agent },
-    (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, passedOn(answer.headers));
-      answer.pipe(res);
-    },
-  );
+  let upstream: http.ClientRequest;
+  try {
+    upstream = http.request(
+      { socketPath: o.socketPath, method: req.method, path: req.url, headers, agent },
+      (answer) => {
+        res.writeHead(
+          answer.statusCode ?? 502,
+          answer.statusMessage,
+          passedOn(answer.headers, NOT_TO_CLIENTS),
+        );
+        // An answer cut short by the app cuts the client's short too (pipe alone would leave it open).
+        pipeline(answer, res, (err) => {
+          if (err) res.destroy();
+        });
+      },
+    );
+  } catch {
+    // What Node's parser accepts and its client refuses to send (a tab in the path): not the app's.
+    res.writeHead(400, { 'Content-Type': 'application/json; charset=utf-8', Connection: 'close' });
+    res.end(
+      JSON.stringify({ error: { code: 'VALIDATION_FAILED', message: 'the request line is not valid' } }),
+    );
+    return;
+  }
   upstream.on('error', (err: NodeJS.ErrnoException) => {
     // Nothing reached the main thread (it is stopping): refused, the client retries. Anything else
     // may have reached it: the connection is reset, as the main thread's own would be.
     if (!res.headersSent && (err.code === 'ECONNREFUSED' || err.code === 'ENOENT')) {
-      refuse(req, res, 1, 'overloaded');
+      refuse(req, res, 1, 'stopping');
     } else {
       res.destroy();
     }
@@ -342,7 +382,8 @@ function pipeUpgrade(req: IncomingMessage, socket: net.Socket, head: Buffer, o: 
     const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i].toLowerCase();
-      if (name === 'x-forwarded-for' || name === DOOR_ADMITTED_HEADER) continue;
+      // An upgrade keeps its Connection and Upgrade: they are what it asks for.
+      if (CLIENT_CLAIMS.has(name)) continue;
       lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
     }
     lines.push(`X-Forwarded-For: ${forwardedFor(req)}`);
@@ -357,10 +398,10 @@ function pipeUpgrade(req: IncomingMessage, socket: net.Socket, head: Buffer, o: 
   upstream.on('close', () => socket.destroy());
 }
 
-function passedOn(headers: IncomingHttpHeaders): http.OutgoingHttpHeaders {
+function passedOn(headers: IncomingHttpHeaders, dropped: Set<string>): http.OutgoingHttpHeaders {
   const out: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+    if (value !== undefined && !dropped.has(name)) out[name] = value;
   }
   return out;
 }
@@ -378,7 +419,7 @@ function refuse(
   req: IncomingMessage,
   res: ServerResponse,
   retryAfterSeconds: number,
-  reason: DoorReason,
+  reason: DoorReason | 'stopping',
 ): void {
   const json = JSON.stringify({ error: { code: 'UNAVAILABLE', message: MESSAGES[reason] } });
   res.writeHead(503, {
