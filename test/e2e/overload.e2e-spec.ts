@@ -1,6 +1,5 @@
-import { expectError } from './support/expectations';
 import { startSystem, System } from './support/system';
-import type { Res } from './support/http';
+import { expectEachStoredOnce, expectRefusals, postUntilRefused } from './support/overload';
 
 const BOUND = 1;
 
@@ -18,30 +17,13 @@ describe('overload: refused at once, with Retry-After, never applied later (e2e)
 
   it('a POST beyond the bound is 503 UNAVAILABLE with Retry-After; retried with the same clientMessageId it is stored once', async () => {
     const visitor = await sut.visitor('mobile_app');
-    const answers = new Map<string, Res>();
-    // Bursts of concurrent POSTs until one is refused (with a bound of one, the first burst does it).
-    for (let burst = 0; burst < 20 && ![...answers.values()].some((r) => r.status === 503); burst++) {
-      const ids = Array.from({ length: 10 }, (_, i) => `burst-${burst}-${i}`);
-      const results = await Promise.all(ids.map((id) => visitor.post(`text ${id}`, id)));
-      ids.forEach((id, i) => answers.set(id, results[i]));
-    }
+    const answers = await postUntilRefused(visitor);
 
-    const refused = [...answers].filter(([, r]) => r.status === 503);
-    expect(refused.length).toBeGreaterThan(0);
-    for (const [, res] of refused) {
-      expectError(res, 503, 'UNAVAILABLE');
-      const retryAfter = Number(res.headers.get('retry-after'));
-      expect(Number.isInteger(retryAfter)).toBe(true);
-      expect(retryAfter).toBeGreaterThanOrEqual(1);
-    }
-    expect([...answers.values()].every((r) => r.status === 201 || r.status === 503)).toBe(true);
+    const refused = expectRefusals(answers);
 
     // Retrying each refused one (one at a time: within the bound) stores it; nothing is stored twice.
     for (const [id] of refused) await visitor.say(`text ${id}`, id);
-    const [conversation] = await visitor.conversations();
-    const page = await visitor.messages(conversation.id, { limit: 200 });
-    const texts = page.body.items.map((m) => m.text);
-    for (const id of answers.keys()) expect(texts.filter((t) => t === `text ${id}`)).toHaveLength(1);
+    await expectEachStoredOnce(visitor, answers);
   });
 
   it('readiness answers from the services’ heartbeats, at once', async () => {

@@ -1,0 +1,42 @@
+import { expectError } from './expectations';
+import type { Res } from './http';
+import type { Visitor } from './system';
+
+/**
+ * Bursts of ten concurrent POSTs until one is refused (with a bound of one request, the first burst
+ * does it), at most 20: each message's last answer, by its clientMessageId.
+ */
+export async function postUntilRefused(visitor: Visitor): Promise<Map<string, Res>> {
+  const answers = new Map<string, Res>();
+  for (let burst = 0; burst < 20 && ![...answers.values()].some((r) => r.status === 503); burst++) {
+    const ids = Array.from({ length: 10 }, (_, i) => `burst-${burst}-${i}`);
+    const results = await Promise.all(ids.map((id) => visitor.post(`text ${id}`, id)));
+    ids.forEach((id, i) => answers.set(id, results[i]));
+  }
+  return answers;
+}
+
+/** Each message of `postUntilRefused`, refused or not, is stored exactly once in the conversation. */
+export async function expectEachStoredOnce(visitor: Visitor, answers: Map<string, Res>): Promise<void> {
+  const [conversation] = await visitor.conversations();
+  const page = await visitor.messages(conversation.id, { limit: 200 });
+  const texts = page.body.items.map((m) => m.text);
+  for (const id of answers.keys()) expect(texts.filter((t) => t === `text ${id}`)).toHaveLength(1);
+}
+
+/**
+ * The refused ones among `answers` (at least one), each 503 UNAVAILABLE with a whole Retry-After of
+ * at least 1 s; every other answer is a 201.
+ */
+export function expectRefusals(answers: Map<string, Res>): [string, Res][] {
+  const refused = [...answers].filter(([, r]) => r.status === 503);
+  expect(refused.length).toBeGreaterThan(0);
+  for (const [, res] of refused) {
+    expectError(res, 503, 'UNAVAILABLE');
+    const retryAfter = Number(res.headers.get('retry-after'));
+    expect(Number.isInteger(retryAfter)).toBe(true);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+  }
+  expect([...answers.values()].every((r) => r.status === 201 || r.status === 503)).toBe(true);
+  return refused;
+}
