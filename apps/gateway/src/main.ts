@@ -20,7 +20,7 @@ import { GatewayMetrics, observeHttp, restoreLogContext } from './observability'
 
 export const BODY_LIMIT = '64kb';
 
-/** Connections from the door thread beyond MAX_IN_FLIGHT_PER_SERVICE: the desk's and admin's requests. */
+/** Connections for admitted visitor messages beyond MAX_IN_FLIGHT_PER_SERVICE: a margin, never a wait. */
 const DOOR_SPARE_CONNECTIONS = 64;
 
 /**
