@@ -12,9 +12,9 @@ import { bootService, buildOpenApiDocument, runMain } from '@pupitre/shared';
 import { AppModule } from './app.module';
 import { VISITOR_TOKEN_HEADER } from './auth';
 import { GATEWAY_CONFIG, GatewayConfig, loadGatewayConfig } from './config/env.validation';
-import { DeskFeedLag } from './fanout';
+import { DESKS_BEHIND, DeskFeedLag } from './fanout';
 import { bodyErrorHandler, DoorState, HttpErrorFilter, listenOnSockets, startDoorThread } from './http';
-import { ConsumerStatus, ReplyPathProbe, RequestClient } from './kafka';
+import { ConsumerStatus, overloadedMessage, ReplyPathProbe, RequestClient } from './kafka';
 import { doorView, LimitedIoAdapter, loadShedder, shedAtTheDoor } from './limits';
 import { GatewayMetrics, observeHttp, restoreLogContext } from './observability';
 
@@ -140,6 +140,10 @@ async function listenBehindDoorThread(
       nice: config.HTTP_DOOR_THREAD_NICE,
       secret: randomBytes(32).toString('hex'),
       state: state.buffer,
+      refusal: {
+        messages: { overloaded: overloadedMessage('conversation'), 'desks-behind': DESKS_BEHIND },
+        exposedHeaders: (CORS.exposedHeaders as string[]).join(','),
+      },
     },
     {
       onRefusals: ({ seconds, desksBehind }) => {

@@ -23,6 +23,9 @@ const READ_FIRST_IDS = 20_000;
 const MAX_RETRY_AFTER_S = 10;
 const FORGOTTEN_LOG_INTERVAL_MS = 5000;
 
+/** What a refusal while the feed is behind says (the door thread's too). */
+export const DESKS_BEHIND = 'the desks are behind; try again later';
+
 /**
  * How far behind this gateway's desk feed is, on this gateway's own clock: the age of the oldest
  * visitor message it answered 201 whose `message.posted` its feed of `conversation.events` has not
@@ -117,7 +120,7 @@ export class DeskFeedLag {
     const retryAfter = this.retryAfterSeconds();
     if (retryAfter === null) return null;
     this.countRefused(1);
-    return NotSent.refusal('the desks are behind; try again later', retryAfter);
+    return NotSent.refusal(DESKS_BEHIND, retryAfter);
   }
 
   /** While the feed is past its limit, the Retry-After its refusals give; else null (limit 0: off). */

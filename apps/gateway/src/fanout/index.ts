@@ -4,4 +4,4 @@ export { rooms } from './rooms';
 export { DeskViews } from './desk-views';
 export { FanoutService } from './fanout.service';
 export { QueuePositions } from './queue-positions';
-export { DeskFeedLag } from './desk-feed-lag';
+export { DESKS_BEHIND, DeskFeedLag } from './desk-feed-lag';

@@ -77,6 +77,13 @@ describe('the door thread', () => {
         nice: 0,
         secret: SECRET,
         state: state.buffer,
+        refusal: {
+          messages: {
+            overloaded: 'conversation is overloaded; try again later',
+            'desks-behind': 'the desks are behind; try again later',
+          },
+          exposedHeaders: 'Retry-After,X-Request-Id,X-Visitor-Token',
+        },
       },
       {
         onRefusals: (r) => refusals.push(r),

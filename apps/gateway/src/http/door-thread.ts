@@ -35,14 +35,11 @@ const SHED_PATH = '/v1/visitor/messages';
 /** Int32 slots of the shared state. */
 const SLOT = { shut: 0, retryAfter: 1, bound: 2, reason: 3, length: 4 } as const;
 
-/** Why the door is shut, with the message the main thread's door gives (limits/load-shedding.ts). */
+/** Why the door is shut. */
 const REASONS = ['overloaded', 'desks-behind'] as const;
-const MESSAGES: Record<DoorReason | 'stopping', string> = {
-  overloaded: 'conversation is overloaded; try again later',
-  'desks-behind': 'the desks are behind; try again later',
-  stopping: 'the gateway is shutting down; try again later',
-};
 export type DoorReason = (typeof REASONS)[number];
+/** The refusal of a request the thread could not hand on: the app is closing. */
+const STOPPING = 'the gateway is shutting down; try again later';
 
 /** How often the thread sends the main thread its refusals' durations (for the metrics). */
 const REPORT_INTERVAL_MS = 250;
@@ -76,6 +73,11 @@ export interface DoorThreadOptions {
   nice: number;
   secret: string;
   state: SharedArrayBuffer;
+  /**
+   * What the main thread's refusals say, so that the thread's are the same: the message for each
+   * reason, and the CORS headers a browser's web chat needs to read the 503 (Retry-After).
+   */
+  refusal: { messages: Record<DoorReason, string>; exposedHeaders: string };
 }
 
 /** What the main thread tells the door: whether it is shut, and with which Retry-After. */
@@ -229,7 +231,7 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
       if (shut || outstanding >= bound) {
         const started = performance.now();
         const reason = shut ? REASONS[Atomics.load(slots, SLOT.reason)] : 'overloaded';
-        refuse(req, res, Atomics.load(slots, SLOT.retryAfter), reason);
+        refuse(req, res, o, Atomics.load(slots, SLOT.retryAfter), o.refusal.messages[reason]);
         refusals.push((performance.now() - started) / 1000);
         if (reason === 'desks-behind') desksBehind++;
         return;
@@ -365,7 +367,7 @@ function handOn(
     // Nothing reached the main thread (it is stopping): refused, the client retries. Anything else
     // may have reached it: the connection is reset, as the main thread's own would be.
     if (!res.headersSent && (err.code === 'ECONNREFUSED' || err.code === 'ENOENT')) {
-      refuse(req, res, 1, 'stopping');
+      refuse(req, res, o, 1, STOPPING);
     } else {
       res.destroy();
     }
@@ -418,13 +420,14 @@ function forwardedFor(req: IncomingMessage): string {
 function refuse(
   req: IncomingMessage,
   res: ServerResponse,
+  o: DoorThreadOptions,
   retryAfterSeconds: number,
-  reason: DoorReason | 'stopping',
+  message: string,
 ): void {
-  const json = JSON.stringify({ error: { code: 'UNAVAILABLE', message: MESSAGES[reason] } });
+  const json = JSON.stringify({ error: { code: 'UNAVAILABLE', message } });
   res.writeHead(503, {
     'Access-Control-Allow-Origin': '*',
-    'Access-Control-Expose-Headers': 'Retry-After,X-Request-Id,X-Visitor-Token',
+    'Access-Control-Expose-Headers': o.refusal.exposedHeaders,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(json),
     'Retry-After': String(Math.max(1, retryAfterSeconds)),

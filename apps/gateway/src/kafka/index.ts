@@ -1,4 +1,4 @@
 export { KafkaModule } from './kafka.module';
-export { RequestClient } from './request.client';
+export { overloadedMessage, RequestClient } from './request.client';
 export { ConsumerStatus } from './consumer-status';
 export { ReplyPathProbe } from './reply-path.probe';

@@ -24,6 +24,11 @@ export type OpOut<S extends ServiceName, K extends OpName<S>> = ServiceOps[S][K]
   ? O
   : never;
 
+/** What a refusal at a service's bound says (the door thread's too). */
+export function overloadedMessage(service: ServiceName): string {
+  return `${service} is overloaded; try again later`;
+}
+
 export interface RequestOptions {
   /** The aggregate the request touches (conversation, visitor, agent): keeps its requests in order. */
   key?: string;
@@ -188,7 +193,7 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
     if (this.inFlight[service] < this.boundFor(service)) return null;
     const retryAfter = this.retryAfterSeconds(service);
     this.refused[service].add(this.now());
-    return NotSent.refusal(`${service} is overloaded; try again later`, retryAfter);
+    return NotSent.refusal(overloadedMessage(service), retryAfter);
   }
 
   /** How many requests may wait for this service now (see the class comment). */

@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ServiceName } from '@pupitre/shared';
-import { admittedByDoor, type NotSent, toHttpError } from '../http';
+import { admittedByDoor, correlationIdOf, type NotSent, toHttpError } from '../http';
 import type { RequestClient } from '../kafka';
-import { correlationIdOf, type GatewayMetrics } from '../observability';
+import type { GatewayMetrics } from '../observability';
 
 /** Connect-style middleware over Node's own request and response (what `cors()` is). */
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;

@@ -3,8 +3,6 @@ import { withLogContext } from '@pupitre/shared';
 import { correlationIdOf } from '../http';
 import type { GatewayMetrics } from './gateway-metrics';
 
-export { correlationIdOf };
-
 interface Req {
   method: string;
   originalUrl?: string;

@@ -1,4 +1,4 @@
 export { ObservabilityModule } from './observability.module';
 export { GatewayMetrics } from './gateway-metrics';
 export type { SocketNamespace } from './gateway-metrics';
-export { correlationIdOf, observeHttp, restoreLogContext } from './http-observer';
+export { observeHttp, restoreLogContext } from './http-observer';
