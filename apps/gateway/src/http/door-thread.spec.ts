@@ -10,7 +10,9 @@ import {
   type DoorRefusals,
   DoorState,
   type DoorThread,
+  packDoorView,
   startDoorThread,
+  unpackDoorView,
 } from './door-thread';
 
 const SECRET = 'a-secret-of-this-test';
@@ -209,5 +211,27 @@ describe('the door thread', () => {
       // Left open, the piped connection would hold the stand-in's close.
       socket.destroy();
     }
+  });
+});
+
+describe('the door view in one word', () => {
+  it('carries every field of one publication whole', () => {
+    const views = [
+      OPEN,
+      { shut: true, reason: 'desks-behind', bound: 1, retryAfterSeconds: 10 },
+      { shut: true, reason: 'overloaded', bound: 1_000_000, retryAfterSeconds: 30 },
+      { shut: false, reason: 'desks-behind', bound: 256, retryAfterSeconds: 0 },
+    ] as const;
+    for (const view of views) expect(unpackDoorView(packDoorView(view))).toEqual(view);
+  });
+
+  it('clamps what does not fit its bits rather than spilling into the next field', () => {
+    const word = packDoorView({ shut: false, reason: 'overloaded', bound: 5_000_000, retryAfterSeconds: 99 });
+    expect(unpackDoorView(word)).toEqual({
+      shut: false,
+      reason: 'overloaded',
+      bound: 1_048_575,
+      retryAfterSeconds: 63,
+    });
   });
 });

@@ -32,8 +32,14 @@ export const DOOR_ADMITTED_HEADER = 'x-pupitre-door-admitted';
 /** The route the thread refuses while the door is shut: the one that carries the load. */
 const SHED_PATH = '/v1/visitor/messages';
 
-/** Int32 slots of the shared state. */
-const SLOT = { shut: 0, retryAfter: 1, bound: 2, reason: 3, length: 4 } as const;
+/**
+ * The view in one 32-bit word, so that the thread reads it whole in one atomic load, never the reason
+ * of one publication with the Retry-After of the next: the bound in bits 0–19 (MAX_IN_FLIGHT_PER_SERVICE
+ * is at most 1,000,000), the Retry-After in bits 20–25 (1 to 30 s), the reason in bit 26, shut in bit 27.
+ */
+const BOUND_BITS = 20;
+const MAX_BOUND = (1 << BOUND_BITS) - 1;
+const MAX_RETRY_AFTER = 63;
 
 /** Why the door is shut. */
 const REASONS = ['overloaded', 'desks-behind'] as const;
@@ -90,16 +96,30 @@ export interface DoorView {
   bound: number;
 }
 
-/** The main thread's side of the shared state. */
+/** The view as one word (see BOUND_BITS); the bound and the Retry-After are clamped to their bits. */
+export function packDoorView(view: DoorView): number {
+  const bound = Math.min(Math.max(0, Math.trunc(view.bound)), MAX_BOUND);
+  const retryAfter = Math.min(Math.max(0, Math.trunc(view.retryAfterSeconds)), MAX_RETRY_AFTER);
+  const reason = view.reason === 'desks-behind' ? 1 : 0;
+  return bound | (retryAfter << BOUND_BITS) | (reason << 26) | ((view.shut ? 1 : 0) << 27);
+}
+
+export function unpackDoorView(word: number): DoorView {
+  return {
+    shut: ((word >>> 27) & 1) === 1,
+    reason: REASONS[(word >>> 26) & 1],
+    retryAfterSeconds: (word >>> BOUND_BITS) & MAX_RETRY_AFTER,
+    bound: word & MAX_BOUND,
+  };
+}
+
+/** The main thread's side of the shared state: one word, stored whole. */
 export class DoorState {
-  readonly buffer = new SharedArrayBuffer(SLOT.length * Int32Array.BYTES_PER_ELEMENT);
-  private readonly slots = new Int32Array(this.buffer);
+  readonly buffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+  private readonly word = new Int32Array(this.buffer);
 
   publish(view: DoorView): void {
-    Atomics.store(this.slots, SLOT.retryAfter, view.retryAfterSeconds);
-    Atomics.store(this.slots, SLOT.bound, view.bound);
-    Atomics.store(this.slots, SLOT.reason, REASONS.indexOf(view.reason));
-    Atomics.store(this.slots, SLOT.shut, view.shut ? 1 : 0);
+    Atomics.store(this.word, 0, packDoorView(view));
   }
 }
 
@@ -207,7 +227,7 @@ function newWorker(o: DoorThreadOptions): Worker {
 
 /** The thread: listens on the public port, refuses or hands on. */
 function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): void {
-  const slots = new Int32Array(o.state);
+  const word = new Int32Array(o.state);
   const warn = (message: string) => port.postMessage({ type: 'warning', message } satisfies ThreadMessage);
   prioritise(o.nice, warn);
   // Admitted visitor messages on connections opened at start, as many as may be in flight; the rest
@@ -226,12 +246,12 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
   let desksBehind = 0;
   const server = http.createServer({ noDelay: true }, (req, res) => {
     if (req.method === 'POST' && pathOf(req.url) === SHED_PATH) {
-      const bound = Math.min(Atomics.load(slots, SLOT.bound), o.upstreamConnections);
-      const shut = Atomics.load(slots, SLOT.shut) === 1;
-      if (shut || outstanding >= bound) {
+      const view = unpackDoorView(Atomics.load(word, 0));
+      const bound = Math.min(view.bound, o.upstreamConnections);
+      if (view.shut || outstanding >= bound) {
         const started = performance.now();
-        const reason = shut ? REASONS[Atomics.load(slots, SLOT.reason)] : 'overloaded';
-        refuse(req, res, o, Atomics.load(slots, SLOT.retryAfter), o.refusal.messages[reason]);
+        const reason = view.shut ? view.reason : 'overloaded';
+        refuse(req, res, o, view.retryAfterSeconds, o.refusal.messages[reason]);
         refusals.push((performance.now() - started) / 1000);
         if (reason === 'desks-behind') desksBehind++;
         return;

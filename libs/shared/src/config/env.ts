@@ -117,6 +117,12 @@ export const databaseEnvSchema = z.object({
    */
   DATABASE_KEEPALIVE_MS: intFrom(10_000, 1000, 3_600_000),
   /**
+   * A session of the pool left idle this long is closed (0: never). Long, so that a burst after a lull
+   * finds its sessions open: a new one costs PostgreSQL a backend to start and the service its
+   * statements to prepare again, just when the load arrives.
+   */
+  DATABASE_POOL_IDLE_TIMEOUT_MS: intFrom(300_000, 0, 86_400_000),
+  /**
    * The outbox relay's leadership lease: the leader's session is ended by the server once idle this
    * long (a process stopped, a host gone), which frees its lock for another instance; a live leader
    * touches it every third of it, and checks it still holds it before each publish.

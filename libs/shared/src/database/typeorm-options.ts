@@ -1,5 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
-import { DatabaseTimeouts, sessionOptions } from './session-options';
+import { DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS, sessionOptions } from './session-options';
 
 export interface ServiceDatabaseOptions {
   url: string;
@@ -11,8 +11,14 @@ export interface ServiceDatabaseOptions {
   timeouts?: DatabaseTimeouts;
 }
 
-/** One schema per service, migrations always, never synchronize; every session bounded in time. */
+/**
+ * One schema per service, migrations always, never synchronize; every session bounded in time. The
+ * pool keeps an idle session for DATABASE_POOL_IDLE_TIMEOUT_MS (node-postgres's default, 10 s, closed
+ * them between two bursts of load, and the next burst waited for new ones; 0: kept for good).
+ */
 export function typeOrmOptions(o: ServiceDatabaseOptions): DataSourceOptions {
+  const idleTimeoutMillis =
+    o.timeouts?.DATABASE_POOL_IDLE_TIMEOUT_MS ?? DEFAULT_DATABASE_TIMEOUTS.DATABASE_POOL_IDLE_TIMEOUT_MS;
   return {
     type: 'postgres',
     url: o.url,
@@ -23,6 +29,6 @@ export function typeOrmOptions(o: ServiceDatabaseOptions): DataSourceOptions {
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: ['error', 'migration'],
-    extra: { max: o.poolSize ?? 10, ...sessionOptions(o.schema, o.timeouts) },
+    extra: { max: o.poolSize ?? 10, idleTimeoutMillis, ...sessionOptions(o.schema, o.timeouts) },
   };
 }
