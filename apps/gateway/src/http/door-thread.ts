@@ -38,8 +38,11 @@ const SHED_PATH = '/v1/visitor/messages';
  * is at most 1,000,000), the Retry-After in bits 20–25 (1 to 30 s), the reason in bit 26, shut in bit 27.
  */
 const BOUND_BITS = 20;
+const RETRY_AFTER_BITS = 6;
+const REASON_SHIFT = BOUND_BITS + RETRY_AFTER_BITS;
+const SHUT_SHIFT = REASON_SHIFT + 1;
 const MAX_BOUND = (1 << BOUND_BITS) - 1;
-const MAX_RETRY_AFTER = 63;
+const MAX_RETRY_AFTER = (1 << RETRY_AFTER_BITS) - 1;
 
 /** Why the door is shut. */
 const REASONS = ['overloaded', 'desks-behind'] as const;
@@ -100,14 +103,14 @@ export interface DoorView {
 export function packDoorView(view: DoorView): number {
   const bound = Math.min(Math.max(0, Math.trunc(view.bound)), MAX_BOUND);
   const retryAfter = Math.min(Math.max(0, Math.trunc(view.retryAfterSeconds)), MAX_RETRY_AFTER);
-  const reason = view.reason === 'desks-behind' ? 1 : 0;
-  return bound | (retryAfter << BOUND_BITS) | (reason << 26) | ((view.shut ? 1 : 0) << 27);
+  const reason = REASONS.indexOf(view.reason);
+  return bound | (retryAfter << BOUND_BITS) | (reason << REASON_SHIFT) | ((view.shut ? 1 : 0) << SHUT_SHIFT);
 }
 
 export function unpackDoorView(word: number): DoorView {
   return {
-    shut: ((word >>> 27) & 1) === 1,
-    reason: REASONS[(word >>> 26) & 1],
+    shut: ((word >>> SHUT_SHIFT) & 1) === 1,
+    reason: REASONS[(word >>> REASON_SHIFT) & 1],
     retryAfterSeconds: (word >>> BOUND_BITS) & MAX_RETRY_AFTER,
     bound: word & MAX_BOUND,
   };
