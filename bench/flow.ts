@@ -45,6 +45,7 @@ import {
   freePort,
   ROOT,
   startBroker,
+  tableCounters,
   topicRecordCounts,
 } from './support/infra';
 import { abort, checkpoint, LoopResult, openLoop, sleep, waitUntil } from './support/open-loop';
@@ -134,6 +135,8 @@ interface Step {
   deskUpdates: number;
   records: Map<string, number>;
   db: Record<string, number>;
+  /** Rows inserted, updated and deleted per table over the step and its grace (pg_stat_user_tables). */
+  tables: Map<string, { ins: number; upd: number; del: number }>;
   load: { before: string; after: string; beforeFloor: string };
   /** Gateway log lines "fan-out … failed" during the step (a desk push given up). */
   fanoutFailures: number;
@@ -539,6 +542,7 @@ async function main(): Promise<number> {
       const fanoutBefore = runningFleet.countLines(FANOUT_FAILED);
       const recordsBefore = await countRecords();
       const dbBefore = await databaseCounters(dbName);
+      const tablesBefore = await tableCounters(dbName);
       const disconnectsBefore = deskDisconnects;
       const updatesBefore = deskUpdates;
       const tag = `m${k}`;
@@ -595,6 +599,13 @@ async function main(): Promise<number> {
       say(`${rate}/s: ${m.delivered} of ${m.n} at a desk, ${m.httpDone} HTTP answers`);
       await sleep(1500); // backends flush their statistics about once a second
       const dbAfter = await databaseCounters(dbName);
+      const tablesAfter = await tableCounters(dbName);
+      const tables = new Map<string, { ins: number; upd: number; del: number }>();
+      for (const [name, a] of tablesAfter) {
+        const b = tablesBefore.get(name) ?? { ins: 0, upd: 0, del: 0 };
+        const d = { ins: a.ins - b.ins, upd: a.upd - b.upd, del: a.del - b.del };
+        if (d.ins + d.upd + d.del > 0) tables.set(name, d);
+      }
       const recordsAfter = await countRecords();
       const records = new Map<string, number>();
       for (const [topic, n] of recordsAfter) {
@@ -614,6 +625,7 @@ async function main(): Promise<number> {
         deskUpdates: deskUpdates - updatesBefore,
         records,
         db: Object.fromEntries(Object.entries(dbAfter).map(([key, v]) => [key, v - (dbBefore[key] ?? 0)])),
+        tables,
         load: { before: loadBefore, after: loadAfter, beforeFloor },
         fanoutFailures: runningFleet.countLines(FANOUT_FAILED) - fanoutBefore,
         floor: floorResult,
@@ -925,6 +937,7 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
     pct(after.perGroup.get(label) ?? NaN),
     perMessage((during.cpuSeconds.get(label) ?? NaN) * 1000, 2),
     perMessage(during.switches.get(label), 1),
+    perMessage(during.faults.get(label), 1),
   ]);
   const sum = (g: Map<string, number>) =>
     [...g.values()].reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
@@ -935,13 +948,14 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
       pct(sum(after.perGroup)),
       perMessage(sum(during.cpuSeconds) * 1000, 2),
       perMessage(sum(during.switches), 1),
+      perMessage(sum(during.faults), 1),
     ],
-    ['whole machine (incl. other processes)', pct(during.machine), pct(after.machine), '', ''],
-    ['  of which stolen by the hypervisor', pct(during.steal), pct(after.steal), '', ''],
+    ['whole machine (incl. other processes)', pct(during.machine), pct(after.machine), '', '', ''],
+    ['  of which stolen by the hypervisor', pct(during.steal), pct(after.steal), '', '', ''],
   );
   out.push(
     `  CPU (% of one core; ${cores} cores = ${cores * 100}%), from /proc; per visitor message sent, while ` +
-      'sending: CPU ms and context switches (all threads: waits ended, and preemptions):',
+      'sending: CPU ms, context switches (all threads: waits ended, and preemptions) and minor page faults:',
     indent(
       table(
         [
@@ -950,6 +964,7 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
           `grace (${s.cpu.graceSeconds.toFixed(1)} s)`,
           'CPU ms / msg',
           'switches / msg',
+          'faults / msg',
         ],
         cpuRows,
       ),
@@ -972,6 +987,15 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
         `deleted ${per('tup_deleted')}, fetched ${per('tup_fetched')}; WAL ${per('wal_bytes')} bytes ` +
         `(whole cluster)`,
     );
+    const tableRows = [...s.tables]
+      .sort(([, a], [, b]) => b.ins + b.upd + b.del - (a.ins + a.upd + a.del))
+      .map(([name, t]) => [name, ...[t.ins, t.upd, t.del].map((v) => (v / m.n).toFixed(2))]);
+    if (tableRows.length > 0) {
+      out.push(
+        '  rows written per visitor message, by table (pg_stat_user_tables):',
+        indent(table(['table', 'inserted', 'updated', 'deleted'], tableRows)),
+      );
+    }
   }
   out.push('', '');
   return out.join('\n');

@@ -16,6 +16,11 @@ export interface CpuSample {
   ticks: Map<string, Map<number, number>>;
   /** Context switches (voluntary and not, all threads) per pid: each costs a wake-up, dear on a VM. */
   switches: Map<string, Map<number, number>>;
+  /**
+   * Minor page faults per pid (all threads): each is a kernel entry to map a page the process touched
+   * for the first time, about 12 µs on this machine's VM against 1 µs on bare metal.
+   */
+  faults: Map<string, Map<number, number>>;
   machineBusy: number;
   machineTotal: number;
   /** Ticks the hypervisor ran something else while this machine's CPUs wanted to run (steal). */
@@ -24,11 +29,13 @@ export interface CpuSample {
 
 const TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux
 
-function readTicks(pid: number): number | null {
+/** CPU ticks (user + system) and minor page faults so far, from /proc/PID/stat. */
+function readStat(pid: number): { ticks: number; faults: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15)
+    // minflt is field 10, utime and stime fields 14 and 15 (fields[0] is field 3).
+    return { ticks: Number(fields[11]) + Number(fields[12]), faults: Number(fields[7]) };
   } catch {
     return null;
   }
@@ -89,23 +96,30 @@ export class CpuMeter {
   sample(o: { switches?: boolean } = {}): CpuSample {
     const ticks = new Map<string, Map<number, number>>();
     const switches = new Map<string, Map<number, number>>();
+    const faults = new Map<string, Map<number, number>>();
     for (const g of this.groups) {
       const t = new Map<number, number>();
       const w = new Map<number, number>();
+      const f = new Map<number, number>();
       for (const pid of g.pids()) {
-        const tp = readTicks(pid);
-        if (tp !== null) t.set(pid, tp);
+        const stat = readStat(pid);
+        if (stat !== null) {
+          t.set(pid, stat.ticks);
+          f.set(pid, stat.faults);
+        }
         const wp = o.switches === false ? null : readSwitches(pid);
         if (wp !== null) w.set(pid, wp);
       }
       ticks.set(g.label, t);
       switches.set(g.label, w);
+      faults.set(g.label, f);
     }
     const machine = readMachine();
     return {
       at: performance.now(),
       ticks,
       switches,
+      faults,
       machineBusy: machine.busy,
       machineTotal: machine.total,
       machineSteal: machine.steal,
@@ -113,7 +127,8 @@ export class CpuMeter {
   }
 
   /**
-   * Percent of one core per group between a and b, its CPU seconds and context switches, plus the
+   * Percent of one core per group between a and b, its CPU seconds, context switches and minor page
+   * faults (a backend born meanwhile counts all of its own), plus the
    * machine's busy share and the part of it the hypervisor stole (of all cores, ×cores).
    */
   between(
@@ -123,6 +138,7 @@ export class CpuMeter {
     perGroup: Map<string, number>;
     cpuSeconds: Map<string, number>;
     switches: Map<string, number>;
+    faults: Map<string, number>;
     machine: number;
     steal: number;
   } {
@@ -130,19 +146,21 @@ export class CpuMeter {
     const perGroup = new Map<string, number>();
     const cpuSeconds = new Map<string, number>();
     const switches = new Map<string, number>();
+    const faults = new Map<string, number>();
     for (const g of this.groups) {
       const busy = grew(a.ticks.get(g.label), b.ticks.get(g.label)) / TICKS_PER_SECOND;
       perGroup.set(g.label, seconds > 0 ? (100 * busy) / seconds : NaN);
       cpuSeconds.set(g.label, busy);
       // A thread that ended took its count with it: a process's count can fall (the JVM's).
       switches.set(g.label, grew(a.switches.get(g.label), b.switches.get(g.label), 0));
+      faults.set(g.label, grew(a.faults.get(g.label), b.faults.get(g.label), 0));
     }
     const total = b.machineTotal - a.machineTotal;
     const cores = Math.max(1, cpuCount());
     const share = (ticks: number) => (total > 0 ? (100 * cores * ticks) / total : NaN);
     const machine = share(b.machineBusy - a.machineBusy);
     const steal = share(b.machineSteal - a.machineSteal);
-    return { perGroup, cpuSeconds, switches, machine, steal };
+    return { perGroup, cpuSeconds, switches, faults, machine, steal };
   }
 }
 

@@ -95,6 +95,26 @@ export async function databaseCounters(name: string): Promise<Record<string, num
 }
 
 /**
+ * Rows each table of the run's database has inserted, updated and deleted so far
+ * (pg_stat_user_tables, `schema.table`: one schema per service), to see where a step's writes go.
+ */
+export async function tableCounters(
+  name: string,
+): Promise<Map<string, { ins: number; upd: number; del: number }>> {
+  const client = new Client({ connectionString: databaseUrl(name) });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string; ins: string; upd: string; del: string }>(
+      `SELECT schemaname || '.' || relname AS name, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_del AS del
+         FROM pg_stat_user_tables`,
+    );
+    return new Map(rows.map((r) => [r.name, { ins: Number(r.ins), upd: Number(r.upd), del: Number(r.del) }]));
+  } finally {
+    await client.end();
+  }
+}
+
+/**
  * The server settings that change what a run measures, for its conditions line. This machine's
  * PostgreSQL runs with autovacuum off (its CI configuration): dead row versions stay until the run's
  * database is dropped, where a production server would vacuum them away.
