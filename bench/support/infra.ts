@@ -61,8 +61,8 @@ export function databaseUrl(name: string): string {
   return url.toString();
 }
 
-async function withAdmin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: ADMIN_PG_URL });
+async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);
@@ -70,6 +70,8 @@ async function withAdmin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
     await client.end();
   }
 }
+
+const withAdmin = <T>(fn: (c: Client) => Promise<T>): Promise<T> => withClient(ADMIN_PG_URL, fn);
 
 export const createDatabase = (name: string) =>
   withAdmin(async (c) => void (await c.query(`CREATE DATABASE "${name}"`)));
@@ -101,17 +103,13 @@ export async function databaseCounters(name: string): Promise<Record<string, num
 export async function tableCounters(
   name: string,
 ): Promise<Map<string, { ins: number; upd: number; del: number }>> {
-  const client = new Client({ connectionString: databaseUrl(name) });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ name: string; ins: string; upd: string; del: string }>(
+  return withClient(databaseUrl(name), async (c) => {
+    const { rows } = await c.query<{ name: string; ins: string; upd: string; del: string }>(
       `SELECT schemaname || '.' || relname AS name, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_del AS del
          FROM pg_stat_user_tables`,
     );
     return new Map(rows.map((r) => [r.name, { ins: Number(r.ins), upd: Number(r.upd), del: Number(r.del) }]));
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /**
