@@ -36,8 +36,6 @@ export class ConversationRequestsConsumer {
     'visitor.post-message': {
       // Its refusals (unknown, blocked) come from its one read: no savepoint in a batch.
       readsBeforeWrites: 1,
-      // A new message's `message.posted` tells the gateway too; a replayed one wrote no event.
-      answeredByEvent: (posted) => posted.replayed !== true,
       schema: ops['visitor.post-message'].in,
       handle: (d, tx, meta) => this.visitorMessages.post(d, tx, meta),
     },

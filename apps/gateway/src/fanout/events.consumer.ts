@@ -13,7 +13,6 @@ import {
   routingEventSchemas,
   withLogContext,
 } from '@pupitre/shared';
-import { RequestClient } from '../kafka';
 import { DeskFeedLag } from './desk-feed-lag';
 import { FANNED_OUT_CONVERSATION_EVENTS, FANNED_OUT_ROUTING_EVENTS, FanoutService } from './fanout.service';
 
@@ -31,7 +30,6 @@ export class EventsConsumer {
   constructor(
     private readonly fanout: FanoutService,
     private readonly lag: DeskFeedLag,
-    private readonly requests: RequestClient,
   ) {}
 
   @EventPattern(ROUTING_EVENTS, { eventTypes: FANNED_OUT_ROUTING_EVENTS } satisfies HandlerExtras)
@@ -54,18 +52,8 @@ export class EventsConsumer {
       this.logger.warn(`ignored an invalid conversation event: ${parsed.reason}`);
     if (parsed.kind !== 'event') return;
     const event = parsed.event;
-    if (event.type === 'message.posted') {
-      const { conversationId, message } = event.data;
-      // Read: a visitor message this gateway accepted no longer waits for its feed (DeskFeedLag).
-      this.lag.read(message.id);
-      // A visitor's message answers the POST that wrote it, if that waits here (RequestOptions.answerByEvent).
-      if (message.author.type === 'visitor')
-        this.requests.answerByEvent(event.causationId, 'visitor.post-message', {
-          conversationId,
-          messageId: message.id,
-          createdAt: message.createdAt,
-        });
-    }
+    // Read: a visitor message this gateway accepted no longer waits for its feed (DeskFeedLag).
+    if (event.type === 'message.posted') this.lag.read(event.data.message.id);
     this.tell(event, () => this.fanout.conversationEvent(event));
   }
 

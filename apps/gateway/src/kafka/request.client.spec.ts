@@ -77,31 +77,6 @@ describe(RequestClient.name, () => {
     expect(sut.waiting).toBe(0);
   });
 
-  it('a request answered by its event: answerByEventUntil at the midpoint, answered by the event it caused', async () => {
-    const now = Date.parse('2026-12-04T12:00:00.000Z');
-    jest.spyOn(Date, 'now').mockReturnValue(now);
-    const data = { visitorId: 'v1', text: 'hi', clientMessageId: 'c1' };
-    const posted = sut.request('conversation', 'visitor.post-message', data, { answerByEvent: true });
-    await flush();
-    const sent = sink.last();
-    expect(sent.answerByEventUntil).toBe(new Date(now + 500).toISOString());
-    const answer = { conversationId: 'c', messageId: 'm', createdAt: 'at' };
-    // Another request's event, another operation's, an event with no cause: not this answer.
-    sut.answerByEvent('other', 'visitor.post-message', answer);
-    sut.answerByEvent(sent.requestId, 'agent.post-message', answer);
-    sut.answerByEvent(null, 'visitor.post-message', answer);
-    expect(sut.waiting).toBe(1);
-    sut.answerByEvent(sent.requestId, 'visitor.post-message', answer);
-    await expect(posted).resolves.toEqual(answer);
-    // Its reply too (a late commit sends both): a second answer changes nothing.
-    sut.onReply({ requestId: sent.requestId, replyKey: 'gw-a', ok: true, data: {} });
-    expect(sut.waiting).toBe(0);
-
-    void sut.request('conversation', 'system.ping', {}).catch(() => undefined);
-    await flush();
-    expect(sink.last().answerByEventUntil).toBeUndefined();
-  });
-
   it('an error reply is thrown as a DomainError with its code', async () => {
     const answer = sut.request('conversation', 'conversation.view', { conversationId: 'c' });
     await flush();

@@ -39,12 +39,6 @@ export interface RequestOptions {
    * keeps count of what it admitted: not refused again here.
    */
   admitted?: boolean;
-  /**
-   * The answer may come as the event the request writes, read on this gateway's feed (`answerByEvent`,
-   * from EventsConsumer): the service then sends no reply if it commits within the first half of the
-   * timeout (RequestEnvelope.answerByEventUntil).
-   */
-  answerByEvent?: boolean;
 }
 
 /** What the client needs of a producer (the shared KafkaProducer in the app, a fake in tests). */
@@ -57,7 +51,6 @@ export interface RequestSink {
 export const REQUEST_SINK = Symbol('REQUEST_SINK');
 
 interface Pending {
-  op: string;
   /** The service answered: with data, or with a domain error (an answer all the same). */
   answer(reply: { ok: true; data: unknown } | { ok: false; error: Error }): void;
   reject(err: Error): void;
@@ -157,10 +150,6 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
       correlationId: options.correlationId ?? currentCorrelationId() ?? requestId,
       data,
     };
-    // A commit after the midpoint is answered by a reply, on its own consumer (RepliesConsumer): the
-    // event, which leaves through the service's outbox relay and reaches this gateway on its desk feed,
-    // has the other half of the timeout plus the margin to arrive before a 503.
-    if (options.answerByEvent) envelope.answerByEventUntil = new Date(sentAt + timeoutMs / 2).toISOString();
     this.inFlight[service]++;
     this.onInFlightChange?.();
     return new Promise<OpOut<S, K>>((resolve, reject) => {
@@ -178,7 +167,6 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
         this.onInFlightChange?.();
       };
       this.pending.set(requestId, {
-        op,
         // Every answer counts towards the service's rate, errors too: the bound and Retry-After
         // measure how fast it answers, not how often it says yes.
         answer: (reply) =>
@@ -267,16 +255,6 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
       const code = isErrorCode(reply.error.code) ? reply.error.code : 'INTERNAL';
       waiting.answer({ ok: false, error: new DomainError(code, reply.error.message) });
     }
-  }
-
-  /**
-   * An event that answers the request that caused it (RequestOptions.answerByEvent): `causationId` is
-   * that request's id. Answers it if this instance waits for it, as `op`; any other event is ignored.
-   */
-  answerByEvent(causationId: string | null, op: string, data: unknown): void {
-    if (causationId === null) return;
-    const waiting = this.pending.get(causationId);
-    if (waiting?.op === op) waiting.answer({ ok: true, data });
   }
 
   /** Requests still waiting for an answer (for tests and diagnostics). */

@@ -32,8 +32,6 @@ export class VisitorMessagesController {
     const { replayed, ...posted } = await this.client.request('conversation', 'visitor.post-message', data, {
       key: v.visitorId,
       admitted: admittedByDoor(headers),
-      // Its `message.posted` answers it, read on this gateway's feed: no reply to produce and consume.
-      answerByEvent: true,
     });
     // A new message reaches the desks through this gateway's feed: the load shedder watches for it.
     if (!replayed) this.feedLag.accepted(posted.messageId);

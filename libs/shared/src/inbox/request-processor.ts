@@ -4,7 +4,6 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../clock';
 import {
   GATEWAY_REPLIES,
-  isAnsweredByEvent,
   isExpired,
   ReplyEnvelope,
   RequestEnvelope,
@@ -52,13 +51,6 @@ export interface RequestHandler {
    */
   locks?: string;
   /**
-   * Whether this answer (`data`, answered ok) was written as an event too, one the asking gateway
-   * reads on its feed and takes as the answer: `visitor.post-message`'s `message.posted`, unless the
-   * message was stored before (`replayed`, no event). A request asked so (`answerByEventUntil`) and
-   * applied before then gets no reply: one record, its produce and its consume less per request.
-   */
-  answeredByEvent?(data: unknown): boolean;
-  /**
    * Applies the request in `tx`. In a batch it may run on a request it already applied (a redelivery
    * found only at the inbox insert, then rolled back): it must find its earlier effect rather than
    * write twice or fail, as for a client's retry (RequestProcessor.applyTogether).
@@ -100,14 +92,6 @@ interface Answer {
   body: ReplyBody;
   op: string;
   started: number;
-  /** Answered by the event the request wrote (RequestHandler.answeredByEvent): observed, not sent. */
-  byEvent: boolean;
-}
-
-/** A request's answer, and whether this consumer applied it now (not a stored reply read again). */
-interface Applied {
-  body: ReplyBody;
-  fresh: boolean;
 }
 
 /** Rolls back a request whose deadline passed while it was being applied: nobody waits for it any more. */
@@ -206,13 +190,13 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
     if (isExpired(request, this.clock.now())) return this.drop(op, started, request);
     if (!handler) {
       const error = { code: 'VALIDATION_FAILED' as const, message: `unknown operation ${request.op}` };
-      return this.reply([{ request, body: { ok: false, error }, op, started, byEvent: false }]);
+      return this.reply([{ request, body: { ok: false, error }, op, started }]);
     }
     const item: Enlisted = { ctx, request, handler, lockBatch, started };
     const slot = currentSlot();
     if (slot) return slot.enlist<Enlisted>(this, item);
-    const applied = await this.applyAlone(item);
-    if (applied) await this.reply([this.answer(item, applied)]);
+    const reply = await this.applyAlone(item);
+    if (reply) await this.reply([this.answer(item, reply)]);
   }
 
   /** Applies the requests a partition had ready (see the class), then sends their replies at once. */
@@ -244,7 +228,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
       if (this.inbox.isStopping) throw new ConsumerStopping('consumer stopping');
       const committed: (() => void)[] = [];
       try {
-        const { replies, fresh } = await this.dataSource.transaction((tx) =>
+        const replies = await this.dataSource.transaction((tx) =>
           this.applyTogether(live, tx, committed, readStored),
         );
         this.inbox.runAfterCommit(committed);
@@ -252,10 +236,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
           this.together.transactions++;
           this.together.requests += live.length;
         }
-        return live.map((i) => {
-          const id = i.request.requestId;
-          return this.answer(i, { body: replies.get(id)!, fresh: fresh.has(id) });
-        });
+        return live.map((i) => this.answer(i, replies.get(i.request.requestId)!));
       } catch (err) {
         // One became late: the next round drops it and applies the others again.
         if (err instanceof RequestExpired) continue;
@@ -282,25 +263,14 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
   private async applyEachAlone(items: Enlisted[]): Promise<Answer[]> {
     const answers: Answer[] = [];
     for (const i of items) {
-      const applied = await withLogContext(contextOfMessage(i.request), () => this.applyAlone(i));
-      if (applied) answers.push(this.answer(i, applied));
+      const body = await withLogContext(contextOfMessage(i.request), () => this.applyAlone(i));
+      if (body) answers.push(this.answer(i, body));
     }
     return answers;
   }
 
-  /**
-   * The request's answer. One applied now whose event answers it (RequestHandler.answeredByEvent), by
-   * the `answerByEventUntil` its gateway set, is not sent: asked after the commit, so a later commit
-   * is answered by a reply too.
-   */
-  private answer(item: Enlisted, { body, fresh }: Applied): Answer {
-    const { request, handler, started } = item;
-    const byEvent =
-      fresh &&
-      body.ok &&
-      isAnsweredByEvent(request, this.clock.now()) &&
-      handler.answeredByEvent?.(body.data) === true;
-    return { request, body, op: request.op, started, byEvent };
+  private answer(item: Enlisted, body: ReplyBody): Answer {
+    return { request: item.request, body, op: item.request.op, started: item.started };
   }
 
   /**
@@ -318,7 +288,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
     tx: EntityManager,
     committed: (() => void)[],
     readStored: boolean,
-  ): Promise<{ replies: Map<string, ReplyBody>; fresh: Set<string> }> {
+  ): Promise<Map<string, ReplyBody>> {
     const now = this.clock.now();
     const writes = live.filter((i) => !i.handler.readOnly);
     const writeIds = writes.map((i) => i.request.requestId);
@@ -385,7 +355,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
     if (live.some((i) => applied.has(i.request.requestId) && isExpired(i.request, late))) {
       throw new RequestExpired('a deadline passed');
     }
-    return { replies, fresh: applied };
+    return replies;
   }
 
   /**
@@ -419,16 +389,14 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
   }
 
   /** One request in its own transaction, with the inbox's retries; null when dropped or refused late. */
-  private async applyAlone({ ctx, request, handler, started }: Enlisted): Promise<Applied | null> {
+  private async applyAlone({ ctx, request, handler, started }: Enlisted): Promise<ReplyBody | null> {
     let reply: ReplyBody | null = null;
-    let fresh = false;
     // Set once an attempt commits: an attempt that failed after its work (at the inbox insert, at
     // commit) leaves `reply` set, and the last one is dead-lettered, not answered with it.
     let committed = false;
     await this.inbox
       .attempt(ctx, request.requestId, async (tx, afterCommit) => {
         reply = null;
-        fresh = false;
         afterCommit(() => (committed = true));
         const now = this.clock.now();
         if (isExpired(request, now)) throw new RequestExpired('deadline passed');
@@ -456,7 +424,6 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
         const hooks: (() => void)[] = [];
         await tx.query('SAVEPOINT request');
         reply = await this.run(handler, request, tx, { ...meta, afterCommit: (fn) => hooks.push(fn) });
-        fresh = true;
         // A refusal: its writes undone, its answer kept, so a redelivery gets the same refusal.
         if (!reply.ok) await tx.query('ROLLBACK TO SAVEPOINT request');
         else hooks.forEach((fn) => afterCommit(fn));
@@ -477,7 +444,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
         }
         if (!(err instanceof AbortAttempt)) throw err;
       });
-    return committed && reply ? { body: reply, fresh } : null;
+    return committed ? reply : null;
   }
 
   /** Transactions that applied several requests together, and how many requests they applied. */
@@ -530,9 +497,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
   private async reply(replies: Answer[]): Promise<void> {
     if (replies.length === 0) return;
     for (const r of replies) this.observed(r.op, r.body.ok ? 'ok' : 'refused', r.started, r.request);
-    const sent = replies.filter((r) => !r.byEvent);
-    if (sent.length === 0) return;
-    const messages: OutgoingMessage[] = sent.map(({ request, body }) => ({
+    const messages: OutgoingMessage[] = replies.map(({ request, body }) => ({
       key: request.replyKey,
       value: JSON.stringify({
         requestId: request.requestId,
@@ -544,7 +509,7 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
       await this.producer.send(GATEWAY_REPLIES, messages);
     } catch (err) {
       // The gateway times out and the client retries with the same ids; the effect is already stored.
-      this.logger.warn(`${sent.length} repl(ies) not sent: ${describe(err)}`);
+      this.logger.warn(`${replies.length} repl(ies) not sent: ${describe(err)}`);
     }
   }
 }

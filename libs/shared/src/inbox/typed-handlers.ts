@@ -10,8 +10,6 @@ export type TypedHandlers<Ops extends { [K in keyof Ops]: OpShape }> = {
     readOnly?: boolean;
     readsBeforeWrites?: number;
     locks?: string;
-    /** RequestHandler.answeredByEvent, on the typed answer. */
-    answeredByEvent?(data: Ops[K]['out']): boolean;
     /** Incoming data is validated before use, even though the gateway validated it too. */
     schema: z.ZodType<Ops[K]['in'], z.ZodTypeDef, unknown>;
     handle(data: Ops[K]['in'], tx: EntityManager, meta: RequestMeta): Promise<Ops[K]['out']>;
@@ -27,7 +25,6 @@ export function typedHandlers<Ops extends { [K in keyof Ops]: OpShape }>(
       readOnly: h.readOnly,
       readsBeforeWrites: h.readsBeforeWrites,
       locks: h.locks,
-      answeredByEvent: h.answeredByEvent && ((data) => h.answeredByEvent!(data as Ops[keyof Ops]['out'])),
       handle: async (data, tx, meta) => {
         const parsed = h.schema.safeParse(data);
         if (!parsed.success) {

@@ -13,13 +13,11 @@ export class TestRequester {
   private readonly producer: KafkaProducer;
   private readonly consumer: Consumer;
   private readonly pending = new Map<string, (r: ReplyEnvelope) => void>();
-  /** Every reply addressed to this requester, awaited or not, in the order they arrived. */
-  readonly replies: ReplyEnvelope[] = [];
   /** Every event seen on the topics passed to `watch`, for assertions. */
   readonly seen: {
     topic: string;
     key: string | null;
-    value: { type?: string; causationId?: string | null; data?: Record<string, unknown> };
+    value: { type?: string; data?: Record<string, unknown> };
   }[] = [];
 
   constructor(private readonly env: KafkaEnv) {
@@ -40,9 +38,7 @@ export class TestRequester {
       eachMessage: async ({ topic, message }) => {
         const value = JSON.parse(String(message.value));
         if (topic === prefixed(this.env, GATEWAY_REPLIES)) {
-          if (value.replyKey !== this.replyKey) return;
-          this.replies.push(value);
-          this.pending.get(value.requestId)?.(value);
+          if (value.replyKey === this.replyKey) this.pending.get(value.requestId)?.(value);
         } else {
           this.seen.push({
             topic: topic.slice(this.env.KAFKA_TOPIC_PREFIX.length),
@@ -93,20 +89,12 @@ export class TestRequester {
   /**
    * Sends several requests in one produce request, all with one key (so they sit together in one
    * partition and a service reads them in one batch); resolves with their replies in the same order.
-   * `commitBy`/`deadline`/`answerByEventUntil` are set as given (none by default), like a gateway
-   * would; a request answered by its event resolves null after `timeoutMs`.
+   * `commitBy`/`deadline` are set as given (none by default), like a gateway would.
    */
   async askAll(
     service: ServiceName,
     key: string,
-    requests: {
-      op: string;
-      data: unknown;
-      deadline?: Date;
-      commitBy?: Date;
-      answerByEventUntil?: Date;
-      requestId?: string;
-    }[],
+    requests: { op: string; data: unknown; deadline?: Date; commitBy?: Date; requestId?: string }[],
     timeoutMs = 10000,
   ): Promise<(ReplyEnvelope | null)[]> {
     const ids = requests.map((r) => r.requestId ?? randomUUID());
@@ -133,7 +121,6 @@ export class TestRequester {
         sentAt: new Date().toISOString(),
         deadline: r.deadline?.toISOString(),
         commitBy: r.commitBy?.toISOString(),
-        answerByEventUntil: r.answerByEventUntil?.toISOString(),
         correlationId: ids[i],
         data: r.data,
       }),

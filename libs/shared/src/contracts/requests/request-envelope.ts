@@ -32,15 +32,6 @@ export interface RequestEnvelope<TOp extends string = string, TData = unknown> {
    * deadline is the limit.
    */
   commitBy?: string;
-  /**
-   * A commit before this instant is answered by the event it writes, not by a reply: the asking
-   * gateway reads that event on its feed anyway (`message.posted` for `visitor.post-message`:
-   * RequestHandler.answeredByEvent), so the service sends no reply for it. Set to the midpoint between
-   * sent and deadline, it leaves the event, which goes out through the outbox relay, more than half
-   * the timeout to reach the gateway before it would answer 503; a later commit, a refusal or a
-   * replayed request is answered by a reply as always. Absent: always a reply.
-   */
-  answerByEventUntil?: string;
   correlationId: string;
   data: TData;
 }
@@ -54,12 +45,6 @@ export function isExpired(request: Pick<RequestEnvelope, 'deadline' | 'commitBy'
   return limit !== undefined && Date.parse(limit) <= now.getTime();
 }
 
-/** Whether a request committed at `now` is answered by the event it wrote (`answerByEventUntil`). */
-export function isAnsweredByEvent(request: Pick<RequestEnvelope, 'answerByEventUntil'>, now: Date): boolean {
-  const until = request.answerByEventUntil;
-  return until !== undefined && now.getTime() < Date.parse(until);
-}
-
 export const requestEnvelopeSchema = z.object({
   requestId: z.string().uuid(),
   op: z.string().min(1),
@@ -71,9 +56,6 @@ export const requestEnvelopeSchema = z.object({
   commitBy: dateTimeSchema()
     .optional()
     .describe('ISO 8601; the service commits the request only before it (absent: the deadline)'),
-  answerByEventUntil: dateTimeSchema()
-    .optional()
-    .describe('ISO 8601; a commit before it is answered by the event it writes, not by a reply'),
   correlationId: z.string().min(1),
   data: z.unknown(),
 });
