@@ -46,6 +46,7 @@ import {
   ROOT,
   startBroker,
   tableCounters,
+  type TableWrites,
   topicRecordCounts,
 } from './support/infra';
 import { abort, checkpoint, LoopResult, openLoop, sleep, waitUntil } from './support/open-loop';
@@ -136,7 +137,7 @@ interface Step {
   records: Map<string, number>;
   db: Record<string, number>;
   /** Rows inserted, updated and deleted per table over the step and its grace (pg_stat_user_tables). */
-  tables: Map<string, { ins: number; upd: number; del: number }>;
+  tables: Map<string, TableWrites>;
   load: { before: string; after: string; beforeFloor: string };
   /** Gateway log lines "fan-out … failed" during the step (a desk push given up). */
   fanoutFailures: number;
@@ -600,7 +601,7 @@ async function main(): Promise<number> {
       await sleep(1500); // backends flush their statistics about once a second
       const dbAfter = await databaseCounters(dbName);
       const tablesAfter = await tableCounters(dbName);
-      const tables = new Map<string, { ins: number; upd: number; del: number }>();
+      const tables = new Map<string, TableWrites>();
       for (const [name, a] of tablesAfter) {
         const b = tablesBefore.get(name) ?? { ins: 0, upd: 0, del: 0 };
         const d = { ins: a.ins - b.ins, upd: a.upd - b.upd, del: a.del - b.del };

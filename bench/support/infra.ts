@@ -96,13 +96,18 @@ export async function databaseCounters(name: string): Promise<Record<string, num
   });
 }
 
+/** Rows a table inserted, updated and deleted (pg_stat_user_tables' n_tup_ins, _upd, _del). */
+export interface TableWrites {
+  ins: number;
+  upd: number;
+  del: number;
+}
+
 /**
  * Rows each table of the run's database has inserted, updated and deleted so far
  * (pg_stat_user_tables, `schema.table`: one schema per service), to see where a step's writes go.
  */
-export async function tableCounters(
-  name: string,
-): Promise<Map<string, { ins: number; upd: number; del: number }>> {
+export async function tableCounters(name: string): Promise<Map<string, TableWrites>> {
   return withClient(databaseUrl(name), async (c) => {
     const { rows } = await c.query<{ name: string; ins: string; upd: string; del: string }>(
       `SELECT schemaname || '.' || relname AS name, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_del AS del
