@@ -359,6 +359,8 @@ async function main(): Promise<number> {
             visitor.token,
             60_000,
             onSocket,
+            // As the SDK does: the gateway serves new messages before retries (REQUEST_RETRY_QUEUE_TARGET_MS).
+            msg.attempts > 1 ? { 'X-Attempt': String(msg.attempts) } : {},
           )
           .then(
             (r) => {
@@ -607,7 +609,7 @@ async function main(): Promise<number> {
           table(['rate', 'POSTs', 'not 201', 'p50', 'p99', 'keeps up'], search)
         : `sustainable rate given: ${sustainable}/s`,
       '',
-      `sustainable S = ${sustainable}/s; steady ${half}/s for ${opts.steadySeconds} s, overload ${over}/s for ${opts.overloadSeconds} s (clients retry as the SDK: full jitter under ${DEFAULT_BACKOFF.baseMs}·2^(n−1) ms for retry n, at least Retry-After spread to 1.5×, ≤ ${MAX_ATTEMPTS} attempts), recovery ${half}/s for ${opts.recoverySeconds} s`,
+      `sustainable S = ${sustainable}/s; steady ${half}/s for ${opts.steadySeconds} s, overload ${over}/s for ${opts.overloadSeconds} s (clients retry as the SDK: full jitter under ${DEFAULT_BACKOFF.baseMs}·2^(n−1) ms for retry n, at least Retry-After spread to 1.5×, X-Attempt on each retry, ≤ ${MAX_ATTEMPTS} attempts), recovery ${half}/s for ${opts.recoverySeconds} s`,
       table(
         ['phase', 'messages', 'POSTs', '503', 'other', 'stored (last 201)', 'p50 201', 'p99 201'],
         phaseRows,

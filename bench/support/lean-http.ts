@@ -35,6 +35,7 @@ export class LeanHttpClient {
     token?: string,
     timeoutMs = 30_000,
     onWire?: (socket: net.Socket) => void,
+    extraHeaders: Record<string, string> = {},
   ): Promise<JsonResponse<T>> {
     if (this.closed) return Promise.reject(new Error('the client is closed'));
     const payload = body === undefined ? '' : JSON.stringify(body);
@@ -42,6 +43,7 @@ export class LeanHttpClient {
       `${method} ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nAccept: application/json\r\n` +
       `Connection: keep-alive\r\n`;
     if (token) head += `Authorization: Bearer ${token}\r\n`;
+    for (const [name, value] of Object.entries(extraHeaders)) head += `${name}: ${value}\r\n`;
     if (body !== undefined) {
       head += `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n`;
     }

@@ -183,6 +183,27 @@ describe('createClient', () => {
     });
   });
 
+  it('numbers its retries of a message in X-Attempt (none on the first try), so the gateway can serve new messages first', async () => {
+    const { sut, gateway, requests, clock } = setup();
+    let refusals = 2;
+    gateway.intercept = (req) =>
+      req.path === '/v1/visitor/messages' && refusals-- > 0
+        ? {
+            status: 503,
+            headers: { 'Retry-After': '1' },
+            body: { error: { code: 'UNAVAILABLE', message: 'conversation is overloaded; try again later' } },
+          }
+        : undefined;
+    const entry = await sut.send('hello');
+    await clock.advance(10_000);
+    const posts = requests.filter((r) => r.path === '/v1/visitor/messages');
+    expect(posts.map((r) => r.headers['x-attempt'])).toEqual([undefined, '2', '3']);
+    expect(new Set(posts.map((r) => (r.body as { clientMessageId: string }).clientMessageId))).toEqual(
+      new Set([entry.clientMessageId]),
+    );
+    expect(await sut.settled(entry.clientMessageId)).toMatchObject({ state: 'sent' });
+  });
+
   it('after a reconnect shows what it missed from the history, then what came live, each once and in order', async () => {
     const { sut, gateway, socket, heard, texts } = setup();
     await sut.start();

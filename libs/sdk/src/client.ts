@@ -314,11 +314,24 @@ class Client implements PupitreClient {
     this.events.emit('conversationClosed', closed);
   }
 
-  private async post(entry: { text: string; clientMessageId: string }): Promise<PostedMessage> {
+  /**
+   * A retry says so (`X-Attempt`): under overload the gateway serves new messages before retries, so
+   * that what it was refused does not keep it saturated once the load falls (docs/contract.md).
+   */
+  private async post({
+    text,
+    clientMessageId,
+    attempt,
+  }: {
+    text: string;
+    clientMessageId: string;
+    attempt: number;
+  }): Promise<PostedMessage> {
     const posted = await this.session.call<Partial<PostedMessage> | undefined>(
       'POST',
       '/v1/visitor/messages',
-      entry,
+      { text, clientMessageId },
+      attempt > 1 ? { 'x-attempt': String(attempt) } : undefined,
     );
     if (!posted || typeof posted.messageId !== 'string' || typeof posted.conversationId !== 'string')
       throw new PupitreError('NETWORK_ERROR', 'POST /v1/visitor/messages: an answer without messageId');

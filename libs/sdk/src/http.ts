@@ -34,8 +34,14 @@ export class Http {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
   }
 
-  async request<T>(method: string, path: string, token?: string, body?: unknown): Promise<HttpAnswer<T>> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  async request<T>(
+    method: string,
+    path: string,
+    token?: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<HttpAnswer<T>> {
+    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     const controller = typeof AbortController === 'function' ? new AbortController() : undefined;

@@ -6,7 +6,8 @@ import type { PostedMessage } from './types';
 
 export interface OutboxDeps {
   /** Sends one message; rejects with a PupitreError. */
-  post(entry: { text: string; clientMessageId: string }): Promise<PostedMessage>;
+  /** `attempt`: 1 for the first try of this message, 2 for its first retry, and so on. */
+  post(entry: { text: string; clientMessageId: string; attempt: number }): Promise<PostedMessage>;
   /** Keeps pending and failed entries where a restarted app finds them. */
   persist(entries: readonly OutboxEntry[]): Promise<void>;
   /** Each state change, and each retryable failure of a pending entry. */
@@ -148,7 +149,11 @@ export class Outbox {
   private async attempt(entry: OutboxEntry): Promise<void> {
     entry.attempts += 1;
     try {
-      const posted = await this.deps.post({ text: entry.text, clientMessageId: entry.clientMessageId });
+      const posted = await this.deps.post({
+        text: entry.text,
+        clientMessageId: entry.clientMessageId,
+        attempt: entry.attempts,
+      });
       Object.assign(entry, {
         state: 'sent',
         conversationId: posted.conversationId,

@@ -61,14 +61,14 @@ export class Session {
   }
 
   /** An authenticated SDK call. */
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async call<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
     await this.freshToken();
     try {
-      return await this.send<T>(method, path, body);
+      return await this.send<T>(method, path, body, headers);
     } catch (err) {
       if (!isUnauthenticated(err) || !this.identity) throw err;
       await this.recover(this.identity);
-      return this.send<T>(method, path, body);
+      return this.send<T>(method, path, body, headers);
     }
   }
 
@@ -95,9 +95,14 @@ export class Session {
     await this.ensure(stale);
   }
 
-  private async send<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async send<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<T> {
     const identity = this.identity ?? (await this.ensure());
-    const answer = await this.http.request<T>(method, path, identity.token, body);
+    const answer = await this.http.request<T>(method, path, identity.token, body, headers);
     if (answer.renewedToken && this.identity?.visitorId === identity.visitorId)
       this.setToken(answer.renewedToken);
     return answer.body;

@@ -16,7 +16,13 @@ import {
 } from './door-thread';
 
 const SECRET = 'a-secret-of-this-test';
-const OPEN = { shut: false, reason: 'overloaded', bound: 100, retryAfterSeconds: 1 } as const;
+const OPEN = {
+  shut: false,
+  reason: 'overloaded',
+  bound: 100,
+  retryAfterSeconds: 1,
+  retryBound: 100,
+} as const;
 
 interface Seen {
   method: string;
@@ -137,7 +143,7 @@ describe('the door thread', () => {
   });
 
   it('refuses visitor messages while the door is shut, as the main thread would, and reports them', async () => {
-    state.publish({ shut: true, reason: 'overloaded', bound: 100, retryAfterSeconds: 7 });
+    state.publish({ ...OPEN, shut: true, retryAfterSeconds: 7 });
     const res = await call('POST', '/v1/visitor/messages', { 'x-request-id': 'client-request-1' });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('7');
@@ -148,7 +154,7 @@ describe('the door thread', () => {
       error: { code: 'UNAVAILABLE', message: 'conversation is overloaded; try again later' },
     });
 
-    state.publish({ shut: true, reason: 'desks-behind', bound: 100, retryAfterSeconds: 3 });
+    state.publish({ ...OPEN, shut: true, reason: 'desks-behind', retryAfterSeconds: 3 });
     const behind = await call('POST', '/v1/visitor/messages');
     expect(behind.status).toBe(503);
     expect(((await behind.json()) as { error: { message: string } }).error.message).toBe(
@@ -176,6 +182,20 @@ describe('the door thread', () => {
     await waitFor(async () => (await call('POST', '/v1/visitor/messages')).status === 201, {
       what: 'a message admitted again',
     });
+  });
+
+  it("holds a client's retry (X-Attempt 2 or more) to the retries' bound, a first try to the whole bound", async () => {
+    state.publish({ ...OPEN, bound: 2, retryBound: 1 });
+    let release!: () => void;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const first = call('POST', '/v1/visitor/messages');
+    await waitFor(() => seen.length === 1, { what: 'the first message handed on' });
+    const retry = await call('POST', '/v1/visitor/messages', { 'x-attempt': '3' });
+    expect(retry.status).toBe(503);
+    const another = call('POST', '/v1/visitor/messages');
+    await waitFor(() => seen.length === 2, { what: 'a first try handed on' });
+    release();
+    expect([(await first).status, (await another).status]).toEqual([201, 201]);
   });
 
   it('answers 400 to a path its client would not send (a tab), and goes on', async () => {
@@ -217,7 +237,7 @@ describe('the door thread', () => {
 describe('the door view in one word', () => {
   it('carries every field of one publication whole', () => {
     const views = [
-      OPEN,
+      { shut: false, reason: 'overloaded', bound: 100, retryAfterSeconds: 1 },
       { shut: true, reason: 'desks-behind', bound: 1, retryAfterSeconds: 10 },
       { shut: true, reason: 'overloaded', bound: 1_000_000, retryAfterSeconds: 30 },
       { shut: false, reason: 'desks-behind', bound: 256, retryAfterSeconds: 0 },

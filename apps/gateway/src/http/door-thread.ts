@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream';
 import { getPriority, setPriority } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { correlationIdOf } from './correlation-id';
+import { isRetry } from './attempt';
 import { listenOnSockets } from './listen';
 
 /**
@@ -20,7 +21,8 @@ import { listenOnSockets } from './listen';
  * request's arrival.
  *
  * The main thread publishes its door's state in shared memory (`DoorState`): shut or open, the
- * Retry-After to give, and the bound of visitor messages in flight. The thread counts the visitor
+ * Retry-After to give, and the bounds of visitor messages in flight (a lower one for a client's retry,
+ * `X-Attempt`: RequestClient.boundFor). The thread counts the visitor
  * messages it handed on and not yet answered, and refuses at that bound itself, so that what it
  * admits never meets the main thread's bound: it marks each with a secret header
  * (`admittedByDoor`), and the main thread's own door and bound let it through.
@@ -97,17 +99,22 @@ export interface DoorView {
   retryAfterSeconds: number;
   /** Visitor messages the thread may have handed on and not yet answered. */
   bound: number;
+  /** The same when the message is a client's retry (`X-Attempt` 2 or more): at most `bound`. */
+  retryBound: number;
 }
 
-/** The view as one word (see BOUND_BITS); the bound and the Retry-After are clamped to their bits. */
-export function packDoorView(view: DoorView): number {
+/**
+ * The view but the retries' bound as one word (see BOUND_BITS); the bound and the Retry-After are
+ * clamped to their bits. The retries' bound is a word of its own (DoorState).
+ */
+export function packDoorView(view: Omit<DoorView, 'retryBound'>): number {
   const bound = Math.min(Math.max(0, Math.trunc(view.bound)), MAX_BOUND);
   const retryAfter = Math.min(Math.max(0, Math.trunc(view.retryAfterSeconds)), MAX_RETRY_AFTER);
   const reason = REASONS.indexOf(view.reason);
   return bound | (retryAfter << BOUND_BITS) | (reason << REASON_SHIFT) | ((view.shut ? 1 : 0) << SHUT_SHIFT);
 }
 
-export function unpackDoorView(word: number): DoorView {
+export function unpackDoorView(word: number): Omit<DoorView, 'retryBound'> {
   return {
     shut: ((word >>> SHUT_SHIFT) & 1) === 1,
     reason: REASONS[(word >>> REASON_SHIFT) & 1],
@@ -116,13 +123,19 @@ export function unpackDoorView(word: number): DoorView {
   };
 }
 
-/** The main thread's side of the shared state: one word, stored whole. */
+/**
+ * The main thread's side of the shared state: the view in one word, stored whole, and the retries'
+ * bound in a second. The thread may read a bound for retries from the publication before or after
+ * the view's: either was the main thread's a few milliseconds apart, and it only ever lowers what a
+ * retry may have in flight below the view's own bound.
+ */
 export class DoorState {
-  readonly buffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
-  private readonly word = new Int32Array(this.buffer);
+  readonly buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+  private readonly words = new Int32Array(this.buffer);
 
   publish(view: DoorView): void {
-    Atomics.store(this.word, 0, packDoorView(view));
+    Atomics.store(this.words, 0, packDoorView(view));
+    Atomics.store(this.words, 1, Math.min(Math.max(0, Math.trunc(view.retryBound)), MAX_BOUND));
   }
 }
 
@@ -250,7 +263,8 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
   const server = http.createServer({ noDelay: true }, (req, res) => {
     if (req.method === 'POST' && pathOf(req.url) === SHED_PATH) {
       const view = unpackDoorView(Atomics.load(word, 0));
-      const bound = Math.min(view.bound, o.upstreamConnections);
+      const retryBound = isRetry(req.headers) ? Atomics.load(word, 1) : Infinity;
+      const bound = Math.min(view.bound, retryBound, o.upstreamConnections);
       if (view.shut || outstanding >= bound) {
         const started = performance.now();
         const reason = view.shut ? view.reason : 'overloaded';

@@ -25,3 +25,4 @@ export {
   type DoorView,
 } from './door-thread';
 export { correlationIdOf } from './correlation-id';
+export { ATTEMPT_HEADER, isRetry } from './attempt';

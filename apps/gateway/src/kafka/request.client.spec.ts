@@ -1,6 +1,12 @@
 import { DomainError, OutgoingMessage, RequestEnvelope } from '@pupitre/shared';
 import { toHttpError, Unavailable } from '../http';
-import { MIN_IN_FLIGHT, RequestClient, RequestClientConfig, RequestSink } from './request.client';
+import {
+  MIN_IN_FLIGHT,
+  MIN_RETRY_IN_FLIGHT,
+  RequestClient,
+  RequestClientConfig,
+  RequestSink,
+} from './request.client';
 
 class FakeSink implements RequestSink {
   sent: { topic: string; message: OutgoingMessage }[] = [];
@@ -28,6 +34,7 @@ describe(RequestClient.name, () => {
     REQUEST_DEADLINE_MARGIN_MS: 5,
     MAX_IN_FLIGHT_PER_SERVICE: 3,
     REQUEST_QUEUE_TARGET_MS: 500,
+    REQUEST_RETRY_QUEUE_TARGET_MS: 100,
   };
 
   beforeEach(() => {
@@ -280,6 +287,70 @@ describe(RequestClient.name, () => {
       expect(roomy.boundFor('routing')).toBe(600);
       expect(roomy.boundFor('conversation')).toBe(MIN_IN_FLIGHT);
       await roomy.onApplicationShutdown();
+    });
+
+    describe("a client's retry", () => {
+      const second = Math.floor(Date.now() / 1000) * 1000;
+      /** A client with room for 1,000 that has just answered `answers` requests to routing. */
+      const answering = async (answers: number, retryTargetMs = 100): Promise<RequestClient> => {
+        const roomy = new RequestClient(sink, {
+          ...config,
+          MAX_IN_FLIGHT_PER_SERVICE: 1000,
+          REQUEST_QUEUE_TARGET_MS: 500,
+          REQUEST_RETRY_QUEUE_TARGET_MS: retryTargetMs,
+        });
+        // In rounds under the first tries' floor, each answered before the next.
+        for (let left = answers; left > 0; left -= MIN_IN_FLIGHT) {
+          sink.sent = [];
+          const round = Math.min(left, MIN_IN_FLIGHT);
+          const asked = Array.from({ length: round }, () => roomy.request('routing', 'system.ping', {}));
+          await flush();
+          for (const s of sink.sent) answer(JSON.parse(s.message.value) as RequestEnvelope, roomy);
+          await Promise.all(asked);
+        }
+        sink.sent = [];
+        return roomy;
+      };
+
+      it('meets a lower bound: answers/s × REQUEST_RETRY_QUEUE_TARGET_MS, at least MIN_RETRY_IN_FLIGHT', async () => {
+        jest.spyOn(Date, 'now').mockReturnValue(second + 100);
+        const roomy = await answering(1000);
+        // 1,000 answers in the last 1,000 ms: 500 for a first try, 100 for a retry.
+        expect(roomy.boundFor('routing')).toBe(500);
+        expect(roomy.boundFor('routing', true)).toBe(100);
+        // A service that answered nothing lately: the floors.
+        expect(roomy.boundFor('conversation')).toBe(MIN_IN_FLIGHT);
+        expect(roomy.boundFor('conversation', true)).toBe(MIN_RETRY_IN_FLIGHT);
+        await roomy.onApplicationShutdown();
+      });
+
+      it('is refused while what waits is past its bound, when a first try is still let in; neither is sent', async () => {
+        jest.spyOn(Date, 'now').mockReturnValue(second + 100);
+        const roomy = await answering(0);
+        const waiting = Array.from({ length: MIN_RETRY_IN_FLIGHT }, () =>
+          roomy.request('routing', 'system.ping', {}).catch(() => undefined),
+        );
+        await flush();
+        const retry = await roomy
+          .request('routing', 'system.ping', {}, { retry: true })
+          .catch((e: unknown) => e);
+        expect(retry).toMatchObject({ code: 'UNAVAILABLE' });
+        expect((retry as Unavailable).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+        expect(roomy.refusal('routing', true)).not.toBeNull();
+        expect(roomy.refusal('routing')).toBeNull();
+        void roomy.request('routing', 'system.ping', {}).catch(() => undefined);
+        await flush();
+        expect(sink.sent).toHaveLength(MIN_RETRY_IN_FLIGHT + 1);
+        await roomy.onApplicationShutdown();
+        await Promise.all(waiting);
+      });
+
+      it('queues like a first try when REQUEST_RETRY_QUEUE_TARGET_MS is at least REQUEST_QUEUE_TARGET_MS', async () => {
+        jest.spyOn(Date, 'now').mockReturnValue(second + 100);
+        const roomy = await answering(0, 500);
+        expect(roomy.boundFor('routing', true)).toBe(MIN_IN_FLIGHT);
+        await roomy.onApplicationShutdown();
+      });
     });
 
     it('the refusal maps to 503 UNAVAILABLE with a Retry-After header', async () => {

@@ -39,6 +39,8 @@ export interface RequestOptions {
    * keeps count of what it admitted: not refused again here.
    */
   admitted?: boolean;
+  /** A client's retry (`X-Attempt` 2 or more): held to the retries' bound (`boundFor`). */
+  retry?: boolean;
 }
 
 /** What the client needs of a producer (the shared KafkaProducer in the app, a fake in tests). */
@@ -63,6 +65,7 @@ export type RequestClientConfig = Pick<
   | 'REQUEST_DEADLINE_MARGIN_MS'
   | 'MAX_IN_FLIGHT_PER_SERVICE'
   | 'REQUEST_QUEUE_TARGET_MS'
+  | 'REQUEST_RETRY_QUEUE_TARGET_MS'
 >;
 
 /** Retry-After is the time the service needs to answer what is waiting, within these bounds. */
@@ -74,6 +77,8 @@ const MAX_RETRY_AFTER_S = 30;
  * seconds of work for a service at its measured capacity, within the request timeout.
  */
 export const MIN_IN_FLIGHT = 256;
+/** The retries' bound never falls below this: a few retries get in at once when nothing waits. */
+export const MIN_RETRY_IN_FLIGHT = 16;
 
 /**
  * The gateway's one way to ask a service for something: a request on `<service>.requests`, the
@@ -91,6 +96,13 @@ export const MIN_IN_FLIGHT = 256;
  * not sent, with a Retry-After from how fast that service has been answering. A queue that holds
  * only what the service does in that time refuses the surplus at once rather than at its deadline,
  * and drains within it when the load falls.
+ *
+ * Retries wait behind new work: a client's retry is held to a lower bound, REQUEST_RETRY_QUEUE_TARGET_MS
+ * (50 ms) of answers, at least MIN_RETRY_IN_FLIGHT. After an overload the clients come back with
+ * everything they were refused; let in like new messages, those retries keep the machine saturated
+ * and every message, new ones too, waits for seconds until they are all served (bench/overload).
+ * Held to the lower bound, they are served as fast as the service answers with little queued, and
+ * new messages are served as if the overload had not happened.
  */
 @Injectable()
 export class RequestClient implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -130,7 +142,7 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
   ): Promise<OpOut<S, K>> {
     // After shutdown the producer is gone; sending would quietly open a new connection.
     if (this.closed) return Promise.reject(new NotSent('the gateway is shutting down'));
-    const full = options.admitted ? null : this.refusal(service);
+    const full = options.admitted ? null : this.refusal(service, options.retry);
     if (full) return Promise.reject(full);
     const requestId = randomUUID();
     const timeoutMs = options.timeoutMs ?? this.config.REQUEST_TIMEOUT_MS;
@@ -189,23 +201,31 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
    * The refusal a request to this service gets now, or null while it is under its bound: what
    * `request` answers at once, and what the HTTP load shedder answers before even reading the body.
    */
-  refusal(service: ServiceName): NotSent | null {
-    if (this.inFlight[service] < this.boundFor(service)) return null;
+  refusal(service: ServiceName, retry = false): NotSent | null {
+    if (this.inFlight[service] < this.boundFor(service, retry)) return null;
     const retryAfter = this.retryAfterSeconds(service);
     this.refused[service].add(this.now());
     return NotSent.refusal(overloadedMessage(service), retryAfter);
   }
 
-  /** How many requests may wait for this service now (see the class comment). */
-  boundFor(service: ServiceName): number {
-    const queueSeconds = this.config.REQUEST_QUEUE_TARGET_MS / 1000;
+  /**
+   * How many requests may wait for this service now when another arrives: a first try, or a client's
+   * retry (see the class comment).
+   */
+  boundFor(service: ServiceName, retry = false): number {
     const now = this.now();
     const answered = this.answered[service];
     // The last 1,000 ms's rate too: a burst after a quiet spell is answered at its own pace at once,
     // while the 5-s average still counts the quiet seconds (bench/flow, issue 7's note, session 20).
     const perSecond = Math.max(answered.perSecond(now), answered.recentPerSecond(now));
-    const sustained = Math.ceil(perSecond * queueSeconds);
-    return Math.min(this.config.MAX_IN_FLIGHT_PER_SERVICE, Math.max(MIN_IN_FLIGHT, sustained));
+    const bound = Math.min(
+      this.config.MAX_IN_FLIGHT_PER_SERVICE,
+      Math.max(MIN_IN_FLIGHT, Math.ceil((perSecond * this.config.REQUEST_QUEUE_TARGET_MS) / 1000)),
+    );
+    if (!retry || this.config.REQUEST_RETRY_QUEUE_TARGET_MS >= this.config.REQUEST_QUEUE_TARGET_MS)
+      return bound;
+    const forRetries = Math.ceil((perSecond * this.config.REQUEST_RETRY_QUEUE_TARGET_MS) / 1000);
+    return Math.min(bound, Math.max(MIN_RETRY_IN_FLIGHT, forRetries));
   }
 
   /** Requests waiting for this service's answer now. */

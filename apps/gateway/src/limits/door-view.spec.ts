@@ -7,17 +7,22 @@ function sources({
   feed = null as number | null,
 } = {}): DoorSources {
   return {
-    client: { inFlightTo: () => inFlight, boundFor: () => bound, retryAfterSeconds: () => retryAfter },
+    client: {
+      inFlightTo: () => inFlight,
+      boundFor: (_service, retry) => (retry ? Math.floor(bound / 16) : bound),
+      retryAfterSeconds: () => retryAfter,
+    },
     feedLag: { retryAfterSeconds: () => feed },
   };
 }
 
 describe(doorView.name, () => {
-  it('open under the bound with the feed in time: the bound and the service’s Retry-After', () => {
+  it('open under the bound with the feed in time: the bounds (a retry’s too) and the service’s Retry-After', () => {
     expect(doorView(sources({ inFlight: 255 }))).toEqual({
       shut: false,
       reason: 'overloaded',
       bound: 256,
+      retryBound: 16,
       retryAfterSeconds: 4,
     });
   });
@@ -27,6 +32,7 @@ describe(doorView.name, () => {
       shut: true,
       reason: 'overloaded',
       bound: 256,
+      retryBound: 16,
       retryAfterSeconds: 4,
     });
   });
@@ -36,6 +42,7 @@ describe(doorView.name, () => {
       shut: true,
       reason: 'desks-behind',
       bound: 256,
+      retryBound: 16,
       retryAfterSeconds: 3,
     });
   });

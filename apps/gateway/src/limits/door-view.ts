@@ -4,7 +4,7 @@ import type { DoorReason, DoorView } from '../http';
 export interface DoorSources {
   client: {
     inFlightTo(service: 'conversation'): number;
-    boundFor(service: 'conversation'): number;
+    boundFor(service: 'conversation', retry?: boolean): number;
     retryAfterSeconds(service: 'conversation'): number;
   };
   feedLag: { retryAfterSeconds(): number | null };
@@ -13,7 +13,8 @@ export interface DoorSources {
 /**
  * The state the door thread refuses visitor messages by (http/door-thread.ts), as the main thread's
  * door would (load-shedding.ts): shut while conversation is at its bound, or while the desk feed is
- * past its limit; the bound of what the thread may have admitted and not answered; the Retry-After.
+ * past its limit; the bound of what the thread may have admitted and not answered, and the lower one a
+ * client's retry meets; the Retry-After.
  * No side effect: refusals are counted once the thread reports them.
  */
 export function doorView({ client, feedLag }: DoorSources): DoorView {
@@ -25,6 +26,7 @@ export function doorView({ client, feedLag }: DoorSources): DoorView {
     shut: full || feedRetryAfter !== null,
     reason,
     bound,
+    retryBound: client.boundFor('conversation', true),
     retryAfterSeconds: feedRetryAfter ?? client.retryAfterSeconds('conversation'),
   };
 }

@@ -65,6 +65,30 @@ const post = (url: string, headers: Record<string, string> = {}) =>
   });
 
 describe(loadShedder.name, () => {
+  it("holds a client's retry (X-Attempt 2 or more) to the retries' bound, and a first try to its own", async () => {
+    const asked: Array<[ServiceName, boolean]> = [];
+    // Full for retries only: the retries' bound is the lower one.
+    const client = {
+      refusal: (service: ServiceName, retry = false) => {
+        asked.push([service, retry]);
+        return retry ? NotSent.refusal(`${service} is overloaded; try again later`, 2) : null;
+      },
+    } as unknown as RequestClient;
+    const sut = await serve(client);
+    try {
+      expect((await post(`${sut.base}/v1/visitor/messages`)).status).toBe(200);
+      expect((await post(`${sut.base}/v1/visitor/messages`, { 'x-attempt': '1' })).status).toBe(200);
+      expect((await post(`${sut.base}/v1/visitor/messages`, { 'x-attempt': 'two' })).status).toBe(200);
+      const retry = await post(`${sut.base}/v1/visitor/messages`, { 'x-attempt': '2' });
+      expect(retry.status).toBe(503);
+      expect(retry.headers.get('retry-after')).toBe('2');
+      expect(sut.reached).toHaveLength(3);
+      expect(asked.map(([, retry]) => retry)).toEqual([false, false, false, true]);
+    } finally {
+      await sut.close();
+    }
+  });
+
   it('answers a visitor message for an overloaded conversation service at the door: 503 UNAVAILABLE, Retry-After, CORS and X-Request-Id; the app never sees it', async () => {
     const sut = await serve(clientFullFor('conversation'));
     try {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ServiceName } from '@pupitre/shared';
-import { admittedByDoor, correlationIdOf, type NotSent, toHttpError } from '../http';
+import { admittedByDoor, correlationIdOf, isRetry, type NotSent, toHttpError } from '../http';
 import type { RequestClient } from '../kafka';
 import type { GatewayMetrics } from '../observability';
 
@@ -39,9 +39,10 @@ export interface LoadShedderOptions {
  * requests served (clients retry), so every microsecond of a refusal is taken from the answers and
  * desk events of the requests the gateway did accept (bench/overload). A visitor message is refused
  * too while a message this gateway accepted waits longer than DESK_FEED_LAG_LIMIT_MS for its desk
- * feed (DeskFeedLag). The answer is the one `RequestClient` gives at its bound: 503 `UNAVAILABLE`
- * with `Retry-After`, the request not sent, with the headers every answer has (CORS,
- * `X-Request-Id`), written in one go. Counted like any other answer
+ * feed (DeskFeedLag). A client's retry (`X-Attempt`) meets the retries' lower bound
+ * (RequestClient.boundFor), so it waits behind new messages. The answer is the one `RequestClient`
+ * gives at its bound: 503 `UNAVAILABLE` with `Retry-After`, the request not sent, with the headers
+ * every answer has (CORS, `X-Request-Id`), written in one go. Counted like any other answer
  * (`pupitre_http_request_duration_seconds`, `pupitre_http_refused_total`, by route); instead of an
  * access line each (a flood's refusals are thousands a second), one line sums them at most every
  * 5 s. Returns whether it answered.
@@ -56,7 +57,9 @@ export function loadShedder(o: LoadShedderOptions): (req: IncomingMessage, res: 
     if (admittedByDoor(req.headers)) return false;
     const route = SHED_ROUTES[`${req.method} ${pathOf(req.url)}`];
     const refusal =
-      route && (o.client.refusal(route.service) ?? (route.toDesks ? o.feedLag?.refusal() : null));
+      route &&
+      (o.client.refusal(route.service, isRetry(req.headers)) ??
+        (route.toDesks ? o.feedLag?.refusal() : null));
     if (!refusal) return false;
     const started = performance.now();
     const { status, body, retryAfterSeconds } = toHttpError(refusal);

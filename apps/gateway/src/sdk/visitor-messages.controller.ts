@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { PostedMessage, VisitorConversationSummary } from '@pupitre/shared';
 import { CurrentVisitor, VisitorGuard, type VisitorPrincipal } from '../auth';
 import { DeskFeedLag, QueuePositions } from '../fanout';
-import { admittedByDoor, PathIdPipe } from '../http';
+import { admittedByDoor, isRetry, PathIdPipe } from '../http';
 import { RequestClient } from '../kafka';
 import { VisitorWriteRateLimitGuard } from '../limits';
 import { parseListMessagesQuery, parsePostMessage } from './sdk.schemas';
@@ -32,6 +32,7 @@ export class VisitorMessagesController {
     const { replayed, ...posted } = await this.client.request('conversation', 'visitor.post-message', data, {
       key: v.visitorId,
       admitted: admittedByDoor(headers),
+      retry: isRetry(headers),
     });
     // A new message reaches the desks through this gateway's feed: the load shedder watches for it.
     if (!replayed) this.feedLag.accepted(posted.messageId);
