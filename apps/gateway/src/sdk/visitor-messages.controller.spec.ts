@@ -9,7 +9,7 @@ function controllerAnswering(reply: Record<string, unknown>) {
   const client = { request: jest.fn().mockResolvedValue(reply) } as unknown as RequestClient;
   const lag = { accepted: (id: string) => accepted.push(id) } as unknown as DeskFeedLag;
   const controller = new VisitorMessagesController(client, {} as QueuePositions, lag);
-  return { controller, accepted };
+  return { controller, accepted, client };
 }
 
 describe(VisitorMessagesController.name, () => {
@@ -25,6 +25,17 @@ describe(VisitorMessagesController.name, () => {
     const { controller, accepted } = controllerAnswering(posted);
     expect(await controller.post(visitor, body, {})).toEqual(posted);
     expect(accepted).toEqual([posted.messageId]);
+  });
+
+  it("a client's retry (X-Attempt 2 or more) is asked for as one, to meet the retries' bound", async () => {
+    const { controller, client } = controllerAnswering(posted);
+    await controller.post(visitor, body, {});
+    await controller.post(visitor, body, { 'x-attempt': '2' });
+    const options = (client.request as jest.Mock).mock.calls.map((call: unknown[]) => call[3]);
+    expect(options).toEqual([
+      expect.objectContaining({ key: visitor.visitorId, retry: false }),
+      expect.objectContaining({ key: visitor.visitorId, retry: true }),
+    ]);
   });
 
   it('a retry answered with the message stored earlier: the same answer, `replayed` kept inside, nothing to wait for', async () => {
