@@ -377,18 +377,35 @@ async function main(): Promise<number> {
      * The gateway's event-loop delay since the last scrape (prom-client resets its histogram at each
      * one), in ms: what every request it reads waits for, refusals included.
      */
-    const gatewayLoop = async (): Promise<{ p99: number; max: number }> => {
+    const gatewayLoop = async (): Promise<{
+      p99: number;
+      max: number;
+      usualMs: number;
+      bound: { first: number; retry: number };
+    }> => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      const seconds = (name: string) =>
-        Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      const seconds = (name: string, labels = '(?:\\{[^}]*\\})?') =>
+        Number(new RegExp(`^${name}${labels} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      const bound = (attempt: string) =>
+        seconds(
+          'pupitre_service_request_bound',
+          `\\{[^}]*target="conversation"[^}]*attempt="${attempt}"[^}]*\\}`,
+        );
       return {
         p99: 1000 * seconds('nodejs_eventloop_lag_p99_seconds'),
         max: 1000 * seconds('nodejs_eventloop_lag_max_seconds'),
+        // What a client's retry is held to (REQUEST_RETRY_QUEUE_TARGET_MS beyond this), as the phase ends.
+        usualMs:
+          1000 * seconds('pupitre_service_usual_latency_seconds', '\\{[^}]*target="conversation"[^}]*\\}'),
+        bound: { first: bound('first'), retry: bound('retry') },
       };
     };
     const loops = new Map<
       string,
-      { gateway: { p99: number; max: number }; generator: { p99: number; max: number } }
+      {
+        gateway: Awaited<ReturnType<typeof gatewayLoop>>;
+        generator: { p99: number; max: number };
+      }
     >();
     const run = async (phase: string, rate: number, seconds: number, retrying: boolean) => {
       const n = Math.max(1, Math.round(rate * seconds));
@@ -651,6 +668,13 @@ async function main(): Promise<number> {
               ? `${phase}: gateway ${ms(l.gateway.p99)} / ${ms(l.gateway.max)}, load generator ` +
                   `${ms(l.generator.p99)} / ${ms(l.generator.max)}`
               : `${phase}: -`;
+          })
+          .join('; '),
+      `conversation as each phase ended, as the gateway saw it (usual latency; in-flight bound, first try / retry): ` +
+        ['steady', 'overload', 'recovery']
+          .map((phase) => {
+            const g = loops.get(phase)?.gateway;
+            return g ? `${phase}: ${ms(g.usualMs)}; ${g.bound.first} / ${g.bound.retry}` : `${phase}: -`;
           })
           .join('; '),
       `steady p99 (201, first attempts): ${ms(steady.p99)}` +

@@ -114,10 +114,11 @@ const schema = kafkaEnvSchema
     // How long a request may queue for a service before the gateway refuses new ones at once: well
     // under REQUEST_TIMEOUT_MS, so overload is refused on arrival rather than answered at the deadline.
     REQUEST_QUEUE_TARGET_MS: envInt(500, 10, 120_000),
-    // The same for a client's retry (`X-Attempt` 2 or more): retries get in only while what waits is
-    // this short, so that under overload they wait behind new messages instead of keeping the machine
-    // saturated. At REQUEST_QUEUE_TARGET_MS or more, retries queue like first tries.
-    REQUEST_RETRY_QUEUE_TARGET_MS: envInt(50, 10, 120_000),
+    // The same for a client's retry (`X-Attempt` 2 or more), over the service's usual latency: retries
+    // get in only while requests take at most this much longer than usual, so that under overload they
+    // wait behind new messages instead of keeping the machine saturated. At REQUEST_QUEUE_TARGET_MS or
+    // more, retries queue like first tries.
+    REQUEST_RETRY_QUEUE_TARGET_MS: envInt(25, 1, 120_000),
     // How old the oldest visitor message this instance accepted may get before its desk feed reads it
     // (DeskFeedLag); past it, new visitor messages are refused at once. 0: off (nothing measured).
     DESK_FEED_LAG_LIMIT_MS: envInt(2000, 0, 600_000),

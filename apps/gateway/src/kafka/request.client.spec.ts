@@ -324,6 +324,32 @@ describe(RequestClient.name, () => {
         await roomy.onApplicationShutdown();
       });
 
+      it("adds the service's usual latency (the lowest per-second mean) to the retries' wait", async () => {
+        const clock = jest.spyOn(Date, 'now');
+        const roomy = new RequestClient(sink, {
+          ...config,
+          MAX_IN_FLIGHT_PER_SERVICE: 1000,
+          REQUEST_RETRY_QUEUE_TARGET_MS: 25,
+        });
+        // Two rounds of 200 (under the first tries' floor), every answer 40 ms after its request.
+        for (const sentAt of [100, 200]) {
+          clock.mockReturnValue(second + sentAt);
+          sink.sent = [];
+          const asked = Array.from({ length: 200 }, () => roomy.request('routing', 'system.ping', {}));
+          await flush();
+          clock.mockReturnValue(second + sentAt + 40);
+          for (const s of sink.sent) answer(JSON.parse(s.message.value) as RequestEnvelope, roomy);
+          await Promise.all(asked);
+        }
+        expect(roomy.usualLatencyMs('routing')).toBeUndefined();
+        // The second is over. At 1,100 ms the last 1,000 ms hold 400 × 900/1000 = 360 answers/s (more
+        // than the 5-s average), each of which took 40 ms: 360/s × (40 + 25) ms.
+        clock.mockReturnValue(second + 1100);
+        expect(roomy.usualLatencyMs('routing')).toBe(40);
+        expect(roomy.boundFor('routing', true)).toBe(Math.ceil((360 * 65) / 1000));
+        await roomy.onApplicationShutdown();
+      });
+
       it('is refused while what waits is past its bound, when a first try is still let in; neither is sent', async () => {
         jest.spyOn(Date, 'now').mockReturnValue(second + 100);
         const roomy = await answering(0);

@@ -15,6 +15,7 @@ import {
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
 import { NotSent, Unavailable } from '../http';
 import { CompletionRate } from './completion-rate';
+import { UsualLatency } from './usual-latency';
 
 export type OpName<S extends ServiceName> = keyof ServiceOps[S] & string;
 export type OpIn<S extends ServiceName, K extends OpName<S>> = ServiceOps[S][K] extends { in: infer I }
@@ -97,12 +98,16 @@ export const MIN_RETRY_IN_FLIGHT = 16;
  * only what the service does in that time refuses the surplus at once rather than at its deadline,
  * and drains within it when the load falls.
  *
- * Retries wait behind new work: a client's retry is held to a lower bound, REQUEST_RETRY_QUEUE_TARGET_MS
- * (50 ms) of answers, at least MIN_RETRY_IN_FLIGHT. After an overload the clients come back with
- * everything they were refused; let in like new messages, those retries keep the machine saturated
- * and every message, new ones too, waits for seconds until they are all served (bench/overload).
- * Held to the lower bound, they are served as fast as the service answers with little queued, and
- * new messages are served as if the overload had not happened.
+ * Retries wait behind new work: a client's retry is held to a lower bound, what the service answers
+ * in its usual latency (UsualLatency: the lowest per-second mean over 5 minutes) plus
+ * REQUEST_RETRY_QUEUE_TARGET_MS (25 ms), at least MIN_RETRY_IN_FLIGHT. After an overload the clients
+ * come back with everything they were refused; let in like new messages, those retries keep the
+ * machine saturated and every message, new ones too, waits for seconds until they are all served
+ * (bench/overload). Held to the lower bound, they get in while requests take little longer than
+ * usual, so they are served as fast as the service has room for them, and new messages are served
+ * as if the overload had not happened. A target that ignored the usual latency would starve the
+ * retries where that latency is near it (a fixed 50 ms on bench/overload's shared cores) and let
+ * them queue needlessly long where it is a few ms.
  */
 @Injectable()
 export class RequestClient implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -110,6 +115,10 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
   private readonly pending = new Map<string, Pending>();
   private readonly inFlight = Object.fromEntries(SERVICES.map((s) => [s, 0])) as Record<ServiceName, number>;
   private readonly answered = rates();
+  private readonly usual = Object.fromEntries(SERVICES.map((s) => [s, new UsualLatency()])) as Record<
+    ServiceName,
+    UsualLatency
+  >;
   /** Requests refused at the bound: their clients come back, so they count in Retry-After. */
   private readonly refused = rates();
   private closed = false;
@@ -183,7 +192,9 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
         // measure how fast it answers, not how often it says yes.
         answer: (reply) =>
           settle(() => {
-            this.answered[service].add(this.now());
+            const now = this.now();
+            this.answered[service].add(now);
+            this.usual[service].add(now, now - sentAt);
             if (reply.ok) resolve(reply.data as OpOut<S, K>);
             else reject(reply.error);
           }),
@@ -224,8 +235,13 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
     );
     if (!retry || this.config.REQUEST_RETRY_QUEUE_TARGET_MS >= this.config.REQUEST_QUEUE_TARGET_MS)
       return bound;
-    const forRetries = Math.ceil((perSecond * this.config.REQUEST_RETRY_QUEUE_TARGET_MS) / 1000);
-    return Math.min(bound, Math.max(MIN_RETRY_IN_FLIGHT, forRetries));
+    const waitMs = (this.usual[service].ms(now) ?? 0) + this.config.REQUEST_RETRY_QUEUE_TARGET_MS;
+    return Math.min(bound, Math.max(MIN_RETRY_IN_FLIGHT, Math.ceil((perSecond * waitMs) / 1000)));
+  }
+
+  /** How long this service usually takes to answer, in ms (UsualLatency); undefined before it has. */
+  usualLatencyMs(service: ServiceName): number | undefined {
+    return this.usual[service].ms(this.now());
   }
 
   /** Requests waiting for this service's answer now. */

@@ -47,6 +47,28 @@ export class GatewayMetrics {
         for (const s of SERVICES) set({ target: s }, client.inFlightTo(s));
       },
     );
+    metrics.gauge(
+      'pupitre_service_request_bound',
+      'How many requests this gateway lets wait for a service now: a first try, or a client retry (X-Attempt)',
+      ['target', 'attempt'],
+      (set) => {
+        for (const s of SERVICES) {
+          set({ target: s, attempt: 'first' }, client.boundFor(s));
+          set({ target: s, attempt: 'retry' }, client.boundFor(s, true));
+        }
+      },
+    );
+    metrics.gauge(
+      'pupitre_service_usual_latency_seconds',
+      'The lowest per-second mean of a service answer time over the last 5 minutes (what retries are held to, plus REQUEST_RETRY_QUEUE_TARGET_MS)',
+      ['target'],
+      (set) => {
+        for (const s of SERVICES) {
+          const ms = client.usualLatencyMs(s);
+          if (ms !== undefined) set({ target: s }, ms / 1000);
+        }
+      },
+    );
   }
 
   httpDone(method: string, route: string, status: number, seconds: number): void {
