@@ -66,6 +66,18 @@ describe(Outbox.name, () => {
     expect(sut.get('cm-1')).toBeUndefined();
   });
 
+  it('stores how many tries failed, so a restart goes on numbering them (the attempt it posts)', async () => {
+    const attempts: number[] = [];
+    const { sut, lastStored } = setup(async (e) => {
+      attempts.push(e.attempt);
+      throw unavailable();
+    });
+    await sut.add('hello', 'cm-1', '');
+    await settle();
+    expect(attempts).toEqual([1]);
+    expect(lastStored()).toEqual([expect.objectContaining({ clientMessageId: 'cm-1', attempts: 1 })]);
+  });
+
   it('caps the wait at backoff.capMs however many tries failed', async () => {
     const at: number[] = [];
     const { sut, clock } = setup(

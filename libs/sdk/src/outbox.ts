@@ -176,6 +176,8 @@ export class Outbox {
           error.retryAfterMs,
         );
         this.nextAttemptAt = this.deps.clock.now() + delay;
+        // The count survives a restart, so the next try after it still says it is a retry (X-Attempt).
+        await this.deps.persist(this.entries).catch(() => undefined);
         this.deps.onChange({ ...entry });
         return;
       }

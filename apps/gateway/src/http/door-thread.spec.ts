@@ -11,8 +11,10 @@ import {
   DoorState,
   type DoorThread,
   packDoorView,
+  packRetryView,
   startDoorThread,
   unpackDoorView,
+  unpackRetryView,
 } from './door-thread';
 
 const SECRET = 'a-secret-of-this-test';
@@ -22,6 +24,7 @@ const OPEN = {
   bound: 100,
   retryAfterSeconds: 1,
   retryBound: 100,
+  retriesShut: false,
 } as const;
 
 interface Seen {
@@ -196,6 +199,12 @@ describe('the door thread', () => {
     await waitFor(() => seen.length === 2, { what: 'a first try handed on' });
     release();
     expect([(await first).status, (await another).status]).toEqual([201, 201]);
+    // Under its bound a retry is handed on; shut for retries (the main thread's count), it is not.
+    hold = Promise.resolve();
+    expect((await call('POST', '/v1/visitor/messages', { 'x-attempt': '2' })).status).toBe(201);
+    state.publish({ ...OPEN, retriesShut: true });
+    expect((await call('POST', '/v1/visitor/messages', { 'x-attempt': '2' })).status).toBe(503);
+    expect((await call('POST', '/v1/visitor/messages')).status).toBe(201);
   });
 
   it('answers 400 to a path its client would not send (a tab), and goes on', async () => {
@@ -243,6 +252,19 @@ describe('the door view in one word', () => {
       { shut: false, reason: 'desks-behind', bound: 256, retryAfterSeconds: 0 },
     ] as const;
     for (const view of views) expect(unpackDoorView(packDoorView(view))).toEqual(view);
+  });
+
+  it("carries the retries' bound and whether they are shut in a word of their own", () => {
+    for (const view of [
+      { retryBound: 16, retriesShut: false },
+      { retryBound: 1_048_575, retriesShut: true },
+      { retryBound: 0, retriesShut: true },
+    ])
+      expect(unpackRetryView(packRetryView(view))).toEqual(view);
+    expect(unpackRetryView(packRetryView({ retryBound: 5_000_000, retriesShut: false }))).toEqual({
+      retryBound: 1_048_575,
+      retriesShut: false,
+    });
   });
 
   it('clamps what does not fit its bits rather than spilling into the next field', () => {

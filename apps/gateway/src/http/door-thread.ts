@@ -101,20 +101,23 @@ export interface DoorView {
   bound: number;
   /** The same when the message is a client's retry (`X-Attempt` 2 or more): at most `bound`. */
   retryBound: number;
+  /** Shut for retries: what waits for conversation (all of it, not only the thread's) is at `retryBound`. */
+  retriesShut: boolean;
 }
 
 /**
- * The view but the retries' bound as one word (see BOUND_BITS); the bound and the Retry-After are
- * clamped to their bits. The retries' bound is a word of its own (DoorState).
+ * The view but the retries' part as one word (see BOUND_BITS); the bound and the Retry-After are
+ * clamped to their bits. The retries' bound and whether they are shut are a word of their own
+ * (packRetryView, DoorState).
  */
-export function packDoorView(view: Omit<DoorView, 'retryBound'>): number {
+export function packDoorView(view: Omit<DoorView, 'retryBound' | 'retriesShut'>): number {
   const bound = Math.min(Math.max(0, Math.trunc(view.bound)), MAX_BOUND);
   const retryAfter = Math.min(Math.max(0, Math.trunc(view.retryAfterSeconds)), MAX_RETRY_AFTER);
   const reason = REASONS.indexOf(view.reason);
   return bound | (retryAfter << BOUND_BITS) | (reason << REASON_SHIFT) | ((view.shut ? 1 : 0) << SHUT_SHIFT);
 }
 
-export function unpackDoorView(word: number): Omit<DoorView, 'retryBound'> {
+export function unpackDoorView(word: number): Omit<DoorView, 'retryBound' | 'retriesShut'> {
   return {
     shut: ((word >>> SHUT_SHIFT) & 1) === 1,
     reason: REASONS[(word >>> REASON_SHIFT) & 1],
@@ -123,11 +126,21 @@ export function unpackDoorView(word: number): Omit<DoorView, 'retryBound'> {
   };
 }
 
+/** The retries' part of the view as one word: their bound in bits 0–19, shut in bit 20. */
+export function packRetryView(view: Pick<DoorView, 'retryBound' | 'retriesShut'>): number {
+  const bound = Math.min(Math.max(0, Math.trunc(view.retryBound)), MAX_BOUND);
+  return bound | ((view.retriesShut ? 1 : 0) << BOUND_BITS);
+}
+
+export function unpackRetryView(word: number): Pick<DoorView, 'retryBound' | 'retriesShut'> {
+  return { retryBound: word & MAX_BOUND, retriesShut: ((word >>> BOUND_BITS) & 1) === 1 };
+}
+
 /**
  * The main thread's side of the shared state: the view in one word, stored whole, and the retries'
- * bound in a second. The thread may read a bound for retries from the publication before or after
- * the view's: either was the main thread's a few milliseconds apart, and it only ever lowers what a
- * retry may have in flight below the view's own bound.
+ * part in a second. The thread may read the retries' word from the publication before or after the
+ * view's: both were the main thread's within a few milliseconds, and the retries' word only ever
+ * refuses more than the view does, never less.
  */
 export class DoorState {
   readonly buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
@@ -135,7 +148,7 @@ export class DoorState {
 
   publish(view: DoorView): void {
     Atomics.store(this.words, 0, packDoorView(view));
-    Atomics.store(this.words, 1, Math.min(Math.max(0, Math.trunc(view.retryBound)), MAX_BOUND));
+    Atomics.store(this.words, 1, packRetryView(view));
   }
 }
 
@@ -263,9 +276,9 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
   const server = http.createServer({ noDelay: true }, (req, res) => {
     if (req.method === 'POST' && pathOf(req.url) === SHED_PATH) {
       const view = unpackDoorView(Atomics.load(word, 0));
-      const retryBound = isRetry(req.headers) ? Atomics.load(word, 1) : Infinity;
-      const bound = Math.min(view.bound, retryBound, o.upstreamConnections);
-      if (view.shut || outstanding >= bound) {
+      const retry = isRetry(req.headers) ? unpackRetryView(Atomics.load(word, 1)) : null;
+      const bound = Math.min(view.bound, retry?.retryBound ?? Infinity, o.upstreamConnections);
+      if (view.shut || retry?.retriesShut || outstanding >= bound) {
         const started = performance.now();
         const reason = view.shut ? view.reason : 'overloaded';
         refuse(req, res, o, view.retryAfterSeconds, o.refusal.messages[reason]);

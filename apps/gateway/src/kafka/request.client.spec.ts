@@ -312,10 +312,11 @@ describe(RequestClient.name, () => {
         return roomy;
       };
 
-      it('meets a lower bound: answers/s × REQUEST_RETRY_QUEUE_TARGET_MS, at least MIN_RETRY_IN_FLIGHT', async () => {
+      it('meets a lower bound: answers/s × (usual latency + REQUEST_RETRY_QUEUE_TARGET_MS), at least MIN_RETRY_IN_FLIGHT', async () => {
         jest.spyOn(Date, 'now').mockReturnValue(second + 100);
         const roomy = await answering(1000);
-        // 1,000 answers in the last 1,000 ms: 500 for a first try, 100 for a retry.
+        // 1,000 answers in the last 1,000 ms, and no second over yet (no usual latency, so 0 ms):
+        // 500 for a first try, 1,000/s × 100 ms for a retry.
         expect(roomy.boundFor('routing')).toBe(500);
         expect(roomy.boundFor('routing', true)).toBe(100);
         // A service that answered nothing lately: the floors.
@@ -326,6 +327,8 @@ describe(RequestClient.name, () => {
 
       it("adds the service's usual latency (the lowest per-second mean) to the retries' wait", async () => {
         const clock = jest.spyOn(Date, 'now');
+        // Answer times are read on the monotonic clock, the seconds they fall in on the wall clock.
+        const monotonic = jest.spyOn(performance, 'now');
         const roomy = new RequestClient(sink, {
           ...config,
           MAX_IN_FLIGHT_PER_SERVICE: 1000,
@@ -334,10 +337,12 @@ describe(RequestClient.name, () => {
         // Two rounds of 200 (under the first tries' floor), every answer 40 ms after its request.
         for (const sentAt of [100, 200]) {
           clock.mockReturnValue(second + sentAt);
+          monotonic.mockReturnValue(sentAt);
           sink.sent = [];
           const asked = Array.from({ length: 200 }, () => roomy.request('routing', 'system.ping', {}));
           await flush();
           clock.mockReturnValue(second + sentAt + 40);
+          monotonic.mockReturnValue(sentAt + 40);
           for (const s of sink.sent) answer(JSON.parse(s.message.value) as RequestEnvelope, roomy);
           await Promise.all(asked);
         }

@@ -156,6 +156,8 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
     const requestId = randomUUID();
     const timeoutMs = options.timeoutMs ?? this.config.REQUEST_TIMEOUT_MS;
     const sentAt = this.now();
+    // The answer time on the monotonic clock: the wall clock may be set back meanwhile.
+    const startedAt = performance.now();
     const envelope: RequestEnvelope<K, OpIn<S, K>> = {
       requestId,
       op,
@@ -194,7 +196,7 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
           settle(() => {
             const now = this.now();
             this.answered[service].add(now);
-            this.usual[service].add(now, now - sentAt);
+            this.usual[service].add(now, performance.now() - startedAt);
             if (reply.ok) resolve(reply.data as OpOut<S, K>);
             else reject(reply.error);
           }),

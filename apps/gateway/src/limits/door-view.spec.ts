@@ -18,11 +18,12 @@ function sources({
 
 describe(doorView.name, () => {
   it('open under the bound with the feed in time: the bounds (a retry’s too) and the service’s Retry-After', () => {
-    expect(doorView(sources({ inFlight: 255 }))).toEqual({
+    expect(doorView(sources({ inFlight: 15 }))).toEqual({
       shut: false,
       reason: 'overloaded',
       bound: 256,
       retryBound: 16,
+      retriesShut: false,
       retryAfterSeconds: 4,
     });
   });
@@ -33,7 +34,16 @@ describe(doorView.name, () => {
       reason: 'overloaded',
       bound: 256,
       retryBound: 16,
+      retriesShut: true,
       retryAfterSeconds: 4,
+    });
+  });
+
+  it('shut for retries only once all that waits for conversation is at their bound, the door open to first tries', () => {
+    expect(doorView(sources({ inFlight: 16 }))).toMatchObject({
+      shut: false,
+      retriesShut: true,
+      retryBound: 16,
     });
   });
 
@@ -43,6 +53,7 @@ describe(doorView.name, () => {
       reason: 'desks-behind',
       bound: 256,
       retryBound: 16,
+      retriesShut: false,
       retryAfterSeconds: 3,
     });
   });

@@ -14,11 +14,13 @@ export interface DoorSources {
  * The state the door thread refuses visitor messages by (http/door-thread.ts), as the main thread's
  * door would (load-shedding.ts): shut while conversation is at its bound, or while the desk feed is
  * past its limit; the bound of what the thread may have admitted and not answered, and the lower one a
- * client's retry meets; the Retry-After.
+ * client's retry meets, with whether retries are shut (all that waits for conversation at their
+ * bound, as the main thread's door decides for a retry); the Retry-After.
  * No side effect: refusals are counted once the thread reports them.
  */
 export function doorView({ client, feedLag }: DoorSources): DoorView {
   const bound = client.boundFor('conversation');
+  const retryBound = client.boundFor('conversation', true);
   const full = client.inFlightTo('conversation') >= bound;
   const feedRetryAfter = full ? null : feedLag.retryAfterSeconds();
   const reason: DoorReason = feedRetryAfter === null ? 'overloaded' : 'desks-behind';
@@ -26,7 +28,8 @@ export function doorView({ client, feedLag }: DoorSources): DoorView {
     shut: full || feedRetryAfter !== null,
     reason,
     bound,
-    retryBound: client.boundFor('conversation', true),
+    retryBound,
+    retriesShut: client.inFlightTo('conversation') >= retryBound,
     retryAfterSeconds: feedRetryAfter ?? client.retryAfterSeconds('conversation'),
   };
 }
