@@ -111,8 +111,8 @@ export interface DoorView {
  * (packRetryView, DoorState).
  */
 export function packDoorView(view: Omit<DoorView, 'retryBound' | 'retriesShut'>): number {
-  const bound = Math.min(Math.max(0, Math.trunc(view.bound)), MAX_BOUND);
-  const retryAfter = Math.min(Math.max(0, Math.trunc(view.retryAfterSeconds)), MAX_RETRY_AFTER);
+  const bound = toBits(view.bound, MAX_BOUND);
+  const retryAfter = toBits(view.retryAfterSeconds, MAX_RETRY_AFTER);
   const reason = REASONS.indexOf(view.reason);
   return bound | (retryAfter << BOUND_BITS) | (reason << REASON_SHIFT) | ((view.shut ? 1 : 0) << SHUT_SHIFT);
 }
@@ -128,8 +128,12 @@ export function unpackDoorView(word: number): Omit<DoorView, 'retryBound' | 'ret
 
 /** The retries' part of the view as one word: their bound in bits 0–19, shut in bit 20. */
 export function packRetryView(view: Pick<DoorView, 'retryBound' | 'retriesShut'>): number {
-  const bound = Math.min(Math.max(0, Math.trunc(view.retryBound)), MAX_BOUND);
-  return bound | ((view.retriesShut ? 1 : 0) << BOUND_BITS);
+  return toBits(view.retryBound, MAX_BOUND) | ((view.retriesShut ? 1 : 0) << BOUND_BITS);
+}
+
+/** A whole number from 0 to `max`: what fits a field of the view's words. */
+function toBits(value: number, max: number): number {
+  return Math.min(Math.max(0, Math.trunc(value)), max);
 }
 
 export function unpackRetryView(word: number): Pick<DoorView, 'retryBound' | 'retriesShut'> {

@@ -50,6 +50,19 @@ describe(RequestClient.name, () => {
     await sut.onApplicationShutdown();
   });
 
+  /**
+   * Asks routing `count` pings and answers every one; `beforeAnswer` runs in between (a clock moved
+   * on). What was sent is forgotten first, so that only this round is answered.
+   */
+  const askAndAnswer = async (client: RequestClient, count: number, beforeAnswer = () => undefined) => {
+    sink.sent = [];
+    const asked = Array.from({ length: count }, () => client.request('routing', 'system.ping', {}));
+    await flush();
+    beforeAnswer();
+    for (const s of sink.sent) answer(JSON.parse(s.message.value) as RequestEnvelope, client);
+    await Promise.all(asked);
+  };
+
   /** Fills the service's bound (MAX_IN_FLIGHT_PER_SERVICE: 3) with waiting requests, then asks once more. */
   const refusedWhenFull = async (service: 'conversation' | 'routing' | 'billing'): Promise<Unavailable> => {
     [1, 2, 3].forEach(() => void sut.request(service, 'system.ping', {}).catch(() => undefined));
@@ -272,13 +285,7 @@ describe(RequestClient.name, () => {
         REQUEST_QUEUE_TARGET_MS: 60_000,
       });
       expect(roomy.boundFor('routing')).toBe(MIN_IN_FLIGHT);
-      for (let round = 0; round < 2; round++) {
-        sink.sent = [];
-        const asked = Array.from({ length: 25 }, () => roomy.request('routing', 'system.ping', {}));
-        await flush();
-        for (const s of sink.sent) answer(JSON.parse(s.message.value) as RequestEnvelope, roomy);
-        await Promise.all(asked);
-      }
+      for (let round = 0; round < 2; round++) await askAndAnswer(roomy, 25);
       // Within the second of the answers: 50 in the last 1,000 ms; a queue of 60 s → 3,000, capped.
       clock.mockReturnValue(second + 500);
       expect(roomy.boundFor('routing')).toBe(1000);
@@ -300,14 +307,8 @@ describe(RequestClient.name, () => {
           REQUEST_RETRY_QUEUE_TARGET_MS: retryTargetMs,
         });
         // In rounds under the first tries' floor, each answered before the next.
-        for (let left = answers; left > 0; left -= MIN_IN_FLIGHT) {
-          sink.sent = [];
-          const round = Math.min(left, MIN_IN_FLIGHT);
-          const asked = Array.from({ length: round }, () => roomy.request('routing', 'system.ping', {}));
-          await flush();
-          for (const s of sink.sent) answer(JSON.parse(s.message.value) as RequestEnvelope, roomy);
-          await Promise.all(asked);
-        }
+        for (let left = answers; left > 0; left -= MIN_IN_FLIGHT)
+          await askAndAnswer(roomy, Math.min(left, MIN_IN_FLIGHT));
         sink.sent = [];
         return roomy;
       };
@@ -338,13 +339,10 @@ describe(RequestClient.name, () => {
         for (const sentAt of [100, 200]) {
           clock.mockReturnValue(second + sentAt);
           monotonic.mockReturnValue(sentAt);
-          sink.sent = [];
-          const asked = Array.from({ length: 200 }, () => roomy.request('routing', 'system.ping', {}));
-          await flush();
-          clock.mockReturnValue(second + sentAt + 40);
-          monotonic.mockReturnValue(sentAt + 40);
-          for (const s of sink.sent) answer(JSON.parse(s.message.value) as RequestEnvelope, roomy);
-          await Promise.all(asked);
+          await askAndAnswer(roomy, 200, () => {
+            clock.mockReturnValue(second + sentAt + 40);
+            monotonic.mockReturnValue(sentAt + 40);
+          });
         }
         expect(roomy.usualLatencyMs('routing')).toBeUndefined();
         // The second is over. At 1,100 ms the last 1,000 ms hold 400 × 900/1000 = 360 answers/s (more
