@@ -80,20 +80,22 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
   // Node's listen(options), which Nest passes on: its typings know only a port there.
   const listen = app.listen.bind(app) as unknown as (options: ListenOptions) => Promise<unknown>;
   let port: number;
+  let sockets = '';
   if (config.HTTP_DOOR_THREAD) {
     port = await listenBehindDoorThread(app, config, http, listen);
   } else {
-    await listenOnSockets(http, listen, {
+    const listening = await listenOnSockets(http, listen, {
       port: config.PORT,
       backlog: config.HTTP_LISTEN_BACKLOG,
       sockets: config.HTTP_ACCEPT_SOCKETS,
     });
     port = (http.address() as AddressInfo).port;
     http.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+    sockets = `, ${listening} listening socket(s)`;
   }
   const url = `http://localhost:${port}`;
   logger.log(
-    `gateway ${config.GATEWAY_INSTANCE_ID} listening on ${url} (desk: ${url}/desk, API docs: ${url}/docs)`,
+    `gateway ${config.GATEWAY_INSTANCE_ID} listening on ${url} (desk: ${url}/desk, API docs: ${url}/docs${sockets})`,
   );
   return { app, server, url };
 }

@@ -32,9 +32,10 @@ const schema = kafkaEnvSchema
     // clients sent again after 1, 3 and 7 s).
     HTTP_LISTEN_BACKLOG: envInt(4096, 1, 65535),
     // Listening sockets on PORT (SO_REUSEPORT, one process): each accepts one connection per turn of
-    // the event loop (libuv), so a burst of new connections is accepted this many times as fast.
-    // 64: bench/overload at 3,000/s, refused p99 267 and 425 ms against 1,073 and 2,066 ms with 8.
-    HTTP_ACCEPT_SOCKETS: envInt(64, 1, 256),
+    // the event loop (libuv), so a burst of new connections is accepted this many times as fast. At
+    // most a sixteenth of the process's descriptor limit (http/listen.ts). 1,024: bench/overload at
+    // 2,400/s, refused p99 0.9-1.6 s against 4.5-8.5 s with 64 (issue 7's note, session 37).
+    HTTP_ACCEPT_SOCKETS: envInt(1024, 1, 4096),
     // The public port on a thread of its own, which refuses visitor messages while the door is shut
     // without waiting for the main thread's event loop (http/door-thread.ts; docs/architecture.md,
     // Overload). For a gateway that shares its cores with other busy processes.

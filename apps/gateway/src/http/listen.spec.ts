@@ -1,6 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
-import { listenOnSockets } from './listen';
+import { listenOnSockets, openFilesLimit } from './listen';
 
 /** An HTTP server on 127.0.0.1 that answers 200 and counts the connections each turn of the loop accepts. */
 async function startServer(
@@ -8,6 +8,7 @@ async function startServer(
   {
     port = 0,
     platform = 'linux' as NodeJS.Platform,
+    descriptors = null as number | null,
     handler = (res: http.ServerResponse): void => void res.end('ok'),
   } = {},
 ) {
@@ -29,8 +30,15 @@ async function startServer(
       server.once('error', reject);
       server.listen({ ...options, host: '127.0.0.1' }, () => resolve());
     });
+  let listening: number;
   try {
-    await listenOnSockets(server, listenMain, { port, backlog: 511, sockets }, platform);
+    listening = await listenOnSockets(
+      server,
+      listenMain,
+      { port, backlog: 511, sockets },
+      platform,
+      descriptors,
+    );
   } catch (err) {
     ticking = false;
     throw err;
@@ -39,6 +47,7 @@ async function startServer(
   return {
     server,
     port: bound,
+    listening,
     mainOptions,
     mostInOneTurn: () => Math.max(...perTurn.values()),
     close: () => {
@@ -129,10 +138,29 @@ describe(listenOnSockets.name, () => {
     expect(await endedAtClose).toBe(16);
   });
 
+  it('takes at most a sixteenth of the descriptors the process may open', async () => {
+    const sut = await startServer(8, { descriptors: 64 });
+    try {
+      expect(sut.listening).toBe(4);
+      expect(await getOnNewConnections(sut.port, 8)).toEqual(Array(8).fill('ok'));
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it('listens with every socket asked for when the descriptors leave room, or have no known limit', async () => {
+    for (const descriptors of [1024, null]) {
+      const sut = await startServer(8, { descriptors });
+      await sut.close();
+      expect(sut.listening).toBe(8);
+    }
+  });
+
   it('listens with one socket, as before, where the kernel does not balance SO_REUSEPORT', async () => {
     const sut = await startServer(8, { platform: 'darwin' });
     try {
       expect(sut.mainOptions).toEqual([{ port: 0, backlog: 511 }]);
+      expect(sut.listening).toBe(1);
       expect(await getOnNewConnections(sut.port, 4)).toEqual(Array(4).fill('ok'));
     } finally {
       await sut.close();
@@ -148,5 +176,33 @@ describe(listenOnSockets.name, () => {
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
+  });
+});
+
+describe(openFilesLimit.name, () => {
+  const limits = (soft: string) =>
+    [
+      'Limit                     Soft Limit           Hard Limit           Units     ',
+      'Max processes             95678                95678                processes ',
+      `Max open files            ${soft.padEnd(20)} 1048576              files     `,
+      'Max locked memory         8388608              8388608              bytes     ',
+    ].join('\n');
+
+  it('reads the soft limit of open files', () => {
+    expect(openFilesLimit(() => limits('20000'))).toBe(20000);
+  });
+
+  it('knows no limit where there is none, or where it cannot be read', () => {
+    expect(openFilesLimit(() => limits('unlimited'))).toBeNull();
+    expect(openFilesLimit(() => 'Limit Soft Limit')).toBeNull();
+    expect(
+      openFilesLimit(() => {
+        throw new Error('ENOENT');
+      }),
+    ).toBeNull();
+  });
+
+  it('reads this process’s own (Linux)', () => {
+    expect(openFilesLimit()).toBeGreaterThan(0);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import net from 'node:net';
 
@@ -7,6 +8,9 @@ export interface ListenOptions {
   /** Listening sockets on the port, in this process (1: one, as `server.listen` alone). */
   sockets: number;
 }
+
+/** The share of the process's descriptors that listening sockets may take, at most. */
+export const LISTENING_SHARE_OF_DESCRIPTORS = 1 / 16;
 
 /**
  * Listens on the port with `sockets` listening sockets instead of one, all in this process.
@@ -18,7 +22,10 @@ export interface ListenOptions {
  * SO_REUSEPORT the kernel spreads new connections over the sockets, and each accepts one per turn.
  * The extra sockets hand what they accept to the HTTP server as its own connections (the `connection`
  * event, as Node's http documents): requests, timeouts and Socket.IO's upgrades are the same.
- * Linux only (where the kernel balances such sockets); elsewhere one socket, as before.
+ * Linux only (where the kernel balances such sockets); elsewhere one socket, as before. The sockets
+ * take at most a sixteenth of the descriptors the process may open (`RLIMIT_NOFILE`, which Node raises
+ * to its hard limit at start), so that a low limit is left to the connections: 64 under a limit of
+ * 1,024. Resolves to the number of sockets listening.
  *
  * SO_REUSEPORT would also let a second process of the same user bind the port (a gateway started
  * twice) and take part of its connections; the port is first bound alone, so a process started on it
@@ -30,10 +37,15 @@ export async function listenOnSockets(
   listenMain: (options: net.ListenOptions) => Promise<unknown>,
   { port, backlog, sockets }: ListenOptions,
   platform: NodeJS.Platform = process.platform,
-): Promise<void> {
-  if (sockets <= 1 || platform !== 'linux') {
+  descriptors: number | null = platform === 'linux' ? openFilesLimit() : null,
+): Promise<number> {
+  const count =
+    descriptors === null
+      ? sockets
+      : Math.min(sockets, Math.max(1, Math.floor(descriptors * LISTENING_SHARE_OF_DESCRIPTORS)));
+  if (count <= 1 || platform !== 'linux') {
     await listenMain({ port, backlog });
-    return;
+    return 1;
   }
   if (port !== 0) await assertPortFree(port);
   await listenMain({ port, backlog, reusePort: true });
@@ -47,7 +59,7 @@ export async function listenOnSockets(
     return closeMain((err?: Error) => void extraClosed.then(() => callback?.(err)));
   };
   try {
-    for (let i = 1; i < sockets; i++) {
+    for (let i = 1; i < count; i++) {
       // The options http.Server gives its own listening socket (allowHalfOpen for HTTP's half-closes).
       const acceptor = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
         server.emit('connection', socket),
@@ -65,6 +77,23 @@ export async function listenOnSockets(
     // The port is not left bound by the sockets that did listen.
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw err;
+  }
+  return count;
+}
+
+/**
+ * The descriptors this process may open (the soft `RLIMIT_NOFILE`, from /proc/self/limits), or null
+ * where that cannot be read or has no limit.
+ */
+export function openFilesLimit(
+  read: () => string = () => readFileSync('/proc/self/limits', 'utf8'),
+): number | null {
+  try {
+    const soft = /^Max open files\s+(\S+)/m.exec(read())?.[1];
+    const n = Number(soft);
+    return soft !== undefined && Number.isSafeInteger(n) && n > 0 ? n : null;
+  } catch {
+    return null;
   }
 }
 
