@@ -79,25 +79,30 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
   );
   // Node's listen(options), which Nest passes on: its typings know only a port there.
   const listen = app.listen.bind(app) as unknown as (options: ListenOptions) => Promise<unknown>;
-  let port: number;
-  let sockets = '';
+  let listening: Listening;
   if (config.HTTP_DOOR_THREAD) {
-    port = await listenBehindDoorThread(app, config, http, listen);
+    listening = await listenBehindDoorThread(app, config, http, listen);
   } else {
-    const listening = await listenOnSockets(http, listen, {
+    const sockets = await listenOnSockets(http, listen, {
       port: config.PORT,
       backlog: config.HTTP_LISTEN_BACKLOG,
       sockets: config.HTTP_ACCEPT_SOCKETS,
     });
-    port = (http.address() as AddressInfo).port;
+    listening = { port: (http.address() as AddressInfo).port, sockets };
     http.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
-    sockets = `, ${listening} listening socket(s)`;
   }
-  const url = `http://localhost:${port}`;
+  const url = `http://localhost:${listening.port}`;
   logger.log(
-    `gateway ${config.GATEWAY_INSTANCE_ID} listening on ${url} (desk: ${url}/desk, API docs: ${url}/docs${sockets})`,
+    `gateway ${config.GATEWAY_INSTANCE_ID} listening on ${url} with ${listening.sockets} socket(s) ` +
+      `(desk: ${url}/desk, API docs: ${url}/docs)`,
   );
   return { app, server, url };
+}
+
+/** The public port, and how many sockets listen on it (http/listen.ts). */
+interface Listening {
+  port: number;
+  sockets: number;
 }
 
 /** How often the door thread's view is refreshed besides every change of what is in flight. */
@@ -114,7 +119,7 @@ async function listenBehindDoorThread(
   config: GatewayConfig,
   http: Server,
   listen: (options: ListenOptions) => Promise<unknown>,
-): Promise<number> {
+): Promise<Listening> {
   const logger = new Logger('DoorThread');
   const dir = await mkdtemp(join(tmpdir(), 'pupitre-gateway-'));
   const socketPath = join(dir, 'http.sock');
@@ -179,7 +184,7 @@ async function listenBehindDoorThread(
     void closed.then((err) => callback?.(err));
     return http;
   };
-  return door.port;
+  return { port: door.port, sockets: door.sockets };
 }
 
 if (require.main === module) runMain('gateway', startGateway);

@@ -34,7 +34,7 @@ const schema = kafkaEnvSchema
     // Listening sockets on PORT (SO_REUSEPORT, one process): each accepts one connection per turn of
     // the event loop (libuv), so a burst of new connections is accepted this many times as fast. At
     // most a sixteenth of the process's descriptor limit (http/listen.ts). 1,024: bench/overload at
-    // 2,400/s, refused p99 0.9-1.6 s against 4.5-8.5 s with 64 (issue 7's note, session 37).
+    // 2,400/s, refused p99 0.4-1.6 s against 2.7-8.5 s with 64 (issue 7's note, session 37).
     HTTP_ACCEPT_SOCKETS: envInt(1024, 1, 4096),
     // The public port on a thread of its own, which refuses visitor messages while the door is shut
     // without waiting for the main thread's event loop (http/door-thread.ts; docs/architecture.md,

@@ -125,6 +125,10 @@ describe('the door thread', () => {
     });
   const total = () => refusals.reduce((n, r) => n + r.seconds.length, 0);
 
+  it('says how many sockets listen on the port', () => {
+    expect(door.sockets).toBe(2);
+  });
+
   it('hands any request on, with the client appended to X-Forwarded-For and the answer passed back', async () => {
     const res = await call('GET', '/v1/visitor/conversations?x=1', {
       'x-forwarded-for': '203.0.113.9',

@@ -165,6 +165,8 @@ export function admittedByDoor(headers: IncomingHttpHeaders | undefined): boolea
 
 export interface DoorThread {
   port: number;
+  /** How many sockets listen on the port (http/listen.ts). */
+  sockets: number;
   /** Stops accepting connections and closes the idle ones; resolves at once after that. */
   stopAccepting(): Promise<void>;
   /** Ends the thread (after the main thread's server has closed: the connections it piped end). */
@@ -194,12 +196,12 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
     if (m.type === 'refusals') hooks.onRefusals(m);
     if (m.type === 'warning') hooks.onWarning(m.message);
   });
-  const port = await new Promise<number>((resolve, reject) => {
+  const { port, sockets } = await new Promise<{ port: number; sockets: number }>((resolve, reject) => {
     const onMessage = (m: ThreadMessage) => {
       if (m.type !== 'listening') return;
       worker.off('error', reject);
       worker.off('message', onMessage);
-      resolve(m.port);
+      resolve(m);
     };
     worker.on('message', onMessage);
     worker.once('error', reject);
@@ -210,6 +212,7 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
   });
   return {
     port,
+    sockets,
     stopAccepting: () =>
       new Promise<void>((resolve) => {
         if (terminated) return resolve();
@@ -230,7 +233,7 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
 }
 
 type ThreadMessage =
-  | { type: 'listening'; port: number }
+  | { type: 'listening'; port: number; sockets: number }
   | { type: 'stopped' }
   | ({ type: 'refusals' } & DoorRefusals)
   | { type: 'warning'; message: string };
@@ -340,10 +343,11 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
     });
   void warmUp(o, upstream.admitted)
     .then(() => listenOnSockets(server, listen, { port: o.port, backlog: o.backlog, sockets: o.sockets }))
-    .then(() =>
+    .then((sockets) =>
       port.postMessage({
         type: 'listening',
         port: (server.address() as net.AddressInfo).port,
+        sockets,
       } satisfies ThreadMessage),
     );
 }
