@@ -277,15 +277,23 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
     }),
     other: new http.Agent({ keepAlive: true }),
   };
+  // Visitor messages handed on and not answered yet, and the clients' retries among them.
   let outstanding = 0;
+  let retriesOutstanding = 0;
   let refusals: number[] = [];
   let desksBehind = 0;
   const server = http.createServer({ noDelay: true }, (req, res) => {
     if (req.method === 'POST' && pathOf(req.url) === SHED_PATH) {
       const view = unpackDoorView(Atomics.load(word, 0));
       const retry = isRetry(req.headers) ? unpackRetryView(Atomics.load(word, 1)) : null;
-      const bound = Math.min(view.bound, retry?.retryBound ?? Infinity, o.upstreamConnections);
-      if (view.shut || retry?.retriesShut || outstanding >= bound) {
+      // A retry meets the main thread's whole count (retriesShut), and between its publications this
+      // thread's own retries against their bound. Not this thread's first tries: they count from
+      // here to the answer back here, through the main thread's loop twice, far longer than the
+      // main thread's count of what waits for conversation, which the retries' bound is made for
+      // (RequestClient.boundFor): counted with them, retries were held at the bound all through a
+      // recovery at half the sustainable rate (bench/overload, issue 7's note, session 37).
+      const retriesFull = retry !== null && (retry.retriesShut || retriesOutstanding >= retry.retryBound);
+      if (view.shut || retriesFull || outstanding >= Math.min(view.bound, o.upstreamConnections)) {
         const started = performance.now();
         const reason = view.shut ? view.reason : 'overloaded';
         refuse(req, res, o, view.retryAfterSeconds, o.refusal.messages[reason]);
@@ -294,7 +302,11 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
         return;
       }
       outstanding++;
-      res.once('close', () => outstanding--);
+      if (retry) retriesOutstanding++;
+      res.once('close', () => {
+        outstanding--;
+        if (retry) retriesOutstanding--;
+      });
       handOn(req, res, o, upstream.admitted, { admitted: true, stopping });
       return;
     }
