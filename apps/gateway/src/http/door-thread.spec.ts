@@ -207,12 +207,31 @@ describe('the door thread', () => {
     expect((await call('POST', '/v1/visitor/messages')).status).toBe(503);
     release();
     expect([(await first).status, (await retry).status, (await another).status]).toEqual([201, 201, 201]);
+    // Answered: the retry's place is free again.
+    hold = Promise.resolve();
+    await waitFor(
+      async () => (await call('POST', '/v1/visitor/messages', { 'x-attempt': '2' })).status === 201,
+      {
+        what: 'a retry admitted again',
+      },
+    );
     // Shut for retries (all that waits for conversation, as the main thread counts it): a retry is
     // refused, a first try still handed on.
     hold = Promise.resolve();
     state.publish({ ...OPEN, retriesShut: true });
     expect((await call('POST', '/v1/visitor/messages', { 'x-attempt': '2' })).status).toBe(503);
     expect((await call('POST', '/v1/visitor/messages')).status).toBe(201);
+  });
+
+  it('holds a retry to the whole bound too, under its own', async () => {
+    state.publish({ ...OPEN, bound: 2, retryBound: 2 });
+    let release!: () => void;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const firsts = [call('POST', '/v1/visitor/messages'), call('POST', '/v1/visitor/messages')];
+    await waitFor(() => seen.length === 2, { what: 'two first tries handed on' });
+    expect((await call('POST', '/v1/visitor/messages', { 'x-attempt': '2' })).status).toBe(503);
+    release();
+    expect((await Promise.all(firsts)).map((r) => r.status)).toEqual([201, 201]);
   });
 
   it('answers 400 to a path its client would not send (a tab), and goes on', async () => {

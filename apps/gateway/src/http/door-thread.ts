@@ -99,7 +99,10 @@ export interface DoorView {
   retryAfterSeconds: number;
   /** Visitor messages the thread may have handed on and not yet answered. */
   bound: number;
-  /** The same when the message is a client's retry (`X-Attempt` 2 or more): at most `bound`. */
+  /**
+   * The bound of a client's retry (`X-Attempt` 2 or more), at most `bound`: what waits for
+   * conversation as the main thread counts it (`retriesShut`), and the thread's own retries in flight.
+   */
   retryBound: number;
   /** Shut for retries: what waits for conversation (all of it, not only the thread's) is at `retryBound`. */
   retriesShut: boolean;
@@ -286,12 +289,14 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
     if (req.method === 'POST' && pathOf(req.url) === SHED_PATH) {
       const view = unpackDoorView(Atomics.load(word, 0));
       const retry = isRetry(req.headers) ? unpackRetryView(Atomics.load(word, 1)) : null;
-      // A retry meets the main thread's whole count (retriesShut), and between its publications this
-      // thread's own retries against their bound. Not this thread's first tries: they count from
-      // here to the answer back here, through the main thread's loop twice, far longer than the
-      // main thread's count of what waits for conversation, which the retries' bound is made for
-      // (RequestClient.boundFor): counted with them, retries were held at the bound all through a
-      // recovery at half the sustainable rate (bench/overload, issue 7's note, session 37).
+      // A retry meets the main thread's whole count (retriesShut, which lags by up to a publication)
+      // and this thread's own retries in flight, against the retries' bound. Not this thread's first
+      // tries: the thread counts what it hands on until the answer is back here, through the main
+      // thread's loop twice, far longer than the main thread's count of what waits for conversation,
+      // which the retries' bound is made for (RequestClient.boundFor): counted with them, retries were
+      // held at the bound all through a recovery at half the sustainable rate (bench/overload, issue
+      // 7's note, session 37). Its own retries are counted over that same long way, so they still
+      // hold retries back somewhat more than the main thread's door would.
       const retriesFull = retry !== null && (retry.retriesShut || retriesOutstanding >= retry.retryBound);
       if (view.shut || retriesFull || outstanding >= Math.min(view.bound, o.upstreamConnections)) {
         const started = performance.now();
