@@ -217,7 +217,6 @@ describe('the door thread', () => {
     );
     // Shut for retries (all that waits for conversation, as the main thread counts it): a retry is
     // refused, a first try still handed on.
-    hold = Promise.resolve();
     state.publish({ ...OPEN, retriesShut: true });
     expect((await call('POST', '/v1/visitor/messages', { 'x-attempt': '2' })).status).toBe(503);
     expect((await call('POST', '/v1/visitor/messages')).status).toBe(201);
