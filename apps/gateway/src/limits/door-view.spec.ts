@@ -24,6 +24,7 @@ describe(doorView.name, () => {
       bound: 256,
       retryBound: 16,
       retriesShut: false,
+      inFlight: 15,
       retryAfterSeconds: 4,
     });
   });
@@ -35,6 +36,7 @@ describe(doorView.name, () => {
       bound: 256,
       retryBound: 16,
       retriesShut: true,
+      inFlight: 256,
       retryAfterSeconds: 4,
     });
   });
@@ -54,6 +56,7 @@ describe(doorView.name, () => {
       bound: 256,
       retryBound: 16,
       retriesShut: false,
+      inFlight: 10,
       retryAfterSeconds: 3,
     });
   });
