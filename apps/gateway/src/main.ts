@@ -2,7 +2,7 @@ import { INestApplication, Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import cors, { type CorsOptions } from 'cors';
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo, ListenOptions } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,14 +13,7 @@ import { AppModule } from './app.module';
 import { VISITOR_TOKEN_HEADER } from './auth';
 import { GATEWAY_CONFIG, GatewayConfig, loadGatewayConfig } from './config/env.validation';
 import { DESKS_BEHIND, DeskFeedLag } from './fanout';
-import {
-  admittedByDoor,
-  bodyErrorHandler,
-  DoorState,
-  HttpErrorFilter,
-  listenOnSockets,
-  startDoorThread,
-} from './http';
+import { bodyErrorHandler, DoorState, HttpErrorFilter, listenOnSockets, startDoorThread } from './http';
 import { ConsumerStatus, overloadedMessage, ReplyPathProbe, RequestClient } from './kafka';
 import { doorView, LimitedIoAdapter, loadShedder, shedAtTheDoor } from './limits';
 import { GatewayMetrics, observeHttp, restoreLogContext } from './observability';
@@ -137,11 +130,6 @@ async function listenBehindDoorThread(
   const feedLag = app.get(DeskFeedLag);
   const metrics = app.get(GatewayMetrics);
   const state = new DoorState();
-  // What the thread admitted and handed on, counted as it arrives here (before the door in front of
-  // Express lets it through): the thread holds retries by what is still on its way.
-  http.prependListener('request', (req: IncomingMessage) => {
-    if (admittedByDoor(req.headers)) state.countReceived();
-  });
   const publish = () => state.publish(doorView({ client, feedLag }));
   publish();
   client.onInFlightChange = publish;

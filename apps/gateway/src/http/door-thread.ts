@@ -101,14 +101,11 @@ export interface DoorView {
   bound: number;
   /**
    * The bound of a client's retry (`X-Attempt` 2 or more), at most `bound`: what waits for
-   * conversation as the main thread counts it, and what the thread handed on that has not reached
-   * the main thread yet.
+   * conversation as the main thread counts it (`retriesShut`), and the thread's own retries in flight.
    */
   retryBound: number;
   /** Shut for retries: what waits for conversation (all of it, not only the thread's) is at `retryBound`. */
   retriesShut: boolean;
-  /** What waits for conversation as the main thread counts it (sent, not answered yet). */
-  inFlight: number;
 }
 
 /**
@@ -116,14 +113,14 @@ export interface DoorView {
  * clamped to their bits. The retries' bound and whether they are shut are a word of their own
  * (packRetryView, DoorState).
  */
-export function packDoorView(view: Omit<DoorView, 'retryBound' | 'retriesShut' | 'inFlight'>): number {
+export function packDoorView(view: Omit<DoorView, 'retryBound' | 'retriesShut'>): number {
   const bound = toBits(view.bound, MAX_BOUND);
   const retryAfter = toBits(view.retryAfterSeconds, MAX_RETRY_AFTER);
   const reason = REASONS.indexOf(view.reason);
   return bound | (retryAfter << BOUND_BITS) | (reason << REASON_SHIFT) | ((view.shut ? 1 : 0) << SHUT_SHIFT);
 }
 
-export function unpackDoorView(word: number): Omit<DoorView, 'retryBound' | 'retriesShut' | 'inFlight'> {
+export function unpackDoorView(word: number): Omit<DoorView, 'retryBound' | 'retriesShut'> {
   return {
     shut: ((word >>> SHUT_SHIFT) & 1) === 1,
     reason: REASONS[(word >>> REASON_SHIFT) & 1],
@@ -146,33 +143,19 @@ export function unpackRetryView(word: number): Pick<DoorView, 'retryBound' | 're
   return { retryBound: word & MAX_BOUND, retriesShut: ((word >>> BOUND_BITS) & 1) === 1 };
 }
 
-/** The shared words: the view, the retries' part, what waits for conversation, what reached main. */
-const VIEW_WORD = 0;
-const RETRY_WORD = 1;
-const IN_FLIGHT_WORD = 2;
-const RECEIVED_WORD = 3;
-
 /**
  * The main thread's side of the shared state: the view in one word, stored whole, and the retries'
  * part in a second. The thread may read the retries' word from the publication before or after the
  * view's: both were the main thread's within a few milliseconds, and the retries' word only ever
- * refuses more than the view does, never less. A third holds what waits for conversation, and a
- * fourth counts the messages the thread admitted that have reached this thread (`countReceived`), so
- * that the thread knows what it handed on and the main thread does not count yet.
+ * refuses more than the view does, never less.
  */
 export class DoorState {
-  readonly buffer = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT);
+  readonly buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
   private readonly words = new Int32Array(this.buffer);
 
   publish(view: DoorView): void {
-    Atomics.store(this.words, VIEW_WORD, packDoorView(view));
-    Atomics.store(this.words, RETRY_WORD, packRetryView(view));
-    Atomics.store(this.words, IN_FLIGHT_WORD, toBits(view.inFlight, MAX_BOUND));
-  }
-
-  /** A visitor message the door thread admitted has reached the main thread (it wraps, as int32). */
-  countReceived(): void {
-    Atomics.add(this.words, RECEIVED_WORD, 1);
+    Atomics.store(this.words, 0, packDoorView(view));
+    Atomics.store(this.words, 1, packRetryView(view));
   }
 }
 
@@ -297,31 +280,24 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
     }),
     other: new http.Agent({ keepAlive: true }),
   };
-  // Visitor messages handed on and not answered yet; and all handed on (as int32, wrapping like the
-  // main thread's count of those received, RECEIVED_WORD).
+  // Visitor messages handed on and not answered yet, and the clients' retries among them.
   let outstanding = 0;
-  let handedOn = 0;
+  let retriesOutstanding = 0;
   let refusals: number[] = [];
   let desksBehind = 0;
   const server = http.createServer({ noDelay: true }, (req, res) => {
     if (req.method === 'POST' && pathOf(req.url) === SHED_PATH) {
-      const view = unpackDoorView(Atomics.load(word, VIEW_WORD));
-      const retry = isRetry(req.headers) ? unpackRetryView(Atomics.load(word, RETRY_WORD)) : null;
-      // A retry meets what waits for conversation, as the main thread's door would: what the main
-      // thread counts (published at every request sent or settled) and what this thread handed on
-      // that has not reached the main thread yet (at most what it has not seen answered: a message
-      // lost on its way, or refused while stopping, is not counted forever). Not everything this
-      // thread has not seen answered: that counts from here to the answer back here, through the main
-      // thread's loop twice, far longer than what the retries' bound is made for
-      // (RequestClient.boundFor), and retries were held at the bound all through a recovery at half
-      // the sustainable rate (bench/overload, issue 7's note, session 37).
-      const inTransit = Math.min(
-        outstanding,
-        Math.max(0, (handedOn - Atomics.load(word, RECEIVED_WORD)) | 0),
-      );
-      const retriesFull =
-        retry !== null &&
-        (retry.retriesShut || Atomics.load(word, IN_FLIGHT_WORD) + inTransit >= retry.retryBound);
+      const view = unpackDoorView(Atomics.load(word, 0));
+      const retry = isRetry(req.headers) ? unpackRetryView(Atomics.load(word, 1)) : null;
+      // A retry meets the main thread's whole count (retriesShut, which lags by up to a publication)
+      // and this thread's own retries in flight, against the retries' bound. Not this thread's first
+      // tries: the thread counts what it hands on until the answer is back here, through the main
+      // thread's loop twice, far longer than the main thread's count of what waits for conversation,
+      // which the retries' bound is made for (RequestClient.boundFor): counted with them, retries were
+      // held at the bound all through a recovery at half the sustainable rate (bench/overload, issue
+      // 7's note, session 37). Its own retries are counted over that same long way, so they still
+      // hold retries back somewhat more than the main thread's door would.
+      const retriesFull = retry !== null && (retry.retriesShut || retriesOutstanding >= retry.retryBound);
       if (view.shut || retriesFull || outstanding >= Math.min(view.bound, o.upstreamConnections)) {
         const started = performance.now();
         const reason = view.shut ? view.reason : 'overloaded';
@@ -331,8 +307,11 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
         return;
       }
       outstanding++;
-      handedOn = (handedOn + 1) | 0;
-      res.once('close', () => outstanding--);
+      if (retry) retriesOutstanding++;
+      res.once('close', () => {
+        outstanding--;
+        if (retry) retriesOutstanding--;
+      });
       handOn(req, res, o, upstream.admitted, { admitted: true, stopping });
       return;
     }

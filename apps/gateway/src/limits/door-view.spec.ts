@@ -24,7 +24,6 @@ describe(doorView.name, () => {
       bound: 256,
       retryBound: 16,
       retriesShut: false,
-      inFlight: 15,
       retryAfterSeconds: 4,
     });
   });
@@ -36,7 +35,6 @@ describe(doorView.name, () => {
       bound: 256,
       retryBound: 16,
       retriesShut: true,
-      inFlight: 256,
       retryAfterSeconds: 4,
     });
   });
@@ -56,7 +54,6 @@ describe(doorView.name, () => {
       bound: 256,
       retryBound: 16,
       retriesShut: false,
-      inFlight: 10,
       retryAfterSeconds: 3,
     });
   });

@@ -21,8 +21,7 @@ export interface DoorSources {
 export function doorView({ client, feedLag }: DoorSources): DoorView {
   const bound = client.boundFor('conversation');
   const retryBound = client.boundFor('conversation', true);
-  const inFlight = client.inFlightTo('conversation');
-  const full = inFlight >= bound;
+  const full = client.inFlightTo('conversation') >= bound;
   const feedRetryAfter = full ? null : feedLag.retryAfterSeconds();
   const reason: DoorReason = feedRetryAfter === null ? 'overloaded' : 'desks-behind';
   return {
@@ -30,8 +29,7 @@ export function doorView({ client, feedLag }: DoorSources): DoorView {
     reason,
     bound,
     retryBound,
-    retriesShut: inFlight >= retryBound,
-    inFlight,
+    retriesShut: client.inFlightTo('conversation') >= retryBound,
     retryAfterSeconds: feedRetryAfter ?? client.retryAfterSeconds('conversation'),
   };
 }
