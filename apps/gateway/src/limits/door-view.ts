@@ -21,7 +21,8 @@ export interface DoorSources {
 export function doorView({ client, feedLag }: DoorSources): DoorView {
   const bound = client.boundFor('conversation');
   const retryBound = client.boundFor('conversation', true);
-  const full = client.inFlightTo('conversation') >= bound;
+  const inFlight = client.inFlightTo('conversation');
+  const full = inFlight >= bound;
   const feedRetryAfter = full ? null : feedLag.retryAfterSeconds();
   const reason: DoorReason = feedRetryAfter === null ? 'overloaded' : 'desks-behind';
   return {
@@ -29,7 +30,7 @@ export function doorView({ client, feedLag }: DoorSources): DoorView {
     reason,
     bound,
     retryBound,
-    retriesShut: client.inFlightTo('conversation') >= retryBound,
+    retriesShut: inFlight >= retryBound,
     retryAfterSeconds: feedRetryAfter ?? client.retryAfterSeconds('conversation'),
   };
 }
