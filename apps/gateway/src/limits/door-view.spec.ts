@@ -23,7 +23,7 @@ describe(doorView.name, () => {
       reason: 'overloaded',
       bound: 256,
       retryBound: 16,
-      retriesShut: false,
+      inFlight: 15,
       retryAfterSeconds: 4,
     });
   });
@@ -34,15 +34,15 @@ describe(doorView.name, () => {
       reason: 'overloaded',
       bound: 256,
       retryBound: 16,
-      retriesShut: true,
+      inFlight: 256,
       retryAfterSeconds: 4,
     });
   });
 
-  it('shut for retries only once all that waits for conversation is at their bound, the door open to first tries', () => {
+  it('open to first tries with what waits for conversation at the retries’ bound: the thread holds retries by it', () => {
     expect(doorView(sources({ inFlight: 16 }))).toMatchObject({
       shut: false,
-      retriesShut: true,
+      inFlight: 16,
       retryBound: 16,
     });
   });
@@ -53,7 +53,7 @@ describe(doorView.name, () => {
       reason: 'desks-behind',
       bound: 256,
       retryBound: 16,
-      retriesShut: false,
+      inFlight: 10,
       retryAfterSeconds: 3,
     });
   });
