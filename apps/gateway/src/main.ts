@@ -2,7 +2,7 @@ import { INestApplication, Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import cors, { type CorsOptions } from 'cors';
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo, ListenOptions } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -129,14 +129,7 @@ async function listenBehindDoorThread(
   const client = app.get(RequestClient);
   const feedLag = app.get(DeskFeedLag);
   const metrics = app.get(GatewayMetrics);
-  // Never fewer than what may be in flight, so that what the thread admits never waits for one.
-  const upstreamConnections = config.MAX_IN_FLIGHT_PER_SERVICE + DOOR_SPARE_CONNECTIONS;
-  const state = new DoorState(upstreamConnections);
-  // What the thread admitted, once its body is in: it is validated and sent to conversation, or
-  // refused, in this turn of the loop. Until then the thread counts it for retries (DoorTransit).
-  http.prependListener('request', (req: IncomingMessage) => {
-    req.once('end', () => state.arrived(req.headers));
-  });
+  const state = new DoorState();
   const publish = () => state.publish(doorView({ client, feedLag }));
   publish();
   client.onInFlightChange = publish;
@@ -149,7 +142,8 @@ async function listenBehindDoorThread(
       backlog: config.HTTP_LISTEN_BACKLOG,
       sockets: config.HTTP_ACCEPT_SOCKETS,
       keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-      upstreamConnections,
+      // Never fewer than what may be in flight, so that what the thread admits never waits for one.
+      upstreamConnections: config.MAX_IN_FLIGHT_PER_SERVICE + DOOR_SPARE_CONNECTIONS,
       nice: config.HTTP_DOOR_THREAD_NICE,
       secret: randomBytes(32).toString('hex'),
       state: state.buffer,

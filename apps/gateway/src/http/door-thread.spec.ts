@@ -7,14 +7,14 @@ import { waitFor } from '@pupitre/shared/testing';
 import {
   admittedByDoor,
   DOOR_ADMITTED_HEADER,
-  DOOR_TRANSIT_HEADER,
   type DoorRefusals,
   DoorState,
   type DoorThread,
-  DoorTransit,
   packDoorView,
+  packRetryView,
   startDoorThread,
   unpackDoorView,
+  unpackRetryView,
 } from './door-thread';
 
 const SECRET = 'a-secret-of-this-test';
@@ -24,7 +24,7 @@ const OPEN = {
   bound: 100,
   retryAfterSeconds: 1,
   retryBound: 100,
-  inFlight: 0,
+  retriesShut: false,
 } as const;
 
 interface Seen {
@@ -42,15 +42,11 @@ describe('the door thread', () => {
   let dir: string;
   let main: http.Server;
   let door: DoorThread;
-  const state = new DoorState(8);
+  const state = new DoorState();
   const seen: Seen[] = [];
   const refusals: DoorRefusals[] = [];
   const failures: Error[] = [];
   let hold: Promise<void> = Promise.resolve();
-  // Whether the stand-in counts what the thread admitted once its body is in, as main.ts does; if
-  // not, the arrivals wait here.
-  let arriveAtOnce = true;
-  const arrivals: (() => void)[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'door-thread-spec-'));
@@ -63,11 +59,6 @@ describe('the door thread', () => {
         headers: req.headers,
         admitted: admittedByDoor(req.headers),
       });
-      req.once('end', () => {
-        if (arriveAtOnce) state.arrived(req.headers);
-        else arrivals.push(() => state.arrived(req.headers));
-      });
-      req.resume();
       void hold.then(() => {
         res.writeHead(req.method === 'POST' ? 201 : 200, {
           'Content-Type': 'application/json',
@@ -116,8 +107,6 @@ describe('the door thread', () => {
     seen.splice(0);
     refusals.splice(0);
     hold = Promise.resolve();
-    arriveAtOnce = true;
-    arrivals.splice(0).forEach((arrive) => arrive());
     state.publish(OPEN);
   });
   afterAll(async () => {
@@ -203,74 +192,34 @@ describe('the door thread', () => {
   });
 
   it("holds a client's retry (X-Attempt 2 or more) to the retries' bound, a first try to the whole bound", async () => {
-    state.publish({ ...OPEN, bound: 3, retryBound: 2 });
+    state.publish({ ...OPEN, bound: 3, retryBound: 1 });
     let release!: () => void;
     hold = new Promise<void>((resolve) => (release = resolve));
     const first = call('POST', '/v1/visitor/messages');
     await waitFor(() => seen.length === 1, { what: 'the first message handed on' });
-    // What the main thread counts holds a retry back, not what this thread has not seen answered: the
-    // first try has reached the main thread, which has not sent it on (it counts nothing yet).
+    // This thread's first tries do not hold a retry back (the main thread's count does, below)…
     const retry = call('POST', '/v1/visitor/messages', { 'x-attempt': '2' });
     await waitFor(() => seen.length === 2, { what: 'a retry handed on' });
-    // Sent on by the main thread, both wait for conversation: at the retries' bound.
-    state.publish({ ...OPEN, bound: 3, retryBound: 2, inFlight: 2 });
+    // …its own retries do, at their bound; and every message counts against the whole bound.
     expect((await call('POST', '/v1/visitor/messages', { 'x-attempt': '3' })).status).toBe(503);
-    // A first try meets the whole bound only, which counts all this thread has not seen answered.
     const another = call('POST', '/v1/visitor/messages');
     await waitFor(() => seen.length === 3, { what: 'a first try handed on' });
     expect((await call('POST', '/v1/visitor/messages')).status).toBe(503);
     release();
     expect([(await first).status, (await retry).status, (await another).status]).toEqual([201, 201, 201]);
-    // Answered, and so published by the main thread: a retry gets in again.
+    // Answered: the retry's place is free again.
     hold = Promise.resolve();
-    state.publish({ ...OPEN, bound: 3, retryBound: 2, inFlight: 0 });
-    expect((await call('POST', '/v1/visitor/messages', { 'x-attempt': '2' })).status).toBe(201);
-  });
-
-  it('counts for a retry what it handed on that has not reached the main thread’s count yet', async () => {
-    state.publish({ ...OPEN, retryBound: 1 });
-    arriveAtOnce = false;
-    let release!: () => void;
-    hold = new Promise<void>((resolve) => (release = resolve));
-    const first = call('POST', '/v1/visitor/messages');
-    await waitFor(() => arrivals.length === 1, { what: 'the first message handed on' });
-    // On its way (the main thread does not count it yet): a retry waits for it.
-    expect((await call('POST', '/v1/visitor/messages', { 'x-attempt': '2' })).status).toBe(503);
-    // Arrived (counted by the main thread from now on, which publishes nothing yet): the retry gets in.
-    arrivals.splice(0).forEach((arrive) => arrive());
-    const retry = call('POST', '/v1/visitor/messages', { 'x-attempt': '2' });
-    await waitFor(() => seen.length === 2, { what: 'the retry handed on' });
-    release();
-    expect([(await first).status, (await retry).status]).toEqual([201, 201]);
-  });
-
-  it('takes back what never reached the main thread’s count once it is answered', async () => {
-    state.publish({ ...OPEN, retryBound: 1 });
-    arriveAtOnce = false;
-    // Answered without arriving (as a client's message that closed after its headers would be).
-    expect((await call('POST', '/v1/visitor/messages')).status).toBe(201);
-    expect(arrivals).toHaveLength(1);
-    // Its count was taken back with the answer: a retry gets in, and the late arrival changes nothing.
     await waitFor(
       async () => (await call('POST', '/v1/visitor/messages', { 'x-attempt': '2' })).status === 201,
       {
-        what: 'a retry admitted',
+        what: 'a retry admitted again',
       },
     );
-    arrivals.splice(0).forEach((arrive) => arrive());
-    expect((await call('POST', '/v1/visitor/messages', { 'x-attempt': '2' })).status).toBe(201);
-  });
-
-  it('shuts retries at the main thread’s count alone, first tries still handed on', async () => {
-    state.publish({ ...OPEN, inFlight: OPEN.retryBound });
+    // Shut for retries (all that waits for conversation, as the main thread counts it): a retry is
+    // refused, a first try still handed on.
+    state.publish({ ...OPEN, retriesShut: true });
     expect((await call('POST', '/v1/visitor/messages', { 'x-attempt': '2' })).status).toBe(503);
     expect((await call('POST', '/v1/visitor/messages')).status).toBe(201);
-  });
-
-  it('names the transit slot itself, never a client’s', async () => {
-    await call('POST', '/v1/visitor/messages', { [DOOR_TRANSIT_HEADER]: '8.999999' });
-    expect(seen[0].headers[DOOR_TRANSIT_HEADER]).toMatch(/^[1-8]\.\d+$/);
-    expect(seen[0].headers[DOOR_TRANSIT_HEADER]).not.toBe('8.999999');
   });
 
   it('holds a retry to the whole bound too, under its own', async () => {
@@ -331,6 +280,19 @@ describe('the door view in one word', () => {
     for (const view of views) expect(unpackDoorView(packDoorView(view))).toEqual(view);
   });
 
+  it("carries the retries' bound and whether they are shut in a word of their own", () => {
+    for (const view of [
+      { retryBound: 16, retriesShut: false },
+      { retryBound: 1_048_575, retriesShut: true },
+      { retryBound: 0, retriesShut: true },
+    ])
+      expect(unpackRetryView(packRetryView(view))).toEqual(view);
+    expect(unpackRetryView(packRetryView({ retryBound: 5_000_000, retriesShut: false }))).toEqual({
+      retryBound: 1_048_575,
+      retriesShut: false,
+    });
+  });
+
   it('clamps what does not fit its bits rather than spilling into the next field', () => {
     const word = packDoorView({ shut: false, reason: 'overloaded', bound: 5_000_000, retryAfterSeconds: 99 });
     expect(unpackDoorView(word)).toEqual({
@@ -339,72 +301,5 @@ describe('the door view in one word', () => {
       bound: 1_048_575,
       retryAfterSeconds: 63,
     });
-  });
-});
-
-describe('what the door thread handed on and the main thread does not count yet', () => {
-  const transitOf = (slots: number) => {
-    const state = new DoorState(slots);
-    // The thread's side and the main thread's, on the same memory.
-    return { thread: new DoorTransit(state.buffer), main: new DoorTransit(state.buffer) };
-  };
-
-  it('is taken back once, by the main thread as a message arrives, not again when it is answered', () => {
-    const { thread, main } = transitOf(2);
-    const a = thread.take()!;
-    const b = thread.take()!;
-    expect(thread.count()).toBe(2);
-    main.settle(a);
-    main.settle(a);
-    expect(thread.count()).toBe(1);
-    thread.release(a);
-    expect(thread.count()).toBe(1);
-    thread.release(b);
-    expect(thread.count()).toBe(0);
-  });
-
-  it('is taken back by the thread when the main thread never saw the message; a late arrival changes nothing', () => {
-    const { thread, main } = transitOf(1);
-    const lost = thread.take()!;
-    thread.release(lost);
-    expect(thread.count()).toBe(0);
-    // The slot serves the next message; the first one's late arrival does not take the next one's back.
-    const next = thread.take()!;
-    expect(next.split('.')[0]).toBe(lost.split('.')[0]);
-    main.settle(lost);
-    expect(thread.count()).toBe(1);
-    main.settle(next);
-    expect(thread.count()).toBe(0);
-  });
-
-  it('has a slot for each message that may be out at once, and none more', () => {
-    const { thread } = transitOf(3);
-    const tags = [thread.take(), thread.take(), thread.take()];
-    expect(new Set(tags.map((t) => t!.split('.')[0])).size).toBe(3);
-    expect(thread.take()).toBeNull();
-    thread.release(tags[1]!);
-    expect(thread.take()).not.toBeNull();
-  });
-
-  it('ignores a tag that is not one it gave', () => {
-    const { thread, main } = transitOf(2);
-    const tag = thread.take()!;
-    const [slot, sequence] = tag.split('.');
-    for (const forged of [
-      '',
-      '.',
-      '1',
-      `${slot}.`,
-      `.${sequence}`,
-      `0.${sequence}`,
-      `3.${sequence}`,
-      `${slot}.0`,
-      `${slot}.${Number(sequence) + 1}`,
-      `${slot}.x`,
-      `-1.${sequence}`,
-      `${slot}.1e3`,
-    ])
-      main.settle(forged);
-    expect(thread.count()).toBe(1);
   });
 });

@@ -21,19 +21,15 @@ import { listenOnSockets } from './listen';
  * request's arrival.
  *
  * The main thread publishes its door's state in shared memory (`DoorState`): shut or open, the
- * Retry-After to give, the bounds of visitor messages in flight (a lower one for a client's retry,
- * `X-Attempt`: RequestClient.boundFor), and what waits for conversation. The thread counts the visitor
+ * Retry-After to give, and the bounds of visitor messages in flight (a lower one for a client's retry,
+ * `X-Attempt`: RequestClient.boundFor). The thread counts the visitor
  * messages it handed on and not yet answered, and refuses at that bound itself, so that what it
  * admits never meets the main thread's bound: it marks each with a secret header
- * (`admittedByDoor`), and the main thread's own door and bound let it through. A retry meets the
- * retries' bound with what waits for conversation and what the thread handed on that has not reached
- * that count yet (`DoorTransit`).
+ * (`admittedByDoor`), and the main thread's own door and bound let it through.
  */
 
 /** The header the thread marks what it admitted with (any copy a client sends is dropped). */
 export const DOOR_ADMITTED_HEADER = 'x-pupitre-door-admitted';
-/** The header that names an admitted message's transit slot, `<slot>.<sequence>` (DoorTransit). */
-export const DOOR_TRANSIT_HEADER = 'x-pupitre-door-transit';
 
 /** The route the thread refuses while the door is shut: the one that carries the load. */
 const SHED_PATH = '/v1/visitor/messages';
@@ -67,7 +63,6 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trail
  */
 const CLIENT_CLAIMS = new Set([
   DOOR_ADMITTED_HEADER,
-  DOOR_TRANSIT_HEADER,
   'x-forwarded-for',
   'x-forwarded-proto',
   'x-forwarded-host',
@@ -105,28 +100,27 @@ export interface DoorView {
   /** Visitor messages the thread may have handed on and not yet answered. */
   bound: number;
   /**
-   * The bound of a client's retry (`X-Attempt` 2 or more), at most `bound`, against what waits for
-   * conversation: `inFlight`, and what the thread handed on that has not reached that count yet
-   * (`DoorTransit`).
+   * The bound of a client's retry (`X-Attempt` 2 or more), at most `bound`: what waits for
+   * conversation as the main thread counts it (`retriesShut`), and the thread's own retries in flight.
    */
   retryBound: number;
-  /** What waits for conversation as the main thread counts it (sent, not answered yet). */
-  inFlight: number;
+  /** Shut for retries: what waits for conversation (all of it, not only the thread's) is at `retryBound`. */
+  retriesShut: boolean;
 }
 
 /**
  * The view but the retries' part as one word (see BOUND_BITS); the bound and the Retry-After are
- * clamped to their bits. The retries' bound and what waits for conversation have a word each
- * (DoorState).
+ * clamped to their bits. The retries' bound and whether they are shut are a word of their own
+ * (packRetryView, DoorState).
  */
-export function packDoorView(view: Omit<DoorView, 'retryBound' | 'inFlight'>): number {
+export function packDoorView(view: Omit<DoorView, 'retryBound' | 'retriesShut'>): number {
   const bound = toBits(view.bound, MAX_BOUND);
   const retryAfter = toBits(view.retryAfterSeconds, MAX_RETRY_AFTER);
   const reason = REASONS.indexOf(view.reason);
   return bound | (retryAfter << BOUND_BITS) | (reason << REASON_SHIFT) | ((view.shut ? 1 : 0) << SHUT_SHIFT);
 }
 
-export function unpackDoorView(word: number): Omit<DoorView, 'retryBound' | 'inFlight'> {
+export function unpackDoorView(word: number): Omit<DoorView, 'retryBound' | 'retriesShut'> {
   return {
     shut: ((word >>> SHUT_SHIFT) & 1) === 1,
     reason: REASONS[(word >>> REASON_SHIFT) & 1],
@@ -135,114 +129,33 @@ export function unpackDoorView(word: number): Omit<DoorView, 'retryBound' | 'inF
   };
 }
 
+/** The retries' part of the view as one word: their bound in bits 0–19, shut in bit 20. */
+export function packRetryView(view: Pick<DoorView, 'retryBound' | 'retriesShut'>): number {
+  return toBits(view.retryBound, MAX_BOUND) | ((view.retriesShut ? 1 : 0) << BOUND_BITS);
+}
+
 /** A whole number from 0 to `max`: what fits a field of the view's words. */
 function toBits(value: number, max: number): number {
   return Math.min(Math.max(0, Math.trunc(value)), max);
 }
 
-/**
- * The shared words: the view; the retries' bound; what waits for conversation; then what is in
- * transit, the count and a slot per message the thread may have handed on (DoorTransit).
- */
-const VIEW_WORD = 0;
-const RETRY_BOUND_WORD = 1;
-const IN_FLIGHT_WORD = 2;
-const TRANSIT_OFFSET = 3;
-
-function sharedWords(slots: number): SharedArrayBuffer {
-  return new SharedArrayBuffer((TRANSIT_OFFSET + 1 + slots) * Int32Array.BYTES_PER_ELEMENT);
+export function unpackRetryView(word: number): Pick<DoorView, 'retryBound' | 'retriesShut'> {
+  return { retryBound: word & MAX_BOUND, retriesShut: ((word >>> BOUND_BITS) & 1) === 1 };
 }
 
 /**
- * The main thread's side of the shared state. The view is one word, stored whole; the retries' bound
- * and what waits for conversation are a word each, which the thread may read from the publication
- * before or after the view's: all were the main thread's within a few milliseconds.
+ * The main thread's side of the shared state: the view in one word, stored whole, and the retries'
+ * part in a second. The thread may read the retries' word from the publication before or after the
+ * view's: both were the main thread's within a few milliseconds, and the retries' word only ever
+ * refuses more than the view does, never less.
  */
 export class DoorState {
-  readonly buffer: SharedArrayBuffer;
-  private readonly words: Int32Array;
-  private readonly transit: DoorTransit;
-
-  /** `slots`: as many as the thread may have handed on at once (its connections to this thread). */
-  constructor(slots: number) {
-    this.buffer = sharedWords(slots);
-    this.words = new Int32Array(this.buffer);
-    this.transit = new DoorTransit(this.buffer);
-  }
+  readonly buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+  private readonly words = new Int32Array(this.buffer);
 
   publish(view: DoorView): void {
-    Atomics.store(this.words, VIEW_WORD, packDoorView(view));
-    Atomics.store(this.words, RETRY_BOUND_WORD, toBits(view.retryBound, MAX_BOUND));
-    Atomics.store(this.words, IN_FLIGHT_WORD, toBits(view.inFlight, MAX_BOUND));
-  }
-
-  /**
-   * A visitor message the thread admitted has reached the count of what waits for conversation, or
-   * is about to within this turn of the loop (its body is in: it is validated and sent, or refused,
-   * without waiting for anything else). Only the first call for a message counts; a header that is
-   * not the thread's is ignored.
-   */
-  arrived(headers: IncomingHttpHeaders): void {
-    if (!admittedByDoor(headers)) return;
-    const tag = headers[DOOR_TRANSIT_HEADER];
-    if (typeof tag === 'string') this.transit.settle(tag);
-  }
-}
-
-/**
- * Visitor messages the thread handed on that the main thread does not count yet as waiting for
- * conversation: a retry meets them with that count, as the main thread's own door would.
- *
- * Each message takes a slot of its own, holding a sequence number that no other message in the slot
- * shares; its count is taken back once, by whichever side settles it first with a compare-and-swap:
- * the main thread as the message reaches its count, the thread once the message is answered (when
- * the main thread never saw it: a client that closed after its headers, a refusal while stopping). A
- * settlement that comes late finds another sequence number, or none, and does nothing. So nothing
- * is counted twice, or forever.
- */
-export class DoorTransit {
-  private readonly words: Int32Array;
-  /** The thread's own: the slots it may take, and the last sequence number it gave. */
-  private readonly free: number[];
-  private sequence = 0;
-
-  constructor(buffer: SharedArrayBuffer) {
-    this.words = new Int32Array(buffer, TRANSIT_OFFSET * Int32Array.BYTES_PER_ELEMENT);
-    this.free = Array.from({ length: this.words.length - 1 }, (_, i) => this.words.length - 1 - i);
-  }
-
-  /** In transit now. */
-  count(): number {
-    return Atomics.load(this.words, 0);
-  }
-
-  /**
-   * The thread hands a message on: its tag (for DOOR_TRANSIT_HEADER), or null when every slot is
-   * taken (the thread never has more out than slots, so this does not happen).
-   */
-  take(): string | null {
-    const slot = this.free.pop();
-    if (slot === undefined) return null;
-    this.sequence = this.sequence === 0x7fffffff ? 1 : this.sequence + 1;
-    Atomics.store(this.words, slot, this.sequence);
-    Atomics.add(this.words, 0, 1);
-    return `${slot}.${this.sequence}`;
-  }
-
-  /** Either side: the message is no longer in transit; its count is taken back if it still was. */
-  settle(tag: string): void {
-    const dot = tag.indexOf('.');
-    const slot = Number(tag.slice(0, dot));
-    const sequence = Number(tag.slice(dot + 1));
-    if (dot < 1 || !Number.isInteger(slot) || slot < 1 || slot >= this.words.length) return;
-    if (!Number.isInteger(sequence) || sequence < 1 || sequence > 0x7fffffff) return;
-    if (Atomics.compareExchange(this.words, slot, sequence, 0) === sequence) Atomics.sub(this.words, 0, 1);
-  }
-
-  /** The thread, once the message is answered: settled if it still was not, and its slot given back. */
-  release(tag: string): void {
-    this.settle(tag);
-    this.free.push(Number(tag.slice(0, tag.indexOf('.'))));
+    Atomics.store(this.words, 0, packDoorView(view));
+    Atomics.store(this.words, 1, packRetryView(view));
   }
 }
 
@@ -367,25 +280,24 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
     }),
     other: new http.Agent({ keepAlive: true }),
   };
-  // Visitor messages handed on and not answered yet; and those of them the main thread does not
-  // count yet as waiting for conversation.
+  // Visitor messages handed on and not answered yet, and the clients' retries among them.
   let outstanding = 0;
-  const transit = new DoorTransit(o.state);
+  let retriesOutstanding = 0;
   let refusals: number[] = [];
   let desksBehind = 0;
   const server = http.createServer({ noDelay: true }, (req, res) => {
     if (req.method === 'POST' && pathOf(req.url) === SHED_PATH) {
-      const view = unpackDoorView(Atomics.load(word, VIEW_WORD));
-      // A retry meets what waits for conversation, as the main thread's door would: what the main
-      // thread counts (published at every request sent or settled), and what this thread handed on
-      // that has not reached that count yet. Not all this thread has not seen answered: that runs
-      // from here to the answer back here, through the main thread's loop twice, far longer than what
-      // the retries' bound is made for (RequestClient.boundFor), and retries were held at the bound
-      // all through a recovery at half the sustainable rate (bench/overload, issue 7's note, session
-      // 37).
-      const retriesFull =
-        isRetry(req.headers) &&
-        Atomics.load(word, IN_FLIGHT_WORD) + transit.count() >= Atomics.load(word, RETRY_BOUND_WORD);
+      const view = unpackDoorView(Atomics.load(word, 0));
+      const retry = isRetry(req.headers) ? unpackRetryView(Atomics.load(word, 1)) : null;
+      // A retry meets the main thread's whole count (retriesShut, which lags by up to a publication)
+      // and this thread's own retries in flight, against the retries' bound. Not this thread's first
+      // tries: the thread counts what it hands on until the answer is back here, through the main
+      // thread's loop twice, far longer than the main thread's count of what waits for conversation,
+      // which the retries' bound is made for (RequestClient.boundFor): counted with them, retries were
+      // held at the bound all through a recovery at half the sustainable rate (bench/overload, issue
+      // 7's note, session 37). Its own retries are counted over that same long way, so they still
+      // hold retries back somewhat more than the main thread's door would.
+      const retriesFull = retry !== null && (retry.retriesShut || retriesOutstanding >= retry.retryBound);
       if (view.shut || retriesFull || outstanding >= Math.min(view.bound, o.upstreamConnections)) {
         const started = performance.now();
         const reason = view.shut ? view.reason : 'overloaded';
@@ -394,16 +306,16 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
         if (reason === 'desks-behind') desksBehind++;
         return;
       }
-      const tag = transit.take();
       outstanding++;
+      if (retry) retriesOutstanding++;
       res.once('close', () => {
         outstanding--;
-        if (tag !== null) transit.release(tag);
+        if (retry) retriesOutstanding--;
       });
-      handOn(req, res, o, upstream.admitted, { admitted: true, stopping, tag });
+      handOn(req, res, o, upstream.admitted, { admitted: true, stopping });
       return;
     }
-    handOn(req, res, o, upstream.other, { admitted: false, stopping, tag: null });
+    handOn(req, res, o, upstream.other, { admitted: false, stopping });
   });
   server.keepAliveTimeout = o.keepAliveTimeoutMs;
   server.on('upgrade', (req: IncomingMessage, socket: net.Socket, head: Buffer) =>
@@ -492,12 +404,11 @@ function handOn(
   res: ServerResponse,
   o: DoorThreadOptions,
   agent: http.Agent,
-  { admitted, stopping, tag }: { admitted: boolean; stopping: boolean; tag: string | null },
+  { admitted, stopping }: { admitted: boolean; stopping: boolean },
 ): void {
   const headers = passedOn(req.headers, NOT_FROM_CLIENTS);
   headers['x-forwarded-for'] = forwardedFor(req);
   if (admitted) headers[DOOR_ADMITTED_HEADER] = o.secret;
-  if (tag !== null) headers[DOOR_TRANSIT_HEADER] = tag;
   if (stopping) {
     // Neither connection is used again: both end after this answer.
     headers.connection = 'close';

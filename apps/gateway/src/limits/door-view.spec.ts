@@ -23,7 +23,7 @@ describe(doorView.name, () => {
       reason: 'overloaded',
       bound: 256,
       retryBound: 16,
-      inFlight: 15,
+      retriesShut: false,
       retryAfterSeconds: 4,
     });
   });
@@ -34,15 +34,15 @@ describe(doorView.name, () => {
       reason: 'overloaded',
       bound: 256,
       retryBound: 16,
-      inFlight: 256,
+      retriesShut: true,
       retryAfterSeconds: 4,
     });
   });
 
-  it('open to first tries with what waits for conversation at the retries’ bound: the thread holds retries by it', () => {
+  it('shut for retries only once all that waits for conversation is at their bound, the door open to first tries', () => {
     expect(doorView(sources({ inFlight: 16 }))).toMatchObject({
       shut: false,
-      inFlight: 16,
+      retriesShut: true,
       retryBound: 16,
     });
   });
@@ -53,7 +53,7 @@ describe(doorView.name, () => {
       reason: 'desks-behind',
       bound: 256,
       retryBound: 16,
-      inFlight: 10,
+      retriesShut: false,
       retryAfterSeconds: 3,
     });
   });

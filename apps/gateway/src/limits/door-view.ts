@@ -14,8 +14,8 @@ export interface DoorSources {
  * The state the door thread refuses visitor messages by (http/door-thread.ts), as the main thread's
  * door would (load-shedding.ts): shut while conversation is at its bound, or while the desk feed is
  * past its limit; the bound of what the thread may have admitted and not answered, and the lower one a
- * client's retry meets, with what waits for conversation, which the thread compares with it (as the
- * main thread's door decides for a retry); the Retry-After.
+ * client's retry meets, with whether retries are shut (all that waits for conversation at their
+ * bound, as the main thread's door decides for a retry); the Retry-After.
  * No side effect: refusals are counted once the thread reports them.
  */
 export function doorView({ client, feedLag }: DoorSources): DoorView {
@@ -30,7 +30,7 @@ export function doorView({ client, feedLag }: DoorSources): DoorView {
     reason,
     bound,
     retryBound,
-    inFlight,
+    retriesShut: inFlight >= retryBound,
     retryAfterSeconds: feedRetryAfter ?? client.retryAfterSeconds('conversation'),
   };
 }
