@@ -32,6 +32,7 @@ import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from '../libs/sdk/src/
 import { JsonClient, mapLimit } from './support/http';
 import { skippingParser } from './support/desk-parser';
 import { LeanHttpClient } from './support/lean-http';
+import { type LoneResult, startLoneClient } from './support/lone-client';
 import {
   createDatabase,
   databaseSettings,
@@ -57,6 +58,7 @@ interface Options {
   agents: number;
   visitors: number;
   maxInFlight: number | null;
+  loneRate: number;
   build: boolean;
   keepLogs: boolean;
 }
@@ -71,6 +73,7 @@ const USAGE = `usage: npm run bench:overload -- [options]
   --agents N             agents at their desks                            (50)
   --visitors N           visitors, each with an assigned conversation     (200)
   --max-in-flight N      the gateway's MAX_IN_FLIGHT_PER_SERVICE           (its default)
+  --lone-rate N          a lone client's messages/s through the overload  (100)
   --no-build             use dist/ as it is
   --keep-logs            keep the services' logs`;
 
@@ -85,6 +88,7 @@ function parseArgs(argv: string[]): Options {
     agents: 50,
     visitors: 200,
     maxInFlight: null,
+    loneRate: 100,
     build: true,
     keepLogs: false,
   };
@@ -98,6 +102,7 @@ function parseArgs(argv: string[]): Options {
     '--agents': 'agents',
     '--visitors': 'visitors',
     '--max-in-flight': 'maxInFlight',
+    '--lone-rate': 'loneRate',
   };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].split('=', 2);
@@ -155,6 +160,8 @@ const SEARCH_RATES = [10, 15, 20, 25, 35, 50, 75, 100, 150, 200, 300, 400, 600, 
 const KEEPS_UP_P99_MS = 1000;
 /** Clients retry as the SDK's outbox does (libs/sdk's backoffDelay and DEFAULT_BACKOFF), at most this often. */
 const MAX_ATTEMPTS = 8;
+/** The lone client's priority: a phone's CPU is its own, not shared with the system under test. */
+const LONE_CLIENT_NICE = -20;
 /** REQUEST_TIMEOUT_MS + REQUEST_DEADLINE_MARGIN_MS (the gateway's defaults) + slack, before reading the DB. */
 const LATE_EFFECT_WAIT_MS = 5000 + 1000 + 3000;
 
@@ -480,11 +487,23 @@ async function main(): Promise<number> {
     // 2. Steady at half the rate; 3. overload, clients retrying; 4. back to half the rate.
     say(`steady: ${opts.steadySeconds} s at ${half}/s`);
     const steadyStart = await run('steady', half, opts.steadySeconds, true);
-    say(`overload: ${opts.overloadSeconds} s at ${over}/s, clients retrying`);
+    say(
+      `overload: ${opts.overloadSeconds} s at ${over}/s, clients retrying; a lone client at ${opts.loneRate}/s`,
+    );
+    // What a phone sees of the overload: a client with its own CPU, not the generator's busy loop.
+    const lone = startLoneClient({
+      port,
+      tokens: visitors.map((v) => v.token),
+      rate: opts.loneRate,
+      seconds: opts.overloadSeconds,
+      idPrefix: `${runId}-lone-`,
+      nice: LONE_CLIENT_NICE,
+    });
     const overloadStart = await run('overload', over, opts.overloadSeconds, true);
     say(`recovery: ${opts.recoverySeconds} s at ${half}/s`);
     const recoveryStart = await run('recovery', half, opts.recoverySeconds, true);
     say('waiting for every retry to end…');
+    const loneResult = await lone;
     await waitUntil(() => messages.every((m) => m.settled), 180_000);
     const lastAnswer = performance.now();
     await sleep(LATE_EFFECT_WAIT_MS); // anything applied late would be in the database by now
@@ -652,6 +671,7 @@ async function main(): Promise<number> {
           `new connections among them: ${slow.filter((a) => (a.connectingMs ?? 0) > 0).length}`
         );
       })(),
+      ...describeLone(loneResult, storedIds, opts.loneRate, opts.overloadSeconds),
       `clientMessageIds whose last answer was 503: ${lastRefused.length}; of them stored anyway: ${refusedButStored.length}   (goal 0)`,
       ...(unanswered.length > 0
         ? [
@@ -718,6 +738,27 @@ async function main(): Promise<number> {
       }
     }
   }
+}
+
+/**
+ * The lone client's figures: its refusals (what the goal means, seen from a phone), its 201s, and
+ * whether what it was told holds in the database.
+ */
+function describeLone(r: LoneResult, storedIds: Set<string>, rate: number, seconds: number): string[] {
+  const refused = r.tries.filter((t) => t.status === 503);
+  const served = r.tries.filter((t) => t.status === 201);
+  const other = r.tries.length - refused.length - served.length;
+  const q = (tries: typeof r.tries) => {
+    const s = summarize(tries.map((t) => t.latencyMs));
+    return `p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)}`;
+  };
+  return [
+    `a lone client (a process of its own at ${r.niceNote}, ${rate}/s through the overload's ${seconds} s, one try each, its own event-loop delay p99 ${ms(r.loopP99Ms)}):`,
+    `  refused (503) ${refused.length}: ${q(refused)}   (what a phone sees of the goal p99 < 50 ms)` +
+      `; on new connections ${refused.filter((t) => t.newConnection).length}`,
+    `  served (201) ${served.length}: ${q(served)}${other > 0 ? `; other answers ${other}` : ''}`,
+    `  refused but stored: ${refused.filter((t) => storedIds.has(t.clientMessageId)).length} (goal 0); served but not stored: ${served.filter((t) => !storedIds.has(t.clientMessageId)).length} (must be 0)`,
+  ];
 }
 
 main().then(
