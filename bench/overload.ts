@@ -7,7 +7,9 @@
  * are nevertheless stored (goal 0, read from the conversation database), and how long after the drop
  * the per-second p99 of POST latency is back within 2× its steady value (goal ≤ 10 s).
  * Also the retries' arithmetic: the overload's messages still unserved when the load drops (their
- * clients retry), their retries during the recovery, and when their 201s came (bench/README.md).
+ * clients retry), their retries during the recovery, and when their 201s came (bench/README.md). And
+ * what a lone client sees through the overload: a process of its own, whose answers are not read by
+ * the generator's busy loop (support/lone-client.ts).
  * Prints figures; not a test.
  *
  *   npm run bench:overload                        (finds the sustainable rate first: 4 s steps)
@@ -32,7 +34,7 @@ import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from '../libs/sdk/src/
 import { JsonClient, mapLimit } from './support/http';
 import { skippingParser } from './support/desk-parser';
 import { LeanHttpClient } from './support/lean-http';
-import { type LoneResult, startLoneClient } from './support/lone-client';
+import { type LoneResult, type LoneTry, startLoneClient } from './support/lone-client';
 import {
   createDatabase,
   databaseSettings,
@@ -73,7 +75,7 @@ const USAGE = `usage: npm run bench:overload -- [options]
   --agents N             agents at their desks                            (50)
   --visitors N           visitors, each with an assigned conversation     (200)
   --max-in-flight N      the gateway's MAX_IN_FLIGHT_PER_SERVICE           (its default)
-  --lone-rate N          a lone client's messages/s through the overload  (100)
+  --lone-rate N          a lone client's messages/s through the overload  (100; 0: none)
   --no-build             use dist/ as it is
   --keep-logs            keep the services' logs`;
 
@@ -114,7 +116,10 @@ function parseArgs(argv: string[]): Options {
     else if (name === '--keep-logs') o.keepLogs = true;
     else if (numeric[name]) {
       const value = Number(inline ?? argv[++i]);
-      if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+      // The lone client may be left out (0), for runs like those before it.
+      const least = name === '--lone-rate' ? 0 : Number.MIN_VALUE;
+      if (!Number.isFinite(value) || value < least)
+        throw new Error(`${name} must be a ${least === 0 ? 'non-negative' : 'positive'} number`);
       (o as unknown as Record<string, number>)[numeric[name]] = value;
     } else {
       throw new Error(`unknown option ${argv[i]}\n${USAGE}`);
@@ -484,26 +489,34 @@ async function main(): Promise<number> {
     const over = sustainable * opts.factor;
     await settle('before steady');
 
+    // What a phone sees of the overload: a client with its own CPU, not the generator's busy loop.
+    // Started now, so that its process's start does not fall in the overload.
+    const lone =
+      opts.loneRate > 0
+        ? await startLoneClient({
+            port,
+            tokens: visitors.map((v) => v.token),
+            rate: opts.loneRate,
+            seconds: opts.overloadSeconds,
+            idPrefix: `${runId}-lone-`,
+            nice: LONE_CLIENT_NICE,
+          })
+        : null;
+    if (lone) cleanups.push({ what: 'lone client', run: () => lone.stop() });
+
     // 2. Steady at half the rate; 3. overload, clients retrying; 4. back to half the rate.
     say(`steady: ${opts.steadySeconds} s at ${half}/s`);
     const steadyStart = await run('steady', half, opts.steadySeconds, true);
     say(
-      `overload: ${opts.overloadSeconds} s at ${over}/s, clients retrying; a lone client at ${opts.loneRate}/s`,
+      `overload: ${opts.overloadSeconds} s at ${over}/s, clients retrying` +
+        (lone ? `; a lone client at ${opts.loneRate}/s` : ''),
     );
-    // What a phone sees of the overload: a client with its own CPU, not the generator's busy loop.
-    const lone = startLoneClient({
-      port,
-      tokens: visitors.map((v) => v.token),
-      rate: opts.loneRate,
-      seconds: opts.overloadSeconds,
-      idPrefix: `${runId}-lone-`,
-      nice: LONE_CLIENT_NICE,
-    });
+    lone?.go();
     const overloadStart = await run('overload', over, opts.overloadSeconds, true);
     say(`recovery: ${opts.recoverySeconds} s at ${half}/s`);
     const recoveryStart = await run('recovery', half, opts.recoverySeconds, true);
     say('waiting for every retry to end…');
-    const loneResult = await lone;
+    const loneResult = lone ? await lone.result : null;
     await waitUntil(() => messages.every((m) => m.settled), 180_000);
     const lastAnswer = performance.now();
     await sleep(LATE_EFFECT_WAIT_MS); // anything applied late would be in the database by now
@@ -532,7 +545,10 @@ async function main(): Promise<number> {
     const acceptedNotStored = measured.filter((m) => m.lastStatus === 201 && !storedIds.has(m.id));
     const loadAttempts = attempts.filter((a) => ['steady', 'overload', 'recovery'].includes(a.phase));
     const refusals = loadAttempts.filter((a) => a.status === 503);
-    const limited = rateLimitedWarning(attempts.filter((a) => a.status === 429).length);
+    const limited = rateLimitedWarning(
+      attempts.filter((a) => a.status === 429).length +
+        (loneResult?.tries.filter((t) => t.status === 429).length ?? 0),
+    );
     const refusedS = summarize(refusals.map((a) => a.latencyMs));
     const atOnce = refusals.filter((a) => a.latencyMs < 1000).length;
     const steady = summarize(
@@ -645,7 +661,7 @@ async function main(): Promise<number> {
           table(['rate', 'POSTs', 'not 201', 'p50', 'p99', 'keeps up'], search)
         : `sustainable rate given: ${sustainable}/s`,
       '',
-      `sustainable S = ${sustainable}/s; steady ${half}/s for ${opts.steadySeconds} s, overload ${over}/s for ${opts.overloadSeconds} s (clients retry as the SDK: full jitter under ${DEFAULT_BACKOFF.baseMs}·2^(n−1) ms for retry n, at least Retry-After spread to 1.5×, X-Attempt on each retry, ≤ ${MAX_ATTEMPTS} attempts), recovery ${half}/s for ${opts.recoverySeconds} s`,
+      `sustainable S = ${sustainable}/s; steady ${half}/s for ${opts.steadySeconds} s, overload ${over}/s${lone ? ` (+ a lone client at ${opts.loneRate}/s, below)` : ''} for ${opts.overloadSeconds} s (clients retry as the SDK: full jitter under ${DEFAULT_BACKOFF.baseMs}·2^(n−1) ms for retry n, at least Retry-After spread to 1.5×, X-Attempt on each retry, ≤ ${MAX_ATTEMPTS} attempts), recovery ${half}/s for ${opts.recoverySeconds} s`,
       table(
         ['phase', 'messages', 'POSTs', '503', 'other', 'stored (last 201)', 'p50 201', 'p99 201'],
         phaseRows,
@@ -671,7 +687,7 @@ async function main(): Promise<number> {
           `new connections among them: ${slow.filter((a) => (a.connectingMs ?? 0) > 0).length}`
         );
       })(),
-      ...describeLone(loneResult, storedIds, opts.loneRate, opts.overloadSeconds),
+      ...(loneResult ? describeLone(loneResult, storedIds, opts.loneRate, opts.overloadSeconds) : []),
       `clientMessageIds whose last answer was 503: ${lastRefused.length}; of them stored anyway: ${refusedButStored.length}   (goal 0)`,
       ...(unanswered.length > 0
         ? [
@@ -744,20 +760,25 @@ async function main(): Promise<number> {
  * The lone client's figures: its refusals (what the goal means, seen from a phone), its 201s, and
  * whether what it was told holds in the database.
  */
-function describeLone(r: LoneResult, storedIds: Set<string>, rate: number, seconds: number): string[] {
-  const refused = r.tries.filter((t) => t.status === 503);
-  const served = r.tries.filter((t) => t.status === 201);
-  const other = r.tries.length - refused.length - served.length;
-  const q = (tries: typeof r.tries) => {
+function describeLone(result: LoneResult, storedIds: Set<string>, rate: number, seconds: number): string[] {
+  const refused = result.tries.filter((t) => t.status === 503);
+  const served = result.tries.filter((t) => t.status === 201);
+  const unanswered = result.tries.filter((t) => t.status === -1);
+  const other = result.tries.length - refused.length - served.length - unanswered.length;
+  const percentiles = (tries: LoneTry[]) => {
     const s = summarize(tries.map((t) => t.latencyMs));
     return `p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)}`;
   };
+  const stored = (tries: LoneTry[]) => tries.filter((t) => storedIds.has(t.clientMessageId)).length;
+  const nice = `nice ${result.nice}${result.niceRefused ? ` (${LONE_CLIENT_NICE} refused: ${result.niceRefused})` : ''}`;
   return [
-    `a lone client (a process of its own at ${r.niceNote}, ${rate}/s through the overload's ${seconds} s, one try each, its own event-loop delay p99 ${ms(r.loopP99Ms)}):`,
-    `  refused (503) ${refused.length}: ${q(refused)}   (what a phone sees of the goal p99 < 50 ms)` +
-      `; on new connections ${refused.filter((t) => t.newConnection).length}`,
-    `  served (201) ${served.length}: ${q(served)}${other > 0 ? `; other answers ${other}` : ''}`,
-    `  refused but stored: ${refused.filter((t) => storedIds.has(t.clientMessageId)).length} (goal 0); served but not stored: ${served.filter((t) => !storedIds.has(t.clientMessageId)).length} (must be 0)`,
+    `a lone client (a process of its own, its main thread at ${nice}; ${rate}/s through the overload's ${seconds} s, one try each; its own event-loop delay p99 ${ms(result.loopP99Ms)}):`,
+    `  refused (503) ${refused.length}: ${percentiles(refused)}   (what a phone sees of the goal p99 < 50 ms)` +
+      `; on new connections ${refused.filter((t) => t.newConnection).length} of them`,
+    `  served (201) ${served.length}: ${percentiles(served)}` +
+      (other > 0 ? `; other answers ${other}` : '') +
+      (unanswered.length > 0 ? `; no answer ${unanswered.length} (stored: ${stored(unanswered)})` : ''),
+    `  refused but stored: ${stored(refused)} (goal 0); served but not stored: ${served.length - stored(served)} (must be 0)`,
   ];
 }
 

@@ -4,8 +4,9 @@
  * with its own CPU) rather than what the generator's busy event loop sees. No retries: each message
  * is tried once, and its answer is all there is.
  *
- * Started by `startLoneClient` (child_process.fork of this file); the parent sends the plan and gets
- * every try back when the last answer is in.
+ * `startLoneClient` forks this file and waits until the child is ready (started, its priority set),
+ * so that neither Node's start nor the plan's transfer falls in the overload; `go()` starts the sends,
+ * and `result` has every try once the last answer is in.
  */
 import { fork } from 'node:child_process';
 import http from 'node:http';
@@ -20,13 +21,13 @@ export interface LonePlan {
   seconds: number;
   /** clientMessageId of try i: `${idPrefix}${i}`. */
   idPrefix: string;
-  /** This process's nice value (-20 to 19); a refusal is noted in `niceNote`. */
+  /** The nice value of the child's main thread, the one that sends and reads (-20 to 19). */
   nice: number;
 }
 
 export interface LoneTry {
   clientMessageId: string;
-  /** -1: no answer (an error or the 30 s timeout). */
+  /** -1: no answer (an error or the timeout). */
   status: number;
   latencyMs: number;
   /** On a connection opened for it (none free in the pool): the wait includes the gateway's accept. */
@@ -35,48 +36,78 @@ export interface LoneTry {
 
 export interface LoneResult {
   tries: LoneTry[];
-  /** This process's own event-loop delay while it sent, p99 in ms: what its figures include. */
+  /** The child's own event-loop delay from its first send to its last answer, p99 in ms. */
   loopP99Ms: number;
-  niceNote: string;
+  /** The nice value it runs at, and why not the one asked for, if it could not set it. */
+  nice: number;
+  niceRefused?: string;
 }
 
-const TIMEOUT_MS = 30_000;
+export interface LoneClient {
+  /** Starts the sends: the plan's rate for its seconds, from now. */
+  go(): void;
+  result: Promise<LoneResult>;
+  /** Ends the child at once (the bench stopping early); harmless once it has ended. */
+  stop(): void;
+}
 
-/** Runs the lone client for `plan` in a process of its own; resolves with every try. */
-export function startLoneClient(plan: LonePlan): Promise<LoneResult> {
+/** As long as the generator's clients wait for an answer: what a phone's SDK would wait. */
+const TIMEOUT_MS = 60_000;
+
+type ChildMessage = { type: 'ready' } | ({ type: 'result' } & LoneResult);
+
+/** Forks the lone client and resolves once it is ready to send. */
+export async function startLoneClient(plan: LonePlan): Promise<LoneClient> {
   const child = fork(__filename, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m: LoneResult) => resolve(m));
+  let received: LoneResult | undefined;
+  let ready!: () => void;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  // Settled once the IPC channel is closed too ('close', not 'exit'): the result is read by then.
+  const result = new Promise<LoneResult>((resolve, reject) => {
+    child.on('message', (m: ChildMessage) => {
+      if (m.type === 'ready') ready();
+      if (m.type === 'result') {
+        const { type: _, ...rest } = m;
+        received = rest;
+      }
+    });
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`the lone client exited (code ${code})`)));
-    child.send(plan);
+    child.once('close', (code, signal) =>
+      received
+        ? resolve(received)
+        : reject(new Error(`the lone client ended without a result (code ${code}, signal ${signal})`)),
+    );
   });
+  // Awaited by the bench later; never unhandled meanwhile (a child killed with the bench).
+  result.catch(() => undefined);
+  child.send(plan);
+  await Promise.race([isReady, result]);
+  return {
+    go: () => child.send({ type: 'go' }),
+    result,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    },
+  };
 }
 
-async function run(plan: LonePlan): Promise<LoneResult> {
-  let niceNote = `nice ${plan.nice}`;
-  try {
-    os.setPriority(0, plan.nice);
-  } catch (err) {
-    niceNote = `nice ${os.getPriority(0)} (${plan.nice} refused: ${(err as Error).message})`;
-  }
-  // As many connections as tries in flight, as phones would each have theirs: none waits for another.
+async function run(plan: LonePlan, started: Promise<void>): Promise<LoneResult> {
   const agent = new http.Agent({ keepAlive: true });
+  await started;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const count = Math.max(1, Math.round(plan.rate * plan.seconds));
   const tries: Promise<LoneTry>[] = [];
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
-    const due = t0 + (i * 1000) / plan.rate;
-    const wait = due - performance.now();
+    const wait = t0 + (i * 1000) / plan.rate - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     tries.push(post(plan, agent, i));
   }
-  loop.disable();
   const done = await Promise.all(tries);
+  loop.disable();
   agent.destroy();
-  return { tries: done, loopP99Ms: loop.percentile(99) / 1e6, niceNote };
+  return { tries: done, loopP99Ms: loop.percentile(99) / 1e6, nice: os.getPriority(0) };
 }
 
 function post(plan: LonePlan, agent: http.Agent, i: number): Promise<LoneTry> {
@@ -93,6 +124,7 @@ function post(plan: LonePlan, agent: http.Agent, i: number): Promise<LoneTry> {
         port: plan.port,
         method: 'POST',
         path: '/v1/visitor/messages',
+        // No limit on connections, as phones each have theirs: no try waits for another's.
         agent,
         timeout: TIMEOUT_MS,
         headers: {
@@ -107,7 +139,7 @@ function post(plan: LonePlan, agent: http.Agent, i: number): Promise<LoneTry> {
         res.on('error', () => done(-1));
       },
     );
-    req.on('socket', (socket) => (newConnection = socket.connecting));
+    req.on('socket', () => (newConnection = !req.reusedSocket));
     req.on('timeout', () => req.destroy());
     req.on('error', () => done(-1));
     req.end(body);
@@ -115,9 +147,26 @@ function post(plan: LonePlan, agent: http.Agent, i: number): Promise<LoneTry> {
 }
 
 if (require.main === module) {
+  // Ends with the bench: a parent that is gone closes the channel.
+  process.once('disconnect', () => process.exit(1));
   process.once('message', (plan: LonePlan) => {
-    void run(plan).then(
-      (result) => process.send!(result, () => process.exit(0)),
+    let niceRefused: string | undefined;
+    try {
+      os.setPriority(0, plan.nice);
+    } catch (err) {
+      niceRefused = (err as Error).message;
+    }
+    let go!: () => void;
+    const started = new Promise<void>((resolve) => (go = resolve));
+    process.on('message', (m: { type?: string }) => {
+      if (m.type === 'go') go();
+    });
+    process.send!({ type: 'ready' } satisfies ChildMessage);
+    void run(plan, started).then(
+      (result) =>
+        process.send!({ type: 'result', ...result, niceRefused } satisfies ChildMessage, () =>
+          process.exit(0),
+        ),
       (err: Error) => {
         process.stderr.write(`lone client: ${err.stack ?? err.message}\n`);
         process.exit(1);
