@@ -53,6 +53,12 @@ describe('the door thread', () => {
     const socketPath = join(dir, 'http.sock');
     main = http.createServer((req, res) => {
       if (req.url === '/health/live') return void res.end('{"status":"live"}');
+      if (req.url === '/cut-short') {
+        // Half an answer, then the connection gone (an app that fails while it writes).
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '100' });
+        res.write('half an answer');
+        return void setTimeout(() => res.socket?.destroy(), 20);
+      }
       seen.push({
         method: req.method!,
         url: req.url!,
@@ -231,6 +237,15 @@ describe('the door thread', () => {
     expect((await call('POST', '/v1/visitor/messages', { 'x-attempt': '2' })).status).toBe(503);
     release();
     expect((await Promise.all(firsts)).map((r) => r.status)).toEqual([201, 201]);
+  });
+
+  it('cuts the client’s answer short when the app’s is, rather than leave it waiting', async () => {
+    const res = await call('GET', '/cut-short');
+    expect(res.status).toBe(200);
+    await expect(res.text()).rejects.toThrow();
+    // And goes on.
+    expect((await call('GET', '/v1/anything')).status).toBe(200);
+    expect(failures).toEqual([]);
   });
 
   it('answers 400 to a path its client would not send (a tab), and goes on', async () => {
