@@ -1,3 +1,6 @@
+import { readdir } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { factory } from './support/factories';
 import { expectEachStoredOnce, expectRefusals, postUntilRefused } from './support/overload';
 import { startSystem, System } from './support/system';
@@ -53,6 +56,20 @@ describe('the door thread (e2e)', () => {
 
     for (const [id] of refused) await visitor.say(`text ${id}`, id);
     await expectEachStoredOnce(visitor, answers);
+  });
+
+  it('a gateway whose port is taken fails to start, and leaves neither its app nor its directory behind', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    const before = new Set(await readdir(tmpdir()));
+    try {
+      await expect(sut.anotherGateway({ PORT: String(port) })).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      taken.close();
+    }
+    const left = (await readdir(tmpdir())).filter((d) => d.startsWith('pupitre-gateway-') && !before.has(d));
+    expect(left).toEqual([]);
   });
 
   it('limits per client address see the client behind the thread (X-Forwarded-For from a trusted proxy)', async () => {

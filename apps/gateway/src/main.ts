@@ -80,16 +80,23 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
   // Node's listen(options), which Nest passes on: its typings know only a port there.
   const listen = app.listen.bind(app) as unknown as (options: ListenOptions) => Promise<unknown>;
   let listening: Listening;
-  if (config.HTTP_DOOR_THREAD) {
-    listening = await listenBehindDoorThread(app, config, http, listen);
-  } else {
-    const sockets = await listenOnSockets(http, listen, {
-      port: config.PORT,
-      backlog: config.HTTP_LISTEN_BACKLOG,
-      sockets: config.HTTP_ACCEPT_SOCKETS,
-    });
-    listening = { port: (http.address() as AddressInfo).port, sockets };
-    http.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+  try {
+    if (config.HTTP_DOOR_THREAD) {
+      listening = await listenBehindDoorThread(app, config, http, listen);
+    } else {
+      const sockets = await listenOnSockets(http, listen, {
+        port: config.PORT,
+        backlog: config.HTTP_LISTEN_BACKLOG,
+        sockets: config.HTTP_ACCEPT_SOCKETS,
+      });
+      listening = { port: (http.address() as AddressInfo).port, sockets };
+      http.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+    }
+  } catch (err) {
+    // Its port taken, say: the app started (Kafka, the database, timers) is closed, not left running
+    // in a caller that cannot close what it was never given.
+    await app.close().catch(() => undefined);
+    throw err;
   }
   const url = `http://localhost:${listening.port}`;
   logger.log(
@@ -135,7 +142,7 @@ async function listenBehindDoorThread(
   client.onInFlightChange = publish;
   const tick = setInterval(publish, DOOR_VIEW_INTERVAL_MS);
   tick.unref();
-  const door = await startDoorThread(
+  const started = startDoorThread(
     {
       socketPath,
       port: config.PORT,
@@ -166,6 +173,12 @@ async function listenBehindDoorThread(
       },
     },
   );
+  // A thread that cannot listen (its port taken) leaves neither the timer nor the private directory.
+  const door = await started.catch(async (err: unknown) => {
+    clearInterval(tick);
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
   const closeMain = http.close.bind(http);
   let closed: Promise<Error | undefined> | undefined;
   // Once, whoever calls it first (Nest, Socket.IO); every caller is called back when it is done.

@@ -85,10 +85,11 @@ export interface System {
   /** A `/visitor` socket for any token (for refusals). */
   visitorSocket(token: unknown): Promise<VisitorSocket>;
   /**
-   * Another gateway instance on the same services (its own instance id), ready. `stop` closes it
-   * gracefully; whatever is still running is closed by `stop` of the system.
+   * Another gateway instance on the same services (its own instance id, any free port unless
+   * `overrides` say otherwise), ready. `stop` closes it gracefully; whatever is still running is
+   * closed by `stop` of the system.
    */
-  anotherGateway(): Promise<{
+  anotherGateway(overrides?: Record<string, string>): Promise<{
     url: string;
     visitorSocket(token: unknown): Promise<VisitorSocket>;
     stop(): Promise<void>;
@@ -322,8 +323,13 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
       return { agent, desk: await desk(agent.token) };
     },
     visitorSocket,
-    anotherGateway: async () => {
-      const gw = await startGateway({ ...vars, PORT: '0', GATEWAY_INSTANCE_ID: `e2e-${randomUUID()}` });
+    anotherGateway: async (overrides = {}) => {
+      const gw = await startGateway({
+        ...vars,
+        PORT: '0',
+        GATEWAY_INSTANCE_ID: `e2e-${randomUUID()}`,
+        ...overrides,
+      });
       extraGateways.add(gw.app);
       await waitFor(async () => (await request(gw.url, 'GET', '/health/ready')).status === 200, {
         timeoutMs: 30_000,
