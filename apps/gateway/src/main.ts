@@ -13,7 +13,14 @@ import { AppModule } from './app.module';
 import { VISITOR_TOKEN_HEADER } from './auth';
 import { GATEWAY_CONFIG, GatewayConfig, loadGatewayConfig } from './config/env.validation';
 import { DESKS_BEHIND, DeskFeedLag } from './fanout';
-import { bodyErrorHandler, DoorState, HttpErrorFilter, listenOnSockets, startDoorThread } from './http';
+import {
+  bodyErrorHandler,
+  DoorState,
+  type DoorThread,
+  HttpErrorFilter,
+  listenOnSockets,
+  startDoorThread,
+} from './http';
 import { ConsumerStatus, overloadedMessage, ReplyPathProbe, RequestClient } from './kafka';
 import { doorView, LimitedIoAdapter, loadShedder, shedAtTheDoor } from './limits';
 import { GatewayMetrics, observeHttp, restoreLogContext } from './observability';
@@ -95,7 +102,11 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
   } catch (err) {
     // Its port taken, say: the app started (Kafka, the database, timers) is closed, not left running
     // in a caller that cannot close what it was never given.
-    await app.close().catch(() => undefined);
+    await app
+      .close()
+      .catch((closing: Error) =>
+        logger.warn(`closing the app after a failed start: ${closing.stack ?? closing.message}`),
+      );
     throw err;
   }
   const url = `http://localhost:${listening.port}`;
@@ -128,57 +139,62 @@ async function listenBehindDoorThread(
   listen: (options: ListenOptions) => Promise<unknown>,
 ): Promise<Listening> {
   const logger = new Logger('DoorThread');
-  const dir = await mkdtemp(join(tmpdir(), 'pupitre-gateway-'));
-  const socketPath = join(dir, 'http.sock');
-  await listen({ path: socketPath });
-  // Every connection here is the door thread's, kept open for as long as it likes.
-  http.keepAliveTimeout = 0;
   const client = app.get(RequestClient);
   const feedLag = app.get(DeskFeedLag);
   const metrics = app.get(GatewayMetrics);
-  const state = new DoorState();
-  const publish = () => state.publish(doorView({ client, feedLag }));
-  publish();
-  client.onInFlightChange = publish;
-  const tick = setInterval(publish, DOOR_VIEW_INTERVAL_MS);
-  tick.unref();
-  const started = startDoorThread(
-    {
-      socketPath,
-      port: config.PORT,
-      backlog: config.HTTP_LISTEN_BACKLOG,
-      sockets: config.HTTP_ACCEPT_SOCKETS,
-      keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-      // Never fewer than what may be in flight, so that what the thread admits never waits for one.
-      upstreamConnections: config.MAX_IN_FLIGHT_PER_SERVICE + DOOR_SPARE_CONNECTIONS,
-      nice: config.HTTP_DOOR_THREAD_NICE,
-      secret: randomBytes(32).toString('hex'),
-      state: state.buffer,
-      refusal: {
-        messages: { overloaded: overloadedMessage('conversation'), 'desks-behind': DESKS_BEHIND },
-        exposedHeaders: (CORS.exposedHeaders as string[]).join(','),
+  const dir = await mkdtemp(join(tmpdir(), 'pupitre-gateway-'));
+  let tick: NodeJS.Timeout | undefined;
+  let door: DoorThread;
+  try {
+    const socketPath = join(dir, 'http.sock');
+    await listen({ path: socketPath });
+    // Every connection here is the door thread's, kept open for as long as it likes.
+    http.keepAliveTimeout = 0;
+    const state = new DoorState();
+    const publish = () => state.publish(doorView({ client, feedLag }));
+    publish();
+    client.onInFlightChange = publish;
+    tick = setInterval(publish, DOOR_VIEW_INTERVAL_MS);
+    tick.unref();
+    door = await startDoorThread(
+      {
+        socketPath,
+        port: config.PORT,
+        backlog: config.HTTP_LISTEN_BACKLOG,
+        sockets: config.HTTP_ACCEPT_SOCKETS,
+        keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+        // Never fewer than what may be in flight, so that what the thread admits never waits for one.
+        upstreamConnections: config.MAX_IN_FLIGHT_PER_SERVICE + DOOR_SPARE_CONNECTIONS,
+        nice: config.HTTP_DOOR_THREAD_NICE,
+        secret: randomBytes(32).toString('hex'),
+        state: state.buffer,
+        refusal: {
+          messages: { overloaded: overloadedMessage('conversation'), 'desks-behind': DESKS_BEHIND },
+          exposedHeaders: (CORS.exposedHeaders as string[]).join(','),
+        },
       },
-    },
-    {
-      onRefusals: ({ seconds, desksBehind }) => {
-        for (const s of seconds) metrics.httpDone('POST', '/v1/visitor/messages', 503, s);
-        client.countRefusedElsewhere('conversation', seconds.length - desksBehind);
-        feedLag.countRefused(desksBehind);
+      {
+        onRefusals: ({ seconds, desksBehind }) => {
+          for (const s of seconds) metrics.httpDone('POST', '/v1/visitor/messages', 503, s);
+          client.countRefusedElsewhere('conversation', seconds.length - desksBehind);
+          feedLag.countRefused(desksBehind);
+        },
+        onWarning: (message) => logger.warn(message),
+        // Without the thread nothing reaches this gateway: stop, and let the supervisor start it again.
+        onFailure: (err) => {
+          logger.error(`the door thread failed: ${err.stack ?? err.message}; stopping`);
+          process.kill(process.pid, 'SIGTERM');
+        },
       },
-      onWarning: (message) => logger.warn(message),
-      // Without the thread nothing reaches this gateway: stop, and let the supervisor start it again.
-      onFailure: (err) => {
-        logger.error(`the door thread failed: ${err.stack ?? err.message}; stopping`);
-        process.kill(process.pid, 'SIGTERM');
-      },
-    },
-  );
-  // A thread that cannot listen (its port taken) leaves neither the timer nor the private directory.
-  const door = await started.catch(async (err: unknown) => {
+    );
+  } catch (err) {
+    // A socket or a thread that cannot listen (the port taken, say) leaves neither the timer nor the
+    // private directory; the caller closes the app, and this server with it.
     clearInterval(tick);
-    await rm(dir, { recursive: true, force: true });
+    client.onInFlightChange = undefined;
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     throw err;
-  });
+  }
   const closeMain = http.close.bind(http);
   let closed: Promise<Error | undefined> | undefined;
   // Once, whoever calls it first (Nest, Socket.IO); every caller is called back when it is done.

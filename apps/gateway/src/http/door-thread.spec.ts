@@ -10,6 +10,7 @@ import {
   type DoorRefusals,
   DoorState,
   type DoorThread,
+  type DoorThreadOptions,
   packDoorView,
   packRetryView,
   startDoorThread,
@@ -42,11 +43,17 @@ describe('the door thread', () => {
   let dir: string;
   let main: http.Server;
   let door: DoorThread;
+  let options: DoorThreadOptions;
   const state = new DoorState();
   const seen: Seen[] = [];
   const refusals: DoorRefusals[] = [];
   const failures: Error[] = [];
   let hold: Promise<void> = Promise.resolve();
+  const hooks = {
+    onRefusals: (r: DoorRefusals) => refusals.push(r),
+    onWarning: () => undefined,
+    onFailure: (err: Error) => failures.push(err),
+  };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'door-thread-spec-'));
@@ -83,31 +90,25 @@ describe('the door thread', () => {
     main.keepAliveTimeout = 0;
     await new Promise<void>((resolve) => main.listen(socketPath, resolve));
     state.publish(OPEN);
-    door = await startDoorThread(
-      {
-        socketPath,
-        port: 0,
-        backlog: 511,
-        sockets: 2,
-        keepAliveTimeoutMs: 5000,
-        upstreamConnections: 8,
-        nice: 0,
-        secret: SECRET,
-        state: state.buffer,
-        refusal: {
-          messages: {
-            overloaded: 'conversation is overloaded; try again later',
-            'desks-behind': 'the desks are behind; try again later',
-          },
-          exposedHeaders: 'Retry-After,X-Request-Id,X-Visitor-Token',
+    options = {
+      socketPath,
+      port: 0,
+      backlog: 511,
+      sockets: 2,
+      keepAliveTimeoutMs: 5000,
+      upstreamConnections: 8,
+      nice: 0,
+      secret: SECRET,
+      state: state.buffer,
+      refusal: {
+        messages: {
+          overloaded: 'conversation is overloaded; try again later',
+          'desks-behind': 'the desks are behind; try again later',
         },
+        exposedHeaders: 'Retry-After,X-Request-Id,X-Visitor-Token',
       },
-      {
-        onRefusals: (r) => refusals.push(r),
-        onWarning: () => undefined,
-        onFailure: (err) => failures.push(err),
-      },
-    );
+    };
+    door = await startDoorThread(options, hooks);
   });
   afterEach(() => {
     seen.splice(0);
@@ -245,6 +246,17 @@ describe('the door thread', () => {
     await expect(res.text()).rejects.toThrow();
     // And goes on.
     expect((await call('GET', '/v1/anything')).status).toBe(200);
+    expect(failures).toEqual([]);
+  });
+
+  it('a second door thread that cannot listen leaves nothing, and the first one’s mark trusted', async () => {
+    await expect(startDoorThread({ ...options, port: door.port, secret: 'another' }, hooks)).rejects.toThrow(
+      /EADDRINUSE/,
+    );
+    expect(admittedByDoor({ [DOOR_ADMITTED_HEADER]: SECRET })).toBe(true);
+    expect(admittedByDoor({ [DOOR_ADMITTED_HEADER]: 'another' })).toBe(false);
+    expect((await call('POST', '/v1/visitor/messages')).status).toBe(201);
+    expect(seen[0].admitted).toBe(true);
     expect(failures).toEqual([]);
   });
 

@@ -158,11 +158,13 @@ export class DoorState {
   }
 }
 
-let secretInUse: string | undefined;
+/** The secrets of this process's door threads (one per gateway; tests run several in one process). */
+const secretsInUse = new Set<string>();
 
 /** Whether a request reaching the main thread was admitted by the door thread. */
 export function admittedByDoor(headers: IncomingHttpHeaders | undefined): boolean {
-  return secretInUse !== undefined && headers?.[DOOR_ADMITTED_HEADER] === secretInUse;
+  const secret = headers?.[DOOR_ADMITTED_HEADER];
+  return typeof secret === 'string' && secretsInUse.has(secret);
 }
 
 export interface DoorThread {
@@ -191,23 +193,36 @@ export interface DoorThreadHooks {
 }
 
 export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHooks): Promise<DoorThread> {
-  secretInUse = o.secret;
+  secretsInUse.add(o.secret);
   const worker = newWorker(o);
   let terminated = false;
   worker.on('message', (m: ThreadMessage) => {
     if (m.type === 'refusals') hooks.onRefusals(m);
     if (m.type === 'warning') hooks.onWarning(m.message);
   });
-  const { port, sockets } = await new Promise<{ port: number; sockets: number }>((resolve, reject) => {
-    const onMessage = (m: ThreadMessage) => {
-      if (m.type !== 'listening') return;
-      worker.off('error', reject);
-      worker.off('message', onMessage);
-      resolve(m);
-    };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
-  });
+  let listening: { port: number; sockets: number };
+  try {
+    listening = await new Promise((resolve, reject) => {
+      const onExit = (code: number) =>
+        reject(new Error(`the door thread exited (code ${code}) before it listened`));
+      const onMessage = (m: ThreadMessage) => {
+        if (m.type !== 'listening') return;
+        worker.off('error', reject);
+        worker.off('exit', onExit);
+        worker.off('message', onMessage);
+        resolve(m);
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', onExit);
+    });
+  } catch (err) {
+    // Its port taken, say: nothing of it is left (another gateway of this process keeps its own).
+    secretsInUse.delete(o.secret);
+    await worker.terminate();
+    throw err;
+  }
+  const { port, sockets } = listening;
   worker.on('error', (err) => hooks.onFailure(err));
   worker.on('exit', (code) => {
     if (!terminated) hooks.onFailure(new Error(`the door thread exited (code ${code})`));
@@ -227,7 +242,7 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
         worker.postMessage({ type: 'stop' });
       }),
     terminate: async () => {
-      secretInUse = undefined;
+      secretsInUse.delete(o.secret);
       terminated = true;
       await worker.terminate();
     },
