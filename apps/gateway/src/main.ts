@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootService, buildOpenApiDocument, runMain } from '@pupitre/shared';
+import { bootService, buildOpenApiDocument, closingOnFailure, runMain } from '@pupitre/shared';
 import { AppModule } from './app.module';
 import { VISITOR_TOKEN_HEADER } from './auth';
 import { GATEWAY_CONFIG, GatewayConfig, loadGatewayConfig } from './config/env.validation';
@@ -86,29 +86,16 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
   );
   // Node's listen(options), which Nest passes on: its typings know only a port there.
   const listen = app.listen.bind(app) as unknown as (options: ListenOptions) => Promise<unknown>;
-  let listening: Listening;
-  try {
-    if (config.HTTP_DOOR_THREAD) {
-      listening = await listenBehindDoorThread(app, config, http, listen);
-    } else {
-      const sockets = await listenOnSockets(http, listen, {
-        port: config.PORT,
-        backlog: config.HTTP_LISTEN_BACKLOG,
-        sockets: config.HTTP_ACCEPT_SOCKETS,
-      });
-      listening = { port: (http.address() as AddressInfo).port, sockets };
-      http.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
-    }
-  } catch (err) {
-    // Its port taken, say: the app started (Kafka, the database, timers) is closed, not left running
-    // in a caller that cannot close what it was never given.
-    await app
-      .close()
-      .catch((closing: Error) =>
-        logger.warn(`closing the app after a failed start: ${closing.stack ?? closing.message}`),
-      );
-    throw err;
-  }
+  const listening = await closingOnFailure(app, logger, async (): Promise<Listening> => {
+    if (config.HTTP_DOOR_THREAD) return listenBehindDoorThread(app, config, http, listen);
+    const sockets = await listenOnSockets(http, listen, {
+      port: config.PORT,
+      backlog: config.HTTP_LISTEN_BACKLOG,
+      sockets: config.HTTP_ACCEPT_SOCKETS,
+    });
+    http.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+    return { port: (http.address() as AddressInfo).port, sockets };
+  });
   const url = `http://localhost:${listening.port}`;
   logger.log(
     `gateway ${config.GATEWAY_INSTANCE_ID} listening on ${url} with ${listening.sockets} socket(s) ` +

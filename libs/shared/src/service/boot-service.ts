@@ -115,7 +115,9 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
   await app.init();
   let opsUrl: string | undefined;
   if (o.opsRoutes) {
-    const port = await listenOps(app, opsEnv.OPS_PORT, opsEnv.OPS_PORT_SET, logger);
+    const port = await closingOnFailure(app, logger, () =>
+      listenOps(app, opsEnv.OPS_PORT, opsEnv.OPS_PORT_SET, logger),
+    );
     opsUrl = `http://localhost:${port}`;
   }
   const steps = Object.entries(took).map(([name, ms]) => `${name} ${ms} ms`);
@@ -124,6 +126,28 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
       `process up ${Math.round(process.uptime() * 1000)} ms)${opsUrl ? `; health and metrics: ${opsUrl}` : ''}`,
   );
   return { app, server, metrics, opsUrl };
+}
+
+/**
+ * A step of a start once the app is up, such as listening on its port (taken, say): if it fails, the
+ * app (Kafka, the database, timers) is closed before the error goes on, since a caller given no app
+ * cannot close it.
+ */
+export async function closingOnFailure<T>(
+  app: INestApplication,
+  logger: Logger,
+  step: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    await app
+      .close()
+      .catch((closing: Error) =>
+        logger.warn(`closing the app after a failed start: ${closing.stack ?? closing.message}`),
+      );
+    throw err;
+  }
 }
 
 /**
