@@ -117,9 +117,9 @@ function parseArgs(argv: string[]): Options {
     else if (numeric[name]) {
       const value = Number(inline ?? argv[++i]);
       // The lone client may be left out (0), for runs like those before it.
-      const least = name === '--lone-rate' ? 0 : Number.MIN_VALUE;
-      if (!Number.isFinite(value) || value < least)
-        throw new Error(`${name} must be a ${least === 0 ? 'non-negative' : 'positive'} number`);
+      const zeroAllowed = name === '--lone-rate';
+      if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed))
+        throw new Error(`${name} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number`);
       (o as unknown as Record<string, number>)[numeric[name]] = value;
     } else {
       throw new Error(`unknown option ${argv[i]}\n${USAGE}`);
