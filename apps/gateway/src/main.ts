@@ -19,16 +19,15 @@ import {
   type DoorThread,
   HttpErrorFilter,
   listenOnSockets,
+  serveHopped,
   startDoorThread,
 } from './http';
 import { ConsumerStatus, overloadedMessage, ReplyPathProbe, RequestClient } from './kafka';
 import { doorView, LimitedIoAdapter, loadShedder, shedAtTheDoor } from './limits';
 import { GatewayMetrics, observeHttp, restoreLogContext } from './observability';
 
-export const BODY_LIMIT = '64kb';
-
-/** Connections for admitted visitor messages beyond MAX_IN_FLIGHT_PER_SERVICE: a margin, never a wait. */
-const DOOR_SPARE_CONNECTIONS = 64;
+/** The largest JSON body the gateway reads (64 KiB). */
+export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /**
  * Every answer's CORS, the load shedder's refusals included: the SDK on another origin must read when
@@ -45,7 +44,7 @@ export function configureGateway(app: INestApplication): void {
   (app as NestExpressApplication).set('trust proxy', config.TRUST_PROXY);
   // Correlation id, access log and latency of every request, refusals of the body parser included.
   app.use(observeHttp(app.get(GatewayMetrics)));
-  (app as NestExpressApplication).useBodyParser('json', { limit: BODY_LIMIT });
+  (app as NestExpressApplication).useBodyParser('json', { limit: BODY_LIMIT_BYTES });
   // Right after the parser: its errors (broken JSON, too large) happen before Nest's routing.
   app.use(bodyErrorHandler());
   // The parser's callbacks lose the request's log context: enter it again.
@@ -150,8 +149,7 @@ async function listenBehindDoorThread(
         backlog: config.HTTP_LISTEN_BACKLOG,
         sockets: config.HTTP_ACCEPT_SOCKETS,
         keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-        // Never fewer than what may be in flight, so that what the thread admits never waits for one.
-        upstreamConnections: config.MAX_IN_FLIGHT_PER_SERVICE + DOOR_SPARE_CONNECTIONS,
+        bodyLimitBytes: BODY_LIMIT_BYTES,
         nice: config.HTTP_DOOR_THREAD_NICE,
         secret: randomBytes(32).toString('hex'),
         state: state.buffer,
@@ -161,6 +159,7 @@ async function listenBehindDoorThread(
         },
       },
       {
+        serve: (request, answer) => serveHopped(http, request, answer),
         onRefusals: ({ seconds, desksBehind }) => {
           for (const s of seconds) metrics.httpDone('POST', '/v1/visitor/messages', 503, s);
           client.countRefusedElsewhere('conversation', seconds.length - desksBehind);
@@ -193,6 +192,8 @@ async function listenBehindDoorThread(
       const idle = setInterval(() => http.closeIdleConnections(), 500);
       const err = await new Promise<Error | undefined>((resolve) => closeMain(resolve));
       clearInterval(idle);
+      // The visitor messages it admitted come as messages, not connections: answered before it ends.
+      await door.drained();
       await door.terminate();
       await rm(dir, { recursive: true, force: true });
       return err;

@@ -17,6 +17,7 @@ import {
   unpackDoorView,
   unpackRetryView,
 } from './door-thread';
+import { serveHopped } from './door-hop';
 
 const SECRET = 'a-secret-of-this-test';
 const OPEN = {
@@ -33,11 +34,13 @@ interface Seen {
   url: string;
   headers: IncomingHttpHeaders;
   admitted: boolean;
+  body: string;
 }
 
 /**
  * The door thread in a real worker thread, on a real port, in front of a stand-in for the main
- * thread's server on a Unix socket (which records what reaches it, and can hold answers back).
+ * thread's server on a Unix socket, which serves the admitted visitor messages handed over as
+ * messages as well (it records what reaches it, and can hold answers back).
  */
 describe('the door thread', () => {
   let dir: string;
@@ -50,6 +53,8 @@ describe('the door thread', () => {
   const failures: Error[] = [];
   let hold: Promise<void> = Promise.resolve();
   const hooks = {
+    serve: (...args: Parameters<typeof serveHopped> extends [unknown, ...infer R] ? R : never) =>
+      serveHopped(main, ...args),
     onRefusals: (r: DoorRefusals) => refusals.push(r),
     onWarning: () => undefined,
     onFailure: (err: Error) => failures.push(err),
@@ -66,20 +71,27 @@ describe('the door thread', () => {
         res.write('half an answer');
         return void setTimeout(() => res.socket?.destroy(), 20);
       }
-      seen.push({
-        method: req.method!,
-        url: req.url!,
-        headers: req.headers,
-        admitted: admittedByDoor(req.headers),
-      });
-      void hold.then(() => {
-        res.writeHead(req.method === 'POST' ? 201 : 200, {
-          'Content-Type': 'application/json',
-          'X-From-Main': 'yes',
-          Connection: 'keep-alive',
+      const body: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => body.push(chunk));
+      void new Promise((resolve) => req.on('end', resolve))
+        .then(() => {
+          seen.push({
+            method: req.method!,
+            url: req.url!,
+            headers: req.headers,
+            admitted: admittedByDoor(req.headers),
+            body: Buffer.concat(body).toString(),
+          });
+          return hold;
+        })
+        .then(() => {
+          res.writeHead(req.method === 'POST' ? 201 : 200, {
+            'Content-Type': 'application/json',
+            'X-From-Main': 'yes',
+            Connection: 'keep-alive',
+          });
+          res.end(JSON.stringify({ path: req.url }));
         });
-        res.end(JSON.stringify({ path: req.url }));
-      });
     });
     main.on('upgrade', (req, socket: net.Socket) => {
       socket.write(
@@ -96,7 +108,7 @@ describe('the door thread', () => {
       backlog: 511,
       sockets: 2,
       keepAliveTimeoutMs: 5000,
-      upstreamConnections: 8,
+      bodyLimitBytes: 1024,
       nice: 0,
       secret: SECRET,
       state: state.buffer,
@@ -124,11 +136,11 @@ describe('the door thread', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const call = (method: string, path: string, headers: Record<string, string> = {}) =>
+  const call = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
     fetch(`http://127.0.0.1:${door.port}${path}`, {
       method,
       headers: { 'content-type': 'application/json', ...headers },
-      body: method === 'POST' ? JSON.stringify({ text: 'hi', clientMessageId: 'c-1' }) : undefined,
+      body: method === 'POST' ? (body ?? JSON.stringify({ text: 'hi', clientMessageId: 'c-1' })) : undefined,
     });
   const total = () => refusals.reduce((n, r) => n + r.seconds.length, 0);
 
@@ -154,6 +166,65 @@ describe('the door thread', () => {
     const res = await call('POST', '/v1/visitor/messages');
     expect(res.status).toBe(201);
     expect(seen.map((s) => [s.url, s.admitted])).toEqual([['/v1/visitor/messages', true]]);
+  });
+
+  it('hands a visitor message over as a message: its head and whole body in, the whole answer out', async () => {
+    const res = await call(
+      'POST',
+      '/v1/visitor/messages?x=1',
+      { 'x-forwarded-for': '203.0.113.9', 'x-request-id': 'r-1', [DOOR_ADMITTED_HEADER]: 'forged' },
+      '{"text":"hé"}',
+    );
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-from-main')).toBe('yes');
+    expect(res.headers.get('content-type')).toBe('application/json');
+    // Hop-by-hop headers of the app's answer are this hop's, not the client's.
+    expect(res.headers.get('connection')).not.toBe('close');
+    expect(await res.json()).toEqual({ path: '/v1/visitor/messages?x=1' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ method: 'POST', url: '/v1/visitor/messages?x=1', body: '{"text":"hé"}' });
+    expect(seen[0].headers).toMatchObject({
+      'x-forwarded-for': '203.0.113.9, 127.0.0.1',
+      'x-request-id': 'r-1',
+      'content-length': String(Buffer.byteLength('{"text":"hé"}')),
+      [DOOR_ADMITTED_HEADER]: SECRET,
+    });
+  });
+
+  it("reads a body only one byte past the app's limit, and says how long the client's was", async () => {
+    const big = JSON.stringify({ text: 'x'.repeat(5000) });
+    expect((await call('POST', '/v1/visitor/messages', {}, big)).status).toBe(201);
+    expect(seen[0].body).toHaveLength(1025);
+    // The app's parser refuses it by that length (413), as it would have read it.
+    expect(seen[0].headers['content-length']).toBe(String(big.length));
+  });
+
+  it('answers many visitor messages at once, each its own', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => call('POST', `/v1/visitor/messages?n=${i}`).then((r) => r.json())),
+    );
+    expect(answers).toEqual(Array.from({ length: 40 }, (_, i) => ({ path: `/v1/visitor/messages?n=${i}` })));
+  });
+
+  it('drops the answer of a client that went away, and goes on', async () => {
+    let release!: () => void;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const gone = new AbortController();
+    const first = call('POST', '/v1/visitor/messages').catch(() => 'gone');
+    void first;
+    const aborted = fetch(`http://127.0.0.1:${door.port}/v1/visitor/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+      signal: gone.signal,
+    }).catch(() => 'gone');
+    await waitFor(() => seen.length === 2, { what: 'both handed on' });
+    gone.abort();
+    expect(await aborted).toBe('gone');
+    release();
+    expect(((await first) as Response).status).toBe(201);
+    expect((await call('POST', '/v1/visitor/messages')).status).toBe(201);
+    expect(failures).toEqual([]);
   });
 
   it('refuses visitor messages while the door is shut, as the main thread would, and reports them', async () => {
@@ -293,6 +364,22 @@ describe('the door thread', () => {
       // Left open, the piped connection would hold the stand-in's close.
       socket.destroy();
     }
+  });
+
+  // Last: the thread accepts nothing after it.
+  it('is drained once every visitor message it admitted is answered, after it stops accepting', async () => {
+    let release!: () => void;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const held = call('POST', '/v1/visitor/messages');
+    await waitFor(() => seen.length === 1, { what: 'the message handed on' });
+    await door.stopAccepting();
+    let drained = false;
+    const draining = door.drained().then(() => (drained = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(drained).toBe(false);
+    release();
+    expect((await held).status).toBe(201);
+    await draining;
   });
 });
 

@@ -5,13 +5,15 @@ import { getPriority, setPriority } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { correlationIdOf } from './correlation-id';
 import { isRetry } from './attempt';
+import type { HopAnswer, HopRequest } from './door-hop';
 import { listenOnSockets } from './listen';
 
 /**
  * The door thread (HTTP_DOOR_THREAD; docs/architecture.md, Overload). A thread of the gateway's
  * process holds its public port: it refuses visitor messages while the main thread's door is shut,
- * without waiting for the main thread's event loop, and hands every other request, and every
- * upgrade, to the main thread's HTTP server on a private Unix socket.
+ * without waiting for the main thread's event loop. The visitor messages it admits it hands to the
+ * main thread as messages, whole (http/door-hop.ts); every other request, and every upgrade, it
+ * hands to the main thread's HTTP server on a private Unix socket.
  *
  * Under overload the main thread's loop is hundreds of milliseconds behind (the answers and desk
  * events of what it admitted, on cores PostgreSQL, Kafka and the services share), and a refusal made
@@ -77,8 +79,11 @@ export interface DoorThreadOptions {
   backlog: number;
   sockets: number;
   keepAliveTimeoutMs: number;
-  /** Connections kept open to the main thread; at most this many requests are handed on at once. */
-  upstreamConnections: number;
+  /**
+   * The app's body limit: an admitted visitor message's body is read up to one byte past it, enough
+   * for the app's body parser to refuse it as it would (413).
+   */
+  bodyLimitBytes: number;
   /** The thread's nice value (-20 to 19); lowering it takes CAP_SYS_NICE, else a warning. */
   nice: number;
   secret: string;
@@ -173,6 +178,8 @@ export interface DoorThread {
   sockets: number;
   /** Stops accepting connections and closes the idle ones; resolves at once after that. */
   stopAccepting(): Promise<void>;
+  /** Resolves once every visitor message the thread admitted is answered (after stopAccepting). */
+  drained(): Promise<void>;
   /** Ends the thread (after the main thread's server has closed: the connections it piped end). */
   terminate(): Promise<void>;
 }
@@ -186,6 +193,8 @@ export interface DoorRefusals {
 }
 
 export interface DoorThreadHooks {
+  /** Serves a visitor message the thread admitted; `answer` once the app has answered it. */
+  serve(request: HopRequest, answer: (a: HopAnswer) => void): void;
   onRefusals(refusals: DoorRefusals): void;
   onWarning(message: string): void;
   /** The thread failed or ended on its own after it started: the gateway no longer takes requests. */
@@ -194,9 +203,26 @@ export interface DoorThreadHooks {
 
 export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHooks): Promise<DoorThread> {
   secretsInUse.add(o.secret);
-  const worker = newWorker(o);
+  const hop = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  const worker = newWorker(o, hop.buffer as SharedArrayBuffer);
   let terminated = false;
+  // Answers go back together, once this turn of the loop has answered what it will.
+  let answers: HopAnswer[] = [];
+  const sendAnswers = () => {
+    const batch = answers;
+    answers = [];
+    if (!terminated) worker.postMessage({ type: 'answers', answers: batch } satisfies MainMessage);
+  };
+  const answer = (a: HopAnswer) => {
+    answers.push(a);
+    if (answers.length === 1) setImmediate(sendAnswers);
+  };
   worker.on('message', (m: ThreadMessage) => {
+    if (m.type === 'requests') {
+      // Taken: the thread may send what has come since.
+      Atomics.add(hop, 0, 1);
+      for (const request of m.requests) hooks.serve(request, answer);
+    }
     if (m.type === 'refusals') hooks.onRefusals(m);
     if (m.type === 'warning') hooks.onWarning(m.message);
   });
@@ -239,7 +265,18 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
           resolve();
         };
         worker.on('message', onMessage);
-        worker.postMessage({ type: 'stop' });
+        worker.postMessage({ type: 'stop' } satisfies MainMessage);
+      }),
+    drained: () =>
+      new Promise<void>((resolve) => {
+        if (terminated) return resolve();
+        const onMessage = (m: ThreadMessage) => {
+          if (m.type !== 'drained') return;
+          worker.off('message', onMessage);
+          resolve();
+        };
+        worker.on('message', onMessage);
+        worker.postMessage({ type: 'drain' } satisfies MainMessage);
       }),
     terminate: async () => {
       secretsInUse.delete(o.secret);
@@ -249,18 +286,29 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
   };
 }
 
+/** What the thread tells the main thread. */
 type ThreadMessage =
   | { type: 'listening'; port: number; sockets: number }
+  | { type: 'requests'; requests: HopRequest[] }
   | { type: 'stopped' }
+  | { type: 'drained' }
   | ({ type: 'refusals' } & DoorRefusals)
   | { type: 'warning'; message: string };
+
+/** What the main thread tells the thread. */
+type MainMessage = { type: 'answers'; answers: HopAnswer[] } | { type: 'stop' } | { type: 'drain' };
+
+/** The thread's data: its options, and the count of batches of requests the main thread has taken. */
+interface DoorData extends DoorThreadOptions {
+  hop: SharedArrayBuffer;
+}
 
 /**
  * The compiled file in a build; under jest, where this file is TypeScript, a script that compiles it
  * (and what it imports) with SWC, as jest does.
  */
-function newWorker(o: DoorThreadOptions): Worker {
-  const options = { workerData: o, name: 'pupitre-door' };
+function newWorker(o: DoorThreadOptions, hop: SharedArrayBuffer): Worker {
+  const options = { workerData: { ...o, hop } satisfies DoorData, name: 'pupitre-door' };
   if (__filename.endsWith('.js')) return new Worker(__filename, options);
   const script = `
     const { readFileSync } = require('node:fs');
@@ -279,21 +327,14 @@ function newWorker(o: DoorThreadOptions): Worker {
 }
 
 /** The thread: listens on the public port, refuses or hands on. */
-function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): void {
+function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
   const word = new Int32Array(o.state);
   const warn = (message: string) => port.postMessage({ type: 'warning', message } satisfies ThreadMessage);
   prioritise(o.nice, warn);
-  // Admitted visitor messages on connections opened at start, as many as may be in flight; the rest
-  // (the desk's and admin's requests, Socket.IO's long polls, which hold one each) on connections of
-  // their own, as many as they need, so that they never make a visitor message wait.
-  const upstream = {
-    admitted: new http.Agent({
-      keepAlive: true,
-      maxSockets: o.upstreamConnections,
-      maxFreeSockets: o.upstreamConnections,
-    }),
-    other: new http.Agent({ keepAlive: true }),
-  };
+  const hop = new Hop(o, new Int32Array(o.hop), port);
+  // What is not an admitted visitor message (the desk's and admin's requests, Socket.IO's long polls,
+  // which hold one each) goes on HTTP connections, as many as it needs.
+  const upstream = new http.Agent({ keepAlive: true });
   // Visitor messages handed on and not answered yet, and the clients' retries among them.
   let outstanding = 0;
   let retriesOutstanding = 0;
@@ -312,7 +353,7 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
       // 7's note, session 37). Its own retries are counted over that same long way, so they still
       // hold retries back somewhat more than the main thread's door would.
       const retriesFull = retry !== null && (retry.retriesShut || retriesOutstanding >= retry.retryBound);
-      if (view.shut || retriesFull || outstanding >= Math.min(view.bound, o.upstreamConnections)) {
+      if (view.shut || retriesFull || outstanding >= view.bound) {
         const started = performance.now();
         const reason = view.shut ? view.reason : 'overloaded';
         refuse(req, res, o, view.retryAfterSeconds, o.refusal.messages[reason]);
@@ -325,11 +366,13 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
       res.once('close', () => {
         outstanding--;
         if (retry) retriesOutstanding--;
+        if (draining && outstanding === 0) port.postMessage({ type: 'drained' } satisfies ThreadMessage);
       });
-      handOn(req, res, o, upstream.admitted, { admitted: true, stopping });
+      if (stopping) res.shouldKeepAlive = false;
+      hop.handOn(req, res);
       return;
     }
-    handOn(req, res, o, upstream.other, { admitted: false, stopping });
+    handOn(req, res, o, upstream, stopping);
   });
   server.keepAliveTimeout = o.keepAliveTimeoutMs;
   server.on('upgrade', (req: IncomingMessage, socket: net.Socket, head: Buffer) =>
@@ -349,18 +392,22 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
   // Stopping: no new connection; the idle ones closed, the others after their answer in progress,
   // and so the connections to the main thread, which can then close.
   let stopping = false;
-  port.on('message', (m: { type: string }) => {
-    if (m.type !== 'stop') return;
+  let draining = false;
+  port.on('message', (m: MainMessage) => {
+    if (m.type === 'answers') return hop.answered(m.answers);
+    if (m.type === 'drain') {
+      draining = true;
+      if (outstanding === 0) port.postMessage({ type: 'drained' } satisfies ThreadMessage);
+      return;
+    }
     if (!stopping) {
       stopping = true;
       clearInterval(report);
       server.close();
       server.closeIdleConnections();
-      for (const agent of Object.values(upstream)) {
-        for (const sockets of Object.values(agent.freeSockets)) sockets?.forEach((s) => s.destroy());
-        // Those busy now are closed once their answer is in, not kept for another request.
-        agent.on('free', (socket: net.Socket) => socket.destroy());
-      }
+      for (const sockets of Object.values(upstream.freeSockets)) sockets?.forEach((s) => s.destroy());
+      // Those busy now are closed once their answer is in, not kept for another request.
+      upstream.on('free', (socket: net.Socket) => socket.destroy());
     }
     port.postMessage({ type: 'stopped' } satisfies ThreadMessage);
   });
@@ -372,31 +419,97 @@ function runDoor(o: DoorThreadOptions, port: NonNullable<typeof parentPort>): vo
         resolve();
       });
     });
-  void warmUp(o, upstream.admitted)
-    .then(() => listenOnSockets(server, listen, { port: o.port, backlog: o.backlog, sockets: o.sockets }))
-    .then((sockets) =>
+  void listenOnSockets(server, listen, { port: o.port, backlog: o.backlog, sockets: o.sockets }).then(
+    (sockets) =>
       port.postMessage({
         type: 'listening',
         port: (server.address() as net.AddressInfo).port,
         sockets,
       } satisfies ThreadMessage),
-    );
+  );
 }
 
 /**
- * Opens the connections to the main thread while it is idle: its loop accepts one connection per
- * turn (libuv), and under overload a turn takes a tenth of a second or more.
+ * The admitted visitor messages' hop to the main thread: each request's head and whole body in a
+ * message, their answers back the same way (http/door-hop.ts serves them there). Over HTTP on a Unix
+ * socket, this hop parsed and wrote every request and answer twice more, and cost the gateway a
+ * quarter more CPU per message than the door in front of Express (bench/flow, session 31); the
+ * thread's own client side of it was most of the thread's time.
+ *
+ * Requests go in batches, one at a time: what comes while the main thread has not taken the last
+ * batch waits for it (a shared count of batches taken, looked at every millisecond), so that a main
+ * thread whose loop is behind takes everything in one message, not one per request; an idle one
+ * gets each request at once.
  */
-async function warmUp(o: DoorThreadOptions, agent: http.Agent): Promise<void> {
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const req = http.get({ socketPath: o.socketPath, path: '/health/live', agent }, (answer) => {
-        answer.resume();
-        answer.on('end', resolve);
-      });
-      req.on('error', () => resolve());
+class Hop {
+  private nextId = 0;
+  private sent = 0;
+  private queued: HopRequest[] = [];
+  private retry: NodeJS.Timeout | undefined;
+  /** The client's response of each request handed on and not answered yet. */
+  private readonly waiting = new Map<number, ServerResponse>();
+
+  constructor(
+    private readonly o: DoorThreadOptions,
+    private readonly taken: Int32Array,
+    private readonly port: NonNullable<typeof parentPort>,
+  ) {}
+
+  handOn(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let read = false;
+    // The body whole, or one byte past the app's limit: enough for its parser to refuse it (413).
+    const send = (complete: boolean) => {
+      if (read) return;
+      read = true;
+      const body = Buffer.concat(chunks, Math.min(size, this.o.bodyLimitBytes + 1));
+      const headers = passedOn(req.headers, NOT_FROM_CLIENTS) as IncomingHttpHeaders;
+      delete headers['transfer-encoding'];
+      if (complete || headers['content-length'] === undefined)
+        headers['content-length'] = String(body.length);
+      headers['x-forwarded-for'] = forwardedFor(req);
+      headers[DOOR_ADMITTED_HEADER] = this.o.secret;
+      const id = ++this.nextId;
+      this.waiting.set(id, res);
+      res.once('close', () => this.waiting.delete(id));
+      this.queued.push({ id, method: req.method ?? 'POST', url: req.url ?? '/', headers, body });
+      if (this.queued.length === 1) this.send();
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (read) return;
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > this.o.bodyLimitBytes) send(false);
     });
-  await Promise.all(Array.from({ length: o.upstreamConnections }, one));
+    req.on('end', () => send(true));
+  }
+
+  answered(answers: HopAnswer[]): void {
+    for (const a of answers) {
+      const res = this.waiting.get(a.id);
+      if (!res) continue;
+      this.waiting.delete(a.id);
+      res.writeHead(a.status, a.statusMessage, passedOn(a.headers as IncomingHttpHeaders, NOT_TO_CLIENTS));
+      res.end(a.body);
+    }
+  }
+
+  /** Sends what is queued if the main thread has taken the last batch, else looks again in 1 ms. */
+  private send(): void {
+    if (this.retry || this.queued.length === 0) return;
+    if (Atomics.load(this.taken, 0) < this.sent) {
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        this.send();
+      }, 1);
+      return;
+    }
+    const requests = this.queued;
+    this.queued = [];
+    this.sent++;
+    this.port.postMessage({ type: 'requests', requests } satisfies ThreadMessage);
+  }
 }
 
 /** Lowers the thread's nice value: on Linux `setpriority` on a thread id sets that thread's only. */
@@ -418,11 +531,10 @@ function handOn(
   res: ServerResponse,
   o: DoorThreadOptions,
   agent: http.Agent,
-  { admitted, stopping }: { admitted: boolean; stopping: boolean },
+  stopping: boolean,
 ): void {
   const headers = passedOn(req.headers, NOT_FROM_CLIENTS);
   headers['x-forwarded-for'] = forwardedFor(req);
-  if (admitted) headers[DOOR_ADMITTED_HEADER] = o.secret;
   if (stopping) {
     // Neither connection is used again: both end after this answer.
     headers.connection = 'close';
@@ -535,6 +647,6 @@ function pathOf(url = '/'): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-if (!isMainThread && parentPort && (workerData as Partial<DoorThreadOptions> | null)?.secret) {
-  runDoor(workerData as DoorThreadOptions, parentPort);
+if (!isMainThread && parentPort && (workerData as Partial<DoorData> | null)?.secret) {
+  runDoor(workerData as DoorData, parentPort);
 }

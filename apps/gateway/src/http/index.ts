@@ -24,5 +24,6 @@ export {
   type DoorThread,
   type DoorView,
 } from './door-thread';
+export { serveHopped, type HopAnswer, type HopRequest } from './door-hop';
 export { correlationIdOf } from './correlation-id';
 export { ATTEMPT_HEADER, isRetry } from './attempt';
