@@ -221,6 +221,7 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
     if (m.type === 'requests') {
       // Taken: the thread may send what has come since.
       Atomics.add(hop, 0, 1);
+      Atomics.notify(hop, 0);
       for (const request of m.requests) hooks.serve(request, answer);
     }
     if (m.type === 'refusals') hooks.onRefusals(m);
@@ -249,35 +250,31 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
     throw err;
   }
   const { port, sockets } = listening;
+  let exited = false;
+  // Tells the thread, and resolves once it says it is done (or has ended: nothing is left to wait for).
+  const ask = (message: MainMessage, done: ThreadMessage['type']) =>
+    new Promise<void>((resolve) => {
+      if (terminated || exited) return resolve();
+      const finish = () => {
+        worker.off('message', onMessage);
+        worker.off('exit', finish);
+        resolve();
+      };
+      const onMessage = (m: ThreadMessage) => m.type === done && finish();
+      worker.on('message', onMessage);
+      worker.once('exit', finish);
+      worker.postMessage(message);
+    });
   worker.on('error', (err) => hooks.onFailure(err));
   worker.on('exit', (code) => {
+    exited = true;
     if (!terminated) hooks.onFailure(new Error(`the door thread exited (code ${code})`));
   });
   return {
     port,
     sockets,
-    stopAccepting: () =>
-      new Promise<void>((resolve) => {
-        if (terminated) return resolve();
-        const onMessage = (m: ThreadMessage) => {
-          if (m.type !== 'stopped') return;
-          worker.off('message', onMessage);
-          resolve();
-        };
-        worker.on('message', onMessage);
-        worker.postMessage({ type: 'stop' } satisfies MainMessage);
-      }),
-    drained: () =>
-      new Promise<void>((resolve) => {
-        if (terminated) return resolve();
-        const onMessage = (m: ThreadMessage) => {
-          if (m.type !== 'drained') return;
-          worker.off('message', onMessage);
-          resolve();
-        };
-        worker.on('message', onMessage);
-        worker.postMessage({ type: 'drain' } satisfies MainMessage);
-      }),
+    stopAccepting: () => ask({ type: 'stop' }, 'stopped'),
+    drained: () => ask({ type: 'drain' }, 'drained'),
     terminate: async () => {
       secretsInUse.delete(o.secret);
       terminated = true;
@@ -437,15 +434,15 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
  * thread's own client side of it was most of the thread's time.
  *
  * Requests go in batches, one at a time: what comes while the main thread has not taken the last
- * batch waits for it (a shared count of batches taken, looked at every millisecond), so that a main
- * thread whose loop is behind takes everything in one message, not one per request; an idle one
- * gets each request at once.
+ * batch waits for it (a shared count of batches taken, which the main thread notifies), so that a
+ * main thread whose loop is behind takes everything in one message, not one per request; an idle
+ * one gets each request at once.
  */
 class Hop {
   private nextId = 0;
   private sent = 0;
   private queued: HopRequest[] = [];
-  private retry: NodeJS.Timeout | undefined;
+  private awaitingTaken = false;
   /** The client's response of each request handed on and not answered yet. */
   private readonly waiting = new Map<number, ServerResponse>();
 
@@ -495,19 +492,30 @@ class Hop {
     }
   }
 
-  /** Sends what is queued if the main thread has taken the last batch, else looks again in 1 ms. */
+  /**
+   * Sends what is queued if the main thread has taken the last batch, else once it does (it notifies
+   * the count: a wake-up of this thread per batch taken, where looking every millisecond would be
+   * one a millisecond). Both counts wrap at 2^31 alike, so they are compared for equality only.
+   */
   private send(): void {
-    if (this.retry || this.queued.length === 0) return;
-    if (Atomics.load(this.taken, 0) < this.sent) {
-      this.retry = setTimeout(() => {
-        this.retry = undefined;
-        this.send();
-      }, 1);
-      return;
+    if (this.awaitingTaken || this.queued.length === 0) return;
+    const taken = Atomics.load(this.taken, 0);
+    if (taken !== this.sent) {
+      const wait = Atomics.waitAsync(this.taken, 0, taken);
+      if (wait.async) {
+        this.awaitingTaken = true;
+        void wait.value.then(() => {
+          this.awaitingTaken = false;
+          this.send();
+        });
+        return;
+      }
+      // Taken meanwhile: the count is no longer what was read.
+      return this.send();
     }
     const requests = this.queued;
     this.queued = [];
-    this.sent++;
+    this.sent = (this.sent + 1) | 0;
     this.port.postMessage({ type: 'requests', requests } satisfies ThreadMessage);
   }
 }
