@@ -90,6 +90,30 @@ describe('serving a handed-over request in memory', () => {
     expect(events).toEqual(['ended', 'finish', 'close']);
   });
 
+  it('answers status 0 when the app destroys the response before it ends, as a reset connection', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200);
+      res.write('half');
+      res.destroy();
+    });
+    const answer = await serve(server, { method: 'GET', url: '/' });
+    expect(answer).toMatchObject({ status: 0, text: '' });
+  });
+
+  it('answers status 0 when a request listener throws, and throws on', async () => {
+    const server = http.createServer(() => {
+      throw new Error('a listener failed');
+    });
+    const answers: HopAnswer[] = [];
+    expect(() =>
+      serveHopped(server, { id: 1, method: 'GET', url: '/', headers: {}, body: new Uint8Array() }, (a) =>
+        answers.push(a),
+      ),
+    ).toThrow('a listener failed');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(answers.map((a) => a.status)).toEqual([0]);
+  });
+
   it('answers once, with what the app wrote before it ended, and nothing after', async () => {
     const server = http.createServer((_req, res) => {
       res.end('done');

@@ -25,7 +25,7 @@ export interface HopRequest {
   body: Uint8Array;
 }
 
-/** The app's answer, whole. */
+/** The app's answer, whole; status 0: cut short (the app destroyed the response, or threw). */
 export interface HopAnswer {
   id: number;
   status: number;
@@ -36,7 +36,7 @@ export interface HopAnswer {
 
 /**
  * Serves one handed-over request through `server`'s request listeners; `answer` is called once, when
- * the app ends its response.
+ * the app ends its response, or destroys it (status 0, as a connection reset would tell).
  */
 export function serveHopped(server: Server, request: HopRequest, answer: (a: HopAnswer) => void): void {
   const socket = new HopSocket();
@@ -53,17 +53,27 @@ export function serveHopped(server: Server, request: HopRequest, answer: (a: Hop
   }
   req.push(null);
   req.complete = true;
-  const res = keptResponse(req, (r, body) =>
-    answer({
-      id: request.id,
-      status: r.statusCode,
-      statusMessage: r.statusMessage,
-      headers: r.getHeaders(),
-      body,
-    }),
+  const res = keptResponse(req, socket, (r, body) =>
+    answer(
+      body === null
+        ? { id: request.id, status: 0, statusMessage: '', headers: {}, body: new Uint8Array() }
+        : {
+            id: request.id,
+            status: r.statusCode,
+            statusMessage: r.statusMessage,
+            headers: r.getHeaders(),
+            body,
+          },
+    ),
   );
   res.assignSocket(socket as never);
-  server.emit('request', req, res);
+  try {
+    server.emit('request', req, res);
+  } catch (err) {
+    // What a throw in a request listener does to a real connection: it is gone, the client told so.
+    res.destroy();
+    throw err;
+  }
 }
 
 function rawHeadersOf(headers: IncomingHttpHeaders): string[] {
@@ -90,6 +100,8 @@ class HopSocket extends EventEmitter {
   writable = true;
   destroyed = false;
   _httpMessage: unknown = null;
+  /** Nothing is ever buffered here (ServerResponse's writableFinished asks). */
+  readonly writableLength = 0;
   /** What Node's response uncorks at its end. */
   readonly _writableState = { corked: 0 };
 
@@ -147,15 +159,18 @@ const nodeEnd = ServerResponse.prototype.end as (
 /**
  * A response whose head and body are kept rather than framed: `writeHead`'s headers join those set
  * before (Node would write them straight into the head), the body's chunks are collected, and once it
- * ends the whole answer is handed on. Node's own state (headersSent, finished, `finish`, `close`) runs
- * as on a socket. Its own methods, not a subclass's: Express sets the prototype of every response it
- * serves to its own (`app.response`, whose prototype is ServerResponse's).
+ * ends the whole answer is handed on (a body of its own, exactly its size: a pooled Buffer would be
+ * copied to the thread with its whole pool); destroyed before that, null is. Node's own state
+ * (headersSent, finished, `finish`, then `close` once, the socket detached) runs as on a socket. Its
+ * own methods, not a subclass's: Express sets the prototype of every response it serves to its own
+ * (`app.response`, whose prototype is ServerResponse's).
  */
 function keptResponse(
   req: IncomingMessage,
-  onEnd: (res: ServerResponse, body: Uint8Array) => void,
+  socket: HopSocket,
+  onEnd: (res: ServerResponse, body: Uint8Array | null) => void,
 ): ServerResponse {
-  const res = new ServerResponse(req);
+  const res = new ServerResponse(req) as ServerResponse & { _closed?: boolean };
   const chunks: Buffer[] = [];
   const keep = (chunk: Chunk, encoding?: BufferEncoding) => {
     if (typeof chunk === 'string') chunks.push(Buffer.from(chunk, encoding));
@@ -171,7 +186,11 @@ function keptResponse(
     const message = typeof reason === 'string' ? reason : undefined;
     const given = typeof reason === 'string' ? headers : reason;
     if (Array.isArray(given)) {
-      for (let i = 0; i + 1 < given.length; i += 2) this.setHeader(String(given[i]), given[i + 1] as string);
+      // Node's two forms: [name, value, name, value…] and [[name, value]…]; a repeated name adds a value.
+      const pairs: unknown[][] = Array.isArray(given[0])
+        ? (given as unknown as unknown[][])
+        : Array.from({ length: Math.floor(given.length / 2) }, (_, i) => [given[2 * i], given[2 * i + 1]]);
+      for (const [name, value] of pairs) this.appendHeader(String(name), value as string);
     } else if (given) {
       for (const [name, value] of Object.entries(given)) if (value !== undefined) this.setHeader(name, value);
     }
@@ -201,10 +220,25 @@ function keptResponse(
     nodeEnd.call(this, done);
     if (!answered) {
       answered = true;
-      onEnd(res, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+      onEnd(res, new Uint8Array(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     }
     return this;
   } as unknown as ServerResponse['end'];
-  res.once('finish', () => process.nextTick(() => res.emit('close')));
+  // As Node's server does once a response is written out: the socket let go, then `close`, once.
+  res.once('finish', () => {
+    res.detachSocket(socket as never);
+    process.nextTick(() => {
+      if (res._closed) return;
+      res.destroyed = true;
+      res._closed = true;
+      res.emit('close');
+    });
+  });
+  // Destroyed before it ended (the socket's close reaches the response while it is attached).
+  res.once('close', () => {
+    if (answered) return;
+    answered = true;
+    onEnd(res, null);
+  });
   return res;
 }

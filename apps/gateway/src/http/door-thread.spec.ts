@@ -71,6 +71,7 @@ describe('the door thread', () => {
         res.write('half an answer');
         return void setTimeout(() => res.socket?.destroy(), 20);
       }
+      if (req.url === '/v1/visitor/messages?destroy') return void res.destroy();
       const body: Buffer[] = [];
       req.on('data', (chunk: Buffer) => body.push(chunk));
       void new Promise((resolve) => req.on('end', resolve))
@@ -204,6 +205,13 @@ describe('the door thread', () => {
       Array.from({ length: 40 }, (_, i) => call('POST', `/v1/visitor/messages?n=${i}`).then((r) => r.json())),
     );
     expect(answers).toEqual(Array.from({ length: 40 }, (_, i) => ({ path: `/v1/visitor/messages?n=${i}` })));
+  });
+
+  it('resets the client when the app destroys its answer, and frees its place', async () => {
+    state.publish({ ...OPEN, bound: 1 });
+    await expect(call('POST', '/v1/visitor/messages?destroy')).rejects.toThrow();
+    expect((await call('POST', '/v1/visitor/messages')).status).toBe(201);
+    expect(failures).toEqual([]);
   });
 
   it('drops the answer of a client that went away, and goes on', async () => {

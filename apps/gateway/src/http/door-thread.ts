@@ -211,7 +211,11 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
   const sendAnswers = () => {
     const batch = answers;
     answers = [];
-    if (!terminated) worker.postMessage({ type: 'answers', answers: batch } satisfies MainMessage);
+    // Moved, not copied, where a body is its buffer's alone (serveHopped's are).
+    const bodies = batch
+      .map((a) => a.body.buffer as ArrayBuffer)
+      .filter((b, i) => b.byteLength === batch[i].body.byteLength);
+    if (!terminated) worker.postMessage({ type: 'answers', answers: batch } satisfies MainMessage, bodies);
   };
   const answer = (a: HopAnswer) => {
     answers.push(a);
@@ -222,7 +226,14 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
       // Taken: the thread may send what has come since.
       Atomics.add(hop, 0, 1);
       Atomics.notify(hop, 0);
-      for (const request of m.requests) hooks.serve(request, answer);
+      for (const request of m.requests) {
+        try {
+          hooks.serve(request, answer);
+        } catch (err) {
+          // Its client's connection is reset (serveHopped answers status 0); the others are served.
+          hooks.onWarning(`a visitor message handed over failed: ${(err as Error).stack ?? String(err)}`);
+        }
+      }
     }
     if (m.type === 'refusals') hooks.onRefusals(m);
     if (m.type === 'warning') hooks.onWarning(m.message);
@@ -328,7 +339,7 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
   const word = new Int32Array(o.state);
   const warn = (message: string) => port.postMessage({ type: 'warning', message } satisfies ThreadMessage);
   prioritise(o.nice, warn);
-  const hop = new Hop(o, new Int32Array(o.hop), port);
+  const hop = new Hop(o, new Int32Array(o.hop), port, () => stopping);
   // What is not an admitted visitor message (the desk's and admin's requests, Socket.IO's long polls,
   // which hold one each) goes on HTTP connections, as many as it needs.
   const upstream = new http.Agent({ keepAlive: true });
@@ -358,6 +369,8 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
         if (reason === 'desks-behind') desksBehind++;
         return;
       }
+      // The main thread's server has closed: it takes nothing more (the client retries elsewhere).
+      if (draining) return refuse(req, res, o, 1, STOPPING);
       outstanding++;
       if (retry) retriesOutstanding++;
       res.once('close', () => {
@@ -365,7 +378,6 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
         if (retry) retriesOutstanding--;
         if (draining && outstanding === 0) port.postMessage({ type: 'drained' } satisfies ThreadMessage);
       });
-      if (stopping) res.shouldKeepAlive = false;
       hop.handOn(req, res);
       return;
     }
@@ -402,6 +414,8 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
       clearInterval(report);
       server.close();
       server.closeIdleConnections();
+      // Node closes the idle ones once, at close: those that answered since, every half second.
+      setInterval(() => server.closeIdleConnections(), 500).unref();
       for (const sockets of Object.values(upstream.freeSockets)) sockets?.forEach((s) => s.destroy());
       // Those busy now are closed once their answer is in, not kept for another request.
       upstream.on('free', (socket: net.Socket) => socket.destroy());
@@ -450,22 +464,37 @@ class Hop {
     private readonly o: DoorThreadOptions,
     private readonly taken: Int32Array,
     private readonly port: NonNullable<typeof parentPort>,
+    private readonly stopping: () => boolean,
   ) {}
 
   handOn(req: IncomingMessage, res: ServerResponse): void {
     const chunks: Buffer[] = [];
     let size = 0;
     let read = false;
+    // The client as it connected (its socket may be gone by the body's end).
+    const forwarded = forwardedFor(req);
     // The body whole, or one byte past the app's limit: enough for its parser to refuse it (413).
+    // (A compressed body is cut at the limit as sent, where the parser's limit is on it inflated: one
+    // that large is refused either way, 400 here rather than 413.)
     const send = (complete: boolean) => {
       if (read) return;
       read = true;
-      const body = Buffer.concat(chunks, Math.min(size, this.o.bodyLimitBytes + 1));
+      // Gone meanwhile: nothing waits for it, and it no longer counts against the bound.
+      if (res.destroyed) return;
+      // A buffer of its own, exactly its size, moved to the main thread rather than copied.
+      const body = new Uint8Array(Math.min(size, this.o.bodyLimitBytes + 1));
+      let at = 0;
+      for (const chunk of chunks) {
+        if (at === body.length) break;
+        const part = chunk.subarray(0, body.length - at);
+        body.set(part, at);
+        at += part.length;
+      }
       const headers = passedOn(req.headers, NOT_FROM_CLIENTS) as IncomingHttpHeaders;
       delete headers['transfer-encoding'];
       if (complete || headers['content-length'] === undefined)
         headers['content-length'] = String(body.length);
-      headers['x-forwarded-for'] = forwardedFor(req);
+      headers['x-forwarded-for'] = forwarded;
       headers[DOOR_ADMITTED_HEADER] = this.o.secret;
       const id = ++this.nextId;
       this.waiting.set(id, res);
@@ -487,6 +516,12 @@ class Hop {
       const res = this.waiting.get(a.id);
       if (!res) continue;
       this.waiting.delete(a.id);
+      // Cut short in the app: so is the client's answer, as over a connection.
+      if (a.status === 0) {
+        res.destroy();
+        continue;
+      }
+      if (this.stopping()) res.shouldKeepAlive = false;
       res.writeHead(a.status, a.statusMessage, passedOn(a.headers as IncomingHttpHeaders, NOT_TO_CLIENTS));
       res.end(a.body);
     }
@@ -516,7 +551,8 @@ class Hop {
     const requests = this.queued;
     this.queued = [];
     this.sent = (this.sent + 1) | 0;
-    this.port.postMessage({ type: 'requests', requests } satisfies ThreadMessage);
+    const bodies = requests.map((r) => r.body.buffer as ArrayBuffer);
+    this.port.postMessage({ type: 'requests', requests } satisfies ThreadMessage, bodies);
   }
 }
 
