@@ -10,6 +10,7 @@ import {
   type DoorRefusals,
   DoorState,
   type DoorThread,
+  type DoorThreadHooks,
   type DoorThreadOptions,
   packDoorView,
   packRetryView,
@@ -52,12 +53,11 @@ describe('the door thread', () => {
   const refusals: DoorRefusals[] = [];
   const failures: Error[] = [];
   let hold: Promise<void> = Promise.resolve();
-  const hooks = {
-    serve: (...args: Parameters<typeof serveHopped> extends [unknown, ...infer R] ? R : never) =>
-      serveHopped(main, ...args),
-    onRefusals: (r: DoorRefusals) => refusals.push(r),
+  const hooks: DoorThreadHooks = {
+    serve: (request, answer) => serveHopped(main, request, answer),
+    onRefusals: (r) => void refusals.push(r),
     onWarning: () => undefined,
-    onFailure: (err: Error) => failures.push(err),
+    onFailure: (err) => void failures.push(err),
   };
 
   beforeAll(async () => {
