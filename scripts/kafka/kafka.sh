@@ -20,6 +20,8 @@
 #   KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS  wait before an empty group's first rebalance (default 0)
 #   KAFKA_BROKER_SESSION_TIMEOUT_MS         a broker's registration outlives its last heartbeat (default 3000)
 #   KAFKA_BROKER_HEARTBEAT_INTERVAL_MS      broker → controller heartbeats (default 1000)
+#   KAFKA_PROPS            extra broker properties, space-separated key=value (appended; they win)
+#   KAFKA_JVM_FLAGS        JVM flags besides the heap            (default G1, 20 ms pause goal)
 #   JAVA_HOME / JAVA       java to use                           (default java on PATH)
 #
 # stdout carries one result line (`started 127.0.0.1:9092 pid 123`, `reused 127.0.0.1:9092`,
@@ -34,6 +36,8 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 PUPITRE_CACHE="${PUPITRE_CACHE:-${HOME:-/tmp}/.cache/pupitre}"
 KAFKA_DATA_DIR="${KAFKA_DATA_DIR:-$PUPITRE_CACHE/kafka-data-$KAFKA_PORT}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx1g}"
+KAFKA_JVM_FLAGS="${KAFKA_JVM_FLAGS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent}"
+KAFKA_PROPS="${KAFKA_PROPS:-}"
 KAFKA_FRESH="${KAFKA_FRESH:-0}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 # Group timings (README, Configuration): the same as docker-compose.yml, i.e. production.
@@ -169,6 +173,11 @@ group.min.session.timeout.ms=$KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS
 broker.session.timeout.ms=$KAFKA_BROKER_SESSION_TIMEOUT_MS
 broker.heartbeat.interval.ms=$KAFKA_BROKER_HEARTBEAT_INTERVAL_MS
 EOF
+  local prop
+  for prop in $KAFKA_PROPS; do
+    [[ "$prop" == *=* ]] || die "KAFKA_PROPS: '$prop' is not key=value"
+    echo "$prop" >>"$PROPS_FILE"
+  done
 }
 
 wipe_data_dir() {
@@ -221,8 +230,7 @@ cmd_start() {
   [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
 
   local cp="$LIBS_DIR/*"
-  local -a jvm=($KAFKA_HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
-    -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true
+  local -a jvm=($KAFKA_HEAP $KAFKA_JVM_FLAGS -Djava.awt.headless=true
     "-Dlog4j2.configurationFile=$SCRIPT_DIR/log4j2.properties")
 
   # Format once: a restart (after a crash too) skips a JVM start of several seconds.
