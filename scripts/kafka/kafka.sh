@@ -21,7 +21,7 @@
 #   KAFKA_BROKER_SESSION_TIMEOUT_MS         a broker's registration outlives its last heartbeat (default 3000)
 #   KAFKA_BROKER_HEARTBEAT_INTERVAL_MS      broker → controller heartbeats (default 1000)
 #   KAFKA_PROPS            extra broker properties, space-separated key=value (appended; they win)
-#   KAFKA_JVM_FLAGS        JVM flags besides the heap            (default G1, 20 ms pause goal)
+#   KAFKA_JVM_FLAGS        JVM flags besides the heap; replaces the default (G1, 20 ms pause goal)
 #   JAVA_HOME / JAVA       java to use                           (default java on PATH)
 #
 # stdout carries one result line (`started 127.0.0.1:9092 pid 123`, `reused 127.0.0.1:9092`,
@@ -36,6 +36,8 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 PUPITRE_CACHE="${PUPITRE_CACHE:-${HOME:-/tmp}/.cache/pupitre}"
 KAFKA_DATA_DIR="${KAFKA_DATA_DIR:-$PUPITRE_CACHE/kafka-data-$KAFKA_PORT}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx1g}"
+# Given, these only apply to a broker this script starts (`start` warns when it reuses one).
+BROKER_SETTINGS_GIVEN="${KAFKA_PROPS:-}${KAFKA_JVM_FLAGS:-}"
 KAFKA_JVM_FLAGS="${KAFKA_JVM_FLAGS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent}"
 KAFKA_PROPS="${KAFKA_PROPS:-}"
 KAFKA_FRESH="${KAFKA_FRESH:-0}"
@@ -69,6 +71,12 @@ for var in KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS KAFKA_GROUP_INITIAL_REBALANCE_DELA
 done
 (( KAFKA_BROKER_HEARTBEAT_INTERVAL_MS < KAFKA_BROKER_SESSION_TIMEOUT_MS )) \
   || die "KAFKA_BROKER_HEARTBEAT_INTERVAL_MS must be below KAFKA_BROKER_SESSION_TIMEOUT_MS"
+# Split on whitespace only (no glob expansion), and checked before anything is started or wiped.
+read -r -a EXTRA_PROPS <<<"$KAFKA_PROPS"
+read -r -a JVM_FLAGS <<<"$KAFKA_JVM_FLAGS"
+for prop in ${EXTRA_PROPS[@]+"${EXTRA_PROPS[@]}"}; do
+  [[ "$prop" =~ ^[A-Za-z0-9._-]+=.*$ ]] || die "KAFKA_PROPS: '$prop' is not key=value"
+done
 
 # Serialise concurrent invocations on a lock file (no-op without flock). One lock at a time.
 LOCK_FD=""
@@ -174,9 +182,8 @@ broker.session.timeout.ms=$KAFKA_BROKER_SESSION_TIMEOUT_MS
 broker.heartbeat.interval.ms=$KAFKA_BROKER_HEARTBEAT_INTERVAL_MS
 EOF
   local prop
-  for prop in $KAFKA_PROPS; do
-    [[ "$prop" == *=* ]] || die "KAFKA_PROPS: '$prop' is not key=value"
-    echo "$prop" >>"$PROPS_FILE"
+  for prop in ${EXTRA_PROPS[@]+"${EXTRA_PROPS[@]}"}; do
+    printf '%s\n' "$prop" >>"$PROPS_FILE"
   done
 }
 
@@ -196,6 +203,8 @@ wipe_data_dir() {
 cmd_start() {
   if port_open "$KAFKA_PORT"; then
     [[ "$KAFKA_FRESH" == 1 ]] && log "warning: KAFKA_FRESH=1 ignored, a broker already listens on $HOST:$KAFKA_PORT"
+    [[ -n "$BROKER_SETTINGS_GIVEN" ]] \
+      && log "warning: KAFKA_PROPS and KAFKA_JVM_FLAGS ignored, a broker already listens on $HOST:$KAFKA_PORT"
     echo "reused $HOST:$KAFKA_PORT"
     return 0
   fi
@@ -230,7 +239,7 @@ cmd_start() {
   [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
 
   local cp="$LIBS_DIR/*"
-  local -a jvm=($KAFKA_HEAP $KAFKA_JVM_FLAGS -Djava.awt.headless=true
+  local -a jvm=($KAFKA_HEAP ${JVM_FLAGS[@]+"${JVM_FLAGS[@]}"} -Djava.awt.headless=true
     "-Dlog4j2.configurationFile=$SCRIPT_DIR/log4j2.properties")
 
   # Format once: a restart (after a crash too) skips a JVM start of several seconds.
