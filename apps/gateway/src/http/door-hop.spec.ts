@@ -1,6 +1,6 @@
 import express from 'express';
 import http from 'node:http';
-import { serveHopped, type HopAnswer, type HopRequest } from './door-hop';
+import { ownBytes, serveHopped, type HopAnswer, type HopRequest } from './door-hop';
 
 /** A real Express app on a server that never listens: what the door thread hands over is served in memory. */
 function appServer(configure: (app: express.Express) => void): http.Server {
@@ -125,5 +125,17 @@ describe('serving a handed-over request in memory', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(answers.map((a) => Buffer.from(a.body).toString())).toEqual(['done']);
+  });
+});
+
+describe(ownBytes.name, () => {
+  it('joins the chunks, at most `limit` bytes, into a buffer of its own, exactly their size', () => {
+    const pooled = Buffer.from('abc'); // a slice of Node's shared pool
+    const bytes = ownBytes([pooled, Buffer.from('defgh')], 6);
+    expect(Buffer.from(bytes).toString()).toBe('abcdef');
+    expect(bytes.byteOffset).toBe(0);
+    expect(bytes.buffer.byteLength).toBe(6);
+    expect(ownBytes([pooled]).buffer.byteLength).toBe(3);
+    expect(ownBytes([]).length).toBe(0);
   });
 });

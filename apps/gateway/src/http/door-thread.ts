@@ -5,7 +5,7 @@ import { getPriority, setPriority } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { correlationIdOf } from './correlation-id';
 import { isRetry } from './attempt';
-import type { HopAnswer, HopRequest } from './door-hop';
+import { type HopAnswer, type HopRequest, ownBytes } from './door-hop';
 import { listenOnSockets } from './listen';
 
 /**
@@ -482,14 +482,7 @@ class Hop {
       // Gone meanwhile: nothing waits for it, and it no longer counts against the bound.
       if (res.destroyed) return;
       // A buffer of its own, exactly its size, moved to the main thread rather than copied.
-      const body = new Uint8Array(Math.min(size, this.o.bodyLimitBytes + 1));
-      let at = 0;
-      for (const chunk of chunks) {
-        if (at === body.length) break;
-        const part = chunk.subarray(0, body.length - at);
-        body.set(part, at);
-        at += part.length;
-      }
+      const body = ownBytes(chunks, this.o.bodyLimitBytes + 1);
       const headers = passedOn(req.headers, NOT_FROM_CLIENTS) as IncomingHttpHeaders;
       delete headers['transfer-encoding'];
       if (complete || headers['content-length'] === undefined)
