@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { pipelineTrace } from '../ops/pipeline-trace';
 
 /** Applies the work several messages enlisted, together (the inbox: one transaction for all). */
 export interface BatchApplier<T> {
@@ -62,7 +63,9 @@ async function applySlots(slots: BatchSlot[]): Promise<void> {
   await Promise.all(
     [...byApplier].map(async ([applier, run]) => {
       try {
+        const began = Date.now();
         await applier.applyBatch(run.map((s) => s.item));
+        pipelineTrace()?.add(`apply:${applier.constructor.name}`, run.length, Date.now() - began);
         for (const s of run) s.settle!.resolve();
       } catch (err) {
         for (const s of run) {

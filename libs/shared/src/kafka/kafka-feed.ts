@@ -1,6 +1,7 @@
 import { Consumer, Kafka } from 'kafkajs';
 import type { KafkaEnv } from '../config';
 import { leavePredecessors, noteOwnMember } from './group-takeover';
+import { pipelineTrace } from '../ops/pipeline-trace';
 import { consumerConfig, kafkaClientConfig, kafkaTuning, prefixed } from './kafka-options';
 import { ThrottledCommits } from './throttled-commits';
 
@@ -46,6 +47,7 @@ export class KafkaFeed {
     });
     consumer.on(consumer.events.CRASH, () => (this.joined = false));
     consumer.on(consumer.events.STOP, () => (this.joined = false));
+    pipelineTrace()?.watchConsumer(`feed:${this.o.topic}`, consumer);
     // A killed predecessor's membership would hold the partitions for a session (docs/architecture.md,
     // Crashes and restarts); failing that, it expires.
     await leavePredecessors(this.o.env, this.o.groupId, this.o.clientId).catch(() => 0);

@@ -1,6 +1,7 @@
 import { CompressionTypes, Kafka, Message, Producer } from 'kafkajs';
 import type { KafkaEnv } from '../config';
 import { kafkaClientConfig, kafkaTuning, prefixed, producerConfig } from './kafka-options';
+import { pipelineTrace } from '../ops/pipeline-trace';
 
 export interface OutgoingMessage {
   key: string | null;
@@ -81,6 +82,7 @@ export class KafkaProducer {
     await this.connect();
     const compress =
       options.compress ?? batch.reduce((n, b) => n + bytesOf(b.messages), 0) >= COMPRESS_FROM_BYTES;
+    const began = Date.now();
     await this.producer.sendBatch({
       acks: -1,
       compression: compress ? CompressionTypes.GZIP : CompressionTypes.None,
@@ -89,8 +91,10 @@ export class KafkaProducer {
         messages: b.messages.map((m): Message => ({ key: m.key, value: m.value, headers: m.headers })),
       })),
     });
+    const messages = batch.reduce((n, b) => n + b.messages.length, 0);
     this.sent.batches++;
-    this.sent.messages += batch.reduce((n, b) => n + b.messages.length, 0);
+    this.sent.messages += messages;
+    pipelineTrace()?.add('produce', messages, Date.now() - began);
   }
 
   /** Produce requests and messages sent so far (for metrics and tests). */

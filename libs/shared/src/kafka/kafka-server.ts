@@ -4,6 +4,7 @@ import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { KafkaEnv } from '../config';
 import { withFreshLogContext } from '../logging/log-context';
 import { ConsumerLoopState } from '../ops/liveness';
+import { pipelineTrace } from '../ops/pipeline-trace';
 import { BatchSlot, runInSlot, SlotCoalescer } from './batch-scope';
 import { TypesApplied, typesApplied, unwantedByHeader } from './event-type-header';
 import { noteOwnMember } from './group-takeover';
@@ -111,6 +112,7 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
     consumer.on(consumer.events.CRASH, () => (this.joined = false));
     consumer.on(consumer.events.STOP, () => (this.joined = false));
     this.loop.watch(consumer);
+    pipelineTrace()?.watchConsumer(this.serverOptions.service ?? this.serverOptions.clientId, consumer);
     const topics = [...this.messageHandlers.keys()];
     if (topics.length > 0) {
       await consumer.subscribe({ topics, fromBeginning: this.serverOptions.fromBeginning });

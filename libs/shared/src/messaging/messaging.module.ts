@@ -17,6 +17,7 @@ import { RequestProcessor } from '../inbox/request-processor';
 import { KafkaProducer } from '../kafka/kafka-producer';
 import { Outbox } from '../outbox/outbox';
 import { OutboxRelay } from '../outbox/outbox-relay';
+import { pipelineTrace } from '../ops/pipeline-trace';
 import { ServiceMetrics } from '../ops/service-metrics';
 import { HeartbeatPublisher } from './heartbeat-publisher';
 import { MessagingMetrics } from './messaging-metrics';
@@ -35,6 +36,13 @@ export interface MessagingOptions {
   maxAttempts?: number;
 }
 
+/** What pg's Pool counts of its sessions. */
+interface PgPoolCounts {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
 /** Starts the relay once the app is up; stops consumers' retries, the relay and the producer on shutdown. */
 @Injectable()
 class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -50,6 +58,15 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   async onApplicationBootstrap(): Promise<void> {
     this.metrics?.watch(this.dataSource, this.relay);
     this.outbox.wakeInProcess(this.dataSource, this.relay);
+    // The pool's sessions (pg's Pool, behind TypeORM's driver): busy ones, and callers waiting for one.
+    const pool = (this.dataSource.driver as unknown as { master?: PgPoolCounts }).master;
+    if (pool) {
+      pipelineTrace()?.sample('pool', () => ({
+        total: pool.totalCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+      }));
+    }
     await this.producer.connect();
     this.relay.start();
   }

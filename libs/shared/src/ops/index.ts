@@ -5,4 +5,5 @@ export * from './liveness';
 export * from './ops-env';
 export * from './ops.module';
 export * from './service-health';
+export * from './pipeline-trace';
 export * from './service-metrics';

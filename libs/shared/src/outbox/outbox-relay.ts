@@ -4,6 +4,7 @@ import { DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS, sessionOptions } from '../
 import { EVENT_TYPE_HEADER } from '../kafka/event-type-header';
 import { kafkaTuning } from '../kafka/kafka-options';
 import { bytesOf, KafkaProducer, OutgoingMessage } from '../kafka/kafka-producer';
+import { pipelineTrace } from '../ops/pipeline-trace';
 import { outboxChannel } from './outbox';
 
 export interface RelayLogger {
@@ -194,7 +195,9 @@ export class OutboxRelay {
     try {
       // Compressed from 16 KiB (KafkaProducer): a small batch costs more CPU to (de)compress, on both
       // sides, than its bytes cost the broker (profiled at 5–7 % of routing and conversation).
+      const sent = Date.now();
       await this.o.producer.sendBatch(groupByTopic(rows));
+      pipelineTrace()?.add(`relay:${this.o.schema}.send`, rows.length, Date.now() - sent);
     } catch (err) {
       if (!isTooLarge(err)) throw err;
       if (rows.length > 1) {
