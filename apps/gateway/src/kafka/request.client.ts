@@ -11,6 +11,7 @@ import {
   ServiceOps,
   SERVICES,
   currentCorrelationId,
+  pipelineTrace,
 } from '@pupitre/shared';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/env.validation';
 import { NotSent, Unavailable } from '../http';
@@ -133,6 +134,9 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // With PIPELINE_TRACE_MS: what waits for each service, against its bound for a first try.
+    pipelineTrace()?.sample('inFlight', () => ({ ...this.inFlight }));
+    pipelineTrace()?.sample('bound', () => Object.fromEntries(SERVICES.map((s) => [s, this.boundFor(s)])));
     await this.sink.connect();
   }
 
