@@ -62,17 +62,19 @@ async function applySlots(slots: BatchSlot[]): Promise<void> {
   }
   await Promise.all(
     [...byApplier].map(async ([applier, run]) => {
+      const began = Date.now();
+      let outcome = '';
       try {
-        const began = Date.now();
         await applier.applyBatch(run.map((s) => s.item));
-        pipelineTrace()?.add(`apply:${applier.constructor.name}`, run.length, Date.now() - began);
         for (const s of run) s.settle!.resolve();
       } catch (err) {
+        outcome = '.failed';
         for (const s of run) {
           s.failed = true;
           s.settle!.reject(err);
         }
       }
+      pipelineTrace()?.add(`apply:${applier.constructor.name}${outcome}`, run.length, Date.now() - began);
     }),
   );
 }

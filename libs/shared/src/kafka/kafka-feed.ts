@@ -1,7 +1,7 @@
 import { Consumer, Kafka } from 'kafkajs';
 import type { KafkaEnv } from '../config';
-import { leavePredecessors, noteOwnMember } from './group-takeover';
 import { pipelineTrace } from '../ops/pipeline-trace';
+import { leavePredecessors, noteOwnMember } from './group-takeover';
 import { consumerConfig, kafkaClientConfig, kafkaTuning, prefixed } from './kafka-options';
 import { ThrottledCommits } from './throttled-commits';
 

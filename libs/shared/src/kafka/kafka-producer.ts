@@ -1,7 +1,7 @@
 import { CompressionTypes, Kafka, Message, Producer } from 'kafkajs';
 import type { KafkaEnv } from '../config';
-import { kafkaClientConfig, kafkaTuning, prefixed, producerConfig } from './kafka-options';
 import { pipelineTrace } from '../ops/pipeline-trace';
+import { kafkaClientConfig, kafkaTuning, prefixed, producerConfig } from './kafka-options';
 
 export interface OutgoingMessage {
   key: string | null;

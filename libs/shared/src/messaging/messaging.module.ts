@@ -58,7 +58,7 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   async onApplicationBootstrap(): Promise<void> {
     this.metrics?.watch(this.dataSource, this.relay);
     this.outbox.wakeInProcess(this.dataSource, this.relay);
-    // The pool's sessions (pg's Pool, behind TypeORM's driver): busy ones, and callers waiting for one.
+    // The pool's sessions (pg's Pool, behind TypeORM's driver): open, idle, and callers waiting for one.
     const pool = (this.dataSource.driver as unknown as { master?: PgPoolCounts }).master;
     if (pool) {
       pipelineTrace()?.sample('pool', () => ({

@@ -4,6 +4,6 @@ export * from './kafka-probe';
 export * from './liveness';
 export * from './ops-env';
 export * from './ops.module';
-export * from './service-health';
 export * from './pipeline-trace';
+export * from './service-health';
 export * from './service-metrics';

@@ -10,6 +10,7 @@ import { PinoLoggerService, setDefaultLogService } from '../logging/logger';
 import { KafkaProbe } from '../ops/kafka-probe';
 import { loadOpsEnv } from '../ops/ops-env';
 import { OpsModule } from '../ops/ops.module';
+import { startPipelineTrace } from '../ops/pipeline-trace';
 import { ServiceMetrics } from '../ops/service-metrics';
 
 export interface BootOptions {
@@ -62,6 +63,8 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
   Logger.overrideLogger(appLogger);
   if (o.logLevels) appLogger.setLogLevels(o.logLevels);
   const opsEnv = loadOpsEnv(o.service, o.env ?? process.env);
+  // Before any consumer, producer or pool exists: each registers with the trace as it is made.
+  startPipelineTrace(opsEnv.PIPELINE_TRACE_MS);
   const logger = new Logger(o.service);
   const groupId = o.groupId ?? o.service;
   const clientId = `${o.service}-${o.instanceId ?? o.kafka.SERVICE_INSTANCE_ID}`;
