@@ -13,7 +13,7 @@ export const opsEnvSchema = z.object({
   READINESS_CACHE_MS: envInt(1000, 0, 60_000),
   /** A readiness check that has not answered within this long counts as failed (it goes on behind). */
   READINESS_TIMEOUT_MS: envInt(2000, 100, 60_000),
-  /** One trace line a second or so (pipeline-trace.ts) every this many milliseconds; 0: no trace. */
+  /** A trace line (pipeline-trace.ts) every this many milliseconds; 0: no trace. */
   PIPELINE_TRACE_MS: envInt(0, 0, 60_000),
 });
 export type OpsEnv = z.infer<typeof opsEnvSchema> & { OPS_PORT: number; OPS_PORT_SET: boolean };
