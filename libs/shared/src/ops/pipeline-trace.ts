@@ -41,7 +41,6 @@ const GC_KINDS: Record<number, string> = {
 export class PipelineTrace {
   private tallies = new Map<string, Tally>();
   private readonly samples = new Map<string, () => Record<string, number>>();
-  private readonly lags = new Map<string, Map<string, number>>();
   private elu = performance.eventLoopUtilization();
   private timer: NodeJS.Timeout | null = null;
   private gc: PerformanceObserver | null = null;
@@ -84,7 +83,11 @@ export class PipelineTrace {
     // kafkajs runs one fetch loop per broker: each broker's cycle is timed on its own.
     const answered = new Map<number, number>();
     const lag = new Map<string, number>();
-    this.lags.set(name, lag);
+    this.sample(`${name}.lag`, () => {
+      let messages = 0;
+      for (const v of lag.values()) messages += v;
+      return { messages };
+    });
     consumer.on(e.FETCH_START, ({ payload }) => {
       const at = answered.get(payload.nodeId);
       if (at !== undefined) this.add(`${name}.apply`, 0, this.now() - at);
@@ -131,11 +134,6 @@ export class PipelineTrace {
     this.tallies = new Map();
     const sampled: Record<string, Record<string, number>> = {};
     for (const [name, read] of this.samples) sampled[name] = read();
-    for (const [name, lag] of this.lags) {
-      let messages = 0;
-      for (const v of lag.values()) messages += v;
-      sampled[`${name}.lag`] = { messages };
-    }
     return { elu: Math.round(elu.utilization * 1000) / 1000, stages, sampled };
   }
 
