@@ -292,7 +292,7 @@ describe('routing: slots, queue and release', () => {
     expect(d.holderOf(conv)).toBe(a);
   });
 
-  it("R10: a visitor's further messages move the deadline; the last one reaches routing.events with nothing else happening", async () => {
+  it("R10: a visitor's further messages move routing's deadline; it publishes R10's window once, and views move with it", async () => {
     const a = await d.agent(3);
     const v = await d.visitor('web_chat');
     const conv = await d.say(v);
@@ -300,32 +300,56 @@ describe('routing: slots, queue and release', () => {
     await d.reply(a, conv);
     for (const text of ['one', 'two', 'three']) await d.say(v, text);
     // R10 counts from the visitor's last message: its time, as conversation wrote it, plus R10.
-    const last = await waitFor(() =>
+    const posted = (text: string) =>
       d
         .eventsAbout('message.posted', conv)
         .map((e) => e.value.data!.message as { text: string; createdAt: string })
-        .find((m) => m.text === 'three'),
-    );
+        .find((m) => m.text === text);
+    const last = await waitFor(() => posted('three'));
     const r10 = Number(ctx.vars.RESPONSE_TIMEOUT_MS ?? 12 * 3600_000);
-    const due = new Date(Date.parse(last.createdAt) + r10).toISOString();
-    const deadlines = () =>
-      d.eventsAbout('conversation.deadlines-changed', conv).map((e) => e.value.data!.deadlines);
-    await waitFor(() => deadlines().some((x) => (x as { reassignAt?: string }).reassignAt === due), {
-      what: 'the last move of R10 published',
-    });
-    const marked = await ctx.db.query(
-      'SELECT deadlines_unpublished FROM routing.routed_conversations WHERE conversation_id = $1',
+    const dueAfter = (m: { createdAt: string }) => new Date(Date.parse(m.createdAt) + r10).toISOString();
+    const due = dueAfter(last);
+    // Routing acts on the last message's deadline...
+    const held = await waitFor(
+      async () => {
+        const desk = await ctx.rq.call('routing', 'agent.desk', { agentId: a });
+        const h = desk.held.find((x) => x.conversationId === conv);
+        return h?.deadlines.reassignAt === due ? h : undefined;
+      },
+      { what: "routing's deadline at the last visitor message" },
+    );
+    // ...but published them once, when R10 started (the visitor's first message after the agent's),
+    // with its window; the desk read carries that event's version and the window.
+    const published = d.eventsAbout('conversation.deadlines-changed', conv).map((e) => e.value.data!);
+    expect(published.filter((p) => p.responseWindowMs !== undefined)).toEqual([
+      expect.objectContaining({ deadlines: { reassignAt: dueAfter(posted('one')!) }, responseWindowMs: r10 }),
+    ]);
+    expect(published.at(-1)!.responseWindowMs).toBe(r10);
+    expect(held).toMatchObject({ responseWindowMs: r10, version: published.at(-1)!.version });
+    // Conversation's view moves its copy with the visitor messages it shows: the same deadline.
+    await waitFor(
+      async () => {
+        const view = await ctx.rq.call('conversation', 'conversation.view', { conversationId: conv });
+        return view.deadlines.reassignAt === due;
+      },
+      { what: "conversation's view at the last visitor message" },
+    );
+    // An upgrade marks the conversations whose R10 runs (migration PublishResponseWindows): the sweep
+    // publishes their deadlines again, as routing has them now, with the window and a newer version.
+    await ctx.db.query(
+      `UPDATE routing.routed_conversations SET deadlines_unpublished = true
+        WHERE conversation_id = $1 AND status = 'assigned' AND reassign_reason = 'response_timeout'`,
       [conv],
     );
-    expect(marked.rows).toEqual([{ deadlines_unpublished: false }]);
-    expect(deadlines().at(-1)).toEqual({ reassignAt: due });
-    // The desk read carries the version of the last event published: an in-flight one no newer is stale.
-    const published = d.eventsAbout('conversation.deadlines-changed', conv).at(-1)!.value.data!.version;
-    const { held } = await ctx.rq.call('routing', 'agent.desk', { agentId: a });
-    expect(held.find((h) => h.conversationId === conv)).toMatchObject({
-      deadlines: { reassignAt: due },
-      version: published,
-    });
+    const republished = await waitFor(
+      () =>
+        d
+          .eventsAbout('conversation.deadlines-changed', conv)
+          .map((e) => e.value.data!)
+          .find((p) => (p.version as number) > (published.at(-1)!.version as number)),
+      { what: 'the marked deadlines published by the sweep' },
+    );
+    expect(republished).toMatchObject({ deadlines: { reassignAt: due }, responseWindowMs: r10 });
   });
 
   it('refuses a release by an agent who does not hold the conversation', async () => {

@@ -6,6 +6,7 @@ import { Initial1732500000000 } from './migrations/1732500000000-initial';
 import { RoutingVersions1764800000000 } from './migrations/1764800000000-routing-versions';
 import { ConversationRouting1765000000000 } from './migrations/1765000000000-conversation-routing';
 import { Push1764600000000 } from './migrations/1764600000000-push';
+import { ResponseWindow1765300000000 } from './migrations/1765300000000-response-window';
 
 export const CONVERSATION_SCHEMA = 'conversation';
 
@@ -24,6 +25,7 @@ export class AppModule {
             Push1764600000000,
             RoutingVersions1764800000000,
             ConversationRouting1765000000000,
+            ResponseWindow1765300000000,
           ],
         }),
         ConsumersModule,

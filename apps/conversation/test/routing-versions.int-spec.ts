@@ -118,6 +118,7 @@ describe('conversation: routing events older than the last applied are dropped',
       version,
       reassignAt,
       closeAt,
+      responseWindowMs: null,
     });
     const dataSource = sut.app.get(DataSource);
     const repo = sut.app.get(AssignmentsRepository);
@@ -137,5 +138,37 @@ describe('conversation: routing events older than the last applied are dropped',
     await apply([change(a, 4, at(4), at(4)), change(b, 9, null, null)]);
     expect(await shown(a.conversationId)).toEqual({ reassignAt: at(1).toISOString() });
     expect(await shown(b.conversationId)).toEqual({});
+  });
+
+  it("while R10 runs, the view moves routing's deadline with its latest visitor message (routing publishes the window, not each move)", async () => {
+    const { visitorId, conversationId } = await sut.openConversation('web_chat');
+    const view = () => rq.call('conversation', 'conversation.view', { conversationId });
+    const say = (text: string) =>
+      rq.call('conversation', 'visitor.post-message', { visitorId, text, clientMessageId: randomUUID() });
+    const hour = 3_600_000;
+    const first = (await view()).messages[0];
+    const fromFirst = new Date(Date.parse(first.createdAt) + hour).toISOString();
+    await sut.fromRouting('conversation.deadlines-changed', {
+      conversationId,
+      agentId: randomUUID(),
+      deadlines: { reassignAt: fromFirst },
+      responseWindowMs: hour,
+      version: 7,
+    });
+    expect((await view()).deadlines).toEqual({ reassignAt: fromFirst });
+    const later = await say('still there?');
+    expect((await view()).deadlines).toEqual({
+      reassignAt: new Date(Date.parse(later.createdAt) + hour).toISOString(),
+    });
+    // Without a window (the agent wrote last: R11), visitor messages move nothing here.
+    const closeAt = '2030-01-01T00:00:00.000Z';
+    await sut.fromRouting('conversation.deadlines-changed', {
+      conversationId,
+      agentId: randomUUID(),
+      deadlines: { closeAt },
+      version: 8,
+    });
+    await say('hello?');
+    expect((await view()).deadlines).toEqual({ closeAt });
   });
 });

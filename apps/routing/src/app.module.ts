@@ -15,6 +15,7 @@ import { ConversationEventVersions1764800000000 } from './migrations/17648000000
 import { DeadlineMinutes1765100000000 } from './migrations/1765100000000-deadline-minutes';
 import { DeadlinesUnpublished1765200000000 } from './migrations/1765200000000-deadlines-unpublished';
 import { DeadlinesUnpublishedIndex1765200000001 } from './migrations/1765200000001-deadlines-unpublished-index';
+import { PublishResponseWindows1765300000000 } from './migrations/1765300000000-publish-response-windows';
 
 export const ROUTING_SCHEMA = 'routing';
 
@@ -39,6 +40,7 @@ export class AppModule {
             DeadlineMinutes1765100000000,
             DeadlinesUnpublished1765200000000,
             DeadlinesUnpublishedIndex1765200000001,
+            PublishResponseWindows1765300000000,
           ],
         }),
         RoutingConfigModule.forRoot(config),

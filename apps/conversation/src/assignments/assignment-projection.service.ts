@@ -15,8 +15,7 @@ const dateOrNull = (iso: string | undefined) => (iso ? new Date(iso) : null);
  * Routing's events about a conversation carry a version: one older than the last applied (a dead
  * letter replayed after newer events) is dropped whole, so it never rewrites a newer holder.
  *
- * In a batch (BatchHooks) the deadline changes, routing's most frequent event (one per visitor
- * message, R10), are kept, the newest per conversation, and written in one statement before any
+ * In a batch (BatchHooks) the deadline changes, routing's most frequent event, are kept, the newest per conversation, and written in one statement before any
  * other event of the batch is applied and at its end: the same result as one statement each, in
  * order (an older version would have been dropped by the newer), with one round trip instead of one
  * per message. Alone, each is written at once.
@@ -61,12 +60,13 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
 
   async apply(event: RoutingEvent, tx: EntityManager): Promise<void> {
     if (event.type === 'conversation.deadlines-changed' && event.data.version !== undefined) {
-      const { conversationId, version, deadlines } = event.data;
+      const { conversationId, version, deadlines, responseWindowMs } = event.data;
       const change = {
         conversationId,
         version,
         reassignAt: dateOrNull(deadlines.reassignAt),
         closeAt: dateOrNull(deadlines.closeAt),
+        responseWindowMs: responseWindowMs ?? null,
       };
       const kept = this.batches.get(tx);
       if (!kept) return this.assignments.projectDeadlinesOf(tx, [change]);
@@ -83,6 +83,7 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
           assignedAt: null,
           reassignAt: null,
           closeAt: null,
+          responseWindowMs: null,
         });
         return;
       case 'conversation.assigned':
@@ -119,6 +120,7 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
       assignedAt: new Date(d.assignedAt),
       reassignAt: dateOrNull(d.deadlines.reassignAt),
       closeAt: dateOrNull(d.deadlines.closeAt),
+      responseWindowMs: d.responseWindowMs ?? null,
     });
     if (!recorded) return; // closed meanwhile: its conversation.closed tells the desk
     const conversation = await this.views.view({ conversationId: d.conversationId }, tx);
@@ -131,6 +133,7 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
         agentId: d.agentId,
         conversation,
         routingVersion: d.version,
+        ...(d.responseWindowMs === undefined ? {} : { responseWindowMs: d.responseWindowMs }),
       },
       new Date(event.occurredAt),
       event,
@@ -152,6 +155,7 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
         assignedAt: null,
         reassignAt: null,
         closeAt: c.close_at,
+        responseWindowMs: null,
       });
     await this.events.add(
       tx,

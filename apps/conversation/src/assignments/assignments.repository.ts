@@ -8,6 +8,8 @@ interface AssignmentProjection {
   assignedAt: Date | null;
   reassignAt: Date | null;
   closeAt: Date | null;
+  /** R10's window while it runs (responseWindowMsSchema), else null. */
+  responseWindowMs: number | null;
 }
 
 /** Routing's deadlines for one conversation, as of its routing event `version`. */
@@ -16,6 +18,7 @@ export interface DeadlinesChange {
   version: number;
   reassignAt: Date | null;
   closeAt: Date | null;
+  responseWindowMs: number | null;
 }
 
 /**
@@ -32,10 +35,11 @@ export class AssignmentsRepository {
       `WITH c AS (
          UPDATE conversations SET status = $2, agent_id = $3, assigned_at = $4
           WHERE id = $1 AND closed_at IS NULL RETURNING id)
-       INSERT INTO conversation_routing (conversation_id, reassign_at, close_at) SELECT id, $5::timestamptz, $6::timestamptz FROM c
-           ON CONFLICT (conversation_id) DO UPDATE SET reassign_at = $5, close_at = $6
+       INSERT INTO conversation_routing (conversation_id, reassign_at, close_at, response_window_ms)
+       SELECT id, $5::timestamptz, $6::timestamptz, $7::int FROM c
+           ON CONFLICT (conversation_id) DO UPDATE SET reassign_at = $5, close_at = $6, response_window_ms = $7
        RETURNING conversation_id AS id`,
-      [id, p.status, p.agentId, p.assignedAt, p.reassignAt, p.closeAt],
+      [id, p.status, p.agentId, p.assignedAt, p.reassignAt, p.closeAt, p.responseWindowMs],
     );
     return rows.length === 1;
   }
@@ -73,14 +77,15 @@ export class AssignmentsRepository {
     if (changes.length === 0) return;
     await queryPrepared(
       tx,
-      `INSERT INTO conversation_routing (conversation_id, routing_version, reassign_at, close_at)
-       SELECT d.id, d.version, d.reassign_at, d.close_at
-         FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::timestamptz[])
-              AS d (id, version, reassign_at, close_at)
+      `INSERT INTO conversation_routing (conversation_id, routing_version, reassign_at, close_at, response_window_ms)
+       SELECT d.id, d.version, d.reassign_at, d.close_at, d.response_window_ms
+         FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::int[])
+              AS d (id, version, reassign_at, close_at, response_window_ms)
         WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.id = d.id OFFSET 0)
         ORDER BY d.id
            ON CONFLICT (conversation_id) DO UPDATE SET routing_version = EXCLUDED.routing_version,
-              reassign_at = EXCLUDED.reassign_at, close_at = EXCLUDED.close_at
+              reassign_at = EXCLUDED.reassign_at, close_at = EXCLUDED.close_at,
+              response_window_ms = EXCLUDED.response_window_ms
         WHERE conversation_routing.routing_version IS NULL
            OR conversation_routing.routing_version < EXCLUDED.routing_version`,
       [
@@ -88,6 +93,7 @@ export class AssignmentsRepository {
         changes.map((c) => c.version),
         changes.map((c) => c.reassignAt),
         changes.map((c) => c.closeAt),
+        changes.map((c) => c.responseWindowMs),
       ],
     );
   }
@@ -97,7 +103,7 @@ export class AssignmentsRepository {
     await tx.query(
       `INSERT INTO conversation_routing (conversation_id, reassign_at, close_at)
        SELECT id, $2::timestamptz, $3::timestamptz FROM conversations WHERE id = $1 AND closed_at IS NULL
-           ON CONFLICT (conversation_id) DO UPDATE SET reassign_at = $2, close_at = $3`,
+           ON CONFLICT (conversation_id) DO UPDATE SET reassign_at = $2, close_at = $3, response_window_ms = NULL`,
       [id, reassignAt, closeAt],
     );
   }

@@ -13,6 +13,8 @@ export interface ConversationRow {
   assigned_at: Date | null;
   reassign_at: Date | null;
   close_at: Date | null;
+  /** R10's window while it runs: the view moves `reassign_at` with its visitor messages. */
+  response_window_ms: number | null;
   tags: string[];
   last_agent_message_id: string | null;
   last_agent_id: string | null;
@@ -27,11 +29,12 @@ export interface ConversationRow {
  */
 const CONVERSATION_ROWS = `c.*,
   CASE WHEN c.closed_at IS NULL THEN r.reassign_at END AS reassign_at,
-  CASE WHEN c.closed_at IS NULL THEN r.close_at END AS close_at
+  CASE WHEN c.closed_at IS NULL THEN r.close_at END AS close_at,
+  CASE WHEN c.closed_at IS NULL THEN r.response_window_ms END AS response_window_ms
   FROM conversations c LEFT JOIN conversation_routing r ON r.conversation_id = c.id`;
 
 /** The `conversations` table's own columns (routing's deadlines are in `conversation_routing`). */
-export type ConversationTableRow = Omit<ConversationRow, 'reassign_at' | 'close_at'>;
+export type ConversationTableRow = Omit<ConversationRow, 'reassign_at' | 'close_at' | 'response_window_ms'>;
 
 /** What a message needs of its conversation: which one, whose, on which channel. */
 export type ConversationRef = Pick<ConversationRow, 'id' | 'visitor_id' | 'channel'>;

@@ -99,7 +99,7 @@ export class DeskSessionService {
     const byId = new Map(views.map(({ heldBy, ...view }) => [view.id, { heldBy, view }]));
     // Decided without awaiting, so no event slips between the decision and the holds below.
     const pushed = new Map(this.deskViews.heldBy(agent.id, since).map((v) => [v.id, v]));
-    const fromRecord: Array<{ view: ConversationView; version?: number }> = [];
+    const fromRecord: Array<{ view: ConversationView; version?: number; responseWindowMs?: number }> = [];
     const conversations = desk.held.flatMap((h): ConversationView[] => {
       const recent = pushed.get(h.conversationId);
       if (recent) {
@@ -118,7 +118,7 @@ export class DeskSessionService {
         return earlier ? [earlier] : [];
       }
       const held: ConversationView = { ...found.view, assignedAt: h.assignedAt, deadlines: h.deadlines };
-      fromRecord.push({ view: held, version: h.version });
+      fromRecord.push({ view: held, version: h.version, responseWindowMs: h.responseWindowMs });
       return [held];
     });
     // Recorded for this agent during the reads but not in routing's list (assigned after it answered).
@@ -126,7 +126,10 @@ export class DeskSessionService {
     const shown = new Set(conversations.map((c) => c.id));
     const leave = heldIds.filter((id) => !shown.has(id));
     const recorded = new Map(
-      fromRecord.map((r) => [r.view.id, this.deskViews.hold(agent.id, r.view, r.version)]),
+      fromRecord.map((r) => [
+        r.view.id,
+        this.deskViews.hold(agent.id, r.view, r.version, r.responseWindowMs),
+      ]),
     );
     const final = conversations.map((c) => recorded.get(c.id) ?? c);
     const { id, name, status } = desk.agent;

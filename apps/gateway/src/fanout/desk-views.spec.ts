@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ConversationView, Slots } from '@pupitre/shared';
+import type { ConversationView, Message, Slots } from '@pupitre/shared';
 import { DeskViews } from './desk-views';
 
 const slots = (chat: number): Slots => ({
@@ -30,8 +30,66 @@ const view = (o: Partial<ConversationView> = {}): ConversationView => ({
   ...o,
 });
 
+const HOUR = 3_600_000;
+const message = (type: 'visitor' | 'agent', createdAt: string, conversationId = randomUUID()): Message => ({
+  id: randomUUID(),
+  conversationId,
+  author: { type, id: randomUUID() },
+  text: 'hi',
+  createdAt,
+});
+
 describe('DeskViews', () => {
   const agent = randomUUID();
+
+  describe("R10's moves (routing publishes the window, not each move)", () => {
+    const r10 = { reassignAt: '2026-11-30T18:00:00.000Z' }; // the visitor wrote at 06:00
+
+    it('a visitor message moves the deadline while R10 runs; an agent message does not', () => {
+      const views = new DeskViews();
+      const v = views.hold(agent, view({ deadlines: r10 }), 3, 12 * HOUR);
+      expect(views.messagePosted(v.id, message('visitor', '2026-11-30T06:01:00.000Z'))).toBe(true);
+      expect(views.viewOf(v.id, agent)?.deadlines).toEqual({ reassignAt: '2026-11-30T18:01:00.000Z' });
+      expect(views.messagePosted(v.id, message('agent', '2026-11-30T06:02:00.000Z'))).toBe(false);
+      expect(views.viewOf(v.id, agent)?.messages).toHaveLength(2);
+      // The same message again (a redelivery) or an older one moves nothing.
+      expect(views.messagePosted(v.id, message('visitor', '2026-11-30T06:01:00.000Z'))).toBe(false);
+    });
+
+    it('without a window (R9, or the agent wrote last) visitor messages move nothing', () => {
+      const views = new DeskViews();
+      const v = views.hold(agent, view(), 3);
+      expect(views.messagePosted(v.id, message('visitor', '2026-11-30T06:01:00.000Z'))).toBe(false);
+      expect(views.viewOf(v.id, agent)?.deadlines).toEqual(view().deadlines);
+    });
+
+    it("routing's deadlines are moved by the visitor messages the view already shows", () => {
+      const views = new DeskViews();
+      const v = views.hold(agent, view({ deadlines: {} }), 3);
+      views.messagePosted(v.id, message('visitor', '2026-11-30T06:03:00.000Z'));
+      // Routing's event, published before it read that message: R10 from 06:00.
+      const pushed = views.deadlines(v.id, agent, r10, '2026-11-30T06:00:00.000Z', 4, 12 * HOUR);
+      expect(pushed?.view.deadlines).toEqual({ reassignAt: '2026-11-30T18:03:00.000Z' });
+    });
+
+    it('a view held from a record moves by its own messages, and keeps the window for those after', () => {
+      const views = new DeskViews();
+      const messages = [message('visitor', '2026-11-30T06:04:00.000Z')];
+      const v = views.hold(agent, view({ deadlines: r10, messages }), 3, 12 * HOUR);
+      expect(v.deadlines).toEqual({ reassignAt: '2026-11-30T18:04:00.000Z' });
+      views.messagePosted(v.id, message('visitor', '2026-11-30T06:05:00.000Z'));
+      expect(views.viewOf(v.id, agent)?.deadlines).toEqual({ reassignAt: '2026-11-30T18:05:00.000Z' });
+    });
+
+    it('deadlines that came before the assignment record bring their window', () => {
+      const views = new DeskViews();
+      const v = view({ deadlines: {} });
+      views.deadlines(v.id, agent, r10, '2026-11-30T06:00:01.000Z', 5, 12 * HOUR);
+      views.hold(agent, v, 4);
+      views.messagePosted(v.id, message('visitor', '2026-11-30T06:06:00.000Z'));
+      expect(views.viewOf(v.id, agent)?.deadlines).toEqual({ reassignAt: '2026-11-30T18:06:00.000Z' });
+    });
+  });
 
   it('keeps only slot counts newer than the last for the agent', () => {
     const views = new DeskViews();

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { ConversationView, Deadlines, Slots } from '@pupitre/shared';
+import type { ConversationView, Deadlines, Message, Slots } from '@pupitre/shared';
+import { movedByVisitorMessage, withVisitorMessages } from '@pupitre/shared';
 import { Bounded } from './bounded';
+
+/** As many messages as a view carries (conversation's `latestOf`). */
+const VIEW_MESSAGES = 50;
 
 /** How many conversations' views one gateway keeps (those on its connected desks; the oldest go first). */
 export const DESK_VIEWS_LIMIT = 10_000;
@@ -12,6 +16,8 @@ interface Held {
   stamp: number;
   /** Routing's event version the view's deadlines are as of, when known. */
   version?: number;
+  /** R10's window while it runs: each visitor message moves the view's `reassignAt` (movedByVisitorMessage). */
+  responseWindowMs?: number;
 }
 
 interface LaterDeadlines {
@@ -19,12 +25,14 @@ interface LaterDeadlines {
   deadlines: Deadlines;
   at: string;
   version?: number;
+  responseWindowMs?: number;
 }
 
-/** Deadlines and routing's event version they are as of (undefined: from before versions). */
+/** Deadlines, R10's window, and routing's event version they are as of (undefined: from before versions). */
 interface VersionedDeadlines {
   deadlines: Deadlines;
   version?: number;
+  responseWindowMs?: number;
 }
 
 /** Whether `b` is known to be older than `a`: both carry routing's version and `b`'s is not above. */
@@ -35,7 +43,9 @@ const notNewer = (b: number | undefined, a: number | undefined): boolean =>
  * What this gateway last pushed to its desks, so that later changes are patched in without asking
  * any service: the views of the conversations on its connected desks (filled from conversation's
  * `conversation.assignment-recorded` and from `desk.state`, patched by the events that carry what
- * changed), and each agent's last slot counts with their version (an older one is dropped).
+ * changed), and each agent's last slot counts with their version (an older one is dropped). While R10
+ * runs, the view's deadline follows its visitor messages here: routing publishes R10's window, not
+ * each move (movedByVisitorMessage).
  */
 @Injectable()
 export class DeskViews {
@@ -54,18 +64,34 @@ export class DeskViews {
    * deadlines newer than the view's win: those that came before it, and those this gateway already
    * holds for the same agent (a `desk.state` read before a deadline event it has since applied).
    */
-  hold(agentId: string, view: ConversationView, version?: number): ConversationView {
+  hold(
+    agentId: string,
+    view: ConversationView,
+    version?: number,
+    responseWindowMs?: number,
+  ): ConversationView {
     const later = this.early.get(view.id);
     this.early.delete(view.id);
     const before = this.views.get(view.id);
-    let kept: VersionedDeadlines = { deadlines: view.deadlines, version };
+    let kept: VersionedDeadlines = { deadlines: view.deadlines, version, responseWindowMs };
     if (later && later.agentId === agentId && this.laterThan(later, kept.version, view.assignedAt))
       kept = later;
     if (before?.agentId === agentId && notNewer(kept.version, before.version))
-      kept = { deadlines: before.view.deadlines, version: before.version };
-    const fresher = kept.deadlines === view.deadlines ? view : { ...view, deadlines: kept.deadlines };
+      kept = {
+        deadlines: before.view.deadlines,
+        version: before.version,
+        responseWindowMs: before.responseWindowMs,
+      };
+    const deadlines = withVisitorMessages(kept.deadlines, kept.responseWindowMs, view.messages);
+    const fresher = deadlines === view.deadlines ? view : { ...view, deadlines };
     if (before && before.agentId !== agentId) this.unindex(view.id, before.agentId);
-    this.views.set(view.id, { agentId, view: fresher, stamp: ++this.clock, version: kept.version });
+    this.views.set(view.id, {
+      agentId,
+      view: fresher,
+      stamp: ++this.clock,
+      version: kept.version,
+      responseWindowMs: kept.responseWindowMs,
+    });
     let held = this.byAgent.get(agentId);
     if (!held) this.byAgent.set(agentId, (held = new Set()));
     held.add(view.id);
@@ -115,22 +141,48 @@ export class DeskViews {
   }
 
   /**
-   * Routing's new deadlines (of its event `version`): patched in, or kept for the assignment record
-   * still on its way. Undefined when nothing is to be pushed: not held here, or older than what is.
+   * Routing's new deadlines (of its event `version`, with R10's window while it runs): patched in, moved
+   * by the visitor messages the view already shows, or kept for the assignment record still on its
+   * way. Undefined when nothing is to be pushed: not held here, or older than what is.
    */
-  deadlines(conversationId: string, agentId: string, deadlines: Deadlines, at: string, version?: number) {
+  deadlines(
+    conversationId: string,
+    agentId: string,
+    deadlines: Deadlines,
+    at: string,
+    version?: number,
+    responseWindowMs?: number,
+  ) {
     const held = this.views.get(conversationId);
     if (held?.agentId === agentId) {
       if (notNewer(version, held.version)) return undefined;
       // An event without a version (an older routing, during an upgrade) keeps the one held.
-      const patched = { ...held, view: { ...held.view, deadlines }, version: version ?? held.version };
+      const moved = withVisitorMessages(deadlines, responseWindowMs, held.view.messages);
+      const view = { ...held.view, deadlines: moved };
+      const patched = { ...held, view, version: version ?? held.version, responseWindowMs };
       this.views.set(conversationId, patched);
-      return { agentId, view: patched.view };
+      return { agentId, view };
     }
     const early = this.early.get(conversationId);
     if (early?.agentId === agentId && notNewer(version, early.version)) return undefined;
-    this.early.set(conversationId, { agentId, deadlines, at, version });
+    this.early.set(conversationId, { agentId, deadlines, at, version, responseWindowMs });
     return undefined;
+  }
+
+  /**
+   * A message of the conversation, added to its view (the latest VIEW_MESSAGES); a visitor's moves
+   * R10's deadline while it runs. Whether the deadlines moved (the view is then to be pushed).
+   */
+  messagePosted(conversationId: string, message: Message): boolean {
+    const held = this.views.get(conversationId);
+    if (!held) return false;
+    const messages = [...held.view.messages, message].slice(-VIEW_MESSAGES);
+    const deadlines =
+      message.author.type === 'visitor'
+        ? movedByVisitorMessage(held.view.deadlines, held.responseWindowMs, message.createdAt)
+        : held.view.deadlines;
+    this.views.set(conversationId, { ...held, view: { ...held.view, messages, deadlines } });
+    return deadlines !== held.view.deadlines;
   }
 
   /**

@@ -113,7 +113,7 @@ describe(FanoutService.name, () => {
     ]);
   });
 
-  describe('deadline changes (R10 moves them with every visitor message)', () => {
+  describe('deadline changes (routing publishes them; while R10 runs, visitor messages move them)', () => {
     const conversationId = '00000000-0000-4000-8000-0000000000c1';
     const at = (minute: number) => `2026-12-01T0${minute}:00:00.000Z`;
     const deadlines = (n: number) => ({
@@ -162,6 +162,51 @@ describe(FanoutService.name, () => {
       expect(reassignAts()).toEqual(['2026-12-01T12:00:01.000Z']);
       await jest.advanceTimersByTimeAsync(DEADLINE_PUSH_INTERVAL_MS);
       expect(reassignAts()).toEqual(['2026-12-01T12:00:01.000Z', '2026-12-01T12:00:03.000Z']);
+    });
+
+    it("while R10 runs, visitor messages move its deadline here, pushed like routing's changes", async () => {
+      const started = deadlines(0);
+      const r10 = { ...started, data: { ...started.data, responseWindowMs: 12 * 3_600_000, version: 5 } };
+      const posted = (type: 'visitor' | 'agent', createdAt: string) => ({
+        eventId: randomUUID(),
+        type: 'message.posted',
+        data: {
+          conversationId,
+          visitorId: 'v1',
+          message: { id: randomUUID(), conversationId, author: { type, id: 'x1' }, text: 'hi', createdAt },
+        },
+      });
+      await sut.routingEvent(r10 as unknown as RoutingEvent);
+      await sut.conversationEvent(
+        posted('visitor', '2026-12-01T00:00:07.000Z') as unknown as ConversationEvent,
+      );
+      await sut.conversationEvent(
+        posted('agent', '2026-12-01T00:00:08.000Z') as unknown as ConversationEvent,
+      );
+      await jest.advanceTimersByTimeAsync(DEADLINE_PUSH_INTERVAL_MS);
+      expect(reassignAts()).toEqual(['2026-12-01T12:00:00.000Z', '2026-12-01T12:00:07.000Z']);
+      expect(views.viewOf(conversationId, 'a1')?.messages).toHaveLength(2);
+    });
+
+    it('with no window (R9), a visitor message pushes nothing', async () => {
+      const posted = {
+        eventId: randomUUID(),
+        type: 'message.posted',
+        data: {
+          conversationId,
+          visitorId: 'v1',
+          message: {
+            id: 'm1',
+            conversationId,
+            author: { type: 'visitor', id: 'x1' },
+            text: 'hi',
+            createdAt: at(2),
+          },
+        },
+      };
+      await sut.conversationEvent(posted as unknown as ConversationEvent);
+      await jest.advanceTimersByTimeAsync(DEADLINE_PUSH_INTERVAL_MS);
+      expect(updates).toEqual([]);
     });
 
     it('nothing is pushed late for a conversation closed meanwhile', async () => {

@@ -32,8 +32,6 @@ export const FANNED_OUT_CONVERSATION_EVENTS: ReadonlySet<string> = new Set([
   'conversation.tags-changed',
 ]);
 
-/** As many messages as a view carries (conversation's `latestOf`). */
-const VIEW_MESSAGES = 50;
 /** Rotations remembered per gateway (an agent's entry only matters for a desk opening at that moment). */
 const MAX_ROTATIONS_KEPT = 10_000;
 /**
@@ -151,7 +149,7 @@ export class FanoutService implements OnModuleDestroy {
     const agentRoom = rooms.agent(d.agentId);
     if (!SocketHub.hasMembers(desk, agentRoom)) return;
     desk.in(agentRoom).socketsJoin(rooms.conversation(d.conversationId));
-    const conversation = this.views.hold(d.agentId, d.conversation, d.routingVersion);
+    const conversation = this.views.hold(d.agentId, d.conversation, d.routingVersion, d.responseWindowMs);
     desk.to(agentRoom).emit('conversation.assigned', encodedConversation(conversation));
     this.deadlinePushes.pushed(d.conversationId);
     // Slots travel on the agent's key and may have gone out before a just-connected desk joined its
@@ -173,15 +171,20 @@ export class FanoutService implements OnModuleDestroy {
     desk.in(agentRoom).socketsLeave(rooms.conversation(d.conversationId));
   }
 
-  /**
-   * Routing's new deadlines, patched into the view; the push is folded with the next ones within
-   * DEADLINE_PUSH_INTERVAL_MS (with R10, every visitor message moves them). A late push runs in the
-   * conversation's order and sends the view held then, to its holder: none once it was closed or moved.
-   */
+  /** Routing's new deadlines, patched into the view and pushed (`pushDeadlines`). */
   private deadlinesChanged(d: RoutingEventData<'conversation.deadlines-changed'>, at: string): void {
     if (d.agentId === null) return;
     const id = d.conversationId;
-    if (!this.views.deadlines(id, d.agentId, d.deadlines, at, d.version)) return;
+    if (this.views.deadlines(id, d.agentId, d.deadlines, at, d.version, d.responseWindowMs))
+      this.pushDeadlines(id);
+  }
+
+  /**
+   * The view with its new deadlines, to its holder. The push is folded with the next ones within
+   * DEADLINE_PUSH_INTERVAL_MS (while R10 runs, every visitor message moves them). A late push runs in
+   * the conversation's order and sends the view held then, to its holder: none once it was closed or moved.
+   */
+  private pushDeadlines(id: string): void {
     this.deadlinePushes.push(id, (late) =>
       late ? void this.queue.run(id, () => this.pushHeldView(id)) : this.pushHeldView(id),
     );
@@ -207,15 +210,14 @@ export class FanoutService implements OnModuleDestroy {
       visitors.to(rooms.visitor(visitorId)).emit('queue.updated', update);
   }
 
+  /** To the desks holding the conversation and the visitor's devices; R10's move, if any, is pushed after. */
   private messagePosted(d: ConversationEventData<'message.posted'>): void {
-    this.views.patch(d.conversationId, (v) => ({
-      ...v,
-      messages: [...v.messages, d.message].slice(-VIEW_MESSAGES),
-    }));
+    const moved = this.views.messagePosted(d.conversationId, d.message);
     this.hub.desk
       .to(rooms.conversation(d.conversationId))
       .emit('message.created', encodedMessage(d.message, d.conversationId));
     this.hub.visitor.to(rooms.visitor(d.visitorId)).emit('message.created', encodedMessage(d.message));
+    if (moved) this.pushDeadlines(d.conversationId);
   }
 
   private closed(d: ConversationEventData<'conversation.closed'>): void {

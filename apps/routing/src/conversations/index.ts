@@ -6,4 +6,4 @@ export {
   type Transition,
   type TransferTarget,
 } from './domain/routed-conversation';
-export { deadlinesView, type TimeoutConfig } from './domain/deadlines';
+export { publishedDeadlines, type TimeoutConfig } from './domain/deadlines';

@@ -21,7 +21,6 @@ interface RoutedRow {
   reassign_at: Date | null;
   reassign_reason: ReassignReason | null;
   close_at: Date | null;
-  deadlines_unpublished: boolean;
 }
 
 const toState = (r: RoutedRow): RoutedConversation => ({
@@ -41,7 +40,6 @@ const toState = (r: RoutedRow): RoutedConversation => ({
   reassignAt: r.reassign_at,
   reassignReason: r.reassign_reason,
   closeAt: r.close_at,
-  deadlinesUnpublished: r.deadlines_unpublished,
 });
 
 const toRow = (c: RoutedConversation): RoutedRow => ({
@@ -60,7 +58,6 @@ const toRow = (c: RoutedConversation): RoutedRow => ({
   reassign_at: c.reassignAt,
   reassign_reason: c.reassignReason,
   close_at: c.closeAt,
-  deadlines_unpublished: c.deadlinesUnpublished,
 });
 
 /**
@@ -128,12 +125,12 @@ export class RoutedConversationsRepository {
               has_agent_message = v.has_agent_message, last_author = v.last_author,
               last_visitor_message_at = v.last_visitor_message_at, last_agent_message_at = v.last_agent_message_at,
               reassign_at = v.reassign_at, reassign_reason = v.reassign_reason, close_at = v.close_at,
-              deadlines_unpublished = v.deadlines_unpublished, event_version = r.event_version + v.bump
+              event_version = r.event_version + v.bump
          FROM jsonb_to_recordset($1::jsonb) AS v(
               conversation_id uuid, status text, agent_id uuid, queued_at timestamptz, assigned_at timestamptz,
               exclude_agent_id uuid, exclude_until timestamptz, has_agent_message boolean, last_author text,
               last_visitor_message_at timestamptz, last_agent_message_at timestamptz, reassign_at timestamptz,
-              reassign_reason text, close_at timestamptz, deadlines_unpublished boolean, bump int)
+              reassign_reason text, close_at timestamptz, bump int)
         WHERE r.conversation_id = v.conversation_id
        RETURNING r.conversation_id::text AS key, r.event_version`,
       [JSON.stringify(all.map((c) => ({ ...toRow(c), bump: bumps.get(c.conversationId) ?? 0 })))],
@@ -218,25 +215,28 @@ export class RoutedConversationsRepository {
   }
 
   /**
-   * The conversations whose R10 move is not published yet (RoutedConversation.onVisitorMessage),
-   * after `after` in id order (null: from the first), locked, to be published
-   * (DeadlinePublicationSweep; index routed_deadlines_unpublished: only the marked ones); SKIP LOCKED,
-   * so a batch of conversation events working on one is not waited for: its own write decides, and
-   * the next sweep takes it if it is still marked.
+   * The conversations marked for their deadlines to be published again (DeadlinePublicationSweep;
+   * index routed_deadlines_unpublished: only the marked ones), after `after` in id order (null: from
+   * the first): locked in id order, the marks cleared, returned as they are; SKIP LOCKED, so a batch
+   * of conversation events working on one is not waited for: the next sweep takes it.
    */
-  async lockUnpublishedDeadlines(
+  async claimMarkedDeadlines(
     tx: EntityManager,
     after: string | null,
     limit: number,
   ): Promise<RoutedConversation[]> {
-    const rows: RoutedRow[] = await queryPrepared(
+    const rows = await returningRows<RoutedRow>(
       tx,
-      `SELECT * FROM routed_conversations
-        WHERE deadlines_unpublished AND ($1::uuid IS NULL OR conversation_id > $1)
-        ORDER BY conversation_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      `WITH marked AS (
+         SELECT conversation_id FROM routed_conversations
+          WHERE deadlines_unpublished AND ($1::uuid IS NULL OR conversation_id > $1)
+          ORDER BY conversation_id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       UPDATE routed_conversations r SET deadlines_unpublished = false
+         FROM marked WHERE r.conversation_id = marked.conversation_id
+       RETURNING r.*`,
       [after, limit],
     );
-    return rows.map(toState);
+    return rows.map(toState).sort((a, b) => (a.conversationId < b.conversationId ? -1 : 1));
   }
 
   /** R11 sweep's claim: the due inactivity closes (index routed_close_due, by minute), cleared once, returned as they were. */

@@ -3,8 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { DomainError, RoutingOps } from '@pupitre/shared';
 import { AgentsRepository, SlotsChangedNotifier, toAgentView } from '../agents';
 import type { RoutingConfig } from '../config/env.validation';
-import { ROUTING_CONFIG } from '../config/routing.config';
-import { deadlinesView, RoutedConversationsRepository } from '../conversations';
+import { ROUTING_CONFIG, timeoutsOf } from '../config/routing.config';
+import { publishedDeadlines, RoutedConversationsRepository } from '../conversations';
 
 type In<K extends keyof RoutingOps> = RoutingOps[K]['in'];
 type Out<K extends keyof RoutingOps> = RoutingOps[K]['out'];
@@ -27,10 +27,11 @@ export class DeskViewService {
     const slotsVersion = await this.slots.versionOf(tx, d.agentId);
     const agent = await this.agents.find(tx, d.agentId);
     if (!agent) throw new DomainError('NOT_FOUND', 'no such agent');
+    const timeouts = timeoutsOf(this.config);
     const held = (await this.routed.findHeldBy(tx, d.agentId)).map((c) => ({
       conversationId: c.conversationId,
       assignedAt: c.assignedAt!.toISOString(),
-      deadlines: deadlinesView(c),
+      ...publishedDeadlines(c, timeouts),
       version: c.version,
     }));
     return { agent: toAgentView(agent, this.config.MOBILE_SLOTS), held, slotsVersion };

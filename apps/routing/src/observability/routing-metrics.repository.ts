@@ -7,13 +7,13 @@ export interface RoutingFigures {
   assigned: Record<Channel, number>;
   capacity: Record<Channel, number>;
   due: { reassign: number; close: number };
-  /** R10 moves not published yet (DeadlinePublicationSweep publishes them at every sweep). */
+  /** Conversations marked for their deadlines to be published (DeadlinePublicationSweep, at every sweep). */
   unpublished: number;
 }
 
 /**
  * The figures behind routing's gauges, each from an indexed query (the queue, slots, due deadlines,
- * the partial index of unpublished moves).
+ * the partial index of marked conversations).
  */
 @Injectable()
 export class RoutingMetricsRepository {

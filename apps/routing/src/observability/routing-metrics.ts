@@ -57,7 +57,7 @@ export class RoutingMetrics {
     );
     metrics.gauge(
       'pupitre_routing_deadlines_unpublished',
-      'Conversations whose R10 move is not published yet; each sweep publishes them, so this stays near the conversations a visitor wrote to since the last sweep',
+      'Conversations marked for their deadlines to be published (an upgrade marks them); each sweep publishes them, so this stays at 0',
       [],
       async (set) => {
         const f = await figures.get();

@@ -1,18 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock, CLOCK } from '@pupitre/shared';
+import type { RoutingConfig } from '../config/env.validation';
+import { ROUTING_CONFIG, timeoutsOf } from '../config/routing.config';
 import { RoutedConversation, RoutedConversationsRepository } from '../conversations';
 import { RoutingEventsEmitter } from '../events';
 
 const BATCH = 500;
 
 /**
- * At every sweep (SweepsService), publishes the R10 moves that visitor messages left unpublished
- * (RoutedConversation.onVisitorMessage): each marked conversation's deadlines as they are now, one
- * event whatever the number of moves since the last. One pass in conversation id order, in batches
- * of one transaction each (lock, write with the event counters, one outbox insert), each stamped
- * with the time it runs; a conversation marked again behind the pass waits for the next sweep. Safe
- * in several instances (SKIP LOCKED).
+ * At every sweep (SweepsService), publishes the deadlines of the conversations marked for it
+ * (`routed_conversations.deadlines_unpublished`), as they are now, with R10's window while it runs.
+ * Routing's own transitions no longer mark any (R10's moves are not published:
+ * RoutedConversation.onVisitorMessage); an upgrade does: migration PublishResponseWindows marks the
+ * conversations whose R10 runs, so that conversation's copy and the gateways learn its window, and an
+ * older instance still running during the upgrade marks its moves. One pass in conversation id
+ * order, in batches of one transaction each (claim, write with the event counters, one outbox
+ * insert), each stamped with the time it runs. Safe in several instances (SKIP LOCKED). With
+ * nothing marked, one statement on an empty partial index.
  */
 @Injectable()
 export class DeadlinePublicationSweep {
@@ -21,6 +26,7 @@ export class DeadlinePublicationSweep {
     private readonly routed: RoutedConversationsRepository,
     private readonly events: RoutingEventsEmitter,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
   ) {}
 
   /** Returns how many conversations were published. */
@@ -30,8 +36,8 @@ export class DeadlinePublicationSweep {
     for (;;) {
       const marked = await this.dataSource.transaction(async (tx) => {
         const now = this.clock.now();
-        const locked = await this.routed.lockUnpublishedDeadlines(tx, after, BATCH);
-        const all = locked.map((c) => RoutedConversation.publishDeadlines(c));
+        const locked = await this.routed.claimMarkedDeadlines(tx, after, BATCH);
+        const all = locked.map((c) => RoutedConversation.publishDeadlines(c, timeoutsOf(this.config)));
         const events = all
           .filter((t) => t.events.length > 0)
           .map((t) => ({ key: t.state.conversationId, events: t.events, now }));

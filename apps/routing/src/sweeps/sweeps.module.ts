@@ -13,7 +13,7 @@ import { SweepsService } from './sweeps.service';
 
 /**
  * The periodic sweeps (R9/R10 reassignment, R11 inactivity close, the queue) behind the startup gate,
- * the R10 moves left unpublished, and silent gateway instances' desks.
+ * the deadlines marked for publication, and silent gateway instances' desks.
  */
 @Module({
   imports: [AgentsModule, AssignmentModule, ConversationsModule, DeskModule, EventsModule],

@@ -8,8 +8,9 @@ import { ReassignmentSweep } from './reassignment.sweep';
 
 /**
  * One sweep: R9/R10 take overdue conversations away, R11 asks conversation to close inactive ones,
- * the R10 moves left unpublished since the last sweep are published, the queue gets a matching round
- * in case a trigger was lost, and the desks of gateway instances silent too long are dropped. Safe in
+ * the deadlines of conversations marked for it are published (an upgrade marks them), the queue gets
+ * a matching round in case a trigger was lost, and the desks of gateway instances silent too long
+ * are dropped. Safe in
  * several instances: channel lock + SKIP LOCKED + conditional updates.
  */
 @Injectable()

@@ -56,3 +56,16 @@ export const deadlinesSchema = z
   })
   .openapi('Deadlines');
 export type Deadlines = z.infer<typeof deadlinesSchema>;
+
+/**
+ * R10's window while it runs (routing's RESPONSE_TIMEOUT_MS), beside internal copies of deadlines:
+ * routing publishes it when R10 starts instead of publishing each move, and whoever shows the
+ * deadlines moves `reassignAt` at each visitor message to its time plus this (movedByVisitorMessage).
+ * Absent while R10 does not run (R9, or the agent wrote last), and from events that predate it.
+ */
+export const responseWindowMsSchema = z
+  .number()
+  .int()
+  .positive()
+  .optional()
+  .describe("While R10 runs: each visitor message moves reassignAt to the message's time plus this many ms.");

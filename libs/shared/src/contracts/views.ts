@@ -8,6 +8,7 @@ import {
   deadlinesSchema,
   messageSchema,
   PLATFORMS,
+  responseWindowMsSchema,
   slotsSchema,
 } from './common';
 import { chatCapacitySchema } from './fields';
@@ -54,6 +55,7 @@ export const heldConversationSchema = z
     conversationId: z.string().uuid(),
     assignedAt: z.string(),
     deadlines: deadlinesSchema,
+    responseWindowMs: responseWindowMsSchema,
     /**
      * Routing's event version these deadlines are as of (the last `conversation.*` event it published
      * about the conversation): a deadline event of this version or older is not newer. Absent from a

@@ -5,7 +5,7 @@ import type {
   Message,
   Platform,
 } from '@pupitre/shared/contracts';
-import { capabilitiesFor } from '@pupitre/shared/domain';
+import { capabilitiesFor, withVisitorMessages } from '@pupitre/shared/domain';
 
 /** The columns of a conversation row the view shows. */
 interface ConversationFacts {
@@ -16,6 +16,7 @@ interface ConversationFacts {
   assigned_at: Date | null;
   reassign_at: Date | null;
   close_at: Date | null;
+  response_window_ms?: number | null;
 }
 
 interface VisitorFacts {
@@ -25,7 +26,11 @@ interface VisitorFacts {
   blocked_at: Date | null;
 }
 
-/** The desk's picture of one conversation (CONTRACT.md ConversationView), R1–R3 included. */
+/**
+ * The desk's picture of one conversation (CONTRACT.md ConversationView), R1–R3 included. While R10
+ * runs, its deadline is moved by the latest visitor message shown (routing publishes the window, not
+ * each move: movedByVisitorMessage).
+ */
 export function toConversationView(
   c: ConversationFacts,
   v: VisitorFacts,
@@ -39,10 +44,14 @@ export function toConversationView(
     tags: c.tags,
     messages,
     assignedAt: c.assigned_at?.toISOString() ?? null,
-    deadlines: {
-      ...(c.reassign_at ? { reassignAt: c.reassign_at.toISOString() } : {}),
-      ...(c.close_at ? { closeAt: c.close_at.toISOString() } : {}),
-    },
+    deadlines: withVisitorMessages(
+      {
+        ...(c.reassign_at ? { reassignAt: c.reassign_at.toISOString() } : {}),
+        ...(c.close_at ? { closeAt: c.close_at.toISOString() } : {}),
+      },
+      c.response_window_ms ?? undefined,
+      messages,
+    ),
     capabilities: capabilitiesFor(c.channel),
   };
 }

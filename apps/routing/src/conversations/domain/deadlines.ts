@@ -86,6 +86,21 @@ export function deadlinesView(d: Pick<DueDates, 'reassignAt' | 'closeAt'>): Dead
   };
 }
 
+/**
+ * The deadlines as routing publishes them: the contract's view and, while R10 runs, its window.
+ * Routing does not publish R10's moves (`RoutedConversation.onVisitorMessage`): with the window, those
+ * who show the deadlines move `reassignAt` at each visitor message themselves (`movedByVisitorMessage`).
+ */
+export function publishedDeadlines(
+  d: Pick<DueDates, 'reassignAt' | 'closeAt' | 'reassignReason'>,
+  timeouts: TimeoutConfig,
+): { deadlines: Deadlines; responseWindowMs?: number } {
+  const deadlines = deadlinesView(d);
+  return d.reassignReason === 'response_timeout'
+    ? { deadlines, responseWindowMs: timeouts.responseMs }
+    : { deadlines };
+}
+
 function addMs(date: Date, ms: number): Date {
   return new Date(date.getTime() + ms);
 }

@@ -1,5 +1,6 @@
+import { movedByVisitorMessage } from '@pupitre/shared/domain';
 import { DomainError } from '@pupitre/shared/errors';
-import type { TimeoutConfig } from './deadlines';
+import { deadlinesView, type TimeoutConfig } from './deadlines';
 import { assertHeldBy, RoutedConversation, type TransferTarget } from './routed-conversation';
 
 const MIN = 60_000;
@@ -157,7 +158,12 @@ describe('RoutedConversation.onVisitorMessage', () => {
     expect(t.events).toEqual([
       {
         type: 'conversation.deadlines-changed',
-        data: { conversationId: ID, agentId: A, deadlines: { reassignAt: iso(2 * MIN + 12 * HOUR) } },
+        data: {
+          conversationId: ID,
+          agentId: A,
+          deadlines: { reassignAt: iso(2 * MIN + 12 * HOUR) },
+          responseWindowMs: 12 * HOUR,
+        },
       },
     ]);
   });
@@ -178,89 +184,78 @@ describe('RoutedConversation.onVisitorMessage', () => {
     expect(sut.onVisitorMessage(assigned(), at(MIN), timeouts).events).toEqual([]);
   });
 
-  describe('R10 moved by a further visitor message: published by the sweep', () => {
+  describe('R10 moved by a further visitor message: not published, the window was', () => {
     /** Agent A answered at 1 min; the visitor's first message after it, at `ms`, started R10. */
     const waitingSince = (ms: number) =>
       sut.onVisitorMessage(sut.onAgentMessage(assigned(), at(MIN), timeouts).state, at(ms), timeouts).state;
 
-    it('the first visitor message after an agent one publishes at once (R11 stops, R10 starts)', () => {
+    it('the first visitor message after an agent one publishes at once, with the window (R11 stops, R10 starts)', () => {
       const answered = sut.onAgentMessage(assigned(), at(MIN), timeouts).state;
       const t = sut.onVisitorMessage(answered, at(MIN + 100), timeouts);
-      expect(t.events).toHaveLength(1);
-      expect(t.state.deadlinesUnpublished).toBe(false);
-    });
-
-    it('a further one moves the deadline routing acts on, and holds its publication', () => {
-      const t = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 700), timeouts);
-      expect(t.state).toMatchObject({
-        reassignAt: at(2 * MIN + 700 + 12 * HOUR),
-        deadlinesUnpublished: true,
-      });
-      expect(t.events).toEqual([]);
-    });
-
-    it('the sweep publishes the deadlines as they are then, once for all the moves since the last', () => {
-      let c = waitingSince(2 * MIN);
-      for (let ms = 2 * MIN + 200; ms <= 2 * MIN + 1000; ms += 200)
-        c = sut.onVisitorMessage(c, at(ms), timeouts).state;
-      const t = sut.publishDeadlines(c);
-      expect(t.state).toEqual({ ...c, deadlinesUnpublished: false });
       expect(t.events).toEqual([
         {
           type: 'conversation.deadlines-changed',
           data: {
             conversationId: ID,
             agentId: A,
-            deadlines: { reassignAt: iso(2 * MIN + 1000 + 12 * HOUR) },
+            deadlines: { reassignAt: iso(MIN + 100 + 12 * HOUR) },
+            responseWindowMs: 12 * HOUR,
           },
         },
       ]);
     });
 
-    it('an agent message after an unpublished move publishes its deadlines at once: none is left unpublished', () => {
-      const marked = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 500), timeouts).state;
-      const t = sut.onAgentMessage(marked, at(3 * MIN), timeouts);
-      expect(t.state.deadlinesUnpublished).toBe(false);
-      expect(t.events).toHaveLength(1);
+    it('a further one moves the deadline routing acts on and publishes nothing', () => {
+      const t = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 700), timeouts);
+      expect(t.state).toMatchObject({ reassignAt: at(2 * MIN + 700 + 12 * HOUR), lastAuthor: 'visitor' });
+      expect(t.events).toEqual([]);
     });
 
-    it('taken away, released, closed or given to an agent while marked: the mark goes, their events say all', () => {
-      const marked = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 500), timeouts).state;
-      expect(marked.deadlinesUnpublished).toBe(true);
-      const takenAway = sut.takeAway(marked, 'response_timeout', at(13 * HOUR), timeouts).state;
-      expect(takenAway.deadlinesUnpublished).toBe(false);
-      expect(sut.release(marked, A, at(3 * MIN), timeouts).state.deadlinesUnpublished).toBe(false);
-      expect(sut.close(marked, timeouts).state.deadlinesUnpublished).toBe(false);
-      const toB = sut.transfer(marked, A, target(), at(3 * MIN), timeouts);
-      expect(toB.state.deadlinesUnpublished).toBe(false);
+    it('routing and those who show the deadlines agree: the window moves reassignAt as routing does', () => {
+      let c = waitingSince(2 * MIN);
+      let shown = { reassignAt: iso(2 * MIN + 12 * HOUR) };
+      for (let ms = 2 * MIN + 200; ms <= 2 * MIN + 1000; ms += 200) {
+        c = sut.onVisitorMessage(c, at(ms), timeouts).state;
+        shown = movedByVisitorMessage(shown, 12 * HOUR, iso(ms)) as typeof shown;
+      }
+      expect(shown).toEqual(deadlinesView(c));
+    });
+
+    it('a visitor message older than the last counted never moves R10 back', () => {
+      const c = sut.onVisitorMessage(waitingSince(2 * MIN), at(3 * MIN), timeouts).state;
+      const t = sut.onVisitorMessage(c, at(2 * MIN + 500), timeouts);
+      expect(t.state.reassignAt).toEqual(at(3 * MIN + 12 * HOUR));
+      expect(t.state.lastVisitorMessageAt).toEqual(at(3 * MIN));
+      expect(t.events).toEqual([]);
+    });
+
+    it('an agent message after moves publishes its deadlines at once, without a window (R10 stops)', () => {
+      const moved = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 500), timeouts).state;
+      const t = sut.onAgentMessage(moved, at(3 * MIN), timeouts);
+      expect(t.events).toEqual([
+        {
+          type: 'conversation.deadlines-changed',
+          data: { conversationId: ID, agentId: A, deadlines: { closeAt: iso(3 * MIN + 7 * DAY) } },
+        },
+      ]);
+    });
+
+    it('given to another agent while R10 runs: the assignment carries the deadlines and the window', () => {
+      const moved = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 500), timeouts).state;
+      const toB = sut.transfer(moved, A, target(), at(3 * MIN), timeouts);
       expect(toB.events.map((e) => e.type)).toEqual(['conversation.unassigned', 'conversation.assigned']);
-      expect(
-        sut.assign({ ...takenAway, deadlinesUnpublished: true }, B, 'why', at(14 * HOUR), timeouts).state
-          .deadlinesUnpublished,
-      ).toBe(false);
+      expect(toB.events[1].data).toMatchObject({
+        deadlines: { reassignAt: iso(3 * MIN + 12 * HOUR) },
+        responseWindowMs: 12 * HOUR,
+      });
     });
 
-    it('one no longer on a desk that still carries a mark: the sweep clears it and publishes nothing', () => {
-      const queuedButMarked = { ...queued(), deadlinesUnpublished: true };
-      const t = sut.publishDeadlines(queuedButMarked);
-      expect(t.state.deadlinesUnpublished).toBe(false);
-      expect(t.events).toEqual([]);
-    });
-
-    it('two visitor messages in the same millisecond: the second moves nothing and keeps the mark', () => {
-      const marked = sut.onVisitorMessage(waitingSince(2 * MIN), at(2 * MIN + 500), timeouts).state;
-      const t = sut.onVisitorMessage(marked, at(2 * MIN + 500), timeouts);
-      expect(t.state.deadlinesUnpublished).toBe(true);
-      expect(t.events).toEqual([]);
-    });
-
-    it('R9 still running (no agent message yet): a visitor message moves nothing and holds nothing', () => {
+    it('R9 still running (no agent message yet): a visitor message moves nothing and publishes nothing', () => {
       const t = sut.onVisitorMessage(
         sut.onVisitorMessage(assigned(), at(MIN), timeouts).state,
         at(2 * MIN),
         timeouts,
       );
-      expect(t.state.deadlinesUnpublished).toBe(false);
       expect(t.events).toEqual([]);
     });
   });

@@ -42,11 +42,6 @@ export interface RoutedConversation {
   reassignAt: Date | null;
   reassignReason: ReassignReason | null;
   closeAt: Date | null;
-  /**
-   * A move of R10 by a visitor message that was not published yet: DeadlinePublicationSweep publishes the
-   * deadlines as they are then (`publishDeadlines`). See `onVisitorMessage`.
-   */
-  deadlinesUnpublished: boolean;
 }
 
 /** What one transition decided: the new state, the events to emit in order, whose slot counts changed. */
@@ -93,7 +88,6 @@ export const RoutedConversation = {
       reassignAt: null,
       reassignReason: null,
       closeAt: null,
-      deadlinesUnpublished: false,
     };
     return { state, events: [queued(state, openedAt)], slotsChangedFor: [] };
   },
@@ -116,11 +110,10 @@ export const RoutedConversation = {
         queuedAt: null,
         excludeAgentId: null,
         excludeUntil: null,
-        deadlinesUnpublished: false, // the assignment carries them
       },
       timeouts,
     );
-    return { state, events: [assigned(state, explanation)], slotsChangedFor: [agentId] };
+    return { state, events: [assigned(state, explanation, timeouts)], slotsChangedFor: [agentId] };
   },
 
   /** R6: the slot is freed at once. R7: back to the queue, to someone else first. R8: waits for the visitor. */
@@ -137,7 +130,6 @@ export const RoutedConversation = {
         ...(next === 'queued'
           ? { excludeAgentId: agentId, excludeUntil: exclusionEnds('released', now, timeouts) }
           : {}),
-        deadlinesUnpublished: false, // off the desk
       },
       timeouts,
     );
@@ -162,7 +154,6 @@ export const RoutedConversation = {
         queuedAt: now,
         excludeAgentId: c.agentId,
         excludeUntil: exclusionEnds(reason, now, timeouts),
-        deadlinesUnpublished: false, // off the desk
       },
       timeouts,
     );
@@ -184,7 +175,6 @@ export const RoutedConversation = {
         queuedAt: null,
         excludeAgentId: null,
         excludeUntil: null,
-        deadlinesUnpublished: false,
       },
       timeouts,
     );
@@ -205,16 +195,12 @@ export const RoutedConversation = {
     if (!target) throw new DomainError('NOT_FOUND', 'no such agent');
     if (!canTake(target, c.channel))
       throw new DomainError('CONFLICT', 'the target agent is not available or has no free chat slot');
-    // The new holder's assignment carries the deadlines: none is left unpublished.
-    const state = withDeadlines(
-      { ...c, agentId: target.agentId, assignedAt: now, deadlinesUnpublished: false },
-      timeouts,
-    );
+    const state = withDeadlines({ ...c, agentId: target.agentId, assignedAt: now }, timeouts);
     return {
       state,
       events: [
         unassigned(c, fromAgentId, 'transferred', 'transferred'),
-        assigned(state, `transferred by agent ${fromAgentId}`),
+        assigned(state, `transferred by agent ${fromAgentId}`, timeouts),
       ],
       slotsChangedFor: [fromAgentId, target.agentId],
     };
@@ -236,11 +222,12 @@ export const RoutedConversation = {
   /**
    * R8: a visitor message puts a released conversation back in the queue; R10/R11 clocks follow it.
    *
-   * R10 counts from the visitor's last message, so each further visitor message only moves R10's
-   * deadline by the time since the one before. That move is not published: `publishDeadlines`
-   * (DeadlinePublicationSweep, at every sweep: 500 ms by default) publishes the deadlines as they are
-   * then, so a visitor writing five messages a second costs two deadline events a second, not five.
-   * Anything else (the first visitor message after an agent's, R9, R11, a requeue) publishes at once.
+   * R10 counts from the visitor's last message, so each further visitor message while R10 runs only
+   * moves R10's deadline to the message's time plus the window (`isR10Move`). Routing keeps that move
+   * and publishes nothing: the event that started R10 carried its window, and those who show the
+   * deadlines (conversation's views, the gateway's desk views) move them from the messages they see
+   * with the same rule (`movedByVisitorMessage`). Anything else (the first visitor message after an
+   * agent's, a requeue) publishes at once.
    */
   onVisitorMessage(c: RoutedConversation, at: Date, timeouts: TimeoutConfig): Transition {
     if (c.status === 'closed') return unchanged(c); // R13: conversation opens a new one instead
@@ -249,15 +236,28 @@ export const RoutedConversation = {
       {
         ...c,
         lastAuthor: 'visitor',
-        lastVisitorMessageAt: at,
+        // The latest, should messages' times not follow their order: moves only ever go later.
+        lastVisitorMessageAt: latestOf(c.lastVisitorMessageAt, at),
         ...(requeued ? { status: 'queued' as const, queuedAt: at } : {}),
       },
       timeouts,
     );
     const events: RoutingEventDraft[] = requeued ? [queued(state, at)] : [];
-    if (isR10Move(c, state))
-      return { state: { ...state, deadlinesUnpublished: true }, events, slotsChangedFor: [] };
-    return published(state, [...events, ...deadlinesChanged(c, state)]);
+    if (isR10Move(c, state)) return { state, events, slotsChangedFor: [] };
+    return { state, events: [...events, ...deadlinesChanged(c, state, timeouts)], slotsChangedFor: [] };
+  },
+
+  /**
+   * The deadlines as they are now, with R10's window while it runs, to the desk of the agent who holds
+   * the conversation (DeadlinePublicationSweep: a conversation an upgrade marked). Nothing once it is
+   * off a desk: the events that took it off said all.
+   */
+  publishDeadlines(c: RoutedConversation, timeouts: TimeoutConfig): Transition {
+    return {
+      state: c,
+      events: c.status === 'assigned' ? [deadlinesNow(c, timeouts)] : [],
+      slotsChangedFor: [],
+    };
   },
 
   /** R9 is answered, R10 waits for the visitor again, R11's clock starts at this message. */
@@ -267,18 +267,7 @@ export const RoutedConversation = {
       { ...c, hasAgentMessage: true, lastAuthor: 'agent', lastAgentMessageAt: at },
       timeouts,
     );
-    return published(state, deadlinesChanged(c, state));
-  },
-
-  /**
-   * DeadlinePublicationSweep publishes an unpublished R10 move (`onVisitorMessage`): the deadlines as
-   * they are now, to the desk of the agent who holds the conversation. A transition that takes it off
-   * the desk or gives it to an agent clears the mark (its events say all), so this finds it on the
-   * same desk.
-   */
-  publishDeadlines(c: RoutedConversation): Transition {
-    const state = { ...c, deadlinesUnpublished: false };
-    return { state, events: c.status === 'assigned' ? [deadlinesNow(state)] : [], slotsChangedFor: [] };
+    return { state, events: deadlinesChanged(c, state, timeouts), slotsChangedFor: [] };
   },
 
   /**
@@ -335,10 +324,8 @@ function withDeadlines(c: RoutedConversation, timeouts: TimeoutConfig): RoutedCo
   return { ...c, reassignAt: due.reassignAt, reassignReason: due.reassignReason, closeAt: due.closeAt };
 }
 
-/** A transition whose deadline event, if any, carries the deadlines in force: none is left unpublished. */
-function published(state: RoutedConversation, events: RoutingEventDraft[]): Transition {
-  const carried = events.some((e) => e.type === 'conversation.deadlines-changed');
-  return { state: carried ? { ...state, deadlinesUnpublished: false } : state, events, slotsChangedFor: [] };
+function latestOf(a: Date | null, b: Date): Date {
+  return a !== null && a.getTime() > b.getTime() ? a : b;
 }
 
 function unchanged(c: RoutedConversation): Transition {

@@ -1,5 +1,5 @@
 import type { Channel, RoutingEventData, RoutingEventType } from '@pupitre/shared/contracts';
-import { deadlinesView, sameTime, type ReassignReason } from './deadlines';
+import { publishedDeadlines, sameTime, type ReassignReason, type TimeoutConfig } from './deadlines';
 
 /** The part of a About its events show. */
 interface About {
@@ -8,6 +8,7 @@ interface About {
   agentId: string | null;
   assignedAt: Date | null;
   reassignAt: Date | null;
+  reassignReason: ReassignReason | null;
   closeAt: Date | null;
 }
 
@@ -16,16 +17,22 @@ export type RoutingEventDraft = {
   [T in RoutingEventType]: { type: T; data: RoutingEventData<T> };
 }[RoutingEventType];
 
-export function deadlinesChanged(before: About, after: About): RoutingEventDraft[] {
-  if (sameTime(before.reassignAt, after.reassignAt) && sameTime(before.closeAt, after.closeAt)) return [];
-  return [deadlinesNow(after)];
+/** The deadlines in force, to the desk of the agent who holds the conversation, when they changed. */
+export function deadlinesChanged(before: About, after: About, timeouts: TimeoutConfig): RoutingEventDraft[] {
+  if (
+    sameTime(before.reassignAt, after.reassignAt) &&
+    sameTime(before.closeAt, after.closeAt) &&
+    before.reassignReason === after.reassignReason
+  )
+    return [];
+  return [deadlinesNow(after, timeouts)];
 }
 
-/** The deadlines in force, to the desk of the agent who holds the conversation. */
-export function deadlinesNow(c: About): RoutingEventDraft {
+/** The deadlines in force, with R10's window while it runs, to the desk of the agent who holds the conversation. */
+export function deadlinesNow(c: About, timeouts: TimeoutConfig): RoutingEventDraft {
   return {
     type: 'conversation.deadlines-changed',
-    data: { conversationId: c.conversationId, agentId: c.agentId, deadlines: deadlinesView(c) },
+    data: { conversationId: c.conversationId, agentId: c.agentId, ...publishedDeadlines(c, timeouts) },
   };
 }
 
@@ -36,7 +43,7 @@ export function queued(c: About, at: Date): RoutingEventDraft {
   };
 }
 
-export function assigned(c: About, explanation: string): RoutingEventDraft {
+export function assigned(c: About, explanation: string, timeouts: TimeoutConfig): RoutingEventDraft {
   return {
     type: 'conversation.assigned',
     data: {
@@ -44,7 +51,7 @@ export function assigned(c: About, explanation: string): RoutingEventDraft {
       channel: c.channel,
       agentId: c.agentId!,
       assignedAt: c.assignedAt!.toISOString(),
-      deadlines: deadlinesView(c),
+      ...publishedDeadlines(c, timeouts),
       explanation,
     },
   };

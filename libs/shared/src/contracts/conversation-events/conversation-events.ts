@@ -1,5 +1,11 @@
 import { z } from '../zod';
-import { channelSchema, CLOSE_REASONS, messageSchema, UNASSIGN_REASONS } from '../common';
+import {
+  channelSchema,
+  CLOSE_REASONS,
+  messageSchema,
+  responseWindowMsSchema,
+  UNASSIGN_REASONS,
+} from '../common';
 import { conversationViewSchema } from '../views';
 import { eventMessageSchema, type EventEnvelope } from '../envelope';
 
@@ -68,6 +74,8 @@ export const conversationEventSchemas = {
        * so a deadline event of this version or older is not newer. Absent from events before it.
        */
       routingVersion: z.number().int().optional(),
+      /** R10's window as conversation's copy has it: the gateway moves the view's deadline with it. */
+      responseWindowMs: responseWindowMsSchema,
     })
     .describe(
       "Conversation recorded routing's assignment: from now on it accepts the agent's commands. " +

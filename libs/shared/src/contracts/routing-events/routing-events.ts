@@ -1,5 +1,11 @@
 import { z } from '../zod';
-import { channelSchema, deadlinesSchema, slotsSchema, UNASSIGN_REASONS } from '../common';
+import {
+  channelSchema,
+  deadlinesSchema,
+  responseWindowMsSchema,
+  slotsSchema,
+  UNASSIGN_REASONS,
+} from '../common';
 import { eventMessageSchema, type EventEnvelope } from '../envelope';
 
 /** A queue snapshot carries at most this many conversations (the head of the queue). */
@@ -39,6 +45,7 @@ export const routingEventSchemas = {
       agentId: z.string().uuid(),
       assignedAt: z.string(),
       deadlines: deadlinesSchema,
+      responseWindowMs: responseWindowMsSchema,
       version: conversationVersion,
       /** Why this agent, in words ("fewest mobile slots in use (0 of 2) among 3 available agents"). */
       explanation: z
@@ -67,9 +74,13 @@ export const routingEventSchemas = {
       conversationId: z.string().uuid(),
       agentId: z.string().uuid().nullable(),
       deadlines: deadlinesSchema,
+      responseWindowMs: responseWindowMsSchema,
       version: conversationVersion,
     })
-    .describe("The conversation's R9/R10/R11 deadlines moved (a message was written)."),
+    .describe(
+      "The conversation's R9/R10/R11 deadlines changed (a message was written); R10's further moves " +
+        'by visitor messages are not published: responseWindowMs says how they move.',
+    ),
   /**
    * R11: routing found the conversation inactive; conversation closes it, unless a message newer than
    * `lastAgentMessageAt` (the agent message the deadline counts from) shows routing's view was behind.
