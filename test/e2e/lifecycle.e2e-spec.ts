@@ -250,7 +250,7 @@ describe('conversation lifecycle (e2e)', () => {
   });
 
   it("R10 follows the visitor's last message: quick further messages, and the last one's deadline reaches the desk", async () => {
-    const { desk } = await sut.agentAtDesk();
+    const { agent, desk } = await sut.agentAtDesk();
     const visitor = await sut.visitor('web_chat');
     const { conversationId } = await visitor.say('Bonjour');
     await desk.assigned(conversationId);
@@ -266,6 +266,11 @@ describe('conversation lifecycle (e2e)', () => {
       "the last message's R10 deadline",
     );
     expect(shown.conversation.deadlines).toEqual({ reassignAt: due });
+    // A desk opened afterwards (another tab, a reconnect) shows the same deadline in desk.state.
+    const again = await sut.desk(agent.token);
+    expect(again.state.conversations.find((c) => c.id === conversationId)?.deadlines).toEqual({
+      reassignAt: due,
+    });
   });
 
   it('tags: add and remove answer the tags and update the desk view', async () => {

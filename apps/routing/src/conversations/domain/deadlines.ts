@@ -105,6 +105,7 @@ function addMs(date: Date, ms: number): Date {
   return new Date(date.getTime() + ms);
 }
 
-function latest(a: Date | null, b: Date): Date {
+/** The later of the two times (`a` may be unset). */
+export function latest(a: Date | null, b: Date): Date {
   return a !== null && a.getTime() > b.getTime() ? a : b;
 }

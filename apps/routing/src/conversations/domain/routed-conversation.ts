@@ -6,6 +6,7 @@ import { hasFreeSlot } from '../../slots';
 import {
   deadlinesOf,
   isR10Move,
+  latest,
   type ReassignReason,
   type RoutingStatus,
   type TimeoutConfig,
@@ -237,7 +238,7 @@ export const RoutedConversation = {
         ...c,
         lastAuthor: 'visitor',
         // The latest, should messages' times not follow their order: moves only ever go later.
-        lastVisitorMessageAt: latestOf(c.lastVisitorMessageAt, at),
+        lastVisitorMessageAt: latest(c.lastVisitorMessageAt, at),
         ...(requeued ? { status: 'queued' as const, queuedAt: at } : {}),
       },
       timeouts,
@@ -322,10 +323,6 @@ function withDeadlines(c: RoutedConversation, timeouts: TimeoutConfig): RoutedCo
     timeouts,
   );
   return { ...c, reassignAt: due.reassignAt, reassignReason: due.reassignReason, closeAt: due.closeAt };
-}
-
-function latestOf(a: Date | null, b: Date): Date {
-  return a !== null && a.getTime() > b.getTime() ? a : b;
 }
 
 function unchanged(c: RoutedConversation): Transition {
