@@ -320,7 +320,12 @@ describe('routing: slots, queue and release', () => {
     );
     // ...but published them once, when R10 started (the visitor's first message after the agent's),
     // with its window; the desk read carries that event's version and the window.
-    const published = d.eventsAbout('conversation.deadlines-changed', conv).map((e) => e.value.data!);
+    const deadlineEvents = () =>
+      d.eventsAbout('conversation.deadlines-changed', conv).map((e) => e.value.data!);
+    await waitFor(() => deadlineEvents().some((p) => p.responseWindowMs !== undefined), {
+      what: "the event that started R10, on this test's consumer",
+    });
+    const published = deadlineEvents();
     expect(published.filter((p) => p.responseWindowMs !== undefined)).toEqual([
       expect.objectContaining({ deadlines: { reassignAt: dueAfter(posted('one')!) }, responseWindowMs: r10 }),
     ]);

@@ -171,4 +171,49 @@ describe('conversation: routing events older than the last applied are dropped',
     await say('hello?');
     expect((await view()).deadlines).toEqual({ closeAt });
   });
+
+  it("an assignment while R10 runs carries its window to the desk's record; a release clears it", async () => {
+    const { visitorId, conversationId } = await sut.openConversation('web_chat');
+    const agentId = randomUUID();
+    const hour = 3_600_000;
+    const view = () => rq.call('conversation', 'conversation.view', { conversationId });
+    const first = (await view()).messages[0];
+    const due = new Date(Date.parse(first.createdAt) + hour).toISOString();
+    await sut.fromRouting('conversation.assigned', {
+      conversationId,
+      channel: 'web_chat',
+      agentId,
+      assignedAt: first.createdAt,
+      deadlines: { reassignAt: due },
+      responseWindowMs: hour,
+      version: 11,
+    });
+    const recorded = await waitFor(
+      () => rq.eventsOf('conversation.assignment-recorded').find((e) => e.key === conversationId),
+      { what: 'the assignment recorded' },
+    );
+    expect(recorded.value.data).toMatchObject({ responseWindowMs: hour, routingVersion: 11 });
+    const later = await rq.call('conversation', 'visitor.post-message', {
+      visitorId,
+      text: 'and?',
+      clientMessageId: randomUUID(),
+    });
+    expect((await view()).deadlines).toEqual({
+      reassignAt: new Date(Date.parse(later.createdAt) + hour).toISOString(),
+    });
+
+    await sut.fromRouting('conversation.unassigned', {
+      conversationId,
+      channel: 'web_chat',
+      agentId,
+      reason: 'released',
+      next: 'released',
+      version: 12,
+    });
+    const window = await db.query(
+      'SELECT response_window_ms FROM conversation.conversation_routing WHERE conversation_id = $1',
+      [conversationId],
+    );
+    expect(window.rows).toEqual([{ response_window_ms: null }]);
+  });
 });

@@ -15,8 +15,9 @@ const dateOrNull = (iso: string | undefined) => (iso ? new Date(iso) : null);
  * Routing's events about a conversation carry a version: one older than the last applied (a dead
  * letter replayed after newer events) is dropped whole, so it never rewrites a newer holder.
  *
- * In a batch (BatchHooks) the deadline changes, routing's most frequent event, are kept, the newest per conversation, and written in one statement before any
- * other event of the batch is applied and at its end: the same result as one statement each, in
+ * In a batch (BatchHooks) the deadline changes, routing's most frequent event, are kept, the newest
+ * per conversation, and written in one statement before any other event of the batch is applied and
+ * at its end: the same result as one statement each, in
  * order (an older version would have been dropped by the newer), with one round trip instead of one
  * per message. Alone, each is written at once.
  */
@@ -52,7 +53,7 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
 
   /**
    * A versioned deadline change is written only over an older version, so applying it again changes
-   * nothing: it needs no inbox row (one per visitor message, R10).
+   * nothing: it needs no inbox row.
    */
   isIdempotent(event: RoutingEvent): boolean {
     return event.type === 'conversation.deadlines-changed' && event.data.version !== undefined;

@@ -64,8 +64,8 @@ export class AssignmentsRepository {
   }
 
   /**
-   * claimRoutingVersion and projectDeadlines in one statement, for routing's most frequent event (R10
-   * moves the deadline at every visitor message), for one conversation or a batch's: one change per
+   * claimRoutingVersion and projectDeadlines in one statement, for routing's most frequent event
+   * about a conversation, for one conversation or a batch's: one change per
    * conversation (the caller keeps the newest), rows locked in id order. Nothing changes where the
    * version is not newer, or where there is no such conversation. It touches neither the
    * conversation's row nor its lock, which the requests to the conversation take. The existence

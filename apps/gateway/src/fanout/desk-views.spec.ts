@@ -31,7 +31,11 @@ const view = (o: Partial<ConversationView> = {}): ConversationView => ({
 });
 
 const HOUR = 3_600_000;
-const message = (type: 'visitor' | 'agent', createdAt: string, conversationId = randomUUID()): Message => ({
+const message = (
+  type: 'visitor' | 'agent',
+  createdAt: string,
+  conversationId: string = randomUUID(),
+): Message => ({
   id: randomUUID(),
   conversationId,
   author: { type, id: randomUUID() },
@@ -79,6 +83,24 @@ describe('DeskViews', () => {
       expect(v.deadlines).toEqual({ reassignAt: '2026-11-30T18:04:00.000Z' });
       views.messagePosted(v.id, message('visitor', '2026-11-30T06:05:00.000Z'));
       expect(views.viewOf(v.id, agent)?.deadlines).toEqual({ reassignAt: '2026-11-30T18:05:00.000Z' });
+    });
+
+    it('a visitor message fanned out before the view was held (desk.state read before it) still moves it', () => {
+      const views = new DeskViews();
+      const v = view({ deadlines: r10 });
+      views.messagePosted(v.id, message('visitor', '2026-11-30T06:07:00.000Z', v.id)); // not held yet
+      expect(views.hold(agent, v, 3, 12 * HOUR).deadlines).toEqual({
+        reassignAt: '2026-11-30T18:07:00.000Z',
+      });
+    });
+
+    it("a newer event without a window (the agent answered) stops the moves: routing's deadlines as they are", () => {
+      const views = new DeskViews();
+      const v = views.hold(agent, view({ deadlines: r10 }), 3, 12 * HOUR);
+      const r11 = { closeAt: '2026-12-07T06:10:00.000Z' };
+      expect(views.deadlines(v.id, agent, r11, '2026-11-30T06:10:00.000Z', 4)?.view.deadlines).toBe(r11);
+      expect(views.messagePosted(v.id, message('visitor', '2026-11-30T06:11:00.000Z'))).toBe(false);
+      expect(views.viewOf(v.id, agent)?.deadlines).toBe(r11);
     });
 
     it('deadlines that came before the assignment record bring their window', () => {

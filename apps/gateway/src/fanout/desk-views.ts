@@ -58,6 +58,11 @@ export class DeskViews {
   /** Routing's deadlines that came before conversation's record of the assignment they belong to. */
   private readonly early = new Bounded<LaterDeadlines>(DESK_VIEWS_LIMIT);
   private readonly slots = new Bounded<{ version: number; slots: Slots }>(DESK_VIEWS_LIMIT);
+  /**
+   * The latest visitor message time seen per conversation, held here or not: a view read before a
+   * message this gateway has already fanned out (desk.state, an assignment record) is moved by it too.
+   */
+  private readonly visitorWrote = new Bounded<string>(DESK_VIEWS_LIMIT);
 
   /**
    * A conversation now on `agentId`'s desks, its deadlines as of routing's event `version`. Routing's
@@ -82,7 +87,7 @@ export class DeskViews {
         version: before.version,
         responseWindowMs: before.responseWindowMs,
       };
-    const deadlines = withVisitorMessages(kept.deadlines, kept.responseWindowMs, view.messages);
+    const deadlines = this.moved(view.id, kept.deadlines, kept.responseWindowMs, view.messages);
     const fresher = deadlines === view.deadlines ? view : { ...view, deadlines };
     if (before && before.agentId !== agentId) this.unindex(view.id, before.agentId);
     this.views.set(view.id, {
@@ -157,7 +162,7 @@ export class DeskViews {
     if (held?.agentId === agentId) {
       if (notNewer(version, held.version)) return undefined;
       // An event without a version (an older routing, during an upgrade) keeps the one held.
-      const moved = withVisitorMessages(deadlines, responseWindowMs, held.view.messages);
+      const moved = this.moved(conversationId, deadlines, responseWindowMs, held.view.messages);
       const view = { ...held.view, deadlines: moved };
       const patched = { ...held, view, version: version ?? held.version, responseWindowMs };
       this.views.set(conversationId, patched);
@@ -174,6 +179,7 @@ export class DeskViews {
    * R10's deadline while it runs. Whether the deadlines moved (the view is then to be pushed).
    */
   messagePosted(conversationId: string, message: Message): boolean {
+    if (message.author.type === 'visitor') this.visitorWroteAt(conversationId, message.createdAt);
     const held = this.views.get(conversationId);
     if (!held) return false;
     const messages = [...held.view.messages, message].slice(-VIEW_MESSAGES);
@@ -183,6 +189,24 @@ export class DeskViews {
         : held.view.deadlines;
     this.views.set(conversationId, { ...held, view: { ...held.view, messages, deadlines } });
     return deadlines !== held.view.deadlines;
+  }
+
+  private visitorWroteAt(conversationId: string, at: string): void {
+    const before = this.visitorWrote.get(conversationId);
+    if (before === undefined || Date.parse(at) > Date.parse(before))
+      this.visitorWrote.set(conversationId, at);
+  }
+
+  /** Deadlines moved by the visitor messages of the view and by those seen here (R10's window). */
+  private moved(
+    conversationId: string,
+    deadlines: Deadlines,
+    responseWindowMs: number | undefined,
+    messages: readonly Message[],
+  ): Deadlines {
+    if (responseWindowMs === undefined) return deadlines;
+    const fromView = withVisitorMessages(deadlines, responseWindowMs, messages);
+    return movedByVisitorMessage(fromView, responseWindowMs, this.visitorWrote.get(conversationId));
   }
 
   /**
@@ -204,6 +228,7 @@ export class DeskViews {
     this.views.delete(conversationId);
     if (agentId === undefined || this.early.get(conversationId)?.agentId === agentId)
       this.early.delete(conversationId);
+    if (agentId === undefined) this.visitorWrote.delete(conversationId); // closed: no more R10
     this.gone.set(conversationId, ++this.clock);
   }
 

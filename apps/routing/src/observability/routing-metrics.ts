@@ -9,8 +9,8 @@ const FIGURES_CACHE_MS = 2000;
 
 /**
  * Routing's gauges: queue length, slots in use and slots offered by available agents, per channel;
- * deadlines past due and not yet swept (R9/R10 reassignments, R11 closes); R10 moves not published
- * yet (the sweep publishes them). Assignments are counted as
+ * deadlines past due and not yet swept (R9/R10 reassignments, R11 closes); conversations marked for
+ * their deadlines to be published (an upgrade marks them; the sweep publishes them). Assignments are counted as
  * they are published: `pupitre_events_published_total{type="conversation.assigned"}`.
  */
 @Injectable()

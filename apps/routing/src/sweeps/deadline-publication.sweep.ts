@@ -13,10 +13,10 @@ const BATCH = 500;
  * (`routed_conversations.deadlines_unpublished`), as they are now, with R10's window while it runs.
  * Routing's own transitions no longer mark any (R10's moves are not published:
  * RoutedConversation.onVisitorMessage); an upgrade does: migration PublishResponseWindows marks the
- * conversations whose R10 runs, so that conversation's copy and the gateways learn its window, and an
- * older instance still running during the upgrade marks its moves. One pass in conversation id
- * order, in batches of one transaction each (claim, write with the event counters, one outbox
- * insert), each stamped with the time it runs. Safe in several instances (SKIP LOCKED). With
+ * conversations whose R10 runs, so that conversation's copy and the gateways learn its window (an
+ * older instance left running beside this one would mark its moves too: docs/operations.md says to
+ * replace them together). One pass in conversation id order, in batches of one transaction each
+ * (claim, write with the event counters, one outbox insert), each stamped with the time it runs. Safe in several instances (SKIP LOCKED). With
  * nothing marked, one statement on an empty partial index.
  */
 @Injectable()

@@ -51,6 +51,11 @@ describe(withVisitorMessages.name, () => {
     });
   });
 
+  it("takes the latest visitor message's time, should times not follow the list's order", () => {
+    const messages = [message('visitor', '2026-12-05T10:20:00Z'), message('visitor', '2026-12-05T10:10:00Z')];
+    expect(lastVisitorMessageAt(messages)).toBe(at('2026-12-05T10:20:00Z'));
+  });
+
   it('changes nothing without a visitor message', () => {
     const d = { reassignAt: at('2026-12-05T22:00:00Z') };
     expect(withVisitorMessages(d, 12 * HOUR, [message('agent', '2026-12-05T10:25:00Z')])).toBe(d);

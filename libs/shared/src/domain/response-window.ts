@@ -21,11 +21,16 @@ export function movedByVisitorMessage(
   return { ...deadlines, reassignAt: new Date(moved).toISOString() };
 }
 
-/** The time of the latest visitor message among `messages` (oldest first), if any. */
+/** The latest time of a visitor message among `messages`, if any (the latest, whatever their order). */
 export function lastVisitorMessageAt(messages: readonly Message[]): string | undefined {
-  for (let i = messages.length - 1; i >= 0; i--)
-    if (messages[i].author.type === 'visitor') return messages[i].createdAt;
-  return undefined;
+  let latest: string | undefined;
+  let latestMs = -Infinity;
+  for (const m of messages) {
+    if (m.author.type !== 'visitor') continue;
+    const ms = Date.parse(m.createdAt);
+    if (ms > latestMs) [latest, latestMs] = [m.createdAt, ms];
+  }
+  return latest;
 }
 
 /** The deadlines with the visitor messages of a view applied (`movedByVisitorMessage`). */
