@@ -16,8 +16,9 @@ const BATCH = 500;
  * conversations whose R10 runs, so that conversation's copy and the gateways learn its window (an
  * older instance left running beside this one would mark its moves too: docs/operations.md says to
  * replace them together). One pass in conversation id order, in batches of one transaction each
- * (claim, write with the event counters, one outbox insert), each stamped with the time it runs. Safe in several instances (SKIP LOCKED). With
- * nothing marked, one statement on an empty partial index.
+ * (claim, write with the event counters, one outbox insert), each stamped with the time it runs.
+ * Safe in several instances (SKIP LOCKED). With nothing marked, one statement on an empty partial
+ * index.
  */
 @Injectable()
 export class DeadlinePublicationSweep {

@@ -16,7 +16,8 @@ interface ConversationFacts {
   assigned_at: Date | null;
   reassign_at: Date | null;
   close_at: Date | null;
-  response_window_ms?: number | null;
+  /** R10's window while it runs (routing's), else null. */
+  response_window_ms: number | null;
 }
 
 interface VisitorFacts {
