@@ -19,6 +19,8 @@ export interface ProducerOptions {
   lingerMs?: number;
   /** A lingering batch is sent as soon as it holds this many bytes (uncompressed). */
   maxBatchBytes?: number;
+  /** The kafkajs producer to send with (tests); by default one made from `env`. */
+  producer?: Pick<Producer, 'connect' | 'sendBatch' | 'disconnect'>;
 }
 
 /** Batches at least this large are GZIP-compressed: JSON shrinks 3–10×, small sends skip the CPU cost. */
@@ -27,6 +29,7 @@ const COMPRESS_FROM_BYTES = 16 * 1024;
 interface Waiting {
   topic: string;
   messages: OutgoingMessage[];
+  bytes: number;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -34,18 +37,28 @@ interface Waiting {
 /**
  * The one producer of a process: idempotent, acks from all replicas, per-key order kept. `send` lingers
  * a few milliseconds so that the requests and replies made meanwhile leave in one produce request;
- * each caller's promise settles when its batch is acknowledged (or fails with the batch's error).
+ * each caller's promise settles when its produce request is acknowledged (or fails with its error).
+ *
+ * One produce request is in flight at a time (the idempotent producer's order). What is cut while one
+ * is in flight does not queue behind it batch by batch: the next request takes everything cut
+ * meanwhile, up to `maxBatchBytes`. With a request per cut batch, a producer whose acknowledgements
+ * came slower than its 2-ms cuts (a busy event loop reads them late) sent a chain of small requests
+ * one after another, and what waited for them grew: at the start of `bench/flow`'s 1,000/s step the
+ * gateway's produce requests were in flight for 1,024 ms of a second and carried 399 requests to
+ * conversation while 1,000 came in (issue 7's note, session 44).
  */
 export class KafkaProducer {
-  private readonly producer: Producer;
+  private readonly producer: Pick<Producer, 'connect' | 'sendBatch' | 'disconnect'>;
   private connected: Promise<void> | null = null;
   private readonly lingerMs: number;
   private readonly maxBatchBytes: number;
   private waiting: Waiting[] = [];
   private waitingBytes = 0;
   private timer: NodeJS.Timeout | null = null;
-  /** Flushes in the order they were cut, so per-key order holds across lingered batches. */
-  private flushing: Promise<void> = Promise.resolve();
+  /** Cut, waiting for a produce request, in the order they were cut: per-key order holds. */
+  private ready: Waiting[] = [];
+  /** The loop sending `ready`, one request at a time, while there is any. */
+  private flushing: Promise<void> | null = null;
   private sent = { batches: 0, messages: 0 };
 
   constructor(
@@ -53,7 +66,8 @@ export class KafkaProducer {
     clientId: string,
     options: ProducerOptions = {},
   ) {
-    this.producer = new Kafka(kafkaClientConfig(env, clientId)).producer(producerConfig());
+    this.producer =
+      options.producer ?? new Kafka(kafkaClientConfig(env, clientId)).producer(producerConfig());
     this.lingerMs = options.lingerMs ?? kafkaTuning().KAFKA_LINGER_MS;
     this.maxBatchBytes = options.maxBatchBytes ?? kafkaTuning().KAFKA_BATCH_MAX_BYTES;
   }
@@ -70,7 +84,7 @@ export class KafkaProducer {
       const bytes = bytesOf(messages);
       // A large send never shares a batch with others: if it is refused, only its caller hears of it.
       if (this.waiting.length > 0 && this.waitingBytes + bytes > this.maxBatchBytes) this.cut();
-      this.waiting.push({ topic, messages, resolve, reject });
+      this.waiting.push({ topic, messages, bytes, resolve, reject });
       this.waitingBytes += bytes;
       if (this.waitingBytes >= this.maxBatchBytes) this.cut();
       else this.timer ??= setTimeout(() => this.cut(), this.lingerMs);
@@ -112,15 +126,38 @@ export class KafkaProducer {
     }
   }
 
-  /** Closes the lingering batch and queues it behind the previous one. */
+  /** Closes the lingering batch: it leaves with the next produce request. */
   private cut(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const batch = this.waiting;
-    if (batch.length === 0) return;
+    if (this.waiting.length === 0) return;
+    this.ready.push(...this.waiting);
     this.waiting = [];
     this.waitingBytes = 0;
-    this.flushing = this.flushing.then(() => this.flush(batch));
+    this.flushing ??= this.drain();
+  }
+
+  /** Sends what was cut, one produce request at a time, each with all that was cut before it left. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.ready.length > 0) await this.flush(this.nextRequest());
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  /**
+   * The oldest sends that fit in one request: up to `maxBatchBytes`, and at least one, so a send larger
+   * than that goes alone (if the broker refuses it, only its caller hears of it).
+   */
+  private nextRequest(): Waiting[] {
+    let n = 1;
+    let bytes = this.ready[0].bytes;
+    while (n < this.ready.length && bytes + this.ready[n].bytes <= this.maxBatchBytes) {
+      bytes += this.ready[n].bytes;
+      n++;
+    }
+    return this.ready.splice(0, n);
   }
 
   private async flush(batch: Waiting[]): Promise<void> {
