@@ -7,8 +7,8 @@
  *
  * The local broker answers in about a millisecond; a production cluster (replicated, acks from all
  * replicas, across a network) takes a few. This process delays every byte the broker sends back by the
- * round trip asked for (a socket factory of its own, given to kafkajs by a wrapper around its Kafka
- * class), so the producer meets a slower broker with nothing else changed. Each round trip gets a new
+ * round trip asked for (support/slow-broker.ts), so the producer meets a slower broker with nothing
+ * else changed. Each round trip gets a new
  * producer and `--seconds` of sends at `--rate`, 500-byte JSON values over 200 keys, each send not
  * waiting for the others, as the gateway's requests leave. The row with round trip 0 is the same run's
  * floor: the broker as it is.
@@ -17,12 +17,12 @@
  * took, and the sends still waiting when the last one was made (what queued behind the producer).
  */
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type * as KafkaJs from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import type { KafkaEnv } from '../libs/shared/src/config';
 import { KafkaProducer } from '../libs/shared/src/kafka/kafka-producer';
 import { startBroker } from './support/infra';
+import { installSlowBroker } from './support/slow-broker';
 import { openLoop } from './support/open-loop';
 import { ms, summarize } from './support/stats';
 
@@ -45,39 +45,8 @@ function parse(argv: string[]): Options {
   return o;
 }
 
-/** The round trip the next Kafka client made here meets, in ms (0: none added). */
-let delayMs = 0;
-
-/** kafkajs's default socket, with what the broker sends delayed by `delay` ms, in order. */
-function delayedSocketFactory(delay: number): KafkaJs.ISocketFactory {
-  return ({ host, port, onConnect }) => {
-    const socket = net.connect({ host, port }, onConnect);
-    socket.setKeepAlive(true, 60_000);
-    if (delay > 0) {
-      const emit = socket.emit.bind(socket);
-      socket.emit = ((event: string, ...args: unknown[]) => {
-        if (event !== 'data') return emit(event, ...args);
-        setTimeout(() => emit(event, ...args), delay);
-        return true;
-      }) as typeof socket.emit;
-    }
-    return socket;
-  };
-}
-
-// KafkaProducer makes its own kafkajs client from the module's export: this one hands it the delayed
-// socket. The module object itself (an `import * as` would be a copy of it).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const kafkajs = require('kafkajs') as { Kafka: typeof KafkaJs.Kafka };
-const Original = kafkajs.Kafka;
-kafkajs.Kafka = class extends Original {
-  constructor(config: KafkaJs.KafkaConfig) {
-    super({ ...config, socketFactory: delayedSocketFactory(delayMs) });
-  }
-};
-
 async function measure(env: KafkaEnv, topic: string, o: Options, roundTrip: number) {
-  delayMs = roundTrip;
+  installSlowBroker(roundTrip);
   const producer = new KafkaProducer(env, `rtt-bench-${roundTrip}`);
   await producer.connect();
   await producer.send(topic, [{ key: 'warm', value: '{}' }]);
@@ -122,11 +91,11 @@ async function main(): Promise<void> {
   const broker = startBroker();
   const prefix = `bench.${randomUUID().slice(0, 8)}.`;
   const env = { KAFKA_BROKERS: broker.brokers, KAFKA_TOPIC_PREFIX: prefix } as KafkaEnv;
-  const admin = new Original({ clientId: 'rtt-bench-admin', brokers: broker.brokers, logLevel: 0 }).admin();
-  await admin.connect();
+  const admin = new Kafka({ clientId: 'rtt-bench-admin', brokers: broker.brokers, logLevel: 0 }).admin();
   const topic = 'rtt';
-  await admin.createTopics({ topics: [{ topic: prefix + topic, numPartitions: 6 }], waitForLeaders: true });
   try {
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: prefix + topic, numPartitions: 6 }], waitForLeaders: true });
     console.log(`=== bench/producer-round-trip ===`);
     console.log(
       `started ${new Date().toISOString()}, node ${process.version}, ${o.rate}/s open loop for ${o.seconds} s per row, ` +
@@ -154,7 +123,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await admin.deleteTopics({ topics: [prefix + topic] }).catch(() => undefined);
-    await admin.disconnect();
+    await admin.disconnect().catch(() => undefined);
     broker.stop();
   }
 }

@@ -5,16 +5,18 @@ import { KafkaProducer } from './kafka-producer';
 /** A kafkajs producer whose produce requests are acknowledged (or refused) when the test says. */
 function broker() {
   const requests: { values: string[][]; settle: (err?: Error) => void }[] = [];
+  const calls: string[] = [];
   const producer = {
     connect: async () => undefined,
-    disconnect: async () => undefined,
+    disconnect: async () => void calls.push('disconnect'),
     sendBatch: (batch: ProducerBatch) =>
       new Promise<never[]>((resolve, reject) => {
         const values = (batch.topicMessages ?? []).map((t) => t.messages.map((m) => String(m.value)));
+        calls.push('sendBatch');
         requests.push({ values, settle: (err) => (err ? reject(err) : resolve([])) });
       }),
   };
-  return { producer, requests };
+  return { producer, requests, calls };
 }
 
 const env = { KAFKA_BROKERS: ['127.0.0.1:9092'], KAFKA_TOPIC_PREFIX: '' } as unknown as KafkaEnv;
@@ -67,7 +69,7 @@ describe('KafkaProducer', () => {
       await jest.advanceTimersByTimeAsync(1);
     }
     await jest.advanceTimersByTimeAsync(100);
-    await Promise.all(sends);
+    expect(waits).toHaveLength(500);
     // The linger, the request in flight when it was cut, and its own: never a queue of requests.
     expect(Math.max(...waits)).toBeLessThanOrEqual(2 + 2 * roundTripMs + 1);
     expect(sut.stats().batches).toBeLessThanOrEqual(500 / roundTripMs + 2);
@@ -101,27 +103,47 @@ describe('KafkaProducer', () => {
   it('rejects the callers of a refused request only, and goes on with the next', async () => {
     const { producer, requests } = broker();
     const sut = new KafkaProducer(env, 'test', { lingerMs: 2, producer });
-    const first = sut.send('t', msg('a'));
+    const refused = [sut.send('t', msg('a')), sut.send('t', msg('b'))];
     await jest.advanceTimersByTimeAsync(2);
-    const second = sut.send('t', msg('b'));
+    const next = sut.send('t', msg('c'));
     await jest.advanceTimersByTimeAsync(2);
 
     requests[0].settle(new Error('NOT_LEADER_FOR_PARTITION'));
-    await expect(first).rejects.toThrow('NOT_LEADER_FOR_PARTITION');
+    for (const p of refused) await expect(p).rejects.toThrow('NOT_LEADER_FOR_PARTITION');
     await jest.advanceTimersByTimeAsync(0);
     requests[1].settle();
-    await expect(second).resolves.toBeUndefined();
+    await expect(next).resolves.toBeUndefined();
+    expect(requests.map((r) => r.values)).toEqual([[['a', 'b']], [['c']]]);
   });
 
-  it('sends what lingers before it disconnects', async () => {
-    const { producer, requests } = broker();
+  it('sends what lingers, and what was sent while its last request was in flight, before it disconnects', async () => {
+    const { producer, requests, calls } = broker();
     const sut = new KafkaProducer(env, 'test', { lingerMs: 50, producer });
-    const sent = sut.send('t', msg('a'));
+    const sent = [sut.send('t', msg('a'))];
     await sut.connect();
     const closed = sut.disconnect();
     await jest.advanceTimersByTimeAsync(0);
+    sent.push(sut.send('t', msg('b')));
     requests[0].settle();
-    await Promise.all([sent, closed]);
-    expect(requests.map((r) => r.values)).toEqual([[['a']]]);
+    await jest.advanceTimersByTimeAsync(0);
+    requests[1].settle();
+    await Promise.all([...sent, closed]);
+    expect(requests.map((r) => r.values)).toEqual([[['a']], [['b']]]);
+    expect(calls).toEqual(['sendBatch', 'sendBatch', 'disconnect']);
+  });
+
+  it('sends again once it has gone idle', async () => {
+    const { producer, requests } = broker();
+    const sut = new KafkaProducer(env, 'test', { lingerMs: 2, producer });
+    const first = sut.send('t', msg('a'));
+    await jest.advanceTimersByTimeAsync(2);
+    requests[0].settle();
+    await first;
+    await jest.advanceTimersByTimeAsync(10);
+    const second = sut.send('t', msg('b'));
+    await jest.advanceTimersByTimeAsync(2);
+    expect(requests.map((r) => r.values)).toEqual([[['a']], [['b']]]);
+    requests[1].settle();
+    await second;
   });
 });
