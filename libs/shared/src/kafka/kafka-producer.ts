@@ -36,8 +36,8 @@ interface Waiting {
 
 /**
  * The one producer of a process: idempotent, acks from all replicas, per-key order kept. `send` lingers
- * a few milliseconds so that the requests and replies made meanwhile leave in one produce request;
- * each caller's promise settles when its produce request is acknowledged (or fails with its error).
+ * a few milliseconds so that the requests and replies made meanwhile leave together, not one request
+ * each; each caller's promise settles when its produce request is acknowledged (or fails with its error).
  *
  * One produce request is in flight at a time (the idempotent producer's order). What is cut while one
  * is in flight does not queue behind it batch by batch: the next request takes everything cut
