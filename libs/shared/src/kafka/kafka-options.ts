@@ -9,7 +9,7 @@ import { useGzipCodec } from './gzip-codec';
  * Kafka machinery is built, with defaults that suit production; tests set none of them.
  */
 export const kafkaTuningSchema = z.object({
-  /** Sends made within this many milliseconds are cut together for the next produce request (0: no linger). */
+  /** Sends made within this many milliseconds are cut together for the next produce request (0: cut at once). */
   KAFKA_LINGER_MS: envInt(2, 0, 1000),
   /** Partitions of each topic the topics step creates (existing topics keep theirs: docs/architecture.md). */
   KAFKA_PARTITIONS: envInt(6, 1, 1000),

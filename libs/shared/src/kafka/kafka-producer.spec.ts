@@ -75,6 +75,23 @@ describe('KafkaProducer', () => {
     expect(sut.stats().batches).toBeLessThanOrEqual(500 / roundTripMs + 2);
   });
 
+  it('with no linger, sends at once, and what is sent while a request is in flight leaves in the next one', async () => {
+    const { producer, requests } = broker();
+    const sut = new KafkaProducer(env, 'test', { lingerMs: 0, producer });
+    const first = sut.send('t', msg('a'));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(requests.map((r) => r.values)).toEqual([[['a']]]);
+    const later = [sut.send('t', msg('b')), sut.send('t', msg('c'))];
+    await jest.advanceTimersByTimeAsync(0);
+    expect(requests).toHaveLength(1);
+    requests[0].settle();
+    await first;
+    await jest.advanceTimersByTimeAsync(0);
+    expect(requests.map((r) => r.values)).toEqual([[['a']], [['b', 'c']]]);
+    requests[1].settle();
+    await Promise.all(later);
+  });
+
   it('keeps a request within maxBatchBytes, and a send larger than that alone', async () => {
     const { producer, requests } = broker();
     const sut = new KafkaProducer(env, 'test', { lingerMs: 2, maxBatchBytes: 250, producer });

@@ -79,14 +79,14 @@ export class KafkaProducer {
 
   /** `topic` is the logical name; the run's prefix is applied here. Lingers (see the class). */
   send(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    if (this.lingerMs <= 0) return this.sendBatch([{ topic, messages }]);
     return new Promise<void>((resolve, reject) => {
       const bytes = bytesOf(messages);
       // A large send never shares a batch with others: if it is refused, only its caller hears of it.
       if (this.waiting.length > 0 && this.waitingBytes + bytes > this.maxBatchBytes) this.cut();
       this.waiting.push({ topic, messages, bytes, resolve, reject });
       this.waitingBytes += bytes;
-      if (this.waitingBytes >= this.maxBatchBytes) this.cut();
+      // No linger: cut at once, so it leaves now or with the next request (never one request each).
+      if (this.lingerMs <= 0 || this.waitingBytes >= this.maxBatchBytes) this.cut();
       else this.timer ??= setTimeout(() => this.cut(), this.lingerMs);
     });
   }
