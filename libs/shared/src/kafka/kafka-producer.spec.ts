@@ -1,6 +1,6 @@
 import type { ProducerBatch } from 'kafkajs';
 import type { KafkaEnv } from '../config';
-import { KafkaProducer } from './kafka-producer';
+import { KafkaProducer, ProducerClosed } from './kafka-producer';
 
 /** A kafkajs producer whose produce requests are acknowledged (or refused) when the test says. */
 function broker() {
@@ -162,5 +162,30 @@ describe('KafkaProducer', () => {
     expect(requests.map((r) => r.values)).toEqual([[['a']], [['b']]]);
     requests[1].settle();
     await second;
+  });
+
+  it('refuses a send after it has disconnected instead of opening a new connection, until connected again', async () => {
+    const { producer, requests, calls } = broker();
+    const connects = jest.fn(async () => undefined);
+    producer.connect = connects;
+    const sut = new KafkaProducer(env, 'test', { lingerMs: 2, producer });
+    await sut.connect();
+    await sut.disconnect();
+
+    await expect(sut.send('t', msg('late'))).rejects.toBeInstanceOf(ProducerClosed);
+    await expect(sut.sendBatch([{ topic: 't', messages: msg('late') }])).rejects.toBeInstanceOf(
+      ProducerClosed,
+    );
+    await jest.advanceTimersByTimeAsync(10);
+    expect(requests).toHaveLength(0);
+    expect(connects).toHaveBeenCalledTimes(1);
+    expect(calls).toEqual(['disconnect']);
+
+    await sut.connect();
+    const again = sut.send('t', msg('again'));
+    await jest.advanceTimersByTimeAsync(2);
+    requests[0].settle();
+    await again;
+    expect(connects).toHaveBeenCalledTimes(2);
   });
 });

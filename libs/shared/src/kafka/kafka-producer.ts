@@ -60,6 +60,8 @@ export class KafkaProducer {
   /** The loop sending `ready`, one request at a time, while there is any. */
   private flushing: Promise<void> | null = null;
   private sent = { batches: 0, messages: 0 };
+  /** Set once `disconnect` has sent everything: a later send is refused, not a reconnection. */
+  private closed = false;
 
   constructor(
     private readonly env: KafkaEnv,
@@ -72,7 +74,9 @@ export class KafkaProducer {
     this.maxBatchBytes = options.maxBatchBytes ?? kafkaTuning().KAFKA_BATCH_MAX_BYTES;
   }
 
+  /** Opens the connection; after `disconnect`, only this opens it again. */
   connect(): Promise<void> {
+    this.closed = false;
     this.connected ??= this.producer.connect();
     return this.connected;
   }
@@ -80,6 +84,7 @@ export class KafkaProducer {
   /** `topic` is the logical name; the run's prefix is applied here. Lingers (see the class). */
   send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      if (this.closed) return reject(new ProducerClosed());
       const bytes = bytesOf(messages);
       // A large send never shares a batch with others: if it is refused, only its caller hears of it.
       if (this.waiting.length > 0 && this.waitingBytes + bytes > this.maxBatchBytes) this.cut();
@@ -93,7 +98,9 @@ export class KafkaProducer {
 
   /** Sends now, in one produce request; what the relay uses (it batches itself). */
   async sendBatch(batch: TopicMessages[], options: { compress?: boolean } = {}): Promise<void> {
-    await this.connect();
+    if (this.closed) throw new ProducerClosed();
+    this.connected ??= this.producer.connect();
+    await this.connected;
     const compress =
       options.compress ?? batch.reduce((n, b) => n + bytesOf(b.messages), 0) >= COMPRESS_FROM_BYTES;
     const began = Date.now();
@@ -122,6 +129,8 @@ export class KafkaProducer {
       this.cut();
       await this.flushing;
     }
+    // From here a send would open a new connection that nothing closes (a late reply, a relay's tick).
+    this.closed = true;
     if (this.connected) {
       await this.connected.catch(() => undefined);
       await this.producer.disconnect();
@@ -176,6 +185,14 @@ export class KafkaProducer {
     } catch (err) {
       for (const w of batch) w.reject(err);
     }
+  }
+}
+
+/** A send after `disconnect`: it was not sent, and nothing will send it. */
+export class ProducerClosed extends Error {
+  constructor() {
+    super('the producer is closed');
+    this.name = 'ProducerClosed';
   }
 }
 
