@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { RequestProcessor } from '@pupitre/shared';
 import { TestRequester, waitFor } from '@pupitre/shared/testing';
+import { MessagesRepository } from '../src/messages';
 import { ConversationHarness, startConversationHarness } from './support/conversation-harness';
 
 /**
@@ -196,6 +197,37 @@ describe('conversation: requests applied in batches', () => {
       // Applied together: had the second read ahead (no open conversation), its opening would have
       // failed the unique index and the batch been applied one by one.
       expect(together(before)).toEqual({ transactions: 1, requests: 2 });
+    });
+
+    it("a visitor's several messages to their open conversation are read ahead: none reads for itself but the one sent twice", async () => {
+      const { visitorId, conversationId } = await sut.openConversation('web_chat');
+      const reads = jest.spyOn(sut.app.get(MessagesRepository), 'lockVisitorPost');
+
+      const before = processor.batchStats();
+      const replies = await rq.askAll('conversation', visitorId, [
+        post(visitorId, 'first'),
+        post(visitorId, 'second'),
+        post(visitorId, 'first'),
+        post(visitorId, 'third'),
+      ]);
+      const readsOfTheirOwn = reads.mock.calls.length;
+      reads.mockRestore();
+
+      expect(replies.map((r) => r?.ok)).toEqual([true, true, true, true]);
+      expect(together(before)).toEqual({ transactions: 1, requests: 4 });
+      const data = replies.map((r) => (r as { data: { conversationId: string; messageId: string } }).data);
+      expect(data.map((d) => d.conversationId)).toEqual(Array(4).fill(conversationId));
+      // The one sent twice is the first again, found by its own read once the first was written.
+      expect(data[2]).toEqual({ ...data[0], replayed: true });
+      expect(readsOfTheirOwn).toBe(1);
+      const history = await db.query(
+        `SELECT m.text, m.id FROM conversation.messages m WHERE m.conversation_id = $1 ORDER BY m.seq`,
+        [conversationId],
+      );
+      expect(history.rows.slice(1).map((r) => r.text)).toEqual(['text first', 'text second', 'text third']);
+      expect(history.rows.slice(1).map((r) => r.id)).toEqual(
+        [data[0], data[1], data[3]].map((d) => d.messageId),
+      );
     });
 
     it('a message refused by its validation leaves its read to nobody: a later one with its key reads for itself', async () => {

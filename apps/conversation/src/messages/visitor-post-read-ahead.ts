@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { BatchRequest } from '@pupitre/shared';
 import { ConversationsService } from '../conversations';
-import { postsToReadAhead } from './domain/read-ahead';
+import { postsToReadAhead, readAheadHolds } from './domain/read-ahead';
 import { MessagesRepository, VisitorPost } from './messages.repository';
 
 /**
@@ -15,7 +15,7 @@ import { MessagesRepository, VisitorPost } from './messages.repository';
 @Injectable()
 export class VisitorPostReadAhead {
   /** Each batch's reads by request id, by its transaction's query runner (a handler's `tx` may be a proxy of it). */
-  private readonly reads = new WeakMap<object, Map<string, VisitorPost | null>>();
+  private readonly reads = new WeakMap<object, Map<string, { read: VisitorPost | null; repeat: boolean }>>();
 
   constructor(
     private readonly messages: MessagesRepository,
@@ -28,18 +28,22 @@ export class VisitorPostReadAhead {
     if (posts.length === 0) return this.conversations.lockForBatch(requests, tx);
     const { ids, openOfVisitors } = this.conversations.batchLockTargets(requests);
     const read = await this.messages.lockForVisitorPosts(tx, ids, openOfVisitors, posts);
-    this.reads.set(runnerOf(tx), new Map(posts.map((p, i) => [p.requestId, read[i]])));
+    this.reads.set(
+      runnerOf(tx),
+      new Map(posts.map((p, i) => [p.requestId, { read: read[i], repeat: p.repeat }])),
+    );
   }
 
   /**
    * What MessagesRepository.lockVisitorPost would read for this request's message, read at the start
-   * of its batch; once. Undefined when it was not read ahead: the caller reads for itself.
+   * of its batch; once. Undefined when it was not read ahead, or when an earlier message of the same
+   * visitor in the batch may have changed it (readAheadHolds): the caller reads for itself.
    */
   take(tx: EntityManager, requestId: string): VisitorPost | null | undefined {
     const reads = this.reads.get(runnerOf(tx));
-    const read = reads?.get(requestId);
+    const ahead = reads?.get(requestId);
     reads?.delete(requestId);
-    return read;
+    return ahead && readAheadHolds(ahead.read, ahead.repeat) ? ahead.read : undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { postsToReadAhead } from './read-ahead';
+import { postsToReadAhead, readAheadHolds } from './read-ahead';
 
 const A = '0a000000-0000-4000-8000-000000000001';
 const B = '0b000000-0000-4000-8000-000000000002';
@@ -13,20 +13,29 @@ const keys = (posts: { requestId: string }[]) => posts.map((p) => p.requestId);
 describe(postsToReadAhead.name, () => {
   it('reads ahead for every visitor of a batch of messages from different visitors', () => {
     expect(postsToReadAhead([post(A, 'a1'), post(B, 'b1')])).toEqual([
-      { requestId: `${A}/a1`, visitorId: A, clientMessageId: 'a1' },
-      { requestId: `${B}/b1`, visitorId: B, clientMessageId: 'b1' },
+      { requestId: `${A}/a1`, visitorId: A, clientMessageId: 'a1', repeat: false },
+      { requestId: `${B}/b1`, visitorId: B, clientMessageId: 'b1', repeat: false },
     ]);
   });
 
-  it("not for a visitor's second message: the first may open their conversation or be the same one", () => {
-    expect(keys(postsToReadAhead([post(A, 'a1'), post(B, 'b1'), post(A, 'a2'), post(A, 'a1')]))).toEqual([
-      `${A}/a1`,
-      `${B}/b1`,
+  it("reads a visitor's later messages too, marked as repeats, but not one that is an earlier one again", () => {
+    const read = postsToReadAhead([
+      post(A, 'a1'),
+      post(B, 'b1'),
+      post(A, 'a2'),
+      post(A, 'a1'),
+      post(A, 'a3'),
+    ]);
+    expect(read.map((p) => [p.requestId, p.repeat])).toEqual([
+      [`${A}/a1`, false],
+      [`${B}/b1`, false],
+      [`${A}/a2`, true],
+      [`${A}/a3`, true],
     ]);
   });
 
   it('knows a visitor by their id whatever its case', () => {
-    expect(postsToReadAhead([post(A, 'a1'), post(A.toUpperCase(), 'a2')])).toHaveLength(1);
+    expect(postsToReadAhead([post(A, 'a1'), post(A.toUpperCase(), 'a2')])[1].repeat).toBe(true);
   });
 
   it('not after a write that may close a conversation or block a visitor', () => {
@@ -55,5 +64,32 @@ describe(postsToReadAhead.name, () => {
       { requestId: '3', op: 'visitor.post-message', data: null },
     ];
     expect(keys(postsToReadAhead([...bad, post(B, 'b1')]))).toEqual([`${B}/b1`]);
+  });
+});
+
+describe(readAheadHolds.name, () => {
+  const read = (r: { blocked?: boolean; earlier?: boolean; open?: boolean }) => ({
+    visitor: { blocked_at: r.blocked ? new Date() : null },
+    earlier: r.earlier ? {} : null,
+    open: r.open ? {} : null,
+  });
+
+  it("holds for a visitor's first message, whatever it says", () => {
+    expect(readAheadHolds(read({}), false)).toBe(true);
+    expect(readAheadHolds(null, false)).toBe(true);
+  });
+
+  it('holds for a later message to an open conversation: the earlier ones leave it open', () => {
+    expect(readAheadHolds(read({ open: true }), true)).toBe(true);
+  });
+
+  it('not for a later message that found no open conversation: an earlier one may have opened it (R13)', () => {
+    expect(readAheadHolds(read({}), true)).toBe(false);
+  });
+
+  it('holds for a replay, an unknown visitor and a blocked one: nothing in the batch changes those', () => {
+    expect(readAheadHolds(read({ earlier: true }), true)).toBe(true);
+    expect(readAheadHolds(null, true)).toBe(true);
+    expect(readAheadHolds(read({ blocked: true }), true)).toBe(true);
   });
 });

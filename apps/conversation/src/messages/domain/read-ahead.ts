@@ -41,17 +41,29 @@ export function postKeyOf(data: unknown): PostKey | null {
   return { visitorId: d.visitorId.toLowerCase(), clientMessageId: d.clientMessageId };
 }
 
+/** A visitor message whose reads are made at the batch's start. */
+export interface ReadAheadPost extends PostKey {
+  requestId: string;
+  /**
+   * Not the visitor's first message in the batch: its read holds only if the earlier ones cannot have
+   * changed it (readAheadHolds).
+   */
+  repeat: boolean;
+}
+
 /**
  * The visitor messages of a batch whose reads can all be made in one statement at the batch's start,
  * given its writes in the order they are applied: those that no earlier write of the batch can change
- * the reads of. Not a second message of the same visitor (the first may open their conversation, or
- * carry the same clientMessageId), and none after a write that may change them (see above). Each read
- * is for its request alone (by its id): a request that does not use its read (refused by its
- * handler's validation, or answered from the inbox) leaves it to nobody.
+ * the reads of. None after a write that may change them (see above). A visitor's later message is
+ * read too, marked `repeat`, unless it carries the clientMessageId of one before it (then it is that
+ * message again, which its own read would not see yet): whether its read still holds depends on what
+ * the read says (readAheadHolds). Each read is for its request alone (by its id): a request that does
+ * not use its read (refused by its handler's validation, or answered from the inbox) leaves it to
+ * nobody.
  */
-export function postsToReadAhead(writes: BatchWrite[]): (PostKey & { requestId: string })[] {
-  const posts: (PostKey & { requestId: string })[] = [];
-  const visitors = new Set<string>();
+export function postsToReadAhead(writes: BatchWrite[]): ReadAheadPost[] {
+  const posts: ReadAheadPost[] = [];
+  const keysByVisitor = new Map<string, Set<string>>();
   for (const { requestId, op, data } of writes) {
     if (op !== VISITOR_POST) {
       if (LEAVES_POST_READS_ALONE.has(op)) continue;
@@ -59,8 +71,29 @@ export function postsToReadAhead(writes: BatchWrite[]): (PostKey & { requestId: 
     }
     const key = postKeyOf(data);
     if (!key) continue;
-    if (!visitors.has(key.visitorId)) posts.push({ ...key, requestId });
-    visitors.add(key.visitorId);
+    const earlier = keysByVisitor.get(key.visitorId);
+    if (!earlier?.has(key.clientMessageId)) posts.push({ ...key, requestId, repeat: earlier !== undefined });
+    keysByVisitor.set(key.visitorId, (earlier ?? new Set()).add(key.clientMessageId));
   }
   return posts;
+}
+
+/** What a visitor message's read says, as far as readAheadHolds needs it. */
+export interface PostRead {
+  visitor: { blocked_at: Date | null };
+  earlier: unknown;
+  open: unknown;
+}
+
+/**
+ * Whether a message's read, made at the batch's start, still holds when its handler runs. A first
+ * message's always does. A visitor's later message's holds unless the read found them with no open
+ * conversation to write to: then an earlier message of theirs in the batch may have opened one (R13),
+ * so it reads for itself. Otherwise the earlier ones changed nothing it reads: a message to an open
+ * conversation leaves it open, a replay or a refusal writes nothing, and its own clientMessageId is
+ * not theirs (postsToReadAhead). An unknown or blocked visitor stays so.
+ */
+export function readAheadHolds(read: PostRead | null, repeat: boolean): boolean {
+  if (!repeat || read === null) return true;
+  return read.earlier !== null || read.open !== null || read.visitor.blocked_at !== null;
 }
