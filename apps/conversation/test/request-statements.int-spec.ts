@@ -77,6 +77,18 @@ describe('conversation: statements per visitor message', () => {
     expect(tx.filter((s) => s.startsWith('SAVEPOINT'))).toEqual([]);
   });
 
+  it("a visitor's several messages to their open conversation: still one statement for all their writes", async () => {
+    const { visitorId } = await sut.openConversation('web_chat');
+
+    const tx = await appliedTogether(
+      Array.from({ length: N }, () => post(visitorId)),
+      Array.from({ length: N }, () => true),
+    );
+
+    // Until session 45 each message after the first read for itself: three statements more each.
+    expect(tx).toHaveLength(PER_BATCH + 1);
+  });
+
   it('a first message, which opens the conversation (R13): two statements (the opening, then its write)', async () => {
     const visitors: string[] = [];
     for (let i = 0; i < N; i++) visitors.push(await sut.newVisitor('mobile_app'));
