@@ -85,7 +85,7 @@ describe('conversation: statements per visitor message', () => {
       Array.from({ length: N }, () => true),
     );
 
-    // Until session 45 each message after the first read for itself: three statements more each.
+    // Until session 45 each message after the first read and wrote for itself: two statements more each.
     expect(tx).toHaveLength(PER_BATCH + 1);
   });
 

@@ -153,7 +153,7 @@ export class RequestClient implements OnApplicationBootstrap, OnApplicationShutd
     data: OpIn<S, K>,
     options: RequestOptions = {},
   ): Promise<OpOut<S, K>> {
-    // After shutdown the producer is gone; sending would quietly open a new connection.
+    // After shutdown the producer is closed (it would refuse the send): say so in the gateway's terms.
     if (this.closed) return Promise.reject(new NotSent('the gateway is shutting down'));
     const full = options.admitted ? null : this.refusal(service, options.retry);
     if (full) return Promise.reject(full);
