@@ -13,6 +13,7 @@
  */
 import net from 'node:net';
 import type * as KafkaJs from 'kafkajs';
+import { delayIncoming } from './delayed-socket';
 
 let roundTripMs = 0;
 let installed = false;
@@ -39,15 +40,7 @@ function delayedSocketFactory(delay: number): KafkaJs.ISocketFactory {
   return ({ host, port, onConnect }) => {
     const socket = net.connect({ host, port }, onConnect);
     socket.setKeepAlive(true, 60_000);
-    if (delay > 0) {
-      const emit = socket.emit.bind(socket);
-      socket.emit = ((event: string, ...args: unknown[]) => {
-        if (event !== 'data') return emit(event, ...args);
-        setTimeout(() => emit(event, ...args), delay);
-        return true;
-      }) as typeof socket.emit;
-    }
-    return socket;
+    return delayIncoming(socket, delay);
   };
 }
 

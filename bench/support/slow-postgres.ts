@@ -12,7 +12,8 @@
  * (the load generator's own clients, the floor's among them, stay as they are). It must be loaded
  * before `pg`: pg's connection module takes its socket factory when it is first required.
  */
-import net from 'node:net';
+import type net from 'node:net';
+import { delayIncoming } from './delayed-socket';
 
 /** What PostgreSQL sends back is delayed by `ms` for the connections made from now on. */
 export function installSlowPostgres(ms: number): void {
@@ -20,18 +21,7 @@ export function installSlowPostgres(ms: number): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const streams = require('pg/lib/stream') as { getStream: (ssl: unknown) => net.Socket };
   const original = streams.getStream;
-  streams.getStream = (ssl) => delayed(original(ssl), ms);
-}
-
-/** `socket`, with its `data` events delayed by `delay` ms, in order (timers of one delay fire in order). */
-function delayed(socket: net.Socket, delay: number): net.Socket {
-  const emit = socket.emit.bind(socket);
-  socket.emit = ((event: string, ...args: unknown[]) => {
-    if (event !== 'data') return emit(event, ...args);
-    setTimeout(() => emit(event, ...args), delay);
-    return true;
-  }) as typeof socket.emit;
-  return socket;
+  streams.getStream = (ssl) => delayIncoming(original(ssl), ms);
 }
 
 const fromEnv = Number(process.env.BENCH_PG_ROUND_TRIP_MS);
