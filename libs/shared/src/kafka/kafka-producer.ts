@@ -77,8 +77,7 @@ export class KafkaProducer {
   /** Opens the connection; after `disconnect`, only this opens it again. */
   connect(): Promise<void> {
     this.closed = false;
-    this.connected ??= this.producer.connect();
-    return this.connected;
+    return this.opened();
   }
 
   /** `topic` is the logical name; the run's prefix is applied here. Lingers (see the class). */
@@ -99,8 +98,7 @@ export class KafkaProducer {
   /** Sends now, in one produce request; what the relay uses (it batches itself). */
   async sendBatch(batch: TopicMessages[], options: { compress?: boolean } = {}): Promise<void> {
     if (this.closed) throw new ProducerClosed();
-    this.connected ??= this.producer.connect();
-    await this.connected;
+    await this.opened();
     const compress =
       options.compress ?? batch.reduce((n, b) => n + bytesOf(b.messages), 0) >= COMPRESS_FROM_BYTES;
     const began = Date.now();
@@ -136,6 +134,12 @@ export class KafkaProducer {
       await this.producer.disconnect();
       this.connected = null;
     }
+  }
+
+  /** The connection, opened on first use; unlike `connect`, it leaves a closed producer closed. */
+  private opened(): Promise<void> {
+    this.connected ??= this.producer.connect();
+    return this.connected;
   }
 
   /** Closes the lingering batch: it leaves with the next produce request. */
