@@ -65,6 +65,8 @@ const WARMUP_MAX_RATE = 100;
 const PROBES_IN_A_ROW = 3;
 const PROBE_OK_MS = 1000;
 const FANOUT_FAILED = /fan-out for \S+ failed/;
+/** How long an agent's answer (--agent-answers) waits for its acknowledgement. */
+const ANSWER_ACK_TIMEOUT_MS = 30_000;
 
 const say = (line: string) =>
   process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -101,7 +103,19 @@ interface Phase {
   closed: boolean;
   delivered: number;
   duplicates: number;
+  /** The agents' answers to this phase's messages (--agent-answers). */
+  answers: Answers;
   loop?: LoopResult;
+}
+
+/** Agents' `message.send`s during a phase, and their acknowledgements. */
+interface Answers {
+  sent: number;
+  ok: number;
+  /** Refused acknowledgements by error code; 'timeout' for none within ANSWER_ACK_TIMEOUT_MS. */
+  refused: Map<string, number>;
+  /** `message.send` → its acknowledgement, for those acknowledged ok. */
+  ackMs: number[];
 }
 
 interface Visitor {
@@ -168,8 +182,12 @@ function newPhase(tag: string, rate: number, n: number): Phase {
     closed: false,
     delivered: 0,
     duplicates: 0,
+    answers: { sent: 0, ok: 0, refused: new Map(), ackMs: [] },
   };
 }
+
+/** Whether the i-th message of a phase is one of the `share` answered: evenly spread, i = 0 first. */
+const answered = (i: number, share: number) => Math.floor((i + 1) * share) > Math.floor(i * share);
 
 async function main(): Promise<number> {
   let opts: FlowOptions;
@@ -285,7 +303,28 @@ async function main(): Promise<number> {
     let repliesSeen = 0;
     let deskDisconnects = 0;
     let deskUpdates = 0;
-    const onDeskMessage = (payload: DeskMessage) => {
+    const answer = (p: Phase, i: number, socket: Socket, conversationId: string) => {
+      const t0 = performance.now();
+      p.answers.sent++;
+      const refused = (code: string) => p.answers.refused.set(code, (p.answers.refused.get(code) ?? 0) + 1);
+      socket
+        .timeout(ANSWER_ACK_TIMEOUT_MS)
+        .emitWithAck('message.send', {
+          conversationId,
+          text: `bench answer ${p.tag}.${i}`,
+          clientMessageId: `${runId}-answer-${p.tag}-${i}`,
+        })
+        .then(
+          (ack: { ok: boolean; error?: { code?: string } }) => {
+            if (p.closed) return;
+            if (!ack.ok) return refused(ack.error?.code ?? '?');
+            p.answers.ok++;
+            p.answers.ackMs.push(performance.now() - t0);
+          },
+          () => !p.closed && refused('timeout'),
+        );
+    };
+    const onDeskMessage = (payload: DeskMessage, socket: Socket) => {
       const now = performance.now();
       if (payload?.message?.text === 'bench reply') repliesSeen++;
       const m = /^bench ([a-z0-9]+)#(\d+)$/.exec(payload?.message?.text ?? '');
@@ -300,6 +339,9 @@ async function main(): Promise<number> {
         // Same machine, same wall clock; ms precision (an ISO date). Its age now, on the monotonic clock.
         p.createdAt[i] = now - (Date.now() - Date.parse(payload.message?.createdAt ?? ''));
         p.delivered++;
+        // The measured steps only: the probes' latency says when the system is idle.
+        if (p.tag.startsWith('m') && payload.conversationId && answered(i, opts.agentAnswers))
+          answer(p, i, socket, payload.conversationId);
       }
     };
     const desks: Socket[] = [];
@@ -319,7 +361,7 @@ async function main(): Promise<number> {
           assignments++;
         }
       });
-      socket.on('message.created', onDeskMessage);
+      socket.on('message.created', (payload: DeskMessage) => onDeskMessage(payload, socket));
       socket.on('conversation.updated', () => deskUpdates++);
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('desk.state not received in 15 s')), 15_000);
@@ -715,7 +757,8 @@ function headerLines(
       `in a row at a desk within ${PROBE_OK_MS} ms, at most ${opts.settle} s) → floor → system`,
     `          ${opts.agents} agents at their desks (chatCapacity ${CHAT_CAPACITY}), ${opts.visitors} visitors ` +
       `round-robin (${mobileCount} mobile_app, ${webCount} web_chat), each with a conversation assigned ` +
-      `before measuring; agents replied once before the load: ${opts.agentReplied ? 'yes' : 'no'}`,
+      `before measuring; agents replied once before the load: ${opts.agentReplied ? 'yes' : 'no'}; ` +
+      `during the load the desk receiving a visitor message answers ${pct(100 * opts.agentAnswers)} of them at once`,
     `          timeouts: ${r9}; KAFKA_MAX_WAIT_MS ${maxWaitMs}${opts.kafkaMaxWaitMs === null ? ' (production default)' : ''}; ` +
       `gateway rate and socket limits raised (BENCH_LIMITS; any 429 marks the step INVALID); ${opts.sockets} keep-alive HTTP sockets ` +
       (opts.nodeClient
@@ -802,6 +845,17 @@ function figures(m: Phase): StepFigures {
   };
 }
 
+function answersLine(a: Answers): string {
+  const ack = summarize(a.ackMs);
+  const refusedCount = [...a.refused.values()].reduce((x, y) => x + y, 0);
+  const refused = [...a.refused].map(([code, n]) => `${code} ×${n}`).join(', ') || 'none';
+  return (
+    `  agents' answers (message.send): ${a.sent} sent, ${a.ok} acknowledged ok (p50 ${ms(ack.p50)}, ` +
+    `p99 ${ms(ack.p99)}, max ${ms(ack.max)}); refused or timed out: ${refused}; ` +
+    `no acknowledgement by the end of the grace: ${a.sent - a.ok - refusedCount}`
+  );
+}
+
 function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number): string {
   const { m } = s;
   const f = figures(m);
@@ -872,6 +926,7 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
       ? [`  503s by reason: ${[...m.refusals].map(([why, n]) => `"${why}" ×${n}`).join(', ')}`]
       : []),
     ...[rateLimitedWarning(st.s429)].filter((w): w is string => w !== null),
+    ...(m.answers.sent > 0 ? [answersLine(m.answers)] : []),
     `  never delivered to a desk: ${f.undelivered} of ${m.n} (of which answered 201: ${f.undelivered201}); ` +
       `delivered although answered 503: ${f.delivered503}; desk duplicates ${m.duplicates}, desk disconnects ` +
       `${s.deskDisconnects}; gateway "fan-out … failed" warnings ${s.fanoutFailures}; desk conversation.updated ` +

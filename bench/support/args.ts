@@ -18,6 +18,11 @@ export interface FlowOptions {
   sockets: number;
   /** Each agent answers each conversation once before the load: R10 governs, R9 never fires. */
   agentReplied: boolean;
+  /**
+   * Share of the measured visitor messages (0..1) that the desk receiving them answers at once
+   * (`message.send`), so that agents' messages come at a rate too; 0: agents stay silent in the load.
+   */
+  agentAnswers: number;
   /** FIRST_RESPONSE_TIMEOUT_MS for routing (R9); unset: the production default (5 min). */
   firstResponseTimeoutMs: number | null;
   /** KAFKA_MAX_WAIT_MS for the services and the floor; unset: the production default (500). */
@@ -44,6 +49,7 @@ export const DEFAULTS: FlowOptions = {
   settle: 240,
   sockets: 5000,
   agentReplied: true,
+  agentAnswers: 0,
   firstResponseTimeoutMs: null,
   kafkaMaxWaitMs: null,
   build: true,
@@ -68,6 +74,8 @@ export const USAGE = `usage: npm run bench:flow -- [options]
   --no-agent-replied
                     agents do not answer each conversation once before the load (by default
                     they do: R10, 12 h, then governs and R9 never fires during the run)
+  --agent-answers F share of measured visitor messages the receiving desk answers at
+                    once (message.send), 0..1: agents' messages at F × the rate  (${DEFAULTS.agentAnswers})
   --kafka-max-wait-ms N
                     consumers' fetch wait, services and floor (default: production, 500)
   --no-build        use dist/ as it is (skip npm run build)
@@ -81,7 +89,15 @@ default postgres://postgres@127.0.0.1:5432/postgres).
 Smoke: npm run bench:flow -- --rates 50 --seconds 5 --warmup 1 --grace 5`;
 
 type NumericKey =
-  'seconds' | 'warmup' | 'agents' | 'visitors' | 'mobileShare' | 'grace' | 'settle' | 'sockets';
+  | 'seconds'
+  | 'warmup'
+  | 'agents'
+  | 'visitors'
+  | 'mobileShare'
+  | 'grace'
+  | 'settle'
+  | 'sockets'
+  | 'agentAnswers';
 const numeric: Record<string, { key: NumericKey; min: number; max: number; int: boolean }> = {
   '--seconds': { key: 'seconds', min: 1, max: 3600, int: false },
   '--duration': { key: 'seconds', min: 1, max: 3600, int: false },
@@ -93,6 +109,7 @@ const numeric: Record<string, { key: NumericKey; min: number; max: number; int: 
   '--drain': { key: 'grace', min: 1, max: 600, int: false },
   '--settle': { key: 'settle', min: 0, max: 3600, int: false },
   '--sockets': { key: 'sockets', min: 1, max: 100_000, int: true },
+  '--agent-answers': { key: 'agentAnswers', min: 0, max: 1, int: false },
 };
 
 const flags: Record<string, (o: FlowOptions) => void> = {
