@@ -108,6 +108,37 @@ describe('conversation: notifications.push and visitor presence', () => {
     expect(await pushesOf(visitorId)).toHaveLength(1);
   });
 
+  it('answers applied together, read ahead with their batch: a push for the visitor who left, none for the connected one', async () => {
+    const away = await heldConversation();
+    const here = await heldConversation();
+    const instance = `gw-${randomUUID()}`;
+    await presence(here.visitorId, instance, 1, 1);
+    const agentOf = async (conversationId: string) =>
+      (await db.query('SELECT agent_id FROM conversation.conversations WHERE id = $1', [conversationId]))
+        .rows[0].agent_id as string;
+    const answer = async (c: { conversationId: string }, text: string) => ({
+      op: 'agent.post-message',
+      data: {
+        agentId: await agentOf(c.conversationId),
+        conversationId: c.conversationId,
+        text,
+        clientMessageId: randomUUID(),
+      },
+    });
+
+    const replies = await rq.askAll('conversation', 'one-partition', [
+      await answer(away, 'to the one who left'),
+      await answer(here, 'to the one still here'),
+    ]);
+
+    expect(replies.map((r) => r?.ok)).toEqual([true, true]);
+    const messageId = (replies[0] as { data: { messageId: string } }).data.messageId;
+    expect((await pushesOf(away.visitorId)).map((p) => [p.messageId, p.preview])).toEqual([
+      [messageId, 'to the one who left'],
+    ]);
+    expect(await pushesOf(here.visitorId)).toEqual([]);
+  });
+
   it('presence over several instances: a late report never overwrites a newer one; a reset forgets what came before it', async () => {
     const { visitorId, say } = await heldConversation();
     const [a, b] = [`gw-a-${randomUUID()}`, `gw-b-${randomUUID()}`];

@@ -155,7 +155,7 @@ describe('conversation: requests applied in batches', () => {
   });
 
   /**
-   * A batch reads its visitors' messages ahead, with its locks (VisitorPostReadAhead): what it read
+   * A batch reads its visitors' messages ahead, with its locks (MessageReadAhead): what it read
    * must still hold when each message is applied, or the message reads for itself.
    */
   describe('visitor messages read ahead with the batch lock', () => {
@@ -348,6 +348,84 @@ describe('conversation: requests applied in batches', () => {
    * stuck behind a lock the test holds until then; when the lock goes, the service is past commitBy
    * (deadline − margin/2) and must roll back.
    */
+  /** A batch reads its agents' messages ahead too, right after its lock (MessageReadAhead). */
+  describe("agents' messages read ahead with the batch", () => {
+    const answer = (agentId: string, conversationId: string, clientMessageId: string) => ({
+      op: 'agent.post-message',
+      data: { agentId, conversationId, text: `answer ${clientMessageId}`, clientMessageId },
+    });
+    const messageIdOf = (reply: { ok: boolean; data?: unknown } | null) =>
+      (reply as { data: { messageId: string } }).data.messageId;
+
+    it("answers among visitors' messages keep the batch's order; one sent twice is the first again; a stranger's is refused", async () => {
+      const agentId = randomUUID();
+      const { visitorId, conversationId } = await sut.openConversation('web_chat');
+      await sut.assign(conversationId, 'web_chat', agentId);
+      const reads = jest.spyOn(sut.app.get(MessagesRepository), 'lockForAgentPost');
+
+      const before = processor.batchStats();
+      const replies = await rq.askAll('conversation', 'one-partition', [
+        post(visitorId, 'question'),
+        answer(agentId, conversationId, 'a1'),
+        post(visitorId, 'thanks'),
+        answer(agentId, conversationId, 'a1'),
+        answer(randomUUID(), conversationId, 'stranger'),
+        answer(agentId, conversationId, 'a2'),
+      ]);
+      const readsOfTheirOwn = reads.mock.calls.length;
+      reads.mockRestore();
+
+      expect(replies.map((r) => r?.ok)).toEqual([true, true, true, true, false, true]);
+      expect((replies[4] as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+      const after = processor.batchStats();
+      expect(after.transactions - before.transactions).toBe(1);
+      expect(messageIdOf(replies[3])).toBe(messageIdOf(replies[1]));
+      // Only the one sent twice read for itself (it is the first again, written by then).
+      expect(readsOfTheirOwn).toBe(1);
+      const history = await db.query(
+        `SELECT m.text, m.id FROM conversation.messages m WHERE m.conversation_id = $1 ORDER BY m.seq`,
+        [conversationId],
+      );
+      expect(history.rows.slice(1).map((r) => r.text)).toEqual([
+        'text question',
+        'answer a1',
+        'text thanks',
+        'answer a2',
+      ]);
+      // R14: the conversation points at its last agent message, the batch's last answer.
+      const pointer = await db.query(
+        'SELECT last_agent_message_id, last_agent_id FROM conversation.conversations WHERE id = $1',
+        [conversationId],
+      );
+      expect(pointer.rows[0]).toEqual({
+        last_agent_message_id: messageIdOf(replies[5]),
+        last_agent_id: agentId,
+      });
+    });
+
+    it("an agent's close earlier in the batch: their answer after it reads for itself and is refused", async () => {
+      const agentId = randomUUID();
+      const { conversationId } = await sut.openConversation('web_chat');
+      await sut.assign(conversationId, 'web_chat', agentId);
+
+      const before = processor.batchStats();
+      const replies = await rq.askAll('conversation', 'one-partition', [
+        answer(agentId, conversationId, 'before-close'),
+        { op: 'agent.close', data: { agentId, conversationId } },
+        answer(agentId, conversationId, 'after-close'),
+      ]);
+
+      expect(replies.map((r) => r?.ok)).toEqual([true, true, false]);
+      expect((replies[2] as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+      expect(processor.batchStats().transactions - before.transactions).toBe(1);
+      const texts = await db.query(
+        `SELECT m.text FROM conversation.messages m WHERE m.conversation_id = $1 ORDER BY m.seq`,
+        [conversationId],
+      );
+      expect(texts.rows.map((r) => r.text)).toEqual(['hello', 'answer before-close']);
+    });
+  });
+
   it('a request answered 503 while it waited for a lock is never stored, alone or beside others in its batch', async () => {
     const [stuck, neighbour] = [await newVisitor(), await newVisitor()];
     const deadline = new Date(Date.now() + 1500);

@@ -13,7 +13,7 @@ import {
   ListVisitorMessagesService,
   PostAgentMessageService,
   PostVisitorMessageService,
-  VisitorPostReadAhead,
+  MessageReadAhead,
 } from '../messages';
 import { PushService } from '../push';
 import { TagConversationService } from '../tags';
@@ -130,7 +130,7 @@ export class ConversationRequestsConsumer {
     private readonly views: ConversationViewsService,
     private readonly canned: CannedResponsesService,
     private readonly push: PushService,
-    private readonly batchReads: VisitorPostReadAhead,
+    private readonly batchReads: MessageReadAhead,
   ) {}
 
   @EventPattern('conversation.requests')

@@ -58,9 +58,18 @@ export class ConversationEventsOutbox {
     return this.addAllWith<R>(tx, write, [{ type, data, at, cause }]);
   }
 
-  /** `addWith` for many events, their rows in the order given (the relay publishes in that order). */
-  async addAllWith<R>(tx: EntityManager, write: Statement, events: ConversationEvent[]): Promise<R> {
-    return this.outbox.addAllWith<R>(tx, write, events.flatMap(entriesOf));
+  /**
+   * `addWith` for many events, their rows in the order given (the relay publishes in that order); an
+   * event's `followedBy` row (another topic's), if any, right after it.
+   */
+  async addAllWith<R>(
+    tx: EntityManager,
+    write: Statement,
+    events: ConversationEvent[],
+    followedBy: (OutboxEntry | null)[] = [],
+  ): Promise<R> {
+    const entries = events.flatMap((e, i) => [...entriesOf(e), ...(followedBy[i] ? [followedBy[i]] : [])]);
+    return this.outbox.addAllWith<R>(tx, write, entries);
   }
 }
 

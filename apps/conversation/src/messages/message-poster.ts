@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { AuthorType, Message, RequestMeta } from '@pupitre/shared';
+import type { AuthorType, Message, OutboxEntry, RequestMeta } from '@pupitre/shared';
 import { type DeferredWriteKind, writeBehind } from '@pupitre/shared';
 import {
   causeOf,
@@ -9,14 +9,16 @@ import {
   ConversationEventsOutbox,
   type ConversationRef,
 } from '../conversations';
-import { PushNotifier } from '../push';
+import { PushNotifier, type PushRead } from '../push';
 import { MessagesRepository } from './messages.repository';
 
-/** A visitor's message held back to be written with the batch's others (MessagePoster.postVisitorMessageLater). */
+/** A message held back to be written with the batch's others (MessagePoster.postVisitorMessageLater). */
 interface HeldMessage {
   message: Message;
   clientMessageId: string;
   event: ConversationEvent<'message.posted'>;
+  /** An agent's answer to a visitor who left: its `notifications.push` record, after the event. */
+  push: OutboxEntry | null;
 }
 
 /**
@@ -25,14 +27,20 @@ interface HeldMessage {
  */
 @Injectable()
 export class MessagePoster {
-  /** Visitors' messages of a batch: their inserts and their events in one statement. */
-  private readonly visitorMessages: DeferredWriteKind<HeldMessage> = {
+  /**
+   * A batch's messages, in the order handled: their inserts, their events and pushes in one statement.
+   * Visitors' alone (nearly every batch) keep the statement that moves no pointer.
+   */
+  private readonly batchMessages: DeferredWriteKind<HeldMessage> = {
     write: async (tx, held) => {
-      const insert = this.messages.visitorInsertion(held);
+      const insert = held.every((h) => h.message.author.type === 'visitor')
+        ? this.messages.visitorInsertion(held)
+        : this.messages.batchInsertion(held);
       await this.events.addAllWith(
         tx,
         insert,
         held.map((h) => h.event),
+        held.map((h) => h.push),
       );
     },
   };
@@ -67,9 +75,9 @@ export class MessagePoster {
 
   /**
    * A visitor's message, as `post`, held back (writeBehind) and written just before the transaction's
-   * next statement, with the visitors' messages handed in right before it: a batch of them costs one
+   * next statement, with the messages handed in right before it: a batch of them costs one
    * round trip, not one each. For a batch's messages whose reads were made with its lock, so that
-   * nothing else of theirs needs a statement (VisitorPostReadAhead).
+   * nothing else of theirs needs a statement (MessageReadAhead).
    */
   async postVisitorMessageLater(
     tx: EntityManager,
@@ -79,7 +87,30 @@ export class MessagePoster {
     meta: RequestMeta,
   ): Promise<Message> {
     const { message, event } = this.compose(conversation, { type: 'visitor', id: visitorId }, m.text, meta);
-    await writeBehind(tx, this.visitorMessages, { message, clientMessageId: m.clientMessageId, event });
+    await writeBehind(tx, this.batchMessages, {
+      message,
+      clientMessageId: m.clientMessageId,
+      event,
+      push: null,
+    });
+    return message;
+  }
+
+  /**
+   * An agent's message, as `post`, held back with the batch's others (postVisitorMessageLater), its
+   * push decided from the target read ahead with the batch (MessageReadAhead): no statement of its own.
+   */
+  async postAgentMessageLater(
+    tx: EntityManager,
+    conversation: ConversationRef,
+    agentId: string,
+    m: { text: string; clientMessageId: string },
+    meta: RequestMeta,
+    target: PushRead,
+  ): Promise<Message> {
+    const { message, event } = this.compose(conversation, { type: 'agent', id: agentId }, m.text, meta);
+    const push = this.push.entryFor(event.data.visitorId, message, target, meta.now);
+    await writeBehind(tx, this.batchMessages, { message, clientMessageId: m.clientMessageId, event, push });
     return message;
   }
 

@@ -7,14 +7,14 @@ import { MessagePoster } from './message-poster';
 import { MessagesRepository } from './messages.repository';
 import { PostAgentMessageService } from './post-agent-message.service';
 import { PostVisitorMessageService } from './post-visitor-message.service';
-import { VisitorPostReadAhead } from './visitor-post-read-ahead';
+import { MessageReadAhead } from './message-read-ahead';
 
 @Module({
   imports: [ConversationsModule, PushModule],
   providers: [
     MessagesRepository,
     MessagePoster,
-    VisitorPostReadAhead,
+    MessageReadAhead,
     PostVisitorMessageService,
     PostAgentMessageService,
     ListVisitorMessagesService,
@@ -22,7 +22,7 @@ import { VisitorPostReadAhead } from './visitor-post-read-ahead';
   ],
   exports: [
     MessagesRepository,
-    VisitorPostReadAhead,
+    MessageReadAhead,
     PostVisitorMessageService,
     PostAgentMessageService,
     ListVisitorMessagesService,

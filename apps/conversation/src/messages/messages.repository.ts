@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { AuthorType, Channel, Message, Statement } from '@pupitre/shared';
+import type { AuthorType, Channel, Message, Platform, Statement } from '@pupitre/shared';
 import { queryPrepared } from '@pupitre/shared';
 import type { ConversationRef, ConversationTableRow } from '../conversations';
+import type { PushRead } from '../push';
 
 interface MessageRow {
   seq: string;
@@ -24,6 +25,22 @@ interface VisitorPostRow {
   earlier_created_at: Date | null;
   open_id: string | null;
   open_channel: Channel | null;
+}
+
+/** A row of MessagesRepository.readForAgentPosts: the `earlier_` message, the push target, the conversation. */
+type AgentPostRow = ConversationTableRow & {
+  earlier_id: string | null;
+  push_token: string | null;
+  push_platform: Platform | null;
+  presence_seen_at: Date | null;
+};
+
+/** What an agent's message needs to know, read ahead with its batch (MessagesRepository.readForAgentPosts). */
+export interface AgentPostRead {
+  earlierId: string | null;
+  conversation: ConversationTableRow | null;
+  /** Whom to push the answer to, and the latest heartbeat of a gateway instance holding their socket. */
+  push: PushRead;
 }
 
 /** What a visitor's message needs to know, read in one statement (MessagesRepository.lockForVisitorPosts). */
@@ -92,7 +109,7 @@ export class MessagesRepository {
   }
 
   /**
-   * A batch's locks and its visitors' message reads, in one statement (VisitorPostReadAhead): first
+   * A batch's locks and its visitors' message reads, in one statement (MessageReadAhead): first
    * the conversations the batch names and the open ones of the visitors it names, in id order (as
    * ConversationsRepository.lockInIdOrder); then these posts' visitors, in id order (a visitor's
    * messages are handled one at a time: one open conversation, R13); then, for each post, the
@@ -178,6 +195,44 @@ export class MessagesRepository {
   }
 
   /**
+   * The reads of a batch's agents' messages (MessageReadAhead), in one statement made after the
+   * batch's lock statement, which locked their conversations already (the batch names them): for each
+   * post, in `posts`' order, the agent's message with this clientMessageId if any (a retry), else the
+   * conversation, `FOR UPDATE` to read its latest version (as lockForVisitorPosts does), with what
+   * the push of the answer needs (PushRepository.target): the visitor's push token and the latest
+   * heartbeat among the gateway instances that hold a socket of theirs (compared with the clock by
+   * the caller, who knows the batch's time).
+   */
+  async readForAgentPosts(
+    tx: EntityManager,
+    posts: { agentId: string; clientMessageId: string; conversationId: string }[],
+  ): Promise<AgentPostRead[]> {
+    const rows: AgentPostRow[] = await queryPrepared(
+      tx,
+      `SELECT m.id AS earlier_id, v.push_token, v.push_platform,
+              (SELECT max(g.seen_at) FROM visitor_presence pr
+                 JOIN gateway_instances g ON g.instance = pr.gateway_instance
+                WHERE pr.visitor_id = c.visitor_id AND pr.sockets > 0) AS presence_seen_at,
+              c.*
+         FROM unnest($1::uuid[], $2::text[], $3::uuid[]) WITH ORDINALITY AS p (agent_id, client_message_id, conversation_id, n)
+         LEFT JOIN LATERAL (
+           SELECT id FROM messages
+            WHERE author_type = 'agent' AND author_id = p.agent_id AND client_message_id = p.client_message_id
+            LIMIT 1) m ON true
+         LEFT JOIN LATERAL (
+           SELECT * FROM conversations WHERE id = p.conversation_id AND m.id IS NULL FOR UPDATE) c ON true
+         LEFT JOIN visitors v ON v.id = c.visitor_id
+        ORDER BY p.n`,
+      [posts.map((p) => p.agentId), posts.map((p) => p.clientMessageId), posts.map((p) => p.conversationId)],
+    );
+    return rows.map(({ earlier_id, push_token, push_platform, presence_seen_at, ...conversation }) => ({
+      earlierId: earlier_id,
+      conversation: conversation.id ? conversation : null,
+      push: { pushToken: push_token, platform: push_platform, presenceSeenAt: presence_seen_at },
+    }));
+  }
+
+  /**
    * The message's insert, and for an agent's the conversation's pointer to its last agent message
    * (R14), as one statement for the caller to join its event to (ConversationEventsOutbox.addWith).
    */
@@ -211,6 +266,38 @@ export class MessagesRepository {
       params: [
         column((m) => m.message.id),
         column((m) => m.message.conversationId),
+        column((m) => m.message.author.id),
+        column((m) => m.clientMessageId),
+        column((m) => m.message.text),
+        column((m) => m.message.createdAt),
+      ],
+    };
+  }
+
+  /**
+   * visitorInsertion for a batch that holds agents' messages too: the messages in the order given, and
+   * each conversation's pointer to its last agent message (R14) moved to the batch's last one there.
+   */
+  batchInsertion(messages: { message: Message; clientMessageId: string }[]): Statement {
+    const column = <T>(of: (m: { message: Message; clientMessageId: string }) => T) => messages.map(of);
+    const rows = `unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])
+                  WITH ORDINALITY AS m (id, conversation_id, author_type, author_id, client_message_id, text, created_at, n)`;
+    return {
+      sql: `WITH pointer AS (
+              UPDATE conversations c SET last_agent_message_id = a.id, last_agent_id = a.author_id
+                FROM (SELECT DISTINCT ON (m.conversation_id) m.id, m.conversation_id, m.author_id
+                        FROM ${rows}
+                       WHERE m.author_type = 'agent'
+                       ORDER BY m.conversation_id, m.n DESC) a
+               WHERE c.id = a.conversation_id)
+            INSERT INTO messages (id, conversation_id, author_type, author_id, client_message_id, text, created_at)
+            SELECT m.id, m.conversation_id, m.author_type, m.author_id, m.client_message_id, m.text, m.created_at
+              FROM ${rows}
+             ORDER BY m.n`,
+      params: [
+        column((m) => m.message.id),
+        column((m) => m.message.conversationId),
+        column((m) => m.message.author.type),
         column((m) => m.message.author.id),
         column((m) => m.clientMessageId),
         column((m) => m.message.text),

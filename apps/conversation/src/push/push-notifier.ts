@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Message, NOTIFICATIONS_PUSH, Outbox } from '@pupitre/shared';
-import { liveSince, pushFor } from './domain/push-notification';
+import { Message, NOTIFICATIONS_PUSH, Outbox, OutboxEntry } from '@pupitre/shared';
+import { liveSince, type PushRead, pushFor, targetOf } from './domain/push-notification';
 import { PushRepository } from './push.repository';
 
 /**
@@ -20,5 +20,16 @@ export class PushNotifier {
     const target = await this.push.target(tx, visitorId, liveSince(now));
     const notification = pushFor(message, visitorId, target);
     if (notification) await this.outbox.add(tx, NOTIFICATIONS_PUSH, visitorId, notification);
+  }
+
+  /**
+   * onAgentMessage's record for a target read earlier in the transaction (MessageReadAhead), for the
+   * caller to write with the message; null when there is nothing to push.
+   */
+  entryFor(visitorId: string, message: Message, read: PushRead, now: Date): OutboxEntry | null {
+    const notification = pushFor(message, visitorId, targetOf(read, now));
+    return notification
+      ? ({ topic: NOTIFICATIONS_PUSH, key: visitorId, value: notification } as OutboxEntry)
+      : null;
   }
 }

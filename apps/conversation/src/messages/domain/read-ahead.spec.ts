@@ -1,4 +1,4 @@
-import { postsToReadAhead, readAheadHolds } from './read-ahead';
+import { agentPostsToReadAhead, postsToReadAhead, readAheadHolds } from './read-ahead';
 
 const A = '0a000000-0000-4000-8000-000000000001';
 const B = '0b000000-0000-4000-8000-000000000002';
@@ -91,5 +91,68 @@ describe(readAheadHolds.name, () => {
     expect(readAheadHolds(read({ earlier: true }), true)).toBe(true);
     expect(readAheadHolds(null, true)).toBe(true);
     expect(readAheadHolds(read({ blocked: true }), true)).toBe(true);
+  });
+});
+
+describe(agentPostsToReadAhead.name, () => {
+  const C = '0c000000-0000-4000-8000-000000000003';
+  const D = '0d000000-0000-4000-8000-000000000004';
+  const answer = (agentId: string, clientMessageId: string, conversationId = C) => ({
+    requestId: `${agentId}/${clientMessageId}`,
+    op: 'agent.post-message',
+    data: { agentId, conversationId, text: 'hello', clientMessageId },
+  });
+
+  it("reads ahead for a batch's agents' messages, among visitors' messages", () => {
+    expect(
+      agentPostsToReadAhead([post(A, 'a1'), answer(B, 'b1'), post(A, 'a2'), answer(B, 'b2', D)]),
+    ).toEqual([
+      { requestId: `${B}/b1`, agentId: B, clientMessageId: 'b1', conversationId: C },
+      { requestId: `${B}/b2`, agentId: B, clientMessageId: 'b2', conversationId: D },
+    ]);
+  });
+
+  it('reads once for an agent message sent twice: the second is the first again', () => {
+    expect(keys(agentPostsToReadAhead([answer(B, 'b1'), answer(B.toUpperCase(), 'b1')]))).toEqual([
+      `${B}/b1`,
+    ]);
+  });
+
+  it('not for an agent message whose key a canned send before it carries', () => {
+    const canned = {
+      requestId: 'k',
+      op: 'agent.send-canned',
+      data: { agentId: B, conversationId: C, cannedResponseId: D, clientMessageId: 'b1' },
+    };
+    expect(keys(agentPostsToReadAhead([canned, answer(B, 'b1'), answer(B, 'b2')]))).toEqual([`${B}/b2`]);
+  });
+
+  it("not after a write that may change the conversation's holder or the visitor's push target", () => {
+    for (const op of [
+      'agent.close',
+      'agent.block-visitor',
+      'visitor.presence',
+      'visitor.set-push-token',
+      'visitor.clear-push-token',
+      'gateway.heartbeat',
+      'gateway.presence-reset',
+      'visitor.something-new',
+    ]) {
+      const write = { requestId: 'w', op, data: { agentId: D, conversationId: D } };
+      expect(keys(agentPostsToReadAhead([answer(B, 'b1'), write, answer(B, 'b2')]))).toEqual([`${B}/b1`]);
+    }
+  });
+
+  it('skips a message its handler will refuse unread (no agent, conversation or clientMessageId)', () => {
+    const bad = [
+      {
+        requestId: '1',
+        op: 'agent.post-message',
+        data: { agentId: 'x', conversationId: C, clientMessageId: 'x' },
+      },
+      { requestId: '2', op: 'agent.post-message', data: { agentId: B, clientMessageId: 'x' } },
+      { requestId: '3', op: 'agent.post-message', data: { agentId: B, conversationId: C } },
+    ];
+    expect(keys(agentPostsToReadAhead([...bad, answer(B, 'b1')]))).toEqual([`${B}/b1`]);
   });
 });

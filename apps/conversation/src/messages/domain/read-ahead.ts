@@ -97,3 +97,66 @@ export function readAheadHolds(read: PostRead | null, repeat: boolean): boolean 
   if (!repeat || read === null) return true;
   return read.earlier !== null || read.open !== null || read.visitor.blocked_at !== null;
 }
+
+export const AGENT_POST = 'agent.post-message';
+
+/**
+ * Writes that change nothing an agent's message reads: the conversation's status and who holds it
+ * (conversation's copy of routing's assignments, which only routing's events change, in their own
+ * transactions), and its visitor's push token and presence (whether the answer is pushed). A visitor's
+ * message leaves an existing conversation as it is (a new one is another conversation); another
+ * agent message moves only the pointer to the last one (R14), which the handler does not read. Any
+ * other write (a close, a block, a presence report, a push token, one this list does not know yet)
+ * may change them, so an agent's message after it reads for itself.
+ */
+const LEAVES_AGENT_POST_READS_ALONE = new Set([
+  VISITOR_POST,
+  AGENT_POST,
+  'agent.send-canned',
+  'agent.tag',
+  'canned.create',
+  'canned.delete',
+]);
+
+/** An agent's message whose reads are made at the batch's start: who, its idempotency key, where. */
+export interface ReadAheadAgentPost {
+  requestId: string;
+  agentId: string;
+  clientMessageId: string;
+  conversationId: string;
+}
+
+/** An agent message's key, when its data has one (what lacks it is refused by its handler, unwritten). */
+function agentPostKeyOf(data: unknown): Omit<ReadAheadAgentPost, 'requestId'> | null {
+  const d = (data ?? {}) as { agentId?: unknown; clientMessageId?: unknown; conversationId?: unknown };
+  if (!isUuid(d.agentId) || !isUuid(d.conversationId)) return null;
+  if (typeof d.clientMessageId !== 'string') return null;
+  return {
+    agentId: d.agentId.toLowerCase(),
+    clientMessageId: d.clientMessageId,
+    conversationId: d.conversationId.toLowerCase(),
+  };
+}
+
+/**
+ * The agents' messages of a batch whose reads can all be made in one statement at the batch's start,
+ * given its writes in the order they are applied: none after a write that may change them (above).
+ * One whose agent and clientMessageId an earlier agent message or canned send of the batch carries is
+ * that message again, which a read at the start would not see: it reads for itself. As for visitors'
+ * messages, each read is for its request alone.
+ */
+export function agentPostsToReadAhead(writes: BatchWrite[]): ReadAheadAgentPost[] {
+  const posts: ReadAheadAgentPost[] = [];
+  const keys = new Set<string>();
+  for (const { requestId, op, data } of writes) {
+    if (!LEAVES_AGENT_POST_READS_ALONE.has(op)) break;
+    // A canned send's message is written under the same idempotency key as an agent's message.
+    if (op !== AGENT_POST && op !== 'agent.send-canned') continue;
+    const key = agentPostKeyOf(data);
+    if (!key) continue;
+    const idempotencyKey = `${key.agentId}\n${key.clientMessageId}`;
+    if (op === AGENT_POST && !keys.has(idempotencyKey)) posts.push({ requestId, ...key });
+    keys.add(idempotencyKey);
+  }
+  return posts;
+}

@@ -1,5 +1,5 @@
 import type { Message } from '@pupitre/shared/contracts';
-import { previewOf, pushEventId, pushFor, type PushTarget } from './push-notification';
+import { previewOf, pushEventId, pushFor, type PushTarget, targetOf } from './push-notification';
 
 const visitorId = '7d4c3b2a-1e0f-4a9b-8c7d-6e5f4a3b2c1d';
 const message = (o: Partial<Message> = {}): Message => ({
@@ -55,5 +55,23 @@ describe(previewOf.name, () => {
     const cut = previewOf('😀'.repeat(200), 140);
     expect(Array.from(cut)).toHaveLength(140);
     expect(cut.endsWith('😀…')).toBe(true);
+  });
+});
+
+describe(targetOf.name, () => {
+  const now = new Date('2026-11-30T08:00:00.000Z');
+  const read = (presenceSeenAt: Date | null) => ({
+    pushToken: 'device-token',
+    platform: 'ios' as const,
+    presenceSeenAt,
+  });
+
+  it('connected while a gateway instance holding a socket was heard from within the TTL', () => {
+    expect(targetOf(read(new Date(now.getTime() - 20_000)), now, 20_000).connected).toBe(true);
+    expect(targetOf(read(new Date(now.getTime() - 20_001)), now, 20_000).connected).toBe(false);
+  });
+
+  it('away when no instance holds a socket', () => {
+    expect(targetOf(read(null), now)).toEqual(away);
   });
 });

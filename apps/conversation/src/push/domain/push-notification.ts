@@ -35,6 +35,22 @@ export interface PushTarget {
 }
 
 /**
+ * A push target as read before the clock was known (MessagesRepository.readForAgentPosts): the latest
+ * heartbeat among the gateway instances that hold a socket of the visitor's, null when none does.
+ */
+export interface PushRead {
+  pushToken: string | null;
+  platform: Platform | null;
+  presenceSeenAt: Date | null;
+}
+
+/** The target at `now`: connected while an instance holding a socket was heard from since liveSince. */
+export function targetOf(read: PushRead, now: Date, ttlMs = GATEWAY_PRESENCE_TTL_MS): PushTarget {
+  const connected = read.presenceSeenAt !== null && read.presenceSeenAt >= liveSince(now, ttlMs);
+  return { pushToken: read.pushToken, platform: read.platform, connected };
+}
+
+/**
  * CONTRACT.md Additions, `notifications.push`: an agent message reaches a visitor who left (a push
  * token, no connected socket anywhere) as one record; never while a socket is connected.
  */

@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { BatchRequest } from '@pupitre/shared';
+import { ConversationsService } from '../conversations';
+import { agentPostsToReadAhead, postsToReadAhead, readAheadHolds } from './domain/read-ahead';
+import { AgentPostRead, MessagesRepository, VisitorPost } from './messages.repository';
+
+/** A batch's reads, by request id. */
+interface BatchReads {
+  visitors: Map<string, { read: VisitorPost | null; repeat: boolean }>;
+  agents: Map<string, AgentPostRead>;
+}
+
+/**
+ * The batch lock of `conversation.requests` (RequestProcessor's BatchLocks), which also makes the reads
+ * of the batch's messages: a message to an open conversation then costs no round trip to PostgreSQL of
+ * its own, its write going with the batch's others (MessagePoster's write-behind; issue 7: at 1,000
+ * messages/s the conversation service's largest cost was its round trips, and with the database a few
+ * milliseconds away a batch's round trips decide how long it holds its partition).
+ * - Visitors' messages are read by the lock statement itself.
+ * - Agents' messages by one statement right after it (their conversations are locked by then): without
+ *   it, each took three or four round trips of its own (the flush of the writes held before it, its
+ *   read, its write, the push target's read).
+ * Only for the messages no earlier write of the batch can change the reads of (domain/read-ahead.ts);
+ * the others, and a message applied alone, read for themselves.
+ */
+@Injectable()
+export class MessageReadAhead {
+  /** Each batch's reads, by its transaction's query runner (a handler's `tx` may be a proxy of it). */
+  private readonly reads = new WeakMap<object, BatchReads>();
+
+  constructor(
+    private readonly messages: MessagesRepository,
+    private readonly conversations: ConversationsService,
+  ) {}
+
+  /** Locks what the batch's writes will lock (ConversationsService.lockForBatch) and reads ahead. */
+  async lockForBatch(requests: BatchRequest[], tx: EntityManager): Promise<void> {
+    const posts = postsToReadAhead(requests);
+    const agentPosts = agentPostsToReadAhead(requests);
+    const reads: BatchReads = { visitors: new Map(), agents: new Map() };
+    if (posts.length === 0) await this.conversations.lockForBatch(requests, tx);
+    else {
+      const { ids, openOfVisitors } = this.conversations.batchLockTargets(requests);
+      const read = await this.messages.lockForVisitorPosts(tx, ids, openOfVisitors, posts);
+      posts.forEach((p, i) => reads.visitors.set(p.requestId, { read: read[i], repeat: p.repeat }));
+    }
+    if (agentPosts.length > 0) {
+      const read = await this.messages.readForAgentPosts(tx, agentPosts);
+      agentPosts.forEach((p, i) => reads.agents.set(p.requestId, read[i]));
+    }
+    if (posts.length + agentPosts.length > 0) this.reads.set(runnerOf(tx), reads);
+  }
+
+  /**
+   * What MessagesRepository.lockVisitorPost would read for this request's message, read at the start
+   * of its batch; once. Undefined when it was not read ahead, or when an earlier message of the same
+   * visitor in the batch may have changed it (readAheadHolds): the caller reads for itself.
+   */
+  take(tx: EntityManager, requestId: string): VisitorPost | null | undefined {
+    const reads = this.reads.get(runnerOf(tx))?.visitors;
+    const ahead = reads?.get(requestId);
+    reads?.delete(requestId);
+    return ahead && readAheadHolds(ahead.read, ahead.repeat) ? ahead.read : undefined;
+  }
+
+  /**
+   * What an agent's message reads (MessagesRepository.lockForAgentPost, and the push target), read at
+   * the start of its batch; once. Undefined when it was not read ahead: the caller reads for itself.
+   */
+  takeAgentPost(tx: EntityManager, requestId: string): AgentPostRead | undefined {
+    const reads = this.reads.get(runnerOf(tx))?.agents;
+    const ahead = reads?.get(requestId);
+    reads?.delete(requestId);
+    return ahead;
+  }
+}
+
+const runnerOf = (tx: EntityManager): object => tx.queryRunner ?? tx;
