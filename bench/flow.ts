@@ -481,7 +481,8 @@ async function main(): Promise<number> {
           () => done(-1),
         );
       };
-    const settledPhase = (p: Phase) => () => p.delivered === p.n && p.httpDone === p.n;
+    const settledPhase = (p: Phase) => () =>
+      p.delivered === p.n && p.httpDone === p.n && unacknowledged(p.answers) === 0;
 
     const warmupRate = Math.min(opts.rates[0], WARMUP_MAX_RATE);
     if (opts.warmup > 0) {
@@ -845,14 +846,16 @@ function figures(m: Phase): StepFigures {
   };
 }
 
+/** Answers sent and neither acknowledged nor refused yet. */
+const unacknowledged = (a: Answers) => a.sent - a.ok - [...a.refused.values()].reduce((x, y) => x + y, 0);
+
 function answersLine(a: Answers): string {
   const ack = summarize(a.ackMs);
-  const refusedCount = [...a.refused.values()].reduce((x, y) => x + y, 0);
   const refused = [...a.refused].map(([code, n]) => `${code} ×${n}`).join(', ') || 'none';
   return (
     `  agents' answers (message.send): ${a.sent} sent, ${a.ok} acknowledged ok (p50 ${ms(ack.p50)}, ` +
     `p99 ${ms(ack.p99)}, max ${ms(ack.max)}); refused or timed out: ${refused}; ` +
-    `no acknowledgement by the end of the grace: ${a.sent - a.ok - refusedCount}`
+    `no acknowledgement by the end of the grace: ${unacknowledged(a)}`
   );
 }
 
