@@ -4,6 +4,7 @@ import { NOTIFICATIONS_PUSH, PushNotification } from '@pupitre/shared';
 import { TestRequester, waitFor } from '@pupitre/shared/testing';
 import { PresenceCleanup } from '../src/push';
 import { pushEventId } from '../src/push/domain/push-notification';
+import { MessagesRepository } from '../src/messages';
 import { ConversationHarness, startConversationHarness } from './support/conversation-harness';
 
 /**
@@ -137,6 +138,42 @@ describe('conversation: notifications.push and visitor presence', () => {
       [messageId, 'to the one who left'],
     ]);
     expect(await pushesOf(here.visitorId)).toEqual([]);
+  });
+
+  it("a presence report earlier in the batch: the answer to that visitor reads for itself and sees it; the others' stay read ahead", async () => {
+    const away = await heldConversation();
+    const arriving = await heldConversation();
+    const instance = `gw-${randomUUID()}`;
+    await rq.call('conversation', 'gateway.heartbeat', { gatewayInstance: instance });
+    const agentOf = async (conversationId: string) =>
+      (await db.query('SELECT agent_id FROM conversation.conversations WHERE id = $1', [conversationId]))
+        .rows[0].agent_id as string;
+    const answer = async (c: { conversationId: string }, text: string) => ({
+      op: 'agent.post-message',
+      data: {
+        agentId: await agentOf(c.conversationId),
+        conversationId: c.conversationId,
+        text,
+        clientMessageId: randomUUID(),
+      },
+    });
+    const reads = jest.spyOn(sut.app.get(MessagesRepository), 'lockForAgentPost');
+
+    const replies = await rq.askAll('conversation', 'one-partition', [
+      {
+        op: 'visitor.presence',
+        data: { visitorId: arriving.visitorId, gatewayInstance: instance, sockets: 1, seq: 1 },
+      },
+      await answer(arriving, 'to the one who just came back'),
+      await answer(away, 'to the one still away'),
+    ]);
+    const readsOfTheirOwn = reads.mock.calls.length;
+    reads.mockRestore();
+
+    expect(replies.map((r) => r?.ok)).toEqual([true, true, true]);
+    expect(readsOfTheirOwn).toBe(1);
+    expect(await pushesOf(arriving.visitorId)).toEqual([]);
+    expect((await pushesOf(away.visitorId)).map((p) => p.preview)).toEqual(['to the one still away']);
   });
 
   it('presence over several instances: a late report never overwrites a newer one; a reset forgets what came before it', async () => {

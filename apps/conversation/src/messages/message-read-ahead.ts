@@ -2,13 +2,19 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { BatchRequest } from '@pupitre/shared';
 import { ConversationsService } from '../conversations';
-import { agentPostsToReadAhead, postsToReadAhead, readAheadHolds } from './domain/read-ahead';
+import {
+  agentPostsToReadAhead,
+  answerReadAheadHolds,
+  postsToReadAhead,
+  type ReadAheadAgentPost,
+  readAheadHolds,
+} from './domain/read-ahead';
 import { AgentPostRead, MessagesRepository, VisitorPost } from './messages.repository';
 
 /** A batch's reads, by request id. */
 interface BatchReads {
   visitors: Map<string, { read: VisitorPost | null; repeat: boolean }>;
-  agents: Map<string, AgentPostRead>;
+  agents: Map<string, { read: AgentPostRead; post: ReadAheadAgentPost }>;
 }
 
 /**
@@ -47,7 +53,7 @@ export class MessageReadAhead {
     }
     if (agentPosts.length > 0) {
       const read = await this.messages.readForAgentPosts(tx, agentPosts);
-      agentPosts.forEach((p, i) => reads.agents.set(p.requestId, read[i]));
+      agentPosts.forEach((post, i) => reads.agents.set(post.requestId, { read: read[i], post }));
     }
     if (posts.length + agentPosts.length > 0) this.reads.set(runnerOf(tx), reads);
   }
@@ -66,13 +72,14 @@ export class MessageReadAhead {
 
   /**
    * What an agent's message reads (MessagesRepository.lockForAgentPost, and the push target), read at
-   * the start of its batch; once. Undefined when it was not read ahead: the caller reads for itself.
+   * the start of its batch; once. Undefined when it was not read ahead, or when an earlier write of the
+   * batch changed its visitor's push target (answerReadAheadHolds): the caller reads for itself.
    */
   takeAgentPost(tx: EntityManager, requestId: string): AgentPostRead | undefined {
     const reads = this.reads.get(runnerOf(tx))?.agents;
     const ahead = reads?.get(requestId);
     reads?.delete(requestId);
-    return ahead;
+    return ahead && answerReadAheadHolds(ahead.read, ahead.post) ? ahead.read : undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { agentPostsToReadAhead, postsToReadAhead, readAheadHolds } from './read-ahead';
+import { agentPostsToReadAhead, answerReadAheadHolds, postsToReadAhead, readAheadHolds } from './read-ahead';
 
 const A = '0a000000-0000-4000-8000-000000000001';
 const B = '0b000000-0000-4000-8000-000000000002';
@@ -127,13 +127,10 @@ describe(agentPostsToReadAhead.name, () => {
     expect(keys(agentPostsToReadAhead([canned, answer(B, 'b1'), answer(B, 'b2')]))).toEqual([`${B}/b2`]);
   });
 
-  it("not after a write that may change the conversation's holder or the visitor's push target", () => {
+  it("not after a write that may change the conversation's holder or every visitor's push target", () => {
     for (const op of [
       'agent.close',
       'agent.block-visitor',
-      'visitor.presence',
-      'visitor.set-push-token',
-      'visitor.clear-push-token',
       'gateway.heartbeat',
       'gateway.presence-reset',
       'visitor.something-new',
@@ -143,6 +140,16 @@ describe(agentPostsToReadAhead.name, () => {
     }
   });
 
+  it("past a write that changes one visitor's push target, noting whose", () => {
+    for (const op of ['visitor.presence', 'visitor.set-push-token', 'visitor.clear-push-token']) {
+      const write = { requestId: 'w', op, data: { visitorId: A.toUpperCase() } };
+      const posts = agentPostsToReadAhead([answer(B, 'b1'), write, answer(B, 'b2')]);
+      expect(posts.map((p) => [p.requestId, p.pushChangedFor && [...p.pushChangedFor]])).toEqual([
+        [`${B}/b1`, undefined],
+        [`${B}/b2`, [A]],
+      ]);
+    }
+  });
   it('skips a message its handler will refuse unread (no agent, conversation or clientMessageId)', () => {
     const bad = [
       {
@@ -154,5 +161,19 @@ describe(agentPostsToReadAhead.name, () => {
       { requestId: '3', op: 'agent.post-message', data: { agentId: B, conversationId: C } },
     ];
     expect(keys(agentPostsToReadAhead([...bad, answer(B, 'b1')]))).toEqual([`${B}/b1`]);
+  });
+});
+
+describe(answerReadAheadHolds.name, () => {
+  const read = (visitorId: string | null) => ({ conversation: visitorId ? { visitor_id: visitorId } : null });
+
+  it('holds unless an earlier write changed the push target of the visitor it answers', () => {
+    expect(answerReadAheadHolds(read(A), {})).toBe(true);
+    expect(answerReadAheadHolds(read(A), { pushChangedFor: new Set([B]) })).toBe(true);
+    expect(answerReadAheadHolds(read(A), { pushChangedFor: new Set([A]) })).toBe(false);
+  });
+
+  it('holds for a conversation that does not exist (refused, nothing pushed)', () => {
+    expect(answerReadAheadHolds(read(null), { pushChangedFor: new Set([A]) })).toBe(true);
   });
 });

@@ -106,7 +106,7 @@ export const AGENT_POST = 'agent.post-message';
  * transactions), and its visitor's push token and presence (whether the answer is pushed). A visitor's
  * message leaves an existing conversation as it is (a new one is another conversation); another
  * agent message moves only the pointer to the last one (R14), which the handler does not read. Any
- * other write (a close, a block, a presence report, a push token, one this list does not know yet)
+ * other write (a close, a block, a gateway's heartbeat or reset, one this list does not know yet)
  * may change them, so an agent's message after it reads for itself.
  */
 const LEAVES_AGENT_POST_READS_ALONE = new Set([
@@ -118,16 +118,32 @@ const LEAVES_AGENT_POST_READS_ALONE = new Set([
   'canned.delete',
 ]);
 
+/**
+ * Writes that change one visitor's push target (their token, their sockets on one gateway instance):
+ * an agent's message after one reads for itself only if its conversation is that visitor's, which
+ * its read tells (answerReadAheadHolds). Mobile apps and web pages report presence as they come and
+ * go, so a batch often holds one.
+ */
+const CHANGES_ONE_PUSH_TARGET = new Set([
+  'visitor.presence',
+  'visitor.set-push-token',
+  'visitor.clear-push-token',
+]);
+
 /** An agent's message whose reads are made at the batch's start: who, its idempotency key, where. */
 export interface ReadAheadAgentPost {
   requestId: string;
   agentId: string;
   clientMessageId: string;
   conversationId: string;
+  /** The visitors whose push target an earlier write of the batch changed, if any. */
+  pushChangedFor?: ReadonlySet<string>;
 }
 
 /** An agent message's key, when its data has one (what lacks it is refused by its handler, unwritten). */
-function agentPostKeyOf(data: unknown): Omit<ReadAheadAgentPost, 'requestId'> | null {
+function agentPostKeyOf(
+  data: unknown,
+): Pick<ReadAheadAgentPost, 'agentId' | 'clientMessageId' | 'conversationId'> | null {
   const d = (data ?? {}) as { agentId?: unknown; clientMessageId?: unknown; conversationId?: unknown };
   if (!isUuid(d.agentId) || !isUuid(d.conversationId)) return null;
   if (typeof d.clientMessageId !== 'string') return null;
@@ -148,15 +164,40 @@ function agentPostKeyOf(data: unknown): Omit<ReadAheadAgentPost, 'requestId'> | 
 export function agentPostsToReadAhead(writes: BatchWrite[]): ReadAheadAgentPost[] {
   const posts: ReadAheadAgentPost[] = [];
   const keys = new Set<string>();
+  const pushChanged = new Set<string>();
   for (const { requestId, op, data } of writes) {
+    if (CHANGES_ONE_PUSH_TARGET.has(op)) {
+      const visitorId = (data as { visitorId?: unknown } | null)?.visitorId;
+      // One without a visitor id is refused by its handler, unwritten.
+      if (isUuid(visitorId)) pushChanged.add(visitorId.toLowerCase());
+      continue;
+    }
     if (!LEAVES_AGENT_POST_READS_ALONE.has(op)) break;
     // A canned send's message is written under the same idempotency key as an agent's message.
     if (op !== AGENT_POST && op !== 'agent.send-canned') continue;
     const key = agentPostKeyOf(data);
     if (!key) continue;
     const idempotencyKey = `${key.agentId}\n${key.clientMessageId}`;
-    if (op === AGENT_POST && !keys.has(idempotencyKey)) posts.push({ requestId, ...key });
+    if (op === AGENT_POST && !keys.has(idempotencyKey)) {
+      posts.push({
+        requestId,
+        ...key,
+        ...(pushChanged.size > 0 ? { pushChangedFor: new Set(pushChanged) } : {}),
+      });
+    }
     keys.add(idempotencyKey);
   }
   return posts;
+}
+
+/**
+ * Whether an agent message's read, made at the batch's start, still holds when its handler runs: not
+ * when an earlier write of the batch changed the push target of the visitor it answers.
+ */
+export function answerReadAheadHolds(
+  read: { conversation: { visitor_id: string } | null },
+  post: Pick<ReadAheadAgentPost, 'pushChangedFor'>,
+): boolean {
+  const visitorId = read.conversation?.visitor_id;
+  return !visitorId || !post.pushChangedFor?.has(visitorId.toLowerCase());
 }
