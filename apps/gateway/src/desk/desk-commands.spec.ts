@@ -1,4 +1,5 @@
 import { DomainError } from '@pupitre/shared';
+import type { DeskViews } from '../fanout';
 import type { RequestClient } from '../kafka';
 import { DeskCommands } from './desk-commands';
 
@@ -24,13 +25,22 @@ async function codeOf(work: () => Promise<unknown>): Promise<string> {
   return 'ACCEPTED';
 }
 
+const visitorId = '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b';
+
 describe(DeskCommands.name, () => {
   let client: FakeClient;
   let sut: DeskCommands;
+  /** The conversations whose view this gateway holds, and for which agent. */
+  let held: Map<string, string>;
 
   beforeEach(() => {
     client = new FakeClient();
-    sut = new DeskCommands(client as unknown as RequestClient);
+    held = new Map();
+    const views = {
+      viewOf: (id: string, agent: string) =>
+        held.get(id) === agent ? { id, visitor: { id: visitorId } } : undefined,
+    };
+    sut = new DeskCommands(client as unknown as RequestClient, views as unknown as DeskViews);
   });
 
   it('answers every command of the contract', () => {
@@ -78,6 +88,36 @@ describe(DeskCommands.name, () => {
         key: conversationId,
       },
     ]);
+  });
+
+  it("writes to a conversation on the agent's desk are keyed by its visitor, with the visitor's messages", async () => {
+    held.set(conversationId, agentId);
+    const cannedResponseId = '7a1e2b3c-4d5e-4f60-8a7b-8c9d0e1f2a3b';
+    await sut.run('message.send', { conversationId, text: 'hi', clientMessageId: 'm1' }, () => agentId);
+    await sut.run('canned.send', { conversationId, cannedResponseId, clientMessageId: 'm2' }, () => agentId);
+    await sut.run('conversation.tag.add', { conversationId, tag: 'vip' }, () => agentId);
+    await sut.run('conversation.close', { conversationId }, () => agentId);
+    await sut.run('visitor.block', { conversationId }, () => agentId);
+    await sut.run('conversation.history', { conversationId }, () => agentId);
+    await sut.run('conversation.release', { conversationId }, () => agentId);
+    expect(client.sent.map((r) => [r.op, r.key])).toEqual([
+      ['agent.post-message', visitorId],
+      ['agent.send-canned', visitorId],
+      ['agent.tag', visitorId],
+      ['agent.close', visitorId],
+      ['agent.block-visitor', visitorId],
+      // A read takes no lock; routing's requests go to routing's own topic.
+      ['agent.list-messages', conversationId],
+      ['conversation.release', conversationId],
+    ]);
+  });
+
+  it("another agent's conversation, or one whose view is not held: keyed by the conversation", async () => {
+    held.set(conversationId, 'someone else');
+    await sut.run('message.send', { conversationId, text: 'hi', clientMessageId: 'm1' }, () => agentId);
+    held.clear();
+    await sut.run('message.send', { conversationId, text: 'hi', clientMessageId: 'm2' }, () => agentId);
+    expect(client.sent.map((r) => r.key)).toEqual([conversationId, conversationId]);
   });
 
   it('conversation.history asks conversation for the latest 50 unless told, before a cursor if given', async () => {

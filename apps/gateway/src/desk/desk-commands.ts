@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { z } from 'zod';
 import { DeskCommandName, deskCommandPayloads } from '@pupitre/shared';
+import { DeskViews } from '../fanout';
 import { RequestClient } from '../kafka';
 import { parseInput } from '../http';
 
@@ -32,7 +33,7 @@ export class DeskCommands {
           'conversation',
           'agent.post-message',
           { agentId, ...d },
-          { key: d.conversationId },
+          { key: this.keyOf(agentId, d.conversationId) },
         ),
     },
     'canned.list': {
@@ -46,7 +47,7 @@ export class DeskCommands {
           'conversation',
           'agent.send-canned',
           { agentId, ...d },
-          { key: d.conversationId },
+          { key: this.keyOf(agentId, d.conversationId) },
         ),
     },
     'conversation.release': {
@@ -66,7 +67,7 @@ export class DeskCommands {
           'conversation',
           'agent.close',
           { agentId, conversationId },
-          { key: conversationId },
+          { key: this.keyOf(agentId, conversationId) },
         ),
     },
     'conversation.tag.add': {
@@ -84,7 +85,7 @@ export class DeskCommands {
           'conversation',
           'agent.block-visitor',
           { agentId, conversationId },
-          { key: conversationId },
+          { key: this.keyOf(agentId, conversationId) },
         ),
     },
     'conversation.transfer': {
@@ -114,7 +115,10 @@ export class DeskCommands {
     },
   };
 
-  constructor(private readonly client: RequestClient) {}
+  constructor(
+    private readonly client: RequestClient,
+    private readonly views: DeskViews,
+  ) {}
 
   /** Every command's name, to listen for on each desk socket. */
   get names(): DeskCommandName[] {
@@ -133,6 +137,21 @@ export class DeskCommands {
 
   private tag(agentId: string, d: { conversationId: string; tag: string }, action: 'add' | 'remove') {
     const data = { agentId, conversationId: d.conversationId, tag: d.tag, action };
-    return this.client.request('conversation', 'agent.tag', data, { key: d.conversationId });
+    return this.client.request('conversation', 'agent.tag', data, {
+      key: this.keyOf(agentId, d.conversationId),
+    });
+  }
+
+  /**
+   * The key of a command that writes to a conversation on `conversation.requests`: its visitor's id
+   * when this gateway holds its view on the agent's desk (as it does for every conversation the agent
+   * holds and sees), so that the conversation's commands and its visitor's messages (keyed by the
+   * visitor) go to one partition. Keyed by the conversation, two partitions' batches locked the same
+   * conversation row at once, and with the database a few milliseconds away the waits chained into
+   * a slow regime (issue 7, session 46). Without the view (an agent acting on a conversation not on
+   * their desk, refused anyway), the conversation's id.
+   */
+  private keyOf(agentId: string, conversationId: string): string {
+    return this.views.viewOf(conversationId, agentId)?.visitor.id ?? conversationId;
   }
 }
