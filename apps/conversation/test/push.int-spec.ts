@@ -140,9 +140,11 @@ describe('conversation: notifications.push and visitor presence', () => {
     expect(await pushesOf(here.visitorId)).toEqual([]);
   });
 
-  it("a presence report earlier in the batch: the answer to that visitor reads for itself and sees it; the others' stay read ahead", async () => {
+  it("a presence report earlier in the batch: the answer to that visitor, and one that would push, read for themselves; the others' stay read ahead", async () => {
     const away = await heldConversation();
     const arriving = await heldConversation();
+    const tokenless = await heldConversation();
+    await rq.call('conversation', 'visitor.clear-push-token', { visitorId: tokenless.visitorId });
     const instance = `gw-${randomUUID()}`;
     await rq.call('conversation', 'gateway.heartbeat', { gatewayInstance: instance });
     const agentOf = async (conversationId: string) =>
@@ -166,14 +168,54 @@ describe('conversation: notifications.push and visitor presence', () => {
       },
       await answer(arriving, 'to the one who just came back'),
       await answer(away, 'to the one still away'),
+      await answer(tokenless, 'to the one no push reaches'),
     ]);
     const readsOfTheirOwn = reads.mock.calls.length;
     reads.mockRestore();
 
-    expect(replies.map((r) => r?.ok)).toEqual([true, true, true]);
-    expect(readsOfTheirOwn).toBe(1);
+    expect(replies.map((r) => r?.ok)).toEqual([true, true, true, true]);
+    // The returning visitor's (their target changed), and the one that would push (a presence report
+    // is its instance's heartbeat too); the tokenless one's read ahead holds.
+    expect(readsOfTheirOwn).toBe(2);
     expect(await pushesOf(arriving.visitorId)).toEqual([]);
     expect((await pushesOf(away.visitorId)).map((p) => p.preview)).toEqual(['to the one still away']);
+  });
+
+  it("another visitor's presence report earlier in the batch brings their gateway back: no push to a visitor connected there", async () => {
+    const connected = await heldConversation();
+    const other = await heldConversation();
+    const instance = `gw-${randomUUID()}`;
+    await presence(connected.visitorId, instance, 1, 1);
+    // The instance fell silent: its sockets no longer count, so an answer now would be pushed.
+    await db.query(
+      `UPDATE conversation.gateway_instances SET seen_at = now() - interval '1 minute' WHERE instance = $1`,
+      [instance],
+    );
+    const agentId = (
+      await db.query('SELECT agent_id FROM conversation.conversations WHERE id = $1', [
+        connected.conversationId,
+      ])
+    ).rows[0].agent_id as string;
+
+    const replies = await rq.askAll('conversation', 'one-partition', [
+      // The other visitor's report on the same instance is also its heartbeat.
+      {
+        op: 'visitor.presence',
+        data: { visitorId: other.visitorId, gatewayInstance: instance, sockets: 1, seq: 2 },
+      },
+      {
+        op: 'agent.post-message',
+        data: {
+          agentId,
+          conversationId: connected.conversationId,
+          text: 'still here?',
+          clientMessageId: randomUUID(),
+        },
+      },
+    ]);
+
+    expect(replies.map((r) => r?.ok)).toEqual([true, true]);
+    expect(await pushesOf(connected.visitorId)).toEqual([]);
   });
 
   it('presence over several instances: a late report never overwrites a newer one; a reset forgets what came before it', async () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { BatchRequest } from '@pupitre/shared';
 import { ConversationsService } from '../conversations';
+import { targetOf, wouldBePushed } from '../push';
 import {
   agentPostsToReadAhead,
   answerReadAheadHolds,
@@ -73,13 +74,15 @@ export class MessageReadAhead {
   /**
    * What an agent's message reads (MessagesRepository.lockForAgentPost, and the push target), read at
    * the start of its batch; once. Undefined when it was not read ahead, or when an earlier write of the
-   * batch changed its visitor's push target (answerReadAheadHolds): the caller reads for itself.
+   * batch may have changed whether it is pushed (answerReadAheadHolds): the caller reads for itself.
    */
-  takeAgentPost(tx: EntityManager, requestId: string): AgentPostRead | undefined {
+  takeAgentPost(tx: EntityManager, requestId: string, now: Date): AgentPostRead | undefined {
     const reads = this.reads.get(runnerOf(tx))?.agents;
     const ahead = reads?.get(requestId);
     reads?.delete(requestId);
-    return ahead && answerReadAheadHolds(ahead.read, ahead.post) ? ahead.read : undefined;
+    if (!ahead) return undefined;
+    const wouldPush = wouldBePushed(targetOf(ahead.read.push, now));
+    return answerReadAheadHolds(ahead.read, ahead.post, wouldPush) ? ahead.read : undefined;
   }
 }
 

@@ -24,7 +24,7 @@ export class PostAgentMessageService {
   async post(d: Op['in'], tx: EntityManager, meta: RequestMeta): Promise<Op['out']> {
     // In a batch, usually read with the batch's locks (MessageReadAhead) and written with the batch's
     // other messages: no statement of its own.
-    const ahead = this.readAhead.takeAgentPost(tx, meta.requestId);
+    const ahead = this.readAhead.takeAgentPost(tx, meta.requestId, meta.now);
     const read =
       ahead ?? (await this.messages.lockForAgentPost(tx, d.agentId, d.clientMessageId, d.conversationId));
     if (read.earlierId) return { messageId: read.earlierId };

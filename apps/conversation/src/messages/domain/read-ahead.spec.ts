@@ -140,13 +140,15 @@ describe(agentPostsToReadAhead.name, () => {
     }
   });
 
-  it("past a write that changes one visitor's push target, noting whose", () => {
+  it("past a write that changes one visitor's push target, noting whose, and whether it was a presence report", () => {
     for (const op of ['visitor.presence', 'visitor.set-push-token', 'visitor.clear-push-token']) {
       const write = { requestId: 'w', op, data: { visitorId: A.toUpperCase() } };
       const posts = agentPostsToReadAhead([answer(B, 'b1'), write, answer(B, 'b2')]);
-      expect(posts.map((p) => [p.requestId, p.pushChangedFor && [...p.pushChangedFor]])).toEqual([
-        [`${B}/b1`, undefined],
-        [`${B}/b2`, [A]],
+      expect(
+        posts.map((p) => [p.requestId, p.pushChangedFor && [...p.pushChangedFor], p.afterPresence]),
+      ).toEqual([
+        [`${B}/b1`, undefined, undefined],
+        [`${B}/b2`, [A], op === 'visitor.presence' ? true : undefined],
       ]);
     }
   });
@@ -168,12 +170,20 @@ describe(answerReadAheadHolds.name, () => {
   const read = (visitorId: string | null) => ({ conversation: visitorId ? { visitor_id: visitorId } : null });
 
   it('holds unless an earlier write changed the push target of the visitor it answers', () => {
-    expect(answerReadAheadHolds(read(A), {})).toBe(true);
-    expect(answerReadAheadHolds(read(A), { pushChangedFor: new Set([B]) })).toBe(true);
-    expect(answerReadAheadHolds(read(A), { pushChangedFor: new Set([A]) })).toBe(false);
+    expect(answerReadAheadHolds(read(A), {}, true)).toBe(true);
+    expect(answerReadAheadHolds(read(A), { pushChangedFor: new Set([B]) }, true)).toBe(true);
+    expect(answerReadAheadHolds(read(A), { pushChangedFor: new Set([A]) }, false)).toBe(false);
+  });
+
+  it("after another visitor's presence report (its instance's heartbeat too): holds unless it says to push", () => {
+    const afterB = { pushChangedFor: new Set([B]), afterPresence: true as const };
+    expect(answerReadAheadHolds(read(A), afterB, false)).toBe(true);
+    expect(answerReadAheadHolds(read(A), afterB, true)).toBe(false);
   });
 
   it('holds for a conversation that does not exist (refused, nothing pushed)', () => {
-    expect(answerReadAheadHolds(read(null), { pushChangedFor: new Set([A]) })).toBe(true);
+    expect(
+      answerReadAheadHolds(read(null), { pushChangedFor: new Set([A]), afterPresence: true }, true),
+    ).toBe(true);
   });
 });

@@ -99,6 +99,7 @@ export function readAheadHolds(read: PostRead | null, repeat: boolean): boolean 
 }
 
 export const AGENT_POST = 'agent.post-message';
+const PRESENCE = 'visitor.presence';
 
 /**
  * Writes that change nothing an agent's message reads: the conversation's status and who holds it
@@ -120,15 +121,14 @@ const LEAVES_AGENT_POST_READS_ALONE = new Set([
 
 /**
  * Writes that change one visitor's push target (their token, their sockets on one gateway instance):
- * an agent's message after one reads for itself only if its conversation is that visitor's, which
- * its read tells (answerReadAheadHolds). Mobile apps and web pages report presence as they come and
- * go, so a batch often holds one.
+ * an agent's message after one reads for itself if its conversation is that visitor's, which its read
+ * tells (answerReadAheadHolds). Mobile apps and web pages report presence as they come and go, so a
+ * batch often holds one. A presence report is also its gateway instance's heartbeat, which can make
+ * any visitor with a socket there count as connected again: an answer after one reads for itself too
+ * if its read says to push (a heartbeat only ever raises an instance's time, so a read that says
+ * connected stays right).
  */
-const CHANGES_ONE_PUSH_TARGET = new Set([
-  'visitor.presence',
-  'visitor.set-push-token',
-  'visitor.clear-push-token',
-]);
+const CHANGES_ONE_PUSH_TARGET = new Set([PRESENCE, 'visitor.set-push-token', 'visitor.clear-push-token']);
 
 /** An agent's message whose reads are made at the batch's start: who, its idempotency key, where. */
 export interface ReadAheadAgentPost {
@@ -138,6 +138,8 @@ export interface ReadAheadAgentPost {
   conversationId: string;
   /** The visitors whose push target an earlier write of the batch changed, if any. */
   pushChangedFor?: ReadonlySet<string>;
+  /** An earlier write of the batch was a presence report, which is also its instance's heartbeat. */
+  afterPresence?: true;
 }
 
 /** An agent message's key, when its data has one (what lacks it is refused by its handler, unwritten). */
@@ -165,11 +167,13 @@ export function agentPostsToReadAhead(writes: BatchWrite[]): ReadAheadAgentPost[
   const posts: ReadAheadAgentPost[] = [];
   const keys = new Set<string>();
   const pushChanged = new Set<string>();
+  let afterPresence = false;
   for (const { requestId, op, data } of writes) {
     if (CHANGES_ONE_PUSH_TARGET.has(op)) {
       const visitorId = (data as { visitorId?: unknown } | null)?.visitorId;
       // One without a visitor id is refused by its handler, unwritten.
       if (isUuid(visitorId)) pushChanged.add(visitorId.toLowerCase());
+      afterPresence ||= op === PRESENCE;
       continue;
     }
     if (!LEAVES_AGENT_POST_READS_ALONE.has(op)) break;
@@ -183,6 +187,7 @@ export function agentPostsToReadAhead(writes: BatchWrite[]): ReadAheadAgentPost[
         requestId,
         ...key,
         ...(pushChanged.size > 0 ? { pushChangedFor: new Set(pushChanged) } : {}),
+        ...(afterPresence ? { afterPresence: true as const } : {}),
       });
     }
     keys.add(idempotencyKey);
@@ -192,12 +197,17 @@ export function agentPostsToReadAhead(writes: BatchWrite[]): ReadAheadAgentPost[
 
 /**
  * Whether an agent message's read, made at the batch's start, still holds when its handler runs: not
- * when an earlier write of the batch changed the push target of the visitor it answers.
+ * when an earlier write of the batch changed the push target of the visitor it answers, nor when the
+ * read says to push and an earlier presence report may have brought that visitor's gateway instance
+ * back (`wouldPush`: what the read says at the batch's time).
  */
 export function answerReadAheadHolds(
   read: { conversation: { visitor_id: string } | null },
-  post: Pick<ReadAheadAgentPost, 'pushChangedFor'>,
+  post: Pick<ReadAheadAgentPost, 'pushChangedFor' | 'afterPresence'>,
+  wouldPush: boolean,
 ): boolean {
   const visitorId = read.conversation?.visitor_id;
-  return !visitorId || !post.pushChangedFor?.has(visitorId.toLowerCase());
+  if (!visitorId) return true;
+  if (post.pushChangedFor?.has(visitorId.toLowerCase())) return false;
+  return !(post.afterPresence && wouldPush);
 }

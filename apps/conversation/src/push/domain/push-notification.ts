@@ -50,13 +50,19 @@ export function targetOf(read: PushRead, now: Date, ttlMs = GATEWAY_PRESENCE_TTL
   return { pushToken: read.pushToken, platform: read.platform, connected };
 }
 
+/** Whether an agent's message to a visitor with this target is pushed: a token, and no socket. */
+export function wouldBePushed(
+  target: PushTarget,
+): target is PushTarget & { pushToken: string; platform: Platform } {
+  return !target.connected && !!target.pushToken && !!target.platform;
+}
+
 /**
  * CONTRACT.md Additions, `notifications.push`: an agent message reaches a visitor who left (a push
  * token, no connected socket anywhere) as one record; never while a socket is connected.
  */
 export function pushFor(message: Message, visitorId: string, target: PushTarget): PushNotification | null {
-  if (message.author.type !== 'agent') return null;
-  if (target.connected || !target.pushToken || !target.platform) return null;
+  if (message.author.type !== 'agent' || !wouldBePushed(target)) return null;
   return {
     eventId: pushEventId(message.id),
     visitorId,
