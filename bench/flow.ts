@@ -186,7 +186,7 @@ function newPhase(tag: string, rate: number, n: number): Phase {
   };
 }
 
-/** Whether the i-th message of a phase is one of the `share` answered: evenly spread, i = 0 first. */
+/** Whether the i-th message of a phase is one of the `share` answered: evenly spread (every one at 1). */
 const answered = (i: number, share: number) => Math.floor((i + 1) * share) > Math.floor(i * share);
 
 async function main(): Promise<number> {

@@ -10,8 +10,9 @@
  * statement's start>` for a lock (which statement waits), else `<state>:<wait type>:<event>`
  * (`idle in transaction:Client:ClientRead` is a transaction waiting for its client: the service's
  * next statement, a round trip away or behind its event loop). One line a second:
- * `HH:MM:SS {"<key>": samples, …}`; a key's samples divided by the samples a second (20 at 50 ms)
- * is how many sessions were in that state on average. Session 46 found conversation's request
+ * `HH:MM:SS <samples taken> {"<key>": samples, …}`; a key's samples divided by the samples taken
+ * that second (at most 20 at 50 ms: each waits for its query too) is how many sessions were in that
+ * state on average. Session 46 found conversation's request
  * batches waiting on each other's row locks this way (bench/results/*answer-keys*).
  */
 import { Client } from 'pg';
@@ -30,10 +31,12 @@ async function main(): Promise<void> {
   await client.connect();
   const counts = new Map<string, number>();
   let second = '';
+  let samples = 0;
   const flush = () => {
     if (second && counts.size > 0)
-      process.stdout.write(`${second} ${JSON.stringify(Object.fromEntries(counts))}\n`);
+      process.stdout.write(`${second} ${samples} ${JSON.stringify(Object.fromEntries(counts))}\n`);
     counts.clear();
+    samples = 0;
   };
   let stopping = false;
   const stop = () => {
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
       flush();
       second = now;
     }
+    samples++;
     for (const r of rows) {
       const key = r.type === 'Lock' ? `Lock:${r.event}:${r.query}` : `${r.state}:${r.type}:${r.event}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);

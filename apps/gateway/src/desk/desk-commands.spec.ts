@@ -30,16 +30,14 @@ const visitorId = '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b';
 describe(DeskCommands.name, () => {
   let client: FakeClient;
   let sut: DeskCommands;
-  /** The conversations whose view this gateway holds, and for which agent. */
-  let held: Map<string, string>;
+  /** The conversations whose visitor this gateway has seen. */
+  let seen: Map<string, string>;
 
   beforeEach(() => {
     client = new FakeClient();
-    held = new Map();
-    const views = {
-      viewOf: (id: string, agent: string) =>
-        held.get(id) === agent ? { id, visitor: { id: visitorId } } : undefined,
-    };
+    seen = new Map();
+    const views = { visitorOf: (id: string) => seen.get(id) };
+
     sut = new DeskCommands(client as unknown as RequestClient, views as unknown as DeskViews);
   });
 
@@ -90,8 +88,8 @@ describe(DeskCommands.name, () => {
     ]);
   });
 
-  it("writes to a conversation on the agent's desk are keyed by its visitor, with the visitor's messages", async () => {
-    held.set(conversationId, agentId);
+  it("writes to a conversation whose visitor the gateway has seen are keyed by that visitor, with the visitor's messages", async () => {
+    seen.set(conversationId, visitorId);
     const cannedResponseId = '7a1e2b3c-4d5e-4f60-8a7b-8c9d0e1f2a3b';
     await sut.run('message.send', { conversationId, text: 'hi', clientMessageId: 'm1' }, () => agentId);
     await sut.run('canned.send', { conversationId, cannedResponseId, clientMessageId: 'm2' }, () => agentId);
@@ -112,12 +110,9 @@ describe(DeskCommands.name, () => {
     ]);
   });
 
-  it("another agent's conversation, or one whose view is not held: keyed by the conversation", async () => {
-    held.set(conversationId, 'someone else');
+  it('a conversation this gateway has not seen: keyed by the conversation', async () => {
     await sut.run('message.send', { conversationId, text: 'hi', clientMessageId: 'm1' }, () => agentId);
-    held.clear();
-    await sut.run('message.send', { conversationId, text: 'hi', clientMessageId: 'm2' }, () => agentId);
-    expect(client.sent.map((r) => r.key)).toEqual([conversationId, conversationId]);
+    expect(client.sent.map((r) => r.key)).toEqual([conversationId]);
   });
 
   it('conversation.history asks conversation for the latest 50 unless told, before a cursor if given', async () => {

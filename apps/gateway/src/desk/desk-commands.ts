@@ -33,7 +33,7 @@ export class DeskCommands {
           'conversation',
           'agent.post-message',
           { agentId, ...d },
-          { key: this.keyOf(agentId, d.conversationId) },
+          { key: this.keyOf(d.conversationId) },
         ),
     },
     'canned.list': {
@@ -47,7 +47,7 @@ export class DeskCommands {
           'conversation',
           'agent.send-canned',
           { agentId, ...d },
-          { key: this.keyOf(agentId, d.conversationId) },
+          { key: this.keyOf(d.conversationId) },
         ),
     },
     'conversation.release': {
@@ -67,7 +67,7 @@ export class DeskCommands {
           'conversation',
           'agent.close',
           { agentId, conversationId },
-          { key: this.keyOf(agentId, conversationId) },
+          { key: this.keyOf(conversationId) },
         ),
     },
     'conversation.tag.add': {
@@ -85,7 +85,7 @@ export class DeskCommands {
           'conversation',
           'agent.block-visitor',
           { agentId, conversationId },
-          { key: this.keyOf(agentId, conversationId) },
+          { key: this.keyOf(conversationId) },
         ),
     },
     'conversation.transfer': {
@@ -138,20 +138,21 @@ export class DeskCommands {
   private tag(agentId: string, d: { conversationId: string; tag: string }, action: 'add' | 'remove') {
     const data = { agentId, conversationId: d.conversationId, tag: d.tag, action };
     return this.client.request('conversation', 'agent.tag', data, {
-      key: this.keyOf(agentId, d.conversationId),
+      key: this.keyOf(d.conversationId),
     });
   }
 
   /**
    * The key of a command that writes to a conversation on `conversation.requests`: its visitor's id
-   * when this gateway holds its view on the agent's desk (as it does for every conversation the agent
-   * holds and sees), so that the conversation's commands and its visitor's messages (keyed by the
+   * when this gateway has seen it (the view on the agent's desk, or any of its messages: DeskViews
+   * remembers the visitor once the view is gone, so the key does not switch while an agent works on
+   * the conversation), so that the conversation's commands and its visitor's messages (keyed by the
    * visitor) go to one partition. Keyed by the conversation, two partitions' batches locked the same
-   * conversation row at once, and with the database a few milliseconds away the waits chained into
-   * a slow regime (issue 7, session 46). Without the view (an agent acting on a conversation not on
-   * their desk, refused anyway), the conversation's id.
+   * conversation row at once, and with the database a few milliseconds away the waits chained into a
+   * slow regime (issue 7, session 46). Unseen here (a gateway just started, before the desk's state or
+   * any of its messages), the conversation's id.
    */
-  private keyOf(agentId: string, conversationId: string): string {
-    return this.views.viewOf(conversationId, agentId)?.visitor.id ?? conversationId;
+  private keyOf(conversationId: string): string {
+    return this.views.visitorOf(conversationId) ?? conversationId;
   }
 }

@@ -232,3 +232,20 @@ describe('DeskViews', () => {
     expect(views.heldBy('bob', since)[0].tags).toEqual(['x']);
   });
 });
+
+describe('DeskViews.visitorOf', () => {
+  it("remembers a conversation's visitor from its view and its messages, after the view is forgotten too", () => {
+    const views = new DeskViews();
+    const held = view();
+    const other = randomUUID();
+    const visitor = randomUUID();
+    expect(views.visitorOf(held.id)).toBeUndefined();
+
+    views.hold('ana', held);
+    views.forget(held.id);
+    views.noteVisitor(other, visitor);
+
+    expect(views.visitorOf(held.id)).toBe(held.visitor.id);
+    expect(views.visitorOf(other)).toBe(visitor);
+  });
+});

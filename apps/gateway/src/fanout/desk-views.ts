@@ -9,6 +9,9 @@ const VIEW_MESSAGES = 50;
 /** How many conversations' views one gateway keeps (those on its connected desks; the oldest go first). */
 export const DESK_VIEWS_LIMIT = 10_000;
 
+/** How many conversations' visitors one gateway remembers (`visitorOf`; the least recently seen go first). */
+export const CONVERSATION_VISITORS_LIMIT = 100_000;
+
 interface Held {
   agentId: string;
   view: ConversationView;
@@ -63,6 +66,8 @@ export class DeskViews {
    * message this gateway has already fanned out (desk.state, an assignment record) is moved by it too.
    */
   private readonly visitorWrote = new Bounded<string>(DESK_VIEWS_LIMIT);
+  /** The visitor of each conversation seen here (views held, messages fanned out), kept once forgotten. */
+  private readonly visitors = new Bounded<string>(CONVERSATION_VISITORS_LIMIT);
 
   /**
    * A conversation now on `agentId`'s desks, its deadlines as of routing's event `version`. Routing's
@@ -75,6 +80,7 @@ export class DeskViews {
     version?: number,
     responseWindowMs?: number,
   ): ConversationView {
+    this.noteVisitor(view.id, view.visitor.id);
     const later = this.early.get(view.id);
     this.early.delete(view.id);
     const before = this.views.get(view.id);
@@ -127,6 +133,20 @@ export class DeskViews {
   viewOf(conversationId: string, agentId: string): ConversationView | undefined {
     const held = this.views.get(conversationId);
     return held?.agentId === agentId ? held.view : undefined;
+  }
+
+  /** Records whose conversation it is (from every event that says so). */
+  noteVisitor(conversationId: string, visitorId: string): void {
+    this.visitors.set(conversationId, visitorId);
+  }
+
+  /**
+   * The conversation's visitor, if this gateway has seen it: a desk's writes to the conversation are
+   * keyed by it (DeskCommands). Kept after the view is forgotten, so that the key does not change
+   * while the conversation is worked on.
+   */
+  visitorOf(conversationId: string): string | undefined {
+    return this.visitors.get(conversationId);
   }
 
   holder(conversationId: string): string | undefined {

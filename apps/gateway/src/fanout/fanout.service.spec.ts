@@ -141,6 +141,7 @@ describe(FanoutService.name, () => {
       views = new DeskViews();
       views.hold('a1', {
         id: conversationId,
+        visitor: { id: '3f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f' },
         tags: [],
         messages: [],
         assignedAt: at(0),

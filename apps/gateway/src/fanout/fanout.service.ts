@@ -212,6 +212,7 @@ export class FanoutService implements OnModuleDestroy {
 
   /** To the desks holding the conversation and the visitor's devices; R10's move, if any, is pushed after. */
   private messagePosted(d: ConversationEventData<'message.posted'>): void {
+    this.views.noteVisitor(d.conversationId, d.visitorId);
     const moved = this.views.messagePosted(d.conversationId, d.message);
     this.hub.desk
       .to(rooms.conversation(d.conversationId))
