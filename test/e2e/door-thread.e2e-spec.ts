@@ -3,7 +3,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { factory } from './support/factories';
-import { expectEachStoredOnce, expectRefusals, postUntilRefused } from './support/overload';
+import { expectEachStoredOnce, expectRefusals, postUntilRefused, withinTheBound } from './support/overload';
 import { startSystem, System } from './support/system';
 
 /**
@@ -31,22 +31,22 @@ describe('the door thread (e2e)', () => {
 
   it('a conversation goes through it to the desk (a socket piped through it), its messages both ways', async () => {
     const { desk } = await sut.agentAtDesk(factory.agent());
-    const visitor = await sut.visitor('mobile_app');
+    const visitor = await withinTheBound(() => sut.visitor('mobile_app'));
     const device = await visitor.socket();
-    const first = await visitor.say('hello through the door');
+    const first = await withinTheBound(() => visitor.say('hello through the door'));
     await desk.assigned(first.conversationId);
-    const second = await visitor.say('and again');
+    const second = await withinTheBound(() => visitor.say('and again'));
     const heard = await desk.next('message.created', (p) => p.message.id === second.messageId);
     expect(heard.message.text).toBe('and again');
 
-    const ack = await desk.send(first.conversationId, 'hello back');
+    const ack = await withinTheBound(() => desk.send(first.conversationId, 'hello back'));
     expect(ack.ok).toBe(true);
     const reply = await device.next('message.created', (p) => p.message.text === 'hello back');
     expect(reply.message.author.type).toBe('agent');
   });
 
   it('a POST beyond the bound is refused by the thread: 503 UNAVAILABLE, Retry-After, CORS; retried, stored once', async () => {
-    const visitor = await sut.visitor('mobile_app');
+    const visitor = await withinTheBound(() => sut.visitor('mobile_app'));
     const answers = await postUntilRefused(visitor);
 
     const refused = expectRefusals(answers);
@@ -55,7 +55,7 @@ describe('the door thread (e2e)', () => {
       expect(res.headers.get('x-request-id')).toBeTruthy();
     }
 
-    for (const [id] of refused) await visitor.say(`text ${id}`, id);
+    for (const [id] of refused) await withinTheBound(() => visitor.say(`text ${id}`, id));
     await expectEachStoredOnce(visitor, answers);
   });
 

@@ -1,5 +1,5 @@
 import { startSystem, System } from './support/system';
-import { expectEachStoredOnce, expectRefusals, postUntilRefused } from './support/overload';
+import { expectEachStoredOnce, expectRefusals, postUntilRefused, withinTheBound } from './support/overload';
 
 const BOUND = 1;
 
@@ -16,13 +16,13 @@ describe('overload: refused at once, with Retry-After, never applied later (e2e)
   afterAll(() => sut?.stop());
 
   it('a POST beyond the bound is 503 UNAVAILABLE with Retry-After; retried with the same clientMessageId it is stored once', async () => {
-    const visitor = await sut.visitor('mobile_app');
+    const visitor = await withinTheBound(() => sut.visitor('mobile_app'));
     const answers = await postUntilRefused(visitor);
 
     const refused = expectRefusals(answers);
 
     // Retrying each refused one (one at a time: within the bound) stores it; nothing is stored twice.
-    for (const [id] of refused) await visitor.say(`text ${id}`, id);
+    for (const [id] of refused) await withinTheBound(() => visitor.say(`text ${id}`, id));
     await expectEachStoredOnce(visitor, answers);
   });
 
