@@ -65,8 +65,13 @@ describe('conversation: notifications.push and visitor presence', () => {
       platform: 'android',
       token: 'fcm-1',
     });
-    return { visitorId, conversationId, say };
+    return { visitorId, conversationId, agentId, say };
   }
+  /** An agent message for a batch (rq.askAll), in a conversation of `heldConversation`. */
+  const answer = (c: { agentId: string; conversationId: string }, text: string) => ({
+    op: 'agent.post-message',
+    data: { agentId: c.agentId, conversationId: c.conversationId, text, clientMessageId: randomUUID() },
+  });
   const presence = (visitorId: string, gatewayInstance: string, sockets: number, seq: number) =>
     rq.call('conversation', 'visitor.presence', { visitorId, gatewayInstance, sockets, seq });
 
@@ -114,22 +119,10 @@ describe('conversation: notifications.push and visitor presence', () => {
     const here = await heldConversation();
     const instance = `gw-${randomUUID()}`;
     await presence(here.visitorId, instance, 1, 1);
-    const agentOf = async (conversationId: string) =>
-      (await db.query('SELECT agent_id FROM conversation.conversations WHERE id = $1', [conversationId]))
-        .rows[0].agent_id as string;
-    const answer = async (c: { conversationId: string }, text: string) => ({
-      op: 'agent.post-message',
-      data: {
-        agentId: await agentOf(c.conversationId),
-        conversationId: c.conversationId,
-        text,
-        clientMessageId: randomUUID(),
-      },
-    });
 
     const replies = await rq.askAll('conversation', 'one-partition', [
-      await answer(away, 'to the one who left'),
-      await answer(here, 'to the one still here'),
+      answer(away, 'to the one who left'),
+      answer(here, 'to the one still here'),
     ]);
 
     expect(replies.map((r) => r?.ok)).toEqual([true, true]);
@@ -147,18 +140,6 @@ describe('conversation: notifications.push and visitor presence', () => {
     await rq.call('conversation', 'visitor.clear-push-token', { visitorId: tokenless.visitorId });
     const instance = `gw-${randomUUID()}`;
     await rq.call('conversation', 'gateway.heartbeat', { gatewayInstance: instance });
-    const agentOf = async (conversationId: string) =>
-      (await db.query('SELECT agent_id FROM conversation.conversations WHERE id = $1', [conversationId]))
-        .rows[0].agent_id as string;
-    const answer = async (c: { conversationId: string }, text: string) => ({
-      op: 'agent.post-message',
-      data: {
-        agentId: await agentOf(c.conversationId),
-        conversationId: c.conversationId,
-        text,
-        clientMessageId: randomUUID(),
-      },
-    });
     const reads = jest.spyOn(sut.app.get(MessagesRepository), 'lockForAgentPost');
 
     const replies = await rq.askAll('conversation', 'one-partition', [
@@ -166,9 +147,9 @@ describe('conversation: notifications.push and visitor presence', () => {
         op: 'visitor.presence',
         data: { visitorId: arriving.visitorId, gatewayInstance: instance, sockets: 1, seq: 1 },
       },
-      await answer(arriving, 'to the one who just came back'),
-      await answer(away, 'to the one still away'),
-      await answer(tokenless, 'to the one no push reaches'),
+      answer(arriving, 'to the one who just came back'),
+      answer(away, 'to the one still away'),
+      answer(tokenless, 'to the one no push reaches'),
     ]);
     const readsOfTheirOwn = reads.mock.calls.length;
     reads.mockRestore();
@@ -191,27 +172,13 @@ describe('conversation: notifications.push and visitor presence', () => {
       `UPDATE conversation.gateway_instances SET seen_at = now() - interval '1 minute' WHERE instance = $1`,
       [instance],
     );
-    const agentId = (
-      await db.query('SELECT agent_id FROM conversation.conversations WHERE id = $1', [
-        connected.conversationId,
-      ])
-    ).rows[0].agent_id as string;
-
     const replies = await rq.askAll('conversation', 'one-partition', [
       // The other visitor's report on the same instance is also its heartbeat.
       {
         op: 'visitor.presence',
         data: { visitorId: other.visitorId, gatewayInstance: instance, sockets: 1, seq: 2 },
       },
-      {
-        op: 'agent.post-message',
-        data: {
-          agentId,
-          conversationId: connected.conversationId,
-          text: 'still here?',
-          clientMessageId: randomUUID(),
-        },
-      },
+      answer(connected, 'still here?'),
     ]);
 
     expect(replies.map((r) => r?.ok)).toEqual([true, true]);
