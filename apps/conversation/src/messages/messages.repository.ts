@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { AuthorType, Channel, Message, Platform, Statement } from '@pupitre/shared';
 import { queryPrepared } from '@pupitre/shared';
 import type { ConversationRef, ConversationTableRow } from '../conversations';
-import type { PushRead } from '../push';
+import { presenceSeenAt, type PushRead } from '../push';
 
 interface MessageRow {
   seq: string;
@@ -199,7 +199,7 @@ export class MessagesRepository {
    * batch's lock statement, which locked their conversations already (the batch names them): for each
    * post, in `posts`' order, the agent's message with this clientMessageId if any (a retry), else the
    * conversation, `FOR UPDATE` to read its latest version (as lockForVisitorPosts does), with what
-   * the push of the answer needs (PushRepository.target): the visitor's push token and the latest
+   * the push of the answer needs (PushRepository.read): the visitor's push token and the latest
    * heartbeat among the gateway instances that hold a socket of theirs (compared with the clock by
    * the caller, who knows the batch's time).
    */
@@ -210,10 +210,7 @@ export class MessagesRepository {
     const rows: AgentPostRow[] = await queryPrepared(
       tx,
       `SELECT m.id AS earlier_id, v.push_token, v.push_platform,
-              (SELECT max(g.seen_at) FROM visitor_presence pr
-                 JOIN gateway_instances g ON g.instance = pr.gateway_instance
-                WHERE pr.visitor_id = c.visitor_id AND pr.sockets > 0) AS presence_seen_at,
-              c.*
+              ${presenceSeenAt('c.visitor_id')} AS presence_seen_at, c.*
          FROM unnest($1::uuid[], $2::text[], $3::uuid[]) WITH ORDINALITY AS p (agent_id, client_message_id, conversation_id, n)
          LEFT JOIN LATERAL (
            SELECT id FROM messages

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Message, NOTIFICATIONS_PUSH, Outbox, OutboxEntry } from '@pupitre/shared';
-import { liveSince, type PushRead, pushFor, targetOf } from './domain/push-notification';
+import { type PushRead, pushFor, targetOf } from './domain/push-notification';
 import { PushRepository } from './push.repository';
 
 /**
@@ -17,14 +17,14 @@ export class PushNotifier {
 
   async onAgentMessage(tx: EntityManager, visitorId: string, message: Message, now: Date): Promise<void> {
     if (message.author.type !== 'agent') return;
-    const target = await this.push.target(tx, visitorId, liveSince(now));
-    const notification = pushFor(message, visitorId, target);
-    if (notification) await this.outbox.add(tx, NOTIFICATIONS_PUSH, visitorId, notification);
+    const entry = this.entryFor(visitorId, message, await this.push.read(tx, visitorId), now);
+    if (entry) await this.outbox.addAll(tx, [entry]);
   }
 
   /**
-   * onAgentMessage's record for a target read earlier in the transaction (MessageReadAhead), for the
-   * caller to write with the message; null when there is nothing to push.
+   * The `notifications.push` record of an agent's message for its visitor's push target as read (by
+   * onAgentMessage, or earlier in the transaction by MessageReadAhead, for the caller to write with
+   * the message); null when there is nothing to push.
    */
   entryFor(visitorId: string, message: Message, read: PushRead, now: Date): OutboxEntry | null {
     const notification = pushFor(message, visitorId, targetOf(read, now));

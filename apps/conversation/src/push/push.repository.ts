@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Platform } from '@pupitre/shared';
-import type { PushTarget } from './domain/push-notification';
+import type { PushRead } from './domain/push-notification';
 
 /** Push tokens (on `visitors`) and visitor socket presence per gateway instance, one method per intent. */
 @Injectable()
@@ -105,22 +105,34 @@ export class PushRepository {
     return count;
   }
 
-  /** The visitor's push token, and whether a socket of theirs is on an instance heard from since `liveSince`. */
-  async target(tx: EntityManager, visitorId: string, liveSince: Date): Promise<PushTarget> {
-    const rows: { push_token: string | null; push_platform: Platform | null; connected: boolean }[] =
-      await tx.query(
-        `SELECT v.push_token, v.push_platform,
-                EXISTS (SELECT 1 FROM visitor_presence p
-                          JOIN gateway_instances g ON g.instance = p.gateway_instance
-                         WHERE p.visitor_id = v.id AND p.sockets > 0 AND g.seen_at >= $2) AS connected
+  /**
+   * The visitor's push token, and the latest heartbeat of a gateway instance holding a socket of
+   * theirs (targetOf applies the clock).
+   */
+  async read(tx: EntityManager, visitorId: string): Promise<PushRead> {
+    const rows: {
+      push_token: string | null;
+      push_platform: Platform | null;
+      presence_seen_at: Date | null;
+    }[] = await tx.query(
+      `SELECT v.push_token, v.push_platform, ${presenceSeenAt('v.id')} AS presence_seen_at
            FROM visitors v WHERE v.id = $1`,
-        [visitorId, liveSince],
-      );
+      [visitorId],
+    );
     const r = rows[0];
     return {
       pushToken: r?.push_token ?? null,
       platform: r?.push_platform ?? null,
-      connected: r?.connected ?? false,
+      presenceSeenAt: r?.presence_seen_at ?? null,
     };
   }
 }
+
+/**
+ * SQL: the latest heartbeat among the gateway instances that report a socket of the visitor whose id
+ * is `visitorId` (a column), null when none does; whether that is recent enough is targetOf's rule.
+ */
+export const presenceSeenAt = (visitorId: string): string =>
+  `(SELECT max(g.seen_at) FROM visitor_presence pr
+      JOIN gateway_instances g ON g.instance = pr.gateway_instance
+     WHERE pr.visitor_id = ${visitorId} AND pr.sockets > 0)`;
