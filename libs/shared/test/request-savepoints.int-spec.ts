@@ -2,7 +2,9 @@ import type { KafkaContext } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import {
+  carriedCtes,
   createMessagingTables,
+  type DeferredWriteKind,
   DomainError,
   Inbox,
   kafkaEnvSchema,
@@ -12,6 +14,7 @@ import {
   RequestHandler,
   RequestProcessor,
   systemClock,
+  writeBehind,
 } from '@pupitre/shared';
 import { isolatedTestEnv, statementLog, StatementLog } from '@pupitre/shared/testing';
 
@@ -65,6 +68,20 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
   const write = (tx: { query(sql: string, params: unknown[]): Promise<unknown> }, requestId: string) =>
     tx.query('INSERT INTO written (request_id) VALUES ($1)', [requestId]);
 
+  /** Writes held back (writeBehind) as the conversation's messages are, carrying the batch's inbox rows. */
+  const heldWrites: DeferredWriteKind<string> = {
+    carries: true,
+    write: async (tx, requestIds, carried) => {
+      const params: unknown[] = [requestIds];
+      const ctes = carriedCtes(carried, params);
+      await tx.query(
+        `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}INSERT INTO written (request_id)
+           SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`,
+        params,
+      );
+    },
+  };
+
   const handlers: Record<string, RequestHandler> = {
     write: { handle: (_d, tx, meta) => write(tx, meta.requestId) },
     // As the services' writes are: applied again, it changes nothing (a retry finds its earlier effect).
@@ -75,6 +92,16 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
         await tx.query('INSERT INTO written (request_id) VALUES ($1) ON CONFLICT DO NOTHING', [
           meta.requestId,
         ]);
+        meta.afterCommit(() => committedRuns.push(run));
+        return { run };
+      },
+    },
+    // 'write-once', its write held back to the batch's end; it never refuses, so no savepoint flushes it.
+    'hold-once': {
+      readsBeforeWrites: 0,
+      handle: async (_d, tx, meta) => {
+        const run = ++runs;
+        await writeBehind(tx, heldWrites, meta.requestId);
         meta.afterCommit(() => committedRuns.push(run));
         return { run };
       },
@@ -185,6 +212,28 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
       .filter((tx) => tx.some((s) => /SELECT message_id, reply FROM inbox/.test(s.sql)));
     expect(log.transactions().length).toBe(2);
     expect(inboxReads).toHaveLength(1);
+  });
+
+  it('a redelivered request whose write was held back: its inbox row, carried with the writes, fails the commit; applied anew', async () => {
+    const [first] = batch(['hold-once']);
+    await sut.applyBatch([first]);
+    const items = [first, ...batch(['hold-once'])];
+    sent.length = 0;
+    committedRuns.length = 0;
+    const run = runs;
+    log.clear();
+
+    await sut.applyBatch(items);
+
+    expect(await outcomes(items)).toEqual({ replies: [true, true], written: [true, true] });
+    expect(sent.map((s) => s.data)).toEqual([{ run }, { run: run + 3 }]);
+    expect(committedRuns).toEqual([run + 3]);
+    // The first attempt wrote everything in one statement, found the stored row at commit, and rolled back.
+    const [firstAttempt, second] = log.transactions();
+    const writes = firstAttempt.filter((s) => /INTO (written|inbox)/.test(s.sql));
+    expect(writes).toHaveLength(1);
+    expect(writes[0].sql).toMatch(/^WITH carried_1 AS \(INSERT INTO inbox/);
+    expect(second.some((s) => /SELECT message_id, reply FROM inbox/.test(s.sql))).toBe(true);
   });
 
   it('a redelivered request whose write meets a unique index when run again: applied anew with the replies read first', async () => {

@@ -1,5 +1,12 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { type DeferredWriteKind, writeBehind, writesBehind } from '@pupitre/shared';
+import {
+  type CarriedWrite,
+  carriedCtes,
+  type DeferredWriteKind,
+  writeBehind,
+  writeCarried,
+  writesBehind,
+} from '@pupitre/shared';
 import { isolatedTestEnv, statementLog, StatementLog } from '@pupitre/shared/testing';
 
 /**
@@ -42,6 +49,23 @@ describe(writeBehind.name, () => {
   });
   const a = kind('a');
   const b = kind('b');
+  /** `kind`, carrying the writes it is handed as CTEs of its insert. */
+  const carrying: DeferredWriteKind<string> = {
+    carries: true,
+    write: async (tx, items, carried) => {
+      const params: unknown[] = ['c', items];
+      const ctes = carriedCtes(carried, params);
+      await tx.query(
+        `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}INSERT INTO written (kind, item)
+           SELECT $1, i FROM unnest($2::text[]) WITH ORDINALITY AS t (i, n) ORDER BY t.n`,
+        params,
+      );
+    },
+  };
+  /** A write of one row that rides in another statement. */
+  const note =
+    (item: string): CarriedWrite =>
+    (before) => ({ sql: `INSERT INTO written (kind, item) VALUES ('note', $${before + 1})`, params: [item] });
 
   const written = async () =>
     (await db.query('SELECT kind, item FROM written ORDER BY n')).map(
@@ -138,6 +162,66 @@ describe(writeBehind.name, () => {
     ).rejects.toThrow(/duplicate key/);
 
     expect(await written()).toEqual(['a:taken']);
+  });
+
+  describe(writeCarried.name, () => {
+    const statements = () =>
+      log
+        .transactions()
+        .flat()
+        .filter((s) => s.sql.includes('INTO written'));
+    const sorted = async () => (await written()).sort();
+
+    it("rides in the statement of the held writes' last run, when its kind carries", async () => {
+      await db.transaction(async (tx) => {
+        await writeBehind(tx, a, 'first');
+        await writeBehind(tx, carrying, 'last');
+        await writeCarried(tx, note('rider'));
+        expect(writesBehind(tx)).toBe(2);
+      });
+
+      expect(statements()).toHaveLength(2);
+      expect(statements()[1].sql).toMatch(/^WITH carried_1 AS/);
+      expect(await sorted()).toEqual(['a:first', 'c:last', 'note:rider']);
+    });
+
+    it('is written at once when nothing is held back, or when the last run does not carry', async () => {
+      await db.transaction(async (tx) => {
+        await writeCarried(tx, note('alone'));
+        await writeBehind(tx, carrying, 'carrier');
+        await writeBehind(tx, a, 'last');
+        await writeCarried(tx, note('after'));
+        expect(writesBehind(tx)).toBe(0);
+      });
+
+      expect(statements()).toHaveLength(4);
+      expect(await written()).toEqual(['note:alone', 'c:carrier', 'a:last', 'note:after']);
+    });
+
+    it('one that fails fails the statement that carried it: nothing of the transaction is written', async () => {
+      await db.query(`INSERT INTO written (kind, item) VALUES ('note', 'taken')`);
+
+      await expect(
+        db.transaction(async (tx) => {
+          await writeBehind(tx, carrying, 'held');
+          await writeCarried(tx, note('taken'));
+        }),
+      ).rejects.toThrow(/duplicate key/);
+
+      expect(await written()).toEqual(['note:taken']);
+    });
+
+    it('a rollback drops it with the writes held back', async () => {
+      await db.transaction(async (tx) => {
+        await writeBehind(tx, carrying, 'before');
+        await tx.query('SAVEPOINT request');
+        await writeBehind(tx, carrying, 'after');
+        await writeCarried(tx, note('dropped'));
+        await tx.query('ROLLBACK TO SAVEPOINT request');
+      });
+
+      expect(await written()).toEqual(['c:before']);
+    });
   });
 
   it('outside a transaction, writes at once', async () => {

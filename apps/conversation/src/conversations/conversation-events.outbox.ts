@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
+  type CarriedWrite,
   Cause,
   CONVERSATION_CLOSURES,
   CONVERSATION_EVENTS,
@@ -60,16 +61,18 @@ export class ConversationEventsOutbox {
 
   /**
    * `addWith` for many events, their rows in the order given (the relay publishes in that order); an
-   * event's `followedBy` row (another topic's), if any, right after it.
+   * event's `followedBy` row (another topic's), if any, right after it; `carried`: writes riding in
+   * the statement (write-behind.ts).
    */
   async addAllWith<R>(
     tx: EntityManager,
     write: Statement,
     events: ConversationEvent[],
     followedBy: (OutboxEntry | null)[] = [],
+    carried: CarriedWrite[] = [],
   ): Promise<R> {
     const entries = events.flatMap((e, i) => [...entriesOf(e), ...(followedBy[i] ? [followedBy[i]] : [])]);
-    return this.outbox.addAllWith<R>(tx, write, entries);
+    return this.outbox.addAllWith<R>(tx, write, entries, carried);
   }
 }
 

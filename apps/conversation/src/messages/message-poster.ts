@@ -29,10 +29,12 @@ interface HeldMessage {
 export class MessagePoster {
   /**
    * A batch's messages, in the order handled: their inserts, their events and pushes in one statement.
-   * Visitors' alone (nearly every batch) keep the statement that moves no pointer.
+   * Visitors' alone (nearly every batch) keep the statement that moves no pointer. It carries the
+   * batch's inbox rows (RequestProcessor): a batch of messages writes all it changes in one statement.
    */
   private readonly batchMessages: DeferredWriteKind<HeldMessage> = {
-    write: async (tx, held) => {
+    carries: true,
+    write: async (tx, held, carried) => {
       const insert = held.every((h) => h.message.author.type === 'visitor')
         ? this.messages.visitorInsertion(held)
         : this.messages.batchInsertion(held);
@@ -41,6 +43,7 @@ export class MessagePoster {
         insert,
         held.map((h) => h.event),
         held.map((h) => h.push),
+        carried,
       );
     },
   };

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 
+/** A statement and its parameters, `$1`…`$n` in `sql` for n = `params.length`. */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
 /** What node-postgres takes for a named statement; `toString` keeps TypeORM's error messages readable. */
 export interface PreparedStatement {
   name: string;

@@ -1,11 +1,24 @@
 import type { EntityManager, QueryRunner } from 'typeorm';
+import { queryPrepared, type Statement } from './prepared';
+
+/**
+ * A write that rides in another statement (writeCarried): its placeholders numbered after the `before`
+ * parameters of the statement that carries it.
+ */
+export type CarriedWrite = (before: number) => Statement;
 
 /**
  * A kind of write that may be held back and sent with others of its kind in one statement: `write`
  * gets them in the order they were added, and must apply them in that order (ids, sequences).
  */
 export interface DeferredWriteKind<T> {
-  write(tx: EntityManager, items: T[]): Promise<void>;
+  /**
+   * `carried`: writes to run as data-modifying CTEs of the same statement (writeCarried), none unless
+   * the kind `carries`.
+   */
+  write(tx: EntityManager, items: T[], carried: CarriedWrite[]): Promise<void>;
+  /** Whether `write` runs the writes it is handed (`carried`) in its statement. */
+  readonly carries?: boolean;
 }
 
 /** A run of consecutive writes of one kind, waiting on a transaction. */
@@ -17,6 +30,8 @@ interface Run {
 /** What waits on a transaction's query runner, and the flush under way, if any. */
 interface Held {
   runs: Run[];
+  /** Writes to ride in the last run's statement (writeCarried). */
+  carried: CarriedWrite[];
   flushing: Promise<void> | null;
   /** The transaction as the writes see it: their statements go straight to TypeORM's `query`. */
   direct: EntityManager;
@@ -46,11 +61,41 @@ const ROLLBACK = /^\s*ROLLBACK\b/i;
  */
 export async function writeBehind<T>(tx: EntityManager, kind: DeferredWriteKind<T>, item: T): Promise<void> {
   const runner = tx.queryRunner;
-  if (!runner?.isTransactionActive) return kind.write(tx, [item]);
+  if (!runner?.isTransactionActive) return kind.write(tx, [item], []);
   const { runs } = held.get(runner) ?? flushBeforeEachStatement(runner);
   const last = runs[runs.length - 1];
   if (last?.kind === kind) last.items.push(item);
   else runs.push({ kind: kind as DeferredWriteKind<unknown>, items: [item] });
+}
+
+/**
+ * Writes `write` in the statement that writes what `tx` holds back (writeBehind), as a data-modifying
+ * CTE of its last run's, when that run's kind carries others: one round trip instead of two (a request
+ * batch's inbox rows ride with its messages). Otherwise, with nothing held back, at once. It runs on
+ * the snapshot of the statement carrying it, so it must neither read what the held writes write nor
+ * write what they read; it returns nothing. A carried write that fails fails the statement that
+ * flushes it (the next one, COMMIT at the latest), and the transaction with it, as a held write does.
+ */
+export async function writeCarried(tx: EntityManager, write: CarriedWrite): Promise<void> {
+  const state = tx.queryRunner ? held.get(tx.queryRunner) : undefined;
+  if (state?.runs.at(-1)?.kind.carries) {
+    state.carried.push(write);
+    return;
+  }
+  const { sql, params } = write(0);
+  await queryPrepared(tx, sql, params);
+}
+
+/**
+ * What a kind that carries writes puts in its statement's WITH: their CTEs (`carried_1`, …), their
+ * parameters appended to `params`, numbered after the ones already there.
+ */
+export function carriedCtes(carried: CarriedWrite[], params: unknown[]): string[] {
+  return carried.map((carry, i) => {
+    const c = carry(params.length);
+    params.push(...c.params);
+    return `carried_${i + 1} AS (${c.sql})`;
+  });
 }
 
 /** How many writes wait on `tx` (tests). */
@@ -73,11 +118,13 @@ function flushBeforeEachStatement(runner: QueryRunner): Held {
         ? (query: string, parameters?: unknown[]) => next.call(runner, query, parameters)
         : Reflect.get(target, prop, receiver),
   });
-  const state: Held = { runs: [], flushing: null, direct };
+  const state: Held = { runs: [], carried: [], flushing: null, direct };
   held.set(runner, state);
   runner.query = async function (this: QueryRunner, query: string, ...rest: unknown[]) {
-    if (ROLLBACK.test(textOf(query))) state.runs = [];
-    else await flush(state);
+    if (ROLLBACK.test(textOf(query))) {
+      state.runs = [];
+      state.carried = [];
+    } else await flush(state);
     return next.call(runner, query, ...rest);
   } as QueryRunner['query'];
   return state;
@@ -86,10 +133,12 @@ function flushBeforeEachStatement(runner: QueryRunner): Held {
 async function flush(state: Held): Promise<void> {
   while (state.flushing) await state.flushing;
   if (state.runs.length === 0) return;
-  const runs = state.runs;
+  const { runs, carried } = state;
   state.runs = [];
+  state.carried = [];
   state.flushing = (async () => {
-    for (const run of runs) await run.kind.write(state.direct, run.items);
+    for (const [i, run] of runs.entries())
+      await run.kind.write(state.direct, run.items, i === runs.length - 1 ? carried : []);
   })().finally(() => (state.flushing = null));
   await state.flushing;
 }

@@ -1,5 +1,6 @@
 import type { KafkaContext } from '@nestjs/microservices';
 import { queryPrepared } from '../database/prepared';
+import { writeCarried } from '../database/write-behind';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../clock';
 import {
@@ -96,9 +97,6 @@ interface Answer {
 
 /** Rolls back a request whose deadline passed while it was being applied: nobody waits for it any more. */
 class RequestExpired extends AbortAttempt {}
-
-/** Rolls back a batch that applied a request already answered (a redelivery): read the stored replies first. */
-class Redelivered extends Error {}
 
 /** Dropped requests are summed and logged at most this often (a backlog drains thousands a second). */
 const DROP_LOG_INTERVAL_MS = 5000;
@@ -240,9 +238,9 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
       } catch (err) {
         // One became late: the next round drops it and applies the others again.
         if (err instanceof RequestExpired) continue;
-        // A request applied before, by this consumer (Redelivered) or by another one still committing
-        // it while both held the partition (its write met the first's unique index): read them first.
-        if (!readStored && (err instanceof Redelivered || isUniqueViolation(err))) {
+        // A request applied before: its inbox row met the stored one's unique index, as did any write
+        // of a consumer still committing it while both held the partition. Read them first.
+        if (!readStored && isUniqueViolation(err)) {
           this.redeliveriesLikely = readStored = true;
           continue;
         }
@@ -276,9 +274,10 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
   /**
    * The batch's transaction: stored replies answered again, each write under its savepoint (unless it
    * refuses only in its reads). Unless `readStored`, the stored replies are not read first: the inbox
-   * insert at the end skips the ids it already holds and says which, and a batch that applied one of
-   * them again is rolled back (Redelivered) and applied anew with them read; one round trip less for
-   * every batch that has none, which is nearly all. So a handler must be safe to run again on a
+   * insert at the end fails on an id it already holds, and a batch that applied one of them again is
+   * rolled back and applied anew with them read; one round trip less for every batch that has none,
+   * which is nearly all. The insert rides in the statement that writes what the batch's handlers held
+   * back (writeCarried: a batch of messages writes all it changes in one statement), else goes alone. So a handler must be safe to run again on a
    * request it already applied (as a client's retry is): its earlier effect found, nothing written
    * twice. One that fails instead (not a refusal) sends the batch one by one, where each request reads
    * its stored reply first.
@@ -337,23 +336,21 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
       committed.push(...hooks);
       if (!handler.readOnly) toStore.push({ id: request.requestId, reply });
     }
-    const rows = [...toStore, ...refused];
-    if (rows.length > 0) {
-      const inserted: unknown[] = await queryPrepared(
-        tx,
-        `INSERT INTO inbox (message_id, consumer, reply)
-           SELECT unnest($1::text[]), 'requests', unnest($2::jsonb[])
-             ON CONFLICT DO NOTHING RETURNING 1`,
-        [rows.map((s) => s.id), rows.map((s) => JSON.stringify(s.reply))],
-      );
-      // One was answered before (read first, it would have been skipped): none of this must commit.
-      if (inserted.length < rows.length) throw new Redelivered('a request of the batch was answered before');
-    }
-    // The last check before commit: a request past its commitBy must not commit (see the class).
+    // The last check before the writes held back and the commit: a request past its commitBy must not
+    // commit (see the class; the gateway's margin covers that statement and the commit).
     const late = this.clock.now();
     const applied = new Set(toStore.map((s) => s.id));
     if (live.some((i) => applied.has(i.request.requestId) && isExpired(i.request, late))) {
       throw new RequestExpired('a deadline passed');
+    }
+    const rows = [...toStore, ...refused];
+    // One answered before (read first, it would have been skipped) fails the insert: nothing commits.
+    if (rows.length > 0) {
+      await writeCarried(tx, (before) => ({
+        sql: `INSERT INTO inbox (message_id, consumer, reply)
+                SELECT unnest($${before + 1}::text[]), 'requests', unnest($${before + 2}::jsonb[])`,
+        params: [rows.map((s) => s.id), rows.map((s) => JSON.stringify(s.reply))],
+      }));
     }
     return replies;
   }

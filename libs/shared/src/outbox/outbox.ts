@@ -1,5 +1,7 @@
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import { queryPrepared } from '../database/prepared';
+import type { Statement } from '../database/prepared';
+import { type CarriedWrite, carriedCtes } from '../database/write-behind';
 import type { Topic, TopicMap } from '../contracts';
 
 export const outboxChannel = (schema: string) => `${schema}_outbox`;
@@ -13,12 +15,6 @@ export interface LocalRelay {
 
 /** Set on a transaction's query runner that wrote rows for the local relay to publish after its commit. */
 const NUDGE_AFTER_COMMIT = 'pupitre.outbox.nudgeAfterCommit';
-
-/** A statement and its parameters, `$1`…`$n` in `sql` for n = `params.length`. */
-export interface Statement {
-  sql: string;
-  params: unknown[];
-}
 
 /** One row to write: a wrong payload for its topic does not compile. */
 export type OutboxEntry = {
@@ -92,14 +88,23 @@ export class Outbox {
     return this.addAllWith<R>(tx, write, [{ topic, key, value, headers } as OutboxEntry]);
   }
 
-  /** `addWith` for many rows, their ids in the order given (see `insertion`). */
-  async addAllWith<R = unknown>(tx: EntityManager, write: Statement, entries: OutboxEntry[]): Promise<R> {
+  /**
+   * `addWith` for many rows, their ids in the order given (see `insertion`). `carried`: writes that
+   * ride in the same statement, each a data-modifying CTE after the rows' (write-behind.ts).
+   */
+  async addAllWith<R = unknown>(
+    tx: EntityManager,
+    write: Statement,
+    entries: OutboxEntry[],
+    carried: CarriedWrite[] = [],
+  ): Promise<R> {
     const row = this.insertion(write.params.length, entries, this.wakeAfterCommit(tx));
-    const withRow = `WITH outbox_row AS (${row.sql})`;
+    const params = [...write.params, ...row.params];
+    const withRows = `WITH ${[`outbox_row AS (${row.sql})`, ...carriedCtes(carried, params)].join(', ')}`;
     const sql = LEADING_WITH.test(write.sql)
-      ? write.sql.replace(LEADING_WITH, `${withRow}, `)
-      : `${withRow} ${write.sql}`;
-    return queryPrepared(tx, sql, [...write.params, ...row.params]);
+      ? write.sql.replace(LEADING_WITH, `${withRows}, `)
+      : `${withRows} ${write.sql}`;
+    return queryPrepared(tx, sql, params);
   }
 
   /**
