@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { RequestProcessor } from '@pupitre/shared';
 import { TestRequester, waitFor } from '@pupitre/shared/testing';
+import { CannedResponsesRepository } from '../src/canned/canned-responses.repository';
 import { MessagesRepository } from '../src/messages';
 import { ConversationHarness, startConversationHarness } from './support/conversation-harness';
 
@@ -423,6 +424,44 @@ describe('conversation: requests applied in batches', () => {
         [conversationId],
       );
       expect(texts.rows.map((r) => r.text)).toEqual(['hello', 'answer before-close']);
+    });
+
+    it("canned sends are read with the batch's answers; a missing one is refused; one after a canned response's delete reads for itself", async () => {
+      const agentId = randomUUID();
+      const { conversationId } = await sut.openConversation('web_chat');
+      await sut.assign(conversationId, 'web_chat', agentId);
+      const cannedId = randomUUID();
+      await rq.call('conversation', 'canned.create', { id: cannedId, title: 'Hours', text: 'We open at 9.' });
+      const send = (cannedResponseId: string, clientMessageId: string) => ({
+        op: 'agent.send-canned',
+        data: { agentId, conversationId, cannedResponseId, clientMessageId },
+      });
+      const reads = jest.spyOn(sut.app.get(CannedResponsesRepository), 'find');
+
+      const before = processor.batchStats();
+      const replies = await rq.askAll('conversation', 'one-partition', [
+        send(cannedId, 'c1'),
+        send(randomUUID(), 'c2'),
+        answer(agentId, conversationId, 'a1'),
+        { op: 'canned.delete', data: { id: cannedId } },
+        send(cannedId, 'c3'),
+      ]);
+      const readsOfTheirOwn = reads.mock.calls.length;
+      reads.mockRestore();
+
+      expect(replies.map((r) => r?.ok)).toEqual([true, false, true, true, false]);
+      expect([replies[1], replies[4]].map((r) => (r as { error: { code: string } }).error.code)).toEqual([
+        'NOT_FOUND',
+        'NOT_FOUND',
+      ]);
+      expect(processor.batchStats().transactions - before.transactions).toBe(1);
+      // Only the send after the delete read its canned response for itself.
+      expect(readsOfTheirOwn).toBe(1);
+      const texts = await db.query(
+        `SELECT m.text FROM conversation.messages m WHERE m.conversation_id = $1 ORDER BY m.seq`,
+        [conversationId],
+      );
+      expect(texts.rows.map((r) => r.text)).toEqual(['hello', 'We open at 9.', 'answer a1']);
     });
   });
 

@@ -136,6 +136,27 @@ describe('conversation: statements per visitor message', () => {
     expect(tx).toHaveLength(PER_BATCH + 2);
   });
 
+  it('canned sends: read with the answers after the batch lock, their text included, and written with them', async () => {
+    const agentId = randomUUID();
+    const cannedResponseId = randomUUID();
+    await rq.call('conversation', 'canned.create', { id: cannedResponseId, title: 'Hi', text: 'Hello!' });
+    const sends = [];
+    for (let i = 0; i < N; i++) {
+      const { conversationId } = await sut.openConversation('web_chat');
+      await sut.assign(conversationId, 'web_chat', agentId);
+      const data = { agentId, conversationId, cannedResponseId, clientMessageId: randomUUID() };
+      sends.push({ op: 'agent.send-canned', data });
+    }
+
+    const tx = await appliedTogether(
+      sends,
+      sends.map(() => true),
+    );
+
+    // Until session 47 each read its canned response, then read, wrote and read whether to push for itself.
+    expect(tx).toHaveLength(PER_BATCH + 2);
+  });
+
   it("a batch's lock statement reads what its posts need, however many messages are stored", async () => {
     const { conversationId } = await sut.openConversation('web_chat');
     // Many visitor messages stored since the table's statistics were taken while it was small (the

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CannedResponse, ConversationOps, DomainError, RequestMeta } from '@pupitre/shared';
-import { PostAgentMessageService } from '../messages';
+import { MessageReadAhead, PostAgentMessageService } from '../messages';
 import { CannedResponsesRepository } from './canned-responses.repository';
 
 type In<K extends keyof ConversationOps> = ConversationOps[K]['in'];
@@ -12,6 +12,7 @@ export class CannedResponsesService {
   constructor(
     private readonly repo: CannedResponsesRepository,
     private readonly agentMessages: PostAgentMessageService,
+    private readonly readAhead: MessageReadAhead,
   ) {}
 
   async create(d: In<'canned.create'>, tx: EntityManager, meta: RequestMeta): Promise<CannedResponse> {
@@ -28,15 +29,23 @@ export class CannedResponsesService {
     return {};
   }
 
+  /**
+   * Sends the canned response's text as the agent's message. In a batch its text is usually read with
+   * the batch's locks, and its message read and written with the batch's others (MessageReadAhead).
+   */
   async send(d: In<'agent.send-canned'>, tx: EntityManager, meta: RequestMeta) {
-    const canned = await this.find(tx, d.cannedResponseId);
+    const ahead = this.readAhead.cannedText(tx, meta.requestId);
+    if (ahead === null) throw notFound();
+    const text = ahead ?? (await this.find(tx, d.cannedResponseId)).text;
     const { agentId, conversationId, clientMessageId } = d;
-    return this.agentMessages.post({ agentId, conversationId, text: canned.text, clientMessageId }, tx, meta);
+    return this.agentMessages.post({ agentId, conversationId, text, clientMessageId }, tx, meta);
   }
 
   private async find(tx: EntityManager, id: string): Promise<CannedResponse> {
     const canned = await this.repo.find(tx, id);
-    if (!canned) throw new DomainError('NOT_FOUND', 'no such canned response');
+    if (!canned) throw notFound();
     return canned;
   }
 }
+
+const notFound = () => new DomainError('NOT_FOUND', 'no such canned response');

@@ -25,9 +25,10 @@ interface BatchReads {
  * messages/s the conversation service's largest cost was its round trips, and with the database a few
  * milliseconds away a batch's round trips decide how long it holds its partition).
  * - Visitors' messages are read by the lock statement itself.
- * - Agents' messages by one statement right after it (their conversations are locked by then): without
- *   it, each took three or four round trips of its own (the flush of the writes held before it, its
- *   read, its write, the push target's read).
+ * - Agents' messages, canned sends included, by one statement right after it (their conversations are
+ *   locked by then): without it, each took three or four round trips of its own (the flush of the
+ *   writes held before it, its read, its write, the push target's read), and a canned send one more
+ *   (the canned response's text).
  * Only for the messages no earlier write of the batch can change the reads of (domain/read-ahead.ts);
  * the others, and a message applied alone, read for themselves.
  */
@@ -69,6 +70,16 @@ export class MessageReadAhead {
     const ahead = reads?.get(requestId);
     reads?.delete(requestId);
     return ahead && readAheadHolds(ahead.read, ahead.repeat) ? ahead.read : undefined;
+  }
+
+  /**
+   * A canned send's text, read at the start of its batch: null when there is no such canned response;
+   * undefined when it was not read ahead (the caller reads it). Its message's reads are taken after it
+   * (takeAgentPost).
+   */
+  cannedText(tx: EntityManager, requestId: string): string | null | undefined {
+    const ahead = this.reads.get(runnerOf(tx))?.agents.get(requestId);
+    return ahead?.post.cannedResponseId === undefined ? undefined : ahead.read.cannedText;
   }
 
   /**

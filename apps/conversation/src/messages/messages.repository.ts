@@ -33,6 +33,7 @@ type AgentPostRow = ConversationTableRow & {
   push_token: string | null;
   push_platform: Platform | null;
   presence_seen_at: Date | null;
+  canned_text: string | null;
 };
 
 /** What an agent's message needs to know, read ahead with its batch (MessagesRepository.readForAgentPosts). */
@@ -41,6 +42,8 @@ export interface AgentPostRead {
   conversation: ConversationTableRow | null;
   /** Whom to push the answer to, and the latest heartbeat of a gateway instance holding their socket. */
   push: PushRead;
+  /** A canned send's text: null when it sends none, or when there is no such canned response. */
+  cannedText: string | null;
 }
 
 /** What a visitor's message needs to know, read in one statement (MessagesRepository.lockForVisitorPosts). */
@@ -201,17 +204,18 @@ export class MessagesRepository {
    * conversation, `FOR UPDATE` to read its latest version (as lockForVisitorPosts does), with what
    * the push of the answer needs (PushRepository.read): the visitor's push token and the latest
    * heartbeat among the gateway instances that hold a socket of theirs (compared with the clock by
-   * the caller, who knows the batch's time).
+   * the caller, who knows the batch's time); and for a canned send, the canned response's text.
    */
   async readForAgentPosts(
     tx: EntityManager,
-    posts: { agentId: string; clientMessageId: string; conversationId: string }[],
+    posts: { agentId: string; clientMessageId: string; conversationId: string; cannedResponseId?: string }[],
   ): Promise<AgentPostRead[]> {
     const rows: AgentPostRow[] = await queryPrepared(
       tx,
       `SELECT m.id AS earlier_id, v.push_token, v.push_platform,
-              ${presenceSeenAt('c.visitor_id')} AS presence_seen_at, c.*
-         FROM unnest($1::uuid[], $2::text[], $3::uuid[]) WITH ORDINALITY AS p (agent_id, client_message_id, conversation_id, n)
+              ${presenceSeenAt('c.visitor_id')} AS presence_seen_at, cr.text AS canned_text, c.*
+         FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[])
+              WITH ORDINALITY AS p (agent_id, client_message_id, conversation_id, canned_id, n)
          LEFT JOIN LATERAL (
            SELECT id FROM messages
             WHERE author_type = 'agent' AND author_id = p.agent_id AND client_message_id = p.client_message_id
@@ -219,14 +223,23 @@ export class MessagesRepository {
          LEFT JOIN LATERAL (
            SELECT * FROM conversations WHERE id = p.conversation_id AND m.id IS NULL FOR UPDATE) c ON true
          LEFT JOIN visitors v ON v.id = c.visitor_id
+         LEFT JOIN canned_responses cr ON cr.id = p.canned_id
         ORDER BY p.n`,
-      [posts.map((p) => p.agentId), posts.map((p) => p.clientMessageId), posts.map((p) => p.conversationId)],
+      [
+        posts.map((p) => p.agentId),
+        posts.map((p) => p.clientMessageId),
+        posts.map((p) => p.conversationId),
+        posts.map((p) => p.cannedResponseId ?? null),
+      ],
     );
-    return rows.map(({ earlier_id, push_token, push_platform, presence_seen_at, ...conversation }) => ({
-      earlierId: earlier_id,
-      conversation: conversation.id ? conversation : null,
-      push: { pushToken: push_token, platform: push_platform, presenceSeenAt: presence_seen_at },
-    }));
+    return rows.map(
+      ({ earlier_id, push_token, push_platform, presence_seen_at, canned_text, ...conversation }) => ({
+        earlierId: earlier_id,
+        conversation: conversation.id ? conversation : null,
+        push: { pushToken: push_token, platform: push_platform, presenceSeenAt: presence_seen_at },
+        cannedText: canned_text,
+      }),
+    );
   }
 
   /**

@@ -118,13 +118,44 @@ describe(agentPostsToReadAhead.name, () => {
     ]);
   });
 
-  it('not for an agent message whose key a canned send before it carries', () => {
-    const canned = {
-      requestId: 'k',
-      op: 'agent.send-canned',
-      data: { agentId: B, conversationId: C, cannedResponseId: D, clientMessageId: 'b1' },
-    };
-    expect(keys(agentPostsToReadAhead([canned, answer(B, 'b1'), answer(B, 'b2')]))).toEqual([`${B}/b2`]);
+  const canned = (agentId: string, clientMessageId: string, cannedResponseId: unknown = D) => ({
+    requestId: `canned ${agentId}/${clientMessageId}`,
+    op: 'agent.send-canned',
+    data: { agentId, conversationId: C, cannedResponseId, clientMessageId },
+  });
+
+  it('not for an agent message whose key a canned send before it carries, nor for the canned send again', () => {
+    expect(
+      keys(agentPostsToReadAhead([canned(B, 'b1'), answer(B, 'b1'), canned(B, 'b1'), answer(B, 'b2')])),
+    ).toEqual([`canned ${B}/b1`, `${B}/b2`]);
+  });
+
+  it('reads ahead for canned sends, with the canned response each sends', () => {
+    expect(agentPostsToReadAhead([answer(B, 'b1'), canned(B.toUpperCase(), 'b2', D.toUpperCase())])).toEqual([
+      { requestId: `${B}/b1`, agentId: B, clientMessageId: 'b1', conversationId: C },
+      {
+        requestId: `canned ${B.toUpperCase()}/b2`,
+        agentId: B,
+        clientMessageId: 'b2',
+        conversationId: C,
+        cannedResponseId: D,
+      },
+    ]);
+  });
+
+  it('not for a canned send after a canned response was created or deleted in the batch; answers still', () => {
+    for (const op of ['canned.create', 'canned.delete']) {
+      const write = { requestId: 'w', op, data: { id: D } };
+      expect(keys(agentPostsToReadAhead([canned(B, 'b1'), write, canned(B, 'b2'), answer(B, 'b3')]))).toEqual(
+        [`canned ${B}/b1`, `${B}/b3`],
+      );
+    }
+  });
+
+  it('skips a canned send its handler will refuse unread (no canned response id)', () => {
+    expect(
+      keys(agentPostsToReadAhead([canned(B, 'b1', 'x'), canned(B, 'b2', null), answer(B, 'b1')])),
+    ).toEqual([`${B}/b1`]);
   });
 
   it("not after a write that may change the conversation's holder or every visitor's push target", () => {

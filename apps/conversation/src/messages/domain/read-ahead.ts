@@ -99,7 +99,10 @@ export function readAheadHolds(read: PostRead | null, repeat: boolean): boolean 
 }
 
 export const AGENT_POST = 'agent.post-message';
+export const CANNED_SEND = 'agent.send-canned';
 const PRESENCE = 'visitor.presence';
+/** Writes that change the canned responses a canned send reads. */
+const CHANGES_CANNED = new Set(['canned.create', 'canned.delete']);
 
 /**
  * Writes that change nothing an agent's message reads: the conversation's status and who holds it
@@ -113,10 +116,9 @@ const PRESENCE = 'visitor.presence';
 const LEAVES_AGENT_POST_READS_ALONE = new Set([
   VISITOR_POST,
   AGENT_POST,
-  'agent.send-canned',
+  CANNED_SEND,
   'agent.tag',
-  'canned.create',
-  'canned.delete',
+  ...CHANGES_CANNED,
 ]);
 
 /**
@@ -130,37 +132,48 @@ const LEAVES_AGENT_POST_READS_ALONE = new Set([
  */
 const CHANGES_ONE_PUSH_TARGET = new Set([PRESENCE, 'visitor.set-push-token', 'visitor.clear-push-token']);
 
-/** An agent's message whose reads are made at the batch's start: who, its idempotency key, where. */
+/**
+ * An agent's message whose reads are made at the batch's start: who, its idempotency key, where, and
+ * for a canned send the canned response it sends.
+ */
 export interface ReadAheadAgentPost {
   requestId: string;
   agentId: string;
   clientMessageId: string;
   conversationId: string;
+  cannedResponseId?: string;
   /** The visitors whose push target an earlier write of the batch changed, if any. */
   pushChangedFor?: ReadonlySet<string>;
   /** An earlier write of the batch was a presence report, which is also its instance's heartbeat. */
   afterPresence?: true;
 }
 
-/** An agent message's key, when its data has one (what lacks it is refused by its handler, unwritten). */
+/**
+ * An agent message's key, and a canned send's canned response, when its data has them (what lacks
+ * them is refused by its handler, unwritten).
+ */
 function agentPostKeyOf(
+  op: string,
   data: unknown,
-): Pick<ReadAheadAgentPost, 'agentId' | 'clientMessageId' | 'conversationId'> | null {
-  const d = (data ?? {}) as { agentId?: unknown; clientMessageId?: unknown; conversationId?: unknown };
+): Pick<ReadAheadAgentPost, 'agentId' | 'clientMessageId' | 'conversationId' | 'cannedResponseId'> | null {
+  const d = (data ?? {}) as Record<string, unknown>;
   if (!isUuid(d.agentId) || !isUuid(d.conversationId)) return null;
   if (typeof d.clientMessageId !== 'string') return null;
-  return {
+  const key = {
     agentId: d.agentId.toLowerCase(),
     clientMessageId: d.clientMessageId,
     conversationId: d.conversationId.toLowerCase(),
   };
+  if (op !== CANNED_SEND) return key;
+  return isUuid(d.cannedResponseId) ? { ...key, cannedResponseId: d.cannedResponseId.toLowerCase() } : null;
 }
 
 /**
- * The agents' messages of a batch whose reads can all be made in one statement at the batch's start,
- * given its writes in the order they are applied: none after a write that may change them (above).
- * One whose agent and clientMessageId an earlier agent message or canned send of the batch carries is
- * that message again, which a read at the start would not see: it reads for itself. As for visitors'
+ * The agents' messages of a batch, canned sends included, whose reads can all be made in one statement
+ * at the batch's start, given its writes in the order they are applied: none after a write that may
+ * change them (above), and no canned send after a canned response was created or deleted. One whose
+ * agent and clientMessageId an earlier agent message or canned send of the batch carries is that
+ * message again, which a read at the start would not see: it reads for itself. As for visitors'
  * messages, each read is for its request alone.
  */
 export function agentPostsToReadAhead(writes: BatchWrite[]): ReadAheadAgentPost[] {
@@ -168,7 +181,9 @@ export function agentPostsToReadAhead(writes: BatchWrite[]): ReadAheadAgentPost[
   const keys = new Set<string>();
   const pushChanged = new Set<string>();
   let afterPresence = false;
+  let cannedChanged = false;
   for (const { requestId, op, data } of writes) {
+    cannedChanged ||= CHANGES_CANNED.has(op);
     if (CHANGES_ONE_PUSH_TARGET.has(op)) {
       const visitorId = (data as { visitorId?: unknown } | null)?.visitorId;
       // One without a visitor id is refused by its handler, unwritten.
@@ -178,11 +193,11 @@ export function agentPostsToReadAhead(writes: BatchWrite[]): ReadAheadAgentPost[
     }
     if (!LEAVES_AGENT_POST_READS_ALONE.has(op)) break;
     // A canned send's message is written under the same idempotency key as an agent's message.
-    if (op !== AGENT_POST && op !== 'agent.send-canned') continue;
-    const key = agentPostKeyOf(data);
+    if (op !== AGENT_POST && op !== CANNED_SEND) continue;
+    const key = agentPostKeyOf(op, data);
     if (!key) continue;
     const idempotencyKey = `${key.agentId}\n${key.clientMessageId}`;
-    if (op === AGENT_POST && !keys.has(idempotencyKey)) {
+    if (!keys.has(idempotencyKey) && !(op === CANNED_SEND && cannedChanged)) {
       posts.push({
         requestId,
         ...key,
