@@ -4,3 +4,4 @@ export * from './session-options';
 export * from './rows';
 export * from './prepared';
 export * from './write-behind';
+export * from './query-error-logger';

@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import { QueryErrorLogger } from './query-error-logger';
 import { DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS, sessionOptions } from './session-options';
 
 export interface ServiceDatabaseOptions {
@@ -29,6 +30,7 @@ export function typeOrmOptions(o: ServiceDatabaseOptions): DataSourceOptions {
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: ['error', 'migration'],
+    logger: new QueryErrorLogger(),
     extra: { max: o.poolSize ?? 10, idleTimeoutMillis, ...sessionOptions(o.schema, o.timeouts) },
   };
 }
