@@ -3,6 +3,7 @@ import {
   type CarriedWrite,
   carriedCtes,
   type DeferredWriteKind,
+  flushWrites,
   writeBehind,
   writeCarried,
   writesBehind,
@@ -196,6 +197,31 @@ describe(writeBehind.name, () => {
 
       expect(statements()).toHaveLength(4);
       expect(await written()).toEqual(['note:alone', 'c:carrier', 'a:last', 'note:after']);
+    });
+
+    it('a run of a kind that does not carry, held back after it: written alone after that run, not lost', async () => {
+      await db.transaction(async (tx) => {
+        await writeBehind(tx, carrying, 'carrier');
+        await writeCarried(tx, note('rider'));
+        await writeBehind(tx, a, 'last');
+      });
+
+      expect(statements()).toHaveLength(3);
+      expect(await written()).toEqual(['c:carrier', 'a:last', 'note:rider']);
+    });
+
+    it('flushWrites writes what is held back, with what it carries, at once', async () => {
+      let seen: unknown;
+      await db.transaction(async (tx) => {
+        await writeBehind(tx, carrying, 'held');
+        await writeCarried(tx, note('rider'));
+        await flushWrites(tx);
+        expect(writesBehind(tx)).toBe(0);
+        seen = await tx.query('SELECT count(*)::int AS n FROM written');
+      });
+
+      expect(seen).toEqual([{ n: 2 }]);
+      expect(statements()).toHaveLength(1);
     });
 
     it('one that fails fails the statement that carried it: nothing of the transaction is written', async () => {

@@ -81,7 +81,7 @@ export class ConversationRequestsConsumer {
       handle: (d, tx, meta) => this.agentMessages.post(d, tx, meta),
     },
     'agent.send-canned': {
-      // The canned response's read, then the agent message's.
+      // At most the canned response's read, then the agent message's (none when read ahead with its batch).
       readsBeforeWrites: 2,
       schema: ops['agent.send-canned'].in,
       handle: (d, tx, meta) => this.canned.send(d, tx, meta),

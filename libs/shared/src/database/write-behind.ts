@@ -71,19 +71,30 @@ export async function writeBehind<T>(tx: EntityManager, kind: DeferredWriteKind<
 /**
  * Writes `write` in the statement that writes what `tx` holds back (writeBehind), as a data-modifying
  * CTE of its last run's, when that run's kind carries others: one round trip instead of two (a request
- * batch's inbox rows ride with its messages). Otherwise, with nothing held back, at once. It runs on
+ * batch's inbox rows ride with its messages). Otherwise at once, after what is held back. It runs on
  * the snapshot of the statement carrying it, so it must neither read what the held writes write nor
  * write what they read; it returns nothing. A carried write that fails fails the statement that
- * flushes it (the next one, COMMIT at the latest), and the transaction with it, as a held write does.
+ * flushes it (the next one, COMMIT at the latest, or flushWrites), and the transaction with it, as a
+ * held write does.
  */
 export async function writeCarried(tx: EntityManager, write: CarriedWrite): Promise<void> {
-  const state = tx.queryRunner ? held.get(tx.queryRunner) : undefined;
+  const state = stateOf(tx);
   if (state?.runs.at(-1)?.kind.carries) {
     state.carried.push(write);
     return;
   }
   const { sql, params } = write(0);
   await queryPrepared(tx, sql, params);
+}
+
+/**
+ * Writes now what `tx` holds back, with what they carry, rather than before its next statement: for a
+ * caller that must check something once they are written and before it commits (RequestProcessor's
+ * last deadline check).
+ */
+export async function flushWrites(tx: EntityManager): Promise<void> {
+  const state = stateOf(tx);
+  if (state) await flush(state);
 }
 
 /**
@@ -100,9 +111,11 @@ export function carriedCtes(carried: CarriedWrite[], params: unknown[]): string[
 
 /** How many writes wait on `tx` (tests). */
 export function writesBehind(tx: EntityManager): number {
-  const state = tx.queryRunner ? held.get(tx.queryRunner) : undefined;
-  return state?.runs.reduce((n, r) => n + r.items.length, 0) ?? 0;
+  return stateOf(tx)?.runs.reduce((n, r) => n + r.items.length, 0) ?? 0;
 }
+
+const stateOf = (tx: EntityManager): Held | undefined =>
+  tx.queryRunner ? held.get(tx.queryRunner) : undefined;
 
 /**
  * Puts a `query` of its own on the runner (a transaction's, used once), in front of TypeORM's: every
@@ -137,8 +150,16 @@ async function flush(state: Held): Promise<void> {
   state.runs = [];
   state.carried = [];
   state.flushing = (async () => {
+    // The last run carries what was handed to it; a run added after (writeBehind), of a kind that does
+    // not carry, leaves them to a statement each, after it.
+    const carrier = runs.at(-1)?.kind.carries ? runs.length - 1 : -1;
     for (const [i, run] of runs.entries())
-      await run.kind.write(state.direct, run.items, i === runs.length - 1 ? carried : []);
+      await run.kind.write(state.direct, run.items, i === carrier ? carried : []);
+    if (carrier >= 0) return;
+    for (const carry of carried) {
+      const { sql, params } = carry(0);
+      await queryPrepared(state.direct, sql, params);
+    }
   })().finally(() => (state.flushing = null));
   await state.flushing;
 }

@@ -1,6 +1,6 @@
 import type { KafkaContext } from '@nestjs/microservices';
 import { queryPrepared } from '../database/prepared';
-import { writeCarried } from '../database/write-behind';
+import { flushWrites, writeCarried } from '../database/write-behind';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../clock';
 import {
@@ -277,7 +277,8 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
    * insert at the end fails on an id it already holds, and a batch that applied one of them again is
    * rolled back and applied anew with them read; one round trip less for every batch that has none,
    * which is nearly all. The insert rides in the statement that writes what the batch's handlers held
-   * back (writeCarried: a batch of messages writes all it changes in one statement), else goes alone. So a handler must be safe to run again on a
+   * back (writeCarried: a batch of messages writes all it changes in one statement), else goes
+   * alone. So a handler must be safe to run again on a
    * request it already applied (as a client's retry is): its earlier effect found, nothing written
    * twice. One that fails instead (not a refusal) sends the batch one by one, where each request reads
    * its stored reply first.
@@ -336,13 +337,6 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
       committed.push(...hooks);
       if (!handler.readOnly) toStore.push({ id: request.requestId, reply });
     }
-    // The last check before the writes held back and the commit: a request past its commitBy must not
-    // commit (see the class; the gateway's margin covers that statement and the commit).
-    const late = this.clock.now();
-    const applied = new Set(toStore.map((s) => s.id));
-    if (live.some((i) => applied.has(i.request.requestId) && isExpired(i.request, late))) {
-      throw new RequestExpired('a deadline passed');
-    }
     const rows = [...toStore, ...refused];
     // One answered before (read first, it would have been skipped) fails the insert: nothing commits.
     if (rows.length > 0) {
@@ -351,6 +345,15 @@ export class RequestProcessor implements BatchApplier<Enlisted> {
                 SELECT unnest($${before + 1}::text[]), 'requests', unnest($${before + 2}::jsonb[])`,
         params: [rows.map((s) => s.id), rows.map((s) => JSON.stringify(s.reply))],
       }));
+    }
+    // Everything written (what the handlers held back, with the inbox rows it carries; the statement
+    // COMMIT would have flushed), the last check before commit: a request past its commitBy must not
+    // commit (see the class). Only COMMIT is left for the gateway's margin.
+    await flushWrites(tx);
+    const late = this.clock.now();
+    const applied = new Set(toStore.map((s) => s.id));
+    if (live.some((i) => applied.has(i.request.requestId) && isExpired(i.request, late))) {
+      throw new RequestExpired('a deadline passed');
     }
     return replies;
   }

@@ -1,6 +1,5 @@
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
-import { queryPrepared } from '../database/prepared';
-import type { Statement } from '../database/prepared';
+import { queryPrepared, type Statement } from '../database/prepared';
 import { type CarriedWrite, carriedCtes } from '../database/write-behind';
 import type { Topic, TopicMap } from '../contracts';
 
