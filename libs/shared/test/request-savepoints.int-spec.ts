@@ -191,10 +191,16 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
     expect(sut.batchStats().transactions).toBe(before);
   });
 
-  it('a redelivered request in a batch gets its stored reply: the batch is applied again with the replies read first', async () => {
-    const [first] = batch(['write-once']);
+  /**
+   * Applies a request of `op`, then a batch of it again beside a new one. Both are answered as they
+   * should be: the first attempt applied the redelivery again (run + 1, and run + 2 for the new one),
+   * met its stored inbox row and rolled back; the second answered its stored reply and applied the new
+   * one. The batch's statements are left in `log`.
+   */
+  async function redeliveredBesideANewOne(op: string): Promise<void> {
+    const [first] = batch([op]);
     await sut.applyBatch([first]);
-    const items = [first, ...batch(['write-once'])];
+    const items = [first, ...batch([op])];
     sent.length = 0;
     committedRuns.length = 0;
     const run = runs;
@@ -203,10 +209,13 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
     await sut.applyBatch(items);
 
     expect(await outcomes(items)).toEqual({ replies: [true, true], written: [true, true] });
-    // The first attempt applied the redelivery again (run + 1, and run + 2 for the new one), saw it at
-    // the inbox insert and rolled back; the second answered its stored reply and applied the new one.
     expect(sent.map((s) => s.data)).toEqual([{ run }, { run: run + 3 }]);
     expect(committedRuns).toEqual([run + 3]);
+  }
+
+  it('a redelivered request in a batch gets its stored reply: the batch is applied again with the replies read first', async () => {
+    await redeliveredBesideANewOne('write-once');
+
     const inboxReads = log
       .transactions()
       .filter((tx) => tx.some((s) => /SELECT message_id, reply FROM inbox/.test(s.sql)));
@@ -215,19 +224,8 @@ describe(`${RequestProcessor.name}: handlers that refuse before they write`, () 
   });
 
   it('a redelivered request whose write was held back: its inbox row, carried with the writes, fails the commit; applied anew', async () => {
-    const [first] = batch(['hold-once']);
-    await sut.applyBatch([first]);
-    const items = [first, ...batch(['hold-once'])];
-    sent.length = 0;
-    committedRuns.length = 0;
-    const run = runs;
-    log.clear();
+    await redeliveredBesideANewOne('hold-once');
 
-    await sut.applyBatch(items);
-
-    expect(await outcomes(items)).toEqual({ replies: [true, true], written: [true, true] });
-    expect(sent.map((s) => s.data)).toEqual([{ run }, { run: run + 3 }]);
-    expect(committedRuns).toEqual([run + 3]);
     // The first attempt wrote everything in one statement, found the stored row at commit, and rolled back.
     const [firstAttempt, second] = log.transactions();
     const writes = firstAttempt.filter((s) => /INTO (written|inbox)/.test(s.sql));
