@@ -140,19 +140,20 @@ describe('conversation: notifications.push and visitor presence', () => {
     await rq.call('conversation', 'visitor.clear-push-token', { visitorId: tokenless.visitorId });
     const instance = `gw-${randomUUID()}`;
     await rq.call('conversation', 'gateway.heartbeat', { gatewayInstance: instance });
-    const reads = jest.spyOn(sut.app.get(MessagesRepository), 'lockForAgentPost');
-
-    const replies = await rq.askAll('conversation', 'one-partition', [
-      {
-        op: 'visitor.presence',
-        data: { visitorId: arriving.visitorId, gatewayInstance: instance, sockets: 1, seq: 1 },
-      },
-      answer(arriving, 'to the one who just came back'),
-      answer(away, 'to the one still away'),
-      answer(tokenless, 'to the one no push reaches'),
-    ]);
-    const readsOfTheirOwn = reads.mock.calls.length;
-    reads.mockRestore();
+    const { replies, reads: readsOfTheirOwn } = await sut.askCountingReads(
+      MessagesRepository,
+      'lockForAgentPost',
+      'one-partition',
+      [
+        {
+          op: 'visitor.presence',
+          data: { visitorId: arriving.visitorId, gatewayInstance: instance, sockets: 1, seq: 1 },
+        },
+        answer(arriving, 'to the one who just came back'),
+        answer(away, 'to the one still away'),
+        answer(tokenless, 'to the one no push reaches'),
+      ],
+    );
 
     expect(replies.map((r) => r?.ok)).toEqual([true, true, true, true]);
     // The returning visitor's (their target changed), and the one that would push (a presence report

@@ -202,17 +202,18 @@ describe('conversation: requests applied in batches', () => {
 
     it("a visitor's several messages to their open conversation are read ahead: none reads for itself but the one sent twice", async () => {
       const { visitorId, conversationId } = await sut.openConversation('web_chat');
-      const reads = jest.spyOn(sut.app.get(MessagesRepository), 'lockVisitorPost');
-
       const before = processor.batchStats();
-      const replies = await rq.askAll('conversation', visitorId, [
-        post(visitorId, 'first'),
-        post(visitorId, 'second'),
-        post(visitorId, 'first'),
-        post(visitorId, 'third'),
-      ]);
-      const readsOfTheirOwn = reads.mock.calls.length;
-      reads.mockRestore();
+      const { replies, reads: readsOfTheirOwn } = await sut.askCountingReads(
+        MessagesRepository,
+        'lockVisitorPost',
+        visitorId,
+        [
+          post(visitorId, 'first'),
+          post(visitorId, 'second'),
+          post(visitorId, 'first'),
+          post(visitorId, 'third'),
+        ],
+      );
 
       expect(replies.map((r) => r?.ok)).toEqual([true, true, true, true]);
       expect(together(before)).toEqual({ transactions: 1, requests: 4 });
@@ -362,19 +363,20 @@ describe('conversation: requests applied in batches', () => {
       const agentId = randomUUID();
       const { visitorId, conversationId } = await sut.openConversation('web_chat');
       await sut.assign(conversationId, 'web_chat', agentId);
-      const reads = jest.spyOn(sut.app.get(MessagesRepository), 'lockForAgentPost');
-
       const before = processor.batchStats();
-      const replies = await rq.askAll('conversation', 'one-partition', [
-        post(visitorId, 'question'),
-        answer(agentId, conversationId, 'a1'),
-        post(visitorId, 'thanks'),
-        answer(agentId, conversationId, 'a1'),
-        answer(randomUUID(), conversationId, 'stranger'),
-        answer(agentId, conversationId, 'a2'),
-      ]);
-      const readsOfTheirOwn = reads.mock.calls.length;
-      reads.mockRestore();
+      const { replies, reads: readsOfTheirOwn } = await sut.askCountingReads(
+        MessagesRepository,
+        'lockForAgentPost',
+        'one-partition',
+        [
+          post(visitorId, 'question'),
+          answer(agentId, conversationId, 'a1'),
+          post(visitorId, 'thanks'),
+          answer(agentId, conversationId, 'a1'),
+          answer(randomUUID(), conversationId, 'stranger'),
+          answer(agentId, conversationId, 'a2'),
+        ],
+      );
 
       expect(replies.map((r) => r?.ok)).toEqual([true, true, true, true, false, true]);
       expect((replies[4] as { error: { code: string } }).error.code).toBe('FORBIDDEN');
@@ -436,18 +438,19 @@ describe('conversation: requests applied in batches', () => {
         op: 'agent.send-canned',
         data: { agentId, conversationId, cannedResponseId, clientMessageId },
       });
-      const reads = jest.spyOn(sut.app.get(CannedResponsesRepository), 'find');
-
       const before = processor.batchStats();
-      const replies = await rq.askAll('conversation', 'one-partition', [
-        send(cannedId, 'c1'),
-        send(randomUUID(), 'c2'),
-        answer(agentId, conversationId, 'a1'),
-        { op: 'canned.delete', data: { id: cannedId } },
-        send(cannedId, 'c3'),
-      ]);
-      const readsOfTheirOwn = reads.mock.calls.length;
-      reads.mockRestore();
+      const { replies, reads: readsOfTheirOwn } = await sut.askCountingReads(
+        CannedResponsesRepository,
+        'find',
+        'one-partition',
+        [
+          send(cannedId, 'c1'),
+          send(randomUUID(), 'c2'),
+          answer(agentId, conversationId, 'a1'),
+          { op: 'canned.delete', data: { id: cannedId } },
+          send(cannedId, 'c3'),
+        ],
+      );
 
       expect(replies.map((r) => r?.ok)).toEqual([true, false, true, true, false]);
       expect([replies[1], replies[4]].map((r) => (r as { error: { code: string } }).error.code)).toEqual([

@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
   Channel,
@@ -12,6 +13,7 @@ import {
   RoutingEvent,
   RoutingEventData,
   RoutingEventType,
+  type ReplyEnvelope,
 } from '@pupitre/shared';
 import { ServiceHarness, startServiceHarness, waitFor } from '@pupitre/shared/testing';
 import { AssignmentProjectionService } from '../../src/assignments';
@@ -32,6 +34,17 @@ export interface ConversationHarness extends ServiceHarness {
   assign(conversationId: string, channel: Channel, agentId: string): Promise<void>;
   /** How many messages are stored for this visitor with this clientMessageId. */
   storedCount(visitorId: string, clientMessageId: string): Promise<number>;
+  /**
+   * Sends `requests` to conversation in one batch (all with `key`) and counts the calls of `method` on
+   * its `type` provider meanwhile: the reads its requests made for themselves, not with their batch
+   * (MessageReadAhead).
+   */
+  askCountingReads<T extends object, M extends jest.FunctionPropertyNames<Required<T>>>(
+    type: Type<T>,
+    method: M,
+    key: string,
+    requests: { op: string; data: unknown }[],
+  ): Promise<{ replies: (ReplyEnvelope | null)[]; reads: number }>;
 }
 
 export async function startConversationHarness(name: string): Promise<ConversationHarness> {
@@ -108,9 +121,19 @@ export async function startConversationHarness(name: string): Promise<Conversati
       ).rows[0].n,
     );
 
+  const askCountingReads: ConversationHarness['askCountingReads'] = async (type, method, key, requests) => {
+    const reads = jest.spyOn(sut.app.get(type), method);
+    try {
+      const replies = await rq.askAll('conversation', key, requests);
+      return { replies, reads: reads.mock.calls.length };
+    } finally {
+      reads.mockRestore();
+    }
+  };
+
   const stop = async () => {
     await progress.close();
     await sut.stop();
   };
-  return { ...sut, stop, fromRouting, newVisitor, openConversation, assign, storedCount };
+  return { ...sut, stop, fromRouting, newVisitor, openConversation, assign, storedCount, askCountingReads };
 }
