@@ -96,7 +96,7 @@ describe('routing: a batch of conversation events', () => {
       });
       const wanted = new Set(eventIds);
       const appliesOurs = (q: { sql: string; params: unknown[] }) =>
-        q.sql.includes('INSERT INTO inbox') && [q.params[0]].flat().some((id) => wanted.has(id as string));
+        q.sql.includes('INSERT INTO inbox') && q.params.flat().some((id) => wanted.has(id as string));
       return [...byRunner.values()].filter((qs) => qs.some(appliesOurs)).map((qs) => qs.map((q) => q.sql));
     } finally {
       spy.mockRestore();
@@ -121,11 +121,13 @@ describe('routing: a batch of conversation events', () => {
     );
 
     expect(transactions).toHaveLength(1);
-    // START, inbox insert, one locking read, one update (the states and their event counters), one
-    // outbox insert, COMMIT (event by event it took 73: a locking read and an update per message, two
-    // statements per event; until session 14 the counters had an update of their own).
-    expect(transactions[0]).toHaveLength(6);
-    expect(transactions[0].filter((sql) => sql.includes('UPDATE routed_conversations'))).toHaveLength(1);
+    // START, the locking read with the inbox insert, the update of the states and their event
+    // counters with the outbox insert, COMMIT (event by event it took 73: a locking read and an
+    // update per message, two statements per event; until session 14 the counters had an update of
+    // their own; until session 48 the inbox and the outbox inserts were statements of their own).
+    expect(transactions[0]).toHaveLength(4);
+    expect(transactions[0][1]).toMatch(/INSERT INTO inbox[\s\S]*FOR UPDATE/);
+    expect(transactions[0][2]).toMatch(/INSERT INTO outbox[\s\S]*UPDATE routed_conversations/);
     const published = await waitFor(
       () => deadlineChangesOf(conversations).length >= 15 && deadlineChangesOf(conversations),
       { what: '15 deadline changes published' },
@@ -177,6 +179,75 @@ describe('routing: a batch of conversation events', () => {
       }),
       expect.objectContaining({ version: 3, deadlines: {} }),
     ]);
+  });
+
+  it('skips the events an earlier batch applied, learnt from the statement that locks', async () => {
+    const [conversationId] = inOnePartition(1);
+    await open([conversationId]);
+    const t = (s: number) => new Date(Date.UTC(2031, 0, 1, 0, 0, s));
+    const first = [posted(conversationId, 'visitor', t(1)), posted(conversationId, 'agent', t(2))];
+    await statementsApplying(
+      first.map((e) => e.eventId),
+      () => produce(first),
+    );
+    const later = posted(conversationId, 'visitor', t(3));
+
+    // The agent's message again (a redelivery after a rebalance), then a new one.
+    const transactions = await statementsApplying([later.eventId], () => produce([first[1], later]));
+
+    expect(transactions).toHaveLength(1);
+    expect(transactions[0]).toHaveLength(4);
+    const [row] = (
+      await sut.db.query(
+        `SELECT last_author, last_agent_message_at, event_version
+           FROM routing.routed_conversations WHERE conversation_id = $1`,
+        [conversationId],
+      )
+    ).rows;
+    // Queued (1), the agent's message set the R11 date (2), the later visitor message cleared it (3).
+    expect(row).toEqual({ last_author: 'visitor', last_agent_message_at: t(2), event_version: '3' });
+    const events = await waitFor(
+      () => deadlineChangesOf([conversationId]).length >= 2 && deadlineChangesOf([conversationId]),
+      { what: 'the deadline changes published' },
+    );
+    expect(events.map((e) => e?.version)).toEqual([2, 3]);
+  });
+
+  it('numbers the events of conversations opened in the same batch from their new rows', async () => {
+    const conversations = inOnePartition(3);
+    const base = Date.now();
+    const batch = conversations.flatMap((id) => [
+      opened(id),
+      posted(id, 'visitor', new Date(base)),
+      posted(id, 'agent', new Date(base + 1000)),
+    ]);
+
+    const transactions = await statementsApplying(
+      batch.map((e) => e.eventId),
+      () => produce(batch),
+    );
+
+    expect(transactions).toHaveLength(1);
+    const queued = await waitFor(
+      () => {
+        const found = sut.requester
+          .eventsOf('conversation.queued')
+          .filter((e) => conversations.includes(e.key ?? ''));
+        return found.length >= 3 && found;
+      },
+      { what: 'the conversations queued' },
+    );
+    expect(queued.map((e) => e.value.data?.version)).toEqual([1, 1, 1]);
+    const changes = await waitFor(
+      () => deadlineChangesOf(conversations).length >= 3 && deadlineChangesOf(conversations),
+      { what: 'the deadline changes published' },
+    );
+    expect(changes.map((d) => d?.version)).toEqual([2, 2, 2]);
+    const versions = await sut.db.query<{ event_version: string }>(
+      'SELECT event_version FROM routing.routed_conversations WHERE conversation_id = ANY($1)',
+      [conversations],
+    );
+    expect(versions.rows.map((r) => r.event_version)).toEqual(['2', '2', '2']);
   });
 });
 

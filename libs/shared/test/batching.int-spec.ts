@@ -52,6 +52,7 @@ const TOPICS = [
   'batch.hooks',
   'batch.slow',
   'batch.prepared',
+  'batch.locked',
   'batch.idempotent',
   'batch.partitions',
   'relay.big',
@@ -327,6 +328,46 @@ describe('batches on the hot path', () => {
       { hook: 'prepare', ns: [304, 305], tx: txOf(304), appliedInTx: 0 },
       { hook: 'flush', ns: [], tx: txOf(304), appliedInTx: 2 },
     ]);
+  });
+
+  it("runs the inbox insert in the statement of a consumer's lock hook, which sees every event", async () => {
+    const locked: { ns: number[]; fresh: string[] }[] = [];
+    const hooks: BatchHooks<TestEvent> = {
+      lock: async (messages, tx, inbox) => {
+        // Stands for a consumer's locking read of what its events change.
+        const select = {
+          sql: 'SELECT n FROM unnest($1::int[]) AS u (n) ORDER BY n',
+          params: [messages.map((e) => e.n)],
+        };
+        const carried = inbox!.wrap(select);
+        const rows = inbox!.rowsOf<{ n: number }>(
+          await tx.query(carried.sql, carried.params),
+          (r) => r.n !== null,
+        );
+        expect(rows.map((r) => r.n)).toEqual(messages.map((e) => e.n).sort());
+        locked.push({ ns: messages.map((e) => e.n), fresh: [...inbox!.fresh!] });
+      },
+      prepare: async () => undefined,
+      flush: async () => undefined,
+    };
+    const first = events(501, 2);
+    await produce('batch.locked', first);
+    const db = await startConsumer('batch.locked', hooks);
+    await waitFor(async () => (await applied(db)).length === 2, { what: 'first batch applied' });
+    const later = events(503, 2);
+    await produce('batch.locked', [first[0], ...later]); // a redelivery and two new ones
+    await waitFor(async () => (await applied(db)).length === 4, { what: 'second batch applied' });
+
+    expect((await applied(db)).map((r) => r.n)).toEqual([501, 502, 503, 504]);
+    expect(handled.get(first[0].eventId)).toBe(1);
+    // The lock saw the redelivery; the handlers did not.
+    expect(locked).toEqual([
+      { ns: [501, 502], fresh: expect.arrayContaining(first.map((e) => e.eventId)) },
+      { ns: [501, 503, 504], fresh: expect.arrayContaining(later.map((e) => e.eventId)) },
+    ]);
+    expect(locked[1].fresh).toHaveLength(2);
+    const inbox = (await db.query('SELECT message_id FROM inbox')) as { message_id: string }[];
+    expect(inbox).toHaveLength(4);
   });
 
   it('an event idempotent by itself leaves no inbox row and is handled again when redelivered', async () => {

@@ -102,22 +102,26 @@ export class AssignmentService {
           tx,
           assignments.map((a) => a.conversationId),
         )
-      ).map((c) => [c.conversationId, c]),
+      ).map((c) => [c.state.conversationId, c]),
     );
     const done = assignments.flatMap((a) => {
-      const c = claimed.get(a.conversationId);
+      const c = claimed.get(a.conversationId)?.state;
       return c
         ? [{ a, t: RoutedConversation.assign(c, a.agentId, a.reason, now, timeoutsOf(this.config)) }]
         : [];
     });
     if (done.length === 0) return new Set();
-    await this.routed.saveAll(
+    // The states, their event counters and their events in one statement, the counters numbered
+    // from the claimed rows (locked by the claim).
+    const all = done.map(({ a, t }) => ({ key: a.conversationId, events: t.events, now, cause }));
+    await this.events.emitWith(
       tx,
-      done.map(({ t }) => t.state),
-    );
-    await this.events.emitMany(
-      tx,
-      done.map(({ a, t }) => ({ key: a.conversationId, events: t.events, now, cause })),
+      this.routed.saveStatement(
+        done.map(({ t }) => t.state),
+        this.events.versionCounts(all),
+      ),
+      all,
+      new Map([...claimed].map(([id, c]) => [id, c.eventVersion])),
     );
     for (const { a } of done) {
       this.logger.log(`assigned ${a.conversationId} (${channel}) to ${a.agentId}: ${a.reason}`);

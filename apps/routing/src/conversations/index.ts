@@ -1,5 +1,5 @@
 export { ConversationsModule } from './conversations.module';
-export { RoutedConversationsRepository } from './routed-conversations.repository';
+export { RoutedConversationsRepository, type LockedConversation } from './routed-conversations.repository';
 export {
   RoutedConversation,
   type RoutingEventDraft,

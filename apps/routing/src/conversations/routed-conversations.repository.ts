@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Channel, returningRows, queryPrepared } from '@pupitre/shared';
+import { CarriedInbox, Channel, returningRows, queryPrepared, Statement } from '@pupitre/shared';
 import type { ReassignReason, RoutingStatus } from './domain/deadlines';
 import type { RoutedConversation } from './domain/routed-conversation';
 
@@ -21,7 +21,26 @@ interface RoutedRow {
   reassign_at: Date | null;
   reassign_reason: ReassignReason | null;
   close_at: Date | null;
+  /** Counts the versioned events published about it (RoutingEventsEmitter). */
+  event_version?: string;
 }
+
+/** What `saveStatement` returns for each row. */
+interface SavedRow {
+  key: string;
+  event_version: string;
+}
+
+/** A conversation as locked, with its event counter then: nothing else changes it until commit. */
+export interface LockedConversation {
+  state: RoutedConversation;
+  eventVersion: number;
+}
+
+const toLocked = (r: RoutedRow): LockedConversation => ({
+  state: toState(r),
+  eventVersion: Number(r.event_version ?? 0),
+});
 
 const toState = (r: RoutedRow): RoutedConversation => ({
   conversationId: r.conversation_id,
@@ -87,19 +106,39 @@ export class RoutedConversationsRepository {
     return rows[0] ? toState(rows[0]) : null;
   }
 
-  /**
-   * Those of `ids` that exist, locked in one statement in id order: the order a batch of events
-   * takes them in (its events are applied in the order of their keys, the conversation ids).
-   */
-  async lockAll(tx: EntityManager, ids: string[]): Promise<RoutedConversation[]> {
-    if (ids.length === 0) return [];
+  /** The conversation and its event counter, locked; null when there is no such row. */
+  async lock(tx: EntityManager, id: string): Promise<LockedConversation | null> {
     const rows: RoutedRow[] = await queryPrepared(
       tx,
-      `SELECT * FROM routed_conversations WHERE conversation_id = ANY($1::uuid[])
-        ORDER BY conversation_id FOR UPDATE`,
-      [[...new Set(ids)]],
+      'SELECT * FROM routed_conversations WHERE conversation_id = $1 FOR UPDATE',
+      [id],
     );
-    return rows.map(toState);
+    return rows[0] ? toLocked(rows[0]) : null;
+  }
+
+  /**
+   * Those of `ids` that exist, locked in one statement in id order: the order a batch of events
+   * takes them in (its events are applied in the order of their keys, the conversation ids). With
+   * `inbox`, the batch's inbox insert runs first in the same statement (CarriedInbox).
+   */
+  async lockAll(
+    tx: EntityManager,
+    ids: string[],
+    inbox: CarriedInbox | null = null,
+  ): Promise<LockedConversation[]> {
+    if (ids.length === 0 && !inbox) return [];
+    const select: Statement = {
+      sql: `SELECT * FROM routed_conversations WHERE conversation_id = ANY($1::uuid[])
+             ORDER BY conversation_id FOR UPDATE`,
+      params: [[...new Set(ids)]],
+    };
+    if (!inbox) return (await queryPrepared<RoutedRow[]>(tx, select.sql, select.params)).map(toLocked);
+    const carried = inbox.wrap(select);
+    const rows = inbox.rowsOf(
+      await queryPrepared<RoutedRow[]>(tx, carried.sql, carried.params),
+      (r) => !!r.conversation_id,
+    );
+    return rows.map(toLocked);
   }
 
   async save(tx: EntityManager, c: RoutedConversation): Promise<void> {
@@ -117,9 +156,17 @@ export class RoutedConversationsRepository {
     bumps: ReadonlyMap<string, number> = new Map(),
   ): Promise<Map<string, number>> {
     if (all.length === 0) return new Map();
-    const rows = await returningRows<{ key: string; event_version: string }>(
-      tx,
-      `UPDATE routed_conversations r
+    const save = this.saveStatement(all, bumps);
+    return this.bumpedBy(all, bumps, await returningRows<SavedRow>(tx, save.sql, save.params));
+  }
+
+  /**
+   * The write of `saveAll`, for a caller that runs it with more in the same statement (its events:
+   * RoutingEventsEmitter.emitWith). It returns each row's `key` and `event_version`.
+   */
+  saveStatement(all: RoutedConversation[], bumps: ReadonlyMap<string, number> = new Map()): Statement {
+    return {
+      sql: `UPDATE routed_conversations r
           SET status = v.status, agent_id = v.agent_id, queued_at = v.queued_at, assigned_at = v.assigned_at,
               exclude_agent_id = v.exclude_agent_id, exclude_until = v.exclude_until,
               has_agent_message = v.has_agent_message, last_author = v.last_author,
@@ -133,8 +180,16 @@ export class RoutedConversationsRepository {
               reassign_reason text, close_at timestamptz, bump int)
         WHERE r.conversation_id = v.conversation_id
        RETURNING r.conversation_id::text AS key, r.event_version`,
-      [JSON.stringify(all.map((c) => ({ ...toRow(c), bump: bumps.get(c.conversationId) ?? 0 })))],
-    );
+      params: [JSON.stringify(all.map((c) => ({ ...toRow(c), bump: bumps.get(c.conversationId) ?? 0 })))],
+    };
+  }
+
+  /** The counters after a `saveStatement`, by conversation id, of the conversations `bumps` names. */
+  private bumpedBy(
+    all: RoutedConversation[],
+    bumps: ReadonlyMap<string, number>,
+    rows: SavedRow[],
+  ): Map<string, number> {
     const idOf = new Map(all.map((c) => [c.conversationId.toLowerCase(), c.conversationId]));
     return new Map(
       rows
@@ -174,7 +229,7 @@ export class RoutedConversationsRepository {
    * Matching's claim: locks those still queued and returns them as they are now (a close or a
    * message may have come meanwhile), so a conversation is never held by two agents.
    */
-  async claimQueued(tx: EntityManager, ids: string[]): Promise<RoutedConversation[]> {
+  async claimQueued(tx: EntityManager, ids: string[]): Promise<LockedConversation[]> {
     if (ids.length === 0) return [];
     const rows = await returningRows<RoutedRow>(
       tx,
@@ -182,7 +237,7 @@ export class RoutedConversationsRepository {
         WHERE conversation_id = ANY($1::uuid[]) AND status = 'queued' RETURNING *`,
       [ids],
     );
-    return rows.map(toState);
+    return rows.map(toLocked);
   }
 
   /**

@@ -4,14 +4,23 @@ import {
   Cause,
   envelope,
   Outbox,
+  OutboxEntry,
   ROUTING_EVENTS,
   ROUTING_VERSIONED_EVENTS,
   RoutingEventData,
   RoutingEventType,
+  returnedRows,
   returningRows,
+  Statement,
 } from '@pupitre/shared';
 
 type Draft = { type: RoutingEventType; data: unknown };
+
+/** What a write passed to `emitWith` returns for each row it saved. */
+interface SavedCounter {
+  key: string;
+  event_version: string;
+}
 
 /** Routing's events about one aggregate (their key), in order, with when and why they happen. */
 export interface EventsAbout {
@@ -49,18 +58,42 @@ export class RoutingEventsEmitter {
    * rows (RoutedConversationsRepository.saveAll), with the counter's value after it.
    */
   async emitMany(tx: EntityManager, all: EventsAbout[], bumped?: ReadonlyMap<string, number>): Promise<void> {
-    const versioned = await this.versions(tx, all, bumped);
-    await this.outbox.addAll(
-      tx,
-      all.flatMap(({ key, events, now, cause }) =>
-        events.map((e) => ({
-          topic: ROUTING_EVENTS,
-          key,
-          // The union of envelopes cannot be narrowed from a draft's type; its type and data are tied.
-          value: envelope(e.type, versioned(key, e), now, cause) as never,
-        })),
-      ),
+    await this.outbox.addAll(tx, entries(all, await this.versions(tx, all, bumped)));
+  }
+
+  /**
+   * The events in the statement of `write`, the caller's save of the rows they are about, which bumps
+   * each counter by `versionCounts(all)` and returns `key` and `event_version` for each row
+   * (RoutedConversationsRepository.saveStatement): one round trip for the states and their events.
+   * `before`: each counter as the caller locked it, before that write (nothing else changes it until
+   * commit), from which the events' versions follow; a conversation not in it has no row, and its
+   * events no version. The counters the write returns are checked against those: if they ever
+   * differed, the events would carry wrong versions, so the transaction fails instead. Returns the
+   * counters after the write, of the conversations counted.
+   */
+  async emitWith(
+    tx: EntityManager,
+    write: Statement,
+    all: EventsAbout[],
+    before: ReadonlyMap<string, number>,
+  ): Promise<Map<string, number>> {
+    const counts = this.versionCounts(all);
+    const after = new Map<string, number>();
+    for (const [key, n] of counts) if (before.has(key)) after.set(key, before.get(key)! + n);
+    const rows = entries(
+      all,
+      nextVersions(new Map([...after].map(([key, v]) => [key, v - counts.get(key)! + 1]))),
     );
+    const saved =
+      rows.length === 0
+        ? await returningRows<SavedCounter>(tx, write.sql, write.params)
+        : returnedRows<SavedCounter>(await this.outbox.addAllWith(tx, write, rows));
+    const written = new Map(saved.map((r) => [r.key.toLowerCase(), Number(r.event_version)]));
+    for (const [key, version] of after) {
+      const found = written.get(key.toLowerCase());
+      if (found !== version) throw new Error(`event counter of ${key} is ${found}, expected ${version}`);
+    }
+    return after;
   }
 
   /** How many versioned events each conversation gets from `all`: what its counter is bumped by. */
@@ -99,12 +132,28 @@ export class RoutingEventsEmitter {
       );
       for (const r of rows) after.set(r.key, Number(r.event_version));
     }
-    const next = new Map([...after].map(([key, version]) => [key, version - counts.get(key)! + 1]));
-    return (key, e) => {
-      const version = next.get(key);
-      if (!ROUTING_VERSIONED_EVENTS.has(e.type) || version === undefined) return e.data;
-      next.set(key, version + 1);
-      return { ...(e.data as object), version };
-    };
+    return nextVersions(new Map([...after].map(([key, version]) => [key, version - counts.get(key)! + 1])));
   }
+}
+
+/** Each versioned event's data with its version: `next` holds each key's next one, and moves on. */
+function nextVersions(next: Map<string, number>): (key: string, e: Draft) => unknown {
+  return (key, e) => {
+    const version = next.get(key);
+    if (!ROUTING_VERSIONED_EVENTS.has(e.type) || version === undefined) return e.data;
+    next.set(key, version + 1);
+    return { ...(e.data as object), version };
+  };
+}
+
+/** The outbox rows of `all`, in the order given, each key's under its key. */
+function entries(all: EventsAbout[], versioned: (key: string, e: Draft) => unknown): OutboxEntry[] {
+  return all.flatMap(({ key, events, now, cause }) =>
+    events.map((e) => ({
+      topic: ROUTING_EVENTS,
+      key,
+      // The union of envelopes cannot be narrowed from a draft's type; its type and data are tied.
+      value: envelope(e.type, versioned(key, e), now, cause) as never,
+    })),
+  );
 }

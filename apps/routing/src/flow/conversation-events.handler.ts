@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AfterCommit, BatchHooks, Clock, CLOCK, ConversationEvent } from '@pupitre/shared';
+import { AfterCommit, BatchHooks, CarriedInbox, Clock, CLOCK, ConversationEvent } from '@pupitre/shared';
 import { SlotsChangedNotifier } from '../agents';
 import { AssignmentService } from '../assignment';
 import type { RoutingConfig } from '../config/env.validation';
@@ -16,8 +16,8 @@ type Posted = Extract<ConversationEvent, { type: 'message.posted' }>;
  * (and R8 requeues), closes free the slot. Each loads the aggregate and applies one transition; the
  * state, its events and the slot counts are written in the inbox's transaction.
  *
- * A batch of events works on one unit (RoutedUnitOfWork): `prepare` locks every conversation the
- * batch names in one statement, in id order; the handlers apply their transitions to what the unit
+ * A batch of events works on one unit (RoutedUnitOfWork): `lock` locks every conversation the
+ * batch names in one statement, in id order, with the batch's inbox insert; the handlers apply their transitions to what the unit
  * holds, in order; `flush` writes them all at the end. An event applied alone gets a unit of its
  * own, written as soon as it is handled.
  */
@@ -35,11 +35,18 @@ export class ConversationEventsHandler implements BatchHooks<ConversationEvent> 
     @Inject(ROUTING_CONFIG) private readonly config: RoutingConfig,
   ) {}
 
-  async prepare(events: ConversationEvent[], tx: EntityManager): Promise<void> {
+  /** Every event of the batch, redeliveries among them: their conversations locked, with the inbox insert. */
+  async lock(events: ConversationEvent[], tx: EntityManager, inbox: CarriedInbox | null): Promise<void> {
     const unit = this.unitFor(tx);
     this.batches.set(tx, unit);
-    await unit.lockAll(events.map((e) => e.data.conversationId));
+    await unit.lockAll(
+      events.map((e) => e.data.conversationId),
+      inbox,
+    );
   }
+
+  /** Nothing more to load: `lock` holds what the fresh events change. */
+  async prepare(): Promise<void> {}
 
   async flush(tx: EntityManager): Promise<void> {
     await this.batches.get(tx)?.flush();

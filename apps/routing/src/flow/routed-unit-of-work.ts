@@ -1,21 +1,29 @@
 import type { EntityManager } from 'typeorm';
-import type { Cause } from '@pupitre/shared';
+import type { CarriedInbox, Cause } from '@pupitre/shared';
 import { SlotsChange, SlotsChangedNotifier } from '../agents';
-import { RoutedConversation, RoutedConversationsRepository, Transition } from '../conversations';
+import {
+  LockedConversation,
+  RoutedConversation,
+  RoutedConversationsRepository,
+  Transition,
+} from '../conversations';
 import { EventsAbout, RoutingEventsEmitter } from '../events';
 
 /**
  * The routed conversations one transaction of conversation events works on, each read and written
- * once: `lockAll` loads and locks a batch's conversations in one statement, `find` answers from what
- * the unit holds (with the transitions applied so far, in order), `record` keeps a transition for
- * `flush`, which writes them all at once: the states with their event counters bumped, the events
- * (one outbox insert), then the slot counts of the agents they concern.
+ * once: `lockAll` loads and locks a batch's conversations in one statement (which may carry the
+ * batch's inbox insert), `find` answers from what the unit holds (with the transitions applied so
+ * far, in order), `record` keeps a transition for `flush`, which writes them all at once: the states
+ * with their event counters bumped and the events in one statement, then the slot counts of the
+ * agents they concern.
  *
  * Until the flush the database has older states than the unit, so nothing else in the transaction
  * reads routed_conversations: the only other reader, the slot counts, runs in the flush, after the writes.
  */
 export class RoutedUnitOfWork {
   private readonly held = new Map<string, RoutedConversation>();
+  /** Each held conversation's event counter as locked (or inserted), before the flush bumps it. */
+  private readonly versions = new Map<string, number>();
   private readonly changed = new Set<string>();
   private events: EventsAbout[] = [];
   /** Each agent whose slots changed, with the time and cause of the last change. */
@@ -28,23 +36,24 @@ export class RoutedUnitOfWork {
     private readonly slots: SlotsChangedNotifier,
   ) {}
 
-  async lockAll(ids: string[]): Promise<void> {
-    for (const c of await this.routed.lockAll(this.tx, ids)) this.held.set(c.conversationId, c);
+  /** Locks and holds those of `ids` that exist; `inbox`: the batch's inbox insert, run in the same statement. */
+  async lockAll(ids: string[], inbox: CarriedInbox | null = null): Promise<void> {
+    for (const locked of await this.routed.lockAll(this.tx, ids, inbox)) this.hold(locked);
   }
 
   /** The conversation, locked; from the database only if the unit does not hold it yet. */
   async find(id: string): Promise<RoutedConversation | null> {
     const held = this.held.get(id);
     if (held) return held;
-    const found = await this.routed.find(this.tx, id, true);
-    if (found) this.held.set(id, found);
-    return found;
+    const found = await this.routed.lock(this.tx, id);
+    if (found) this.hold(found);
+    return found?.state ?? null;
   }
 
   /** A new conversation, written now (false when it was already there: a redelivered opening). */
   async insert(t: Transition, now: Date, cause: Cause): Promise<boolean> {
     if (!(await this.routed.insert(this.tx, t.state))) return false;
-    this.held.set(t.state.conversationId, t.state);
+    this.hold({ state: t.state, eventVersion: 0 });
     this.follow(t, now, cause);
     return true;
   }
@@ -57,19 +66,35 @@ export class RoutedUnitOfWork {
   }
 
   async flush(): Promise<void> {
-    // The event counters are bumped by the states' own write: one row version per conversation.
-    const bumped = await this.routed.saveAll(
-      this.tx,
-      [...this.changed].map((id) => this.held.get(id)!),
-      this.emitter.versionCounts(this.events),
-    );
+    // The event counters are bumped by the states' own write: one row version per conversation, in
+    // the statement of the events. A conversation with versioned events and no transition of its own
+    // (just inserted) is written too, for its counter.
+    const counts = this.emitter.versionCounts(this.events);
+    for (const id of counts.keys()) if (this.held.has(id)) this.changed.add(id);
+    if (this.changed.size > 0) {
+      const states = [...this.changed].map((id) => this.held.get(id)!);
+      const after = await this.emitter.emitWith(
+        this.tx,
+        this.routed.saveStatement(states, counts),
+        this.events,
+        this.versions,
+      );
+      for (const [id, version] of after) this.versions.set(id, version);
+    } else {
+      // Events of no conversation held: none of them can carry a version.
+      await this.emitter.emitMany(this.tx, this.events);
+    }
     this.changed.clear();
-    await this.emitter.emitMany(this.tx, this.events, bumped);
     this.events = [];
     // Once per agent, with its counts after the whole unit, in one notification: it takes the agents'
     // version rows in id order, as every other does, so two transactions never wait on each other there.
     await this.slots.notifyEach(this.tx, this.slotsChanged);
     this.slotsChanged.clear();
+  }
+
+  private hold({ state, eventVersion }: LockedConversation): void {
+    this.held.set(state.conversationId, state);
+    this.versions.set(state.conversationId, eventVersion);
   }
 
   private follow(t: Transition, now: Date, cause: Cause): void {

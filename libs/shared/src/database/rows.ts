@@ -6,7 +6,11 @@ import { queryPrepared } from './prepared';
  * commands with `[rows, rowCount]` instead of the rows alone; this is the one place that knows.
  */
 export async function returningRows<T>(tx: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
-  const result: unknown = await queryPrepared(tx, sql, params);
+  return returnedRows<T>(await queryPrepared(tx, sql, params));
+}
+
+/** The rows of what `tx.query` answered, an UPDATE/DELETE ... RETURNING's included (above). */
+export function returnedRows<T>(result: unknown): T[] {
   if (
     Array.isArray(result) &&
     result.length === 2 &&

@@ -8,6 +8,7 @@ import { BatchApplier, currentSlot } from '../kafka/batch-scope';
 import { unprefixed } from '../kafka/kafka-options';
 import { contextOfMessage, currentLogContext, withLogContext } from '../logging/log-context';
 import type { Outbox } from '../outbox/outbox';
+import { CarriedInbox } from './carried-inbox';
 import { replayedForOthers } from './replay-headers';
 import { isTransient } from './transient';
 
@@ -65,6 +66,13 @@ export interface EventConsumeOptions<E> {
  * rolled back leaves nothing behind. Alone (one message, or the one-by-one fallback) neither runs.
  */
 export interface BatchHooks<T> {
+  /**
+   * Optional, first of all: every message of the batch, redeliveries among them (not known yet), to
+   * lock and load what they may change in one statement that also runs the batch's inbox insert
+   * (`inbox.wrap`; null when no message of the batch needs an inbox row): one round trip fewer per
+   * batch. It must only lock and read, since the redeliveries among them are handled by no handler.
+   */
+  lock?(messages: T[], tx: EntityManager, inbox: CarriedInbox | null): Promise<void>;
   prepare(messages: T[], tx: EntityManager): Promise<void>;
   flush(tx: EntityManager): Promise<void>;
 }
@@ -92,8 +100,9 @@ interface Enlisted {
  * and the messages behind it go on.
  *
  * Under the batch consumer (kafka-server.ts) the messages a fetch brings (batch-scope.ts) are applied
- * together: one transaction, one multi-row inbox insert, the handlers run in key order (each key's in
- * offset order) for the ids it returned (between their consumer's BatchHooks), afterCommit hooks once
+ * together: one transaction, one multi-row inbox insert (in the statement of a consumer's `lock` hook
+ * when it has one), the handlers run in key order (each key's in offset order) for the ids it
+ * returned (between their consumer's BatchHooks), afterCommit hooks once
  * it committed. If that transaction fails for a reason other than the infrastructure, the batch is
  * applied again message by message, which isolates the bad one.
  */
@@ -173,16 +182,7 @@ export class Inbox implements BatchApplier<Enlisted> {
       const committed: (() => void)[] = [];
       try {
         await this.o.dataSource.transaction(async (tx) => {
-          const rows: { message_id: string }[] =
-            ids.length === 0
-              ? []
-              : await queryPrepared(
-                  tx,
-                  `INSERT INTO inbox (message_id, consumer) SELECT unnest($1::text[]), $2
-                     ON CONFLICT DO NOTHING RETURNING message_id`,
-                  [ids, this.o.consumer],
-                );
-          const fresh = new Set(rows.map((r) => r.message_id));
+          const fresh = await this.lockTogether(ready, ids, tx);
           // delete: a message redelivered within the batch is applied at its first place only.
           await this.handleTogether(
             ready.filter((p) => p.idempotent || fresh.delete(p.id)),
@@ -200,15 +200,33 @@ export class Inbox implements BatchApplier<Enlisted> {
     }
   }
 
+  /**
+   * The consumers' `lock` hooks, the first of them carrying the batch's inbox insert; then the
+   * insert alone if none took it. Returns the ids the inbox did not hold yet.
+   */
+  private async lockTogether(ready: Parsed[], ids: string[], tx: EntityManager): Promise<Set<string>> {
+    const inbox = ids.length === 0 ? null : new CarriedInbox(ids, this.o.consumer);
+    for (const [hooks, messages] of hooksOf(ready)) {
+      if (hooks.lock) await hooks.lock(messages, tx, inbox && !inbox.taken ? inbox : null);
+    }
+    if (!inbox) return new Set();
+    if (inbox.taken) {
+      // Its rows are written: inserting them again would find every id held and drop the batch.
+      if (!inbox.fresh) throw new Error('a lock hook took the inbox insert and did not read its rows');
+      return inbox.fresh;
+    }
+    const rows: { message_id: string }[] = await queryPrepared(
+      tx,
+      `INSERT INTO inbox (message_id, consumer) SELECT unnest($1::text[]), $2
+         ON CONFLICT DO NOTHING RETURNING message_id`,
+      [ids, this.o.consumer],
+    );
+    return new Set(rows.map((r) => r.message_id));
+  }
+
   /** The handlers in order, after their consumers' `prepare` and before their `flush` (BatchHooks). */
   private async handleTogether(fresh: Parsed[], tx: EntityManager, afterCommit: AfterCommit): Promise<void> {
-    // One consumer per topic: a batch holds the partitions of one fetch, of the topics the service reads.
-    const byHooks = new Map<BatchHooks<unknown>, unknown[]>();
-    for (const { spec, message } of fresh) {
-      if (!spec.batch) continue;
-      if (!byHooks.has(spec.batch)) byHooks.set(spec.batch, []);
-      byHooks.get(spec.batch)!.push(message);
-    }
+    const byHooks = hooksOf(fresh);
     for (const [hooks, messages] of byHooks) await hooks.prepare(messages, tx);
     for (const p of fresh) await p.spec.handle(p.message, tx, afterCommit);
     for (const hooks of byHooks.keys()) await hooks.flush(tx);
@@ -377,6 +395,20 @@ interface Parsed {
   id: string;
   /** Handled without an inbox row (ConsumeSpec.idempotent). */
   idempotent: boolean;
+}
+
+/**
+ * The messages of each consumer's batch hooks, in the order given. One consumer per topic: a batch
+ * holds the partitions of one fetch, of the topics the service reads.
+ */
+function hooksOf(parsed: Parsed[]): Map<BatchHooks<unknown>, unknown[]> {
+  const byHooks = new Map<BatchHooks<unknown>, unknown[]>();
+  for (const { spec, message } of parsed) {
+    if (!spec.batch) continue;
+    if (!byHooks.has(spec.batch)) byHooks.set(spec.batch, []);
+    byHooks.get(spec.batch)!.push(message);
+  }
+  return byHooks;
 }
 
 /** An after-commit hook runs with the log context of the message that registered it. */

@@ -1,4 +1,5 @@
 export * from './inbox';
+export * from './carried-inbox';
 export * from './transient';
 export * from './request-processor';
 export * from './typed-handlers';
