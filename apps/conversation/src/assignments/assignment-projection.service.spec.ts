@@ -6,7 +6,14 @@ import { AssignmentProjectionService } from './assignment-projection.service';
 import type { AssignmentsRepository, DeadlinesChange } from './assignments.repository';
 
 /** What the service asked of the repository, in order. */
-type Call = ['write', [string, number][]] | ['claim', string, number] | ['project', string];
+type Call =
+  | ['write', [string, number][]]
+  | ['claim', string, number]
+  | ['project', string]
+  | ['claimAll', [string, number][]]
+  | ['projectAll', string[]]
+  | ['views', string[]]
+  | ['recorded', string[]];
 
 function fakeAssignments(calls: Call[]): AssignmentsRepository {
   return {
@@ -21,6 +28,14 @@ function fakeAssignments(calls: Call[]): AssignmentsRepository {
       calls.push(['project', id]);
       return false; // closed meanwhile: nothing more to do
     },
+    claimRoutingVersions: async (_tx: EntityManager, claims: { id: string; version: number }[]) => {
+      calls.push(['claimAll', claims.map((c) => [c.id, c.version])]);
+      return new Set(claims.map((c) => c.id));
+    },
+    projectAll: async (_tx: EntityManager, all: { id: string }[]) => {
+      calls.push(['projectAll', all.map((a) => a.id)]);
+      return new Set(all.map((a) => a.id));
+    },
   } as unknown as AssignmentsRepository;
 }
 
@@ -34,6 +49,24 @@ const deadlines = (conversationId: string, version: number): RoutingEvent =>
     data: {
       conversationId,
       agentId: 'agent',
+      deadlines: { reassignAt: '2026-11-30T12:05:00.000Z' },
+      version,
+    },
+  }) as RoutingEvent;
+
+const assigned = (conversationId: string, version: number): RoutingEvent =>
+  ({
+    eventId: `${conversationId}-a${version}`,
+    type: 'conversation.assigned',
+    occurredAt: '2026-11-30T12:00:00.000Z',
+    correlationId: 'c',
+    causationId: null,
+    data: {
+      conversationId,
+      agentId: 'agent',
+      channel: 'web_chat',
+      reason: 'least_busy',
+      assignedAt: '2026-11-30T12:00:00.000Z',
       deadlines: { reassignAt: '2026-11-30T12:05:00.000Z' },
       version,
     },
@@ -59,8 +92,17 @@ describe(AssignmentProjectionService.name, () => {
     sut = new AssignmentProjectionService(
       fakeAssignments(calls),
       {} as ConversationsRepository,
-      {} as ConversationViewsService,
-      {} as ConversationEventsOutbox,
+      {
+        viewAll: async (_tx: EntityManager, ids: string[]) => {
+          calls.push(['views', ids]);
+          return ids.map((id) => ({ id, visitor: { id: `visitor-of-${id}` } }));
+        },
+      } as unknown as ConversationViewsService,
+      {
+        addAll: async (_tx: EntityManager, events: { data: { conversationId: string } }[]) => {
+          calls.push(['recorded', events.map((e) => e.data.conversationId)]);
+        },
+      } as unknown as ConversationEventsOutbox,
     );
   });
 
@@ -96,6 +138,57 @@ describe(AssignmentProjectionService.name, () => {
       ['claim', 'b', 2],
       ['project', 'b'],
       ['write', [['a', 6]]],
+    ]);
+  });
+
+  it('in a batch, the assignments are recorded together, after the deadline changes kept before them', async () => {
+    const batch = [deadlines('a', 5), assigned('a', 6), assigned('b', 2), deadlines('c', 4)];
+    await sut.prepare(batch, tx);
+    for (const e of batch) await sut.apply(e, tx);
+    expect(calls).toEqual([]);
+    await sut.flush(tx);
+    expect(calls).toEqual([
+      [
+        'write',
+        [
+          ['a', 5],
+          ['c', 4],
+        ],
+      ],
+      [
+        'claimAll',
+        [
+          ['a', 6],
+          ['b', 2],
+        ],
+      ],
+      ['projectAll', ['a', 'b']],
+      ['views', ['a', 'b']],
+      ['recorded', ['a', 'b']],
+    ]);
+  });
+
+  it("in a batch, a later change of a kept assignment's conversation writes what is kept first", async () => {
+    const batch = [assigned('a', 6), assigned('b', 2), deadlines('a', 7), assigned('b', 4)];
+    await sut.prepare(batch, tx);
+    for (const e of batch) await sut.apply(e, tx);
+    await sut.flush(tx);
+    expect(calls).toEqual([
+      [
+        'claimAll',
+        [
+          ['a', 6],
+          ['b', 2],
+        ],
+      ],
+      ['projectAll', ['a', 'b']],
+      ['views', ['a', 'b']],
+      ['recorded', ['a', 'b']],
+      ['write', [['a', 7]]],
+      ['claimAll', [['b', 4]]],
+      ['projectAll', ['b']],
+      ['views', ['b']],
+      ['recorded', ['b']],
     ]);
   });
 

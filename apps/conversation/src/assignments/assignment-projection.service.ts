@@ -7,6 +7,16 @@ import { AssignmentsRepository, DeadlinesChange } from './assignments.repository
 
 const dateOrNull = (iso: string | undefined) => (iso ? new Date(iso) : null);
 
+type Assigned = Extract<RoutingEvent, { type: 'conversation.assigned' }>;
+
+/** What a batch keeps to write together (see the class). */
+interface Kept {
+  /** The newest deadline change of each conversation. */
+  deadlines: Map<string, DeadlinesChange>;
+  /** At most one assignment of each conversation. */
+  assigned: Map<string, Assigned>;
+}
+
 /**
  * Keeps conversation's copy of routing's decisions (who holds a conversation, its deadlines): the
  * agents' commands are authorised against it. Once the copy says an agent holds a conversation, the
@@ -15,16 +25,21 @@ const dateOrNull = (iso: string | undefined) => (iso ? new Date(iso) : null);
  * Routing's events about a conversation carry a version: one older than the last applied (a dead
  * letter replayed after newer events) is dropped whole, so it never rewrites a newer holder.
  *
- * In a batch (BatchHooks) the deadline changes, routing's most frequent event, are kept, the newest
- * per conversation, and written in one statement before any other event of the batch is applied and
- * at its end: the same result as one statement each, in
- * order (an older version would have been dropped by the newer), with one round trip instead of one
- * per message. Alone, each is written at once.
+ * In a batch (BatchHooks) two kinds of event are kept and written together, set-based:
+ * - the deadline changes, routing's most frequent event, the newest per conversation, in one
+ *   statement;
+ * - the assignments (a matching round assigns many at once: an agent coming back to a queue), in six
+ *   statements however many: their versions claimed, their holders projected, their views read (three),
+ *   their `conversation.assignment-recorded` events written. One by one it took six each.
+ * Both are written before any other event of the batch is applied, and at its end; a deadline change
+ * or an assignment of a conversation whose assignment is kept writes what is kept first. So each
+ * conversation's events apply in their order (events of different conversations commute), as one by one.
+ * Alone, each is written at once.
  */
 @Injectable()
 export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
-  /** Each batch's deadline changes not written yet, by conversation, from `prepare` to `flush`. */
-  private readonly batches = new WeakMap<EntityManager, Map<string, DeadlinesChange>>();
+  /** Each batch's events not written yet, from `prepare` to `flush`. */
+  private readonly batches = new WeakMap<EntityManager, Kept>();
 
   constructor(
     private readonly assignments: AssignmentsRepository,
@@ -34,21 +49,31 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
   ) {}
 
   async prepare(_events: RoutingEvent[], tx: EntityManager): Promise<void> {
-    this.batches.set(tx, new Map());
+    this.batches.set(tx, { deadlines: new Map(), assigned: new Map() });
   }
 
   async flush(tx: EntityManager): Promise<void> {
-    await this.writeDeadlines(tx);
+    await this.writeKept(tx);
     this.batches.delete(tx);
   }
 
-  /** Writes the batch's deadline changes kept so far: before anything else of the batch is applied. */
-  async writeDeadlines(tx: EntityManager): Promise<void> {
+  /**
+   * Writes what the batch kept so far: the deadline changes, then the assignments (a deadline change
+   * kept is older than any kept assignment of its conversation).
+   */
+  async writeKept(tx: EntityManager): Promise<void> {
     const kept = this.batches.get(tx);
-    if (!kept || kept.size === 0) return;
-    const changes = [...kept.values()];
-    kept.clear();
-    await this.assignments.projectDeadlinesOf(tx, changes);
+    if (!kept) return;
+    if (kept.deadlines.size > 0) {
+      const changes = [...kept.deadlines.values()];
+      kept.deadlines.clear();
+      await this.assignments.projectDeadlinesOf(tx, changes);
+    }
+    if (kept.assigned.size > 0) {
+      const assigned = [...kept.assigned.values()];
+      kept.assigned.clear();
+      await this.recordAssigned(assigned, tx);
+    }
   }
 
   /**
@@ -71,10 +96,19 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
       };
       const kept = this.batches.get(tx);
       if (!kept) return this.assignments.projectDeadlinesOf(tx, [change]);
-      if ((kept.get(conversationId)?.version ?? -Infinity) < version) kept.set(conversationId, change);
+      if (kept.assigned.has(conversationId)) await this.writeKept(tx);
+      if ((kept.deadlines.get(conversationId)?.version ?? -Infinity) < version)
+        kept.deadlines.set(conversationId, change);
       return;
     }
-    await this.writeDeadlines(tx);
+    if (event.type === 'conversation.assigned') {
+      const kept = this.batches.get(tx);
+      if (!kept) return this.recordAssigned([event], tx);
+      if (kept.assigned.has(event.data.conversationId)) await this.writeKept(tx);
+      kept.assigned.set(event.data.conversationId, event);
+      return;
+    }
+    await this.writeKept(tx);
     if (!(await this.isCurrent(event, tx))) return;
     switch (event.type) {
       case 'conversation.queued':
@@ -87,8 +121,6 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
           responseWindowMs: null,
         });
         return;
-      case 'conversation.assigned':
-        return this.assigned(event.data, event, tx);
       case 'conversation.unassigned':
         return this.unassigned(event.data, event, tx);
       case 'conversation.deadlines-changed':
@@ -110,34 +142,60 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
     return this.assignments.claimRoutingVersion(tx, d.conversationId, d.version);
   }
 
-  private async assigned(
-    d: RoutingEventData<'conversation.assigned'>,
-    event: RoutingEvent,
-    tx: EntityManager,
-  ): Promise<void> {
-    const recorded = await this.assignments.project(tx, d.conversationId, {
-      status: 'assigned',
-      agentId: d.agentId,
-      assignedAt: new Date(d.assignedAt),
-      reassignAt: dateOrNull(d.deadlines.reassignAt),
-      closeAt: dateOrNull(d.deadlines.closeAt),
-      responseWindowMs: d.responseWindowMs ?? null,
-    });
-    if (!recorded) return; // closed meanwhile: its conversation.closed tells the desk
-    const conversation = await this.views.view({ conversationId: d.conversationId }, tx);
-    await this.events.add(
+  /**
+   * Records assignments, one per conversation, set-based: those whose version is current are
+   * projected, and each conversation still open gets `conversation.assignment-recorded` with its
+   * whole view (a closed one is told to the desk by its `conversation.closed`).
+   */
+  private async recordAssigned(all: Assigned[], tx: EntityManager): Promise<void> {
+    const versioned = all.filter((e) => e.data.version !== undefined);
+    const current = await this.assignments.claimRoutingVersions(
       tx,
-      'conversation.assignment-recorded',
-      {
-        conversationId: d.conversationId,
-        visitorId: conversation.visitor.id,
-        agentId: d.agentId,
-        conversation,
-        routingVersion: d.version,
-        ...(d.responseWindowMs === undefined ? {} : { responseWindowMs: d.responseWindowMs }),
-      },
-      new Date(event.occurredAt),
-      event,
+      versioned.map((e) => ({ id: e.data.conversationId, version: e.data.version! })),
+    );
+    const isCurrent = (e: Assigned) => e.data.version === undefined || current.has(e.data.conversationId);
+    const recorded = await this.assignments.projectAll(
+      tx,
+      all.filter(isCurrent).map(({ data: d }) => ({
+        id: d.conversationId,
+        p: {
+          status: 'assigned',
+          agentId: d.agentId,
+          assignedAt: new Date(d.assignedAt),
+          reassignAt: dateOrNull(d.deadlines.reassignAt),
+          closeAt: dateOrNull(d.deadlines.closeAt),
+          responseWindowMs: d.responseWindowMs ?? null,
+        },
+      })),
+    );
+    const done = all.filter((e) => recorded.has(e.data.conversationId));
+    if (done.length === 0) return;
+    const views = new Map(
+      (
+        await this.views.viewAll(
+          tx,
+          done.map((e) => e.data.conversationId),
+        )
+      ).map((v) => [v.id, v]),
+    );
+    await this.events.addAll(
+      tx,
+      done.map(({ data: d, occurredAt, ...cause }) => {
+        const conversation = views.get(d.conversationId)!;
+        return {
+          type: 'conversation.assignment-recorded' as const,
+          data: {
+            conversationId: d.conversationId,
+            visitorId: conversation.visitor.id,
+            agentId: d.agentId,
+            conversation,
+            routingVersion: d.version,
+            ...(d.responseWindowMs === undefined ? {} : { responseWindowMs: d.responseWindowMs }),
+          },
+          at: new Date(occurredAt),
+          cause: { eventId: cause.eventId, correlationId: cause.correlationId },
+        };
+      }),
     );
   }
 

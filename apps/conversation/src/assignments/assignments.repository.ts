@@ -45,6 +45,75 @@ export class AssignmentsRepository {
   }
 
   /**
+   * `project` for many conversations at once, one change each: those not closed are locked in id
+   * order (the order every batch locks conversations in), then written. Returns the ids updated.
+   */
+  async projectAll(tx: EntityManager, all: { id: string; p: AssignmentProjection }[]): Promise<Set<string>> {
+    if (all.length === 0) return new Set();
+    const rows = await returningRows<{ id: string }>(
+      tx,
+      `WITH d AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS d (id uuid, status text, agent_id uuid,
+           assigned_at timestamptz, reassign_at timestamptz, close_at timestamptz, response_window_ms int)),
+       locked AS MATERIALIZED (
+         SELECT id FROM conversations WHERE id IN (SELECT id FROM d) AND closed_at IS NULL
+          ORDER BY id FOR UPDATE),
+       c AS (
+         UPDATE conversations SET status = d.status, agent_id = d.agent_id, assigned_at = d.assigned_at
+           FROM d, locked WHERE conversations.id = d.id AND locked.id = d.id RETURNING conversations.id)
+       INSERT INTO conversation_routing (conversation_id, reassign_at, close_at, response_window_ms)
+       SELECT d.id, d.reassign_at, d.close_at, d.response_window_ms FROM d WHERE d.id IN (SELECT id FROM c)
+        ORDER BY d.id
+           ON CONFLICT (conversation_id) DO UPDATE SET reassign_at = EXCLUDED.reassign_at,
+              close_at = EXCLUDED.close_at, response_window_ms = EXCLUDED.response_window_ms
+       RETURNING conversation_id AS id`,
+      [
+        JSON.stringify(
+          all.map(({ id, p }) => ({
+            id,
+            status: p.status,
+            agent_id: p.agentId,
+            assigned_at: p.assignedAt,
+            reassign_at: p.reassignAt,
+            close_at: p.closeAt,
+            response_window_ms: p.responseWindowMs,
+          })),
+        ),
+      ],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * `claimRoutingVersion` for many conversations at once, one version each, in one statement:
+   * returns the ids whose event may be applied (its version is newer, or the conversation is unknown
+   * here, as `claimRoutingVersion` answers).
+   */
+  async claimRoutingVersions(
+    tx: EntityManager,
+    claims: { id: string; version: number }[],
+  ): Promise<Set<string>> {
+    if (claims.length === 0) return new Set();
+    const rows = await returningRows<{ id: string }>(
+      tx,
+      `WITH d AS (SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS d (id, version)),
+       claimed AS (
+         INSERT INTO conversation_routing (conversation_id, routing_version)
+         SELECT d.id, d.version FROM d WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.id = d.id OFFSET 0)
+          ORDER BY d.id
+             ON CONFLICT (conversation_id) DO UPDATE SET routing_version = EXCLUDED.routing_version
+          WHERE conversation_routing.routing_version IS NULL
+             OR conversation_routing.routing_version < EXCLUDED.routing_version
+         RETURNING conversation_id)
+       SELECT d.id FROM d
+        WHERE d.id IN (SELECT conversation_id FROM claimed)
+           OR NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = d.id OFFSET 0)`,
+      [claims.map((c) => c.id), claims.map((c) => c.version)],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
    * Records that the routing event of `version` is applied; false when one as new was already (this
    * one is stale: a dead letter replayed late), and then nothing of it may be applied.
    */

@@ -24,8 +24,8 @@ export class RoutingEventsConsumer {
       ROUTING_EVENT_TYPES,
       async (e, tx) => {
         if (e.type !== 'conversation.close-due') return this.projection.apply(e, tx);
-        // In order: the batch's deadline changes before it (AssignmentProjectionService).
-        await this.projection.writeDeadlines(tx);
+        // In order: what the batch kept before it, written first (AssignmentProjectionService).
+        await this.projection.writeKept(tx);
         return this.inactivity.onCloseDue(e.data, tx, e);
       },
       { batch: this.projection, idempotent: (e) => this.projection.isIdempotent(e) },

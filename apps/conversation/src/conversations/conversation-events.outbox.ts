@@ -47,6 +47,11 @@ export class ConversationEventsOutbox {
     await this.outbox.addAll(tx, entriesOf({ type, data, at, cause }));
   }
 
+  /** Many events in one insert, their rows in the order given. */
+  async addAll(tx: EntityManager, events: ConversationEvent[]): Promise<void> {
+    await this.outbox.addAll(tx, events.flatMap(entriesOf));
+  }
+
   /** The event written by `write`'s own statement (Outbox.addWith): one round trip for both. */
   async addWith<T extends ConversationEventType, R>(
     tx: EntityManager,

@@ -28,6 +28,15 @@ export class ConversationViewsService {
     return views.map((v, i) => ({ ...v, heldBy: rows[i].agent_id }));
   }
 
+  /** The views of those of `ids` that exist, in the order given: three statements however many. */
+  async viewAll(tx: EntityManager, ids: string[]): Promise<Op<'conversation.view'>['out'][]> {
+    const found = new Map((await this.conversations.findMany(tx, ids)).map((c) => [c.id, c]));
+    return this.viewsOf(
+      tx,
+      ids.flatMap((id) => found.get(id) ?? []),
+    );
+  }
+
   async view(d: Op<'conversation.view'>['in'], tx: EntityManager): Promise<Op<'conversation.view'>['out']> {
     const c = await this.conversations.find(tx, d.conversationId);
     if (!c) throw new DomainError('NOT_FOUND', 'no such conversation');
