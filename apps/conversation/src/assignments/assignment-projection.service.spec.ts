@@ -18,7 +18,7 @@ type Call =
 function fakeAssignments(calls: Call[]): AssignmentsRepository {
   return {
     projectDeadlinesOf: async (_tx: EntityManager, changes: DeadlinesChange[]) => {
-      calls.push(['write', changes.map((c) => [c.conversationId, c.version])]);
+      calls.push(['write', changes.map((c): [string, number] => [c.conversationId, c.version])]);
     },
     claimRoutingVersion: async (_tx: EntityManager, id: string, version: number) => {
       calls.push(['claim', id, version]);
@@ -29,7 +29,7 @@ function fakeAssignments(calls: Call[]): AssignmentsRepository {
       return false; // closed meanwhile: nothing more to do
     },
     claimRoutingVersions: async (_tx: EntityManager, claims: { id: string; version: number }[]) => {
-      calls.push(['claimAll', claims.map((c) => [c.id, c.version])]);
+      calls.push(['claimAll', claims.map((c): [string, number] => [c.id, c.version])]);
       return new Set(claims.map((c) => c.id));
     },
     projectAll: async (_tx: EntityManager, all: { id: string }[]) => {
@@ -141,20 +141,13 @@ describe(AssignmentProjectionService.name, () => {
     ]);
   });
 
-  it('in a batch, the assignments are recorded together, after the deadline changes kept before them', async () => {
+  it('in a batch, the assignments are recorded together, then the deadline changes (conversations locked first)', async () => {
     const batch = [deadlines('a', 5), assigned('a', 6), assigned('b', 2), deadlines('c', 4)];
     await sut.prepare(batch, tx);
     for (const e of batch) await sut.apply(e, tx);
     expect(calls).toEqual([]);
     await sut.flush(tx);
     expect(calls).toEqual([
-      [
-        'write',
-        [
-          ['a', 5],
-          ['c', 4],
-        ],
-      ],
       [
         'claimAll',
         [
@@ -165,6 +158,14 @@ describe(AssignmentProjectionService.name, () => {
       ['projectAll', ['a', 'b']],
       ['views', ['a', 'b']],
       ['recorded', ['a', 'b']],
+      // a's 5 is older than its assignment: the repository drops it by its version.
+      [
+        'write',
+        [
+          ['a', 5],
+          ['c', 4],
+        ],
+      ],
     ]);
   });
 
@@ -184,11 +185,11 @@ describe(AssignmentProjectionService.name, () => {
       ['projectAll', ['a', 'b']],
       ['views', ['a', 'b']],
       ['recorded', ['a', 'b']],
-      ['write', [['a', 7]]],
       ['claimAll', [['b', 4]]],
       ['projectAll', ['b']],
       ['views', ['b']],
       ['recorded', ['b']],
+      ['write', [['a', 7]]],
     ]);
   });
 

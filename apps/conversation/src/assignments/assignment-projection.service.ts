@@ -31,9 +31,10 @@ interface Kept {
  * - the assignments (a matching round assigns many at once: an agent coming back to a queue), in six
  *   statements however many: their versions claimed, their holders projected, their views read (three),
  *   their `conversation.assignment-recorded` events written. One by one it took six each.
- * Both are written before any other event of the batch is applied, and at its end; a deadline change
- * or an assignment of a conversation whose assignment is kept writes what is kept first. So each
- * conversation's events apply in their order (events of different conversations commute), as one by one.
+ * Both are written before any other event of the batch is applied, and at its end (`writeKept`); a
+ * deadline change or an assignment of a conversation whose assignment is kept writes what is kept
+ * first. So each conversation's state ends as when its events are applied one by one, in order
+ * (events of different conversations commute).
  * Alone, each is written at once.
  */
 @Injectable()
@@ -58,21 +59,24 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
   }
 
   /**
-   * Writes what the batch kept so far: the deadline changes, then the assignments (a deadline change
-   * kept is older than any kept assignment of its conversation).
+   * Writes what the batch kept so far: the assignments, then the deadline changes. In that order the
+   * conversations' rows are locked before any `conversation_routing` row, as a batch of requests
+   * takes them (a deadlock otherwise: each holding what the other waits for). A deadline change kept
+   * before an assignment of its conversation is older than it: written after, it is dropped by its
+   * version, the state being the same as when it was written first and overwritten.
    */
   async writeKept(tx: EntityManager): Promise<void> {
     const kept = this.batches.get(tx);
     if (!kept) return;
-    if (kept.deadlines.size > 0) {
-      const changes = [...kept.deadlines.values()];
-      kept.deadlines.clear();
-      await this.assignments.projectDeadlinesOf(tx, changes);
-    }
     if (kept.assigned.size > 0) {
       const assigned = [...kept.assigned.values()];
       kept.assigned.clear();
       await this.recordAssigned(assigned, tx);
+    }
+    if (kept.deadlines.size > 0) {
+      const changes = [...kept.deadlines.values()];
+      kept.deadlines.clear();
+      await this.assignments.projectDeadlinesOf(tx, changes);
     }
   }
 
