@@ -16,155 +16,93 @@
  * scripts/kafka/kafka.sh), a database pupitre_bench_<id>, topics under bench.<id>.; the four services
  * run from dist/ (`npm run build` first, done by the npm script).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { io, type Socket } from 'socket.io-client';
-import { JsonClient, mapLimit } from './support/http';
-import {
-  createDatabase,
-  databaseUrl,
-  deleteKafkaPrefix,
-  dropDatabase,
-  freePort,
-  ROOT,
-  startBroker,
-} from './support/infra';
-import { abort, waitUntil } from './support/open-loop';
-import { benchServiceEnv, ServiceFleet } from './support/services';
+import { io } from 'socket.io-client';
+import { mapLimit } from './support/http';
+import { waitUntil } from './support/open-loop';
 import { num, table } from './support/stats';
-
-const say = (line: string) =>
-  process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${line}\n`);
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer`);
-  return v;
-}
+import { loadavg, withSystem } from './support/system';
+import { positiveOption as option, say } from './support/cli';
 
 async function main(): Promise<void> {
-  const conversations = option('conversations', 60);
-  const capacity = option('capacity', 20);
-  const runId = randomBytes(4).toString('hex');
-  const prefix = `bench.${runId}.`;
-  const dbName = `pupitre_bench_${runId}`;
-  const logDir = mkdtempSync(join(os.tmpdir(), `pupitre-bench-${runId}-`));
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => (abort.requested = true));
-  const broker = startBroker();
-  const sockets: Socket[] = [];
-  let fleet: ServiceFleet | null = null;
-  let failed = false;
-  try {
-    say(
-      `run ${runId}: ${conversations} conversations queued, one agent × ${capacity} chat slots; ` +
-        `PostgreSQL ${process.env.BENCH_PG_ROUND_TRIP_MS ?? 0} ms away; load ${os
-          .loadavg()
-          .map((l) => l.toFixed(2))
-          .join(' ')}`,
-    );
-    await createDatabase(dbName);
-    const port = await freePort();
-    const { env, adminToken } = benchServiceEnv({
-      databaseUrl: databaseUrl(dbName),
-      brokers: broker.brokers,
-      prefix,
-      port,
-    });
-    fleet = new ServiceFleet(ROOT, logDir);
-    fleet.start(env);
-    const http = new JsonClient('127.0.0.1', port, 32);
-    await fleet.waitReady(http, 120_000);
-    say('ready');
-
-    const agent = await http.expect<{ token: string }>(
-      201,
-      'POST',
-      '/v1/admin/agents',
-      { name: 'burst agent', chatCapacity: capacity },
-      adminToken,
-    );
-    const opened = await mapLimit(Array.from({ length: conversations }), 16, async (_, i) => {
-      const v = await http.expect<{ token: string }>(201, 'POST', '/v1/visitors', { channel: 'web_chat' });
-      const posted = await http.expect<{ conversationId: string }>(
+  const conversations = option('conversations', 60, true);
+  const capacity = option('capacity', 20, true);
+  await withSystem(
+    `${conversations} conversations queued, one agent × ${capacity} chat slots; ` +
+      `PostgreSQL ${process.env.BENCH_PG_ROUND_TRIP_MS ?? 0} ms away`,
+    async ({ port, http, adminToken, sockets }) => {
+      const agent = await http.expect<{ token: string }>(
         201,
         'POST',
-        '/v1/visitor/messages',
-        { text: `queued ${i}`, clientMessageId: randomUUID() },
-        v.token,
+        '/v1/admin/agents',
+        { name: 'burst agent', chatCapacity: capacity },
+        adminToken,
       );
-      return posted.conversationId;
-    });
-    say(`${opened.length} conversations queued`);
+      const opened = await mapLimit(Array.from({ length: conversations }), 16, async (_, i) => {
+        const v = await http.expect<{ token: string }>(201, 'POST', '/v1/visitors', { channel: 'web_chat' });
+        const posted = await http.expect<{ conversationId: string }>(
+          201,
+          'POST',
+          '/v1/visitor/messages',
+          { text: `queued ${i}`, clientMessageId: randomUUID() },
+          v.token,
+        );
+        return posted.conversationId;
+      });
+      say(`${opened.length} conversations queued`);
 
-    /** When the desk heard each conversation assigned. */
-    const assignedAt = new Map<string, number>();
-    const held = new Set<string>();
-    const desk = io(`http://127.0.0.1:${port}/desk`, {
-      auth: { token: agent.token },
-      transports: ['websocket'],
-      autoConnect: false,
-    });
-    sockets.push(desk);
-    desk.on('conversation.assigned', (p: { conversation: { id: string } }) => {
-      if (!assignedAt.has(p.conversation.id)) assignedAt.set(p.conversation.id, performance.now());
-      held.add(p.conversation.id);
-    });
+      /** When the desk heard each conversation assigned. */
+      const assignedAt = new Map<string, number>();
+      const held = new Set<string>();
+      const desk = io(`http://127.0.0.1:${port}/desk`, {
+        auth: { token: agent.token },
+        transports: ['websocket'],
+        autoConnect: false,
+      });
+      sockets.push(desk);
+      desk.on('conversation.assigned', (p: { conversation: { id: string } }) => {
+        if (!assignedAt.has(p.conversation.id)) assignedAt.set(p.conversation.id, performance.now());
+        held.add(p.conversation.id);
+      });
 
-    const rows: string[][] = [];
-    let from = performance.now();
-    desk.connect();
-    for (let round = 1; assignedAt.size < opened.length; round++) {
-      const before = assignedAt.size;
-      const expected = Math.min(capacity, opened.length - before);
-      if (!(await waitUntil(() => assignedAt.size >= before + expected, 60_000, 5)))
-        throw new Error(`round ${round}: ${assignedAt.size - before} of ${expected} assigned within 60 s`);
-      const times = [...assignedAt.values()]
-        .slice(before)
-        .map((t) => t - from)
-        .sort((a, b) => a - b);
-      rows.push([
-        round === 1 ? 'the desk connects' : `${expected} slots freed at once`,
-        String(times.length),
-        num(times[0], 0),
-        num(times[Math.floor((times.length - 1) / 2)], 0),
-        num(times[times.length - 1], 0),
-      ]);
-      if (assignedAt.size >= opened.length) break;
-      const closing = [...held];
-      held.clear();
-      from = performance.now();
-      for (const conversationId of closing)
-        desk.emit('conversation.close', { conversationId }, () => undefined);
-    }
+      const rows: string[][] = [];
+      let from = performance.now();
+      desk.connect();
+      for (let round = 1; assignedAt.size < opened.length; round++) {
+        const before = assignedAt.size;
+        const expected = Math.min(capacity, opened.length - before);
+        if (!(await waitUntil(() => assignedAt.size >= before + expected, 60_000, 5)))
+          throw new Error(`round ${round}: ${assignedAt.size - before} of ${expected} assigned within 60 s`);
+        const times = [...assignedAt.values()]
+          .slice(before)
+          .map((t) => t - from)
+          .sort((a, b) => a - b);
+        rows.push([
+          round === 1 ? 'the desk connects' : `${expected} slots freed at once`,
+          String(times.length),
+          num(times[0], 0),
+          num(times[Math.floor((times.length - 1) / 2)], 0),
+          num(times[times.length - 1], 0),
+        ]);
+        if (assignedAt.size >= opened.length) break;
+        const closing = [...held];
+        held.clear();
+        from = performance.now();
+        for (const conversationId of closing)
+          desk.emit('conversation.close', { conversationId }, () => undefined);
+      }
 
-    process.stdout.write(
-      `\nassignment-burst ${new Date().toISOString()}: ${conversations} web_chat conversations queued, one agent × ` +
-        `${capacity} chat slots; PostgreSQL ${process.env.BENCH_PG_ROUND_TRIP_MS ?? 0} ms away; ` +
-        `${os.cpus().length} cores, load ${os
-          .loadavg()
-          .map((l) => l.toFixed(2))
-          .join(' ')}\n\n` +
-        table(['round, from', 'assigned', 'first ms', 'median ms', 'last ms'], rows) +
-        '\n(ms from the desk connecting, or from the closes being sent, to the desk hearing conversation.assigned)\n',
-    );
-  } catch (err) {
-    failed = true;
-    say(`failed: ${(err as Error).message}`);
-    if (fleet) say(fleet.tails());
-  } finally {
-    sockets.forEach((s) => s.close());
-    if (fleet) await fleet.stop();
-    await dropDatabase(dbName).catch(() => undefined);
-    await deleteKafkaPrefix(broker.brokers, prefix).catch(() => 0);
-    broker.stop();
-    if (!failed) rmSync(logDir, { recursive: true, force: true });
-    else say(`logs kept in ${logDir}`);
-  }
-  process.exitCode = failed ? 1 : 0;
+      process.stdout.write(
+        `\nassignment-burst ${new Date().toISOString()}: ${conversations} web_chat conversations queued, one agent × ` +
+          `${capacity} chat slots; PostgreSQL ${process.env.BENCH_PG_ROUND_TRIP_MS ?? 0} ms away; ` +
+          `${os.cpus().length} cores, load ${loadavg()}\n\n` +
+          table(['round, from', 'assigned', 'first ms', 'median ms', 'last ms'], rows) +
+          '\n(ms from the desk connecting, or from the closes being sent, to the desk hearing conversation.assigned)\n',
+      );
+    },
+  );
 }
 
 void main();

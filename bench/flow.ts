@@ -53,6 +53,7 @@ import { abort, checkpoint, LoopResult, openLoop, sleep, waitUntil } from './sup
 import { benchServiceEnv, rateLimitedWarning, ServiceFleet } from './support/services';
 import { extent, ms, num, pct, summarize, Summary, table } from './support/stats';
 import { CoreSpeedProbe, describeYardstick, measureYardstick, type Yardstick } from './support/yardstick';
+import { say } from './support/cli';
 
 const CHAT_CAPACITY = 20;
 /** The services' production default (libs/shared kafkaEnvSchema), used by the floor when not overridden. */
@@ -68,8 +69,6 @@ const FANOUT_FAILED = /fan-out for \S+ failed/;
 /** How long an agent's answer (--agent-answers) waits for its acknowledgement. */
 const ANSWER_ACK_TIMEOUT_MS = 30_000;
 
-const say = (line: string) =>
-  process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const loadavg = () =>
   os
     .loadavg()

@@ -49,6 +49,7 @@ import { abort, checkpoint, openLoop, sleep, waitUntil } from './support/open-lo
 import { benchServiceEnv, rateLimitedWarning, ServiceFleet } from './support/services';
 import { extent, ms, quantile, summarize, table } from './support/stats';
 import { describeYardstick, measureYardstick } from './support/yardstick';
+import { say } from './support/cli';
 
 interface Options {
   rate: number | null;
@@ -128,8 +129,6 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-const say = (line: string) =>
-  process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const uptime = () => {
   try {
     return execFileSync('uptime', { encoding: 'utf8' }).trim();

@@ -15,35 +15,16 @@
  * scripts/kafka/kafka.sh), a database pupitre_bench_<id>, topics under bench.<id>.; the four services
  * run from dist/ (`npm run build` first, done by the npm script).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { io, type Socket } from 'socket.io-client';
-import { JsonClient, mapLimit } from './support/http';
-import {
-  createDatabase,
-  databaseUrl,
-  deleteKafkaPrefix,
-  dropDatabase,
-  freePort,
-  ROOT,
-  startBroker,
-} from './support/infra';
-import { abort, sleep, waitUntil } from './support/open-loop';
-import { benchServiceEnv, ServiceFleet } from './support/services';
+import { io } from 'socket.io-client';
+import { mapLimit } from './support/http';
+import { sleep, waitUntil } from './support/open-loop';
 import { num, table } from './support/stats';
+import { loadavg, withSystem } from './support/system';
+import { positiveOption as option, say } from './support/cli';
 
-const say = (line: string) =>
-  process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${line}\n`);
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
-  return v;
-}
 const exponential = (mean: number) => -mean * Math.log(1 - Math.random());
 
 /** A kept-alive connection the server just closed (ECONNRESET): both calls here are safe to repeat. */
@@ -97,181 +78,142 @@ async function main(): Promise<void> {
   const agentCount = option('agents', 3);
   const arrivalMs = option('arrival-ms', 700);
   const handleMs = option('handle-ms', 1800);
-  const runId = randomBytes(4).toString('hex');
-  const prefix = `bench.${runId}.`;
-  const dbName = `pupitre_bench_${runId}`;
-  const logDir = mkdtempSync(join(os.tmpdir(), `pupitre-bench-${runId}-`));
-  // A signal ends the waits; the run then fails and cleans up what it started.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => (abort.requested = true));
-  const broker = startBroker();
-  const sockets: Socket[] = [];
-  let fleet: ServiceFleet | null = null;
-  let failed = false;
-  try {
-    say(
-      `run ${runId}: ${conversations} conversations, ${agentCount} agents × 1 chat slot, arrivals every ` +
-        `${arrivalMs} ms, handling ${handleMs} ms (means); load ${os
-          .loadavg()
-          .map((l) => l.toFixed(2))
-          .join(' ')}`,
-    );
-    await createDatabase(dbName);
-    const port = await freePort();
-    const { env, adminToken } = benchServiceEnv({
-      databaseUrl: databaseUrl(dbName),
-      brokers: broker.brokers,
-      prefix,
-      port,
-    });
-    fleet = new ServiceFleet(ROOT, logDir);
-    fleet.start(env);
-    const http = new JsonClient('127.0.0.1', port, 32);
-    await fleet.waitReady(http, 120_000);
-    say('ready');
-
-    /** When a desk heard each conversation assigned (it may come before the visitor's POST answer). */
-    const assignedAt = new Map<string, number>();
-    const tracked: Tracked[] = [];
-    const agents = await mapLimit(Array.from({ length: agentCount }), 3, (_, i) =>
-      http.expect<{ token: string }>(
-        201,
-        'POST',
-        '/v1/admin/agents',
-        { name: `queue agent ${i}`, chatCapacity: 1 },
-        adminToken,
-      ),
-    );
-    let closed = 0;
-    for (const agent of agents) {
-      const desk = io(`http://127.0.0.1:${port}/desk`, {
-        auth: { token: agent.token },
-        transports: ['websocket'],
-      });
-      sockets.push(desk);
-      desk.on('conversation.assigned', (p: { conversation: { id: string } }) => {
-        if (!assignedAt.has(p.conversation.id)) assignedAt.set(p.conversation.id, performance.now());
-        setTimeout(() => {
-          void desk
-            .timeout(30_000)
-            .emitWithAck('conversation.close', { conversationId: p.conversation.id })
-            .then(
-              () => closed++,
-              () => closed++,
-            );
-        }, exponential(handleMs));
-      });
-      await new Promise<void>((resolve) => desk.once('desk.state', () => resolve()));
-    }
-
-    const early = new Map<string, Told[]>();
-    const started = performance.now();
-    const arrivals: Promise<void>[] = [];
-    for (let i = 0; i < conversations; i++) {
-      arrivals.push(
-        (async () => {
-          const v = await retrying(() =>
-            http.expect<{ token: string }>(201, 'POST', '/v1/visitors', { channel: 'web_chat' }),
-          );
-          const socket = io(`http://127.0.0.1:${port}/visitor`, {
-            auth: { token: v.token },
-            transports: ['websocket'],
-          });
-          sockets.push(socket);
-          const t: Tracked = { postedAt: 0, told: [] };
-          tracked.push(t);
-          socket.on(
-            'queue.updated',
-            (u: { conversationId: string; position: number; estimatedWaitSeconds?: number }) => {
-              const told = { at: performance.now(), position: u.position, estimate: u.estimatedWaitSeconds };
-              if (t.conversationId === u.conversationId) t.told.push(told);
-              else early.set(u.conversationId, [...(early.get(u.conversationId) ?? []), told]);
-            },
-          );
-          await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-          t.postedAt = performance.now();
-          const clientMessageId = randomUUID();
-          const posted = await retrying(() =>
-            http.expect<{ conversationId: string }>(
-              201,
-              'POST',
-              '/v1/visitor/messages',
-              { text: `queue ${i}`, clientMessageId },
-              v.token,
-            ),
-          );
-          t.conversationId = posted.conversationId;
-          t.told.unshift(...(early.get(posted.conversationId) ?? []));
-        })(),
+  await withSystem(
+    `${conversations} conversations, ${agentCount} agents × 1 chat slot, arrivals every ` +
+      `${arrivalMs} ms, handling ${handleMs} ms (means)`,
+    async ({ port, http, adminToken, sockets }) => {
+      /** When a desk heard each conversation assigned (it may come before the visitor's POST answer). */
+      const assignedAt = new Map<string, number>();
+      const tracked: Tracked[] = [];
+      const agents = await mapLimit(Array.from({ length: agentCount }), 3, (_, i) =>
+        http.expect<{ token: string }>(
+          201,
+          'POST',
+          '/v1/admin/agents',
+          { name: `queue agent ${i}`, chatCapacity: 1 },
+          adminToken,
+        ),
       );
-      arrivals[arrivals.length - 1].catch(() => undefined); // awaited below; never unhandled meanwhile
-      await sleep(exponential(arrivalMs));
-    }
-    await Promise.all(arrivals);
-    say(`${conversations} conversations opened in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-    const progress = setInterval(
-      () => say(`${assignedAt.size} assigned, ${closed} closed of ${conversations}`),
-      15_000,
-    ).unref();
-    const allAssigned = await waitUntil(
-      () => tracked.every((t) => assignedAt.has(t.conversationId!)),
-      600_000,
-      200,
-    );
-    clearInterval(progress);
-    if (!allAssigned)
-      throw new Error(`${tracked.filter((t) => !assignedAt.has(t.conversationId!)).length} never assigned`);
-    for (const t of tracked) t.assignedAt = assignedAt.get(t.conversationId!);
-    await waitUntil(() => closed >= conversations, 120_000, 200);
+      let closed = 0;
+      for (const agent of agents) {
+        const desk = io(`http://127.0.0.1:${port}/desk`, {
+          auth: { token: agent.token },
+          transports: ['websocket'],
+        });
+        sockets.push(desk);
+        desk.on('conversation.assigned', (p: { conversation: { id: string } }) => {
+          if (!assignedAt.has(p.conversation.id)) assignedAt.set(p.conversation.id, performance.now());
+          setTimeout(() => {
+            void desk
+              .timeout(30_000)
+              .emitWithAck('conversation.close', { conversationId: p.conversation.id })
+              .then(
+                () => closed++,
+                () => closed++,
+              );
+          }, exponential(handleMs));
+        });
+        await new Promise<void>((resolve) => desk.once('desk.state', () => resolve()));
+      }
 
-    const waited = tracked.filter((t) => t.told.length > 0);
-    const atJoin = waited
-      .filter((t) => t.told[0].estimate !== undefined)
-      .map((t) => ({ estimate: t.told[0].estimate!, actual: (t.assignedAt! - t.told[0].at) / 1000 }));
-    const every = waited.flatMap((t) =>
-      t.told
-        .filter((u) => u.estimate !== undefined)
-        .map((u) => ({ estimate: u.estimate!, actual: (t.assignedAt! - u.at) / 1000 })),
-    );
-    const header = [
-      '',
-      'n',
-      'actual mean s',
-      'estimate mean s',
-      'bias s',
-      'MAE s',
-      'median |err| s',
-      'p90 |err| s',
-      'MAE / mean wait %',
-      'within 50% %',
-    ];
-    process.stdout.write(
-      `\nqueue-wait ${new Date().toISOString()}: ${conversations} web_chat conversations, ${agentCount} agents × 1 slot, ` +
-        `arrivals ~${arrivalMs} ms, handling ~${handleMs} ms; ${os.cpus().length} cores, load ${os
-          .loadavg()
-          .map((l) => l.toFixed(2))
-          .join(' ')}\n` +
-        `waited (told a position): ${waited.length}; with an estimate at join: ${atJoin.length}; ` +
-        `assigned without waiting: ${tracked.length - waited.length}; max position told: ${Math.max(0, ...waited.flatMap((t) => t.told.map((u) => u.position)))}\n\n` +
-        table(header, [
-          ['estimate when it starts waiting', ...errorsTable(atJoin)],
-          ['every queue.updated (remaining wait)', ...errorsTable(every)],
-        ]) +
-        '\n(bias = mean of estimate − actual: positive means the estimate was too long)\n',
-    );
-  } catch (err) {
-    failed = true;
-    say(`failed: ${(err as Error).message}`);
-    if (fleet) say(fleet.tails());
-  } finally {
-    sockets.forEach((s) => s.close());
-    if (fleet) await fleet.stop();
-    await dropDatabase(dbName).catch(() => undefined);
-    await deleteKafkaPrefix(broker.brokers, prefix).catch(() => 0);
-    broker.stop();
-    if (!failed) rmSync(logDir, { recursive: true, force: true });
-    else say(`logs kept in ${logDir}`);
-  }
-  process.exitCode = failed ? 1 : 0;
+      const early = new Map<string, Told[]>();
+      const started = performance.now();
+      const arrivals: Promise<void>[] = [];
+      for (let i = 0; i < conversations; i++) {
+        arrivals.push(
+          (async () => {
+            const v = await retrying(() =>
+              http.expect<{ token: string }>(201, 'POST', '/v1/visitors', { channel: 'web_chat' }),
+            );
+            const socket = io(`http://127.0.0.1:${port}/visitor`, {
+              auth: { token: v.token },
+              transports: ['websocket'],
+            });
+            sockets.push(socket);
+            const t: Tracked = { postedAt: 0, told: [] };
+            tracked.push(t);
+            socket.on(
+              'queue.updated',
+              (u: { conversationId: string; position: number; estimatedWaitSeconds?: number }) => {
+                const told = {
+                  at: performance.now(),
+                  position: u.position,
+                  estimate: u.estimatedWaitSeconds,
+                };
+                if (t.conversationId === u.conversationId) t.told.push(told);
+                else early.set(u.conversationId, [...(early.get(u.conversationId) ?? []), told]);
+              },
+            );
+            await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+            t.postedAt = performance.now();
+            const clientMessageId = randomUUID();
+            const posted = await retrying(() =>
+              http.expect<{ conversationId: string }>(
+                201,
+                'POST',
+                '/v1/visitor/messages',
+                { text: `queue ${i}`, clientMessageId },
+                v.token,
+              ),
+            );
+            t.conversationId = posted.conversationId;
+            t.told.unshift(...(early.get(posted.conversationId) ?? []));
+          })(),
+        );
+        arrivals[arrivals.length - 1].catch(() => undefined); // awaited below; never unhandled meanwhile
+        await sleep(exponential(arrivalMs));
+      }
+      await Promise.all(arrivals);
+      say(`${conversations} conversations opened in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      const progress = setInterval(
+        () => say(`${assignedAt.size} assigned, ${closed} closed of ${conversations}`),
+        15_000,
+      ).unref();
+      const allAssigned = await waitUntil(
+        () => tracked.every((t) => assignedAt.has(t.conversationId!)),
+        600_000,
+        200,
+      );
+      clearInterval(progress);
+      if (!allAssigned)
+        throw new Error(`${tracked.filter((t) => !assignedAt.has(t.conversationId!)).length} never assigned`);
+      for (const t of tracked) t.assignedAt = assignedAt.get(t.conversationId!);
+      await waitUntil(() => closed >= conversations, 120_000, 200);
+
+      const waited = tracked.filter((t) => t.told.length > 0);
+      const atJoin = waited
+        .filter((t) => t.told[0].estimate !== undefined)
+        .map((t) => ({ estimate: t.told[0].estimate!, actual: (t.assignedAt! - t.told[0].at) / 1000 }));
+      const every = waited.flatMap((t) =>
+        t.told
+          .filter((u) => u.estimate !== undefined)
+          .map((u) => ({ estimate: u.estimate!, actual: (t.assignedAt! - u.at) / 1000 })),
+      );
+      const header = [
+        '',
+        'n',
+        'actual mean s',
+        'estimate mean s',
+        'bias s',
+        'MAE s',
+        'median |err| s',
+        'p90 |err| s',
+        'MAE / mean wait %',
+        'within 50% %',
+      ];
+      process.stdout.write(
+        `\nqueue-wait ${new Date().toISOString()}: ${conversations} web_chat conversations, ${agentCount} agents × 1 slot, ` +
+          `arrivals ~${arrivalMs} ms, handling ~${handleMs} ms; ${os.cpus().length} cores, load ${loadavg()}\n` +
+          `waited (told a position): ${waited.length}; with an estimate at join: ${atJoin.length}; ` +
+          `assigned without waiting: ${tracked.length - waited.length}; max position told: ${Math.max(0, ...waited.flatMap((t) => t.told.map((u) => u.position)))}\n\n` +
+          table(header, [
+            ['estimate when it starts waiting', ...errorsTable(atJoin)],
+            ['every queue.updated (remaining wait)', ...errorsTable(every)],
+          ]) +
+          '\n(bias = mean of estimate − actual: positive means the estimate was too long)\n',
+      );
+    },
+  );
 }
 
 void main();

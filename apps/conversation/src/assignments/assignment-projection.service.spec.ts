@@ -39,48 +39,53 @@ function fakeAssignments(calls: Call[]): AssignmentsRepository {
   } as unknown as AssignmentsRepository;
 }
 
-const deadlines = (conversationId: string, version: number): RoutingEvent =>
+/** One of routing's events, as the projection gets it. */
+const routingEvent = (type: RoutingEvent['type'], eventId: string, data: object): RoutingEvent =>
   ({
-    eventId: `${conversationId}-${version}`,
-    type: 'conversation.deadlines-changed',
+    eventId,
+    type,
     occurredAt: '2026-11-30T12:00:00.000Z',
     correlationId: 'c',
     causationId: null,
-    data: {
-      conversationId,
-      agentId: 'agent',
-      deadlines: { reassignAt: '2026-11-30T12:05:00.000Z' },
-      version,
-    },
+    data,
   }) as RoutingEvent;
 
-const assigned = (conversationId: string, version: number): RoutingEvent =>
-  ({
-    eventId: `${conversationId}-a${version}`,
-    type: 'conversation.assigned',
-    occurredAt: '2026-11-30T12:00:00.000Z',
-    correlationId: 'c',
-    causationId: null,
-    data: {
-      conversationId,
-      agentId: 'agent',
-      channel: 'web_chat',
-      reason: 'least_busy',
-      assignedAt: '2026-11-30T12:00:00.000Z',
-      deadlines: { reassignAt: '2026-11-30T12:05:00.000Z' },
-      version,
-    },
-  }) as RoutingEvent;
+const deadlines = (conversationId: string, version: number) =>
+  routingEvent('conversation.deadlines-changed', `${conversationId}-${version}`, {
+    conversationId,
+    agentId: 'agent',
+    deadlines: { reassignAt: '2026-11-30T12:05:00.000Z' },
+    version,
+  });
 
-const queued = (conversationId: string, version: number): RoutingEvent =>
-  ({
-    eventId: `${conversationId}-q${version}`,
-    type: 'conversation.queued',
-    occurredAt: '2026-11-30T12:00:00.000Z',
-    correlationId: 'c',
-    causationId: null,
-    data: { conversationId, channel: 'web_chat', version },
-  }) as RoutingEvent;
+const assigned = (conversationId: string, version: number) =>
+  routingEvent('conversation.assigned', `${conversationId}-a${version}`, {
+    conversationId,
+    agentId: 'agent',
+    channel: 'web_chat',
+    reason: 'least_busy',
+    assignedAt: '2026-11-30T12:00:00.000Z',
+    deadlines: { reassignAt: '2026-11-30T12:05:00.000Z' },
+    version,
+  });
+
+const queued = (conversationId: string, version: number) =>
+  routingEvent('conversation.queued', `${conversationId}-q${version}`, {
+    conversationId,
+    channel: 'web_chat',
+    version,
+  });
+
+/** The calls that record a batch's kept assignments together, of these conversations and versions. */
+const recordedTogether = (claims: [string, number][]): Call[] => {
+  const ids = claims.map(([id]) => id);
+  return [
+    ['claimAll', claims],
+    ['projectAll', ids],
+    ['views', ids],
+    ['recorded', ids],
+  ];
+};
 
 describe(AssignmentProjectionService.name, () => {
   let calls: Call[];
@@ -148,16 +153,10 @@ describe(AssignmentProjectionService.name, () => {
     expect(calls).toEqual([]);
     await sut.flush(tx);
     expect(calls).toEqual([
-      [
-        'claimAll',
-        [
-          ['a', 6],
-          ['b', 2],
-        ],
-      ],
-      ['projectAll', ['a', 'b']],
-      ['views', ['a', 'b']],
-      ['recorded', ['a', 'b']],
+      ...recordedTogether([
+        ['a', 6],
+        ['b', 2],
+      ]),
       // a's 5 is older than its assignment: the repository drops it by its version.
       [
         'write',
@@ -175,20 +174,11 @@ describe(AssignmentProjectionService.name, () => {
     for (const e of batch) await sut.apply(e, tx);
     await sut.flush(tx);
     expect(calls).toEqual([
-      [
-        'claimAll',
-        [
-          ['a', 6],
-          ['b', 2],
-        ],
-      ],
-      ['projectAll', ['a', 'b']],
-      ['views', ['a', 'b']],
-      ['recorded', ['a', 'b']],
-      ['claimAll', [['b', 4]]],
-      ['projectAll', ['b']],
-      ['views', ['b']],
-      ['recorded', ['b']],
+      ...recordedTogether([
+        ['a', 6],
+        ['b', 2],
+      ]),
+      ...recordedTogether([['b', 4]]),
       ['write', [['a', 7]]],
     ]);
   });
