@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { envelope, ROUTING_EVENTS } from '@pupitre/shared';
-import { statementLog, StatementLog, waitFor } from '@pupitre/shared/testing';
+import { LoggedStatement, statementLog, StatementLog, waitFor } from '@pupitre/shared/testing';
 import { ConversationHarness, startConversationHarness } from './support/conversation-harness';
 
 /**
@@ -23,9 +23,18 @@ describe('conversation: a batch of assignments', () => {
     await sut?.stop();
   });
 
-  it('records the assignments of one batch in a constant number of statements', async () => {
+  const open = async (n: number) => {
     const conversations: string[] = [];
-    for (let i = 0; i < 6; i++) conversations.push((await sut.openConversation('web_chat')).conversationId);
+    for (let i = 0; i < n; i++) conversations.push((await sut.openConversation('web_chat')).conversationId);
+    return conversations;
+  };
+
+  /**
+   * Routing's assignments of `conversations` to one agent, in one send under one key (one partition,
+   * so that one fetch brings them all); once recorded, their events and the transactions that applied
+   * them.
+   */
+  async function assignTogether(conversations: string[]) {
     const agentId = randomUUID();
     const events = conversations.map((conversationId, i) =>
       envelope(
@@ -43,8 +52,6 @@ describe('conversation: a batch of assignments', () => {
     );
     const ids = events.map((e) => e.eventId);
     log.clear();
-
-    // One key: one partition, so that one fetch brings them all.
     await sut.producer.send(
       ROUTING_EVENTS,
       events.map((e) => ({ key: 'one-partition', value: JSON.stringify(e) })),
@@ -58,16 +65,26 @@ describe('conversation: a batch of assignments', () => {
       },
       { what: 'the assignments recorded' },
     );
-
-    const applying = log
+    const applying: LoggedStatement[][] = log
       .transactions()
       .filter((tx) =>
         tx.some((s) => /INTO inbox/.test(s.sql) && s.params.flat().some((p) => ids.includes(p as string))),
       );
+    return { agentId, recorded, applying };
+  }
+
+  it('records the assignments of one batch in the statements of one', async () => {
+    const alone = await assignTogether(await open(1));
+    const conversations = await open(6);
+
+    const { agentId, recorded, applying } = await assignTogether(conversations);
+
+    expect(alone.applying).toHaveLength(1);
     expect(applying).toHaveLength(1);
     // START, the inbox insert, the versions claimed, the holders projected, the views read (the
     // conversations, their latest messages, their visitors), the events written, COMMIT. One by one
     // it took six statements for each assignment.
+    expect(alone.applying[0]).toHaveLength(9);
     expect(applying[0]).toHaveLength(9);
     // Each on its conversation's partition of conversation.events: their order here is not theirs.
     expect(recorded.map((e) => e.key).sort()).toEqual([...conversations].sort());

@@ -28,13 +28,14 @@ function fakeAssignments(calls: Call[]): AssignmentsRepository {
       calls.push(['project', id]);
       return false; // closed meanwhile: nothing more to do
     },
+    // 'stale': a version older than the one recorded; 'closed': a conversation closed meanwhile.
     claimRoutingVersions: async (_tx: EntityManager, claims: { id: string; version: number }[]) => {
       calls.push(['claimAll', claims.map((c): [string, number] => [c.id, c.version])]);
-      return new Set(claims.map((c) => c.id));
+      return new Set(claims.map((c) => c.id).filter((id) => id !== 'stale'));
     },
     projectAll: async (_tx: EntityManager, all: { id: string }[]) => {
       calls.push(['projectAll', all.map((a) => a.id)]);
-      return new Set(all.map((a) => a.id));
+      return new Set(all.map((a) => a.id).filter((id) => id !== 'closed'));
     },
   } as unknown as AssignmentsRepository;
 }
@@ -146,18 +147,13 @@ describe(AssignmentProjectionService.name, () => {
     ]);
   });
 
-  it('in a batch, the assignments are recorded together, then the deadline changes (conversations locked first)', async () => {
+  it('in a batch, the assignments are recorded together, after the deadline changes kept with them', async () => {
     const batch = [deadlines('a', 5), assigned('a', 6), assigned('b', 2), deadlines('c', 4)];
     await sut.prepare(batch, tx);
     for (const e of batch) await sut.apply(e, tx);
     expect(calls).toEqual([]);
     await sut.flush(tx);
     expect(calls).toEqual([
-      ...recordedTogether([
-        ['a', 6],
-        ['b', 2],
-      ]),
-      // a's 5 is older than its assignment: the repository drops it by its version.
       [
         'write',
         [
@@ -165,6 +161,23 @@ describe(AssignmentProjectionService.name, () => {
           ['c', 4],
         ],
       ],
+      ...recordedTogether([
+        ['a', 6],
+        ['b', 2],
+      ]),
+    ]);
+  });
+
+  it('alone, an assignment is recorded at once; a stale or closed one records nothing', async () => {
+    await sut.apply(assigned('a', 6), tx);
+    await sut.apply(assigned('stale', 1), tx);
+    await sut.apply(assigned('closed', 3), tx);
+    expect(calls).toEqual([
+      ...recordedTogether([['a', 6]]),
+      ['claimAll', [['stale', 1]]],
+      ['projectAll', []],
+      ['claimAll', [['closed', 3]]],
+      ['projectAll', ['closed']],
     ]);
   });
 
@@ -178,8 +191,8 @@ describe(AssignmentProjectionService.name, () => {
         ['a', 6],
         ['b', 2],
       ]),
-      ...recordedTogether([['b', 4]]),
       ['write', [['a', 7]]],
+      ...recordedTogether([['b', 4]]),
     ]);
   });
 

@@ -33,8 +33,8 @@ interface Kept {
  *   their `conversation.assignment-recorded` events written. One by one it took six each.
  * Both are written before any other event of the batch is applied, and at its end (`writeKept`); a
  * deadline change or an assignment of a conversation whose assignment is kept writes what is kept
- * first. So each conversation's state ends as when its events are applied one by one, in order
- * (events of different conversations commute).
+ * first. So each conversation ends as when its events are applied one by one, in order (events of
+ * different conversations commute).
  * Alone, each is written at once.
  */
 @Injectable()
@@ -59,24 +59,22 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
   }
 
   /**
-   * Writes what the batch kept so far: the assignments, then the deadline changes. In that order the
-   * conversations' rows are locked before any `conversation_routing` row, as a batch of requests
-   * takes them (a deadlock otherwise: each holding what the other waits for). A deadline change kept
-   * before an assignment of its conversation is older than it: written after, it is dropped by its
-   * version, the state being the same as when it was written first and overwritten.
+   * Writes what the batch kept so far: the deadline changes, then the assignments. A deadline change
+   * kept is older than any kept assignment of its conversation (a later one writes what is kept
+   * first), so each conversation ends as when its events are applied one by one, in order.
    */
   async writeKept(tx: EntityManager): Promise<void> {
     const kept = this.batches.get(tx);
     if (!kept) return;
-    if (kept.assigned.size > 0) {
-      const assigned = [...kept.assigned.values()];
-      kept.assigned.clear();
-      await this.recordAssigned(assigned, tx);
-    }
     if (kept.deadlines.size > 0) {
       const changes = [...kept.deadlines.values()];
       kept.deadlines.clear();
       await this.assignments.projectDeadlinesOf(tx, changes);
+    }
+    if (kept.assigned.size > 0) {
+      const assigned = [...kept.assigned.values()];
+      kept.assigned.clear();
+      await this.recordAssigned(assigned, tx);
     }
   }
 
@@ -152,12 +150,14 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
    * whole view (a closed one is told to the desk by its `conversation.closed`).
    */
   private async recordAssigned(all: Assigned[], tx: EntityManager): Promise<void> {
+    // The ids as PostgreSQL writes a uuid, to compare with what it returns.
+    const idOf = (e: Assigned) => e.data.conversationId.toLowerCase();
     const versioned = all.filter((e) => e.data.version !== undefined);
     const current = await this.assignments.claimRoutingVersions(
       tx,
       versioned.map((e) => ({ id: e.data.conversationId, version: e.data.version! })),
     );
-    const isCurrent = (e: Assigned) => e.data.version === undefined || current.has(e.data.conversationId);
+    const isCurrent = (e: Assigned) => e.data.version === undefined || current.has(idOf(e));
     const recorded = await this.assignments.projectAll(
       tx,
       all.filter(isCurrent).map(({ data: d }) => ({
@@ -172,7 +172,7 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
         },
       })),
     );
-    const done = all.filter((e) => recorded.has(e.data.conversationId));
+    const done = all.filter((e) => recorded.has(idOf(e)));
     if (done.length === 0) return;
     const views = new Map(
       (
@@ -180,12 +180,13 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
           tx,
           done.map((e) => e.data.conversationId),
         )
-      ).map((v) => [v.id, v]),
+      ).map((v) => [v.id.toLowerCase(), v]),
     );
     await this.events.addAll(
       tx,
-      done.map(({ data: d, occurredAt, ...cause }) => {
-        const conversation = views.get(d.conversationId)!;
+      done.map((e) => {
+        const { data: d, occurredAt, eventId, correlationId } = e;
+        const conversation = views.get(idOf(e))!;
         return {
           type: 'conversation.assignment-recorded' as const,
           data: {
@@ -197,7 +198,7 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
             ...(d.responseWindowMs === undefined ? {} : { responseWindowMs: d.responseWindowMs }),
           },
           at: new Date(occurredAt),
-          cause: { eventId: cause.eventId, correlationId: cause.correlationId },
+          cause: { eventId, correlationId },
         };
       }),
     );

@@ -46,7 +46,8 @@ export class AssignmentsRepository {
 
   /**
    * `project` for many conversations at once, one change each: those not closed are locked in id
-   * order (the order every batch locks conversations in), then written. Returns the ids updated.
+   * order (the order every batch locks conversations in; `FOR NO KEY UPDATE`, what the update takes),
+   * then written. Returns the ids updated.
    */
   async projectAll(tx: EntityManager, all: { id: string; p: AssignmentProjection }[]): Promise<Set<string>> {
     if (all.length === 0) return new Set();
@@ -57,7 +58,7 @@ export class AssignmentsRepository {
            assigned_at timestamptz, reassign_at timestamptz, close_at timestamptz, response_window_ms int)),
        locked AS MATERIALIZED (
          SELECT id FROM conversations WHERE id IN (SELECT id FROM d) AND closed_at IS NULL
-          ORDER BY id FOR UPDATE),
+          ORDER BY id FOR NO KEY UPDATE),
        c AS (
          UPDATE conversations SET status = d.status, agent_id = d.agent_id, assigned_at = d.assigned_at
            FROM d, locked WHERE conversations.id = d.id AND locked.id = d.id RETURNING conversations.id)
@@ -87,7 +88,9 @@ export class AssignmentsRepository {
   /**
    * `claimRoutingVersion` for many conversations at once, one version each, in one statement:
    * returns the ids whose event may be applied (its version is newer, or the conversation is unknown
-   * here, as `claimRoutingVersion` answers).
+   * here, as `claimRoutingVersion` answers). The conversations are locked first, in id order, as
+   * `projectAll` locks them next: a routing row it inserts takes a share lock on its conversation
+   * (the foreign key), which out of that order could wait on a request batch waiting for this one.
    */
   async claimRoutingVersions(
     tx: EntityManager,
@@ -97,9 +100,11 @@ export class AssignmentsRepository {
     const rows = await returningRows<{ id: string }>(
       tx,
       `WITH d AS (SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS d (id, version)),
+       locked AS MATERIALIZED (
+         SELECT id FROM conversations WHERE id IN (SELECT id FROM d) ORDER BY id FOR NO KEY UPDATE),
        claimed AS (
          INSERT INTO conversation_routing (conversation_id, routing_version)
-         SELECT d.id, d.version FROM d WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.id = d.id OFFSET 0)
+         SELECT d.id, d.version FROM d WHERE d.id IN (SELECT id FROM locked)
           ORDER BY d.id
              ON CONFLICT (conversation_id) DO UPDATE SET routing_version = EXCLUDED.routing_version
           WHERE conversation_routing.routing_version IS NULL

@@ -30,10 +30,10 @@ export class ConversationViewsService {
 
   /** The views of those of `ids` that exist, in the order given: three statements however many. */
   async viewAll(tx: EntityManager, ids: string[]): Promise<Op<'conversation.view'>['out'][]> {
-    const found = new Map((await this.conversations.findMany(tx, ids)).map((c) => [c.id, c]));
+    const found = new Map((await this.conversations.findMany(tx, ids)).map((c) => [c.id.toLowerCase(), c]));
     return this.viewsOf(
       tx,
-      ids.flatMap((id) => found.get(id) ?? []),
+      ids.flatMap((id) => found.get(id.toLowerCase()) ?? []),
     );
   }
 

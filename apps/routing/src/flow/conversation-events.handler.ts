@@ -23,7 +23,7 @@ type Posted = Extract<ConversationEvent, { type: 'message.posted' }>;
  */
 @Injectable()
 export class ConversationEventsHandler implements BatchHooks<ConversationEvent> {
-  /** Each batch's unit, from `prepare` to `flush`, by its transaction. */
+  /** Each batch's unit, from `lock` to `flush`, by its transaction. */
   private readonly batches = new WeakMap<EntityManager, RoutedUnitOfWork>();
 
   constructor(

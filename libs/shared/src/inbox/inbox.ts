@@ -63,7 +63,7 @@ export interface EventConsumeOptions<E> {
  * (redeliveries left out) in the order they will be handled, e.g. to lock and load in one statement,
  * in one order, what they will change; `flush` runs after the last handler, before commit, e.g. to
  * write what they deferred. What the consumer keeps meanwhile is keyed by `tx`, so an attempt that
- * rolled back leaves nothing behind. Alone (one message, or the one-by-one fallback) neither runs.
+ * rolled back leaves nothing behind. Alone (one message, or the one-by-one fallback) none of them runs.
  */
 export interface BatchHooks<T> {
   /**
