@@ -339,7 +339,7 @@ describe('batches on the hot path', () => {
           sql: 'SELECT n FROM unnest($1::int[]) AS u (n) ORDER BY n',
           params: [messages.map((e) => e.n)],
         };
-        const carried = inbox!.wrap(select);
+        const carried = inbox!.wrap(select, ['n']);
         const rows = inbox!.rowsOf<{ n: number }>(
           await tx.query(carried.sql, carried.params),
           (r) => r.n !== null,

@@ -31,6 +31,30 @@ interface SavedRow {
   event_version: string;
 }
 
+/**
+ * The columns of a RoutedRow and its event counter, named: a statement that lists them can be
+ * prepared (a `*` cannot, database/prepared.ts).
+ */
+const ROUTED_COLUMNS = [
+  'conversation_id',
+  'visitor_id',
+  'channel',
+  'status',
+  'agent_id',
+  'queued_at',
+  'assigned_at',
+  'exclude_agent_id',
+  'exclude_until',
+  'has_agent_message',
+  'last_author',
+  'last_visitor_message_at',
+  'last_agent_message_at',
+  'reassign_at',
+  'reassign_reason',
+  'close_at',
+  'event_version',
+] as const satisfies readonly (keyof RoutedRow)[];
+
 /** A conversation as locked, with its event counter then: nothing else changes it until commit. */
 export interface LockedConversation {
   state: RoutedConversation;
@@ -128,12 +152,12 @@ export class RoutedConversationsRepository {
   ): Promise<LockedConversation[]> {
     if (ids.length === 0 && !inbox) return [];
     const select: Statement = {
-      sql: `SELECT * FROM routed_conversations WHERE conversation_id = ANY($1::uuid[])
+      sql: `SELECT ${ROUTED_COLUMNS.join(', ')} FROM routed_conversations WHERE conversation_id = ANY($1::uuid[])
              ORDER BY conversation_id FOR UPDATE`,
       params: [[...new Set(ids)]],
     };
     if (!inbox) return (await queryPrepared<RoutedRow[]>(tx, select.sql, select.params)).map(toLocked);
-    const carried = inbox.wrap(select);
+    const carried = inbox.wrap(select, ROUTED_COLUMNS);
     const rows = inbox.rowsOf(
       await queryPrepared<RoutedRow[]>(tx, carried.sql, carried.params),
       (r) => !!r.conversation_id,

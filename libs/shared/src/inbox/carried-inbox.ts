@@ -18,12 +18,13 @@ export class CarriedInbox {
   ) {}
 
   /**
-   * `select` (a SELECT with no WITH of its own; it may lock rows) run after the inbox insert, in one
-   * statement. The insert runs first: it is the outer side of the join, read before any row of
-   * `select` is locked, so a batch still takes its inbox rows before its locks, as when they were two
-   * statements. Read the result with `rowsOf`.
+   * `select` (a SELECT with no WITH of its own, returning `columns`; it may lock rows) run after the
+   * inbox insert, in one statement. The insert runs first: it is the outer side of the join, read
+   * before any row of `select` is locked, so a batch still takes its inbox rows before its locks, as
+   * when they were two statements. Its columns are named, not `*`, so that the statement can be
+   * prepared (database/prepared.ts). Read the result with `rowsOf`.
    */
-  wrap(select: Statement): Statement {
+  wrap(select: Statement, columns: readonly string[]): Statement {
     if (this.wrapped) throw new Error('the inbox insert is carried by one statement only');
     this.wrapped = true;
     const n = select.params.length;
@@ -32,7 +33,8 @@ export class CarriedInbox {
               INSERT INTO inbox (message_id, consumer) SELECT unnest($${n + 1}::text[]), $${n + 2}
                 ON CONFLICT DO NOTHING RETURNING message_id),
             inbox_ids AS (SELECT coalesce(array_agg(message_id), '{}') AS ${FRESH_IDS} FROM inbox_fresh)
-          SELECT inbox_ids.${FRESH_IDS}, carried.* FROM inbox_ids LEFT JOIN LATERAL (${select.sql}) carried ON true`,
+          SELECT inbox_ids.${FRESH_IDS}, ${columns.map((c) => `carried.${c}`).join(', ')}
+            FROM inbox_ids LEFT JOIN LATERAL (${select.sql}) carried ON true`,
       params: [...select.params, this.ids, this.consumer],
     };
   }
