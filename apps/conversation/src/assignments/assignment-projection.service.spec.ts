@@ -112,6 +112,12 @@ describe(AssignmentProjectionService.name, () => {
     );
   });
 
+  /** Prepares a batch of these events and applies them; its flush is left to the test. */
+  const applyInBatch = async (batch: RoutingEvent[]) => {
+    await sut.prepare(batch, tx);
+    for (const e of batch) await sut.apply(e, tx);
+  };
+
   it('alone, a deadline change is written at once', async () => {
     await sut.apply(deadlines('a', 5), tx);
     expect(calls).toEqual([['write', [['a', 5]]]]);
@@ -119,8 +125,7 @@ describe(AssignmentProjectionService.name, () => {
 
   it('in a batch, the deadline changes are written in one statement, the newest per conversation', async () => {
     const batch = [deadlines('a', 5), deadlines('b', 3), deadlines('a', 7), deadlines('a', 6)];
-    await sut.prepare(batch, tx);
-    for (const e of batch) await sut.apply(e, tx);
+    await applyInBatch(batch);
     expect(calls).toEqual([]);
     await sut.flush(tx);
     expect(calls).toEqual([
@@ -136,8 +141,7 @@ describe(AssignmentProjectionService.name, () => {
 
   it('in a batch, the changes before another event are written before it: the same order as one by one', async () => {
     const batch = [deadlines('a', 5), queued('b', 2), deadlines('a', 6)];
-    await sut.prepare(batch, tx);
-    for (const e of batch) await sut.apply(e, tx);
+    await applyInBatch(batch);
     await sut.flush(tx);
     expect(calls).toEqual([
       ['write', [['a', 5]]],
@@ -149,8 +153,7 @@ describe(AssignmentProjectionService.name, () => {
 
   it('in a batch, the assignments are recorded together, after the deadline changes kept with them', async () => {
     const batch = [deadlines('a', 5), assigned('a', 6), assigned('b', 2), deadlines('c', 4)];
-    await sut.prepare(batch, tx);
-    for (const e of batch) await sut.apply(e, tx);
+    await applyInBatch(batch);
     expect(calls).toEqual([]);
     await sut.flush(tx);
     expect(calls).toEqual([
@@ -183,8 +186,7 @@ describe(AssignmentProjectionService.name, () => {
 
   it("in a batch, a later change of a kept assignment's conversation writes what is kept first", async () => {
     const batch = [assigned('a', 6), assigned('b', 2), deadlines('a', 7), assigned('b', 4)];
-    await sut.prepare(batch, tx);
-    for (const e of batch) await sut.apply(e, tx);
+    await applyInBatch(batch);
     await sut.flush(tx);
     expect(calls).toEqual([
       ...recordedTogether([
