@@ -17,9 +17,9 @@ type Posted = Extract<ConversationEvent, { type: 'message.posted' }>;
  * state, its events and the slot counts are written in the inbox's transaction.
  *
  * A batch of events works on one unit (RoutedUnitOfWork): `lock` locks every conversation the
- * batch names in one statement, in id order, with the batch's inbox insert; the handlers apply their transitions to what the unit
- * holds, in order; `flush` writes them all at the end. An event applied alone gets a unit of its
- * own, written as soon as it is handled.
+ * batch names in one statement, in id order, with the batch's inbox insert; the handlers apply their
+ * transitions to what the unit holds, in order; `flush` writes them all at the end. An event applied
+ * alone gets a unit of its own, written as soon as it is handled.
  */
 @Injectable()
 export class ConversationEventsHandler implements BatchHooks<ConversationEvent> {

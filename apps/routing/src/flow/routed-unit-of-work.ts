@@ -36,7 +36,7 @@ export class RoutedUnitOfWork {
     private readonly slots: SlotsChangedNotifier,
   ) {}
 
-  /** Locks and holds those of `ids` that exist; `inbox`: the batch's inbox insert, run in the same statement. */
+  /** Locks and holds those of `ids` that exist; `inbox`: the batch's inbox insert, in the same statement. */
   async lockAll(ids: string[], inbox: CarriedInbox | null = null): Promise<void> {
     for (const locked of await this.routed.lockAll(this.tx, ids, inbox)) this.hold(locked);
   }
