@@ -30,18 +30,7 @@ export interface DeadlinesChange {
 export class AssignmentsRepository {
   /** Whether the conversation was updated (false: no such conversation, or it is closed). */
   async project(tx: EntityManager, id: string, p: AssignmentProjection): Promise<boolean> {
-    const rows = await returningRows<{ id: string }>(
-      tx,
-      `WITH c AS (
-         UPDATE conversations SET status = $2, agent_id = $3, assigned_at = $4
-          WHERE id = $1 AND closed_at IS NULL RETURNING id)
-       INSERT INTO conversation_routing (conversation_id, reassign_at, close_at, response_window_ms)
-       SELECT id, $5::timestamptz, $6::timestamptz, $7::int FROM c
-           ON CONFLICT (conversation_id) DO UPDATE SET reassign_at = $5, close_at = $6, response_window_ms = $7
-       RETURNING conversation_id AS id`,
-      [id, p.status, p.agentId, p.assignedAt, p.reassignAt, p.closeAt, p.responseWindowMs],
-    );
-    return rows.length === 1;
+    return (await this.projectAll(tx, [{ id, p }])).size === 1;
   }
 
   /**

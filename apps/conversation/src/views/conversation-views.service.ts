@@ -21,8 +21,7 @@ export class ConversationViewsService {
     d: Op<'conversation.views'>['in'],
     tx: EntityManager,
   ): Promise<Op<'conversation.views'>['out']> {
-    const found = new Map((await this.conversations.findMany(tx, d.conversationIds)).map((c) => [c.id, c]));
-    const rows = d.conversationIds.flatMap((id) => found.get(id) ?? []);
+    const rows = await this.existing(tx, d.conversationIds);
     const views = await this.viewsOf(tx, rows);
     // Who the record names as holder: only that agent can answer it (the desk shows it to them alone).
     return views.map((v, i) => ({ ...v, heldBy: rows[i].agent_id }));
@@ -30,11 +29,7 @@ export class ConversationViewsService {
 
   /** The views of those of `ids` that exist, in the order given: three statements however many. */
   async viewAll(tx: EntityManager, ids: string[]): Promise<Op<'conversation.view'>['out'][]> {
-    const found = new Map((await this.conversations.findMany(tx, ids)).map((c) => [c.id.toLowerCase(), c]));
-    return this.viewsOf(
-      tx,
-      ids.flatMap((id) => found.get(id.toLowerCase()) ?? []),
-    );
+    return this.viewsOf(tx, await this.existing(tx, ids));
   }
 
   async view(d: Op<'conversation.view'>['in'], tx: EntityManager): Promise<Op<'conversation.view'>['out']> {
@@ -56,6 +51,12 @@ export class ConversationViewsService {
       ...(c.closed_at ? { closedAt: c.closed_at.toISOString() } : {}),
       ...(c.close_reason ? { closeReason: c.close_reason } : {}),
     }));
+  }
+
+  /** The rows of those of `ids` that exist, in the order given (a uuid matched whatever its case). */
+  private async existing(tx: EntityManager, ids: string[]): Promise<ConversationRow[]> {
+    const found = new Map((await this.conversations.findMany(tx, ids)).map((c) => [c.id.toLowerCase(), c]));
+    return ids.flatMap((id) => found.get(id.toLowerCase()) ?? []);
   }
 
   private async viewsOf(tx: EntityManager, rows: ConversationRow[]) {

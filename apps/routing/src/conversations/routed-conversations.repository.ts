@@ -122,22 +122,23 @@ export class RoutedConversationsRepository {
   }
 
   async find(tx: EntityManager, id: string, lock = false): Promise<RoutedConversation | null> {
+    const row = await this.row(tx, id, lock);
+    return row ? toState(row) : null;
+  }
+
+  /** The conversation and its event counter, locked; null when there is no such row. */
+  async lock(tx: EntityManager, id: string): Promise<LockedConversation | null> {
+    const row = await this.row(tx, id, true);
+    return row ? toLocked(row) : null;
+  }
+
+  private async row(tx: EntityManager, id: string, lock: boolean): Promise<RoutedRow | null> {
     const rows: RoutedRow[] = await queryPrepared(
       tx,
       `SELECT * FROM routed_conversations WHERE conversation_id = $1${lock ? ' FOR UPDATE' : ''}`,
       [id],
     );
-    return rows[0] ? toState(rows[0]) : null;
-  }
-
-  /** The conversation and its event counter, locked; null when there is no such row. */
-  async lock(tx: EntityManager, id: string): Promise<LockedConversation | null> {
-    const rows: RoutedRow[] = await queryPrepared(
-      tx,
-      'SELECT * FROM routed_conversations WHERE conversation_id = $1 FOR UPDATE',
-      [id],
-    );
-    return rows[0] ? toLocked(rows[0]) : null;
+    return rows[0] ?? null;
   }
 
   /**

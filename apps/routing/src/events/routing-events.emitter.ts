@@ -80,10 +80,7 @@ export class RoutingEventsEmitter {
     const counts = this.versionCounts(all);
     const after = new Map<string, number>();
     for (const [key, n] of counts) if (before.has(key)) after.set(key, before.get(key)! + n);
-    const rows = entries(
-      all,
-      nextVersions(new Map([...after].map(([key, v]) => [key, v - counts.get(key)! + 1]))),
-    );
+    const rows = entries(all, nextVersions(after, counts));
     const saved =
       rows.length === 0
         ? await returningRows<SavedCounter>(tx, write.sql, write.params)
@@ -132,12 +129,19 @@ export class RoutingEventsEmitter {
       );
       for (const r of rows) after.set(r.key, Number(r.event_version));
     }
-    return nextVersions(new Map([...after].map(([key, version]) => [key, version - counts.get(key)! + 1])));
+    return nextVersions(after, counts);
   }
 }
 
-/** Each versioned event's data with its version: `next` holds each key's next one, and moves on. */
-function nextVersions(next: Map<string, number>): (key: string, e: Draft) => unknown {
+/**
+ * Each versioned event's data with its version. `after`: each key's counter once bumped by its
+ * `counts`, so its events take the `counts` values up to it, in order.
+ */
+function nextVersions(
+  after: ReadonlyMap<string, number>,
+  counts: ReadonlyMap<string, number>,
+): (key: string, e: Draft) => unknown {
+  const next = new Map([...after].map(([key, version]) => [key, version - counts.get(key)! + 1]));
   return (key, e) => {
     const version = next.get(key);
     if (!ROUTING_VERSIONED_EVENTS.has(e.type) || version === undefined) return e.data;
