@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { RequestProcessor } from '@pupitre/shared';
+import { CONVERSATION_EVENTS, RequestProcessor } from '@pupitre/shared';
 import { TestRequester, waitFor } from '@pupitre/shared/testing';
 import { CannedResponsesRepository } from '../src/canned/canned-responses.repository';
 import { MessagesRepository } from '../src/messages';
@@ -303,20 +303,23 @@ describe('conversation: requests applied in batches', () => {
       expect(posted()).toEqual(['hello', 'text first', 'the answer']);
     });
 
-    it("held-back messages survive a refusal after them that rolls back to its savepoint (an agent's close)", async () => {
+    it("held-back messages survive a refusal after them: one that rolls back to its savepoint (a canned response's delete), one in its read (an agent's close)", async () => {
       const [one, two] = [await sut.openConversation('web_chat'), await sut.openConversation('web_chat')];
       const stranger = randomUUID();
 
       const before = processor.batchStats();
       const replies = await rq.askAll('conversation', 'one-partition', [
         post(one.visitorId, 'kept'),
+        { op: 'canned.delete', data: { id: randomUUID() } },
+        post(two.visitorId, 'kept too'),
         { op: 'agent.close', data: { agentId: stranger, conversationId: two.conversationId } },
         post(two.visitorId, 'after'),
       ]);
 
-      expect(replies.map((r) => r?.ok)).toEqual([true, false, true]);
-      expect(together(before)).toEqual({ transactions: 1, requests: 3 });
+      expect(replies.map((r) => r?.ok)).toEqual([true, false, true, false, true]);
+      expect(together(before)).toEqual({ transactions: 1, requests: 5 });
       expect(await stored(one.visitorId, 'kept')).toBe(1);
+      expect(await stored(two.visitorId, 'kept too')).toBe(1);
       expect(await stored(two.visitorId, 'after')).toBe(1);
     });
 
@@ -404,6 +407,30 @@ describe('conversation: requests applied in batches', () => {
         last_agent_message_id: messageIdOf(replies[5]),
         last_agent_id: agentId,
       });
+    });
+
+    it('an answer and then the close in one batch: the close pays for the answer held back before it (R14)', async () => {
+      const agentId = randomUUID();
+      const { conversationId } = await sut.openConversation('web_chat');
+      await sut.assign(conversationId, 'web_chat', agentId);
+
+      const before = processor.batchStats();
+      const replies = await rq.askAll('conversation', 'one-partition', [
+        answer(agentId, conversationId, 'first'),
+        answer(agentId, conversationId, 'last'),
+        { op: 'agent.close', data: { agentId, conversationId } },
+      ]);
+
+      expect(replies.map((r) => r?.ok)).toEqual([true, true, true]);
+      expect(processor.batchStats().transactions - before.transactions).toBe(1);
+      // The answers were held back to be written with the batch; the close's read wrote them first, and
+      // its event carries what that read found, with no read of its own.
+      const closed = () =>
+        rq.eventsOf('conversation.closed', CONVERSATION_EVENTS).filter((e) => e.key === conversationId);
+      await waitFor(async () => closed().length > 0, { what: 'conversation.closed' });
+      expect(closed().map((e) => (e.value.data as { lastAgentMessage: unknown }).lastAgentMessage)).toEqual([
+        { messageId: messageIdOf(replies[1]), agentId },
+      ]);
     });
 
     it("an agent's close earlier in the batch: their answer after it reads for itself and is refused", async () => {

@@ -157,6 +157,53 @@ describe('conversation: statements per visitor message', () => {
     expect(tx).toHaveLength(PER_BATCH + 2);
   });
 
+  /** N conversations of the web chat, each held by `agentId`. */
+  async function heldConversations(agentId: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < N; i++) {
+      const { conversationId } = await sut.openConversation('web_chat');
+      await sut.assign(conversationId, 'web_chat', agentId);
+      ids.push(conversationId);
+    }
+    return ids;
+  }
+
+  it("agents' closes: each its read, then one statement for the close and its event; no savepoint", async () => {
+    const agentId = randomUUID();
+    const closes = (await heldConversations(agentId)).map((conversationId) => ({
+      op: 'agent.close',
+      data: { agentId, conversationId },
+    }));
+
+    const tx = await appliedTogether(
+      closes,
+      closes.map(() => true),
+    );
+
+    // Until session 49 each close also took a savepoint, read its conversation again for the last
+    // agent message, and wrote its event apart: 5 statements each.
+    expect(tx).toHaveLength(PER_BATCH + INBOX_ALONE + 2 * N);
+    expect(tx.filter((s) => s.startsWith('WITH outbox_row AS'))).toHaveLength(N);
+    expect(tx.filter((s) => s.startsWith('SAVEPOINT'))).toEqual([]);
+  });
+
+  it("agents' tags: each its read, then one statement for the tags and their event; no savepoint", async () => {
+    const agentId = randomUUID();
+    const tags = (await heldConversations(agentId)).map((conversationId) => ({
+      op: 'agent.tag',
+      data: { agentId, conversationId, tag: 'billing', action: 'add' },
+    }));
+
+    const tx = await appliedTogether(
+      tags,
+      tags.map(() => true),
+    );
+
+    // Until session 49: a savepoint, the read, the tags' write, their event: 4 statements each.
+    expect(tx).toHaveLength(PER_BATCH + INBOX_ALONE + 2 * N);
+    expect(tx.filter((s) => s.startsWith('SAVEPOINT'))).toEqual([]);
+  });
+
   it("a batch's lock statement reads what its posts need, however many messages are stored", async () => {
     const { conversationId } = await sut.openConversation('web_chat');
     // Many visitor messages stored since the table's statistics were taken while it was small (the

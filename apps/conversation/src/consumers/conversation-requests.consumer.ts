@@ -87,14 +87,24 @@ export class ConversationRequestsConsumer {
       handle: (d, tx, meta) => this.canned.send(d, tx, meta),
     },
     'agent.close': {
+      // Its refusals (not found, not the holder) come from its one read; then one statement closes
+      // and announces.
+      readsBeforeWrites: 1,
       schema: ops['agent.close'].in,
       handle: (d, tx, meta) => this.closeByAgent.close(d, tx, meta),
     },
     'agent.block-visitor': {
+      // Its refusals come from its one read, as a close's.
+      readsBeforeWrites: 1,
       schema: ops['agent.block-visitor'].in,
       handle: (d, tx, meta) => this.blocking.block(d, tx, meta),
     },
-    'agent.tag': { schema: ops['agent.tag'].in, handle: (d, tx, meta) => this.tags.tag(d, tx, meta) },
+    'agent.tag': {
+      // Its refusals come from its one read; a change is written with its event in one statement.
+      readsBeforeWrites: 1,
+      schema: ops['agent.tag'].in,
+      handle: (d, tx, meta) => this.tags.tag(d, tx, meta),
+    },
     'conversation.views': {
       readOnly: true,
       schema: ops['conversation.views'].in,

@@ -20,9 +20,9 @@ export class TagConversationService {
     const conversation = await this.conversations.heldBy(tx, d.agentId, d.conversationId);
     const tags = withTag(conversation.tags, d.tag, d.action);
     if (tags !== conversation.tags) {
-      await this.tags.set(tx, conversation.id, tags);
-      await this.events.add(
+      await this.events.addWith(
         tx,
+        this.tags.setting(conversation.id, tags),
         'conversation.tags-changed',
         { conversationId: conversation.id, tags },
         meta.now,

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { Statement } from '@pupitre/shared';
 
 @Injectable()
 export class TagsRepository {
-  async set(tx: EntityManager, conversationId: string, tags: string[]): Promise<void> {
-    await tx.query('UPDATE conversations SET tags = $2 WHERE id = $1', [conversationId, tags]);
+  /** The tags' write, as a statement for the caller to join its event to (ConversationEventsOutbox.addWith). */
+  setting(conversationId: string, tags: string[]): Statement {
+    return { sql: 'UPDATE conversations SET tags = $2 WHERE id = $1', params: [conversationId, tags] };
   }
 }
