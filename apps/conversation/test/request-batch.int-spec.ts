@@ -156,7 +156,7 @@ describe('conversation: requests applied in batches', () => {
   });
 
   /**
-   * A batch reads its visitors' messages ahead, with its locks (MessageReadAhead): what it read
+   * A batch reads its visitors' messages ahead, with its locks (BatchReadAhead): what it read
    * must still hold when each message is applied, or the message reads for itself.
    */
   describe('visitor messages read ahead with the batch lock', () => {
@@ -353,7 +353,7 @@ describe('conversation: requests applied in batches', () => {
    * stuck behind a lock the test holds until then; when the lock goes, the service is past commitBy
    * (deadline − margin/2) and must roll back.
    */
-  /** A batch reads its agents' messages ahead too, right after its lock (MessageReadAhead). */
+  /** A batch reads its agents' messages ahead too, right after its lock (BatchReadAhead). */
   describe("agents' messages read ahead with the batch", () => {
     const answer = (agentId: string, conversationId: string, clientMessageId: string) => ({
       op: 'agent.post-message',

@@ -168,7 +168,7 @@ describe('conversation: statements per visitor message', () => {
     return ids;
   }
 
-  it("agents' closes: each its read, then one statement for the close and its event; no savepoint", async () => {
+  it("agents' closes: read after the batch lock, written with their events and the inbox rows in one statement", async () => {
     const agentId = randomUUID();
     const closes = (await heldConversations(agentId)).map((conversationId) => ({
       op: 'agent.close',
@@ -180,14 +180,14 @@ describe('conversation: statements per visitor message', () => {
       closes.map(() => true),
     );
 
-    // Until session 49 each close also took a savepoint, read its conversation again for the last
-    // agent message, and wrote its event apart: 5 statements each.
-    expect(tx).toHaveLength(PER_BATCH + INBOX_ALONE + 2 * N);
-    expect(tx.filter((s) => s.startsWith('WITH outbox_row AS'))).toHaveLength(N);
-    expect(tx.filter((s) => s.startsWith('SAVEPOINT'))).toEqual([]);
+    // Until session 49 each close took a savepoint, read its conversation under its lock, closed it,
+    // read it again for the last agent message, and wrote its event: 5 statements each.
+    expect(tx).toHaveLength(PER_BATCH + 2);
+    expect(tx.filter((s) => s.startsWith('WITH outbox_row AS'))).toHaveLength(1);
+    expect(tx.filter((s) => /INTO inbox/.test(s))).toEqual([]);
   });
 
-  it("agents' tags: each its read, then one statement for the tags and their event; no savepoint", async () => {
+  it("agents' tags: read after the batch lock, then one statement each for the tags and their event; no savepoint", async () => {
     const agentId = randomUUID();
     const tags = (await heldConversations(agentId)).map((conversationId) => ({
       op: 'agent.tag',
@@ -200,7 +200,7 @@ describe('conversation: statements per visitor message', () => {
     );
 
     // Until session 49: a savepoint, the read, the tags' write, their event: 4 statements each.
-    expect(tx).toHaveLength(PER_BATCH + INBOX_ALONE + 2 * N);
+    expect(tx).toHaveLength(PER_BATCH + 1 + N + INBOX_ALONE);
     expect(tx.filter((s) => s.startsWith('SAVEPOINT'))).toEqual([]);
   });
 

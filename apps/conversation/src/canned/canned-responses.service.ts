@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CannedResponse, ConversationOps, DomainError, RequestMeta } from '@pupitre/shared';
-import { MessageReadAhead, PostAgentMessageService } from '../messages';
+import { BatchReadAhead, PostAgentMessageService } from '../messages';
 import { CannedResponsesRepository } from './canned-responses.repository';
 
 type In<K extends keyof ConversationOps> = ConversationOps[K]['in'];
@@ -12,7 +12,7 @@ export class CannedResponsesService {
   constructor(
     private readonly repo: CannedResponsesRepository,
     private readonly agentMessages: PostAgentMessageService,
-    private readonly readAhead: MessageReadAhead,
+    private readonly readAhead: BatchReadAhead,
   ) {}
 
   async create(d: In<'canned.create'>, tx: EntityManager, meta: RequestMeta): Promise<CannedResponse> {
@@ -31,7 +31,7 @@ export class CannedResponsesService {
 
   /**
    * Sends the canned response's text as the agent's message. In a batch its text is usually read with
-   * the batch's locks, and its message read and written with the batch's others (MessageReadAhead).
+   * the batch's locks, and its message read and written with the batch's others (BatchReadAhead).
    */
   async send(d: In<'agent.send-canned'>, tx: EntityManager, meta: RequestMeta) {
     const ahead = this.readAhead.cannedText(tx, meta.requestId);

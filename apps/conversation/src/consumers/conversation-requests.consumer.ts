@@ -13,7 +13,7 @@ import {
   ListVisitorMessagesService,
   PostAgentMessageService,
   PostVisitorMessageService,
-  MessageReadAhead,
+  BatchReadAhead,
 } from '../messages';
 import { PushService } from '../push';
 import { TagConversationService } from '../tags';
@@ -140,7 +140,7 @@ export class ConversationRequestsConsumer {
     private readonly views: ConversationViewsService,
     private readonly canned: CannedResponsesService,
     private readonly push: PushService,
-    private readonly batchReads: MessageReadAhead,
+    private readonly batchReads: BatchReadAhead,
   ) {}
 
   @EventPattern('conversation.requests')

@@ -63,8 +63,18 @@ export class ConversationsService {
     return assertHeldBy(await this.repo.find(tx, conversationId), agentId);
   }
 
-  /** The conversation, locked, if this agent holds it. */
-  async heldBy(tx: EntityManager, agentId: string, conversationId: string): Promise<ConversationRow> {
-    return assertHeldBy(await this.repo.find(tx, conversationId, true), agentId);
+  /**
+   * The conversation, locked, if this agent holds it. `ahead`: the conversation as read with the
+   * request's batch, under the batch's lock (BatchReadAhead.takeConversation), if it was; otherwise
+   * read and locked here.
+   */
+  async heldBy(
+    tx: EntityManager,
+    agentId: string,
+    conversationId: string,
+    ahead?: ConversationRow | null,
+  ): Promise<ConversationRow> {
+    const c = ahead === undefined ? await this.repo.find(tx, conversationId, true) : ahead;
+    return assertHeldBy(c, agentId);
   }
 }

@@ -4,4 +4,4 @@ export { PostVisitorMessageService } from './post-visitor-message.service';
 export { PostAgentMessageService } from './post-agent-message.service';
 export { ListVisitorMessagesService } from './list-visitor-messages.service';
 export { ListAgentMessagesService } from './list-agent-messages.service';
-export { MessageReadAhead } from './message-read-ahead';
+export { BatchReadAhead } from './batch-read-ahead';

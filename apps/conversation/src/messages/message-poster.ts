@@ -80,7 +80,7 @@ export class MessagePoster {
    * A visitor's message, as `post`, held back (writeBehind) and written just before the transaction's
    * next statement, with the messages handed in right before it: a batch of them costs one
    * round trip, not one each. For a batch's messages whose reads were made with its lock, so that
-   * nothing else of theirs needs a statement (MessageReadAhead).
+   * nothing else of theirs needs a statement (BatchReadAhead).
    */
   async postVisitorMessageLater(
     tx: EntityManager,
@@ -101,7 +101,7 @@ export class MessagePoster {
 
   /**
    * An agent's message, as `post`, held back with the batch's others (postVisitorMessageLater), its
-   * push decided from the target read ahead with the batch (MessageReadAhead): no statement of its own.
+   * push decided from the target read ahead with the batch (BatchReadAhead): no statement of its own.
    */
   async postAgentMessageLater(
     tx: EntityManager,

@@ -7,14 +7,14 @@ import { MessagePoster } from './message-poster';
 import { MessagesRepository } from './messages.repository';
 import { PostAgentMessageService } from './post-agent-message.service';
 import { PostVisitorMessageService } from './post-visitor-message.service';
-import { MessageReadAhead } from './message-read-ahead';
+import { BatchReadAhead } from './batch-read-ahead';
 
 @Module({
   imports: [ConversationsModule, PushModule],
   providers: [
     MessagesRepository,
     MessagePoster,
-    MessageReadAhead,
+    BatchReadAhead,
     PostVisitorMessageService,
     PostAgentMessageService,
     ListVisitorMessagesService,
@@ -22,7 +22,7 @@ import { MessageReadAhead } from './message-read-ahead';
   ],
   exports: [
     MessagesRepository,
-    MessageReadAhead,
+    BatchReadAhead,
     PostVisitorMessageService,
     PostAgentMessageService,
     ListVisitorMessagesService,

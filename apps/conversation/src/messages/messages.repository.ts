@@ -112,7 +112,7 @@ export class MessagesRepository {
   }
 
   /**
-   * A batch's locks and its visitors' message reads, in one statement (MessageReadAhead): first
+   * A batch's locks and its visitors' message reads, in one statement (BatchReadAhead): first
    * the conversations the batch names and the open ones of the visitors it names, in id order (as
    * ConversationsRepository.lockInIdOrder); then these posts' visitors, in id order (a visitor's
    * messages are handled one at a time: one open conversation, R13); then, for each post, the
@@ -198,7 +198,7 @@ export class MessagesRepository {
   }
 
   /**
-   * The reads of a batch's agents' messages (MessageReadAhead), in one statement made after the
+   * The reads of a batch's agents' messages (BatchReadAhead), in one statement made after the
    * batch's lock statement, which locked their conversations already (the batch names them): for each
    * post, in `posts`' order, the agent's message with this clientMessageId if any (a retry), else the
    * conversation, `FOR UPDATE` to read its latest version (as lockForVisitorPosts does), with what

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { ConversationOps, RequestMeta } from '@pupitre/shared';
 import { assertHeldBy } from '../conversations';
 import { MessagePoster } from './message-poster';
-import { MessageReadAhead } from './message-read-ahead';
+import { BatchReadAhead } from './batch-read-ahead';
 import { MessagesRepository } from './messages.repository';
 
 type Op = ConversationOps['agent.post-message'];
@@ -18,11 +18,11 @@ export class PostAgentMessageService {
   constructor(
     private readonly messages: MessagesRepository,
     private readonly poster: MessagePoster,
-    private readonly readAhead: MessageReadAhead,
+    private readonly readAhead: BatchReadAhead,
   ) {}
 
   async post(d: Op['in'], tx: EntityManager, meta: RequestMeta): Promise<Op['out']> {
-    // In a batch, usually read with the batch's locks (MessageReadAhead) and written with the batch's
+    // In a batch, usually read with the batch's locks (BatchReadAhead) and written with the batch's
     // other messages: no statement of its own.
     const ahead = this.readAhead.takeAgentPost(tx, meta.requestId, meta.now);
     const read =

@@ -5,7 +5,7 @@ import { ConversationsService } from '../conversations';
 import { refuseIfBlocked } from '../visitors';
 import { MessagePoster } from './message-poster';
 import { MessagesRepository } from './messages.repository';
-import { MessageReadAhead } from './message-read-ahead';
+import { BatchReadAhead } from './batch-read-ahead';
 
 type Op = ConversationOps['visitor.post-message'];
 
@@ -19,11 +19,11 @@ export class PostVisitorMessageService {
     private readonly messages: MessagesRepository,
     private readonly conversations: ConversationsService,
     private readonly poster: MessagePoster,
-    private readonly readAhead: MessageReadAhead,
+    private readonly readAhead: BatchReadAhead,
   ) {}
 
   async post(d: Op['in'], tx: EntityManager, meta: RequestMeta): Promise<Op['out']> {
-    // In a batch, usually read with the batch's locks (MessageReadAhead) and written with the
+    // In a batch, usually read with the batch's locks (BatchReadAhead) and written with the
     // batch's other visitor messages: no statement of its own.
     const ahead = this.readAhead.take(tx, meta.requestId);
     const read =

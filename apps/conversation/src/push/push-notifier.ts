@@ -23,7 +23,7 @@ export class PushNotifier {
 
   /**
    * The `notifications.push` record of an agent's message for its visitor's push target as read (by
-   * onAgentMessage, or earlier in the transaction by MessageReadAhead, for the caller to write with
+   * onAgentMessage, or earlier in the transaction by BatchReadAhead, for the caller to write with
    * the message); null when there is nothing to push.
    */
   entryFor(visitorId: string, message: Message, read: PushRead, now: Date): OutboxEntry | null {

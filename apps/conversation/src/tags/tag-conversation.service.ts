@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ConversationOps, RequestMeta } from '@pupitre/shared';
 import { causeOf, ConversationEventsOutbox, ConversationsService } from '../conversations';
+import { BatchReadAhead } from '../messages';
 import { withTag } from './domain/with-tag';
 import { TagsRepository } from './tags.repository';
 
@@ -14,10 +15,12 @@ export class TagConversationService {
     private readonly conversations: ConversationsService,
     private readonly tags: TagsRepository,
     private readonly events: ConversationEventsOutbox,
+    private readonly readAhead: BatchReadAhead,
   ) {}
 
   async tag(d: Op['in'], tx: EntityManager, meta: RequestMeta): Promise<Op['out']> {
-    const conversation = await this.conversations.heldBy(tx, d.agentId, d.conversationId);
+    const ahead = this.readAhead.takeConversation(tx, meta.requestId);
+    const conversation = await this.conversations.heldBy(tx, d.agentId, d.conversationId, ahead);
     const tags = withTag(conversation.tags, d.tag, d.action);
     if (tags !== conversation.tags) {
       await this.events.addWith(

@@ -37,7 +37,7 @@ export interface ConversationHarness extends ServiceHarness {
   /**
    * Sends `requests` to conversation in one batch (all with `key`) and counts the calls of `method` on
    * its `type` provider meanwhile: the reads its requests made for themselves, not with their batch
-   * (MessageReadAhead).
+   * (BatchReadAhead).
    */
   askCountingReads<T extends object, M extends jest.FunctionPropertyNames<Required<T>>>(
     type: Type<T>,

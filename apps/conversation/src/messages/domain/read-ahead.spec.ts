@@ -1,4 +1,10 @@
-import { agentPostsToReadAhead, answerReadAheadHolds, postsToReadAhead, readAheadHolds } from './read-ahead';
+import {
+  agentPostsToReadAhead,
+  answerReadAheadHolds,
+  commandsToReadAhead,
+  postsToReadAhead,
+  readAheadHolds,
+} from './read-ahead';
 
 const A = '0a000000-0000-4000-8000-000000000001';
 const B = '0b000000-0000-4000-8000-000000000002';
@@ -216,5 +222,56 @@ describe(answerReadAheadHolds.name, () => {
     expect(
       answerReadAheadHolds(read(null), { pushChangedFor: new Set([A]), afterPresence: true }, true),
     ).toBe(true);
+  });
+});
+
+describe(commandsToReadAhead.name, () => {
+  const AGENT = '0c000000-0000-4000-8000-000000000003';
+  const C1 = '0d000000-0000-4000-8000-000000000004';
+  const C2 = '0e000000-0000-4000-8000-000000000005';
+  let n = 0;
+  const command = (op: string, conversationId: string, extra: Record<string, unknown> = {}) => ({
+    requestId: `${op}/${conversationId}/${++n}`,
+    op,
+    data: { agentId: AGENT, conversationId, ...extra },
+  });
+  const close = (conversationId: string) => command('agent.close', conversationId);
+  const tag = (conversationId: string) => command('agent.tag', conversationId, { tag: 'vip', action: 'add' });
+  const answer = (conversationId: string) =>
+    command('agent.post-message', conversationId, { text: 'hi', clientMessageId: `m${++n}` });
+  const read = (writes: { requestId: string; op: string; data: unknown }[]) =>
+    commandsToReadAhead(writes).map((c) => c.requestId);
+
+  it("reads every close's and tag's conversation, each for its request", () => {
+    const writes = [close(C1), tag(C2)];
+    expect(commandsToReadAhead(writes)).toEqual([
+      { requestId: writes[0].requestId, conversationId: C1 },
+      { requestId: writes[1].requestId, conversationId: C2 },
+    ]);
+  });
+
+  it('leaves to read for itself a command whose conversation an earlier write names: an answer (the last agent message), a tag, a close', () => {
+    const writes = [answer(C1), close(C1), tag(C2), tag(C2), close(C2)];
+    expect(read(writes)).toEqual([writes[2].requestId]);
+  });
+
+  it('reads past what changes no conversation row, or only another one: visitors’ messages, presence, canned responses, another conversation’s block', () => {
+    const writes = [
+      post(A, 'a1'),
+      { requestId: 'presence', op: 'visitor.presence', data: { visitorId: A } },
+      { requestId: 'canned', op: 'canned.delete', data: { id: B } },
+      command('agent.block-visitor', C2),
+      close(C1),
+    ];
+    expect(read(writes)).toEqual([writes[4].requestId]);
+  });
+
+  it('stops at a write it does not know: what comes after reads for itself', () => {
+    expect(read([{ requestId: 'x', op: 'conversation.something-new', data: {} }, close(C1)])).toEqual([]);
+  });
+
+  it('knows a conversation by its id whatever its case; leaves out what lacks its ids (refused unwritten)', () => {
+    const writes = [close(C1), tag(C1.toUpperCase()), command('agent.close', C2, { agentId: 'nope' })];
+    expect(read(writes)).toEqual([writes[0].requestId]);
   });
 });

@@ -226,3 +226,60 @@ export function answerReadAheadHolds(
   if (post.pushChangedFor?.has(visitorId.toLowerCase())) return false;
   return !(post.afterPresence && wouldPush);
 }
+
+export const AGENT_CLOSE = 'agent.close';
+export const AGENT_TAG = 'agent.tag';
+/** Agents' commands that read their conversation under its lock and refuse from that read alone. */
+const COMMANDS_READ_AHEAD = new Set([AGENT_CLOSE, AGENT_TAG]);
+
+/**
+ * Writes that change no conversation's row but the one they name by `conversationId`, if any: a
+ * visitor's message writes messages (a first one opens another conversation), presence, push tokens
+ * and canned responses are rows of their own, an agent's message moves its conversation's pointer to
+ * the last agent message, a tag its tags, a close or a block closes it (a block's visitor has no
+ * other open conversation). Routing's assignments change rows in transactions of their own, which
+ * wait for the batch's lock. Any other write (one this list does not know yet) may, so a command
+ * after it reads for itself.
+ */
+const CHANGES_ONLY_THE_CONVERSATION_NAMED = new Set([
+  VISITOR_POST,
+  AGENT_POST,
+  CANNED_SEND,
+  AGENT_CLOSE,
+  AGENT_TAG,
+  'agent.block-visitor',
+  'visitor.register',
+  ...CHANGES_ONE_PUSH_TARGET,
+  'gateway.heartbeat',
+  'gateway.presence-reset',
+  ...CHANGES_CANNED,
+]);
+
+/** An agent's command whose conversation is read at the batch's start. */
+export interface ReadAheadCommand {
+  requestId: string;
+  conversationId: string;
+}
+
+/**
+ * The agents' closes and tags of a batch whose conversation can be read, with the others', in one
+ * statement at the batch's start (its rows are locked by then), given its writes in the order they
+ * are applied: those whose conversation no earlier write of the batch names, none after a write that
+ * may change another conversation (above). The read holds when the command runs: nothing before it
+ * changed that row. As for messages, each read is for its request alone.
+ */
+export function commandsToReadAhead(writes: BatchWrite[]): ReadAheadCommand[] {
+  const commands: ReadAheadCommand[] = [];
+  const named = new Set<string>();
+  for (const { requestId, op, data } of writes) {
+    if (!CHANGES_ONLY_THE_CONVERSATION_NAMED.has(op)) break;
+    const d = (data ?? {}) as { conversationId?: unknown; agentId?: unknown };
+    // One without these ids is refused by its handler, unwritten.
+    if (!isUuid(d.conversationId)) continue;
+    const conversationId = d.conversationId.toLowerCase();
+    if (COMMANDS_READ_AHEAD.has(op) && isUuid(d.agentId) && !named.has(conversationId))
+      commands.push({ requestId, conversationId });
+    named.add(conversationId);
+  }
+  return commands;
+}

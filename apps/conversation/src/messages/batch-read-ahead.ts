@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { BatchRequest } from '@pupitre/shared';
-import { ConversationsService } from '../conversations';
+import { ConversationRow, ConversationsRepository, ConversationsService } from '../conversations';
 import { targetOf, wouldBePushed } from '../push';
 import {
   agentPostsToReadAhead,
   answerReadAheadHolds,
+  commandsToReadAhead,
   postsToReadAhead,
   type ReadAheadAgentPost,
   readAheadHolds,
@@ -16,6 +17,8 @@ import { AgentPostRead, MessagesRepository, VisitorPost } from './messages.repos
 interface BatchReads {
   visitors: Map<string, { read: VisitorPost | null; repeat: boolean }>;
   agents: Map<string, { read: AgentPostRead; post: ReadAheadAgentPost }>;
+  /** Agents' closes and tags: their conversation (null: none such). */
+  commands: Map<string, ConversationRow | null>;
 }
 
 /**
@@ -29,24 +32,29 @@ interface BatchReads {
  *   locked by then): without it, each took three or four round trips of its own (the flush of the
  *   writes held before it, its read, its write, the push target's read), and a canned send one more
  *   (the canned response's text).
- * Only for the messages no earlier write of the batch can change the reads of (domain/read-ahead.ts);
- * the others, and a message applied alone, read for themselves.
+ * - Agents' closes and tags, by one statement after that: their conversation, which each read under
+ *   its lock for itself before (session 49; a close then costs no statement of its own, its write
+ *   held back with the batch's others, ConversationCloser.closeLater).
+ * Only for the messages and commands no earlier write of the batch can change the reads of
+ * (domain/read-ahead.ts); the others, and a request applied alone, read for themselves.
  */
 @Injectable()
-export class MessageReadAhead {
+export class BatchReadAhead {
   /** Each batch's reads, by its transaction's query runner (a handler's `tx` may be a proxy of it). */
   private readonly reads = new WeakMap<object, BatchReads>();
 
   constructor(
     private readonly messages: MessagesRepository,
     private readonly conversations: ConversationsService,
+    private readonly conversationRows: ConversationsRepository,
   ) {}
 
   /** Locks what the batch's writes will lock (ConversationsService.lockForBatch) and reads ahead. */
   async lockForBatch(requests: BatchRequest[], tx: EntityManager): Promise<void> {
     const posts = postsToReadAhead(requests);
     const agentPosts = agentPostsToReadAhead(requests);
-    const reads: BatchReads = { visitors: new Map(), agents: new Map() };
+    const commands = commandsToReadAhead(requests);
+    const reads: BatchReads = { visitors: new Map(), agents: new Map(), commands: new Map() };
     if (posts.length === 0) await this.conversations.lockForBatch(requests, tx);
     else {
       const { ids, openOfVisitors } = this.conversations.batchLockTargets(requests);
@@ -57,7 +65,27 @@ export class MessageReadAhead {
       const read = await this.messages.readForAgentPosts(tx, agentPosts);
       agentPosts.forEach((post, i) => reads.agents.set(post.requestId, { read: read[i], post }));
     }
-    if (posts.length + agentPosts.length > 0) this.reads.set(runnerOf(tx), reads);
+    if (commands.length > 0) {
+      const rows = await this.conversationRows.findMany(
+        tx,
+        commands.map((c) => c.conversationId),
+      );
+      const byId = new Map(rows.map((r) => [r.id.toLowerCase(), r]));
+      for (const c of commands) reads.commands.set(c.requestId, byId.get(c.conversationId) ?? null);
+    }
+    if (posts.length + agentPosts.length + commands.length > 0) this.reads.set(runnerOf(tx), reads);
+  }
+
+  /**
+   * An agent's close's or tag's conversation (null: none such), read at the start of its batch under
+   * the batch's lock; once. Undefined when it was not read ahead (an earlier write of the batch named
+   * its conversation, or it came alone): the caller reads it under its lock for itself.
+   */
+  takeConversation(tx: EntityManager, requestId: string): ConversationRow | null | undefined {
+    const reads = this.reads.get(runnerOf(tx))?.commands;
+    const ahead = reads?.get(requestId);
+    reads?.delete(requestId);
+    return ahead;
   }
 
   /**
