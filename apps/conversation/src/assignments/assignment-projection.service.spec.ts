@@ -8,25 +8,21 @@ import type { AssignmentsRepository, DeadlinesChange } from './assignments.repos
 /** What the service asked of the repository, in order. */
 type Call =
   | ['write', [string, number][]]
-  | ['claim', string, number]
-  | ['project', string]
+  | ['legacy', string]
   | ['claimAll', [string, number][]]
+  | ['read', string[]]
   | ['projectAll', string[]]
   | ['views', string[]]
-  | ['recorded', string[]];
+  | ['recorded', string[]]
+  | ['unrecorded', string[]];
 
 function fakeAssignments(calls: Call[]): AssignmentsRepository {
   return {
     projectDeadlinesOf: async (_tx: EntityManager, changes: DeadlinesChange[]) => {
       calls.push(['write', changes.map((c): [string, number] => [c.conversationId, c.version])]);
     },
-    claimRoutingVersion: async (_tx: EntityManager, id: string, version: number) => {
-      calls.push(['claim', id, version]);
-      return true;
-    },
-    project: async (_tx: EntityManager, id: string) => {
-      calls.push(['project', id]);
-      return false; // closed meanwhile: nothing more to do
+    projectDeadlines: async (_tx: EntityManager, id: string) => {
+      calls.push(['legacy', id]);
     },
     // 'stale': a version older than the one recorded; 'closed': a conversation closed meanwhile.
     claimRoutingVersions: async (_tx: EntityManager, claims: { id: string; version: number }[]) => {
@@ -77,6 +73,38 @@ const queued = (conversationId: string, version: number) =>
     version,
   });
 
+const unassigned = (conversationId: string, version: number, agentId = 'agent') =>
+  routingEvent('conversation.unassigned', `${conversationId}-u${version}`, {
+    conversationId,
+    channel: 'web_chat',
+    agentId,
+    reason: 'response_timeout',
+    next: 'queued',
+    version,
+  });
+
+/** Published before versions existed. */
+const legacyDeadlines = (conversationId: string) =>
+  routingEvent('conversation.deadlines-changed', `${conversationId}-legacy`, {
+    conversationId,
+    agentId: 'agent',
+    deadlines: { reassignAt: '2026-11-30T12:05:00.000Z' },
+  });
+
+const slotsChanged = () =>
+  routingEvent('agent.slots-changed', 'slots', { agentId: 'agent', version: 1, slots: {} });
+
+/** The calls that record a batch's kept unassignments together (each conversation held by 'agent'). */
+const unrecordedTogether = (claims: [string, number][]): Call[] => {
+  const ids = claims.map(([id]) => id);
+  return [
+    ['claimAll', claims],
+    ['read', ids],
+    ['projectAll', ids],
+    ['unrecorded', ids],
+  ];
+};
+
 /** The calls that record a batch's kept assignments together, of these conversations and versions. */
 const recordedTogether = (claims: [string, number][]): Call[] => {
   const ids = claims.map(([id]) => id);
@@ -97,7 +125,15 @@ describe(AssignmentProjectionService.name, () => {
     calls = [];
     sut = new AssignmentProjectionService(
       fakeAssignments(calls),
-      {} as ConversationsRepository,
+      {
+        // Each conversation open and held by 'agent', but 'gone' (unknown here).
+        findMany: async (_tx: EntityManager, ids: string[]) => {
+          calls.push(['read', ids]);
+          return ids
+            .filter((id) => id !== 'gone')
+            .map((id) => ({ id, agent_id: 'agent', closed_at: null, close_at: null }));
+        },
+      } as unknown as ConversationsRepository,
       {
         viewAll: async (_tx: EntityManager, ids: string[]) => {
           calls.push(['views', ids]);
@@ -105,8 +141,13 @@ describe(AssignmentProjectionService.name, () => {
         },
       } as unknown as ConversationViewsService,
       {
-        addAll: async (_tx: EntityManager, events: { data: { conversationId: string } }[]) => {
-          calls.push(['recorded', events.map((e) => e.data.conversationId)]);
+        addAll: async (_tx: EntityManager, events: { type: string; data: { conversationId: string } }[]) => {
+          const ids = events.map((e) => e.data.conversationId);
+          calls.push(
+            events[0]?.type === 'conversation.unassignment-recorded'
+              ? ['unrecorded', ids]
+              : ['recorded', ids],
+          );
         },
       } as unknown as ConversationEventsOutbox,
     );
@@ -139,15 +180,75 @@ describe(AssignmentProjectionService.name, () => {
     ]);
   });
 
-  it('in a batch, the changes before another event are written before it: the same order as one by one', async () => {
-    const batch = [deadlines('a', 5), queued('b', 2), deadlines('a', 6)];
+  it('in a batch, the changes before an event not kept are written before it: the same order as one by one', async () => {
+    const batch = [deadlines('a', 5), legacyDeadlines('b'), deadlines('a', 6)];
     await applyInBatch(batch);
     await sut.flush(tx);
     expect(calls).toEqual([
       ['write', [['a', 5]]],
-      ['claim', 'b', 2],
-      ['project', 'b'],
+      ['legacy', 'b'],
       ['write', [['a', 6]]],
+    ]);
+  });
+
+  it("in a batch, a sweep's moves are written kind by kind, whatever their number: unassignments, returns to the queue, assignments", async () => {
+    // R9 takes each conversation from its agent, queues it and assigns it again: three events each.
+    const batch = [unassigned('a', 5), queued('a', 6), assigned('a', 7), unassigned('b', 3), queued('b', 4)];
+    batch.push(assigned('b', 5));
+    await applyInBatch(batch);
+    expect(calls).toEqual([]);
+    await sut.flush(tx);
+    expect(calls).toEqual([
+      ...unrecordedTogether([
+        ['a', 5],
+        ['b', 3],
+      ]),
+      [
+        'claimAll',
+        [
+          ['a', 6],
+          ['b', 4],
+        ],
+      ],
+      ['projectAll', ['a', 'b']],
+      ...recordedTogether([
+        ['a', 7],
+        ['b', 5],
+      ]),
+    ]);
+  });
+
+  it("in a batch, an agent's events do not cut what is kept: they change nothing here", async () => {
+    await applyInBatch([assigned('a', 1), slotsChanged(), assigned('b', 2)]);
+    await sut.flush(tx);
+    expect(calls).toEqual(
+      recordedTogether([
+        ['a', 1],
+        ['b', 2],
+      ]),
+    );
+  });
+
+  it("in a batch, a conversation's unassignment after its kept assignment writes what is kept first", async () => {
+    await applyInBatch([assigned('a', 1), unassigned('a', 2), deadlines('a', 3)]);
+    await sut.flush(tx);
+    expect(calls).toEqual([
+      ...recordedTogether([['a', 1]]),
+      ...unrecordedTogether([['a', 2]]),
+      ['write', [['a', 3]]],
+    ]);
+  });
+
+  it('an unassignment records nothing when stale, when the conversation is unknown here, or held by someone else', async () => {
+    await sut.apply(unassigned('stale', 1), tx);
+    await sut.apply(unassigned('gone', 1), tx);
+    await sut.apply(unassigned('a', 1, 'another agent'), tx);
+    expect(calls).toEqual([
+      ['claimAll', [['stale', 1]]],
+      ['claimAll', [['gone', 1]]],
+      ['read', ['gone']],
+      ['claimAll', [['a', 1]]],
+      ['read', ['a']],
     ]);
   });
 

@@ -28,15 +28,10 @@ export interface DeadlinesChange {
  */
 @Injectable()
 export class AssignmentsRepository {
-  /** Whether the conversation was updated (false: no such conversation, or it is closed). */
-  async project(tx: EntityManager, id: string, p: AssignmentProjection): Promise<boolean> {
-    return (await this.projectAll(tx, [{ id, p }])).size === 1;
-  }
-
   /**
-   * `project` for many conversations at once, one change each: those not closed are locked in id
-   * order (the order every batch locks conversations in; `FOR NO KEY UPDATE`, what the update takes),
-   * then written. Returns the ids updated.
+   * Routing's holder and deadlines for one or many conversations, one change each: those not closed
+   * are locked in id order (the order every batch locks conversations in; `FOR NO KEY UPDATE`, what
+   * the update takes), then written. Returns the ids updated.
    */
   async projectAll(tx: EntityManager, all: { id: string; p: AssignmentProjection }[]): Promise<Set<string>> {
     if (all.length === 0) return new Set();
@@ -75,9 +70,10 @@ export class AssignmentsRepository {
   }
 
   /**
-   * `claimRoutingVersion` for many conversations at once, one version each, in one statement:
-   * returns the ids whose event may be applied (its version is newer, or the conversation is unknown
-   * here, as `claimRoutingVersion` answers). The conversations are locked first, in id order, as
+   * Records that the routing events of these versions are applied, one version per conversation, in
+   * one statement: returns the ids whose event may be applied (its version is newer than the last
+   * applied, or the conversation is unknown here: the handlers decide). An event whose version is not
+   * newer is stale (a dead letter replayed late), and then nothing of it may be applied. The conversations are locked first, in id order, as
    * `projectAll` locks them next: a routing row it inserts takes a share lock on its conversation
    * (the foreign key), which out of that order could wait on a request batch waiting for this one.
    */
@@ -108,26 +104,7 @@ export class AssignmentsRepository {
   }
 
   /**
-   * Records that the routing event of `version` is applied; false when one as new was already (this
-   * one is stale: a dead letter replayed late), and then nothing of it may be applied.
-   */
-  async claimRoutingVersion(tx: EntityManager, id: string, version: number): Promise<boolean> {
-    const rows = await returningRows<{ id: string }>(
-      tx,
-      `INSERT INTO conversation_routing (conversation_id, routing_version)
-       SELECT id, $2::bigint FROM conversations WHERE id = $1
-           ON CONFLICT (conversation_id) DO UPDATE SET routing_version = $2
-        WHERE conversation_routing.routing_version IS NULL OR conversation_routing.routing_version < $2
-       RETURNING conversation_id AS id`,
-      [id, version],
-    );
-    if (rows.length === 1) return true;
-    const exists: unknown[] = await tx.query('SELECT 1 FROM conversations WHERE id = $1', [id]);
-    return exists.length === 0; // unknown here: the handlers below decide as before
-  }
-
-  /**
-   * claimRoutingVersion and projectDeadlines in one statement, for routing's most frequent event
+   * claimRoutingVersions and projectDeadlines in one statement, for routing's most frequent event
    * about a conversation, for one conversation or a batch's: one change per
    * conversation (the caller keeps the newest), rows locked in id order. Nothing changes where the
    * version is not newer, or where there is no such conversation. It touches neither the

@@ -76,8 +76,12 @@ export class ConversationsRepository {
     return rows[0] ?? null;
   }
 
-  async findMany(tx: EntityManager, ids: string[]): Promise<ConversationRow[]> {
-    return tx.query(`SELECT ${CONVERSATION_ROWS} WHERE c.id = ANY($1::uuid[])`, [ids]);
+  /** `lock`: locked in id order, the order every batch locks conversations in. */
+  async findMany(tx: EntityManager, ids: string[], lock = false): Promise<ConversationRow[]> {
+    return tx.query(
+      `SELECT ${CONVERSATION_ROWS} WHERE c.id = ANY($1::uuid[])${lock ? ' ORDER BY c.id FOR UPDATE OF c' : ''}`,
+      [ids],
+    );
   }
 
   async listOfVisitor(tx: EntityManager, visitorId: string): Promise<ConversationRow[]> {
