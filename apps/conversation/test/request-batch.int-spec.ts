@@ -312,12 +312,19 @@ describe('conversation: requests applied in batches', () => {
         post(one.visitorId, 'kept'),
         { op: 'canned.delete', data: { id: randomUUID() } },
         post(two.visitorId, 'kept too'),
+        // Read with the batch: refused with no statement of its own.
+        {
+          op: 'agent.tag',
+          data: { agentId: stranger, conversationId: two.conversationId, tag: 'x', action: 'add' },
+        },
+        // Its conversation named before it: it reads for itself (writing what is held back first),
+        // and is refused without a savepoint.
         { op: 'agent.close', data: { agentId: stranger, conversationId: two.conversationId } },
         post(two.visitorId, 'after'),
       ]);
 
-      expect(replies.map((r) => r?.ok)).toEqual([true, false, true, false, true]);
-      expect(together(before)).toEqual({ transactions: 1, requests: 5 });
+      expect(replies.map((r) => r?.ok)).toEqual([true, false, true, false, false, true]);
+      expect(together(before)).toEqual({ transactions: 1, requests: 6 });
       expect(await stored(one.visitorId, 'kept')).toBe(1);
       expect(await stored(two.visitorId, 'kept too')).toBe(1);
       expect(await stored(two.visitorId, 'after')).toBe(1);
@@ -430,6 +437,33 @@ describe('conversation: requests applied in batches', () => {
       await waitFor(async () => closed().length > 0, { what: 'conversation.closed' });
       expect(closed().map((e) => (e.value.data as { lastAgentMessage: unknown }).lastAgentMessage)).toEqual([
         { messageId: messageIdOf(replies[1]), agentId },
+      ]);
+    });
+
+    it('a close read with its batch pays for the last answer stored before the batch (R14)', async () => {
+      const agentId = randomUUID();
+      const { visitorId, conversationId } = await sut.openConversation('web_chat');
+      await sut.assign(conversationId, 'web_chat', agentId);
+      const last = await rq.call(
+        'conversation',
+        'agent.post-message',
+        answer(agentId, conversationId, 'last').data,
+      );
+
+      const replies = await rq.askAll('conversation', 'one-partition', [
+        post(visitorId, 'thanks'),
+        { op: 'agent.close', data: { agentId, conversationId } },
+      ]);
+
+      expect(replies.map((r) => r?.ok)).toEqual([true, true]);
+      const closed = () =>
+        rq.eventsOf('conversation.closed', CONVERSATION_EVENTS).filter((e) => e.key === conversationId);
+      await waitFor(async () => closed().length > 0, { what: 'conversation.closed' });
+      expect(closed().map((e) => e.value.data)).toEqual([
+        expect.objectContaining({
+          reason: 'agent',
+          lastAgentMessage: { messageId: (last as { messageId: string }).messageId, agentId },
+        }),
       ]);
     });
 

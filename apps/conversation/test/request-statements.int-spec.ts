@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { LoggedStatement, statementLog, StatementLog, TestRequester } from '@pupitre/shared/testing';
+import { CONVERSATION_EVENTS } from '@pupitre/shared';
+import { LoggedStatement, statementLog, StatementLog, TestRequester, waitFor } from '@pupitre/shared/testing';
 import { MessagesRepository } from '../src/messages/messages.repository';
 import { ConversationHarness, startConversationHarness } from './support/conversation-harness';
 
@@ -170,7 +171,8 @@ describe('conversation: statements per visitor message', () => {
 
   it("agents' closes: read after the batch lock, written with their events and the inbox rows in one statement", async () => {
     const agentId = randomUUID();
-    const closes = (await heldConversations(agentId)).map((conversationId) => ({
+    const conversations = await heldConversations(agentId);
+    const closes = conversations.map((conversationId) => ({
       op: 'agent.close',
       data: { agentId, conversationId },
     }));
@@ -185,6 +187,30 @@ describe('conversation: statements per visitor message', () => {
     expect(tx).toHaveLength(PER_BATCH + 2);
     expect(tx.filter((s) => s.startsWith('WITH outbox_row AS'))).toHaveLength(1);
     expect(tx.filter((s) => /INTO inbox/.test(s))).toEqual([]);
+    const closed = await sut.db.query<{ status: string; close_reason: string }>(
+      'SELECT status, close_reason FROM conversation.conversations WHERE id = ANY($1)',
+      [conversations],
+    );
+    expect(closed.rows).toEqual(conversations.map(() => ({ status: 'closed', close_reason: 'agent' })));
+    const announced = () =>
+      rq
+        .eventsOf('conversation.closed', CONVERSATION_EVENTS)
+        .filter((e) => conversations.includes(e.key ?? ''));
+    await waitFor(async () => announced().length === N, { what: 'the closes announced' });
+    // Each on its conversation's partition: their order here is not theirs.
+    const byId = (a: { conversationId: string }, b: { conversationId: string }) =>
+      a.conversationId < b.conversationId ? -1 : 1;
+    expect(
+      announced()
+        .map((e) => e.value.data as { conversationId: string })
+        .sort(byId),
+    ).toEqual(
+      [...conversations]
+        .sort()
+        .map((conversationId) =>
+          expect.objectContaining({ conversationId, reason: 'agent', lastAgentMessage: null }),
+        ),
+    );
   });
 
   it("agents' tags: read after the batch lock, then one statement each for the tags and their event; no savepoint", async () => {

@@ -9,6 +9,7 @@ import type { AssignmentsRepository, DeadlinesChange } from './assignments.repos
 type Call =
   | ['write', [string, number][]]
   | ['legacy', string]
+  | ['lock', string[]]
   | ['claimAll', [string, number][]]
   | ['read', string[]]
   | ['projectAll', string[]]
@@ -23,6 +24,9 @@ function fakeAssignments(calls: Call[]): AssignmentsRepository {
     },
     projectDeadlines: async (_tx: EntityManager, id: string) => {
       calls.push(['legacy', id]);
+    },
+    lockInIdOrder: async (_tx: EntityManager, ids: string[]) => {
+      calls.push(['lock', [...ids].sort()]);
     },
     // 'stale': a version older than the one recorded; 'closed': a conversation closed meanwhile.
     claimRoutingVersions: async (_tx: EntityManager, claims: { id: string; version: number }[]) => {
@@ -199,6 +203,7 @@ describe(AssignmentProjectionService.name, () => {
     expect(calls).toEqual([]);
     await sut.flush(tx);
     expect(calls).toEqual([
+      ['lock', ['a', 'b']],
       ...unrecordedTogether([
         ['a', 5],
         ['b', 3],
@@ -215,6 +220,20 @@ describe(AssignmentProjectionService.name, () => {
         ['a', 7],
         ['b', 5],
       ]),
+    ]);
+  });
+
+  it('in a batch, the conversations of several kinds are locked together first, in id order, whatever the kinds', async () => {
+    // The queue's head assigned (a) beside a conversation R9 moves back to the queue (b): the
+    // unassignment's claim would lock b before the assignment's locked a.
+    await applyInBatch([assigned('a', 1), unassigned('b', 2), queued('b', 3)]);
+    await sut.flush(tx);
+    expect(calls).toEqual([
+      ['lock', ['a', 'b']],
+      ...unrecordedTogether([['b', 2]]),
+      ['claimAll', [['b', 3]]],
+      ['projectAll', ['b']],
+      ...recordedTogether([['a', 1]]),
     ]);
   });
 

@@ -64,7 +64,9 @@ const versionsOf = (all: (Assigned | Unassigned | Queued)[]) =>
  * conversation unassigned, queued, assigned) took about 290, and held the service's next fetch of
  * requests for 200–400 ms (session 49).
  * What is kept is written in that order (`writeKept`) before any other event of the batch is applied,
- * and at its end; an event of a conversation that has one of its kind or of a later kind kept writes
+ * and at its end, the conversations of more than one kind locked together first, in id order (the
+ * order of every batch's locks; each kind's statements lock theirs in that order, but one kind after
+ * another would not); an event of a conversation that has one of its kind or of a later kind kept writes
  * what is kept first. So each conversation ends as when its events are applied one by one, in order
  * (events of different conversations commute).
  * Alone, each is written at once.
@@ -109,6 +111,11 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
       return all;
     };
     if (kept.deadlines.size > 0) await this.assignments.projectDeadlinesOf(tx, take(kept.deadlines));
+    // Each kind locks its conversations in id order; several kinds, one after the other, would not:
+    // a request batch locking two of them in id order could then wait on this one, and it on that.
+    const moving = [kept.unassigned, kept.queued, kept.assigned].filter((m) => m.size > 0);
+    if (moving.length > 1)
+      await this.assignments.lockInIdOrder(tx, [...new Set(moving.flatMap((m) => [...m.keys()]))]);
     if (kept.unassigned.size > 0) await this.recordUnassigned(take(kept.unassigned), tx);
     if (kept.queued.size > 0) await this.recordQueued(take(kept.queued), tx);
     if (kept.assigned.size > 0) await this.recordAssigned(take(kept.assigned), tx);

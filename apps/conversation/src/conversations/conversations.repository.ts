@@ -76,10 +76,13 @@ export class ConversationsRepository {
     return rows[0] ?? null;
   }
 
-  /** `lock`: locked in id order, the order every batch locks conversations in. */
+  /**
+   * `lock`: locked in id order, the order every batch locks conversations in, `FOR NO KEY UPDATE` (what
+   * routing's projection takes to write their holder).
+   */
   async findMany(tx: EntityManager, ids: string[], lock = false): Promise<ConversationRow[]> {
     return tx.query(
-      `SELECT ${CONVERSATION_ROWS} WHERE c.id = ANY($1::uuid[])${lock ? ' ORDER BY c.id FOR UPDATE OF c' : ''}`,
+      `SELECT ${CONVERSATION_ROWS} WHERE c.id = ANY($1::uuid[])${lock ? ' ORDER BY c.id FOR NO KEY UPDATE OF c' : ''}`,
       [ids],
     );
   }
