@@ -366,6 +366,16 @@ describe('conversation: requests applied in batches', () => {
       op: 'agent.post-message',
       data: { agentId, conversationId, text: `answer ${clientMessageId}`, clientMessageId },
     });
+    /** The conversation's `conversation.closed` events' data, once there is one. */
+    const closesOf = async (conversationId: string) => {
+      const closed = () =>
+        rq
+          .eventsOf('conversation.closed', CONVERSATION_EVENTS)
+          .filter((e) => e.key === conversationId)
+          .map((e) => e.value.data as { reason: string; lastAgentMessage: unknown });
+      await waitFor(async () => closed().length > 0, { what: 'conversation.closed' });
+      return closed();
+    };
     const messageIdOf = (reply: { ok: boolean; data?: unknown } | null) =>
       (reply as { data: { messageId: string } }).data.messageId;
 
@@ -432,10 +442,7 @@ describe('conversation: requests applied in batches', () => {
       expect(processor.batchStats().transactions - before.transactions).toBe(1);
       // The answers were held back to be written with the batch; the close's read wrote them first, and
       // its event carries what that read found, with no read of its own.
-      const closed = () =>
-        rq.eventsOf('conversation.closed', CONVERSATION_EVENTS).filter((e) => e.key === conversationId);
-      await waitFor(async () => closed().length > 0, { what: 'conversation.closed' });
-      expect(closed().map((e) => (e.value.data as { lastAgentMessage: unknown }).lastAgentMessage)).toEqual([
+      expect((await closesOf(conversationId)).map((c) => c.lastAgentMessage)).toEqual([
         { messageId: messageIdOf(replies[1]), agentId },
       ]);
     });
@@ -456,10 +463,7 @@ describe('conversation: requests applied in batches', () => {
       ]);
 
       expect(replies.map((r) => r?.ok)).toEqual([true, true]);
-      const closed = () =>
-        rq.eventsOf('conversation.closed', CONVERSATION_EVENTS).filter((e) => e.key === conversationId);
-      await waitFor(async () => closed().length > 0, { what: 'conversation.closed' });
-      expect(closed().map((e) => e.value.data)).toEqual([
+      expect(await closesOf(conversationId)).toEqual([
         expect.objectContaining({
           reason: 'agent',
           lastAgentMessage: { messageId: (last as { messageId: string }).messageId, agentId },
