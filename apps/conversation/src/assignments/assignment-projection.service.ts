@@ -64,11 +64,11 @@ const versionsOf = (all: (Assigned | Unassigned | Queued)[]) =>
  * conversation unassigned, queued, assigned) took about 290, and held the service's next fetch of
  * requests for 200–400 ms (session 49).
  * What is kept is written in that order (`writeKept`) before any other event of the batch is applied,
- * and at its end, the conversations of more than one kind locked together first, in id order (the
- * order of every batch's locks; each kind's statements lock theirs in that order, but one kind after
- * another would not); an event of a conversation that has one of its kind or of a later kind kept writes
- * what is kept first. So each conversation ends as when its events are applied one by one, in order
- * (events of different conversations commute).
+ * and at its end. The conversations of more than one kind are locked together first, in id order (the
+ * order of every batch's locks: each kind's statements lock theirs in that order, but one kind after
+ * another would not). An event of a conversation that has one of its kind or of a later kind kept
+ * writes what is kept first. So each conversation ends as when its events are applied one by one, in
+ * order (events of different conversations commute).
  * Alone, each is written at once.
  */
 @Injectable()

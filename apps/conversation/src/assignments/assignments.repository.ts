@@ -87,9 +87,10 @@ export class AssignmentsRepository {
    * Records that the routing events of these versions are applied, one version per conversation, in
    * one statement: returns the ids whose event may be applied (its version is newer than the last
    * applied, or the conversation is unknown here: the handlers decide). An event whose version is not
-   * newer is stale (a dead letter replayed late), and then nothing of it may be applied. The conversations are locked first, in id order, as
-   * `projectAll` locks them next: a routing row it inserts takes a share lock on its conversation
-   * (the foreign key), which out of that order could wait on a request batch waiting for this one.
+   * newer is stale (a dead letter replayed late), and then nothing of it may be applied. The
+   * conversations are locked first, in id order, as `projectAll` locks them next: a routing row it
+   * inserts takes a share lock on its conversation (the foreign key), which out of that order could
+   * wait on a request batch waiting for this one.
    */
   async claimRoutingVersions(
     tx: EntityManager,
