@@ -37,16 +37,6 @@ export interface ConversationEvent<T extends ConversationEventType = Conversatio
 export class ConversationEventsOutbox {
   constructor(private readonly outbox: Outbox) {}
 
-  async add<T extends ConversationEventType>(
-    tx: EntityManager,
-    type: T,
-    data: ConversationEventData<T>,
-    at: Date,
-    cause: Cause,
-  ): Promise<void> {
-    await this.outbox.addAll(tx, entriesOf({ type, data, at, cause }));
-  }
-
   /** Many events in one insert, their rows in the order given. */
   async addAll(tx: EntityManager, events: ConversationEvent[]): Promise<void> {
     await this.outbox.addAll(tx, events.flatMap(entriesOf));
