@@ -70,3 +70,68 @@ export async function leavePredecessors(env: KafkaEnv, groupId: string, clientId
     await admin.disconnect();
   }
 }
+
+/** The part of kafkajs' coordinator that commits offsets for a group with no members. */
+interface OffsetCommitter {
+  offsetCommit(request: {
+    groupId: string;
+    groupGenerationId: number;
+    memberId: string;
+    retentionTime: number;
+    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+  }): Promise<unknown>;
+}
+
+/**
+ * Gives group `to` the offsets group `from` committed on `topics`, for each topic `to` has committed
+ * nothing on yet: a topic moved out of the service's group to a consumer and group of its own
+ * (boot-service.ts, `separateConsumers`) goes on from where the service's group was, rather than
+ * from the topic's beginning (everything it keeps read again) or its end (what came during the
+ * upgrade never read). Run before the consumer of `to` joins. The commit is the one an admin tool
+ * makes (generation -1, no member): the broker takes it only while `to` has no members, so of
+ * several instances starting at once, one adopts and the others find the group running (the broker's
+ * refusal is caught) or find its offsets. Returns the topics adopted.
+ */
+export async function adoptOffsets(
+  env: KafkaEnv,
+  from: string,
+  to: string,
+  topics: readonly string[],
+  clientId: string,
+): Promise<string[]> {
+  const [source, target] = [prefixed(env, from), prefixed(env, to)];
+  const kafka = new Kafka({ ...kafkaClientConfig(env, `${clientId}-adopt`), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const moves: { topic: string; partitions: { partition: number; offset: string }[] }[] = [];
+    for (const topic of topics.map((t) => prefixed(env, t))) {
+      const [own] = await admin.fetchOffsets({ groupId: target, topics: [topic] });
+      if ((own?.partitions ?? []).some((p) => p.offset !== '-1')) continue;
+      const [theirs] = await admin.fetchOffsets({ groupId: source, topics: [topic] });
+      const partitions = (theirs?.partitions ?? [])
+        .filter((p) => p.offset !== '-1')
+        .map(({ partition, offset }) => ({ partition, offset }));
+      if (partitions.length > 0) moves.push({ topic, partitions });
+    }
+    if (moves.length === 0) return [];
+    const cluster = clusterOf(kafka);
+    await cluster.connect();
+    try {
+      const coordinator = (await cluster.findGroupCoordinator({ groupId: target })) as Coordinator &
+        OffsetCommitter;
+      await coordinator.offsetCommit({
+        groupId: target,
+        groupGenerationId: -1,
+        memberId: '',
+        retentionTime: -1,
+        topics: moves,
+      });
+    } finally {
+      await cluster.disconnect();
+    }
+    return moves.map((m) => m.topic);
+  } finally {
+    await admin.disconnect();
+  }
+}

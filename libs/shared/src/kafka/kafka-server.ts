@@ -37,6 +37,11 @@ export interface KafkaServerOptions {
   partitionsConsumedConcurrently?: number;
   /** Most messages applied in one transaction (default 200). */
   maxBatchMessages?: number;
+  /**
+   * The topics (logical names) whose handlers this server runs; default all. A service whose topics are
+   * read by more than one consumer gives each server its share (boot-service.ts, `separateConsumers`).
+   */
+  reads?: (topic: string) => boolean;
 }
 
 /**
@@ -83,6 +88,8 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
     isEventHandler?: boolean,
     extras?: Record<string, unknown>,
   ) {
+    // Another server of the service reads it: Nest offers every handler to every server.
+    if (typeof pattern === 'string' && this.serverOptions.reads?.(pattern) === false) return;
     const topic = typeof pattern === 'string' ? prefixed(this.serverOptions.env, pattern) : pattern;
     if (typeof topic === 'string') {
       const named = (extras as HandlerExtras | undefined)?.eventTypes;

@@ -18,7 +18,8 @@ import { ServiceHealth } from './service-health';
 import { ServiceMetrics } from './service-metrics';
 
 export interface OpsOptions {
-  server: KafkaServer;
+  /** The service's consumers (one, or one per separate group). */
+  servers: readonly KafkaServer[];
   metrics: ServiceMetrics;
   probe: KafkaProbe;
   env: OpsEnv;
@@ -83,7 +84,7 @@ export class OpsModule {
           provide: ServiceHealth,
           inject: [{ token: DataSource, optional: true }],
           useFactory: (dataSource?: DataSource) =>
-            new ServiceHealth(o.server, o.probe, o.metrics, o.env, dataSource ?? null),
+            new ServiceHealth(o.servers, o.probe, o.metrics, o.env, dataSource ?? null),
         },
         OpsLifecycle,
       ],
