@@ -4,7 +4,7 @@ import { loadConversationConfig } from './config/env.validation';
 
 /**
  * The requests (what the gateway waits for) have a consumer of their own, so they never wait while a
- * batch of routing's events is applied (docs/architecture.md, "Requests read apart from events").
+ * batch of routing's events is applied (docs/architecture.md, "Batching and partitions").
  */
 export const CONVERSATION_CONSUMERS: SeparateConsumer[] = [
   { groupId: 'conversation-requests', topics: [requestTopic('conversation')] },

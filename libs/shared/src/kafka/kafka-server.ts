@@ -119,7 +119,9 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
     consumer.on(consumer.events.CRASH, () => (this.joined = false));
     consumer.on(consumer.events.STOP, () => (this.joined = false));
     this.loop.watch(consumer);
-    pipelineTrace()?.watchConsumer(this.serverOptions.service ?? this.serverOptions.clientId, consumer);
+    // A service with several consumers traces each under its group's name.
+    const o = this.serverOptions;
+    pipelineTrace()?.watchConsumer(o.reads ? o.groupId : (o.service ?? o.clientId), consumer);
     const topics = [...this.messageHandlers.keys()];
     if (topics.length > 0) {
       await consumer.subscribe({ topics, fromBeginning: this.serverOptions.fromBeginning });
