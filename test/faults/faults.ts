@@ -435,27 +435,17 @@ async function scaleOutRun(broker: OwnBroker, logDir: string, cleanup: Cleanup):
   return stopCleanly(sys, result);
 }
 
-const JOIN_LINE = /joined consumer group (\S+) in \d+ ms \((\d+) partitions\)/g;
-/** Each join a log reports, in order: the group and how many partitions the member got. */
-const joins = (log: string) => [...log.matchAll(JOIN_LINE)].map((m) => ({ group: m[1], n: Number(m[2]) }));
-/** The partitions of each group at a member's last join of it. */
-const lastJoins = (log: string) => new Map(joins(log).map((j) => [j.group, j.n]));
+const JOIN_LINE = /joined consumer group \S+ in \d+ ms \((\d+) partitions\)/g;
+const joins = (log: string) => [...log.matchAll(JOIN_LINE)].map((m) => Number(m[1]));
 
-/**
- * kill -9 `<service>-1` of each (not restarted); the time until `<service>-2` holds every partition of
- * each of the service's groups (conversation and routing read their requests in a group of their own).
- */
+/** kill -9 `<service>-1` of each (not restarted); the time until `<service>-2` holds every partition. */
 async function failover(sys: System, services: string[]): Promise<Recovery[]> {
   const plan = services.map((service) => {
     const victim = sys.fleet.get(`${service}-1`);
     const survivor = sys.fleet.get(`${service}-2`);
     const before = joins(sys.fleet.currentLog(survivor));
-    const [theirs, ours] = [
-      lastJoins(sys.fleet.currentLog(victim)),
-      lastJoins(sys.fleet.currentLog(survivor)),
-    ];
-    const totals = new Map([...ours].map(([group, n]) => [group, n + (theirs.get(group) ?? 0)]));
-    return { service, victim, survivor, seen: before.length, totals };
+    const total = (joins(sys.fleet.currentLog(victim)).at(-1) ?? 0) + (before.at(-1) ?? 0);
+    return { service, victim, survivor, seen: before.length, total };
   });
   const killedAt = Date.now();
   await Promise.all(plan.map((p) => sys.fleet.kill(p.victim)));
@@ -463,10 +453,7 @@ async function failover(sys: System, services: string[]): Promise<Recovery[]> {
     plan.map(async (p) => {
       for (;;) {
         const after = joins(sys.fleet.currentLog(p.survivor)).slice(p.seen);
-        const whole = [...p.totals].every(([group, total]) =>
-          after.some((j) => j.group === group && j.n >= total),
-        );
-        if (whole) break;
+        if (after.some((n) => n >= p.total)) break;
         if (Date.now() > killedAt + READY_BOUND_MS)
           throw new Error(
             `${p.survivor} did not take ${p.victim}'s partitions in ${READY_BOUND_MS / 1000} s`,
@@ -474,9 +461,8 @@ async function failover(sys: System, services: string[]): Promise<Recovery[]> {
         await sleep(50);
       }
       const ms = Date.now() - killedAt;
-      const held = [...p.totals].map(([group, n]) => `${n} of ${group}`).join(', ');
       say(
-        `kill -9 ${p.victim.name} (not restarted) → ${p.survivor.name} holds all partitions (${held}) in ${s(ms)}`,
+        `kill -9 ${p.victim.name} (not restarted) → ${p.survivor.name} holds all ${p.total} partitions in ${s(ms)}`,
       );
       return { target: `${p.service} failover`, readyMs: ms, joinedMs: ms, healthMs: ms, probeMs: ms };
     }),

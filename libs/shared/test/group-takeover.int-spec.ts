@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import {
-  adoptOffsets,
   KafkaEnv,
   kafkaEnvSchema,
   leavePredecessors,
@@ -50,7 +49,7 @@ describe(leavePredecessors.name, () => {
   let kafka: Kafka;
 
   beforeAll(async () => {
-    const test = await isolatedTestEnv('takeover', ['takeover.topic', 'adopt.topic']);
+    const test = await isolatedTestEnv('takeover', ['takeover.topic']);
     env = parseEnv(kafkaEnvSchema, test.vars);
     kafka = new Kafka({ clientId: 'takeover-spec', brokers: env.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
   }, 60_000);
@@ -119,101 +118,4 @@ describe(leavePredecessors.name, () => {
   it('does nothing when no earlier run left a membership', async () => {
     expect(await leavePredecessors(env, 'takeover-empty', 'billing-host-a')).toBe(0);
   });
-});
-
-describe(adoptOffsets.name, () => {
-  let env: KafkaEnv;
-  let kafka: Kafka;
-
-  beforeAll(async () => {
-    const test = await isolatedTestEnv('adopt', ['adopt.topic', 'adopt.other']);
-    env = parseEnv(kafkaEnvSchema, test.vars);
-    kafka = new Kafka({ clientId: 'adopt-spec', brokers: env.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
-  }, 60_000);
-
-  const withAdmin = async <T>(fn: (admin: ReturnType<Kafka['admin']>) => Promise<T>): Promise<T> => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      return await fn(admin);
-    } finally {
-      await admin.disconnect();
-    }
-  };
-  /** A group's committed offsets on a topic (logical names), partition by partition; -1: none. */
-  const committed = (group: string, topic: string) =>
-    withAdmin(async (admin) => {
-      const [entry] = await admin.fetchOffsets({
-        groupId: prefixed(env, group),
-        topics: [prefixed(env, topic)],
-      });
-      return Object.fromEntries(entry.partitions.map((p) => [p.partition, p.offset]));
-    });
-  /** Commits offsets for a group with no members, as an admin tool does. */
-  const commit = (group: string, topic: string, offsets: Record<number, string>) =>
-    withAdmin((admin) =>
-      admin.setOffsets({
-        groupId: prefixed(env, group),
-        topic: prefixed(env, topic),
-        partitions: Object.entries(offsets).map(([partition, offset]) => ({
-          partition: Number(partition),
-          offset,
-        })),
-      }),
-    );
-
-  it("starts a new group where the service's group was, on the topics moved to it only", async () => {
-    await commit('adopt-service', 'adopt.topic', { 0: '5' });
-    await commit('adopt-service', 'adopt.other', { 0: '9' });
-
-    const adopted = await adoptOffsets(
-      env,
-      'adopt-service',
-      'adopt-service-requests',
-      ['adopt.topic'],
-      'adopt-a',
-    );
-
-    expect(adopted).toEqual([prefixed(env, 'adopt.topic')]);
-    expect((await committed('adopt-service-requests', 'adopt.topic'))[0]).toBe('5');
-    expect((await committed('adopt-service-requests', 'adopt.other'))[0]).toBe('-1');
-  }, 60_000);
-
-  it('leaves a group that has offsets of its own as it is: adopted once, the group goes on from its own', async () => {
-    await commit('adopt-twice', 'adopt.topic', { 0: '3' });
-    await commit('adopt-twice-requests', 'adopt.topic', { 0: '7' });
-
-    expect(
-      await adoptOffsets(env, 'adopt-twice', 'adopt-twice-requests', ['adopt.topic'], 'adopt-b'),
-    ).toEqual([]);
-    expect((await committed('adopt-twice-requests', 'adopt.topic'))[0]).toBe('7');
-  }, 60_000);
-
-  it("adopts nothing when the service's group has committed nothing (a new install)", async () => {
-    expect(await adoptOffsets(env, 'adopt-none', 'adopt-none-requests', ['adopt.topic'], 'adopt-c')).toEqual(
-      [],
-    );
-    expect((await committed('adopt-none-requests', 'adopt.topic'))[0]).toBe('-1');
-  }, 60_000);
-
-  it('is refused by the broker while the new group has a member (another instance adopted and runs)', async () => {
-    await commit('adopt-busy', 'adopt.topic', { 0: '4' });
-    const consumer = kafka.consumer({ groupId: prefixed(env, 'adopt-busy-requests'), sessionTimeout: 30000 });
-    let joinedGroup = false;
-    consumer.on(consumer.events.GROUP_JOIN, () => (joinedGroup = true));
-    await consumer.connect();
-    try {
-      // fromBeginning: false, and nothing ever written: its position is the end, and it commits nothing.
-      await consumer.subscribe({ topic: prefixed(env, 'adopt.topic'), fromBeginning: false });
-      await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
-      await waitFor(() => joinedGroup, { what: 'the member to join', timeoutMs: 60_000 });
-
-      await expect(
-        adoptOffsets(env, 'adopt-busy', 'adopt-busy-requests', ['adopt.topic'], 'adopt-d'),
-      ).rejects.toThrow(/member|generation/i);
-      expect((await committed('adopt-busy-requests', 'adopt.topic'))[0]).toBe('-1');
-    } finally {
-      await consumer.disconnect();
-    }
-  }, 120_000);
 });

@@ -37,11 +37,6 @@ export interface KafkaServerOptions {
   partitionsConsumedConcurrently?: number;
   /** Most messages applied in one transaction (default 200). */
   maxBatchMessages?: number;
-  /**
-   * The topics (logical names) whose handlers this server runs; default all. A service whose topics are
-   * read by more than one consumer gives each server its share (boot-service.ts, `separateConsumers`).
-   */
-  reads?: (topic: string) => boolean;
 }
 
 /**
@@ -88,8 +83,6 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
     isEventHandler?: boolean,
     extras?: Record<string, unknown>,
   ) {
-    // Another server of the service reads it: Nest offers every handler to every server.
-    if (typeof pattern === 'string' && this.serverOptions.reads?.(pattern) === false) return;
     const topic = typeof pattern === 'string' ? prefixed(this.serverOptions.env, pattern) : pattern;
     if (typeof topic === 'string') {
       const named = (extras as HandlerExtras | undefined)?.eventTypes;
@@ -119,9 +112,7 @@ export class KafkaServer extends ServerKafka implements CustomTransportStrategy 
     consumer.on(consumer.events.CRASH, () => (this.joined = false));
     consumer.on(consumer.events.STOP, () => (this.joined = false));
     this.loop.watch(consumer);
-    // A service with several consumers traces each under its group's name.
-    const o = this.serverOptions;
-    pipelineTrace()?.watchConsumer(o.reads ? o.groupId : (o.service ?? o.clientId), consumer);
+    pipelineTrace()?.watchConsumer(this.serverOptions.service ?? this.serverOptions.clientId, consumer);
     const topics = [...this.messageHandlers.keys()];
     if (topics.length > 0) {
       await consumer.subscribe({ topics, fromBeginning: this.serverOptions.fromBeginning });

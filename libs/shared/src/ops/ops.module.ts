@@ -18,8 +18,7 @@ import { ServiceHealth } from './service-health';
 import { ServiceMetrics } from './service-metrics';
 
 export interface OpsOptions {
-  /** The service's consumers (one, or one per separate group). */
-  servers: readonly KafkaServer[];
+  server: KafkaServer;
   metrics: ServiceMetrics;
   probe: KafkaProbe;
   env: OpsEnv;
@@ -84,7 +83,7 @@ export class OpsModule {
           provide: ServiceHealth,
           inject: [{ token: DataSource, optional: true }],
           useFactory: (dataSource?: DataSource) =>
-            new ServiceHealth(o.servers, o.probe, o.metrics, o.env, dataSource ?? null),
+            new ServiceHealth(o.server, o.probe, o.metrics, o.env, dataSource ?? null),
         },
         OpsLifecycle,
       ],

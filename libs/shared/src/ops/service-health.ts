@@ -32,7 +32,7 @@ export class ServiceHealth {
   private readonly lag: CachedCheck<TopicLag[] | null>;
 
   constructor(
-    private readonly servers: readonly KafkaServer[],
+    private readonly server: KafkaServer,
     probe: KafkaProbe,
     metrics: ServiceMetrics,
     private readonly env: OpsEnv,
@@ -48,7 +48,7 @@ export class ServiceHealth {
     this.database = dataSource ? bounded(() => dataSource.query('SELECT 1')) : null;
     this.broker = bounded(() => probe.reachable());
     this.lag = new CachedCheck(
-      async () => (await Promise.all(servers.map((s) => probe.lag(s.group(), s.topics())))).flat(),
+      () => probe.lag(server.group(), server.topics()),
       () => null,
       LAG_CACHE_MS,
       env.READINESS_TIMEOUT_MS,
@@ -68,37 +68,25 @@ export class ServiceHealth {
       [],
       (set) => set({}, this.live().live ? 1 : 0),
     );
-    metrics.gauge(
-      'pupitre_consumer_in_group',
-      '1 while the consumer is in its group (each of them)',
-      [],
-      (set) => set({}, this.consuming() ? 1 : 0),
+    metrics.gauge('pupitre_consumer_in_group', '1 while the consumer is in its group', [], (set) =>
+      set({}, server.isConsuming() ? 1 : 0),
     );
   }
 
-  /** Live while every consumer's loop is: the first that is not says why. */
   live(now = Date.now()): Liveness {
-    for (const server of this.servers) {
-      const live = consumerLiveness(server.loop, now, this.env.LIVENESS_MAX_STALL_MS);
-      if (!live.live) return live;
-    }
-    return { live: true };
-  }
-
-  private consuming(): boolean {
-    return this.servers.every((s) => s.isConsuming());
+    return consumerLiveness(this.server.loop, now, this.env.LIVENESS_MAX_STALL_MS);
   }
 
   async ready(): Promise<ServiceReadiness> {
     const live = this.live();
     const [database, broker] = await Promise.all([this.database?.get() ?? null, this.broker.get()]);
     const checks: Record<string, CheckState> = {
-      consumer: live.live && this.consuming() ? 'up' : 'down',
+      consumer: live.live && this.server.isConsuming() ? 'up' : 'down',
       broker: broker.ok ? 'up' : 'down',
     };
     const reasons: string[] = [];
     if (!live.live) reasons.push(`consumer: ${live.reason}`);
-    else if (!this.consuming()) reasons.push('consumer: not in its group');
+    else if (!this.server.isConsuming()) reasons.push('consumer: not in its group');
     if (!broker.ok) reasons.push(`broker: ${broker.reason}`);
     if (database) {
       checks.database = database.ok ? 'up' : 'down';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, KafkaEnv, kafkaTimingProblems } from '../config';
 import { ensureDatabase, ensureSchema } from '../database';
 import { waitForTopics } from '../kafka/topic-admin';
-import { adoptOffsets, leavePredecessors } from '../kafka/group-takeover';
+import { leavePredecessors } from '../kafka/group-takeover';
 import { KafkaServer } from '../kafka/kafka-server';
 import { PinoLoggerService, setDefaultLogService } from '../logging/logger';
 import { KafkaProbe } from '../ops/kafka-probe';
@@ -22,13 +22,6 @@ export interface BootOptions {
   module: DynamicModule;
   /** Consumer group; defaults to the service name (the gateway passes one per instance). */
   groupId?: string;
-  /**
-   * Topics read by a consumer and a group of their own: a service's requests, which the gateway waits
-   * for, so that they never wait behind a batch of its events (kafkajs fetches again only once the
-   * whole of its last fetch is applied). The service's group reads the other topics. A group new to
-   * the cluster starts from the offsets the service's group committed on its topics (adoptOffsets).
-   */
-  separateConsumers?: SeparateConsumer[];
   /** This instance's name, unique and stable across restarts; defaults to SERVICE_INSTANCE_ID. */
   instanceId?: string;
   fromBeginning?: boolean;
@@ -44,17 +37,9 @@ export interface BootOptions {
   opsRoutes?: boolean;
 }
 
-export interface SeparateConsumer {
-  groupId: string;
-  topics: string[];
-}
-
 export interface BootedService {
   app: INestApplication;
-  /** The consumer of the service's own group. */
   server: KafkaServer;
-  /** Every consumer: `server`, then one per separate consumer. */
-  servers: KafkaServer[];
   metrics: ServiceMetrics;
   /** Where /health and /metrics answer (back-end services), e.g. http://localhost:3101. */
   opsUrl?: string;
@@ -82,7 +67,6 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
   startPipelineTrace(opsEnv.PIPELINE_TRACE_MS);
   const logger = new Logger(o.service);
   const groupId = o.groupId ?? o.service;
-  const separate = o.separateConsumers ?? [];
   const clientId = `${o.service}-${o.instanceId ?? o.kafka.SERVICE_INSTANCE_ID}`;
   const t0 = Date.now();
   const took: Record<string, number> = {};
@@ -100,33 +84,24 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
     }),
     step('topics and group takeover', async () => {
       await waitForTopics(o.kafka, (message) => logger.warn(message));
-      await Promise.all([
-        takeOver(o.kafka, groupId, clientId, logger),
-        ...separate.map(async (c) => {
-          await adopt(o.kafka, groupId, c, clientId, logger);
-          await takeOver(o.kafka, c.groupId, clientId, logger);
-        }),
-      ]);
+      await leavePredecessors(o.kafka, groupId, clientId).then(
+        (n) =>
+          n > 0 && logger.log(`ended ${n} membership(s) of ${groupId} left by an earlier run of ${clientId}`),
+        (err: Error) =>
+          logger.warn(`could not end the memberships of earlier runs (${err.message}): they expire`),
+      );
     }),
   ]);
-  const kafkaServer = (group: string, reads?: (topic: string) => boolean) =>
-    new KafkaServer({
-      env: o.kafka,
-      service: o.service,
-      clientId,
-      groupId: group,
-      fromBeginning: o.fromBeginning ?? true,
-      reads,
-    });
-  const apart = new Set(separate.flatMap((c) => c.topics));
-  const server = kafkaServer(groupId, apart.size > 0 ? (topic) => !apart.has(topic) : undefined);
-  const servers = [
-    server,
-    ...separate.map((c) => kafkaServer(c.groupId, (topic) => c.topics.includes(topic))),
-  ];
+  const server = new KafkaServer({
+    env: o.kafka,
+    service: o.service,
+    clientId,
+    groupId,
+    fromBeginning: o.fromBeginning ?? true,
+  });
   const metrics = new ServiceMetrics(o.service);
   const ops = OpsModule.forService({
-    servers,
+    server,
     metrics,
     probe: new KafkaProbe(o.kafka, o.service),
     env: opsEnv,
@@ -136,7 +111,7 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
     { module: ServiceRootModule, imports: [o.module, ops] },
     { logger: appLogger, bodyParser: false },
   );
-  for (const strategy of servers) app.connectMicroservice({ strategy }, { inheritAppConfig: true });
+  app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   app.enableShutdownHooks();
   await o.configure?.(app);
   await app.startAllMicroservices();
@@ -153,34 +128,7 @@ export async function bootService(o: BootOptions): Promise<BootedService> {
     `${o.service} is consuming (${steps.join(', ')}, app ${Date.now() - t0} ms; ` +
       `process up ${Math.round(process.uptime() * 1000)} ms)${opsUrl ? `; health and metrics: ${opsUrl}` : ''}`,
   );
-  return { app, server, servers, metrics, opsUrl };
-}
-
-/** Ends the memberships of `group` an earlier run of this instance left behind (leavePredecessors). */
-async function takeOver(env: KafkaEnv, group: string, clientId: string, logger: Logger): Promise<void> {
-  await leavePredecessors(env, group, clientId).then(
-    (n) => n > 0 && logger.log(`ended ${n} membership(s) of ${group} left by an earlier run of ${clientId}`),
-    (err: Error) =>
-      logger.warn(`could not end the memberships of ${group}'s earlier runs (${err.message}): they expire`),
-  );
-}
-
-/** A separate consumer's group new to the cluster starts where the service's group was (adoptOffsets). */
-async function adopt(
-  env: KafkaEnv,
-  from: string,
-  to: SeparateConsumer,
-  clientId: string,
-  logger: Logger,
-): Promise<void> {
-  await adoptOffsets(env, from, to.groupId, to.topics, clientId).then(
-    (topics) =>
-      topics.length > 0 && logger.log(`${to.groupId} starts on ${topics.join(', ')} where ${from} was`),
-    (err: Error) =>
-      logger.warn(
-        `${to.groupId} did not take ${from}'s offsets (${err.message}): another instance started it, or it reads from the start`,
-      ),
-  );
+  return { app, server, metrics, opsUrl };
 }
 
 /**

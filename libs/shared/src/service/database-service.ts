@@ -4,7 +4,7 @@ import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseEnv, KafkaEnv } from '../config';
 import { typeOrmOptions } from '../database';
 import { HeartbeatPublisher, MessagingModule } from '../messaging';
-import { bootService, type SeparateConsumer } from './boot-service';
+import { bootService } from './boot-service';
 
 /** The configuration every service with a database has (each app's config class extends it). */
 export type DatabaseServiceConfig = KafkaEnv & DatabaseEnv;
@@ -48,7 +48,6 @@ export async function bootDatabaseService(
   config: DatabaseServiceConfig,
   module: DynamicModule,
   env: NodeJS.ProcessEnv = process.env,
-  separateConsumers?: SeparateConsumer[],
 ) {
   const booted = await bootService({
     service,
@@ -58,8 +57,7 @@ export async function bootDatabaseService(
     module,
     env,
     opsRoutes: true,
-    separateConsumers,
   });
-  booted.app.get(HeartbeatPublisher).start(() => booted.servers.every((s) => s.isConsuming()));
+  booted.app.get(HeartbeatPublisher).start(() => booted.server.isConsuming());
   return booted;
 }
