@@ -215,10 +215,15 @@ function describePriorities(): string {
     process.env.HTTP_DOOR_THREAD === 'true'
       ? `; the gateway's door thread on (HTTP_DOOR_THREAD), at nice ${process.env.HTTP_DOOR_THREAD_NICE ?? -20}`
       : '';
-  if (gateway === 0 && generator === 0) return `every process at the same CPU priority${door}`;
-  if (gateway === generator)
-    return `the gateway and the load generator at nice ${gateway}, the rest at 0${door}`;
-  return `the gateway at nice ${gateway}, the load generator at nice ${generator}, the rest at 0${door}`;
+  const refusing = Number(process.env.GATEWAY_REFUSING_NICE ?? 0);
+  const raised = refusing ? `; the gateway's main thread at nice ${refusing} while its door refuses` : '';
+  return describeNice(gateway, generator) + door + raised;
+}
+
+function describeNice(gateway: number, generator: number): string {
+  if (gateway === 0 && generator === 0) return 'every process at the same CPU priority';
+  if (gateway === generator) return `the gateway and the load generator at nice ${gateway}, the rest at 0`;
+  return `the gateway at nice ${gateway}, the load generator at nice ${generator}, the rest at 0`;
 }
 
 /** A bench whose answers include a 429 measured the limiter, not overload: its figures are void. */

@@ -23,7 +23,7 @@ import {
   startDoorThread,
 } from './http';
 import { ConsumerStatus, overloadedMessage, ReplyPathProbe, RequestClient } from './kafka';
-import { doorView, LimitedIoAdapter, loadShedder, shedAtTheDoor } from './limits';
+import { doorView, LimitedIoAdapter, loadShedder, RefusingPriority, shedAtTheDoor } from './limits';
 import { GatewayMetrics, observeHttp, restoreLogContext } from './observability';
 
 /** The largest JSON body the gateway reads (64 KiB). */
@@ -34,6 +34,8 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
  * to retry (503, 429) and its renewed token.
  */
 const CORS: CorsOptions = { exposedHeaders: ['Retry-After', 'X-Request-Id', VISITOR_TOKEN_HEADER] };
+/** The main thread keeps GATEWAY_REFUSING_NICE this long after the door's last refusal. */
+const REFUSING_HOLD_MS = 1000;
 
 /** HTTP and socket plumbing, installed before the app initialises. */
 export function configureGateway(app: INestApplication): void {
@@ -72,6 +74,8 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
   app.get(ConsumerStatus).attach(server);
   app.get(ReplyPathProbe).start();
   const http = app.getHttpServer() as Server;
+  const priority = new RefusingPriority({ nice: config.GATEWAY_REFUSING_NICE, holdMs: REFUSING_HOLD_MS });
+  http.once('close', () => priority.close());
   // In front of Express (and of Socket.IO's engine): a request for an overloaded service is refused
   // before any work on it (limits/load-shedding.ts).
   shedAtTheDoor(
@@ -81,6 +85,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
       feedLag: app.get(DeskFeedLag),
       metrics: app.get(GatewayMetrics),
       cors: cors(CORS),
+      priority,
     }),
   );
   // Node's listen(options), which Nest passes on: its typings know only a port there.

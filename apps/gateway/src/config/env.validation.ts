@@ -45,6 +45,9 @@ const schema = kafkaEnvSchema
       .transform((v) => v === 'true'),
     // That thread's nice value; below 0 takes CAP_SYS_NICE (without it: a warning, and the process's).
     HTTP_DOOR_THREAD_NICE: envInt(-20, -20, 19),
+    // The main thread's nice value while the door refuses, back a second after the last refusal
+    // (limits/refusing-priority.ts); 0: off. Below 0 takes CAP_SYS_NICE (without it: a warning).
+    GATEWAY_REFUSING_NICE: envInt(0, -20, 19),
     ADMIN_TOKEN: optionalSecret,
     JWT_SECRET: optionalSecret,
     REQUEST_TIMEOUT_MS: envInt(5000, 100, 120000),

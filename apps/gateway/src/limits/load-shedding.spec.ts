@@ -122,6 +122,25 @@ describe(loadShedder.name, () => {
     }
   });
 
+  it("tells the main thread's priority of each refusal, and of nothing it lets through", async () => {
+    const refused = jest.fn();
+    let full = false;
+    const client = {
+      refusal: (service: ServiceName) => (full ? NotSent.refusal(`${service} is overloaded`, 1) : null),
+    } as unknown as RequestClient;
+    const metrics = { httpDone: () => undefined };
+    const sut = await serveBehind(loadShedder({ client, metrics, cors: CORS, priority: { refused } }));
+    try {
+      expect((await post(`${sut.base}/v1/visitor/messages`)).status).toBe(200);
+      full = true;
+      expect((await post(`${sut.base}/v1/visitor/messages`)).status).toBe(503);
+      expect((await post(`${sut.base}/v1/visitor/messages`)).status).toBe(503);
+      expect(refused).toHaveBeenCalledTimes(2);
+    } finally {
+      await sut.close();
+    }
+  });
+
   it('lets every request through to the app while the service is under its bound', async () => {
     const sut = await serve(clientFullFor('routing'));
     try {

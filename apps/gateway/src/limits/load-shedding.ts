@@ -4,6 +4,7 @@ import type { ServiceName } from '@pupitre/shared';
 import { admittedByDoor, correlationIdOf, isRetry, type NotSent, toHttpError } from '../http';
 import type { RequestClient } from '../kafka';
 import type { GatewayMetrics } from '../observability';
+import type { RefusingPriority } from './refusing-priority';
 
 /** Connect-style middleware over Node's own request and response (what `cors()` is). */
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -29,6 +30,8 @@ export interface LoadShedderOptions {
   metrics: Pick<GatewayMetrics, 'httpDone'>;
   /** The CORS middleware every other answer goes through, so that a browser's web chat reads the 503. */
   cors: Middleware;
+  /** Told of every refusal: the main thread's priority while the door refuses (refusing-priority.ts). */
+  priority?: Pick<RefusingPriority, 'refused'>;
   logger?: Pick<Logger, 'warn'>;
   now?: () => number;
 }
@@ -73,6 +76,7 @@ export function loadShedder(o: LoadShedderOptions): (req: IncomingMessage, res: 
       'X-Request-Id': correlationIdOf(req.headers),
     });
     res.end(json);
+    o.priority?.refused();
     o.metrics.httpDone(req.method as string, route.pattern, status, (performance.now() - started) / 1000);
     shed++;
     if (now() - since >= SUMMARY_INTERVAL_MS) {
