@@ -1,4 +1,22 @@
-import { ConfigError, kafkaEnvSchema, kafkaTimingProblems, parseEnv } from './env';
+import { z } from 'zod';
+import { ConfigError, envInt, kafkaEnvSchema, kafkaTimingProblems, parseEnv } from './env';
+
+describe('envInt', () => {
+  const schema = z.object({ NICE: envInt(0, -20, 19), COUNT: envInt(5, 1, 10) });
+  const parse = (vars: NodeJS.ProcessEnv) => parseEnv(schema, vars);
+
+  it('reads a negative integer where the range allows one (a nice value)', () => {
+    expect(parse({ NICE: '-10' }).NICE).toBe(-10);
+    expect(parse({ NICE: ' 19 ' }).NICE).toBe(19);
+    expect(parse({}).NICE).toBe(0);
+  });
+
+  it('refuses what is not an integer, and what is out of range, naming the variable', () => {
+    expect(() => parse({ NICE: '-1.5' })).toThrow('NICE: must be an integer, got "-1.5"');
+    expect(() => parse({ NICE: '-21' })).toThrow('NICE: must be between -20 and 19, got -21');
+    expect(() => parse({ COUNT: '-3' })).toThrow('COUNT: must be between 1 and 10, got -3');
+  });
+});
 
 describe('kafkaEnvSchema', () => {
   const parse = (vars: NodeJS.ProcessEnv) => parseEnv(kafkaEnvSchema, vars);

@@ -26,7 +26,7 @@ const intFrom = (def: number, min: number, max: number) =>
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v === '') return def;
-      if (!/^\d+$/.test(v.trim())) {
+      if (!/^-?\d+$/.test(v.trim())) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be an integer, got "${v}"` });
         return z.NEVER;
       }
