@@ -29,6 +29,7 @@ export class RefusingPriority {
   private readonly set: (nice: number) => void;
   private readonly logger: Pick<Logger, 'log' | 'warn'>;
   private base: number | null = null;
+  private raisedAt = 0;
   private lastRefusalAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private failed = false;
@@ -50,6 +51,10 @@ export class RefusingPriority {
       if (base <= this.o.nice) return; // already as high
       this.set(this.o.nice);
       this.base = base;
+      this.raisedAt = this.lastRefusalAt;
+      this.logger.log(
+        `the door refuses: the main thread at nice ${this.o.nice} (from ${base}) until it stops`,
+      );
     } catch (err) {
       this.failed = true;
       this.logger.warn(
@@ -83,6 +88,9 @@ export class RefusingPriority {
     this.base = null;
     try {
       this.set(base); // raising a nice value back needs no capability
+      this.logger.log(
+        `the main thread back at nice ${base} after ${((this.now() - this.raisedAt) / 1000).toFixed(1)} s`,
+      );
     } catch (err) {
       this.logger.warn(
         `the main thread's priority was not set back to nice ${base}: ${(err as Error).message}`,
