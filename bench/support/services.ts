@@ -216,7 +216,9 @@ function describePriorities(): string {
       ? `; the gateway's door thread on (HTTP_DOOR_THREAD), at nice ${process.env.HTTP_DOOR_THREAD_NICE ?? -20}`
       : '';
   const refusing = Number(process.env.GATEWAY_REFUSING_NICE ?? 0);
-  const raised = refusing ? `; the gateway's main thread at nice ${refusing} while its door refuses` : '';
+  // Behind the door thread the main thread does not refuse: the option has no effect there.
+  const raised =
+    refusing && !door ? `; the gateway's main thread at nice ${refusing} while its door refuses` : '';
   return describeNice(gateway, generator) + door + raised;
 }
 

@@ -98,4 +98,21 @@ describe(loadGatewayConfig.name, () => {
   ])('refuses %s=%s, naming it', (name, value) => {
     expect(() => loadGatewayConfig({ NODE_ENV: 'test', [name]: value })).toThrow(new RegExp(name));
   });
+
+  it('takes a nice value from -20 to 0 for the main thread while refusing, and says it does nothing behind the door thread', () => {
+    const base = { NODE_ENV: 'test', ADMIN_TOKEN: 'a', JWT_SECRET: 'b' };
+    expect(loadGatewayConfig(base).GATEWAY_REFUSING_NICE).toBe(0);
+    expect(loadGatewayConfig({ ...base, GATEWAY_REFUSING_NICE: '-20' })).toMatchObject({
+      GATEWAY_REFUSING_NICE: -20,
+      warnings: [],
+    });
+    expect(() => loadGatewayConfig({ ...base, GATEWAY_REFUSING_NICE: '5' })).toThrow(
+      'GATEWAY_REFUSING_NICE: must be between -20 and 0, got 5',
+    );
+    expect(
+      loadGatewayConfig({ ...base, GATEWAY_REFUSING_NICE: '-10', HTTP_DOOR_THREAD: 'true' }).warnings,
+    ).toEqual([
+      'GATEWAY_REFUSING_NICE has no effect with HTTP_DOOR_THREAD: the door thread refuses, at HTTP_DOOR_THREAD_NICE',
+    ]);
+  });
 });

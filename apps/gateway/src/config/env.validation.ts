@@ -46,8 +46,8 @@ const schema = kafkaEnvSchema
     // That thread's nice value; below 0 takes CAP_SYS_NICE (without it: a warning, and the process's).
     HTTP_DOOR_THREAD_NICE: envInt(-20, -20, 19),
     // The main thread's nice value while the door refuses, back a second after the last refusal
-    // (limits/refusing-priority.ts); 0: off. Below 0 takes CAP_SYS_NICE (without it: a warning).
-    GATEWAY_REFUSING_NICE: envInt(0, -20, 19),
+    // (limits/refusing-priority.ts); 0: off. It takes CAP_SYS_NICE (without it: a warning).
+    GATEWAY_REFUSING_NICE: envInt(0, -20, 0),
     ADMIN_TOKEN: optionalSecret,
     JWT_SECRET: optionalSecret,
     REQUEST_TIMEOUT_MS: envInt(5000, 100, 120000),
@@ -170,6 +170,10 @@ const schema = kafkaEnvSchema
       warnings.push(`ADMIN_TOKEN is not set: using the development default "${DEV_ADMIN_TOKEN}"`);
     if (!e.JWT_SECRET)
       warnings.push(`JWT_SECRET is not set: using the development default "${DEV_JWT_SECRET}"`);
+    if (e.GATEWAY_REFUSING_NICE !== 0 && e.HTTP_DOOR_THREAD)
+      warnings.push(
+        'GATEWAY_REFUSING_NICE has no effect with HTTP_DOOR_THREAD: the door thread refuses, at HTTP_DOOR_THREAD_NICE',
+      );
     return {
       ...e,
       ADMIN_TOKEN: e.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,

@@ -1,12 +1,11 @@
-import { readlinkSync } from 'node:fs';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
-import { getPriority, setPriority } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { correlationIdOf } from './correlation-id';
 import { isRetry } from './attempt';
 import { type HopAnswer, type HopRequest, ownBytes } from './door-hop';
 import { listenOnSockets } from './listen';
+import { niceRefused, setThreadNice, THREAD_NICE_SUPPORTED, threadNice } from './thread-nice';
 
 /**
  * The door thread (HTTP_DOOR_THREAD; docs/architecture.md, Overload). A thread of the gateway's
@@ -549,17 +548,14 @@ class Hop {
   }
 }
 
-/** Lowers the thread's nice value: on Linux `setpriority` on a thread id sets that thread's only. */
+/** Lowers this thread's nice value (thread-nice.ts: on Linux, this thread's only). */
 function prioritise(nice: number, warn: (message: string) => void): void {
-  if (nice === 0 || process.platform !== 'linux') return;
+  if (nice === 0 || !THREAD_NICE_SUPPORTED) return;
   try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    setPriority(tid, nice);
-    if (getPriority(tid) !== nice) warn(`the door thread's nice value is ${getPriority(tid)}, not ${nice}`);
+    setThreadNice(nice);
+    if (threadNice() !== nice) warn(`the door thread's nice value is ${threadNice()}, not ${nice}`);
   } catch (err) {
-    warn(
-      `the door thread stays at the process's priority (nice ${nice} refused: ${(err as Error).message}; it takes CAP_SYS_NICE)`,
-    );
+    warn(niceRefused('the door thread', nice, err));
   }
 }
 

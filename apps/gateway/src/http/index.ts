@@ -27,3 +27,4 @@ export {
 export { serveHopped, type HopAnswer, type HopRequest } from './door-hop';
 export { correlationIdOf } from './correlation-id';
 export { ATTEMPT_HEADER, isRetry } from './attempt';
+export { niceRefused, setThreadNice, THREAD_NICE_SUPPORTED, threadNice } from './thread-nice';

@@ -10,6 +10,7 @@ describe(RefusingPriority.name, () => {
       nice: o.nice,
       holdMs: 1000,
       now: () => now,
+      supported: true,
       get: () => nice,
       set:
         o.set ??
@@ -62,12 +63,37 @@ describe(RefusingPriority.name, () => {
     expect(nice).toBe(0);
   });
 
-  it('does nothing when off (0), or when the thread is already as high', () => {
+  it('does nothing when off (0), or when the thread is already as high, and asks no more after that', () => {
     priority({ nice: 0 }).refused();
     nice = -15;
-    priority({ nice: -10 }).refused();
+    const p = priority({ nice: -10 });
+    p.refused();
+    nice = 0;
+    p.refused();
 
     expect(sets).toEqual([]);
+  });
+
+  it("does nothing where a nice value is the whole process's (not Linux)", () => {
+    new RefusingPriority({
+      nice: -10,
+      holdMs: 1000,
+      supported: false,
+      get: () => 0,
+      set: (n) => sets.push(n),
+    }).refused();
+
+    expect(sets).toEqual([]);
+  });
+
+  it('stays down once closed', () => {
+    const p = priority({ nice: -10 });
+    p.refused();
+    p.close();
+    p.refused();
+
+    expect(sets).toEqual([-10, 0]);
+    expect(p.isRaised()).toBe(false);
   });
 
   it('warns once and stays off without the capability', () => {
