@@ -25,9 +25,6 @@ function fakeAssignments(calls: Call[]): AssignmentsRepository {
     projectDeadlines: async (_tx: EntityManager, id: string) => {
       calls.push(['legacy', id]);
     },
-    lockInIdOrder: async (_tx: EntityManager, ids: string[]) => {
-      calls.push(['lock', [...ids].sort()]);
-    },
     // 'stale': a version older than the one recorded; 'closed': a conversation closed meanwhile.
     claimRoutingVersions: async (_tx: EntityManager, claims: { id: string; version: number }[]) => {
       calls.push(['claimAll', claims.map((c): [string, number] => [c.id, c.version])]);
@@ -130,6 +127,10 @@ describe(AssignmentProjectionService.name, () => {
     sut = new AssignmentProjectionService(
       fakeAssignments(calls),
       {
+        lockInIdOrder: async (_tx: EntityManager, ids: string[], _visitors: string[], mode: string) => {
+          calls.push(['lock', [...ids].sort()]);
+          expect(mode).toBe('FOR NO KEY UPDATE');
+        },
         // Each conversation open and held by 'agent', but 'gone' (unknown here).
         findMany: async (_tx: EntityManager, ids: string[]) => {
           calls.push(['read', ids]);

@@ -115,7 +115,12 @@ export class AssignmentProjectionService implements BatchHooks<RoutingEvent> {
     // a request batch locking two of them in id order could then wait on this one, and it on that.
     const moving = [kept.unassigned, kept.queued, kept.assigned].filter((m) => m.size > 0);
     if (moving.length > 1)
-      await this.assignments.lockInIdOrder(tx, [...new Set(moving.flatMap((m) => [...m.keys()]))]);
+      await this.conversations.lockInIdOrder(
+        tx,
+        [...new Set(moving.flatMap((m) => [...m.keys()]))],
+        [],
+        'FOR NO KEY UPDATE',
+      );
     if (kept.unassigned.size > 0) await this.recordUnassigned(take(kept.unassigned), tx);
     if (kept.queued.size > 0) await this.recordQueued(take(kept.queued), tx);
     if (kept.assigned.size > 0) await this.recordAssigned(take(kept.assigned), tx);

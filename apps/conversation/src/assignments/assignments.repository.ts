@@ -29,20 +29,6 @@ export interface DeadlinesChange {
 @Injectable()
 export class AssignmentsRepository {
   /**
-   * Locks these conversations in id order (`FOR NO KEY UPDATE`, what the projection's update takes):
-   * for a batch that writes more than one kind of routing's events, each kind's statements locking
-   * its own conversations in id order would together lock them out of that order.
-   */
-  async lockInIdOrder(tx: EntityManager, ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await queryPrepared(
-      tx,
-      'SELECT 1 FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE',
-      [ids],
-    );
-  }
-
-  /**
    * Routing's holder and deadlines for one or many conversations, one change each: those not closed
    * are locked in id order (the order every batch locks conversations in; `FOR NO KEY UPDATE`, what
    * the update takes), then written. Returns the ids updated.

@@ -47,15 +47,23 @@ export type ConversationRef = Pick<ConversationRow, 'id' | 'visitor_id' | 'chann
 export class ConversationsRepository {
   /**
    * Locks, in id order, these conversations and the open ones of these visitors: what a batch of
-   * requests will lock, taken in the order conversation's batches of routing events update them in
-   * (their Kafka key, the conversation id), so the two never deadlock.
+   * requests will lock (`FOR UPDATE`), taken in the order conversation's batches of routing events
+   * update them in (their Kafka key, the conversation id), so the two never deadlock. Routing's
+   * projection, which writes more than one kind of event in a batch, locks its conversations here too,
+   * `FOR NO KEY UPDATE` (what its updates take): each kind's statements lock theirs in id order, but
+   * one kind after another would not.
    */
-  async lockInIdOrder(tx: EntityManager, ids: string[], openOfVisitors: string[]): Promise<void> {
+  async lockInIdOrder(
+    tx: EntityManager,
+    ids: string[],
+    openOfVisitors: string[] = [],
+    mode: 'FOR UPDATE' | 'FOR NO KEY UPDATE' = 'FOR UPDATE',
+  ): Promise<void> {
     await queryPrepared(
       tx,
       `SELECT 1 FROM conversations
         WHERE id = ANY($1::uuid[]) OR (visitor_id = ANY($2::uuid[]) AND closed_at IS NULL)
-        ORDER BY id FOR UPDATE`,
+        ORDER BY id ${mode}`,
       [ids, openOfVisitors],
     );
   }
