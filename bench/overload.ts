@@ -31,6 +31,7 @@ import { Client } from 'pg';
 import type { Socket as NetSocket } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from '../libs/sdk/src/backoff';
+import { schedPerSecond, threadSched } from './support/cpu';
 import { JsonClient, mapLimit } from './support/http';
 import { skippingParser } from './support/desk-parser';
 import { LeanHttpClient } from './support/lean-http';
@@ -416,20 +417,27 @@ async function main(): Promise<number> {
       {
         gateway: Awaited<ReturnType<typeof gatewayLoop>>;
         generator: { p99: number; max: number };
+        /** The gateway's main thread, per second: on a core, and runnable but waiting for one. */
+        gatewayThread: { ranMs: number; waitedMs: number } | null;
       }
     >();
+    const gatewayPid = running.pid('gateway');
+    const gatewaySched = () => (gatewayPid === undefined ? null : threadSched(gatewayPid));
     const run = async (phase: string, rate: number, seconds: number, retrying: boolean) => {
       const n = Math.max(1, Math.round(rate * seconds));
       await gatewayLoop();
       const ownLoop = monitorEventLoopDelay({ resolution: 10 });
       ownLoop.enable();
+      const sched0 = gatewaySched();
       const t0 = performance.now();
       await openLoop(rate, n, () => post(phase, retrying));
       checkpoint();
+      const sched1 = gatewaySched();
       ownLoop.disable();
       loops.set(phase, {
         gateway: await gatewayLoop(),
         generator: { p99: ownLoop.percentile(99) / 1e6, max: ownLoop.max / 1e6 },
+        gatewayThread: sched0 && sched1 ? schedPerSecond(sched0, sched1) : null,
       });
       return t0;
     };
@@ -703,6 +711,14 @@ async function main(): Promise<number> {
               ? `${phase}: gateway ${ms(l.gateway.p99)} / ${ms(l.gateway.max)}, load generator ` +
                   `${ms(l.generator.p99)} / ${ms(l.generator.max)}`
               : `${phase}: -`;
+          })
+          .join('; '),
+      `the gateway's main thread (its event loop) per second of each phase, on a core / runnable but ` +
+        `waiting for one: ` +
+        ['steady', 'overload', 'recovery']
+          .map((phase) => {
+            const t = loops.get(phase)?.gatewayThread;
+            return t ? `${phase}: ${ms(t.ranMs)} / ${ms(t.waitedMs)}` : `${phase}: -`;
           })
           .join('; '),
       `conversation as each phase ended, as the gateway saw it (usual latency; in-flight bound, first try / retry): ` +

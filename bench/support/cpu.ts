@@ -188,3 +188,35 @@ function cpuCount(): number {
     return 1;
   }
 }
+
+/** One thread's scheduler counters (Linux `/proc/<pid>/task/<tid>/schedstat`), in ns. */
+export interface ThreadSched {
+  at: number;
+  /** Time on a core. */
+  runNs: number;
+  /** Time runnable but waiting for a core (the run queue). */
+  waitNs: number;
+}
+
+/**
+ * A thread's time on a core and waiting for one, now; null where the kernel does not keep them (not
+ * Linux, or schedstats off). A process's main thread has the process's id: for Node, its event loop.
+ */
+export function threadSched(pid: number, tid = pid): ThreadSched | null {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/);
+    const runNs = Number(run);
+    const waitNs = Number(wait);
+    return Number.isFinite(runNs) && Number.isFinite(waitNs)
+      ? { at: performance.now(), runNs, waitNs }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Between two samples, per second of wall time: ms on a core and ms waiting for one. */
+export function schedPerSecond(a: ThreadSched, b: ThreadSched): { ranMs: number; waitedMs: number } {
+  const seconds = (b.at - a.at) / 1000;
+  return { ranMs: (b.runNs - a.runNs) / 1e6 / seconds, waitedMs: (b.waitNs - a.waitNs) / 1e6 / seconds };
+}

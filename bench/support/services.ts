@@ -178,11 +178,21 @@ export class ServiceFleet {
  * Extra node arguments for the services, from BENCH_SERVICE_NODE_ARGS (split on spaces; `{name}` is
  * the service's name), e.g. to profile them during a run:
  *   BENCH_SERVICE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof/{name}' npm run bench:flow -- …
- * Profiles are written when the services stop at the end of the run.
+ * Profiles are written when the services stop at the end of the run. BENCH_<NAME>_NODE_ARGS (e.g.
+ * BENCH_GATEWAY_NODE_ARGS) adds arguments for that service alone, after those.
  */
 function serviceNodeArgs(name: string): string[] {
-  const raw = process.env.BENCH_SERVICE_NODE_ARGS?.trim();
-  return raw ? raw.split(/\s+/).map((a) => a.replaceAll('{name}', name)) : [];
+  const split = (raw: string | undefined) =>
+    raw?.trim()
+      ? raw
+          .trim()
+          .split(/\s+/)
+          .map((a) => a.replaceAll('{name}', name))
+      : [];
+  return [
+    ...split(process.env.BENCH_SERVICE_NODE_ARGS),
+    ...split(process.env[`BENCH_${name.toUpperCase()}_NODE_ARGS`]),
+  ];
 }
 
 /** BENCH_GATEWAY_NICE, an integer from -20 to 19; unset or 0: every process at the same priority. */
