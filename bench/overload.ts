@@ -418,7 +418,7 @@ async function main(): Promise<number> {
         gateway: Awaited<ReturnType<typeof gatewayLoop>>;
         generator: { p99: number; max: number };
         /** The gateway's main thread, per second: on a core, and runnable but waiting for one. */
-        gatewayThread: { ranMs: number; waitedMs: number } | null;
+        gatewayThread: { ranMs: number; waitedMs: number; slices: number } | null;
       }
     >();
     const gatewayPid = running.pid('gateway');
@@ -714,11 +714,13 @@ async function main(): Promise<number> {
           })
           .join('; '),
       `the gateway's main thread (its event loop) per second of each phase, on a core / runnable but ` +
-        `waiting for one: ` +
+        `waiting for one (its turns on a core, and the mean wait before each): ` +
         ['steady', 'overload', 'recovery']
           .map((phase) => {
             const t = loops.get(phase)?.gatewayThread;
-            return t ? `${phase}: ${ms(t.ranMs)} / ${ms(t.waitedMs)}` : `${phase}: -`;
+            return t
+              ? `${phase}: ${ms(t.ranMs)} / ${ms(t.waitedMs)} (${Math.round(t.slices)}, ${ms(t.waitedMs / t.slices)})`
+              : `${phase}: -`;
           })
           .join('; '),
       `conversation as each phase ended, as the gateway saw it (usual latency; in-flight bound, first try / retry): ` +

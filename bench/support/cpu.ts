@@ -196,6 +196,8 @@ export interface ThreadSched {
   runNs: number;
   /** Time runnable but waiting for a core (the run queue). */
   waitNs: number;
+  /** Turns on a core: each wake-up or preemption starts one, after a wait. */
+  slices: number;
 }
 
 /**
@@ -204,19 +206,29 @@ export interface ThreadSched {
  */
 export function threadSched(pid: number, tid = pid): ThreadSched | null {
   try {
-    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/);
-    const runNs = Number(run);
-    const waitNs = Number(wait);
-    return Number.isFinite(runNs) && Number.isFinite(waitNs)
-      ? { at: performance.now(), runNs, waitNs }
+    const fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/);
+    const [runNs, waitNs, slices] = fields.map(Number);
+    return [runNs, waitNs, slices].every(Number.isFinite)
+      ? { at: performance.now(), runNs, waitNs, slices }
       : null;
   } catch {
     return null;
   }
 }
 
-/** Between two samples, per second of wall time: ms on a core and ms waiting for one. */
-export function schedPerSecond(a: ThreadSched, b: ThreadSched): { ranMs: number; waitedMs: number } {
+/**
+ * Between two samples, per second of wall time: ms on a core, ms waiting for one, and the turns on a
+ * core (so the mean wait before each: many short waits are wake-ups on a busy machine, a few long ones
+ * a thread that wants a core it does not get).
+ */
+export function schedPerSecond(
+  a: ThreadSched,
+  b: ThreadSched,
+): { ranMs: number; waitedMs: number; slices: number } {
   const seconds = (b.at - a.at) / 1000;
-  return { ranMs: (b.runNs - a.runNs) / 1e6 / seconds, waitedMs: (b.waitNs - a.waitNs) / 1e6 / seconds };
+  return {
+    ranMs: (b.runNs - a.runNs) / 1e6 / seconds,
+    waitedMs: (b.waitNs - a.waitNs) / 1e6 / seconds,
+    slices: (b.slices - a.slices) / seconds,
+  };
 }
