@@ -417,7 +417,7 @@ async function main(): Promise<number> {
       {
         gateway: Awaited<ReturnType<typeof gatewayLoop>>;
         generator: { p99: number; max: number };
-        /** The gateway's main thread, per second: on a core, and runnable but waiting for one. */
+        /** The gateway's main thread, per second: on a core, runnable but waiting for one, turns on a core. */
         gatewayThread: { ranMs: number; waitedMs: number; slices: number } | null;
       }
     >();
