@@ -31,7 +31,7 @@ import { Client } from 'pg';
 import type { Socket as NetSocket } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from '../libs/sdk/src/backoff';
-import { schedPerSecond, threadSched } from './support/cpu';
+import { type SchedRates, schedPerSecond, threadSched } from './support/cpu';
 import { JsonClient, mapLimit } from './support/http';
 import { skippingParser } from './support/desk-parser';
 import { LeanHttpClient } from './support/lean-http';
@@ -417,8 +417,8 @@ async function main(): Promise<number> {
       {
         gateway: Awaited<ReturnType<typeof gatewayLoop>>;
         generator: { p99: number; max: number };
-        /** The gateway's main thread, per second: on a core, runnable but waiting for one, turns on a core. */
-        gatewayThread: { ranMs: number; waitedMs: number; slices: number } | null;
+        /** What the gateway's main thread did with each second (Linux schedstat). */
+        gatewayThread: SchedRates | null;
       }
     >();
     const gatewayPid = running.pid('gateway');
@@ -714,12 +714,14 @@ async function main(): Promise<number> {
           })
           .join('; '),
       `the gateway's main thread (its event loop) per second of each phase, on a core / runnable but ` +
-        `waiting for one (its turns on a core, and the mean wait before each): ` +
+        `waiting for one (its turns on a core, the mean wait before each; switches off a core, because it ` +
+        `slept / was preempted): ` +
         ['steady', 'overload', 'recovery']
           .map((phase) => {
             const t = loops.get(phase)?.gatewayThread;
             return t
-              ? `${phase}: ${ms(t.ranMs)} / ${ms(t.waitedMs)} (${Math.round(t.slices)}, ${ms(t.waitedMs / t.slices)})`
+              ? `${phase}: ${ms(t.ranMs)} / ${ms(t.waitedMs)} (${Math.round(t.slices)}, ` +
+                  `${ms(t.waitedMs / t.slices)}; ${Math.round(t.voluntary)} / ${Math.round(t.involuntary)})`
               : `${phase}: -`;
           })
           .join('; '),

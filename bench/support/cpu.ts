@@ -196,39 +196,59 @@ export interface ThreadSched {
   runNs: number;
   /** Time runnable but waiting for a core (the run queue). */
   waitNs: number;
-  /** Turns on a core: each wake-up or preemption starts one, after a wait. */
+  /** Turns on a core: each starts after a wait, whether the thread woke or was preempted before it. */
   slices: number;
+  /** Of the switches off a core: the thread's own (it slept), and the others (it was preempted). */
+  voluntary: number;
+  involuntary: number;
 }
 
 /**
- * A thread's time on a core and waiting for one, now; null where the kernel does not keep them (not
- * Linux, or schedstats off). A process's main thread has the process's id: for Node, its event loop.
+ * A thread's time on a core and waiting for one, and its switches off a core, now; null where the
+ * kernel does not keep them (not Linux; with schedstats off the file reads zeros). A process's main
+ * thread has the process's id: for Node, its event loop.
  */
 export function threadSched(pid: number, tid = pid): ThreadSched | null {
   try {
-    const fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/);
-    const [runNs, waitNs, slices] = fields.map(Number);
-    return [runNs, waitNs, slices].every(Number.isFinite)
-      ? { at: performance.now(), runNs, waitNs, slices }
-      : null;
+    const dir = `/proc/${pid}/task/${tid}`;
+    const [runNs, waitNs, slices] = readFileSync(`${dir}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    const status = readFileSync(`${dir}/status`, 'utf8');
+    const count = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+    const sample = {
+      at: performance.now(),
+      runNs,
+      waitNs,
+      slices,
+      voluntary: count('voluntary_ctxt_switches'),
+      involuntary: count('nonvoluntary_ctxt_switches'),
+    };
+    const numbers = [runNs, waitNs, slices, sample.voluntary, sample.involuntary];
+    return numbers.every(Number.isFinite) && runNs + slices > 0 ? sample : null;
   } catch {
     return null;
   }
 }
 
-/**
- * Between two samples, per second of wall time: ms on a core, ms waiting for one, and the turns on a
- * core (so the mean wait before each: many short waits are wake-ups on a busy machine, a few long ones
- * a thread that wants a core it does not get).
- */
-export function schedPerSecond(
-  a: ThreadSched,
-  b: ThreadSched,
-): { ranMs: number; waitedMs: number; slices: number } {
+/** What a thread did with each second between two samples. */
+export interface SchedRates {
+  ranMs: number;
+  waitedMs: number;
+  /** Turns on a core; waitedMs ÷ slices is the mean wait before one (a mean: it hides the tail). */
+  slices: number;
+  /** Switches off a core because it slept (its loop idle, or a blocking call) and because it was preempted. */
+  voluntary: number;
+  involuntary: number;
+}
+
+/** Between two samples, per second of wall time. */
+export function schedPerSecond(a: ThreadSched, b: ThreadSched): SchedRates {
   const seconds = (b.at - a.at) / 1000;
+  const rate = (from: number, to: number) => (to - from) / seconds;
   return {
-    ranMs: (b.runNs - a.runNs) / 1e6 / seconds,
-    waitedMs: (b.waitNs - a.waitNs) / 1e6 / seconds,
-    slices: (b.slices - a.slices) / seconds,
+    ranMs: rate(a.runNs, b.runNs) / 1e6,
+    waitedMs: rate(a.waitNs, b.waitNs) / 1e6,
+    slices: rate(a.slices, b.slices),
+    voluntary: rate(a.voluntary, b.voluntary),
+    involuntary: rate(a.involuntary, b.involuntary),
   };
 }
