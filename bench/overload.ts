@@ -694,6 +694,16 @@ async function main(): Promise<number> {
           `new connections among them: ${slow.filter((a) => (a.connectingMs ?? 0) > 0).length}`
         );
       })(),
+      (() => {
+        // A new connection waits for a turn of the gateway's loop to be accepted and another to be read.
+        const open = summarize(refusals.filter((a) => !((a.connectingMs ?? 0) > 0)).map((a) => a.latencyMs));
+        const fresh = refusals.filter((a) => (a.connectingMs ?? 0) > 0);
+        const opened = summarize(fresh.map((a) => a.latencyMs));
+        return (
+          `  on connections already open: p50 ${ms(open.p50)}, p99 ${ms(open.p99)}; ` +
+          `on new ones (${fresh.length}): p50 ${ms(opened.p50)}, p99 ${ms(opened.p99)}`
+        );
+      })(),
       ...(loneResult ? describeLone(loneResult, storedIds, opts.loneRate, opts.overloadSeconds) : []),
       `clientMessageIds whose last answer was 503: ${lastRefused.length}; of them stored anyway: ${refusedButStored.length}   (goal 0)`,
       ...(unanswered.length > 0
@@ -793,7 +803,8 @@ function describeLone(result: LoneResult, storedIds: Set<string>, rate: number, 
   return [
     `a lone client (a process of its own, its main thread at ${nice}; ${rate}/s through the overload's ${seconds} s, one try each; its own event-loop delay p99 ${ms(result.loopP99Ms)}):`,
     `  refused (503) ${refused.length}: ${percentiles(refused)}   (what a phone sees of the goal p99 < 50 ms)` +
-      `; on new connections ${refused.filter((t) => t.newConnection).length} of them`,
+      `; on new connections ${refused.filter((t) => t.newConnection).length} of them` +
+      ` (on connections already open: p99 ${ms(summarize(refused.filter((t) => !t.newConnection).map((t) => t.latencyMs)).p99)})`,
     `  served (201) ${served.length}: ${percentiles(served)}` +
       (other > 0 ? `; other answers ${other}` : '') +
       (unanswered.length > 0 ? `; no answer ${unanswered.length} (stored: ${stored(unanswered)})` : ''),
