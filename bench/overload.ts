@@ -190,6 +190,9 @@ interface Attempt {
   connectingMs?: number;
 }
 
+/** An attempt that opened its connection (a kept-alive one takes none to open). */
+const onNewConnection = (a: Attempt) => (a.connectingMs ?? 0) > 0;
+
 interface Msg {
   id: string;
   phase: string;
@@ -691,13 +694,13 @@ async function main(): Promise<number> {
         return (
           `  the slowest 1 % (${slow.length}), median of: waiting for a socket in this process ` +
           `${ms(part((a) => a.queuedMs))}, opening it ${ms(part((a) => a.connectingMs))}; ` +
-          `new connections among them: ${slow.filter((a) => (a.connectingMs ?? 0) > 0).length}`
+          `new connections among them: ${slow.filter(onNewConnection).length}`
         );
       })(),
       (() => {
         // A new connection waits for a turn of the gateway's loop to be accepted and another to be read.
-        const open = summarize(refusals.filter((a) => !((a.connectingMs ?? 0) > 0)).map((a) => a.latencyMs));
-        const fresh = refusals.filter((a) => (a.connectingMs ?? 0) > 0);
+        const fresh = refusals.filter(onNewConnection);
+        const open = summarize(refusals.filter((a) => !onNewConnection(a)).map((a) => a.latencyMs));
         const opened = summarize(fresh.map((a) => a.latencyMs));
         return (
           `  on connections already open: p50 ${ms(open.p50)}, p99 ${ms(open.p99)}; ` +
