@@ -31,7 +31,7 @@ import { Client } from 'pg';
 import type { Socket as NetSocket } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from '../libs/sdk/src/backoff';
-import { type SchedRates, schedPerSecond, threadSched } from './support/cpu';
+import { type SchedRates, schedPerSecond, threadNamed, threadSched } from './support/cpu';
 import { JsonClient, mapLimit } from './support/http';
 import { skippingParser } from './support/desk-parser';
 import { LeanHttpClient } from './support/lean-http';
@@ -422,25 +422,33 @@ async function main(): Promise<number> {
         generator: { p99: number; max: number };
         /** What the gateway's main thread did with each second (Linux schedstat). */
         gatewayThread: SchedRates | null;
+        /** The same for its door thread, with HTTP_DOOR_THREAD (the thread named 'pupitre-door'). */
+        doorThread: SchedRates | null;
       }
     >();
     const gatewayPid = running.pid('gateway');
+    const doorTid = gatewayPid === undefined ? undefined : threadNamed(gatewayPid, 'pupitre-door');
     const gatewaySched = () => (gatewayPid === undefined ? null : threadSched(gatewayPid));
+    const doorSched = () =>
+      gatewayPid === undefined || doorTid === undefined ? null : threadSched(gatewayPid, doorTid);
+    const rates = (a: ReturnType<typeof threadSched>, b: ReturnType<typeof threadSched>) =>
+      a && b ? schedPerSecond(a, b) : null;
     const run = async (phase: string, rate: number, seconds: number, retrying: boolean) => {
       const n = Math.max(1, Math.round(rate * seconds));
       await gatewayLoop();
       const ownLoop = monitorEventLoopDelay({ resolution: 10 });
       ownLoop.enable();
-      const sched0 = gatewaySched();
+      const [sched0, door0] = [gatewaySched(), doorSched()];
       const t0 = performance.now();
       await openLoop(rate, n, () => post(phase, retrying));
       checkpoint();
-      const sched1 = gatewaySched();
+      const [sched1, door1] = [gatewaySched(), doorSched()];
       ownLoop.disable();
       loops.set(phase, {
         gateway: await gatewayLoop(),
         generator: { p99: ownLoop.percentile(99) / 1e6, max: ownLoop.max / 1e6 },
-        gatewayThread: sched0 && sched1 ? schedPerSecond(sched0, sched1) : null,
+        gatewayThread: rates(sched0, sched1),
+        doorThread: rates(door0, door1),
       });
       return t0;
     };
@@ -658,6 +666,17 @@ async function main(): Promise<number> {
       ];
     });
     const uptimeAfter = uptime();
+    /** A thread's seconds in each phase (`schedPerSecond`), or '-' where the kernel keeps no schedstat. */
+    const schedByPhase = (thread: 'gatewayThread' | 'doorThread') =>
+      ['steady', 'overload', 'recovery']
+        .map((phase) => {
+          const t = loops.get(phase)?.[thread];
+          return t
+            ? `${phase}: ${ms(t.ranMs)} / ${ms(t.waitedMs)} (${Math.round(t.slices)}, ` +
+                `${ms(t.waitedMs / t.slices)}; ${Math.round(t.voluntary)} / ${Math.round(t.involuntary)})`
+            : `${phase}: -`;
+        })
+        .join('; ');
     const out = [
       `bench/overload run ${runId}, ${new Date().toISOString()}`,
       `machine: ${os.cpus().length} cores; before: ${uptimeBefore}`,
@@ -729,15 +748,10 @@ async function main(): Promise<number> {
       `the gateway's main thread (its event loop) per second of each phase, on a core / runnable but ` +
         `waiting for one (its turns on a core, the mean wait before each; switches off a core, because it ` +
         `slept / was preempted): ` +
-        ['steady', 'overload', 'recovery']
-          .map((phase) => {
-            const t = loops.get(phase)?.gatewayThread;
-            return t
-              ? `${phase}: ${ms(t.ranMs)} / ${ms(t.waitedMs)} (${Math.round(t.slices)}, ` +
-                  `${ms(t.waitedMs / t.slices)}; ${Math.round(t.voluntary)} / ${Math.round(t.involuntary)})`
-              : `${phase}: -`;
-          })
-          .join('; '),
+        schedByPhase('gatewayThread'),
+      ...(doorTid === undefined
+        ? []
+        : [`the gateway's door thread (HTTP_DOOR_THREAD), the same: ${schedByPhase('doorThread')}`]),
       `conversation as each phase ended, as the gateway saw it (usual latency; in-flight bound, first try / retry): ` +
         ['steady', 'overload', 'recovery']
           .map((phase) => {

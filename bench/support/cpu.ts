@@ -229,6 +229,18 @@ export function threadSched(pid: number, tid = pid): ThreadSched | null {
   }
 }
 
+/** The id of a process's thread by its name (`/proc/<pid>/task/<tid>/comm`), if it has one so named. */
+export function threadNamed(pid: number, name: string): number | undefined {
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() === name) return Number(tid);
+    }
+  } catch {
+    // not Linux, or the process is gone
+  }
+  return undefined;
+}
+
 /** What a thread did with each second between two samples. */
 export interface SchedRates {
   ranMs: number;
