@@ -43,12 +43,12 @@ describe(RefusingPriority.name, () => {
     advance(600);
 
     expect(sets).toEqual([-10]);
-    expect(p.isRaised()).toBe(true);
+    expect(nice).toBe(-10);
 
     advance(600);
 
     expect(sets).toEqual([-10, 0]);
-    expect(p.isRaised()).toBe(false);
+    expect(nice).toBe(0);
   });
 
   it('raises it again at the next overload', () => {
@@ -93,7 +93,7 @@ describe(RefusingPriority.name, () => {
     p.refused();
 
     expect(sets).toEqual([-10, 0]);
-    expect(p.isRaised()).toBe(false);
+    expect(nice).toBe(0);
   });
 
   it('warns once and stays off without the capability', () => {
@@ -109,6 +109,6 @@ describe(RefusingPriority.name, () => {
 
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0][0]).toContain('CAP_SYS_NICE');
-    expect(p.isRaised()).toBe(false);
+    expect(nice).toBe(0);
   });
 });

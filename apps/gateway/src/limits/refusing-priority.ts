@@ -75,11 +75,6 @@ export class RefusingPriority {
     this.timer.unref();
   }
 
-  /** Whether the thread is raised now. */
-  isRaised(): boolean {
-    return this.base !== null;
-  }
-
   /** Back to the thread's own priority, for good (the app is closing). */
   close(): void {
     this.inert = true;
