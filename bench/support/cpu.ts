@@ -229,7 +229,7 @@ export function threadSched(pid: number, tid = pid): ThreadSched | null {
   }
 }
 
-/** The id of a process's thread by its name (`/proc/<pid>/task/<tid>/comm`), if it has one so named. */
+/** The id of a process's first thread with this name (`/proc/<pid>/task/<tid>/comm`), if any. */
 export function threadNamed(pid: number, name: string): number | undefined {
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
