@@ -47,8 +47,11 @@ function readSwitches(pid: number): number | null {
     let n = 0;
     for (const task of readdirSync(`/proc/${pid}/task`)) {
       try {
-        const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
-        for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) n += Number(m[1]);
+        const { voluntary, involuntary } = switchesIn(
+          readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8'),
+        );
+        // A count the kernel does not give (none has lacked them since Linux 2.6.23) adds nothing.
+        for (const count of [voluntary, involuntary]) if (Number.isFinite(count)) n += count;
       } catch {
         // the thread ended meanwhile
       }
@@ -212,21 +215,24 @@ export function threadSched(pid: number, tid = pid): ThreadSched | null {
   try {
     const dir = `/proc/${pid}/task/${tid}`;
     const [runNs, waitNs, slices] = readFileSync(`${dir}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
-    const status = readFileSync(`${dir}/status`, 'utf8');
-    const count = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
     const sample = {
       at: performance.now(),
       runNs,
       waitNs,
       slices,
-      voluntary: count('voluntary_ctxt_switches'),
-      involuntary: count('nonvoluntary_ctxt_switches'),
+      ...switchesIn(readFileSync(`${dir}/status`, 'utf8')),
     };
     const numbers = [runNs, waitNs, slices, sample.voluntary, sample.involuntary];
     return numbers.every(Number.isFinite) && runNs + slices > 0 ? sample : null;
   } catch {
     return null;
   }
+}
+
+/** A thread's switches off a core so far, from its `/proc/…/status`: it slept, or it was preempted (NaN: not given). */
+function switchesIn(status: string): { voluntary: number; involuntary: number } {
+  const count = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)$`, 'm').exec(status)?.[1] ?? NaN);
+  return { voluntary: count('voluntary_ctxt_switches'), involuntary: count('nonvoluntary_ctxt_switches') };
 }
 
 /** The id of a process's first thread with this name (`/proc/<pid>/task/<tid>/comm`), if any. */
