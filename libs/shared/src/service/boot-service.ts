@@ -12,6 +12,7 @@ import { loadOpsEnv } from '../ops/ops-env';
 import { OpsModule } from '../ops/ops.module';
 import { startPipelineTrace } from '../ops/pipeline-trace';
 import { ServiceMetrics } from '../ops/service-metrics';
+import { runtimeProblem } from './runtime';
 
 export interface BootOptions {
   service: string;
@@ -179,6 +180,11 @@ async function listenOps(
 
 /** For main.ts: a configuration or start-up error stops the process with its message. */
 export function runMain(name: string, main: () => Promise<unknown>): void {
+  const runtime = runtimeProblem();
+  if (runtime) {
+    process.stderr.write(`${name} cannot start: ${runtime}\n`);
+    process.exit(1);
+  }
   main().catch((err: Error) => {
     process.stderr.write(`${name} failed to start: ${err.message}\n`);
     process.exit(1);

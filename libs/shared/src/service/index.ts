@@ -1,2 +1,3 @@
 export * from './boot-service';
 export * from './database-service';
+export * from './runtime';
