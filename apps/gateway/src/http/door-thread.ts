@@ -311,11 +311,23 @@ interface DoorData extends DoorThreadOptions {
 }
 
 /**
+ * The thread's young generation, at most, in MB. Left to V8, it grows with the rate of allocation,
+ * and under a threefold overload each of the thread's scavenges copied what was alive in it for
+ * 30-190 ms, while every refusal waited (bench/overload, session 53, with --trace-gc). Capped, they
+ * come about thirteen times as often and take a few milliseconds each.
+ */
+const DOOR_YOUNG_GENERATION_MB = 4;
+
+/**
  * The compiled file in a build; under jest, where this file is TypeScript, a script that compiles it
  * (and what it imports) with SWC, as jest does.
  */
 function newWorker(o: DoorThreadOptions, hop: SharedArrayBuffer): Worker {
-  const options = { workerData: { ...o, hop } satisfies DoorData, name: 'pupitre-door' };
+  const options = {
+    workerData: { ...o, hop } satisfies DoorData,
+    name: 'pupitre-door',
+    resourceLimits: { maxYoungGenerationSizeMb: DOOR_YOUNG_GENERATION_MB },
+  };
   if (__filename.endsWith('.js')) return new Worker(__filename, options);
   const script = `
     const { readFileSync } = require('node:fs');
