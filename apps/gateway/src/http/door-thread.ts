@@ -311,10 +311,11 @@ interface DoorData extends DoorThreadOptions {
 }
 
 /**
- * The thread's young generation, at most, in MB. Left to V8, it grows with the rate of allocation,
- * and under a threefold overload each of the thread's scavenges copied what was alive in it for
- * 30-190 ms, while every refusal waited (bench/overload, session 53, with --trace-gc). Capped, they
- * come about thirteen times as often and take a few milliseconds each.
+ * The thread's young generation, at most, in MB. Left to V8, it grows with the rate of allocation:
+ * in bench/overload's runs (a threefold overload) the thread's scavenges took 11-15 ms at the
+ * median and up to 69-194 ms, while every refusal waited (session 53, --trace-gc). Capped, they come
+ * about fifteen times as often, 1.6-2.0 ms at the median; the long ones went only with node's
+ * --single-threaded-gc as well (docs/architecture.md, Overload, the door thread).
  */
 const DOOR_YOUNG_GENERATION_MB = 4;
 
