@@ -1,3 +1,2 @@
 export * from './boot-service';
 export * from './database-service';
-export * from './runtime';
