@@ -156,6 +156,7 @@ async function listenBehindDoorThread(
         keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
         bodyLimitBytes: BODY_LIMIT_BYTES,
         nice: config.HTTP_DOOR_THREAD_NICE,
+        fifo: config.HTTP_DOOR_THREAD_FIFO,
         secret: randomBytes(32).toString('hex'),
         state: state.buffer,
         refusal: {

@@ -99,6 +99,23 @@ describe(loadGatewayConfig.name, () => {
     expect(() => loadGatewayConfig({ NODE_ENV: 'test', [name]: value })).toThrow(new RegExp(name));
   });
 
+  it('takes a SCHED_FIFO priority from 1 to 99 for the door thread, off by default, and says it needs the thread', () => {
+    const base = { NODE_ENV: 'test', ADMIN_TOKEN: 'a', JWT_SECRET: 'b' };
+    expect(loadGatewayConfig(base).HTTP_DOOR_THREAD_FIFO).toBe(0);
+    expect(
+      loadGatewayConfig({ ...base, HTTP_DOOR_THREAD: 'true', HTTP_DOOR_THREAD_FIFO: '1' }),
+    ).toMatchObject({
+      HTTP_DOOR_THREAD_FIFO: 1,
+      warnings: [],
+    });
+    expect(() => loadGatewayConfig({ ...base, HTTP_DOOR_THREAD_FIFO: '100' })).toThrow(
+      'HTTP_DOOR_THREAD_FIFO: must be between 0 and 99, got 100',
+    );
+    expect(loadGatewayConfig({ ...base, HTTP_DOOR_THREAD_FIFO: '1' }).warnings).toEqual([
+      'HTTP_DOOR_THREAD_FIFO has no effect without HTTP_DOOR_THREAD',
+    ]);
+  });
+
   it('takes a nice value from -20 to 0 for the main thread while refusing, and says it does nothing behind the door thread', () => {
     const base = { NODE_ENV: 'test', ADMIN_TOKEN: 'a', JWT_SECRET: 'b' };
     expect(loadGatewayConfig(base).GATEWAY_REFUSING_NICE).toBe(0);

@@ -45,6 +45,9 @@ const schema = kafkaEnvSchema
       .transform((v) => v === 'true'),
     // That thread's nice value; below 0 takes CAP_SYS_NICE (without it: a warning, and the process's).
     HTTP_DOOR_THREAD_NICE: envInt(-20, -20, 19),
+    // 1-99: that thread under SCHED_FIFO at this priority instead, ahead of every ordinary thread
+    // whatever its nice value (http/thread-nice.ts; util-linux's chrt, CAP_SYS_NICE); 0: off.
+    HTTP_DOOR_THREAD_FIFO: envInt(0, 0, 99),
     // The main thread's nice value while the door refuses, back a second after the last refusal
     // (limits/refusing-priority.ts); 0: off. It takes CAP_SYS_NICE (without it: a warning).
     GATEWAY_REFUSING_NICE: envInt(0, -20, 0),
@@ -174,6 +177,8 @@ const schema = kafkaEnvSchema
       warnings.push(
         'GATEWAY_REFUSING_NICE has no effect with HTTP_DOOR_THREAD: the door thread refuses, at HTTP_DOOR_THREAD_NICE',
       );
+    if (e.HTTP_DOOR_THREAD_FIFO !== 0 && !e.HTTP_DOOR_THREAD)
+      warnings.push('HTTP_DOOR_THREAD_FIFO has no effect without HTTP_DOOR_THREAD');
     return {
       ...e,
       ADMIN_TOKEN: e.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import net from 'node:net';
@@ -337,6 +338,38 @@ describe('the door thread', () => {
     expect((await call('POST', '/v1/visitor/messages')).status).toBe(201);
     expect(seen[0].admitted).toBe(true);
     expect(failures).toEqual([]);
+  });
+
+  const linuxOnly = process.platform === 'linux' ? it : it.skip;
+  linuxOnly('runs under SCHED_FIFO when asked, or says why not and keeps its nice value', async () => {
+    const warnings: string[] = [];
+    // The policy (field 41 of stat: 1 is SCHED_FIFO) of each thread named so; one may end meanwhile.
+    const policies = () =>
+      readdirSync('/proc/self/task').flatMap((tid) => {
+        try {
+          if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== 'pupitre-door') return [];
+          const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+          return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38])];
+        } catch {
+          return [];
+        }
+      });
+    expect(policies()).not.toContain(1);
+    const fifo = await startDoorThread(
+      { ...options, port: 0, secret: 'a-fifo-one', fifo: 1 },
+      { ...hooks, onWarning: (m) => void warnings.push(m) },
+    );
+    try {
+      await waitFor(() => warnings.length > 0 || policies().includes(1), {
+        what: 'SCHED_FIFO or a warning',
+      });
+      // As root or with CAP_SYS_NICE (CI): under SCHED_FIFO. Without: a warning that says why.
+      if (warnings.length === 0) expect(policies().filter((p) => p === 1)).toHaveLength(1);
+      else expect(warnings[0]).toMatch(/^the door thread stays at its nice value \(SCHED_FIFO 1 refused: /);
+    } finally {
+      await fifo.stopAccepting();
+      await fifo.terminate();
+    }
   });
 
   it('answers 400 to a path its client would not send (a tab), and goes on', async () => {

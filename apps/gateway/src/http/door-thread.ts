@@ -5,7 +5,14 @@ import { correlationIdOf } from './correlation-id';
 import { isRetry } from './attempt';
 import { type HopAnswer, type HopRequest, ownBytes } from './door-hop';
 import { listenOnSockets } from './listen';
-import { niceRefused, setThreadNice, THREAD_NICE_SUPPORTED, threadNice } from './thread-nice';
+import {
+  niceRefused,
+  setThreadFifo,
+  setThreadNice,
+  THREAD_NICE_SUPPORTED,
+  threadId,
+  threadNice,
+} from './thread-nice';
 
 /**
  * The door thread (HTTP_DOOR_THREAD; docs/architecture.md, Overload). A thread of the gateway's
@@ -17,8 +24,8 @@ import { niceRefused, setThreadNice, THREAD_NICE_SUPPORTED, threadNice } from '.
  * Under overload the main thread's loop is hundreds of milliseconds behind (the answers and desk
  * events of what it admitted, on cores PostgreSQL, Kafka and the services share), and a refusal made
  * there waits as long. The door thread does little per request; at a higher CPU priority than the
- * rest (its own nice value: on Linux a thread's), it is on a core within a millisecond or so of a
- * request's arrival.
+ * rest (its own nice value: on Linux a thread's; or SCHED_FIFO, `fifo`), it is on a core within a
+ * millisecond or so of a request's arrival.
  *
  * The main thread publishes its door's state in shared memory (`DoorState`): shut or open, the
  * Retry-After to give, and the bounds of visitor messages in flight (a lower one for a client's retry,
@@ -85,6 +92,11 @@ export interface DoorThreadOptions {
   bodyLimitBytes: number;
   /** The thread's nice value (-20 to 19); lowering it takes CAP_SYS_NICE, else a warning. */
   nice: number;
+  /**
+   * 1–99: the thread under SCHED_FIFO at this priority as well (Linux; CAP_SYS_NICE or RLIMIT_RTPRIO,
+   * and util-linux's `chrt`, else a warning and the nice value alone); 0 or absent: its nice value only.
+   */
+  fifo?: number;
   secret: string;
   state: SharedArrayBuffer;
   /**
@@ -350,7 +362,7 @@ function newWorker(o: DoorThreadOptions, hop: SharedArrayBuffer): Worker {
 function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
   const word = new Int32Array(o.state);
   const warn = (message: string) => port.postMessage({ type: 'warning', message } satisfies ThreadMessage);
-  prioritise(o.nice, warn);
+  prioritise(o.nice, o.fifo ?? 0, warn);
   const hop = new Hop(o, new Int32Array(o.hop), port, () => stopping);
   // What is not an admitted visitor message (the desk's and admin's requests, Socket.IO's long polls,
   // which hold one each) goes on HTTP connections, as many as it needs.
@@ -561,14 +573,35 @@ class Hop {
   }
 }
 
-/** Lowers this thread's nice value (thread-nice.ts: on Linux, this thread's only). */
-function prioritise(nice: number, warn: (message: string) => void): void {
-  if (nice === 0 || !THREAD_NICE_SUPPORTED) return;
+/**
+ * Lowers this thread's nice value (thread-nice.ts: on Linux, this thread's only), then puts it under
+ * SCHED_FIFO when asked; the nice value is what it keeps if that is refused, or its policy is ever
+ * reset. At nice -20 the thread still waits for a core, likely behind threads of its own weight and
+ * the slice of the one running: through bench/overload's overload it waited 218–303 ms of each
+ * second, and answered a burst of new connections 100 ms and more after their requests arrived; under
+ * SCHED_FIFO, 0.27–3.44 ms (docs/architecture.md, Overload, session 54).
+ */
+function prioritise(nice: number, fifo: number, warn: (message: string) => void): void {
+  if (nice !== 0 && THREAD_NICE_SUPPORTED) {
+    try {
+      setThreadNice(nice);
+      if (threadNice() !== nice) warn(`the door thread's nice value is ${threadNice()}, not ${nice}`);
+    } catch (err) {
+      warn(niceRefused('the door thread', nice, err));
+    }
+  }
+  if (fifo === 0) return;
+  if (!THREAD_NICE_SUPPORTED) {
+    warn(`the door thread stays at its nice value (SCHED_FIFO is asked for, and set on Linux only)`);
+    return;
+  }
   try {
-    setThreadNice(nice);
-    if (threadNice() !== nice) warn(`the door thread's nice value is ${threadNice()}, not ${nice}`);
+    setThreadFifo(threadId(), fifo);
   } catch (err) {
-    warn(niceRefused('the door thread', nice, err));
+    warn(
+      `the door thread stays at its nice value (SCHED_FIFO ${fifo} refused: ${(err as Error).message}; ` +
+        `it takes CAP_SYS_NICE or an RLIMIT_RTPRIO of ${fifo}, and util-linux's chrt)`,
+    );
   }
 }
 
