@@ -341,7 +341,7 @@ describe('the door thread', () => {
   });
 
   const linuxOnly = process.platform === 'linux' ? it : it.skip;
-  linuxOnly('runs under SCHED_FIFO when asked, or says why not and keeps its nice value', async () => {
+  linuxOnly('runs under SCHED_FIFO when asked, or says why not', async () => {
     const warnings: string[] = [];
     // The policy (field 41 of stat: 1 is SCHED_FIFO) of each thread named so; one may end meanwhile.
     const policies = () =>
