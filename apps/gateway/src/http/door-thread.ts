@@ -582,27 +582,33 @@ class Hop {
  * SCHED_FIFO, 0.27–3.44 ms (docs/architecture.md, Overload, session 54).
  */
 function prioritise(nice: number, fifo: number, warn: (message: string) => void): void {
+  // Said only if the thread is left to its nice value: under SCHED_FIFO it does not count (a container
+  // given an RLIMIT_RTPRIO and no CAP_SYS_NICE gets the policy and not the nice value).
+  let niceWarning: string | undefined;
   if (nice !== 0 && THREAD_NICE_SUPPORTED) {
     try {
       setThreadNice(nice);
-      if (threadNice() !== nice) warn(`the door thread's nice value is ${threadNice()}, not ${nice}`);
+      if (threadNice() !== nice) niceWarning = `the door thread's nice value is ${threadNice()}, not ${nice}`;
     } catch (err) {
-      warn(niceRefused('the door thread', nice, err));
+      niceWarning = niceRefused('the door thread', nice, err);
     }
   }
-  if (fifo === 0) return;
-  if (!THREAD_NICE_SUPPORTED) {
-    warn(`the door thread stays at its nice value (SCHED_FIFO is asked for, and set on Linux only)`);
-    return;
+  if (fifo !== 0) {
+    if (!THREAD_NICE_SUPPORTED) {
+      warn(`the door thread stays at its nice value (SCHED_FIFO is asked for, and set on Linux only)`);
+    } else {
+      try {
+        setThreadFifo(threadId(), fifo);
+        return;
+      } catch (err) {
+        warn(
+          `the door thread stays at its nice value (SCHED_FIFO ${fifo} refused: ${(err as Error).message}; ` +
+            `it takes CAP_SYS_NICE or an RLIMIT_RTPRIO of ${fifo}, and util-linux's chrt)`,
+        );
+      }
+    }
   }
-  try {
-    setThreadFifo(threadId(), fifo);
-  } catch (err) {
-    warn(
-      `the door thread stays at its nice value (SCHED_FIFO ${fifo} refused: ${(err as Error).message}; ` +
-        `it takes CAP_SYS_NICE or an RLIMIT_RTPRIO of ${fifo}, and util-linux's chrt)`,
-    );
-  }
+  if (niceWarning) warn(niceWarning);
 }
 
 function handOn(
