@@ -21,7 +21,7 @@
  * socket, floor, every round.
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { DoorState, startDoorThread } from '../apps/gateway/src/http/door-thread';
+import { threadNamed, threadSched } from './support/cpu';
 
 const BODY = JSON.stringify({ text: 'bench m1#12345', clientMessageId: 'run-m1-12345' });
 const REQUEST =
@@ -80,24 +81,19 @@ function client(): void {
   process.send?.('ready');
 }
 
-/** ns a thread of this process has run (Linux schedstat), by its name. */
+/** ns a thread of this process has run (Linux schedstat, support/cpu.ts), by its name. */
 function threadRanNs(name: string): number {
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== name) continue;
-      return Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // a thread that ended meanwhile
-    }
-  }
-  throw new Error(`no thread named ${name}`);
+  const tid = threadNamed(process.pid, name);
+  const sched = tid === undefined ? null : threadSched(process.pid, tid);
+  if (!sched) throw new Error(`no thread named ${name} with scheduler counters`);
+  return sched.runNs;
 }
 
 /** A burst's answer, or a failure if the child ends or the burst takes more than a minute. */
 const BURST_TIMEOUT_MS = 60_000;
 
 /** The floor: a bare HTTP server on a thread of its own, every request answered 503. */
-function startFloor(): Promise<{ port: number; stop: () => Promise<number> }> {
+function startFloor(): Promise<{ port: number; stop: () => Promise<unknown> }> {
   const worker = new Worker(
     `
     const http = require('node:http');
@@ -122,11 +118,7 @@ function startFloor(): Promise<{ port: number; stop: () => Promise<number> }> {
     worker.once('message', (port: number) =>
       resolve({
         port,
-        stop: async () => {
-          const ran = threadRanNs('bench-floor');
-          await worker.terminate();
-          return ran;
-        },
+        stop: () => worker.terminate(),
       }),
     ),
   );
