@@ -26,15 +26,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import type { Socket as NetSocket } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
-import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from '../libs/sdk/src/backoff';
+import { DEFAULT_BACKOFF } from '../libs/sdk/src/backoff';
 import { type SchedRates, schedPerSecond, threadNamed, threadSched } from './support/cpu';
 import { JsonClient, mapLimit } from './support/http';
 import { skippingParser } from './support/desk-parser';
-import { LeanHttpClient } from './support/lean-http';
 import { type LoneResult, type LoneTry, startLoneClient } from './support/lone-client';
 import {
   createDatabase,
@@ -46,8 +44,18 @@ import {
   ROOT,
   startBroker,
 } from './support/infra';
-import { abort, checkpoint, openLoop, sleep, waitUntil } from './support/open-loop';
-import { benchServiceEnv, rateLimitedWarning, ServiceFleet } from './support/services';
+import { abort, checkpoint, sleep, waitUntil } from './support/open-loop';
+import {
+  type Attempt,
+  type ClientFleet,
+  forkClients,
+  inProcessClients,
+  MAX_ATTEMPTS,
+  REFUSAL_LABELS,
+  type RefusalKind,
+  type Sent,
+} from './support/overload-clients';
+import { benchServiceEnv, generatorNice, rateLimitedWarning, ServiceFleet } from './support/services';
 import { extent, ms, quantile, summarize, table } from './support/stats';
 import { describeYardstick, measureYardstick } from './support/yardstick';
 import { say } from './support/cli';
@@ -63,6 +71,7 @@ interface Options {
   visitors: number;
   maxInFlight: number | null;
   loneRate: number;
+  clientProcesses: number;
   build: boolean;
   keepLogs: boolean;
 }
@@ -78,6 +87,7 @@ const USAGE = `usage: npm run bench:overload -- [options]
   --visitors N           visitors, each with an assigned conversation     (200)
   --max-in-flight N      the gateway's MAX_IN_FLIGHT_PER_SERVICE           (its default)
   --lone-rate N          a lone client's messages/s through the overload  (100; 0: none)
+  --client-processes N   the visitors' clients in N processes of their own (0: in the bench's)
   --no-build             use dist/ as it is
   --keep-logs            keep the services' logs`;
 
@@ -93,6 +103,7 @@ function parseArgs(argv: string[]): Options {
     visitors: 200,
     maxInFlight: null,
     loneRate: 100,
+    clientProcesses: 0,
     build: true,
     keepLogs: false,
   };
@@ -107,6 +118,7 @@ function parseArgs(argv: string[]): Options {
     '--visitors': 'visitors',
     '--max-in-flight': 'maxInFlight',
     '--lone-rate': 'loneRate',
+    '--client-processes': 'clientProcesses',
   };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].split('=', 2);
@@ -118,9 +130,10 @@ function parseArgs(argv: string[]): Options {
     else if (name === '--keep-logs') o.keepLogs = true;
     else if (numeric[name]) {
       const value = Number(inline ?? argv[++i]);
-      // The lone client may be left out (0), for runs like those before it.
-      const zeroAllowed = name === '--lone-rate';
-      if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed))
+      // The lone client may be left out (0), for runs like those before it; the clients kept in.
+      const zeroAllowed = name === '--lone-rate' || name === '--client-processes';
+      const whole = name === '--client-processes' ? Number.isInteger(value) : true;
+      if (!Number.isFinite(value) || !whole || value < 0 || (value === 0 && !zeroAllowed))
         throw new Error(`${name} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number`);
       (o as unknown as Record<string, number>)[numeric[name]] = value;
     } else {
@@ -141,30 +154,13 @@ const uptime = () => {
   }
 };
 
-/** Why a 503 came, from its message (the gateway's RequestClient and DeskFeedLag). */
-const REFUSAL_LABELS = {
-  bound: 'at the in-flight bound',
-  feed: "while the gateway's desk feed was behind",
-  deadline: 'past their deadline (admitted, not answered)',
-  other: 'for another reason (a gateway stopping, an unreadable answer)',
-} as const;
-type RefusalKind = keyof typeof REFUSAL_LABELS;
 const REFUSAL_KINDS = Object.keys(REFUSAL_LABELS) as RefusalKind[];
 /** The bound and the deadline always have their line (0 is a figure); the others when they came. */
 const ALWAYS_PRINTED: readonly RefusalKind[] = ['bound', 'deadline'];
 
-function refusalKind(message = ''): RefusalKind {
-  if (/did not answer in time/.test(message)) return 'deadline';
-  if (/is overloaded; try again later$/.test(message)) return 'bound';
-  if (/^the desks are behind/.test(message)) return 'feed';
-  return 'other';
-}
-
 /** The search: candidate rates, and what "keeps up" means for a step. */
 const SEARCH_RATES = [10, 15, 20, 25, 35, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1200];
 const KEEPS_UP_P99_MS = 1000;
-/** Clients retry as the SDK's outbox does (libs/sdk's backoffDelay and DEFAULT_BACKOFF), at most this often. */
-const MAX_ATTEMPTS = 8;
 /** The lone client's priority: a phone's CPU is its own, not shared with the system under test. */
 const LONE_CLIENT_NICE = -20;
 /** REQUEST_TIMEOUT_MS + REQUEST_DEADLINE_MARGIN_MS (the gateway's defaults) + slack, before reading the DB. */
@@ -174,32 +170,8 @@ interface Visitor {
   token: string;
 }
 
-interface Attempt {
-  phase: string;
-  /** Index of the message in `messages`. */
-  message: number;
-  attempt: number;
-  sentAt: number;
-  latencyMs: number;
-  /** HTTP status, or -1 for a network error. */
-  status: number;
-  /** For a 503: why it came, from its message (REFUSAL_LABELS). */
-  refusal?: RefusalKind;
-  /** Of `latencyMs`: waiting in this process's agent for a socket, and opening it (0 on a kept-alive one). */
-  queuedMs?: number;
-  connectingMs?: number;
-}
-
 /** An attempt that opened its connection (a kept-alive one takes none to open). */
 const onNewConnection = (a: Attempt) => (a.connectingMs ?? 0) > 0;
-
-interface Msg {
-  id: string;
-  phase: string;
-  attempts: number;
-  lastStatus: number;
-  settled: boolean;
-}
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
@@ -250,10 +222,6 @@ async function main(): Promise<number> {
     running.start(env);
     const http = new JsonClient('127.0.0.1', port, 5000);
     cleanups.push({ what: 'http', run: () => http.close() });
-    // The clients' POSTs go through a lean client: Node's http.request costs 3–4 times its CPU per request
-    // (npm run bench:http-client-cost).
-    const poster = new LeanHttpClient('127.0.0.1', port, 5000);
-    cleanups.push({ what: 'lean http client', run: () => poster.close() });
     await running.waitReady(http, 120_000);
     say('ready');
 
@@ -314,80 +282,16 @@ async function main(): Promise<number> {
     }
     say(`${agents.length} agents at their desks, ${visitors.length} visitors with a conversation`);
 
-    // Every POST of the run, and the clients' retries.
-    const messages: Msg[] = [];
-    const attempts: Attempt[] = [];
-    let next = 0;
-    const post = (phase: string, retrying: boolean) => {
-      const index = messages.length;
-      const msg: Msg = {
-        id: `${runId}-${phase}-${index}`,
-        phase,
-        attempts: 0,
-        lastStatus: 0,
-        settled: false,
-      };
-      messages.push(msg);
-      const visitor = visitors[next++ % visitors.length];
-      const firstAt = performance.now();
-      const tryOnce = (): void => {
-        msg.attempts++;
-        const sentAt = performance.now();
-        let socketAt: number | undefined;
-        let connectedAt: number | undefined;
-        const onSocket = (socket: NetSocket) => {
-          socketAt = performance.now();
-          if (!socket.connecting) connectedAt = socketAt;
-          else socket.once('connect', () => (connectedAt = performance.now()));
-        };
-        const record = (status: number, retryAfterMs: number | undefined, errorMessage?: string) => {
-          attempts.push({
-            queuedMs: socketAt === undefined ? undefined : socketAt - sentAt,
-            connectingMs:
-              socketAt === undefined || connectedAt === undefined ? undefined : connectedAt - socketAt,
-            phase,
-            message: index,
-            attempt: msg.attempts,
-            sentAt,
-            latencyMs: performance.now() - sentAt,
-            status,
-            ...(status === 503 ? { refusal: refusalKind(errorMessage) } : {}),
-          });
-          msg.lastStatus = status;
-          const again =
-            retrying &&
-            !abort.requested &&
-            (status === 503 || status === -1) &&
-            msg.attempts < MAX_ATTEMPTS &&
-            performance.now() - firstAt < 60_000;
-          if (!again) {
-            msg.settled = true;
-            return;
-          }
-          setTimeout(tryOnce, backoffDelay(msg.attempts, Math.random, DEFAULT_BACKOFF, retryAfterMs));
-        };
-        poster
-          .request(
-            'POST',
-            '/v1/visitor/messages',
-            { text: `overload ${msg.id}`, clientMessageId: msg.id },
-            visitor.token,
-            60_000,
-            onSocket,
-            // As the SDK does: the gateway serves new messages before retries (REQUEST_RETRY_QUEUE_TARGET_MS).
-            msg.attempts > 1 ? { 'X-Attempt': String(msg.attempts) } : {},
-          )
-          .then(
-            (r) => {
-              const retryAfterMs = parseRetryAfter(r.headers['retry-after'], Date.now());
-              const body = r.body as { error?: { message?: string } } | null;
-              record(r.status, retryAfterMs, body?.error?.message);
-            },
-            () => record(-1, undefined),
-          );
-      };
-      tryOnce();
-    };
+    // The visitors' clients (support/overload-clients.ts): every POST of the run, and their retries.
+    // Their POSTs go through a lean client: Node's http.request costs 3–4 times its CPU per request
+    // (npm run bench:http-client-cost).
+    const tokens = visitors.map((v) => v.token);
+    const clients: ClientFleet =
+      opts.clientProcesses > 0
+        ? await forkClients(opts.clientProcesses, port, tokens, `${runId}-`, generatorNice())
+        : inProcessClients(port, tokens, `${runId}-`);
+    cleanups.push({ what: "visitors' clients", run: () => clients.stop() });
+    let sent: Sent = { messages: [], attempts: [] };
     /**
      * The gateway's event-loop delay since the last scrape (prom-client resets its histogram at each
      * one), in ms: what every request it reads waits for, refusals included.
@@ -436,24 +340,20 @@ async function main(): Promise<number> {
     const run = async (phase: string, rate: number, seconds: number, retrying: boolean) => {
       const n = Math.max(1, Math.round(rate * seconds));
       await gatewayLoop();
-      const ownLoop = monitorEventLoopDelay({ resolution: 10 });
-      ownLoop.enable();
       const [sched0, door0] = [gatewaySched(), doorSched()];
-      const t0 = performance.now();
-      await openLoop(rate, n, () => post(phase, retrying));
+      const { t0, loop } = await clients.run(phase, rate, n, retrying);
       checkpoint();
       const [sched1, door1] = [gatewaySched(), doorSched()];
-      ownLoop.disable();
       loops.set(phase, {
         gateway: await gatewayLoop(),
-        generator: { p99: ownLoop.percentile(99) / 1e6, max: ownLoop.max / 1e6 },
+        generator: loop,
         gatewayThread: rates(sched0, sched1),
         doorThread: rates(door0, door1),
       });
       return t0;
     };
-    const settled = (phase: string) => () => messages.every((m) => m.phase !== phase || m.settled);
-    const firstAttempts = (phase: string) => attempts.filter((a) => a.phase === phase && a.attempt === 1);
+    const firstAttempts = (phase: string) =>
+      sent.attempts.filter((a) => a.phase === phase && a.attempt === 1);
 
     /** Until a few POSTs in a row answer 201 fast: the system is idle again after a step. */
     const settle = async (what: string) => {
@@ -483,7 +383,8 @@ async function main(): Promise<number> {
         await settle(`before search ${rate}/s`);
         const phase = `s${rate}`;
         await run(phase, rate, opts.probeSeconds, false);
-        await waitUntil(settled(phase), 60_000);
+        await clients.settled(60_000, phase);
+        sent = await clients.record();
         const firsts = firstAttempts(phase);
         const ok = firsts.filter((a) => a.status === 201);
         const s = summarize(ok.map((a) => a.latencyMs));
@@ -535,8 +436,10 @@ async function main(): Promise<number> {
     const recoveryStart = await run('recovery', half, opts.recoverySeconds, true);
     say('waiting for every retry to end…');
     const loneResult = lone ? await lone.result : null;
-    await waitUntil(() => messages.every((m) => m.settled), 180_000);
+    await clients.settled(180_000);
     const lastAnswer = performance.now();
+    sent = await clients.record();
+    const { messages, attempts } = sent;
     await sleep(LATE_EFFECT_WAIT_MS); // anything applied late would be in the database by now
     checkpoint();
 
@@ -682,7 +585,7 @@ async function main(): Promise<number> {
       `machine: ${os.cpus().length} cores; before: ${uptimeBefore}`,
       `                         after:  ${uptimeAfter}`,
       `         ${describeYardstick(yardstick)}`,
-      `system: ${opts.agents} agents at their desks, ${opts.visitors} visitors; gateway MAX_IN_FLIGHT_PER_SERVICE ${opts.maxInFlight ?? 'default'}, production timeouts; ${fleet?.priorities ?? ''}`,
+      `system: ${opts.agents} agents at their desks, ${opts.visitors} visitors; gateway MAX_IN_FLIGHT_PER_SERVICE ${opts.maxInFlight ?? 'default'}, production timeouts; ${fleet?.priorities ?? ''}; ${clients.described}`,
       `database: PostgreSQL ${await databaseSettings()}`,
       '',
       search.length > 0
@@ -740,7 +643,8 @@ async function main(): Promise<number> {
           .map((phase) => {
             const l = loops.get(phase);
             return l
-              ? `${phase}: gateway ${ms(l.gateway.p99)} / ${ms(l.gateway.max)}, load generator ` +
+              ? `${phase}: gateway ${ms(l.gateway.p99)} / ${ms(l.gateway.max)}, ` +
+                  `${opts.clientProcesses > 0 ? "the visitors' clients (the worst process)" : 'load generator'} ` +
                   `${ms(l.generator.p99)} / ${ms(l.generator.max)}`
               : `${phase}: -`;
           })

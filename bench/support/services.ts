@@ -205,7 +205,7 @@ function gatewayNice(): number {
  * is a thread's), so that its own waits for the CPU stay out of what it measures, as for clients on
  * other machines; unset: BENCH_GATEWAY_NICE's.
  */
-function generatorNice(): number {
+export function generatorNice(): number {
   return niceOf('BENCH_GENERATOR_NICE') ?? gatewayNice();
 }
 
