@@ -72,6 +72,7 @@ interface Options {
   maxInFlight: number | null;
   loneRate: number;
   clientProcesses: number;
+  warmConnections: number;
   build: boolean;
   keepLogs: boolean;
 }
@@ -88,6 +89,7 @@ const USAGE = `usage: npm run bench:overload -- [options]
   --max-in-flight N      the gateway's MAX_IN_FLIGHT_PER_SERVICE           (its default)
   --lone-rate N          a lone client's messages/s through the overload  (100; 0: none)
   --client-processes N   the visitors' clients in N processes of their own (0: in the bench's)
+  --warm-connections N   connections the clients open before the steady phase, left idle (0)
   --no-build             use dist/ as it is
   --keep-logs            keep the services' logs`;
 
@@ -104,6 +106,7 @@ function parseArgs(argv: string[]): Options {
     maxInFlight: null,
     loneRate: 100,
     clientProcesses: 0,
+    warmConnections: 0,
     build: true,
     keepLogs: false,
   };
@@ -119,6 +122,7 @@ function parseArgs(argv: string[]): Options {
     '--max-in-flight': 'maxInFlight',
     '--lone-rate': 'loneRate',
     '--client-processes': 'clientProcesses',
+    '--warm-connections': 'warmConnections',
   };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].split('=', 2);
@@ -131,8 +135,9 @@ function parseArgs(argv: string[]): Options {
     else if (numeric[name]) {
       const value = Number(inline ?? argv[++i]);
       // The lone client may be left out (0), for runs like those before it; the clients kept in.
-      const zeroAllowed = name === '--lone-rate' || name === '--client-processes';
-      const whole = name === '--client-processes' ? Number.isInteger(value) : true;
+      const counts = ['--client-processes', '--warm-connections'];
+      const zeroAllowed = name === '--lone-rate' || counts.includes(name);
+      const whole = counts.includes(name) ? Number.isInteger(value) : true;
       if (!Number.isFinite(value) || !whole || value < 0 || (value === 0 && !zeroAllowed))
         throw new Error(`${name} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number`);
       (o as unknown as Record<string, number>)[numeric[name]] = value;
@@ -407,6 +412,11 @@ async function main(): Promise<number> {
     const half = sustainable / 2;
     const over = sustainable * opts.factor;
     await settle('before steady');
+    // Connections open before the load rises, as a load balancer's to the gateway are: the overload's
+    // burst then finds them in the pools, instead of opening hundreds at once (bench/README.md).
+    const warmed = opts.warmConnections > 0 ? await clients.warm(opts.warmConnections) : 0;
+    if (opts.warmConnections > 0)
+      say(`${warmed} of ${opts.warmConnections} connections opened and left idle`);
 
     // What a phone sees of the overload: a client with its own CPU, not the generator's busy loop.
     // Started now, so that its process's start does not fall in the overload.
@@ -585,7 +595,10 @@ async function main(): Promise<number> {
       `machine: ${os.cpus().length} cores; before: ${uptimeBefore}`,
       `                         after:  ${uptimeAfter}`,
       `         ${describeYardstick(yardstick)}`,
-      `system: ${opts.agents} agents at their desks, ${opts.visitors} visitors; gateway MAX_IN_FLIGHT_PER_SERVICE ${opts.maxInFlight ?? 'default'}, production timeouts; ${fleet?.priorities ?? ''}; ${clients.described}`,
+      `system: ${opts.agents} agents at their desks, ${opts.visitors} visitors; gateway MAX_IN_FLIGHT_PER_SERVICE ${opts.maxInFlight ?? 'default'}, production timeouts; ${fleet?.priorities ?? ''}; ${clients.described}` +
+        (opts.warmConnections > 0
+          ? `, ${warmed} connections opened before the steady phase (--warm-connections ${opts.warmConnections})`
+          : ''),
       `database: PostgreSQL ${await databaseSettings()}`,
       '',
       search.length > 0

@@ -94,6 +94,12 @@ export interface ClientFleet {
     count: number,
     retrying: boolean,
   ): Promise<{ t0: number; loop: PhaseLoop }>;
+  /**
+   * Opens `connections` keep-alive connections (in all) and leaves them idle in the clients' pools, so
+   * that a rise in load finds them open, as a load balancer's connections to the gateway would be.
+   * Resolves with how many are open.
+   */
+  warm(connections: number): Promise<number>;
   /** Waits until every message (of `phase`, or of all) is settled: a 201, or no more retries. */
   settled(timeoutMs: number, phase?: string): Promise<boolean>;
   record(): Promise<Sent>;
@@ -130,6 +136,14 @@ class Clients {
     if (count > 0) await openLoop(rate, count, () => this.post(phase, retrying));
     loop.disable();
     return { t0, loop: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 } };
+  }
+
+  /** `n` requests at once to a route that does nothing: each on a connection of its own, then idle. */
+  async warm(n: number): Promise<number> {
+    const answers = await Promise.allSettled(
+      Array.from({ length: n }, () => this.poster.request('GET', '/health/live')),
+    );
+    return answers.filter((a) => a.status === 'fulfilled' && a.value.status === 200).length;
   }
 
   settled(phase?: string): boolean {
@@ -214,6 +228,7 @@ export function inProcessClients(port: number, tokens: string[], idPrefix: strin
   return {
     described: "the visitors' clients in the bench's own process",
     run: (phase, rate, count, retrying) => clients.run(phase, rate, count, retrying),
+    warm: (connections) => clients.warm(connections),
     settled: (timeoutMs, phase) => waitUntil(() => clients.settled(phase), timeoutMs),
     record: async () => ({ messages: clients.messages, attempts: clients.attempts }),
     stop: () => poster.close(),
@@ -238,12 +253,14 @@ type Command =
       retrying: boolean;
       startAtWall: number;
     }
+  | { type: 'warm'; id: number; connections: number }
   | { type: 'settled'; id: number; phase?: string; timeoutMs: number }
   | { type: 'record'; id: number };
 
 type Reply =
   | { type: 'ready'; niceRefused?: string }
   | { type: 'done'; id: number; t0Wall: number; loop: PhaseLoop }
+  | { type: 'warm'; id: number; open: number }
   | { type: 'settled'; id: number; settled: boolean }
   | { type: 'record'; id: number; record: Sent };
 
@@ -302,6 +319,17 @@ export async function forkClients(
         },
       };
     },
+    warm: async (connections) =>
+      (
+        await Promise.all(
+          children.map((c, k) =>
+            c.ask<Extract<Reply, { type: 'warm' }>>({
+              type: 'warm',
+              connections: Math.floor(connections / processes) + (k < connections % processes ? 1 : 0),
+            }),
+          ),
+        )
+      ).reduce((sum, r) => sum + r.open, 0),
     settled: async (timeoutMs, phase) =>
       (
         await Promise.all(
@@ -394,6 +422,8 @@ function serveChild(plan: ChildPlan): void {
       clients
         .run(c.phase, c.rate, c.count, c.retrying, localOf(c.startAtWall))
         .then(({ t0, loop }) => reply({ type: 'done', id: c.id, t0Wall: wallOf(t0), loop }), failed);
+    } else if (c.type === 'warm') {
+      clients.warm(c.connections).then((open) => reply({ type: 'warm', id: c.id, open }), failed);
     } else if (c.type === 'settled') {
       waitUntil(() => clients.settled(c.phase), c.timeoutMs).then(
         (settled) => reply({ type: 'settled', id: c.id, settled }),

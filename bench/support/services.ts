@@ -223,7 +223,10 @@ function describePriorities(): string {
   const [gateway, generator] = [gatewayNice(), generatorNice()];
   const door =
     process.env.HTTP_DOOR_THREAD === 'true'
-      ? `; the gateway's door thread on (HTTP_DOOR_THREAD), at nice ${process.env.HTTP_DOOR_THREAD_NICE ?? -20}`
+      ? `; the gateway's door thread on (HTTP_DOOR_THREAD), at nice ${process.env.HTTP_DOOR_THREAD_NICE ?? -20}` +
+        (Number(process.env.HTTP_DOOR_THREAD_FIFO ?? 0) > 0
+          ? ` and SCHED_FIFO ${process.env.HTTP_DOOR_THREAD_FIFO} (HTTP_DOOR_THREAD_FIFO)`
+          : '')
       : '';
   const refusing = Number(process.env.GATEWAY_REFUSING_NICE ?? 0);
   // Behind the door thread the main thread does not refuse: the option has no effect there.
