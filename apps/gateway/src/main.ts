@@ -138,7 +138,10 @@ async function listenBehindDoorThread(
   let door: DoorThread;
   try {
     const socketPath = join(dir, 'http.sock');
-    await listen({ path: socketPath });
+    // The door thread connects here for every request it hands on as a request (a burst of desks
+    // reconnecting, say): past the queue's length a Unix socket refuses at once (EAGAIN), where a TCP
+    // one would have the client try again. Node's 511 was full at a burst of 2,000 (session 55).
+    await listen({ path: socketPath, backlog: config.HTTP_LISTEN_BACKLOG });
     // Every connection here is the door thread's, kept open for as long as it likes.
     http.keepAliveTimeout = 0;
     const state = new DoorState();

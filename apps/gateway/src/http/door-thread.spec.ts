@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http, { type IncomingHttpHeaders } from 'node:http';
@@ -338,6 +340,57 @@ describe('the door thread', () => {
     expect((await call('POST', '/v1/visitor/messages')).status).toBe(201);
     expect(seen[0].admitted).toBe(true);
     expect(failures).toEqual([]);
+  });
+
+  it("refuses (503, Retry-After) what the main thread's socket has no room for, rather than reset it", async () => {
+    // A main thread whose loop is busy for two seconds, on a socket queueing one connection: the door's
+    // other connections to it are refused at once (EAGAIN).
+    const socketPath = join(dir, 'busy.sock');
+    const busy = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('node:http').createServer((q, s) => s.end('{}')).listen({ path: ${JSON.stringify(socketPath)}, backlog: 1 }, () => {
+           console.log('listening');
+           const t = Date.now();
+           while (Date.now() - t < 2000);
+         });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const crowded = await startDoorThread(
+      { ...options, port: 0, socketPath, secret: 'a-crowded-one' },
+      hooks,
+    );
+    try {
+      await once(busy.stdout!, 'data');
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          fetch(`http://127.0.0.1:${crowded.port}/health/live`).then(
+            async (r) => ({
+              status: r.status,
+              retryAfter: r.headers.get('retry-after'),
+              body: await r.text(),
+            }),
+            (err: Error) => ({ status: -1, retryAfter: null, body: err.message }),
+          ),
+        ),
+      );
+      // Each answered: none reset, some refused as the gateway refuses, the others served.
+      expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
+      const refused = answers.filter((a) => a.status === 503);
+      expect(refused.length).toBeGreaterThan(0);
+      for (const r of refused) {
+        expect(r.retryAfter).toBe('1');
+        expect(JSON.parse(r.body)).toEqual({
+          error: { code: 'UNAVAILABLE', message: 'the gateway is busy; try again later' },
+        });
+      }
+    } finally {
+      busy.kill();
+      await crowded.stopAccepting();
+      await crowded.terminate();
+    }
   });
 
   const linuxOnly = process.platform === 'linux' ? it : it.skip;

@@ -58,6 +58,12 @@ const REASONS = ['overloaded', 'desks-behind'] as const;
 export type DoorReason = (typeof REASONS)[number];
 /** The refusal of a request the thread could not hand on: the app is closing. */
 const STOPPING = 'the gateway is shutting down; try again later';
+/**
+ * The refusal of a request the thread could not hand on because the main thread's socket had no room
+ * for another connection (EAGAIN: its accept queue full, the main thread's loop behind). Nothing of it
+ * reached the app.
+ */
+const BUSY = 'the gateway is busy; try again later';
 
 /** How often the thread sends the main thread its refusals' durations (for the metrics). */
 const REPORT_INTERVAL_MS = 250;
@@ -655,10 +661,13 @@ function handOn(
     return;
   }
   upstream.on('error', (err: NodeJS.ErrnoException) => {
-    // Nothing reached the main thread (it is stopping): refused, the client retries. Anything else
-    // may have reached it: the connection is reset, as the main thread's own would be.
+    // Nothing reached the main thread (it is stopping, or its socket's queue of connections is full):
+    // refused, the client retries. Anything else may have reached it: the connection is reset, as the
+    // main thread's own would be.
     if (!res.headersSent && (err.code === 'ECONNREFUSED' || err.code === 'ENOENT')) {
       refuse(req, res, o, 1, STOPPING);
+    } else if (!res.headersSent && err.code === 'EAGAIN') {
+      refuse(req, res, o, 1, BUSY);
     } else {
       res.destroy();
     }
