@@ -414,9 +414,16 @@ async function main(): Promise<number> {
     await settle('before steady');
     // Connections open before the load rises, as a load balancer's to the gateway are: the overload's
     // burst then finds them in the pools, instead of opening hundreds at once (bench/README.md).
-    const warmed = opts.warmConnections > 0 ? await clients.warm(opts.warmConnections) : 0;
-    if (opts.warmConnections > 0)
-      say(`${warmed} of ${opts.warmConnections} connections opened and left idle`);
+    const warmed = opts.warmConnections > 0 ? await clients.warm(opts.warmConnections) : null;
+    const warmFailures = Object.entries(warmed?.failed ?? {})
+      .map(([what, n]) => `${n}× ${what}`)
+      .join(', ');
+    if (warmed) {
+      say(
+        `${warmed.open} of ${opts.warmConnections} connections opened and left idle` +
+          (warmFailures ? `; the others: ${warmFailures}` : ''),
+      );
+    }
 
     // What a phone sees of the overload: a client with its own CPU, not the generator's busy loop.
     // Started now, so that its process's start does not fall in the overload.
@@ -596,8 +603,9 @@ async function main(): Promise<number> {
       `                         after:  ${uptimeAfter}`,
       `         ${describeYardstick(yardstick)}`,
       `system: ${opts.agents} agents at their desks, ${opts.visitors} visitors; gateway MAX_IN_FLIGHT_PER_SERVICE ${opts.maxInFlight ?? 'default'}, production timeouts; ${fleet?.priorities ?? ''}; ${clients.described}` +
-        (opts.warmConnections > 0
-          ? `, ${warmed} connections opened before the steady phase (--warm-connections ${opts.warmConnections})`
+        (warmed
+          ? `, ${warmed.open} connections opened before the steady phase (--warm-connections ${opts.warmConnections}` +
+            (warmFailures ? `; the others: ${warmFailures})` : ')')
           : ''),
       `database: PostgreSQL ${await databaseSettings()}`,
       '',

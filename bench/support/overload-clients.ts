@@ -75,6 +75,12 @@ export interface Sent {
   attempts: Attempt[];
 }
 
+export interface Warmed {
+  open: number;
+  /** How many of the others got each answer or error. */
+  failed: { [what: string]: number };
+}
+
 /** The clients' own event-loop delay during a phase, in ms (the worst process's, when several). */
 export interface PhaseLoop {
   p99: number;
@@ -97,9 +103,9 @@ export interface ClientFleet {
   /**
    * Opens `connections` keep-alive connections (in all) and leaves them idle in the clients' pools, so
    * that a rise in load finds them open, as a load balancer's connections to the gateway would be.
-   * Resolves with how many are open.
+   * Resolves with how many are open, and what the others got (an answer's status, or an error).
    */
-  warm(connections: number): Promise<number>;
+  warm(connections: number): Promise<Warmed>;
   /** Waits until every message (of `phase`, or of all) is settled: a 201, or no more retries. */
   settled(timeoutMs: number, phase?: string): Promise<boolean>;
   record(): Promise<Sent>;
@@ -139,11 +145,19 @@ class Clients {
   }
 
   /** `n` requests at once to a route that does nothing: each on a connection of its own, then idle. */
-  async warm(n: number): Promise<number> {
+  async warm(n: number): Promise<Warmed> {
     const answers = await Promise.allSettled(
       Array.from({ length: n }, () => this.poster.request('GET', '/health/live')),
     );
-    return answers.filter((a) => a.status === 'fulfilled' && a.value.status === 200).length;
+    const warmed: Warmed = { open: 0, failed: {} };
+    for (const a of answers) {
+      if (a.status === 'fulfilled' && a.value.status === 200) warmed.open++;
+      else {
+        const what = a.status === 'fulfilled' ? String(a.value.status) : (a.reason as Error).message;
+        warmed.failed[what] = (warmed.failed[what] ?? 0) + 1;
+      }
+    }
+    return warmed;
   }
 
   settled(phase?: string): boolean {
@@ -260,7 +274,7 @@ type Command =
 type Reply =
   | { type: 'ready'; niceRefused?: string }
   | { type: 'done'; id: number; t0Wall: number; loop: PhaseLoop }
-  | { type: 'warm'; id: number; open: number }
+  | { type: 'warm'; id: number; warmed: Warmed }
   | { type: 'settled'; id: number; settled: boolean }
   | { type: 'record'; id: number; record: Sent };
 
@@ -329,7 +343,14 @@ export async function forkClients(
             }),
           ),
         )
-      ).reduce((sum, r) => sum + r.open, 0),
+      ).reduce<Warmed>(
+        (all, { warmed }) => {
+          for (const [what, n] of Object.entries(warmed.failed))
+            all.failed[what] = (all.failed[what] ?? 0) + n;
+          return { open: all.open + warmed.open, failed: all.failed };
+        },
+        { open: 0, failed: {} },
+      ),
     settled: async (timeoutMs, phase) =>
       (
         await Promise.all(
@@ -423,7 +444,7 @@ function serveChild(plan: ChildPlan): void {
         .run(c.phase, c.rate, c.count, c.retrying, localOf(c.startAtWall))
         .then(({ t0, loop }) => reply({ type: 'done', id: c.id, t0Wall: wallOf(t0), loop }), failed);
     } else if (c.type === 'warm') {
-      clients.warm(c.connections).then((open) => reply({ type: 'warm', id: c.id, open }), failed);
+      clients.warm(c.connections).then((warmed) => reply({ type: 'warm', id: c.id, warmed }), failed);
     } else if (c.type === 'settled') {
       waitUntil(() => clients.settled(c.phase), c.timeoutMs).then(
         (settled) => reply({ type: 'settled', id: c.id, settled }),
