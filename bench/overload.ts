@@ -328,7 +328,11 @@ async function main(): Promise<number> {
       string,
       {
         gateway: Awaited<ReturnType<typeof gatewayLoop>>;
-        generator: { p99: number; max: number };
+        generator: { p99: number; max: number; cpuMs: number };
+        /** The phase's length, from its first send to its last (ms). */
+        lengthMs: number;
+        /** The CPU this process used meanwhile (ms): the desks' sockets, and the clients when they are here. */
+        ownCpuMs: number;
         /** What the gateway's main thread did with each second (Linux schedstat). */
         gatewayThread: SchedRates | null;
         /** The same for its door thread, with HTTP_DOOR_THREAD (the thread named 'pupitre-door'). */
@@ -346,12 +350,17 @@ async function main(): Promise<number> {
       const n = Math.max(1, Math.round(rate * seconds));
       await gatewayLoop();
       const [sched0, door0] = [gatewaySched(), doorSched()];
+      const own0 = process.cpuUsage();
       const { t0, loop } = await clients.run(phase, rate, n, retrying);
+      const lengthMs = performance.now() - t0;
+      const own = process.cpuUsage(own0);
       checkpoint();
       const [sched1, door1] = [gatewaySched(), doorSched()];
       loops.set(phase, {
         gateway: await gatewayLoop(),
         generator: loop,
+        lengthMs,
+        ownCpuMs: (own.user + own.system) / 1000,
         gatewayThread: rates(sched0, sched1),
         doorThread: rates(door0, door1),
       });
@@ -670,6 +679,20 @@ async function main(): Promise<number> {
               : `${phase}: -`;
           })
           .join('; '),
+      `CPU, ms a second of each phase, of the bench's own process (the desks' sockets` +
+        (opts.clientProcesses > 0
+          ? `) / of the visitors' clients' ${opts.clientProcesses} processes: `
+          : `, the visitors' clients): `) +
+        ['steady', 'overload', 'recovery']
+          .map((phase) => {
+            const l = loops.get(phase);
+            if (!l) return `${phase} -`;
+            const perSecond = (cpuMs: number) => ms((1000 * cpuMs) / l.lengthMs);
+            return opts.clientProcesses > 0
+              ? `${phase} ${perSecond(l.ownCpuMs)} / ${perSecond(l.generator.cpuMs)}`
+              : `${phase} ${perSecond(l.ownCpuMs)}`;
+          })
+          .join(', '),
       `the gateway's main thread (its event loop) per second of each phase, on a core / runnable but ` +
         `waiting for one (its turns on a core, the mean wait before each; switches off a core, because it ` +
         `slept / was preempted): ` +

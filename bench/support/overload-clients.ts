@@ -81,10 +81,15 @@ export interface Warmed {
   failed: { [what: string]: number };
 }
 
-/** The clients' own event-loop delay during a phase, in ms (the worst process's, when several). */
+/**
+ * The clients' own event-loop delay during a phase, in ms (the worst process's, when several), and
+ * the CPU their process(es) used meanwhile, in ms (all of them; in the bench's own process, all of
+ * that process's: the desks' sockets too).
+ */
 export interface PhaseLoop {
   p99: number;
   max: number;
+  cpuMs: number;
 }
 
 export interface ClientFleet {
@@ -138,10 +143,15 @@ class Clients {
     if (wait > 0) await sleep(wait);
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     if (count > 0) await openLoop(rate, count, () => this.post(phase, retrying));
+    const cpu = process.cpuUsage(cpu0);
     loop.disable();
-    return { t0, loop: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 } };
+    return {
+      t0,
+      loop: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6, cpuMs: (cpu.user + cpu.system) / 1000 },
+    };
   }
 
   /** `n` requests at once to a route that does nothing: each on a connection of its own, then idle. */
@@ -330,6 +340,7 @@ export async function forkClients(
         loop: {
           p99: Math.max(...done.map((d) => d.loop.p99)),
           max: Math.max(...done.map((d) => d.loop.max)),
+          cpuMs: done.reduce((sum, d) => sum + d.loop.cpuMs, 0),
         },
       };
     },
