@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http, { type IncomingHttpHeaders } from 'node:http';
@@ -342,58 +341,85 @@ describe('the door thread', () => {
     expect(failures).toEqual([]);
   });
 
-  it("refuses (503, Retry-After) what the main thread's socket has no room for, rather than reset it", async () => {
-    // A main thread whose loop is busy for two seconds, on a socket queueing one connection: the door's
-    // other connections to it are refused at once (EAGAIN).
-    const socketPath = join(dir, 'busy.sock');
-    const busy = spawn(
-      process.execPath,
-      [
-        '-e',
-        `require('node:http').createServer((q, s) => s.end('{}')).listen({ path: ${JSON.stringify(socketPath)}, backlog: 1 }, () => {
-           console.log('listening');
-           const t = Date.now();
-           while (Date.now() - t < 2000);
-         });`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const crowded = await startDoorThread(
-      { ...options, port: 0, socketPath, secret: 'a-crowded-one' },
-      hooks,
-    );
-    try {
-      await once(busy.stdout!, 'data');
-      const answers = await Promise.all(
-        Array.from({ length: 20 }, () =>
-          fetch(`http://127.0.0.1:${crowded.port}/health/live`).then(
-            async (r) => ({
-              status: r.status,
-              retryAfter: r.headers.get('retry-after'),
-              body: await r.text(),
-            }),
-            (err: Error) => ({ status: -1, retryAfter: null, body: err.message }),
-          ),
-        ),
-      );
-      // Each answered: none reset, some refused as the gateway refuses, the others served.
-      expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
-      const refused = answers.filter((a) => a.status === 503);
-      expect(refused.length).toBeGreaterThan(0);
-      for (const r of refused) {
-        expect(r.retryAfter).toBe('1');
-        expect(JSON.parse(r.body)).toEqual({
-          error: { code: 'UNAVAILABLE', message: 'the gateway is busy; try again later' },
-        });
-      }
-    } finally {
-      busy.kill();
-      await crowded.stopAccepting();
-      await crowded.terminate();
-    }
-  });
-
   const linuxOnly = process.platform === 'linux' ? it : it.skip;
+  // Linux's answer to a connect past a Unix socket's queue is EAGAIN.
+  linuxOnly(
+    "refuses (503, Retry-After) requests and upgrades the main thread's socket has no room for, rather than reset them",
+    async () => {
+      // A main thread whose loop is busy for two seconds, on a socket queueing one connection: the
+      // door's other connections to it are refused at once.
+      const socketPath = join(dir, 'busy.sock');
+      const crowded = await startDoorThread(
+        { ...options, port: 0, socketPath, secret: 'a-crowded-one' },
+        hooks,
+      );
+      const busy = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const server = require('node:http').createServer((q, s) => s.end('{}'));
+           server.on('upgrade', (q, s) => s.end('HTTP/1.1 101 Switching Protocols\\r\\nConnection: Upgrade\\r\\nUpgrade: echo\\r\\n\\r\\n'));
+           server.listen({ path: ${JSON.stringify(socketPath)}, backlog: 1 }, () => {
+             console.log('listening');
+             const t = Date.now();
+             while (Date.now() - t < 2000);
+           });`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      try {
+        await new Promise<void>((resolve, reject) => {
+          busy.stdout!.once('data', () => resolve());
+          busy.once('exit', () => reject(new Error('the busy server ended before it listened')));
+        });
+        // An upgrade's answer: its status line, once the door has closed it.
+        const upgrade = () =>
+          new Promise<string>((resolve) => {
+            const chunks: Buffer[] = [];
+            const socket = net.connect(crowded.port, '127.0.0.1', () =>
+              socket.write(
+                'GET /socket.io/ HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n',
+              ),
+            );
+            socket.on('data', (c: Buffer) => chunks.push(c));
+            socket.on('error', () => undefined);
+            socket.on('close', () => resolve(Buffer.concat(chunks).toString().split('\r\n')[0]));
+          });
+        const [answers, upgrades] = await Promise.all([
+          Promise.all(
+            Array.from({ length: 20 }, () =>
+              fetch(`http://127.0.0.1:${crowded.port}/health/live`).then(
+                async (r) => ({
+                  status: r.status,
+                  retryAfter: r.headers.get('retry-after'),
+                  body: await r.text(),
+                }),
+                (err: Error) => ({ status: -1, retryAfter: null, body: err.message }),
+              ),
+            ),
+          ),
+          Promise.all(Array.from({ length: 10 }, upgrade)),
+        ]);
+        // Each answered: none reset, some refused as the gateway refuses, the others served.
+        expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
+        const refused = answers.filter((a) => a.status === 503);
+        expect(refused.length).toBeGreaterThan(0);
+        for (const r of refused) {
+          expect(r.retryAfter).toBe('1');
+          expect(JSON.parse(r.body)).toEqual({
+            error: { code: 'UNAVAILABLE', message: 'the gateway is busy; try again later' },
+          });
+        }
+        expect(upgrades.filter((line) => !/^HTTP\/1\.1 (101|503) /.test(line))).toEqual([]);
+        expect(upgrades.filter((line) => line.startsWith('HTTP/1.1 503 ')).length).toBeGreaterThan(0);
+      } finally {
+        busy.kill();
+        await crowded.stopAccepting();
+        await crowded.terminate();
+      }
+    },
+  );
+
   linuxOnly('runs under SCHED_FIFO when asked, or says why not', async () => {
     const warnings: string[] = [];
     // The policy (field 41 of stat: 1 is SCHED_FIFO) of each thread named so; one may end meanwhile.

@@ -664,13 +664,9 @@ function handOn(
     // Nothing reached the main thread (it is stopping, or its socket's queue of connections is full):
     // refused, the client retries. Anything else may have reached it: the connection is reset, as the
     // main thread's own would be.
-    if (!res.headersSent && (err.code === 'ECONNREFUSED' || err.code === 'ENOENT')) {
-      refuse(req, res, o, 1, STOPPING);
-    } else if (!res.headersSent && err.code === 'EAGAIN') {
-      refuse(req, res, o, 1, BUSY);
-    } else {
-      res.destroy();
-    }
+    const refusal = refusalOfConnect(err.code);
+    if (!res.headersSent && refusal) refuse(req, res, o, 1, refusal);
+    else res.destroy();
   });
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
@@ -680,7 +676,9 @@ function handOn(
 
 /** An upgrade (Socket.IO's WebSocket) is piped both ways once its head is written. */
 function pipeUpgrade(req: IncomingMessage, socket: net.Socket, head: Buffer, o: DoorThreadOptions): void {
+  let connected = false;
   const upstream = net.connect(o.socketPath, () => {
+    connected = true;
     const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i].toLowerCase();
@@ -694,7 +692,13 @@ function pipeUpgrade(req: IncomingMessage, socket: net.Socket, head: Buffer, o: 
     socket.pipe(upstream).pipe(socket);
   });
   upstream.setNoDelay(true);
-  upstream.on('error', () => socket.destroy());
+  upstream.on('error', (err: NodeJS.ErrnoException) => {
+    // Not connected, so nothing of it reached the app: refused as a request would be (handOn), the
+    // client tries again. Connected, the upgrade is cut, as the app's own socket would be.
+    const refusal = connected ? undefined : refusalOfConnect(err.code);
+    if (refusal && socket.writable) socket.end(rawRefusal(req, o, refusal));
+    else socket.destroy();
+  });
   socket.on('error', () => upstream.destroy());
   socket.on('close', () => upstream.destroy());
   upstream.on('close', () => socket.destroy());
@@ -714,6 +718,28 @@ function forwardedFor(req: IncomingMessage): string {
   // An IPv4 client on a dual-stack socket, in the form proxies write (and TRUST_PROXY lists).
   const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
   return prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${peer}` : peer;
+}
+
+/**
+ * Why the main thread's socket took no connection, when nothing can have reached the app: it is gone
+ * (the app stopping) or its queue of connections is full (EAGAIN: a Unix socket refuses at once where
+ * TCP would have the client try again). Undefined for anything else.
+ */
+function refusalOfConnect(code: string | undefined): string | undefined {
+  if (code === 'ECONNREFUSED' || code === 'ENOENT') return STOPPING;
+  if (code === 'EAGAIN') return BUSY;
+  return undefined;
+}
+
+/** `refuse`'s answer as bytes, for an upgrade's socket, which has no response object. */
+function rawRefusal(req: IncomingMessage, o: DoorThreadOptions, message: string): string {
+  const json = JSON.stringify({ error: { code: 'UNAVAILABLE', message } });
+  return (
+    `HTTP/1.1 503 Service Unavailable\r\n` +
+    `Access-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: ${o.refusal.exposedHeaders}\r\n` +
+    `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\n` +
+    `Retry-After: 1\r\nX-Request-Id: ${correlationIdOf(req.headers)}\r\nConnection: close\r\n\r\n${json}`
+  );
 }
 
 /** The main thread's refusal (limits/load-shedding.ts), written here: 503 `UNAVAILABLE`, Retry-After. */
