@@ -4,7 +4,8 @@
  *
  * They run in the bench's own process (`inProcessClients`, the default and every run before session
  * 55), or in processes of their own (`forkClients`, `--client-processes N`), each with every N-th
- * visitor and an N-th of the rate, their sends interleaved. In the bench's own process they share one
+ * visitor and an N-th of the rate, their schedules offset by a send's interval (roughly: each process's
+ * timers keep their own time). In the bench's own process they share one
  * event loop with the desks' sockets and with each other: a burst of new connections at the overload's
  * start, or a burst of answers, waits its turn there, and that wait is in every latency they measure
  * (issue 7's note, session 54: from a connection's being established to its request's reaching the
