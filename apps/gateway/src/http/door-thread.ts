@@ -733,13 +733,11 @@ function refusalOfConnect(code: string | undefined): string | undefined {
 
 /** `refuse`'s answer as bytes, for an upgrade's socket, which has no response object. */
 function rawRefusal(req: IncomingMessage, o: DoorThreadOptions, message: string): string {
-  const json = JSON.stringify({ error: { code: 'UNAVAILABLE', message } });
-  return (
-    `HTTP/1.1 503 Service Unavailable\r\n` +
-    `Access-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: ${o.refusal.exposedHeaders}\r\n` +
-    `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\n` +
-    `Retry-After: 1\r\nX-Request-Id: ${correlationIdOf(req.headers)}\r\nConnection: close\r\n\r\n${json}`
+  const { headers, json } = refusalAnswer(req, o, 1, message);
+  const lines = Object.entries({ ...headers, Connection: 'close' }).map(
+    ([name, value]) => `${name}: ${value}`,
   );
+  return `HTTP/1.1 503 Service Unavailable\r\n${lines.join('\r\n')}\r\n\r\n${json}`;
 }
 
 /** The main thread's refusal (limits/load-shedding.ts), written here: 503 `UNAVAILABLE`, Retry-After. */
@@ -750,16 +748,28 @@ function refuse(
   retryAfterSeconds: number,
   message: string,
 ): void {
+  const { headers, json } = refusalAnswer(req, o, retryAfterSeconds, message);
+  res.writeHead(503, headers);
+  res.end(json);
+}
+
+/** A refusal's headers and body, whether written on a response (`refuse`) or on a bare socket. */
+function refusalAnswer(
+  req: IncomingMessage,
+  o: DoorThreadOptions,
+  retryAfterSeconds: number,
+  message: string,
+): { headers: Record<string, string>; json: string } {
   const json = JSON.stringify({ error: { code: 'UNAVAILABLE', message } });
-  res.writeHead(503, {
+  const headers = {
     'Access-Control-Allow-Origin': '*',
     'Access-Control-Expose-Headers': o.refusal.exposedHeaders,
     'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(json),
+    'Content-Length': String(Buffer.byteLength(json)),
     'Retry-After': String(Math.max(1, retryAfterSeconds)),
     'X-Request-Id': correlationIdOf(req.headers),
-  });
-  res.end(json);
+  };
+  return { headers, json };
 }
 
 function pathOf(url = '/'): string {
