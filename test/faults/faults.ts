@@ -72,7 +72,11 @@ interface RunResult {
   paid: number;
   financeRecords: number;
   replies: number;
+  /** Closes acknowledged to the desk; closedByAgent counts those whose ack was lost too. */
   closes: number;
+  closedByAgent: number;
+  /** Acknowledged closes the database does not hold. */
+  closesLost: string[];
   crossGateway: number;
   unexpected: string[];
   exits: string[];
@@ -334,7 +338,9 @@ async function finish(
     paid: await sys.checks.paidCount(),
     financeRecords: finance.records,
     replies: load.replies,
-    closes: load.closes,
+    closes: load.closed.length,
+    closedByAgent: await sys.checks.closedByAgentCount(),
+    closesLost: await sys.checks.notClosed(load.closed),
     crossGateway: load.crossGatewayDeliveries,
     unexpected: load.unexpected,
     exits: sys.fleet.unexpectedExits,
@@ -478,6 +484,7 @@ function report(r: RunResult): string[] {
   list('acknowledged messages lost', r.lost);
   list('stored twice', r.doubled);
   list('over capacity', r.overCapacity);
+  list('acknowledged closes not applied', r.closesLost);
   list('closed with an agent message but unpaid', r.unpaid);
   list('paid twice', r.paidTwice);
   list('unexpected answers', r.unexpected);
@@ -490,7 +497,7 @@ function report(r: RunResult): string[] {
   say(
     `${r.title}: ${r.acked} acknowledged of ${r.sent} sent, ${r.lost.length} lost, ${r.doubled.length} doubled; ` +
       `${r.overCapacity.length} over capacity in ${r.capacityPolls} polls; ${r.replies} agent replies, ` +
-      `${r.closes} closes, ${r.paid} paid (${r.financeRecords} finance records), ${r.unpaid.length} unpaid, ` +
+      `${r.closes} closes acknowledged (${r.closedByAgent} closed by their agent), ${r.paid} paid (${r.financeRecords} finance records), ${r.unpaid.length} unpaid, ` +
       `${r.paidTwice.length} paid twice` +
       (r.title === 'scale-out' ? `; ${r.crossGateway} messages heard through the other gateway` : ''),
   );

@@ -80,6 +80,26 @@ export class Checks {
     return rows.map((r) => r.id);
   }
 
+  /** Of these conversations, whose close was acknowledged, those not closed by their agent. */
+  async notClosed(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id FROM unnest($1::uuid[]) AS a(id)
+        WHERE NOT EXISTS (SELECT 1 FROM conversation.conversations c
+                           WHERE c.id = a.id AND c.status = 'closed' AND c.close_reason = 'agent')`,
+      [ids],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Conversations closed by their agent, acknowledged or not. */
+  async closedByAgentCount(): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM conversation.conversations WHERE status = 'closed' AND close_reason = 'agent'`,
+    );
+    return rows[0].n;
+  }
+
   async paidCount(): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM billing.remunerations',

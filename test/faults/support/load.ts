@@ -57,7 +57,8 @@ export class SteadyLoad {
   /** Visitor messages a desk heard on one gateway that were posted through another. */
   crossGatewayDeliveries = 0;
   replies = 0;
-  closes = 0;
+  /** Conversations whose close the gateway acknowledged (`{ok: true}`). */
+  readonly closed: string[] = [];
   /** Requests answered other than 201, 503 or a network error (SDK would not retry them). */
   readonly unexpected: string[] = [];
   private running = false;
@@ -220,7 +221,10 @@ export class SteadyLoad {
     this.repliesPer.set(conversationId, count);
     if (count >= this.o.repliesBeforeClose && !this.closing.has(conversationId)) {
       this.closing.add(conversationId);
-      if (await this.command(socket, 'conversation.close', { conversationId })) this.closes++;
+      // A close whose ack was lost (a service killed after its commit) and whose retry then finds the
+      // conversation closed is not counted here; the database's count says how many were closed.
+      if (await this.command(socket, 'conversation.close', { conversationId }))
+        this.closed.push(conversationId);
     }
   }
 
