@@ -15,6 +15,7 @@ import { GATEWAY_CONFIG, GatewayConfig, loadGatewayConfig } from './config/env.v
 import { DESKS_BEHIND, DeskFeedLag } from './fanout';
 import {
   bodyErrorHandler,
+  DOOR_BUSY_ROUTE,
   DoorState,
   type DoorThread,
   HttpErrorFilter,
@@ -169,8 +170,10 @@ async function listenBehindDoorThread(
       },
       {
         serve: (request, answer) => serveHopped(http, request, answer),
-        onRefusals: ({ seconds, desksBehind }) => {
+        onRefusals: ({ seconds, desksBehind, busy }) => {
           for (const s of seconds) metrics.httpDone('POST', '/v1/visitor/messages', 503, s);
+          // The app never saw them, so no route pattern: its socket was full.
+          for (const b of busy) metrics.httpDone(b.method, DOOR_BUSY_ROUTE, 503, b.seconds);
           client.countRefusedElsewhere('conversation', seconds.length - desksBehind);
           feedLag.countRefused(desksBehind);
         },

@@ -411,7 +411,14 @@ describe('the door thread', () => {
           });
         }
         expect(upgrades.filter((line) => !/^HTTP\/1\.1 (101|503) /.test(line))).toEqual([]);
-        expect(upgrades.filter((line) => line.startsWith('HTTP/1.1 503 ')).length).toBeGreaterThan(0);
+        const upgradesRefused = upgrades.filter((line) => line.startsWith('HTTP/1.1 503 ')).length;
+        expect(upgradesRefused).toBeGreaterThan(0);
+        // Reported for the metrics, each with its method: the app saw none of them.
+        const busyReported = () => refusals.flatMap((r) => r.busy);
+        await waitFor(() => busyReported().length === refused.length + upgradesRefused, {
+          what: 'the busy refusals reported',
+        });
+        expect(busyReported().every((b) => b.method === 'GET' && b.seconds >= 0)).toBe(true);
       } finally {
         busy.kill();
         await crowded.stopAccepting();

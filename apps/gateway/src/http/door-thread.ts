@@ -64,6 +64,11 @@ const STOPPING = 'the gateway is shutting down; try again later';
  * reached the app.
  */
 const BUSY = 'the gateway is busy; try again later';
+/**
+ * The route label of a request or upgrade the thread refused because the main thread's socket was
+ * full (pupitre_http_request_duration_seconds, pupitre_http_refused_total): the app never saw it.
+ */
+export const DOOR_BUSY_ROUTE = 'door-busy';
 
 /** How often the thread sends the main thread its refusals' durations (for the metrics). */
 const REPORT_INTERVAL_MS = 250;
@@ -207,6 +212,11 @@ export interface DoorRefusals {
   seconds: Float64Array;
   /** How many of them were while the desk feed was behind (the others: conversation overloaded). */
   desksBehind: number;
+  /**
+   * Other requests and upgrades refused because the main thread's socket took no connection (its
+   * queue full): the method of each and how long it took in the thread (seconds).
+   */
+  busy: { method: string; seconds: number }[];
 }
 
 export interface DoorThreadHooks {
@@ -378,6 +388,9 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
   let retriesOutstanding = 0;
   let refusals: number[] = [];
   let desksBehind = 0;
+  let busy: DoorRefusals['busy'] = [];
+  const refusedBusy = (method = 'GET', started: number) =>
+    busy.push({ method, seconds: (performance.now() - started) / 1000 });
   const server = http.createServer({ noDelay: true }, (req, res) => {
     if (req.method === 'POST' && pathOf(req.url) === SHED_PATH) {
       const view = unpackDoorView(Atomics.load(word, 0));
@@ -411,22 +424,25 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
       hop.handOn(req, res);
       return;
     }
-    handOn(req, res, o, upstream, stopping);
+    handOn(req, res, o, upstream, stopping, refusedBusy);
   });
   server.keepAliveTimeout = o.keepAliveTimeoutMs;
   server.on('upgrade', (req: IncomingMessage, socket: net.Socket, head: Buffer) =>
-    pipeUpgrade(req, socket, head, o),
+    pipeUpgrade(req, socket, head, o, refusedBusy),
   );
   server.on('clientError', (_err, socket: net.Socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
   const report = setInterval(() => {
-    if (refusals.length === 0) return;
+    if (refusals.length === 0 && busy.length === 0) return;
     const seconds = Float64Array.from(refusals);
-    port.postMessage({ type: 'refusals', seconds, desksBehind } satisfies ThreadMessage, [seconds.buffer]);
+    port.postMessage({ type: 'refusals', seconds, desksBehind, busy } satisfies ThreadMessage, [
+      seconds.buffer,
+    ]);
     refusals = [];
     desksBehind = 0;
+    busy = [];
   }, REPORT_INTERVAL_MS);
   // Stopping: no new connection; the idle ones closed, the others after their answer in progress,
   // and so the connections to the main thread, which can then close.
@@ -623,7 +639,9 @@ function handOn(
   o: DoorThreadOptions,
   agent: http.Agent,
   stopping: boolean,
+  refusedBusy: (method: string | undefined, started: number) => void,
 ): void {
+  const started = performance.now();
   const headers = passedOn(req.headers, NOT_FROM_CLIENTS);
   headers['x-forwarded-for'] = forwardedFor(req);
   if (stopping) {
@@ -665,8 +683,10 @@ function handOn(
     // refused, the client retries. Anything else may have reached it: the connection is reset, as the
     // main thread's own would be.
     const refusal = refusalOfConnect(err.code);
-    if (!res.headersSent && refusal) refuse(req, res, o, 1, refusal);
-    else res.destroy();
+    if (!res.headersSent && refusal) {
+      refuse(req, res, o, 1, refusal);
+      if (refusal === BUSY) refusedBusy(req.method, started);
+    } else res.destroy();
   });
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
@@ -675,7 +695,14 @@ function handOn(
 }
 
 /** An upgrade (Socket.IO's WebSocket) is piped both ways once its head is written. */
-function pipeUpgrade(req: IncomingMessage, socket: net.Socket, head: Buffer, o: DoorThreadOptions): void {
+function pipeUpgrade(
+  req: IncomingMessage,
+  socket: net.Socket,
+  head: Buffer,
+  o: DoorThreadOptions,
+  refusedBusy: (method: string | undefined, started: number) => void,
+): void {
+  const started = performance.now();
   let connected = false;
   const upstream = net.connect(o.socketPath, () => {
     connected = true;
@@ -696,8 +723,10 @@ function pipeUpgrade(req: IncomingMessage, socket: net.Socket, head: Buffer, o: 
     // Not connected, so nothing of it reached the app: refused as a request would be (handOn), the
     // client tries again. Connected, the upgrade is cut, as the app's own socket would be.
     const refusal = connected ? undefined : refusalOfConnect(err.code);
-    if (refusal && socket.writable) socket.end(rawRefusal(req, o, refusal));
-    else socket.destroy();
+    if (refusal && socket.writable) {
+      socket.end(rawRefusal(req, o, refusal));
+      if (refusal === BUSY) refusedBusy(req.method, started);
+    } else socket.destroy();
   });
   socket.on('error', () => upstream.destroy());
   socket.on('close', () => upstream.destroy());

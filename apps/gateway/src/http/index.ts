@@ -17,6 +17,7 @@ export { listenOnSockets } from './listen';
 export {
   admittedByDoor,
   DOOR_ADMITTED_HEADER,
+  DOOR_BUSY_ROUTE,
   DoorState,
   startDoorThread,
   type DoorReason,
