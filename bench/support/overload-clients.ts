@@ -280,7 +280,9 @@ type Command =
     }
   | { type: 'warm'; id: number; connections: number }
   | { type: 'settled'; id: number; phase?: string; timeoutMs: number }
-  | { type: 'record'; id: number };
+  | { type: 'record'; id: number }
+  // The bench was interrupted (SIGINT, SIGTERM): the phase's loop and waits end early, as its own do.
+  | { type: 'abort'; id: number };
 
 type Reply =
   | { type: 'ready'; niceRefused?: string }
@@ -318,6 +320,9 @@ export async function forkClients(
     ),
   );
   const refused = children.map((c) => c.niceRefused).find((r) => r !== undefined);
+  // A signal reaches the bench alone (`kill`, a supervisor's SIGTERM): its clients hear it from it.
+  const interrupted = () => children.forEach((c) => c.abort());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, interrupted);
   const fleet: ClientFleet = {
     described: `the visitors' clients in ${processes} processes of their own at nice ${refused ? `0 (${nice} refused: ${refused})` : nice}`,
     run: async (phase, rate, count, retrying) => {
@@ -385,7 +390,10 @@ export async function forkClients(
       }
       return { messages, attempts };
     },
-    stop: () => children.forEach((c) => c.stop()),
+    stop: () => {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, interrupted);
+      children.forEach((c) => c.stop());
+    },
   };
   return fleet;
 }
@@ -393,6 +401,7 @@ export async function forkClients(
 interface Child {
   niceRefused?: string;
   ask<R extends Reply>(command: DistributiveOmit<Command, 'id'>): Promise<R>;
+  abort(): void;
   stop(): void;
 }
 
@@ -429,6 +438,9 @@ async function startChild(plan: ChildPlan): Promise<Child> {
         waiting.set(id, { resolve: resolve as (r: Reply) => void, reject });
         child.send({ ...command, id });
       }),
+    abort: () => {
+      if (!ended && child.connected) child.send({ type: 'abort', id: nextId++ } satisfies Command);
+    },
     stop: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill();
     },
@@ -451,7 +463,9 @@ function serveChild(plan: ChildPlan): void {
       process.stderr.write(`client process: ${err.stack ?? err.message}\n`);
       process.exit(1);
     };
-    if (c.type === 'run') {
+    if (c.type === 'abort') {
+      abort.requested = true;
+    } else if (c.type === 'run') {
       clients
         .run(c.phase, c.rate, c.count, c.retrying, localOf(c.startAtWall))
         .then(({ t0, loop }) => reply({ type: 'done', id: c.id, t0Wall: wallOf(t0), loop }), failed);
@@ -473,5 +487,8 @@ function serveChild(plan: ChildPlan): void {
 if (require.main === module) {
   // Ends with the bench: a parent that is gone closes the channel.
   process.once('disconnect', () => process.exit(1));
+  // Ctrl-C reaches the whole process group: this process ends its phase early, as the bench does,
+  // and leaves when the bench stops it (its SIGTERM).
+  process.on('SIGINT', () => (abort.requested = true));
   process.once('message', (plan: ChildPlan) => serveChild(plan));
 }
