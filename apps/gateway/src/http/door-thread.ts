@@ -101,7 +101,7 @@ export interface DoorThreadOptions {
    * for the app's body parser to refuse it as it would (413).
    */
   bodyLimitBytes: number;
-  /** The thread's nice value (-20 to 19); lowering it takes CAP_SYS_NICE, else a warning. */
+  /** The thread's nice value (-20 to 19); lowering it takes CAP_SYS_NICE or RLIMIT_NICE, else a warning. */
   nice: number;
   /**
    * 1–99: the thread under SCHED_FIFO at this priority as well (Linux; CAP_SYS_NICE or RLIMIT_RTPRIO,
@@ -434,7 +434,7 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
-  const report = setInterval(() => {
+  const reportRefusals = () => {
     if (refusals.length === 0 && busy.length === 0) return;
     const seconds = Float64Array.from(refusals);
     port.postMessage({ type: 'refusals', seconds, desksBehind, busy } satisfies ThreadMessage, [
@@ -443,7 +443,8 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
     refusals = [];
     desksBehind = 0;
     busy = [];
-  }, REPORT_INTERVAL_MS);
+  };
+  const report = setInterval(reportRefusals, REPORT_INTERVAL_MS);
   // Stopping: no new connection; the idle ones closed, the others after their answer in progress,
   // and so the connections to the main thread, which can then close.
   let stopping = false;
@@ -457,7 +458,9 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
     }
     if (!stopping) {
       stopping = true;
+      // What was refused since the last report; the metrics are not served once the port is closed.
       clearInterval(report);
+      reportRefusals();
       server.close();
       server.closeIdleConnections();
       // Node closes the idle ones once, at close: those that answered since, every half second.
@@ -605,7 +608,8 @@ class Hop {
  */
 function prioritise(nice: number, fifo: number, warn: (message: string) => void): void {
   // Said only if the thread is left to its nice value: under SCHED_FIFO it does not count (a container
-  // given an RLIMIT_RTPRIO and no CAP_SYS_NICE gets the policy and not the nice value).
+  // given an RLIMIT_RTPRIO and neither CAP_SYS_NICE nor an RLIMIT_NICE gets the policy and not the
+  // nice value).
   let niceWarning: string | undefined;
   if (nice !== 0 && THREAD_NICE_SUPPORTED) {
     try {

@@ -13,14 +13,17 @@ export function threadNice(): number {
   return getPriority(0);
 }
 
-/** Sets the calling thread's nice value; below the current one it takes CAP_SYS_NICE (else throws). */
+/**
+ * Sets the calling thread's nice value; below the current one it takes CAP_SYS_NICE or an RLIMIT_NICE
+ * of at least 20 - nice (else throws).
+ */
 export function setThreadNice(nice: number): void {
   setPriority(0, nice);
 }
 
 /** The warning when a raise was refused. */
 export function niceRefused(what: string, nice: number, err: unknown): string {
-  return `${what} stays at its priority (nice ${nice} refused: ${(err as Error).message}; it takes CAP_SYS_NICE)`;
+  return `${what} stays at its priority (nice ${nice} refused: ${(err as Error).message}; it takes CAP_SYS_NICE or an RLIMIT_NICE of ${20 - nice})`;
 }
 
 /** The calling thread's id (Linux: `/proc/thread-self` is `<pid>/task/<tid>`). */
