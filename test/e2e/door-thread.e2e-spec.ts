@@ -59,6 +59,13 @@ describe('the door thread (e2e)', () => {
     await expectEachStoredOnce(visitor, answers);
   });
 
+  it('/metrics says what priority the thread got: here nice 0, not under SCHED_FIFO', async () => {
+    const res = await sut.http<string>('GET', '/metrics');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatch(/^pupitre_door_thread_nice\{[^}]*\} 0$/m);
+    expect(res.body).toMatch(/^pupitre_door_thread_fifo_priority\{[^}]*\} 0$/m);
+  });
+
   it('a gateway whose port is taken fails to start, and leaves neither its app nor its directory behind', async () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(0, resolve));

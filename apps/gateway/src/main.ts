@@ -185,6 +185,7 @@ async function listenBehindDoorThread(
         },
       },
     );
+    metrics.doorThreadPriority(door.priority);
   } catch (err) {
     // A socket or a thread that cannot listen (the port taken, say) leaves neither the timer nor the
     // private directory; the caller closes the app, and this server with it.

@@ -194,10 +194,20 @@ export function admittedByDoor(headers: IncomingHttpHeaders | undefined): boolea
   return typeof secret === 'string' && secretsInUse.has(secret);
 }
 
+/** The priority the thread runs at (Linux; elsewhere nice 0 and no SCHED_FIFO). */
+export interface DoorPriority {
+  /** Its SCHED_FIFO priority, 0 when it is not under that policy (refused, or not asked for). */
+  fifo: number;
+  /** Its nice value (what counts when it is not under SCHED_FIFO). */
+  nice: number;
+}
+
 export interface DoorThread {
   port: number;
   /** How many sockets listen on the port (http/listen.ts). */
   sockets: number;
+  /** What it got of the priority asked for (HTTP_DOOR_THREAD_NICE, HTTP_DOOR_THREAD_FIFO). */
+  priority: DoorPriority;
   /** Stops accepting connections and closes the idle ones; resolves at once after that. */
   stopAccepting(): Promise<void>;
   /** Resolves once every visitor message the thread admitted is answered (after stopAccepting). */
@@ -265,7 +275,7 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
     if (m.type === 'refusals') hooks.onRefusals(m);
     if (m.type === 'warning') hooks.onWarning(m.message);
   });
-  let listening: { port: number; sockets: number };
+  let listening: { port: number; sockets: number; priority: DoorPriority };
   try {
     listening = await new Promise((resolve, reject) => {
       const onExit = (code: number) =>
@@ -287,7 +297,7 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
     await worker.terminate();
     throw err;
   }
-  const { port, sockets } = listening;
+  const { port, sockets, priority } = listening;
   let exited = false;
   // Tells the thread, and resolves once it says it is done (or has ended: nothing is left to wait for).
   const ask = (message: MainMessage, done: ThreadMessage['type']) =>
@@ -311,6 +321,7 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
   return {
     port,
     sockets,
+    priority,
     stopAccepting: () => ask({ type: 'stop' }, 'stopped'),
     drained: () => ask({ type: 'drain' }, 'drained'),
     terminate: async () => {
@@ -323,7 +334,7 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
 
 /** What the thread tells the main thread. */
 type ThreadMessage =
-  | { type: 'listening'; port: number; sockets: number }
+  | { type: 'listening'; port: number; sockets: number; priority: DoorPriority }
   | { type: 'requests'; requests: HopRequest[] }
   | { type: 'stopped' }
   | { type: 'drained' }
@@ -378,7 +389,7 @@ function newWorker(o: DoorThreadOptions, hop: SharedArrayBuffer): Worker {
 function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
   const word = new Int32Array(o.state);
   const warn = (message: string) => port.postMessage({ type: 'warning', message } satisfies ThreadMessage);
-  prioritise(o.nice, o.fifo ?? 0, warn);
+  const priority = prioritise(o.nice, o.fifo ?? 0, warn);
   const hop = new Hop(o, new Int32Array(o.hop), port, () => stopping);
   // What is not an admitted visitor message (the desk's and admin's requests, Socket.IO's long polls,
   // which hold one each) goes on HTTP connections, as many as it needs.
@@ -485,6 +496,7 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
         type: 'listening',
         port: (server.address() as net.AddressInfo).port,
         sockets,
+        priority,
       } satisfies ThreadMessage),
   );
 }
@@ -606,7 +618,7 @@ class Hop {
  * second, and answered a burst of new connections 100 ms and more after their requests arrived; under
  * SCHED_FIFO, 0.27–3.44 ms (docs/architecture.md, Overload, session 54).
  */
-function prioritise(nice: number, fifo: number, warn: (message: string) => void): void {
+function prioritise(nice: number, fifo: number, warn: (message: string) => void): DoorPriority {
   // Said only if the thread is left to its nice value: under SCHED_FIFO it does not count (a container
   // given an RLIMIT_RTPRIO and neither CAP_SYS_NICE nor an RLIMIT_NICE gets the policy and not the
   // nice value).
@@ -625,7 +637,7 @@ function prioritise(nice: number, fifo: number, warn: (message: string) => void)
     } else {
       try {
         setThreadFifo(threadId(), fifo);
-        return;
+        return { fifo, nice: threadNice() };
       } catch (err) {
         warn(
           `the door thread stays at its nice value (SCHED_FIFO ${fifo} refused: ${(err as Error).message}; ` +
@@ -635,6 +647,7 @@ function prioritise(nice: number, fifo: number, warn: (message: string) => void)
     }
   }
   if (niceWarning) warn(niceWarning);
+  return { fifo: 0, nice: THREAD_NICE_SUPPORTED ? threadNice() : 0 };
 }
 
 function handOn(

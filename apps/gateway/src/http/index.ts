@@ -20,6 +20,7 @@ export {
   DOOR_BUSY_ROUTE,
   DoorState,
   startDoorThread,
+  type DoorPriority,
   type DoorReason,
   type DoorRefusals,
   type DoorThread,

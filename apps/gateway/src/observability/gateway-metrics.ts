@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
 import { ServiceMetrics, SERVICES } from '@pupitre/shared';
+import type { DoorPriority } from '../http';
 import { RequestClient } from '../kafka';
 
 /** Socket namespaces measured (CONTRACT.md: /desk, /visitor). */
@@ -17,6 +18,8 @@ export class GatewayMetrics {
   private readonly refused: Counter<'route' | 'status'>;
   private readonly socket: Histogram<'namespace' | 'command' | 'outcome'>;
   private readonly socketRefused: Counter<'namespace' | 'command' | 'code'>;
+  /** The door thread's priority, once it runs (HTTP_DOOR_THREAD). */
+  private door: DoorPriority | undefined;
 
   constructor(metrics: ServiceMetrics, client: RequestClient) {
     this.http = metrics.histogram(
@@ -38,6 +41,24 @@ export class GatewayMetrics {
       'pupitre_socket_refused_total',
       'Socket commands refused for load (RATE_LIMITED, UNAVAILABLE)',
       ['namespace', 'command', 'code'],
+    );
+    // Whether the door thread got the priority asked for: without it, its refusals wait for a core
+    // like any thread's (docs/architecture.md, Overload). Absent without the door thread.
+    metrics.gauge(
+      'pupitre_door_thread_fifo_priority',
+      "The door thread's SCHED_FIFO priority (HTTP_DOOR_THREAD_FIFO), 0 when it is not under that policy",
+      [],
+      (set) => {
+        if (this.door) set({}, this.door.fifo);
+      },
+    );
+    metrics.gauge(
+      'pupitre_door_thread_nice',
+      "The door thread's nice value (HTTP_DOOR_THREAD_NICE), what it runs at when not under SCHED_FIFO",
+      [],
+      (set) => {
+        if (this.door) set({}, this.door.nice);
+      },
     );
     metrics.gauge(
       'pupitre_service_requests_in_flight',
@@ -69,6 +90,11 @@ export class GatewayMetrics {
         }
       },
     );
+  }
+
+  /** What the door thread got of its priority: set once it listens. */
+  doorThreadPriority(priority: DoorPriority): void {
+    this.door = priority;
   }
 
   httpDone(method: string, route: string, status: number, seconds: number): void {
