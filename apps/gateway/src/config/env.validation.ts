@@ -43,7 +43,8 @@ const schema = kafkaEnvSchema
       .enum(['true', 'false'])
       .default('false')
       .transform((v) => v === 'true'),
-    // That thread's nice value; below 0 takes CAP_SYS_NICE (without it: a warning, and the process's).
+    // That thread's nice value; below 0 takes CAP_SYS_NICE or an RLIMIT_NICE of 20 - the value (without
+    // either: a warning, and the process's).
     HTTP_DOOR_THREAD_NICE: envInt(-20, -20, 19),
     // 1-99: that thread under SCHED_FIFO at this priority instead, ahead of every ordinary thread
     // whatever its nice value (http/thread-nice.ts; util-linux's chrt, CAP_SYS_NICE); 0: off.

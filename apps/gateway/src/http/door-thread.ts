@@ -404,6 +404,8 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
     busy.push({ method, seconds: (performance.now() - started) / 1000 });
   const server = http.createServer({ noDelay: true }, (req, res) => {
     if (req.method === 'POST' && pathOf(req.url) === SHED_PATH) {
+      // Stopping: the connection is not used again, whatever the answer (Hop.answered does the same).
+      if (stopping) res.shouldKeepAlive = false;
       const view = unpackDoorView(Atomics.load(word, 0));
       const retry = isRetry(req.headers) ? unpackRetryView(Atomics.load(word, 1)) : null;
       // A retry meets the main thread's whole count (retriesShut, which lags by up to a publication)
@@ -469,8 +471,9 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
     }
     if (!stopping) {
       stopping = true;
-      // What was refused since the last report; the metrics are not served once the port is closed.
-      clearInterval(report);
+      // Refusals are still reported until the thread ends (the main thread counts them, though this
+      // gateway serves no scrape once it stops accepting); the timer does not keep the thread alive.
+      report.unref();
       reportRefusals();
       server.close();
       server.closeIdleConnections();
