@@ -3,7 +3,7 @@
  * (apps/gateway/src/http/door-thread.ts) while its door is shut, so that every visitor POST is
  * refused. Prints figures; not a test.
  *
- *   npm run bench:door-burst -- [--connections 800] [--rounds 3]
+ *   npm run bench:door-burst -- [--connections 800] [--rounds 3] [--fifo 0]
  *
  * Under bench/overload, with the door thread under SCHED_FIFO, a burst of 812 new connections took
  * half a second from the first established to the last answered, and the thread's own part (a
@@ -17,8 +17,12 @@
  * closes included), the time from the first connect to the last answer, and the answers' p50 / p99
  * from each connect. The same-run floor: a bare Node HTTP server on a worker thread of its own that
  * answers every request 503 with the door's headers, on one listening socket. The door runs with the
- * gateway's 1,024 listening sockets (HTTP_ACCEPT_SOCKETS) and with one. Order: door, door with one
- * socket, floor, every round.
+ * gateway's 1,024 listening sockets (HTTP_ACCEPT_SOCKETS), as two threads on 512 each
+ * (HTTP_DOOR_THREAD_COUNT=2: the kernel spreads the connections over both), and with one socket.
+ * Order: door, two doors, door with one socket, floor, every round. `--fifo N` puts the door threads
+ * and the floor's under SCHED_FIFO at priority N (HTTP_DOOR_THREAD_FIFO; as root or with
+ * CAP_SYS_NICE), ahead of the client, as the gateway's are under bench/overload; 0 (the default):
+ * every thread at nice 0.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +33,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { DoorState, startDoorThread } from '../apps/gateway/src/http/door-thread';
+import { setThreadFifo } from '../apps/gateway/src/http/thread-nice';
 import { threadNamed, threadSched } from './support/cpu';
 
 const BODY = JSON.stringify({ text: 'bench m1#12345', clientMessageId: 'run-m1-12345' });
@@ -81,19 +86,28 @@ function client(): void {
   process.send?.('ready');
 }
 
-/** ns a thread of this process has run (Linux schedstat, support/cpu.ts), by its name. */
-function threadRanNs(name: string): number {
-  const tid = threadNamed(process.pid, name);
-  const sched = tid === undefined ? null : threadSched(process.pid, tid);
-  if (!sched) throw new Error(`no thread named ${name} with scheduler counters`);
-  return sched.runNs;
+/** ns threads of this process have run together (Linux schedstat, support/cpu.ts), by their names. */
+function threadsRanNs(...names: string[]): number {
+  let ns = 0;
+  for (const name of names) {
+    const tid = threadNamed(process.pid, name);
+    const sched = tid === undefined ? null : threadSched(process.pid, tid);
+    if (!sched) throw new Error(`no thread named ${name} with scheduler counters`);
+    ns += sched.runNs;
+  }
+  return ns;
+}
+
+/** The names the door threads get (http/door-thread.ts): `pupitre-door`, then `pupitre-door-2`… */
+function doorThreadNames(threads: number): string[] {
+  return Array.from({ length: threads }, (_, i) => (i === 0 ? 'pupitre-door' : `pupitre-door-${i + 1}`));
 }
 
 /** A burst's answer, or a failure if the child ends or the burst takes more than a minute. */
 const BURST_TIMEOUT_MS = 60_000;
 
 /** The floor: a bare HTTP server on a thread of its own, every request answered 503. */
-function startFloor(): Promise<{ port: number; stop: () => Promise<unknown> }> {
+function startFloor(fifo: number): Promise<{ port: number; stop: () => Promise<unknown> }> {
   const worker = new Worker(
     `
     const http = require('node:http');
@@ -115,12 +129,12 @@ function startFloor(): Promise<{ port: number; stop: () => Promise<unknown> }> {
     { eval: true, name: 'bench-floor' },
   );
   return new Promise((resolve) =>
-    worker.once('message', (port: number) =>
-      resolve({
-        port,
-        stop: () => worker.terminate(),
-      }),
-    ),
+    worker.once('message', (port: number) => {
+      // Its thread's id: the one named so (as the door threads put themselves under it).
+      const tid = threadNamed(process.pid, 'bench-floor');
+      if (fifo > 0 && tid !== undefined) setThreadFifo(tid, fifo);
+      resolve({ port, stop: () => worker.terminate() });
+    }),
   );
 }
 
@@ -132,6 +146,7 @@ async function main(): Promise<void> {
   };
   const connections = arg('--connections', 800);
   const rounds = arg('--rounds', 3);
+  const fifo = arg('--fifo', 0);
   const child = fork(__filename, ['--client']);
   const childGone = new Promise<never>((_resolve, reject) => {
     child.once('error', reject);
@@ -174,7 +189,7 @@ async function main(): Promise<void> {
     });
     console.log(
       `${connections} new connections at once, one visitor POST each, all refused; node ${process.version}, ` +
-        `${rounds} rounds`,
+        `${rounds} rounds; the servers' threads ${fifo > 0 ? `under SCHED_FIFO ${fifo}` : 'at nice 0'}`,
     );
     console.log(
       'server                   CPU per connection  first connect → last answer  answer p50  answer p99  failed',
@@ -188,17 +203,23 @@ async function main(): Promise<void> {
       );
     };
     for (let i = 0; i < rounds; i++) {
-      for (const sockets of [1024, 1]) {
+      for (const { sockets, threads } of [
+        { sockets: 1024, threads: 1 },
+        { sockets: 1024, threads: 2 },
+        { sockets: 1, threads: 1 },
+      ]) {
         const door = await startDoorThread(
           {
             socketPath: join(dir, 'http.sock'),
             port: 0,
             backlog: 4096,
             sockets,
+            threads,
             keepAliveTimeoutMs: 65_000,
             bodyLimitBytes: 16_384,
             nice: 0,
-            secret: `bench-door-burst-${i}-${sockets}`,
+            fifo,
+            secret: `bench-door-burst-${i}-${sockets}-${threads}`,
             state: state.buffer,
             refusal: {
               messages: {
@@ -217,14 +238,16 @@ async function main(): Promise<void> {
         );
         const end = () => door.terminate();
         running.add(end);
-        print(`door, ${door.sockets} socket(s)`, await round(door.port, () => threadRanNs('pupitre-door')));
+        const name =
+          door.threads === 1 ? `door, ${door.sockets} socket(s)` : `${door.threads} doors, ${door.sockets}`;
+        print(name, await round(door.port, () => threadsRanNs(...doorThreadNames(door.threads))));
         await door.stopAccepting();
         running.delete(end);
         await end();
       }
-      const floor = await startFloor();
+      const floor = await startFloor(fifo);
       running.add(floor.stop);
-      print('floor (bare HTTP server)', await round(floor.port, () => threadRanNs('bench-floor')));
+      print('floor (bare HTTP server)', await round(floor.port, () => threadsRanNs('bench-floor')));
       running.delete(floor.stop);
       await floor.stop();
     }

@@ -335,7 +335,10 @@ async function main(): Promise<number> {
         ownCpuMs: number;
         /** What the gateway's main thread did with each second (Linux schedstat). */
         gatewayThread: SchedRates | null;
-        /** The same for its door thread, with HTTP_DOOR_THREAD (the thread named 'pupitre-door'). */
+        /**
+         * The same for its door thread, with HTTP_DOOR_THREAD (the thread named 'pupitre-door': the
+         * first of them with HTTP_DOOR_THREAD_COUNT).
+         */
         doorThread: SchedRates | null;
       }
     >();
