@@ -17,12 +17,10 @@
  * closes included), the time from the first connect to the last answer, and the answers' p50 / p99
  * from each connect. The same-run floor: a bare Node HTTP server on a worker thread of its own that
  * answers every request 503 with the door's headers, on one listening socket. The door runs with the
- * gateway's 1,024 listening sockets (HTTP_ACCEPT_SOCKETS), as two threads on 512 each
- * (HTTP_DOOR_THREAD_COUNT=2: the kernel spreads the connections over both), and with one socket.
- * Order: door, two doors, door with one socket, floor, every round. `--fifo N` puts the door threads
- * and the floor's under SCHED_FIFO at priority N (HTTP_DOOR_THREAD_FIFO; as root or with
- * CAP_SYS_NICE), ahead of the client, as the gateway's are under bench/overload; 0 (the default):
- * every thread at nice 0.
+ * gateway's 1,024 listening sockets (HTTP_ACCEPT_SOCKETS) and with one. Order: door, door with one
+ * socket, floor, every round. `--fifo N` puts the door thread and the floor's under SCHED_FIFO at
+ * priority N (HTTP_DOOR_THREAD_FIFO; as root or with CAP_SYS_NICE), ahead of the client, as the
+ * gateway's is in docker-compose.yml; 0 (the default): every thread at nice 0.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -86,21 +84,12 @@ function client(): void {
   process.send?.('ready');
 }
 
-/** ns threads of this process have run together (Linux schedstat, support/cpu.ts), by their names. */
-function threadsRanNs(...names: string[]): number {
-  let ns = 0;
-  for (const name of names) {
-    const tid = threadNamed(process.pid, name);
-    const sched = tid === undefined ? null : threadSched(process.pid, tid);
-    if (!sched) throw new Error(`no thread named ${name} with scheduler counters`);
-    ns += sched.runNs;
-  }
-  return ns;
-}
-
-/** The names the door threads get (http/door-thread.ts): `pupitre-door`, then `pupitre-door-2`… */
-function doorThreadNames(threads: number): string[] {
-  return Array.from({ length: threads }, (_, i) => (i === 0 ? 'pupitre-door' : `pupitre-door-${i + 1}`));
+/** ns a thread of this process has run (Linux schedstat, support/cpu.ts), by its name. */
+function threadRanNs(name: string): number {
+  const tid = threadNamed(process.pid, name);
+  const sched = tid === undefined ? null : threadSched(process.pid, tid);
+  if (!sched) throw new Error(`no thread named ${name} with scheduler counters`);
+  return sched.runNs;
 }
 
 /** A burst's answer, or a failure if the child ends or the burst takes more than a minute. */
@@ -130,7 +119,7 @@ function startFloor(fifo: number): Promise<{ port: number; stop: () => Promise<u
   );
   return new Promise((resolve) =>
     worker.once('message', (port: number) => {
-      // Its thread's id: the one named so (as the door threads put themselves under it).
+      // Its thread: the one named so (the door thread puts itself under SCHED_FIFO, as the gateway's).
       const tid = threadNamed(process.pid, 'bench-floor');
       if (fifo > 0 && tid !== undefined) setThreadFifo(tid, fifo);
       resolve({ port, stop: () => worker.terminate() });
@@ -203,23 +192,18 @@ async function main(): Promise<void> {
       );
     };
     for (let i = 0; i < rounds; i++) {
-      for (const { sockets, threads } of [
-        { sockets: 1024, threads: 1 },
-        { sockets: 1024, threads: 2 },
-        { sockets: 1, threads: 1 },
-      ]) {
+      for (const sockets of [1024, 1]) {
         const door = await startDoorThread(
           {
             socketPath: join(dir, 'http.sock'),
             port: 0,
             backlog: 4096,
             sockets,
-            threads,
             keepAliveTimeoutMs: 65_000,
             bodyLimitBytes: 16_384,
             nice: 0,
             fifo,
-            secret: `bench-door-burst-${i}-${sockets}-${threads}`,
+            secret: `bench-door-burst-${i}-${sockets}`,
             state: state.buffer,
             refusal: {
               messages: {
@@ -238,16 +222,14 @@ async function main(): Promise<void> {
         );
         const end = () => door.terminate();
         running.add(end);
-        const name =
-          door.threads === 1 ? `door, ${door.sockets} socket(s)` : `${door.threads} doors, ${door.sockets}`;
-        print(name, await round(door.port, () => threadsRanNs(...doorThreadNames(door.threads))));
+        print(`door, ${door.sockets} socket(s)`, await round(door.port, () => threadRanNs('pupitre-door')));
         await door.stopAccepting();
         running.delete(end);
         await end();
       }
       const floor = await startFloor(fifo);
       running.add(floor.stop);
-      print('floor (bare HTTP server)', await round(floor.port, () => threadsRanNs('bench-floor')));
+      print('floor (bare HTTP server)', await round(floor.port, () => threadRanNs('bench-floor')));
       running.delete(floor.stop);
       await floor.stop();
     }

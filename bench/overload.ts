@@ -335,10 +335,7 @@ async function main(): Promise<number> {
         ownCpuMs: number;
         /** What the gateway's main thread did with each second (Linux schedstat). */
         gatewayThread: SchedRates | null;
-        /**
-         * The same for its door thread, with HTTP_DOOR_THREAD (the thread named 'pupitre-door': the
-         * first of them with HTTP_DOOR_THREAD_COUNT).
-         */
+        /** The same for its door thread, with HTTP_DOOR_THREAD (the thread named 'pupitre-door'). */
         doorThread: SchedRates | null;
       }
     >();

@@ -226,9 +226,6 @@ function describePriorities(): string {
       ? `; the gateway's door thread on (HTTP_DOOR_THREAD), at nice ${process.env.HTTP_DOOR_THREAD_NICE ?? -20}` +
         (Number(process.env.HTTP_DOOR_THREAD_FIFO ?? 0) > 0
           ? ` and SCHED_FIFO ${process.env.HTTP_DOOR_THREAD_FIFO} (HTTP_DOOR_THREAD_FIFO)`
-          : '') +
-        (Number(process.env.HTTP_DOOR_THREAD_COUNT ?? 1) > 1
-          ? `, ${process.env.HTTP_DOOR_THREAD_COUNT} of them (HTTP_DOOR_THREAD_COUNT)`
           : '')
       : '';
   const refusing = Number(process.env.GATEWAY_REFUSING_NICE ?? 0);

@@ -157,7 +157,6 @@ async function listenBehindDoorThread(
         port: config.PORT,
         backlog: config.HTTP_LISTEN_BACKLOG,
         sockets: config.HTTP_ACCEPT_SOCKETS,
-        threads: config.HTTP_DOOR_THREAD_COUNT,
         keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
         bodyLimitBytes: BODY_LIMIT_BYTES,
         nice: config.HTTP_DOOR_THREAD_NICE,

@@ -116,20 +116,6 @@ describe(loadGatewayConfig.name, () => {
     ]);
   });
 
-  it('takes 1 to 16 door threads, one by default, and says the count needs the thread', () => {
-    const base = { NODE_ENV: 'test', ADMIN_TOKEN: 'a', JWT_SECRET: 'b' };
-    expect(loadGatewayConfig(base).HTTP_DOOR_THREAD_COUNT).toBe(1);
-    expect(
-      loadGatewayConfig({ ...base, HTTP_DOOR_THREAD: 'true', HTTP_DOOR_THREAD_COUNT: '2' }),
-    ).toMatchObject({ HTTP_DOOR_THREAD_COUNT: 2, warnings: [] });
-    expect(() => loadGatewayConfig({ ...base, HTTP_DOOR_THREAD_COUNT: '0' })).toThrow(
-      'HTTP_DOOR_THREAD_COUNT: must be between 1 and 16, got 0',
-    );
-    expect(loadGatewayConfig({ ...base, HTTP_DOOR_THREAD_COUNT: '2' }).warnings).toEqual([
-      'HTTP_DOOR_THREAD_COUNT has no effect without HTTP_DOOR_THREAD',
-    ]);
-  });
-
   it('takes a nice value from -20 to 0 for the main thread while refusing, and says it does nothing behind the door thread', () => {
     const base = { NODE_ENV: 'test', ADMIN_TOKEN: 'a', JWT_SECRET: 'b' };
     expect(loadGatewayConfig(base).GATEWAY_REFUSING_NICE).toBe(0);

@@ -49,9 +49,6 @@ const schema = kafkaEnvSchema
     // 1-99: that thread under SCHED_FIFO at this priority instead, ahead of every ordinary thread
     // whatever its nice value (http/thread-nice.ts; util-linux's chrt, CAP_SYS_NICE); 0: off.
     HTTP_DOOR_THREAD_FIFO: envInt(0, 0, 99),
-    // How many door threads share the port, each on its share of HTTP_ACCEPT_SOCKETS (Linux): a burst of
-    // new connections is answered that many times as fast where cores are free for them.
-    HTTP_DOOR_THREAD_COUNT: envInt(1, 1, 16),
     // The main thread's nice value while the door refuses, back a second after the last refusal
     // (limits/refusing-priority.ts); 0: off. It takes CAP_SYS_NICE (without it: a warning).
     GATEWAY_REFUSING_NICE: envInt(0, -20, 0),
@@ -183,8 +180,6 @@ const schema = kafkaEnvSchema
       );
     if (e.HTTP_DOOR_THREAD_FIFO !== 0 && !e.HTTP_DOOR_THREAD)
       warnings.push('HTTP_DOOR_THREAD_FIFO has no effect without HTTP_DOOR_THREAD');
-    if (e.HTTP_DOOR_THREAD_COUNT !== 1 && !e.HTTP_DOOR_THREAD)
-      warnings.push('HTTP_DOOR_THREAD_COUNT has no effect without HTTP_DOOR_THREAD');
     return {
       ...e,
       ADMIN_TOKEN: e.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,

@@ -16,9 +16,7 @@ import {
   type DoorThreadOptions,
   packDoorView,
   packRetryView,
-  givePlace,
   startDoorThread,
-  takePlace,
   unpackDoorView,
   unpackRetryView,
 } from './door-thread';
@@ -501,63 +499,6 @@ describe('the door thread', () => {
     }
   });
 
-  linuxOnly('runs as several threads on one port, which share the connections and one bound', async () => {
-    const earlier = new Set(readdirSync('/proc/self/task'));
-    const two = await startDoorThread({ ...options, port: 0, secret: 'two-doors', threads: 2 }, hooks);
-    try {
-      expect(two.threads).toBe(2);
-      // Each on its share of the sockets.
-      expect(two.sockets).toBe(options.sockets);
-      const tids = readdirSync('/proc/self/task').filter((tid) => !earlier.has(tid));
-      expect(
-        tids
-          .map(threadName)
-          .filter((name) => name.startsWith('pupitre-door'))
-          .sort(),
-      ).toEqual(['pupitre-door', 'pupitre-door-2']);
-      const threads = () => tids.filter((tid) => threadName(tid).startsWith('pupitre-door')).map(threadRan);
-      const before = threads();
-      // On a new connection each: the kernel spreads them over both threads' sockets.
-      const post = () =>
-        new Promise<number>((resolve, reject) => {
-          const req = http.request(
-            {
-              port: two.port,
-              host: '127.0.0.1',
-              method: 'POST',
-              path: '/v1/visitor/messages',
-              agent: false,
-              headers: { 'content-type': 'application/json' },
-            },
-            (res) => {
-              res.resume();
-              res.on('end', () => resolve(res.statusCode ?? 0));
-            },
-          );
-          req.on('error', reject);
-          req.end(JSON.stringify({ text: 'hi', clientMessageId: 'c-1' }));
-        });
-      // One place for both: the first message admitted holds it, whichever thread took it.
-      state.publish({ ...OPEN, bound: 1 });
-      let release!: () => void;
-      hold = new Promise<void>((resolve) => (release = resolve));
-      const first = post();
-      await waitFor(() => seen.length === 1, { what: 'the first message handed on' });
-      const others = await Promise.all(Array.from({ length: 100 }, post));
-      expect(others.filter((status) => status !== 503)).toEqual([]);
-      release();
-      expect(await first).toBe(201);
-      const after = threads();
-      // Each thread served some of them (a new connection costs a thread about 0.2 ms of CPU; one
-      // thread left idle runs its report timer only, a few microseconds a second).
-      expect(after.map((ns, i) => ns - before[i]).filter((ns) => ns < 2_000_000)).toEqual([]);
-      await waitFor(() => total() === 100, { what: 'the refusals of both threads reported' });
-    } finally {
-      await two.stopAccepting();
-      await two.terminate();
-    }
-  });
-
   // Last: the thread accepts nothing after it.
   it('is drained once every visitor message it admitted is answered, after it stops accepting', async () => {
     let release!: () => void;
@@ -572,41 +513,6 @@ describe('the door thread', () => {
     release();
     expect((await held).status).toBe(201);
     await draining;
-  });
-});
-
-/** A thread of this process: its name (Linux), '' once it has ended. */
-function threadName(tid: string): string {
-  try {
-    return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
-/** The CPU a thread of this process has run (ns, Linux schedstat). */
-function threadRan(tid: string): number {
-  return Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-}
-
-describe('the door threads’ shared places', () => {
-  const counts = () => new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
-
-  it('takes a place under the bound, and none at it', () => {
-    const c = counts();
-    expect([takePlace(c, 2), takePlace(c, 2), takePlace(c, 2)]).toEqual([true, true, false]);
-    givePlace(c, false);
-    expect(takePlace(c, 2)).toBe(true);
-  });
-
-  it("takes a retry's place under both bounds, and gives back the first when the retries' is full", () => {
-    const c = counts();
-    expect(takePlace(c, 3, 1)).toBe(true);
-    expect(takePlace(c, 3, 1)).toBe(false);
-    // The refused retry took nothing: two first tries still fit under the whole bound.
-    expect([takePlace(c, 3), takePlace(c, 3), takePlace(c, 3)]).toEqual([true, true, false]);
-    givePlace(c, true);
-    expect(takePlace(c, 3, 1)).toBe(true);
   });
 });
 

@@ -4,7 +4,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { correlationIdOf } from './correlation-id';
 import { isRetry } from './attempt';
 import { type HopAnswer, type HopRequest, ownBytes } from './door-hop';
-import { type ListenOptions, listenOnSockets, openFilesLimit } from './listen';
+import { listenOnSockets } from './listen';
 import {
   niceRefused,
   setThreadFifo,
@@ -94,15 +94,7 @@ export interface DoorThreadOptions {
   socketPath: string;
   port: number;
   backlog: number;
-  /** Listening sockets on the port, shared out over the threads. */
   sockets: number;
-  /**
-   * How many door threads (1 if absent). Each listens on its share of the sockets (SO_REUSEPORT), so
-   * the kernel spreads new connections over them, and a burst of them is answered that many times as
-   * fast where cores are free (a new connection costs a thread 0.16–0.19 ms here: bench/door-burst).
-   * They count what they hand on together, against one bound. Linux only: elsewhere one thread.
-   */
-  threads?: number;
   keepAliveTimeoutMs: number;
   /**
    * The app's body limit: an admitted visitor message's body is read up to one byte past it, enough
@@ -212,14 +204,9 @@ export interface DoorPriority {
 
 export interface DoorThread {
   port: number;
-  /** How many sockets listen on the port (http/listen.ts), all threads' together. */
+  /** How many sockets listen on the port (http/listen.ts). */
   sockets: number;
-  /** How many door threads listen (`threads`, or 1 where only one can). */
-  threads: number;
-  /**
-   * What they got of the priority asked for (HTTP_DOOR_THREAD_NICE, HTTP_DOOR_THREAD_FIFO): the
-   * least any of them got.
-   */
+  /** What it got of the priority asked for (HTTP_DOOR_THREAD_NICE, HTTP_DOOR_THREAD_FIFO). */
   priority: DoorPriority;
   /** Stops accepting connections and closes the idle ones; resolves at once after that. */
   stopAccepting(): Promise<void>;
@@ -252,51 +239,9 @@ export interface DoorThreadHooks {
 }
 
 export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHooks): Promise<DoorThread> {
-  const wanted = Math.max(1, Math.trunc(o.threads ?? 1));
-  // Only Linux spreads a port's connections over the sockets of a SO_REUSEPORT group.
-  const threads = process.platform === 'linux' ? wanted : 1;
-  if (threads < wanted) hooks.onWarning(`one door thread, not ${wanted}: more share a port on Linux only`);
   secretsInUse.add(o.secret);
-  // What they handed on and is not answered yet, and the retries among it: one count for all.
-  const counts = new SharedArrayBuffer(COUNTS * Int32Array.BYTES_PER_ELEMENT);
-  const sockets = Math.max(1, Math.ceil(o.sockets / threads));
-  const doors: Door[] = [];
-  try {
-    for (let index = 0; index < threads; index++) {
-      const port = index === 0 ? o.port : doors[0].port;
-      const shared = threads === 1 ? undefined : index === 0 ? 'first' : 'join';
-      doors.push(await startOne({ ...o, port, sockets, counts, index, threads, shared }, hooks));
-    }
-  } catch (err) {
-    // Its port taken, say: nothing of it is left (another gateway of this process keeps its own).
-    secretsInUse.delete(o.secret);
-    await Promise.all(doors.map((door) => door.terminate()));
-    throw err;
-  }
-  return {
-    port: doors[0].port,
-    sockets: doors.reduce((n, door) => n + door.sockets, 0),
-    threads,
-    priority: {
-      fifo: Math.min(...doors.map((door) => door.priority.fifo)),
-      nice: Math.max(...doors.map((door) => door.priority.nice)),
-    },
-    stopAccepting: async () => void (await Promise.all(doors.map((door) => door.stopAccepting()))),
-    drained: async () => void (await Promise.all(doors.map((door) => door.drained()))),
-    terminate: async () => {
-      secretsInUse.delete(o.secret);
-      await Promise.all(doors.map((door) => door.terminate()));
-    },
-  };
-}
-
-/** One door thread, as the main thread holds it. */
-type Door = Omit<DoorThread, 'threads'>;
-
-/** Starts one door thread; it has listened once this resolves. */
-async function startOne(data: Omit<DoorData, 'hop'>, hooks: DoorThreadHooks): Promise<Door> {
   const hop = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-  const worker = newWorker({ ...data, hop: hop.buffer as SharedArrayBuffer });
+  const worker = newWorker(o, hop.buffer as SharedArrayBuffer);
   let terminated = false;
   // Answers go back together, once this turn of the loop has answered what it will.
   let answers: HopAnswer[] = [];
@@ -347,6 +292,8 @@ async function startOne(data: Omit<DoorData, 'hop'>, hooks: DoorThreadHooks): Pr
       worker.once('exit', onExit);
     });
   } catch (err) {
+    // Its port taken, say: nothing of it is left (another gateway of this process keeps its own).
+    secretsInUse.delete(o.secret);
     await worker.terminate();
     throw err;
   }
@@ -378,6 +325,7 @@ async function startOne(data: Omit<DoorData, 'hop'>, hooks: DoorThreadHooks): Pr
     stopAccepting: () => ask({ type: 'stop' }, 'stopped'),
     drained: () => ask({ type: 'drain' }, 'drained'),
     terminate: async () => {
+      secretsInUse.delete(o.secret);
       terminated = true;
       await worker.terminate();
     },
@@ -396,23 +344,9 @@ type ThreadMessage =
 /** What the main thread tells the thread. */
 type MainMessage = { type: 'answers'; answers: HopAnswer[] } | { type: 'stop' } | { type: 'drain' };
 
-/** Where each count is in `DoorData.counts`. */
-const OUTSTANDING = 0;
-const RETRIES_OUTSTANDING = 1;
-const COUNTS = 2;
-
-/**
- * A thread's data: its options (its share of the sockets), the count of batches of requests the main
- * thread has taken from it, and what every door thread shares.
- */
+/** The thread's data: its options, and the count of batches of requests the main thread has taken. */
 interface DoorData extends DoorThreadOptions {
   hop: SharedArrayBuffer;
-  /** What the threads handed on and is not answered yet, and the retries among it (Int32). */
-  counts: SharedArrayBuffer;
-  /** Which thread this is (0: the first, which binds the port). */
-  index: number;
-  threads: number;
-  shared: ListenOptions['shared'];
 }
 
 /**
@@ -428,11 +362,10 @@ const DOOR_YOUNG_GENERATION_MB = 4;
  * The compiled file in a build; under jest, where this file is TypeScript, a script that compiles it
  * (and what it imports) with SWC, as jest does.
  */
-function newWorker(data: DoorData): Worker {
+function newWorker(o: DoorThreadOptions, hop: SharedArrayBuffer): Worker {
   const options = {
-    workerData: data,
-    // Under 16 bytes, which Linux keeps of a thread's name: `pupitre-door`, then `pupitre-door-2`…
-    name: data.index === 0 ? 'pupitre-door' : `pupitre-door-${data.index + 1}`,
+    workerData: { ...o, hop } satisfies DoorData,
+    name: 'pupitre-door',
     resourceLimits: { maxYoungGenerationSizeMb: DOOR_YOUNG_GENERATION_MB },
   };
   if (__filename.endsWith('.js')) return new Worker(__filename, options);
@@ -461,10 +394,9 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
   // What is not an admitted visitor message (the desk's and admin's requests, Socket.IO's long polls,
   // which hold one each) goes on HTTP connections, as many as it needs.
   const upstream = new http.Agent({ keepAlive: true });
-  // Visitor messages handed on by every door thread and not answered yet, and the clients' retries
-  // among them; and this thread's own, which it waits for when it drains.
-  const counts = new Int32Array(o.counts);
+  // Visitor messages handed on and not answered yet, and the clients' retries among them.
   let outstanding = 0;
+  let retriesOutstanding = 0;
   let refusals: number[] = [];
   let desksBehind = 0;
   let busy: DoorRefusals['busy'] = [];
@@ -477,15 +409,15 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
       const view = unpackDoorView(Atomics.load(word, 0));
       const retry = isRetry(req.headers) ? unpackRetryView(Atomics.load(word, 1)) : null;
       // A retry meets the main thread's whole count (retriesShut, which lags by up to a publication)
-      // and the door threads' own retries in flight, against the retries' bound. Not their first
-      // tries: a thread counts what it hands on until the answer is back here, through the main
+      // and this thread's own retries in flight, against the retries' bound. Not this thread's first
+      // tries: the thread counts what it hands on until the answer is back here, through the main
       // thread's loop twice, far longer than the main thread's count of what waits for conversation,
       // which the retries' bound is made for (RequestClient.boundFor): counted with them, retries were
       // held at the bound all through a recovery at half the sustainable rate (bench/overload, issue
       // 7's note, session 37). Its own retries are counted over that same long way, so they still
       // hold retries back somewhat more than the main thread's door would.
-      const admitted = !view.shut && !retry?.retriesShut && takePlace(counts, view.bound, retry?.retryBound);
-      if (!admitted) {
+      const retriesFull = retry !== null && (retry.retriesShut || retriesOutstanding >= retry.retryBound);
+      if (view.shut || retriesFull || outstanding >= view.bound) {
         const started = performance.now();
         const reason = view.shut ? view.reason : 'overloaded';
         refuse(req, res, o, view.retryAfterSeconds, o.refusal.messages[reason]);
@@ -494,14 +426,12 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
         return;
       }
       // The main thread's server has closed: it takes nothing more (the client retries elsewhere).
-      if (draining) {
-        givePlace(counts, retry !== null);
-        return refuse(req, res, o, 1, STOPPING);
-      }
+      if (draining) return refuse(req, res, o, 1, STOPPING);
       outstanding++;
+      if (retry) retriesOutstanding++;
       res.once('close', () => {
         outstanding--;
-        givePlace(counts, retry !== null);
+        if (retry) retriesOutstanding--;
         if (draining && outstanding === 0) port.postMessage({ type: 'drained' } satisfies ThreadMessage);
       });
       hop.handOn(req, res);
@@ -563,47 +493,15 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
         resolve();
       });
     });
-  // The sockets take at most their share of the process's descriptors (listen.ts), this thread its
-  // share of that.
-  const descriptors = process.platform === 'linux' ? openFilesLimit() : null;
-  void listenOnSockets(
-    server,
-    listen,
-    { port: o.port, backlog: o.backlog, sockets: o.sockets, shared: o.shared },
-    process.platform,
-    descriptors === null ? null : Math.floor(descriptors / o.threads),
-  ).then((sockets) =>
-    port.postMessage({
-      type: 'listening',
-      port: (server.address() as net.AddressInfo).port,
-      sockets,
-      priority,
-    } satisfies ThreadMessage),
+  void listenOnSockets(server, listen, { port: o.port, backlog: o.backlog, sockets: o.sockets }).then(
+    (sockets) =>
+      port.postMessage({
+        type: 'listening',
+        port: (server.address() as net.AddressInfo).port,
+        sockets,
+        priority,
+      } satisfies ThreadMessage),
   );
-}
-
-/**
- * Takes a place for a visitor message under the bound, and one under the retries' bound for a retry
- * (`retryBound` given); false, and nothing taken, where either is full. Atomic: the door threads share
- * the counts, and two of them admitting at once never both take the last place.
- */
-export function takePlace(counts: Int32Array, bound: number, retryBound?: number): boolean {
-  if (Atomics.add(counts, OUTSTANDING, 1) >= bound) {
-    Atomics.sub(counts, OUTSTANDING, 1);
-    return false;
-  }
-  if (retryBound !== undefined && Atomics.add(counts, RETRIES_OUTSTANDING, 1) >= retryBound) {
-    Atomics.sub(counts, RETRIES_OUTSTANDING, 1);
-    Atomics.sub(counts, OUTSTANDING, 1);
-    return false;
-  }
-  return true;
-}
-
-/** Gives back what `takePlace` took. */
-export function givePlace(counts: Int32Array, retry: boolean): void {
-  Atomics.sub(counts, OUTSTANDING, 1);
-  if (retry) Atomics.sub(counts, RETRIES_OUTSTANDING, 1);
 }
 
 /**

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
-import { type ListenOptions, listenOnSockets, openFilesLimit } from './listen';
+import { listenOnSockets, openFilesLimit } from './listen';
 
 /** An HTTP server on 127.0.0.1 that answers 200 and counts the connections each turn of the loop accepts. */
 async function startServer(
@@ -10,17 +10,12 @@ async function startServer(
     platform = 'linux' as NodeJS.Platform,
     descriptors = null as number | null,
     handler = (res: http.ServerResponse): void => void res.end('ok'),
-    shared = undefined as ListenOptions['shared'],
   } = {},
 ) {
   const server = http.createServer((_req, res) => handler(res));
   let turn = 0;
-  let connections = 0;
   const perTurn = new Map<number, number>();
-  server.on('connection', () => {
-    connections++;
-    perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1);
-  });
+  server.on('connection', () => perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1));
   let ticking = true;
   const tick = () => {
     turn++;
@@ -40,7 +35,7 @@ async function startServer(
     listening = await listenOnSockets(
       server,
       listenMain,
-      { port, backlog: 511, sockets, shared },
+      { port, backlog: 511, sockets },
       platform,
       descriptors,
     );
@@ -55,7 +50,6 @@ async function startServer(
     listening,
     mainOptions,
     mostInOneTurn: () => Math.max(...perTurn.values()),
-    connections: () => connections,
     close: () => {
       server.closeAllConnections();
       return new Promise<void>((resolve) => server.close(() => resolve()));
@@ -174,40 +168,6 @@ describe(listenOnSockets.name, () => {
       expect(await getOnNewConnections(sut.port, 4)).toEqual(Array(4).fill('ok'));
     } finally {
       await sut.close();
-    }
-  });
-
-  it('shares the port with another listener of this process: the first binds it, the next joins', async () => {
-    // Even on one socket each (the gateway's door threads, each on its share of the sockets).
-    const first = await startServer(1, { shared: 'first' });
-    try {
-      expect(first.mainOptions).toEqual([{ port: 0, backlog: 511, reusePort: true }]);
-      const next = await startServer(1, { port: first.port, shared: 'join' });
-      try {
-        expect(next.listening).toBe(1);
-        expect(await getOnNewConnections(first.port, 40)).toEqual(Array(40).fill('ok'));
-        // The kernel spreads the connections over both (by their ports: all 40 on one, 2 in 2^40).
-        expect(first.connections()).toBeGreaterThan(0);
-        expect(next.connections()).toBeGreaterThan(0);
-        expect(first.connections() + next.connections()).toBe(40);
-      } finally {
-        await next.close();
-      }
-    } finally {
-      await first.close();
-    }
-  });
-
-  it('binds a shared port first only where nothing else listens on it', async () => {
-    const taken = net.createServer();
-    await new Promise<void>((resolve) => taken.listen({ port: 0, host: '127.0.0.1' }, resolve));
-    const port = (taken.address() as net.AddressInfo).port;
-    try {
-      await expect(startServer(1, { port, shared: 'first' })).rejects.toMatchObject({ code: 'EADDRINUSE' });
-      // Nor can it join a port held without SO_REUSEPORT.
-      await expect(startServer(1, { port, shared: 'join' })).rejects.toMatchObject({ code: 'EADDRINUSE' });
-    } finally {
-      await new Promise((resolve) => taken.close(resolve));
     }
   });
 

@@ -7,12 +7,6 @@ export interface ListenOptions {
   backlog: number;
   /** Listening sockets on the port, in this process (1: one, as `server.listen` alone). */
   sockets: number;
-  /**
-   * The port is shared with other listeners of this process (the gateway's door threads: Linux
-   * only), so SO_REUSEPORT even on one socket: `first` binds it (and fails if anything else holds it),
-   * `join` adds sockets to a port the first one holds.
-   */
-  shared?: 'first' | 'join';
 }
 
 /** The share of the process's descriptors that listening sockets may take, at most. */
@@ -41,7 +35,7 @@ export const LISTENING_SHARE_OF_DESCRIPTORS = 1 / 16;
 export async function listenOnSockets(
   server: Server,
   listenMain: (options: net.ListenOptions) => Promise<unknown>,
-  { port, backlog, sockets, shared }: ListenOptions,
+  { port, backlog, sockets }: ListenOptions,
   platform: NodeJS.Platform = process.platform,
   descriptors: number | null = platform === 'linux' ? openFilesLimit() : null,
 ): Promise<number> {
@@ -49,11 +43,11 @@ export async function listenOnSockets(
     descriptors === null
       ? sockets
       : Math.min(sockets, Math.max(1, Math.floor(descriptors * LISTENING_SHARE_OF_DESCRIPTORS)));
-  if ((count <= 1 && !shared) || platform !== 'linux') {
+  if (count <= 1 || platform !== 'linux') {
     await listenMain({ port, backlog });
     return 1;
   }
-  if (port !== 0 && shared !== 'join') await assertPortFree(port);
+  if (port !== 0) await assertPortFree(port);
   await listenMain({ port, backlog, reusePort: true });
   // The same address and port as the first socket (a wildcard, or the host it was given).
   const { address: host, port: bound } = server.address() as net.AddressInfo;
