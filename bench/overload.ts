@@ -766,7 +766,7 @@ function describeLone(result: LoneResult, storedIds: Set<string>, rate: number, 
   const stored = (tries: LoneTry[]) => tries.filter((t) => storedIds.has(t.clientMessageId)).length;
   const nice = `nice ${result.nice}${result.niceRefused ? ` (${LONE_CLIENT_NICE} refused: ${result.niceRefused})` : ''}`;
   return [
-    `a lone client (a process of its own, its main thread at ${nice}; ${rate}/s through the overload's ${seconds} s, one try each; its own event-loop delay p99 ${ms(result.loopP99Ms)}):`,
+    `a lone client (a process of its own, its threads at ${nice}; ${rate}/s through the overload's ${seconds} s, one try each; its own event-loop delay p99 ${ms(result.loopP99Ms)}):`,
     `  refused (503) ${refused.length}: ${percentiles(refused)}   (what a phone sees of the goal p99 < 50 ms)` +
       `; on new connections ${refused.filter((t) => t.newConnection).length} of them` +
       ` (on connections already open: p99 ${ms(summarize(refused.filter((t) => !t.newConnection).map((t) => t.latencyMs)).p99)})`,

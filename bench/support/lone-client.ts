@@ -12,6 +12,7 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setProcessNice } from './cpu';
 
 export interface LonePlan {
   port: number;
@@ -21,7 +22,7 @@ export interface LonePlan {
   seconds: number;
   /** clientMessageId of try i: `${idPrefix}${i}`. */
   idPrefix: string;
-  /** The nice value of the child's main thread, the one that sends and reads (-20 to 19). */
+  /** The nice value of the child's threads (its main thread sends and reads; -20 to 19). */
   nice: number;
 }
 
@@ -152,7 +153,7 @@ if (require.main === module) {
   process.once('message', (plan: LonePlan) => {
     let niceRefused: string | undefined;
     try {
-      os.setPriority(0, plan.nice);
+      setProcessNice(plan.nice);
     } catch (err) {
       niceRefused = (err as Error).message;
     }

@@ -16,10 +16,10 @@
  * and are read back on the bench's own clock, so every figure stays on one clock.
  */
 import { fork } from 'node:child_process';
-import os from 'node:os';
 import type { Socket as NetSocket } from 'node:net';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from '../../libs/sdk/src/backoff';
+import { setProcessNice } from './cpu';
 import { LeanHttpClient } from './lean-http';
 import { abort, openLoop, sleep, waitUntil } from './open-loop';
 
@@ -264,7 +264,7 @@ interface ChildPlan {
   port: number;
   tokens: string[];
   idPrefix: string;
-  /** The nice value of the child's main thread (the bench's load generator's). */
+  /** The nice value of the child's threads (the bench's load generator's). */
   nice: number;
 }
 
@@ -300,7 +300,7 @@ const START_MARGIN_MS = 50;
 /**
  * The clients in `processes` processes of their own, each with every `processes`-th visitor, an equal
  * share of each phase's messages and rate, and its sends offset so that together they keep the
- * schedule of one. Their main threads take the load generator's nice value (`nice`).
+ * schedule of one. Their threads take the load generator's nice value (`nice`).
  */
 export async function forkClients(
   processes: number,
@@ -451,7 +451,7 @@ async function startChild(plan: ChildPlan): Promise<Child> {
 function serveChild(plan: ChildPlan): void {
   let niceRefused: string | undefined;
   try {
-    os.setPriority(0, plan.nice);
+    setProcessNice(plan.nice);
   } catch (err) {
     niceRefused = (err as Error).message;
   }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { JsonClient } from './http';
+import { setProcessNice } from './cpu';
 import { BENCH_LIMITS } from './limits';
 import { checkpoint, sleep } from './open-loop';
 
@@ -77,7 +78,9 @@ export class ServiceFleet {
   private prioritise(what: string, pid: number | undefined, nice: number): void {
     if (nice === 0 || pid === undefined) return;
     try {
-      os.setPriority(pid, nice);
+      // This process: every thread of it (its collector's helpers too: support/cpu.ts).
+      if (pid === process.pid) setProcessNice(nice);
+      else os.setPriority(pid, nice);
     } catch (err) {
       process.stderr.write(
         `[bench] could not set the ${what}'s priority (nice ${nice}): ${(err as Error).message}\n`,
@@ -201,9 +204,9 @@ function gatewayNice(): number {
 }
 
 /**
- * BENCH_GENERATOR_NICE: the load generator's alone (this process's main thread: on Linux a nice value
- * is a thread's), so that its own waits for the CPU stay out of what it measures, as for clients on
- * other machines; unset: BENCH_GATEWAY_NICE's.
+ * BENCH_GENERATOR_NICE: the load generator's alone (every thread of this process and of its client
+ * processes: support/cpu.ts, setProcessNice), so that its own waits for the CPU stay out of what it
+ * measures, as for clients on other machines; unset: BENCH_GATEWAY_NICE's.
  */
 export function generatorNice(): number {
   return niceOf('BENCH_GENERATOR_NICE') ?? gatewayNice();
