@@ -6,9 +6,10 @@ import { performance } from 'node:perf_hooks';
  * Sets the nice value of every thread of this process, not only its main thread's (on Linux a nice
  * value is a thread's: `os.setPriority(0, …)` sets the calling thread's alone). The load generator's
  * garbage collector runs on V8's helper threads too, started before any nice is set: left at 0,
- * they waited for a core on the machine the system saturates, and the main thread, which waits for
- * them in each collection, stalled with them (bench/overload, issue 7's note, session 57). Threads
- * started later inherit the value of the thread that starts them. Elsewhere: the process's, as
+ * they wait for a core on the machine the system saturates, and the main thread waits for them in
+ * each collection. With them at the generator's value, its pauses under bench/overload's overload
+ * were shorter (issue 7's note, session 57). Threads started later inherit the value of the thread
+ * that starts them. Elsewhere: the process's, as
  * os.setPriority sets it. Throws what the first refusal says.
  */
 export function setProcessNice(nice: number): void {
