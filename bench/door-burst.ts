@@ -117,12 +117,19 @@ function startFloor(fifo: number): Promise<{ port: number; stop: () => Promise<u
     `,
     { eval: true, name: 'bench-floor' },
   );
-  return new Promise((resolve) =>
+  return new Promise((resolve, reject) =>
     worker.once('message', (port: number) => {
+      const stop = () => worker.terminate();
       // Its thread: the one named so (the door thread puts itself under SCHED_FIFO, as the gateway's).
       const tid = threadNamed(process.pid, 'bench-floor');
-      if (fifo > 0 && tid !== undefined) setThreadFifo(tid, fifo);
-      resolve({ port, stop: () => worker.terminate() });
+      try {
+        if (fifo > 0 && tid !== undefined) setThreadFifo(tid, fifo);
+      } catch (err) {
+        // Without the privilege: no floor to compare with, rather than one at another priority.
+        void stop();
+        return reject(err as Error);
+      }
+      resolve({ port, stop });
     }),
   );
 }

@@ -9,8 +9,8 @@ import { performance } from 'node:perf_hooks';
  * they wait for a core on the machine the system saturates, and the main thread waits for them in
  * each collection. With them at the generator's value, its pauses under bench/overload's overload
  * were shorter (issue 7's note, session 57). Threads started later inherit the value of the thread
- * that starts them. Elsewhere: the process's, as
- * os.setPriority sets it. Throws what the first refusal says.
+ * that starts them. Elsewhere: the process's, as os.setPriority sets it. Throws what the first
+ * refusal says.
  */
 export function setProcessNice(nice: number): void {
   if (process.platform !== 'linux') return os.setPriority(0, nice);
