@@ -24,6 +24,16 @@ export function setProcessNice(nice: number): void {
   }
 }
 
+/** setProcessNice, or what its refusal says (undefined once every thread has the value). */
+export function trySetProcessNice(nice: number): string | undefined {
+  try {
+    setProcessNice(nice);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /**
  * CPU use per process group from /proc (Linux): user+system ticks between two samples, as a percent
  * of one core. `ps -o pcpu` would give the average over each process's whole life instead.

@@ -12,7 +12,7 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { setProcessNice } from './cpu';
+import { trySetProcessNice } from './cpu';
 
 export interface LonePlan {
   port: number;
@@ -151,12 +151,7 @@ if (require.main === module) {
   // Ends with the bench: a parent that is gone closes the channel.
   process.once('disconnect', () => process.exit(1));
   process.once('message', (plan: LonePlan) => {
-    let niceRefused: string | undefined;
-    try {
-      setProcessNice(plan.nice);
-    } catch (err) {
-      niceRefused = (err as Error).message;
-    }
+    const niceRefused = trySetProcessNice(plan.nice);
     let go!: () => void;
     const started = new Promise<void>((resolve) => (go = resolve));
     process.on('message', (m: { type?: string }) => {

@@ -19,7 +19,7 @@ import { fork } from 'node:child_process';
 import type { Socket as NetSocket } from 'node:net';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from '../../libs/sdk/src/backoff';
-import { setProcessNice } from './cpu';
+import { trySetProcessNice } from './cpu';
 import { LeanHttpClient } from './lean-http';
 import { abort, openLoop, sleep, waitUntil } from './open-loop';
 
@@ -449,12 +449,7 @@ async function startChild(plan: ChildPlan): Promise<Child> {
 
 /** A client process: its plan first, then commands, each answered with its id. */
 function serveChild(plan: ChildPlan): void {
-  let niceRefused: string | undefined;
-  try {
-    setProcessNice(plan.nice);
-  } catch (err) {
-    niceRefused = (err as Error).message;
-  }
+  const niceRefused = trySetProcessNice(plan.nice);
   const poster = new LeanHttpClient('127.0.0.1', plan.port, MAX_SOCKETS);
   const clients = new Clients(poster, plan.tokens, plan.idPrefix);
   const reply = (r: Reply) => process.send!(r);
