@@ -15,7 +15,6 @@ import { GATEWAY_CONFIG, GatewayConfig, loadGatewayConfig } from './config/env.v
 import { DESKS_BEHIND, DeskFeedLag } from './fanout';
 import {
   bodyErrorHandler,
-  DOOR_BUSY_ROUTE,
   DoorState,
   type DoorThread,
   HttpErrorFilter,
@@ -25,7 +24,14 @@ import {
 } from './http';
 import { ConsumerStatus, overloadedMessage, ReplyPathProbe, RequestClient } from './kafka';
 import { doorView, LimitedIoAdapter, loadShedder, RefusingPriority, shedAtTheDoor } from './limits';
-import { GatewayMetrics, observeHttp, restoreLogContext } from './observability';
+import {
+  countDoorRefusals,
+  GatewayMetrics,
+  observeHttp,
+  restoreLogContext,
+  routeOf,
+  type RoutedApp,
+} from './observability';
 
 /** The largest JSON body the gateway reads (64 KiB). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -170,13 +176,12 @@ async function listenBehindDoorThread(
       },
       {
         serve: (request, answer) => serveHopped(http, request, answer),
-        onRefusals: ({ seconds, desksBehind, busy }) => {
-          for (const s of seconds) metrics.httpDone('POST', '/v1/visitor/messages', 503, s);
-          // The app never saw them, so no route pattern: its socket was full.
-          for (const b of busy) metrics.httpDone(b.method, DOOR_BUSY_ROUTE, 503, b.seconds);
-          client.countRefusedElsewhere('conversation', seconds.length - desksBehind);
-          feedLag.countRefused(desksBehind);
-        },
+        onRefusals: countDoorRefusals({
+          metrics,
+          client,
+          feedLag,
+          routeOf: routeOf(app.getHttpAdapter().getInstance() as RoutedApp),
+        }),
         onWarning: (message) => logger.warn(message),
         // Without the thread nothing reaches this gateway: stop, and let the supervisor start it again.
         onFailure: (err) => {

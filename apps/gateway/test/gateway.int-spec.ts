@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Consumer, Kafka } from 'kafkajs';
 import { io, Socket } from 'socket.io-client';
@@ -744,5 +745,108 @@ describe('gateway door under overload', () => {
     expect(fake.requests.filter((r) => r.op === 'visitor.post-message')).toHaveLength(1);
     // Nothing answers the held one: 503 once its deadline and the margin have passed.
     expect((await held!).status).toBe(503);
+  });
+});
+
+/**
+ * HTTP_DOOR_THREAD, wired as main.ts wires it: what the thread refuses because the app's socket is full
+ * reaches the metrics by the route it was for. The app's loop is held still (this process's main
+ * thread) while another process sends; the thread, on its own, finds a queue of one connection full.
+ */
+describe('gateway behind its door thread, its loop held', () => {
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+
+  beforeAll(async () => {
+    const vars = await gatewayVars('gatewaybusy', {
+      HTTP_DOOR_THREAD: 'true',
+      HTTP_DOOR_THREAD_NICE: '0',
+      HTTP_LISTEN_BACKLOG: '1',
+    });
+    gateway = await startGateway(vars);
+  });
+
+  afterAll(() => gateway?.app.close());
+
+  /** The requests, sent by a process of its own once this one says so; their paths and answers. */
+  const sendWhileHeld = async (requests: { method: string; path: string }[]) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `process.stdin.once('data', async () => {
+           const answers = await Promise.all(${JSON.stringify(requests)}.map(async (r) => {
+             const res = await fetch(${JSON.stringify(gateway.url)} + r.path, { method: r.method });
+             return { ...r, status: res.status, body: await res.text() };
+           }));
+           // Exits at once: fetch's idle connections and stdin would keep it alive.
+           process.stdout.write(JSON.stringify(answers) + '\\n', () => process.exit(0));
+         });
+         console.log('ready');`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      await waitFor(() => out.startsWith('ready\n'), { what: 'the sender started' });
+      child.stdin!.write('go\n');
+      // The main thread, and so the app's loop, held for 2 s: Atomics.wait blocks without spinning.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
+      await waitFor(() => out.endsWith(']\n'), { what: "the sender's answers" });
+    } finally {
+      child.kill();
+      await exited;
+    }
+    return JSON.parse(out.slice('ready\n'.length)) as {
+      method: string;
+      path: string;
+      status: number;
+      body: string;
+    }[];
+  };
+
+  it("counts what the app's full socket refused under door-busy and by the route it was for", async () => {
+    const agent = randomUUID();
+    const answers = await sendWhileHeld([
+      ...Array.from({ length: 8 }, () => ({ method: 'GET', path: '/health/live' })),
+      ...Array.from({ length: 8 }, () => ({ method: 'PATCH', path: `/v1/admin/agents/${agent}` })),
+      ...Array.from({ length: 8 }, () => ({ method: 'GET', path: '/socket.io/?EIO=4&transport=polling' })),
+    ]);
+    const busy = (method: string, prefix: string) =>
+      answers.filter(
+        (a) =>
+          a.method === method &&
+          a.path.startsWith(prefix) &&
+          a.status === 503 &&
+          JSON.parse(a.body).error.message === 'the gateway is busy; try again later',
+      ).length;
+    const expected = {
+      '/health/live': busy('GET', '/health/live'),
+      '/v1/admin/agents/:id': busy('PATCH', '/v1/admin/agents/'),
+      'socket.io': busy('GET', '/socket.io/'),
+    };
+    // A queue of one took one or two of the 24; the thread refused the others at once.
+    expect(Object.values(expected).reduce((a, b) => a + b)).toBeGreaterThanOrEqual(20);
+
+    const counted = async () => {
+      const text = await (await fetch(`${gateway.url}/metrics`)).text();
+      const of = (method: string, route: string) =>
+        Number(
+          new RegExp(
+            `^pupitre_http_door_busy_total\\{method="${method}",route="${route}"[^}]*\\} (\\d+)$`,
+            'm',
+          ).exec(text)?.[1] ?? 0,
+        );
+      return {
+        '/health/live': of('GET', '/health/live'),
+        '/v1/admin/agents/:id': of('PATCH', '/v1/admin/agents/:id'),
+        'socket.io': of('GET', 'socket.io'),
+      };
+    };
+    // Reported every 250 ms by the thread.
+    await waitFor(async () => JSON.stringify(await counted()) === JSON.stringify(expected), {
+      what: 'the busy refusals counted by route',
+    });
   });
 });

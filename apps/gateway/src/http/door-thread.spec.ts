@@ -413,12 +413,15 @@ describe('the door thread', () => {
         expect(upgrades.filter((line) => !/^HTTP\/1\.1 (101|503) /.test(line))).toEqual([]);
         const upgradesRefused = upgrades.filter((line) => line.startsWith('HTTP/1.1 503 ')).length;
         expect(upgradesRefused).toBeGreaterThan(0);
-        // Reported for the metrics, each with its method: the app saw none of them.
+        // Reported for the metrics, each with its method and path: the app saw none of them.
         const busyReported = () => refusals.flatMap((r) => r.busy);
         await waitFor(() => busyReported().length === refused.length + upgradesRefused, {
           what: 'the busy refusals reported',
         });
         expect(busyReported().filter((b) => b.method !== 'GET')).toEqual([]);
+        const paths = busyReported().map((b) => b.path);
+        expect(paths.filter((p) => p === '/health/live')).toHaveLength(refused.length);
+        expect(paths.filter((p) => p === '/socket.io/')).toHaveLength(upgradesRefused);
       } finally {
         busy.kill();
         await crowded.stopAccepting();

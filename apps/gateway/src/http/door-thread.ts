@@ -224,9 +224,10 @@ export interface DoorRefusals {
   desksBehind: number;
   /**
    * Other requests and upgrades refused because the main thread's socket took no connection (its
-   * queue full): the method of each and how long it took in the thread (seconds).
+   * queue full): the method and path (without its query) of each, and how long it took in the thread
+   * (seconds).
    */
-  busy: { method: string; seconds: number }[];
+  busy: { method: string; path: string; seconds: number }[];
 }
 
 export interface DoorThreadHooks {
@@ -400,8 +401,12 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
   let refusals: number[] = [];
   let desksBehind = 0;
   let busy: DoorRefusals['busy'] = [];
-  const refusedBusy = (method = 'GET', started: number) =>
-    busy.push({ method, seconds: (performance.now() - started) / 1000 });
+  const refusedBusy = (req: IncomingMessage, started: number) =>
+    busy.push({
+      method: req.method ?? 'GET',
+      path: pathOf(req.url),
+      seconds: (performance.now() - started) / 1000,
+    });
   const server = http.createServer({ noDelay: true }, (req, res) => {
     if (req.method === 'POST' && pathOf(req.url) === SHED_PATH) {
       // Stopping: the connection is not used again, whatever the answer (Hop.answered does the same).
@@ -659,7 +664,7 @@ function handOn(
   o: DoorThreadOptions,
   agent: http.Agent,
   stopping: boolean,
-  refusedBusy: (method: string | undefined, started: number) => void,
+  refusedBusy: (req: IncomingMessage, started: number) => void,
 ): void {
   const started = performance.now();
   const headers = passedOn(req.headers, NOT_FROM_CLIENTS);
@@ -705,7 +710,7 @@ function handOn(
     const refusal = refusalOfConnect(err.code);
     if (!res.headersSent && refusal) {
       refuse(req, res, o, 1, refusal);
-      if (refusal === BUSY) refusedBusy(req.method, started);
+      if (refusal === BUSY) refusedBusy(req, started);
     } else res.destroy();
   });
   res.on('close', () => {
@@ -720,7 +725,7 @@ function pipeUpgrade(
   socket: net.Socket,
   head: Buffer,
   o: DoorThreadOptions,
-  refusedBusy: (method: string | undefined, started: number) => void,
+  refusedBusy: (req: IncomingMessage, started: number) => void,
 ): void {
   const started = performance.now();
   let connected = false;
@@ -745,7 +750,7 @@ function pipeUpgrade(
     const refusal = connected ? undefined : refusalOfConnect(err.code);
     if (refusal && socket.writable) {
       socket.end(rawRefusal(req, o, refusal));
-      if (refusal === BUSY) refusedBusy(req.method, started);
+      if (refusal === BUSY) refusedBusy(req, started);
     } else socket.destroy();
   });
   socket.on('error', () => upstream.destroy());

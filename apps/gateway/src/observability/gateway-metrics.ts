@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
 import { ServiceMetrics, SERVICES } from '@pupitre/shared';
-import type { DoorPriority } from '../http';
+import { DOOR_BUSY_ROUTE, type DoorPriority } from '../http';
 import { RequestClient } from '../kafka';
 
 /** Socket namespaces measured (CONTRACT.md: /desk, /visitor). */
@@ -16,6 +16,7 @@ export type SocketNamespace = 'desk' | 'visitor';
 export class GatewayMetrics {
   private readonly http: Histogram<'method' | 'route' | 'status'>;
   private readonly refused: Counter<'route' | 'status'>;
+  private readonly doorBusy: Counter<'method' | 'route'>;
   private readonly socket: Histogram<'namespace' | 'command' | 'outcome'>;
   private readonly socketRefused: Counter<'namespace' | 'command' | 'code'>;
   /** The door thread's priority, once it runs (HTTP_DOOR_THREAD). */
@@ -31,6 +32,11 @@ export class GatewayMetrics {
       'pupitre_http_refused_total',
       'HTTP requests refused for load: 429 RATE_LIMITED and 503 UNAVAILABLE, by route pattern',
       ['route', 'status'],
+    );
+    this.doorBusy = metrics.counter(
+      'pupitre_http_door_busy_total',
+      "Requests and upgrades the door thread refused 503 because the app's socket had no room for them, by method and the route pattern they were for",
+      ['method', 'route'],
     );
     this.socket = metrics.histogram(
       'pupitre_socket_command_duration_seconds',
@@ -100,6 +106,15 @@ export class GatewayMetrics {
   httpDone(method: string, route: string, status: number, seconds: number): void {
     this.http.observe({ method, route, status: String(status) }, seconds);
     if (status === 429 || status === 503) this.refused.inc({ route, status: String(status) });
+  }
+
+  /**
+   * A request or upgrade the door thread refused because the app's socket was full: in the requests'
+   * metrics under the route `door-busy` (the app never saw it), and by the route it was for here.
+   */
+  doorBusyRefused(method: string, route: string, seconds: number): void {
+    this.httpDone(method, DOOR_BUSY_ROUTE, 503, seconds);
+    this.doorBusy.inc({ method, route });
   }
 
   /** `answer` is the command's acknowledgement (`{ok}` or `{ok: false, error: {code}}`). */
