@@ -15,7 +15,12 @@ const infra = {
 
 module.exports = {
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,web}/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      // test/ops: the monitoring in docs/ against the code (no I/O beyond reading the files).
+      testMatch: ['<rootDir>/{apps,libs,web}/**/*.spec.ts', '<rootDir>/test/ops/**/*.spec.ts'],
+    },
     {
       ...base,
       ...infra,
