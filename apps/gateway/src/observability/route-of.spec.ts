@@ -54,6 +54,7 @@ describe(routeOf.name, () => {
     ['POST', '/v1/visitor/conversations/x/messages/more'],
     ['GET', '/nowhere'],
     ['GET', '/v1/visitor/conversations/%E0%A4%A/messages'], // not percent-encoding: Express answers 400
+    ['POST', '/v1/visitor/conversations/%E0%A4%A/messages'], // and so whatever the method
   ])('%s %s was for no route: unmatched', (method, path) => {
     expect(route(method, path)).toBe('unmatched');
   });

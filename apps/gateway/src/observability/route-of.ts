@@ -8,7 +8,7 @@ const SOCKET_IO_PATH = '/socket.io/';
 /** What is read of Express's router (the `router` package, 2.x): the layers of its routes. */
 interface RouterLayer {
   route?: { path?: unknown; methods?: Record<string, boolean | undefined> };
-  /** The layer's own matcher: pure in router 2 (it stores nothing on the layer). */
+  /** The layer's own matcher: pure since router 2.3 (it stores nothing on the layer). */
   match?(path: string): unknown;
 }
 
@@ -34,13 +34,16 @@ export function routeOf(app: RoutedApp): RouteOf {
     for (const layer of app.router?.stack ?? []) {
       const route = layer.route;
       if (!route || typeof route.path !== 'string' || typeof layer.match !== 'function') continue;
-      const methods = route.methods ?? {};
-      if (!(methods[verb] || methods._all || (verb === 'head' && methods.get))) continue;
+      // The path first, as the router does: a parameter that is not valid percent-encoding ends its
+      // dispatch there (Express answers 400), whatever the route's methods.
+      let matched: unknown;
       try {
-        if (layer.match(path)) return route.path;
+        matched = layer.match(path);
       } catch {
-        return UNMATCHED_ROUTE; // a parameter that is not valid percent-encoding: Express answers 400
+        return UNMATCHED_ROUTE;
       }
+      const methods = route.methods ?? {};
+      if (matched && (methods[verb] || methods._all || (verb === 'head' && methods.get))) return route.path;
     }
     return UNMATCHED_ROUTE;
   };
