@@ -1,21 +1,36 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { ServiceMetrics } from '@pupitre/shared';
 
 /**
  * The monitoring that ships in docs/ (the alerting rules and the Grafana dashboard) against the code:
  * every expression parses as PromQL, and names only metrics the services export, so a renamed metric
- * cannot leave an alert that never fires or a panel that stays empty.
+ * cannot leave an alert that never fires or a panel that stays empty. And the alerts' behaviour, by
+ * Prometheus itself: `promtool check rules`, then `promtool test rules` on the cases of
+ * prometheus-alerts.cases.yml (scripts/promtool.sh finds promtool or fetches it; a missing one fails).
  */
 const ROOT = join(__dirname, '..', '..');
+const RULES = join(ROOT, 'docs', 'prometheus-alerts.yml');
 
-/** The metric names registered in the services' sources, and prom-client's defaults. */
+/** The metric names registered in the services' sources, prom-client's defaults, and Prometheus's `up`. */
 function exportedMetrics(): Set<string> {
-  const names = new Set(
-    new ServiceMetrics('monitoring-spec').registry.getMetricsAsArray().map((m) => m.name as string),
-  );
+  const names = new Set<string>(['up']);
+  for (const name of new ServiceMetrics('monitoring-spec').registry
+    .getMetricsAsArray()
+    .map((m) => m.name as string))
+    names.add(name);
   const walk = (dir: string): string[] =>
     readdirSync(dir).flatMap((entry) => {
       const path = join(dir, entry);
@@ -58,11 +73,8 @@ interface Rule {
   annotations: { summary: string; description: string };
 }
 
-const alerts = (
-  parse(readFileSync(join(ROOT, 'docs', 'prometheus-alerts.yml'), 'utf8')) as {
-    groups: { name: string; rules: Rule[] }[];
-  }
-).groups.flatMap((g) => g.rules);
+const rules = parse(readFileSync(RULES, 'utf8')) as { groups: { name: string; rules: Rule[] }[] };
+const alerts = rules.groups.flatMap((g) => g.rules);
 
 const panels = (
   JSON.parse(readFileSync(join(ROOT, 'docs', 'grafana-dashboard.json'), 'utf8')) as {
@@ -77,6 +89,10 @@ describe('monitoring in docs/', () => {
       metrics: ['pupitre_http_refused_total'],
     });
     expect(read('sum by (route (rate(x[5m]))').errors).not.toEqual([]);
+    // A name no service exports, inside a range: caught.
+    const { metrics } = read('rate(pupitre_nope_total[5m]) > 0');
+    expect(metrics).toEqual(['pupitre_nope_total']);
+    expect(metrics.filter((m) => !isExported(m))).toEqual(['pupitre_nope_total']);
   });
 
   it.each(alerts.map((r) => [r.alert, r] as const))(
@@ -106,4 +122,59 @@ describe('monitoring in docs/', () => {
       expect(metrics.filter((m) => !isExported(m))).toEqual([]);
     },
   );
+
+  describe('by Prometheus (promtool)', () => {
+    let promtool: string;
+    /** promtool's output, with its exit status: it says which case failed and what it got. */
+    const run = (args: string[], cwd = ROOT) => {
+      try {
+        return { status: 0, output: execFileSync(promtool, args, { cwd, encoding: 'utf8', stdio: 'pipe' }) };
+      } catch (err) {
+        const e = err as { status: number; stdout: string; stderr: string };
+        return { status: e.status, output: `${e.stdout}${e.stderr}` };
+      }
+    };
+
+    beforeAll(() => {
+      promtool = execFileSync('bash', [join(ROOT, 'scripts', 'promtool.sh'), 'path'], {
+        encoding: 'utf8',
+      }).trim();
+    });
+
+    it('checks the rules: their expressions, templates and fields', () => {
+      expect(run(['check', 'rules', RULES])).toEqual({
+        status: 0,
+        output: expect.stringContaining('SUCCESS'),
+      });
+    });
+
+    it('fires each alert on the series that should fire it, after its `for`, and on none of their neighbours', () => {
+      // promtool compares annotations whole: the cases hold each summary, rendered; not the descriptions.
+      const dir = mkdtempSync(join(tmpdir(), 'pupitre-alerts-'));
+      try {
+        const summariesOnly = {
+          groups: rules.groups.map((g) => ({
+            ...g,
+            rules: g.rules.map((r) => ({ ...r, annotations: { summary: r.annotations.summary } })),
+          })),
+        };
+        writeFileSync(join(dir, 'prometheus-alerts.yml'), stringify(summariesOnly));
+        copyFileSync(join(__dirname, 'prometheus-alerts.cases.yml'), join(dir, 'cases.yml'));
+        expect(run(['test', 'rules', 'cases.yml'], dir)).toEqual({
+          status: 0,
+          output: expect.stringContaining('SUCCESS'),
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('has a case for every alert', () => {
+      const cases = parse(readFileSync(join(__dirname, 'prometheus-alerts.cases.yml'), 'utf8')) as {
+        tests: { alert_rule_test: { alertname: string }[] }[];
+      };
+      const tested = new Set(cases.tests.flatMap((t) => t.alert_rule_test.map((a) => a.alertname)));
+      expect(alerts.map((r) => r.alert).filter((name) => !tested.has(name))).toEqual([]);
+    });
+  });
 });

@@ -31,6 +31,7 @@ describe('routing: /health and /metrics', () => {
         'pupitre_routing_slots_in_use',
         'pupitre_routing_slots_capacity',
         'pupitre_routing_deadlines_due',
+        'pupitre_routing_deadlines_overdue_seconds',
         'pupitre_routing_deadlines_unpublished',
         'pupitre_consumer_lag',
         'pupitre_outbox_backlog',
@@ -44,6 +45,7 @@ describe('routing: /health and /metrics', () => {
       expect(metricValue(text, 'pupitre_routing_slots_in_use', { channel })).toBe(0);
     }
     expect(metricValue(text, 'pupitre_routing_deadlines_due', { deadline: 'reassign' })).toBe(0);
+    expect(metricValue(text, 'pupitre_routing_deadlines_overdue_seconds', { deadline: 'close' })).toBe(0);
     expect(metricValue(text, 'pupitre_routing_deadlines_unpublished', {})).toBe(0);
   });
 });

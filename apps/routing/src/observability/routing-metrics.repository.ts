@@ -7,6 +7,8 @@ export interface RoutingFigures {
   assigned: Record<Channel, number>;
   capacity: Record<Channel, number>;
   due: { reassign: number; close: number };
+  /** How long the oldest deadline past due has waited to be acted on (seconds; 0 when none is due). */
+  overdue: { reassign: number; close: number };
   /** Conversations marked for their deadlines to be published (DeadlinePublicationSweep, at every sweep). */
   unpublished: number;
 }
@@ -33,20 +35,32 @@ export class RoutingMetricsRepository {
       `SELECT count(*)::int AS agents, COALESCE(sum(chat_capacity), 0)::int AS chat FROM agents a
         WHERE NOT away AND EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = a.id)`,
     );
-    const [{ unpublished, ...due }]: { reassign: number; close: number; unpublished: number }[] =
-      await this.dataSource.query(
-        `SELECT (SELECT count(*)::int FROM routed_conversations
-                   WHERE reassign_minute <= (now() AT TIME ZONE 'UTC') AND reassign_at <= now()) AS reassign,
-                (SELECT count(*)::int FROM routed_conversations
-                   WHERE close_minute <= (now() AT TIME ZONE 'UTC') AND close_at <= now()) AS close,
-                (SELECT count(*)::int FROM routed_conversations WHERE deadlines_unpublished) AS unpublished`,
-      );
+    // The due rows of each deadline are read once: their count, and the age of the oldest of them.
+    const [f]: {
+      reassign: number;
+      reassign_overdue: number;
+      close: number;
+      close_overdue: number;
+      unpublished: number;
+    }[] = await this.dataSource.query(
+      `SELECT r.n AS reassign, r.overdue AS reassign_overdue, c.n AS close, c.overdue AS close_overdue,
+              (SELECT count(*)::int FROM routed_conversations WHERE deadlines_unpublished) AS unpublished
+         FROM (SELECT count(*)::int AS n,
+                      COALESCE(EXTRACT(EPOCH FROM now() - min(reassign_at)), 0)::float8 AS overdue
+                 FROM routed_conversations
+                WHERE reassign_minute <= (now() AT TIME ZONE 'UTC') AND reassign_at <= now()) r,
+              (SELECT count(*)::int AS n,
+                      COALESCE(EXTRACT(EPOCH FROM now() - min(close_at)), 0)::float8 AS overdue
+                 FROM routed_conversations
+                WHERE close_minute <= (now() AT TIME ZONE 'UTC') AND close_at <= now()) c`,
+    );
     return {
       queued: await byChannel('queued'),
       assigned: await byChannel('assigned'),
       capacity: { mobile_app: available.agents * mobileSlots, web_chat: available.chat },
-      due,
-      unpublished,
+      due: { reassign: f.reassign, close: f.close },
+      overdue: { reassign: f.reassign_overdue, close: f.close_overdue },
+      unpublished: f.unpublished,
     };
   }
 }

@@ -56,6 +56,15 @@ export class RoutingMetrics {
       },
     );
     metrics.gauge(
+      'pupitre_routing_deadlines_overdue_seconds',
+      'How long the oldest deadline past due has waited to be acted on (reassign: R9/R10, close: R11), 0 when none; the sweep keeps this under a second',
+      ['deadline'],
+      async (set) => {
+        const f = await figures.get();
+        if (f) for (const deadline of ['reassign', 'close'] as const) set({ deadline }, f.overdue[deadline]);
+      },
+    );
+    metrics.gauge(
       'pupitre_routing_deadlines_unpublished',
       'Conversations marked for their deadlines to be published (an upgrade marks them); each sweep publishes them, so this stays at 0',
       [],
