@@ -33,7 +33,13 @@ import { DEFAULT_BACKOFF } from '../libs/sdk/src/backoff';
 import { type SchedRates, schedPerSecond, threadNamed, threadSched } from './support/cpu';
 import { JsonClient, mapLimit } from './support/http';
 import { skippingParser } from './support/desk-parser';
-import { type LoneResult, type LoneTry, startLoneClient } from './support/lone-client';
+import {
+  type LoneProbe,
+  type LoneResult,
+  type LoneTry,
+  READINESS_PATH,
+  startLoneClient,
+} from './support/lone-client';
 import {
   createDatabase,
   databaseSettings,
@@ -71,6 +77,7 @@ interface Options {
   visitors: number;
   maxInFlight: number | null;
   loneRate: number;
+  readinessRate: number;
   clientProcesses: number;
   warmConnections: number;
   build: boolean;
@@ -88,6 +95,7 @@ const USAGE = `usage: npm run bench:overload -- [options]
   --visitors N           visitors, each with an assigned conversation     (200)
   --max-in-flight N      the gateway's MAX_IN_FLIGHT_PER_SERVICE           (its default)
   --lone-rate N          a lone client's messages/s through the overload  (100; 0: none)
+  --readiness-rate N     its readiness probes/s (GET /health/ready/self)  (10; 0: none)
   --client-processes N   the visitors' clients in N processes of their own (0: in the bench's)
   --warm-connections N   connections the clients open before the steady phase, left idle (0)
   --no-build             use dist/ as it is
@@ -105,6 +113,7 @@ function parseArgs(argv: string[]): Options {
     visitors: 200,
     maxInFlight: null,
     loneRate: 100,
+    readinessRate: 10,
     clientProcesses: 0,
     warmConnections: 0,
     build: true,
@@ -121,6 +130,7 @@ function parseArgs(argv: string[]): Options {
     '--visitors': 'visitors',
     '--max-in-flight': 'maxInFlight',
     '--lone-rate': 'loneRate',
+    '--readiness-rate': 'readinessRate',
     '--client-processes': 'clientProcesses',
     '--warm-connections': 'warmConnections',
   };
@@ -136,7 +146,7 @@ function parseArgs(argv: string[]): Options {
       const value = Number(inline ?? argv[++i]);
       // The lone client may be left out (0), for runs like those before it; the clients kept in.
       const counts = ['--client-processes', '--warm-connections'];
-      const zeroAllowed = name === '--lone-rate' || counts.includes(name);
+      const zeroAllowed = name === '--lone-rate' || name === '--readiness-rate' || counts.includes(name);
       const whole = counts.includes(name) ? Number.isInteger(value) : true;
       if (!Number.isFinite(value) || !whole || value < 0 || (value === 0 && !zeroAllowed))
         throw new Error(`${name} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number`);
@@ -445,6 +455,7 @@ async function main(): Promise<number> {
             seconds: opts.overloadSeconds,
             idPrefix: `${runId}-lone-`,
             nice: LONE_CLIENT_NICE,
+            readinessRate: opts.readinessRate,
           })
         : null;
     if (lone) cleanups.push({ what: 'lone client', run: () => lone.stop() });
@@ -774,6 +785,26 @@ function describeLone(result: LoneResult, storedIds: Set<string>, rate: number, 
       (other > 0 ? `; other answers ${other}` : '') +
       (unanswered.length > 0 ? `; no answer ${unanswered.length} (stored: ${stored(unanswered)})` : ''),
     `  refused but stored: ${stored(refused)} (goal 0); served but not stored: ${served.length - stored(served)} (must be 0)`,
+    ...describeReadiness(result.probes, seconds),
+  ];
+}
+
+/**
+ * Its readiness probes: whether the gateway stays ready through the overload (it is: only load), and
+ * how long a balancer's check waits for its answer (docs/operations.md: a probe never queues behind
+ * the work, beyond the gateway's loop).
+ */
+function describeReadiness(probes: LoneProbe[], seconds: number): string[] {
+  if (probes.length === 0) return [];
+  const byStatus = new Map<number, number>();
+  for (const p of probes) byStatus.set(p.status, (byStatus.get(p.status) ?? 0) + 1);
+  const answers = [...byStatus]
+    .map(([status, n]) => `${status === -1 ? 'no answer' : status} ×${n}`)
+    .join(', ');
+  const s = summarize(probes.map((p) => p.latencyMs));
+  return [
+    `  its readiness probes (GET ${READINESS_PATH}, a new connection each, ${probes.length / seconds}/s through the overload): ` +
+      `${answers}; p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)}`,
   ];
 }
 

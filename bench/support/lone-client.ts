@@ -2,7 +2,8 @@
  * A lone client for bench/overload: a process of its own that posts visitor messages at a low rate
  * while the load generator floods the gateway, so that its figures are what a phone sees (a client
  * with its own CPU) rather than what the generator's busy event loop sees. No retries: each message
- * is tried once, and its answer is all there is.
+ * is tried once, and its answer is all there is. Beside them it asks the gateway's readiness as a load
+ * balancer or a kubelet does: `GET /health/ready/self` on a new connection each time, closed after.
  *
  * `startLoneClient` forks this file and waits until the child is ready (started, its priority set),
  * so that neither Node's start nor the plan's transfer falls in the overload; `go()` starts the sends,
@@ -24,6 +25,17 @@ export interface LonePlan {
   idPrefix: string;
   /** The nice value of the child's threads (its main thread sends and reads; -20 to 19). */
   nice: number;
+  /** Readiness probes a second through the same seconds (0: none). */
+  readinessRate: number;
+}
+
+/** A balancer's check of a gateway (docs/operations.md, Health endpoints). */
+export const READINESS_PATH = '/health/ready/self';
+
+export interface LoneProbe {
+  /** -1: no answer (an error or the timeout). */
+  status: number;
+  latencyMs: number;
 }
 
 export interface LoneTry {
@@ -37,6 +49,7 @@ export interface LoneTry {
 
 export interface LoneResult {
   tries: LoneTry[];
+  probes: LoneProbe[];
   /** The child's own event-loop delay from its first send to its last answer, p99 in ms. */
   loopP99Ms: number;
   /** The nice value it runs at, and why not the one asked for, if it could not set it. */
@@ -97,18 +110,57 @@ async function run(plan: LonePlan, started: Promise<void>): Promise<LoneResult> 
   await started;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  const count = Math.max(1, Math.round(plan.rate * plan.seconds));
-  const tries: Promise<LoneTry>[] = [];
   const t0 = performance.now();
-  for (let i = 0; i < count; i++) {
-    const wait = t0 + (i * 1000) / plan.rate - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    tries.push(post(plan, agent, i));
-  }
-  const done = await Promise.all(tries);
+  const [done, probes] = await Promise.all([
+    paced(t0, plan.rate, plan.seconds, (i) => post(plan, agent, i)),
+    plan.readinessRate > 0 ? paced(t0, plan.readinessRate, plan.seconds, () => probe(plan)) : [],
+  ]);
   loop.disable();
   agent.destroy();
-  return { tries: done, loopP99Ms: loop.percentile(99) / 1e6, nice: os.getPriority(0) };
+  return { tries: done, probes, loopP99Ms: loop.percentile(99) / 1e6, nice: os.getPriority(0) };
+}
+
+/** `rate` calls a second for `seconds` from t0, open loop; their results once all are in. */
+async function paced<T>(
+  t0: number,
+  rate: number,
+  seconds: number,
+  call: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const count = Math.max(1, Math.round(rate * seconds));
+  const calls: Promise<T>[] = [];
+  for (let i = 0; i < count; i++) {
+    const wait = t0 + (i * 1000) / rate - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    calls.push(call(i));
+  }
+  return Promise.all(calls);
+}
+
+/** One readiness probe, as a kubelet sends it: a connection of its own, closed after the answer. */
+function probe(plan: LonePlan): Promise<LoneProbe> {
+  return new Promise((resolve) => {
+    const sentAt = performance.now();
+    const done = (status: number) => resolve({ status, latencyMs: performance.now() - sentAt });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: plan.port,
+        path: READINESS_PATH,
+        agent: false,
+        timeout: TIMEOUT_MS,
+        headers: { Connection: 'close' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => done(res.statusCode ?? -1));
+        res.on('error', () => done(-1));
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => done(-1));
+    req.end();
+  });
 }
 
 function post(plan: LonePlan, agent: http.Agent, i: number): Promise<LoneTry> {

@@ -8,11 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootService, buildOpenApiDocument, closingOnFailure, runMain } from '@pupitre/shared';
+import { bootService, buildOpenApiDocument, closingOnFailure, runMain, ServiceHealth } from '@pupitre/shared';
 import { AppModule } from './app.module';
 import { VISITOR_TOKEN_HEADER } from './auth';
 import { GATEWAY_CONFIG, GatewayConfig, loadGatewayConfig } from './config/env.validation';
 import { DESKS_BEHIND, DeskFeedLag } from './fanout';
+import { doorHealthAnswers, healthAnswers, ReadinessService } from './health';
 import {
   bodyErrorHandler,
   DoorState,
@@ -155,8 +156,6 @@ async function listenBehindDoorThread(
     const publish = () => state.publish(doorView({ client, feedLag }));
     publish();
     client.onInFlightChange = publish;
-    tick = setInterval(publish, DOOR_VIEW_INTERVAL_MS);
-    tick.unref();
     door = await startDoorThread(
       {
         socketPath,
@@ -191,6 +190,24 @@ async function listenBehindDoorThread(
       },
     );
     metrics.doorThreadPriority(door.priority);
+    // The probes' answers, sent to the thread when one changes; each tick stamps the view, which tells
+    // the thread its copy is fresh (http/door-health.ts).
+    const readiness = app.get(ReadinessService);
+    const health = app.get(ServiceHealth);
+    let sent = '';
+    const publishHealth = () => {
+      const answers = doorHealthAnswers(healthAnswers(readiness, health));
+      const json = JSON.stringify(answers);
+      if (json === sent) return;
+      sent = json;
+      door.publishHealth(answers);
+    };
+    publishHealth();
+    tick = setInterval(() => {
+      publishHealth();
+      publish();
+    }, DOOR_VIEW_INTERVAL_MS);
+    tick.unref();
   } catch (err) {
     // A socket or a thread that cannot listen (the port taken, say) leaves neither the timer nor the
     // private directory; the caller closes the app, and this server with it.

@@ -767,7 +767,10 @@ describe('gateway behind its door thread, its loop held', () => {
 
   afterAll(() => gateway?.app.close());
 
-  /** The requests, sent by a process of its own once this one says so; their paths and answers. */
+  /**
+   * The requests, sent by a process of its own once this one says so: their paths and answers, each
+   * with the time it came (Date.now(), the same clock in both processes), and when the hold ended.
+   */
   const sendWhileHeld = async (requests: { method: string; path: string }[]) => {
     const child = spawn(
       process.execPath,
@@ -777,9 +780,9 @@ describe('gateway behind its door thread, its loop held', () => {
            const answers = await Promise.all(${JSON.stringify(requests)}.map(async (r) => {
              try {
                const res = await fetch(${JSON.stringify(gateway.url)} + r.path, { method: r.method });
-               return { ...r, status: res.status, body: await res.text() };
+               return { ...r, status: res.status, body: await res.text(), at: Date.now() };
              } catch (err) {
-               return { ...r, status: -1, body: String(err) };
+               return { ...r, status: -1, body: String(err), at: Date.now() };
              }
            }));
            // Exits at once: fetch's idle connections and stdin would keep it alive.
@@ -791,29 +794,51 @@ describe('gateway behind its door thread, its loop held', () => {
     );
     const exited = new Promise((resolve) => child.once('exit', resolve));
     let out = '';
+    let heldUntil = 0;
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     try {
       await waitFor(() => out.startsWith('ready\n'), { what: 'the sender started' });
       child.stdin!.write('go\n');
       // The main thread, and so the app's loop, held for 3 s: Atomics.wait blocks without spinning.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
+      heldUntil = Date.now();
       await waitFor(() => out.endsWith(']\n'), { what: "the sender's answers" });
     } finally {
       child.kill();
       await exited;
     }
-    return JSON.parse(out.slice('ready\n'.length)) as {
+    const answers = JSON.parse(out.slice('ready\n'.length)) as {
       method: string;
       path: string;
       status: number;
       body: string;
+      at: number;
     }[];
+    return { answers, heldUntil };
   };
+
+  it("answers its probes while the app's loop is held, from the copy the app last published", async () => {
+    const { answers, heldUntil } = await sendWhileHeld(
+      Array.from({ length: 6 }, () => ({ method: 'GET', path: '/health/live' })),
+    );
+    // Answered by the door thread: before the app's loop was free again, with the app's answer.
+    expect(answers.map((a) => [a.status, JSON.parse(a.body), a.at < heldUntil])).toEqual(
+      answers.map(() => [200, { status: 'live' }, true]),
+    );
+    // And counted as if the app had served them.
+    await waitFor(
+      async () =>
+        /^pupitre_http_request_duration_seconds_count\{[^}]*route="\/health\/live",status="200"[^}]*\} ([6-9]|\d\d+)$/m.test(
+          await (await fetch(`${gateway.url}/metrics`)).text(),
+        ),
+      { what: 'the probes counted' },
+    );
+  });
 
   it("counts what the app's full socket refused under door-busy and by the route it was for", async () => {
     const agent = randomUUID();
-    const answers = await sendWhileHeld([
-      ...Array.from({ length: 8 }, () => ({ method: 'GET', path: '/health/live' })),
+    const { answers } = await sendWhileHeld([
+      ...Array.from({ length: 8 }, () => ({ method: 'GET', path: '/v1/visitor/conversations' })),
       ...Array.from({ length: 8 }, () => ({ method: 'PATCH', path: `/v1/admin/agents/${agent}` })),
       ...Array.from({ length: 8 }, () => ({ method: 'GET', path: '/socket.io/?EIO=4&transport=polling' })),
     ]);
@@ -826,7 +851,7 @@ describe('gateway behind its door thread, its loop held', () => {
           JSON.parse(a.body).error.message === 'the gateway is busy; try again later',
       ).length;
     const expected = {
-      '/health/live': busy('GET', '/health/live'),
+      '/v1/visitor/conversations': busy('GET', '/v1/visitor/conversations'),
       '/v1/admin/agents/:id': busy('PATCH', '/v1/admin/agents/'),
       'socket.io': busy('GET', '/socket.io/'),
     };
@@ -844,7 +869,7 @@ describe('gateway behind its door thread, its loop held', () => {
           ).exec(text)?.[1] ?? 0,
         );
       return {
-        '/health/live': of('GET', '/health/live'),
+        '/v1/visitor/conversations': of('GET', '/v1/visitor/conversations'),
         '/v1/admin/agents/:id': of('PATCH', '/v1/admin/agents/:id'),
         'socket.io': of('GET', 'socket.io'),
       };

@@ -1,16 +1,13 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
-import { liveAnswer, metricsAnswer, ServiceHealth, ServiceMetrics, StatusResponse } from '@pupitre/shared';
-import { DEFAULT_RETRY_AFTER_SECONDS } from '../http';
+import { metricsAnswer, ServiceHealth, ServiceMetrics, StatusResponse } from '@pupitre/shared';
+import { HealthPath, healthAnswers } from './health-answers';
 import { ReadinessService } from './readiness.service';
 
 /**
- * - `/health/live`: this gateway's consumer loop is alive (k8s liveness: restart it when not).
- * - `/health/ready`: the whole system is up and consuming (`npm start`, outside tests, smoke checks).
- * - `/health/ready/self`: this one gateway can serve — its consumer in its group and its reply path
- *   working through the broker (a load balancer's check, k8s readiness): it stays 200 while one
- *   service is down, so a balancer does not drop every gateway because billing is.
- * - `/metrics`: Prometheus.
- * All answered from memory: cheap under load, no Kafka round trip per probe.
+ * The gateway's probes (healthAnswers says what each means) and `/metrics` for Prometheus. All
+ * answered from memory: cheap under load, no Kafka round trip per probe. With HTTP_DOOR_THREAD the
+ * door thread answers the probes itself from the copy this thread publishes (http/door-health.ts),
+ * so they are served here only before the first copy, or when this thread's loop has stopped.
  */
 @Controller()
 export class HealthController {
@@ -22,36 +19,29 @@ export class HealthController {
 
   @Get('health/live')
   live(@Res({ passthrough: true }) res: StatusResponse) {
-    return liveAnswer(this.health, res);
+    return this.answer('/health/live', res);
   }
 
   @Get('health/ready')
   ready(@Res({ passthrough: true }) res: StatusResponse) {
-    const { ready, services } = this.readiness.check();
-    if (ready) return { status: 'ready', services };
-    res.status(503);
-    res.setHeader('Retry-After', String(DEFAULT_RETRY_AFTER_SECONDS));
-    const down = Object.entries(services)
-      .filter(([, s]) => s === 'down')
-      .map(([name]) => name);
-    return { error: { code: 'UNAVAILABLE', message: `not ready: ${down.join(', ')}` }, services };
+    return this.answer('/health/ready', res);
   }
 
   @Get('health/ready/self')
   readySelf(@Res({ passthrough: true }) res: StatusResponse) {
-    const self = this.readiness.checkSelf(this.health.live());
-    if (self.ready) return { status: 'ready', checks: self.checks };
-    res.status(503);
-    res.setHeader('Retry-After', String(DEFAULT_RETRY_AFTER_SECONDS));
-    return {
-      error: { code: 'UNAVAILABLE', message: `not ready: ${self.reasons.join('; ')}` },
-      checks: self.checks,
-    };
+    return this.answer('/health/ready/self', res);
   }
 
   @Get('metrics')
   @HttpCode(200)
   scrape(@Res({ passthrough: true }) res: StatusResponse) {
     return metricsAnswer(this.metrics, res);
+  }
+
+  private answer(path: HealthPath, res: StatusResponse): unknown {
+    const { status, body, retryAfterSeconds } = healthAnswers(this.readiness, this.health)[path];
+    if (status !== 200) res.status(status);
+    if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
+    return body;
   }
 }

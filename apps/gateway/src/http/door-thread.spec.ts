@@ -482,6 +482,70 @@ describe('the door thread', () => {
     expect(failures).toEqual([]);
   });
 
+  it("answers the probes itself from the main thread's copy while it is fresh, and hands them on once it is not", async () => {
+    // A door of its own: its view stamped only by this test, its copy kept 300 ms.
+    const own = new DoorState();
+    const probing = await startDoorThread(
+      { ...options, port: 0, state: own.buffer, secret: 'a-probed-one', healthMaxAgeMs: 300 },
+      hooks,
+    );
+    try {
+      const get = (path: string, method = 'GET') =>
+        fetch(`http://127.0.0.1:${probing.port}${path}`, {
+          method,
+          headers: { 'x-request-id': 'probe-1234' },
+        });
+      // Nothing published yet: handed on, as before the thread knew any answer.
+      own.publish(OPEN);
+      expect((await get('/health/ready/self')).headers.get('x-from-main')).toBe('yes');
+
+      const ready = JSON.stringify({ status: 'ready', checks: { consumer: 'up', replyPath: 'up' } });
+      const notReady = JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'not ready: billing' } });
+      probing.publishHealth({
+        '/health/ready/self': { status: 200, json: ready },
+        '/health/ready': { status: 503, json: notReady, retryAfterSeconds: 5 },
+      });
+      const seenBefore = seen.length;
+      const self = await waitFor(
+        async () => {
+          own.publish(OPEN);
+          const res = await get('/health/ready/self');
+          return res.headers.get('x-from-main') === null ? res : undefined;
+        },
+        { what: 'the probe answered by the thread' },
+      );
+      expect(self.status).toBe(200);
+      expect(await self.text()).toBe(ready);
+      expect(self.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(self.headers.get('x-request-id')).toBe('probe-1234');
+      expect(self.headers.get('access-control-allow-origin')).toBe('*');
+      const system = await get('/health/ready');
+      expect([system.status, system.headers.get('retry-after'), await system.text()]).toEqual([
+        503,
+        '5',
+        notReady,
+      ]);
+      // Another method, or a path it has no answer for: the app's.
+      expect((await get('/health/ready/self', 'POST')).headers.get('x-from-main')).toBe('yes');
+      expect((await get('/health/live')).status).toBe(200);
+      expect(seen.length - seenBefore).toBe(1); // the POST; /health/live is answered by the stand-in alone
+
+      // Reported for the metrics, with their status.
+      const probes = () => refusals.flatMap((r) => r.probes);
+      await waitFor(() => probes().length >= 2, { what: 'the probes reported' });
+      expect(probes()).toContainEqual(expect.objectContaining({ path: '/health/ready', status: 503 }));
+
+      // The main thread publishes nothing for longer than the copy is kept: its loop is stuck, and a
+      // probe waits for it as any request would.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const stale = await get('/health/ready/self');
+      expect(stale.headers.get('x-from-main')).toBe('yes');
+    } finally {
+      await probing.stopAccepting();
+      await probing.terminate();
+    }
+  });
+
   it('pipes an upgrade both ways', async () => {
     const socket = net.connect(door.port, '127.0.0.1');
     try {

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { correlationIdOf } from './correlation-id';
 import { isRetry } from './attempt';
+import { DoorHealth, type DoorHealthAnswer, healthStamp } from './door-health';
 import { type HopAnswer, type HopRequest, ownBytes } from './door-hop';
 import { listenOnSockets } from './listen';
 import {
@@ -115,6 +116,8 @@ export interface DoorThreadOptions {
    * reason, and the CORS headers a browser's web chat needs to read the 503 (Retry-After).
    */
   refusal: { messages: Record<DoorReason, string>; exposedHeaders: string };
+  /** How stale the main thread's copy of the probes may be before they are handed on (door-health.ts). */
+  healthMaxAgeMs?: number;
 }
 
 /** What the main thread tells the door: whether it is shut, and with which Retry-After. */
@@ -176,12 +179,14 @@ export function unpackRetryView(word: number): Pick<DoorView, 'retryBound' | 're
  * refuses more than the view does, never less.
  */
 export class DoorState {
-  readonly buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+  readonly buffer = new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT);
   private readonly words = new Int32Array(this.buffer);
 
-  publish(view: DoorView): void {
+  /** The view, and the time of this publication: how fresh the thread's copy of the probes is. */
+  publish(view: DoorView, now = Date.now()): void {
     Atomics.store(this.words, 0, packDoorView(view));
     Atomics.store(this.words, 1, packRetryView(view));
+    Atomics.store(this.words, 2, healthStamp(now));
   }
 }
 
@@ -214,6 +219,8 @@ export interface DoorThread {
   drained(): Promise<void>;
   /** Ends the thread (after the main thread's server has closed: the connections it piped end). */
   terminate(): Promise<void>;
+  /** The probes' answers now, for the thread to give (send them when one changes). */
+  publishHealth(answers: Record<string, DoorHealthAnswer>): void;
 }
 
 /** Refusals the thread made, reported every 250 ms at most. */
@@ -228,6 +235,8 @@ export interface DoorRefusals {
    * (seconds).
    */
   busy: { method: string; path: string; seconds: number }[];
+  /** The probes the thread answered itself (door-health.ts): path, status, and seconds in the thread. */
+  probes: { path: string; status: number; seconds: number }[];
 }
 
 export interface DoorThreadHooks {
@@ -323,6 +332,9 @@ export async function startDoorThread(o: DoorThreadOptions, hooks: DoorThreadHoo
     port,
     sockets,
     priority,
+    publishHealth: (answers) => {
+      if (!terminated && !exited) worker.postMessage({ type: 'health', answers } satisfies MainMessage);
+    },
     stopAccepting: () => ask({ type: 'stop' }, 'stopped'),
     drained: () => ask({ type: 'drain' }, 'drained'),
     terminate: async () => {
@@ -343,7 +355,11 @@ type ThreadMessage =
   | { type: 'warning'; message: string };
 
 /** What the main thread tells the thread. */
-type MainMessage = { type: 'answers'; answers: HopAnswer[] } | { type: 'stop' } | { type: 'drain' };
+type MainMessage =
+  | { type: 'answers'; answers: HopAnswer[] }
+  | { type: 'health'; answers: Record<string, DoorHealthAnswer> }
+  | { type: 'stop' }
+  | { type: 'drain' };
 
 /** The thread's data: its options, and the count of batches of requests the main thread has taken. */
 interface DoorData extends DoorThreadOptions {
@@ -401,6 +417,8 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
   let refusals: number[] = [];
   let desksBehind = 0;
   let busy: DoorRefusals['busy'] = [];
+  let probes: DoorRefusals['probes'] = [];
+  const health = new DoorHealth(o.healthMaxAgeMs);
   const refusedBusy = (req: IncomingMessage, started: number) =>
     busy.push({
       method: req.method ?? 'GET',
@@ -442,6 +460,17 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
       hop.handOn(req, res);
       return;
     }
+    const probe = health.answerFor(req.method, pathOf(req.url), Atomics.load(word, 2));
+    if (probe) {
+      const started = performance.now();
+      answerProbe(req, res, o, probe, stopping);
+      probes.push({
+        path: pathOf(req.url),
+        status: probe.status,
+        seconds: (performance.now() - started) / 1000,
+      });
+      return;
+    }
     handOn(req, res, o, upstream, stopping, refusedBusy);
   });
   server.keepAliveTimeout = o.keepAliveTimeoutMs;
@@ -453,14 +482,15 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
     else socket.destroy();
   });
   const reportRefusals = () => {
-    if (refusals.length === 0 && busy.length === 0) return;
+    if (refusals.length === 0 && busy.length === 0 && probes.length === 0) return;
     const seconds = Float64Array.from(refusals);
-    port.postMessage({ type: 'refusals', seconds, desksBehind, busy } satisfies ThreadMessage, [
+    port.postMessage({ type: 'refusals', seconds, desksBehind, busy, probes } satisfies ThreadMessage, [
       seconds.buffer,
     ]);
     refusals = [];
     desksBehind = 0;
     busy = [];
+    probes = [];
   };
   const report = setInterval(reportRefusals, REPORT_INTERVAL_MS);
   // Stopping: no new connection; the idle ones closed, the others after their answer in progress,
@@ -469,6 +499,7 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
   let draining = false;
   port.on('message', (m: MainMessage) => {
     if (m.type === 'answers') return hop.answered(m.answers);
+    if (m.type === 'health') return health.update(m.answers);
     if (m.type === 'drain') {
       draining = true;
       if (outstanding === 0) port.postMessage({ type: 'drained' } satisfies ThreadMessage);
@@ -783,6 +814,27 @@ function refusalOfConnect(code: string | undefined): string | undefined {
   if (code === 'ECONNREFUSED' || code === 'ENOENT') return STOPPING;
   if (code === 'EAGAIN') return BUSY;
   return undefined;
+}
+
+/** A probe answered from the main thread's copy, with the headers the app's answer has (CORS, request id). */
+function answerProbe(
+  req: IncomingMessage,
+  res: ServerResponse,
+  o: DoorThreadOptions,
+  a: DoorHealthAnswer,
+  stopping: boolean,
+): void {
+  // Stopping: the connection is not used again (as with the other answers).
+  if (stopping) res.shouldKeepAlive = false;
+  res.writeHead(a.status, {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Expose-Headers': o.refusal.exposedHeaders,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(a.json)),
+    'X-Request-Id': correlationIdOf(req.headers),
+    ...(a.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(a.retryAfterSeconds) }),
+  });
+  res.end(a.json);
 }
 
 /** `refuse`'s answer as bytes, for an upgrade's socket, which has no response object. */

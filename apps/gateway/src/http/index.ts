@@ -27,6 +27,7 @@ export {
   type DoorView,
 } from './door-thread';
 export { serveHopped, type HopAnswer, type HopRequest } from './door-hop';
+export { DOOR_HEALTH_MAX_AGE_MS, type DoorHealthAnswer } from './door-health';
 export { correlationIdOf } from './correlation-id';
 export { ATTEMPT_HEADER, isRetry } from './attempt';
 export { niceRefused, setThreadNice, THREAD_NICE_SUPPORTED, threadNice } from './thread-nice';

@@ -44,7 +44,7 @@ function wired() {
 describe(countDoorRefusals.name, () => {
   it('counts refused visitor messages under their route, and each reason where its Retry-After is kept', async () => {
     const { client, feedLag, count, lines } = wired();
-    count({ seconds: Float64Array.from([0.001, 0.002, 0.004]), desksBehind: 1, busy: [] });
+    count({ seconds: Float64Array.from([0.001, 0.002, 0.004]), desksBehind: 1, busy: [], probes: [] });
     expect(await lines('pupitre_http_refused_total')).toEqual([
       'pupitre_http_refused_total{route="/v1/visitor/messages",status="503"} 3',
     ]);
@@ -68,6 +68,7 @@ describe(countDoorRefusals.name, () => {
         { method: 'GET', path: '/socket.io/', seconds: 0.001 },
         { method: 'DELETE', path: '/nowhere', seconds: 0.001 },
       ],
+      probes: [],
     });
     expect(await lines('pupitre_http_refused_total')).toEqual([
       'pupitre_http_refused_total{route="door-busy",status="503"} 4',
@@ -80,5 +81,23 @@ describe(countDoorRefusals.name, () => {
     // Not visitor messages: neither conversation's Retry-After nor the feed's hears of them.
     expect(client.refusedElsewhere).toBe(0);
     expect(feedLag.refused).toBe(0);
+  });
+
+  it('counts the probes it answered under their route and status, as if served by the app', async () => {
+    const { count, lines } = wired();
+    count({
+      seconds: new Float64Array(0),
+      desksBehind: 0,
+      busy: [],
+      probes: [
+        { path: '/health/ready/self', status: 200, seconds: 0.0001 },
+        { path: '/health/ready/self', status: 200, seconds: 0.0001 },
+        { path: '/health/ready', status: 503, seconds: 0.0001 },
+      ],
+    });
+    expect(await lines('pupitre_http_request_duration_seconds_count')).toEqual([
+      'pupitre_http_request_duration_seconds_count{method="GET",route="/health/ready/self",status="200"} 2',
+      'pupitre_http_request_duration_seconds_count{method="GET",route="/health/ready",status="503"} 1',
+    ]);
   });
 });

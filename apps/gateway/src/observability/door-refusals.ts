@@ -18,12 +18,15 @@ export interface DoorRefusalCounts {
  * Where the door thread's reports of its refusals go (HTTP_DOOR_THREAD): each visitor message it
  * refused into the requests' metrics, and into the count of its reason (conversation overloaded, which
  * the Retry-After follows, or the desk feed behind); each request or upgrade it refused because the
- * app's socket was full into the metrics, by the route it was for.
+ * app's socket was full into the metrics, by the route it was for; each probe it answered itself
+ * (http/door-health.ts) into the requests' metrics under its route.
  */
 export function countDoorRefusals(c: DoorRefusalCounts): (refusals: DoorRefusals) => void {
-  return ({ seconds, desksBehind, busy }) => {
+  return ({ seconds, desksBehind, busy, probes }) => {
     for (const s of seconds) c.metrics.httpDone('POST', VISITOR_MESSAGES, 503, s);
     for (const b of busy) c.metrics.doorBusyRefused(b.method, c.routeOf(b.method, b.path), b.seconds);
+    // The probes it answered from this thread's copy: under their own route, as if served here.
+    for (const p of probes) c.metrics.httpDone('GET', p.path, p.status, p.seconds);
     c.client.countRefusedElsewhere('conversation', seconds.length - desksBehind);
     c.feedLag.countRefused(desksBehind);
   };

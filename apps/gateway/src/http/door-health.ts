@@ -1,0 +1,58 @@
+/**
+ * The gateway's probes answered by the door thread (HTTP_DOOR_THREAD). Under an overload the main
+ * thread's loop is saturated, and a probe handed to it waited its turn: `bench/overload`'s balancer
+ * probes (`GET /health/ready/self` on a new connection, 10 a second) took 96–120 ms at the median and
+ * 336–516 ms at p99, up to 617 ms (session 58). Their answers come from memory anyway, so the main
+ * thread publishes them to the thread whenever they change, and stamps the door's shared view at every
+ * publication (every 20 ms, and at every request sent or settled). The thread answers a probe from that
+ * copy while the stamp is fresh; once the main thread has published nothing for `maxAgeMs` (its loop
+ * stopped, or far behind), the probe is handed on as any request, so a stuck gateway still fails its
+ * liveness and readiness as it did.
+ */
+
+/** A probe's answer as the thread writes it: its status, its body's JSON, and a Retry-After if any. */
+export interface DoorHealthAnswer {
+  status: number;
+  json: string;
+  retryAfterSeconds?: number;
+}
+
+/** How stale the main thread's copy may be before the thread hands probes on: its loop's turn. */
+export const DOOR_HEALTH_MAX_AGE_MS = 1000;
+
+/** The stamp's word holds milliseconds modulo 2^31 (Date.now(), the same clock in every thread). */
+const STAMP_MASK = 0x7fffffff;
+
+export function healthStamp(now = Date.now()): number {
+  return now & STAMP_MASK || 1; // 0 is "never published"
+}
+
+/** How long ago a stamp was taken, correct across the word's wrap (every 24.8 days). */
+export function healthStampAgeMs(stamp: number, now = Date.now()): number {
+  return (healthStamp(now) - stamp) & STAMP_MASK;
+}
+
+/** The thread's copy of the probes' answers. */
+export class DoorHealth {
+  private answers = new Map<string, DoorHealthAnswer>();
+
+  constructor(private readonly maxAgeMs = DOOR_HEALTH_MAX_AGE_MS) {}
+
+  update(answers: Record<string, DoorHealthAnswer>): void {
+    this.answers = new Map(Object.entries(answers));
+  }
+
+  /**
+   * The answer to give a request, if the thread answers it: a GET of a published probe while the main
+   * thread's stamp is fresh (0: it has published nothing yet).
+   */
+  answerFor(
+    method: string | undefined,
+    path: string,
+    stamp: number,
+    now = Date.now(),
+  ): DoorHealthAnswer | undefined {
+    if (method !== 'GET' || stamp === 0 || healthStampAgeMs(stamp, now) > this.maxAgeMs) return undefined;
+    return this.answers.get(path);
+  }
+}
