@@ -9,7 +9,8 @@ const FIGURES_CACHE_MS = 2000;
 
 /**
  * Routing's gauges: queue length, slots in use and slots offered by available agents, per channel;
- * deadlines past due and not yet swept (R9/R10 reassignments, R11 closes); conversations marked for
+ * deadlines past due and not yet swept (R9/R10 reassignments, R11 closes), and how long the oldest of
+ * each has waited; conversations marked for
  * their deadlines to be published (an upgrade marks them; the sweep publishes them). Assignments are counted as
  * they are published: `pupitre_events_published_total{type="conversation.assigned"}`.
  */
@@ -46,23 +47,24 @@ export class RoutingMetrics {
       'Slots of the agents connected and not away, per channel (in use or free)',
       (f) => f.capacity,
     );
-    metrics.gauge(
+    const perDeadline = (
+      name: string,
+      help: string,
+      pick: (f: RoutingFigures) => Record<'reassign' | 'close', number>,
+    ) =>
+      metrics.gauge(name, help, ['deadline'], async (set) => {
+        const f = await figures.get();
+        if (f) for (const deadline of ['reassign', 'close'] as const) set({ deadline }, pick(f)[deadline]);
+      });
+    perDeadline(
       'pupitre_routing_deadlines_due',
       'Deadlines past due and not yet acted on (reassign: R9/R10, close: R11); the sweep keeps this near 0',
-      ['deadline'],
-      async (set) => {
-        const f = await figures.get();
-        if (f) for (const deadline of ['reassign', 'close'] as const) set({ deadline }, f.due[deadline]);
-      },
+      (f) => f.due,
     );
-    metrics.gauge(
+    perDeadline(
       'pupitre_routing_deadlines_overdue_seconds',
       'How long the oldest deadline past due has waited to be acted on (reassign: R9/R10, close: R11), 0 when none; the sweep keeps this under a second',
-      ['deadline'],
-      async (set) => {
-        const f = await figures.get();
-        if (f) for (const deadline of ['reassign', 'close'] as const) set({ deadline }, f.overdue[deadline]);
-      },
+      (f) => f.overdue,
     );
     metrics.gauge(
       'pupitre_routing_deadlines_unpublished',
