@@ -190,17 +190,17 @@ async function listenBehindDoorThread(
       },
     );
     metrics.doorThreadPriority(door.priority);
-    // The probes' answers, sent to the thread when one changes; each tick stamps the view, which tells
-    // the thread its copy is fresh (http/door-health.ts).
+    // The probes' answers, worked out at each tick and sent to the thread when one changes; the stamp
+    // tells the thread its copy is fresh (http/door-health.ts). None once the tick stops, at close.
     const readiness = app.get(ReadinessService);
     const health = app.get(ServiceHealth);
     let sent = '';
     const publishHealth = () => {
       const answers = doorHealthAnswers(healthAnswers(readiness, health));
       const json = JSON.stringify(answers);
-      if (json === sent) return;
+      if (json !== sent) door.publishHealth(answers);
       sent = json;
-      door.publishHealth(answers);
+      state.stampHealth();
     };
     publishHealth();
     tick = setInterval(() => {

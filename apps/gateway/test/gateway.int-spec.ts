@@ -788,7 +788,9 @@ describe('gateway behind its door thread, its loop held', () => {
            // Exits at once: fetch's idle connections and stdin would keep it alive.
            process.stdout.write(JSON.stringify(answers) + '\\n', () => process.exit(0));
          });
-         console.log('ready');`,
+         // One request first, so that fetch is loaded and warm before the hold: the probes must come
+         // within the second the main thread's last copy stays fresh.
+         fetch(${JSON.stringify(gateway.url)} + '/health/live').then((r) => r.text()).then(() => console.log('ready'));`,
       ],
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );

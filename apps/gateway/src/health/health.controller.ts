@@ -6,8 +6,9 @@ import { ReadinessService } from './readiness.service';
 /**
  * The gateway's probes (healthAnswers says what each means) and `/metrics` for Prometheus. All
  * answered from memory: cheap under load, no Kafka round trip per probe. With HTTP_DOOR_THREAD the
- * door thread answers the probes itself from the copy this thread publishes (http/door-health.ts),
- * so they are served here only before the first copy, or when this thread's loop has stopped.
+ * door thread answers a GET of their exact paths itself from the copy this thread publishes
+ * (http/door-health.ts); here come the others (HEAD, another case, a trailing slash), and all of them
+ * before the first copy or once it is stale (this thread's loop stopped or far behind).
  */
 @Controller()
 export class HealthController {

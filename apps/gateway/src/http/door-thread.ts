@@ -182,10 +182,16 @@ export class DoorState {
   readonly buffer = new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT);
   private readonly words = new Int32Array(this.buffer);
 
-  /** The view, and the time of this publication: how fresh the thread's copy of the probes is. */
-  publish(view: DoorView, now = Date.now()): void {
+  publish(view: DoorView): void {
     Atomics.store(this.words, 0, packDoorView(view));
     Atomics.store(this.words, 1, packRetryView(view));
+  }
+
+  /**
+   * The time the probes' answers were last worked out (and sent if changed): how fresh the thread's
+   * copy is. Stamped where they are, never elsewhere, so a fresh stamp means a fresh copy.
+   */
+  stampHealth(now = Date.now()): void {
     Atomics.store(this.words, 2, healthStamp(now));
   }
 }
