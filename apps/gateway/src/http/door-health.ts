@@ -3,11 +3,12 @@
  * thread's loop is saturated, and a probe handed to it waited its turn: `bench/overload`'s balancer
  * probes (`GET /health/ready/self` on a new connection, 10 a second) took 96–120 ms at the median and
  * 336–516 ms at p99, up to 617 ms (session 58). Their answers come from memory anyway, so the main
- * thread publishes them to the thread whenever they change, and stamps the door's shared view at every
- * publication (every 20 ms, and at every request sent or settled). The thread answers a probe from that
- * copy while the stamp is fresh; once the main thread has published nothing for `maxAgeMs` (its loop
- * stopped, or far behind), the probe is handed on as any request, so a stuck gateway still fails its
- * liveness and readiness as it did.
+ * thread works them out every 20 ms, sends them to the thread when one changes, and stamps a word of
+ * the door's shared state (DoorState.stampHealth) each time. The thread answers a probe from its copy
+ * while the stamp is fresh; once the main thread has not worked them out for `maxAgeMs` (its loop
+ * stopped, or far behind, or the gateway closing), the probe is handed on as any request, so a stuck
+ * gateway still fails its liveness and readiness as it did. With the door's 20-ms tick, the
+ * copy the thread gives is at most one tick and the loop's delay old.
  */
 
 /** A probe's answer as the thread writes it: its status, its body's JSON, and a Retry-After if any. */
