@@ -14,6 +14,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { trySetProcessNice } from './cpu';
+import { openLoop } from './open-loop';
 
 export interface LonePlan {
   port: number;
@@ -110,30 +111,19 @@ async function run(plan: LonePlan, started: Promise<void>): Promise<LoneResult> 
   await started;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  const t0 = performance.now();
   const [done, probes] = await Promise.all([
-    paced(t0, plan.rate, plan.seconds, (i) => post(plan, agent, i)),
-    plan.readinessRate > 0 ? paced(t0, plan.readinessRate, plan.seconds, () => probe(plan)) : [],
+    paced(plan.rate, plan.seconds, (i) => post(plan, agent, i)),
+    plan.readinessRate > 0 ? paced(plan.readinessRate, plan.seconds, () => probe(plan)) : [],
   ]);
   loop.disable();
   agent.destroy();
   return { tries: done, probes, loopP99Ms: loop.percentile(99) / 1e6, nice: os.getPriority(0) };
 }
 
-/** `rate` calls a second for `seconds` from t0, open loop; their results once all are in. */
-async function paced<T>(
-  t0: number,
-  rate: number,
-  seconds: number,
-  call: (i: number) => Promise<T>,
-): Promise<T[]> {
-  const count = Math.max(1, Math.round(rate * seconds));
+/** `rate` calls a second for `seconds`, on the bench's open-loop schedule; their results once all are in. */
+async function paced<T>(rate: number, seconds: number, call: (i: number) => Promise<T>): Promise<T[]> {
   const calls: Promise<T>[] = [];
-  for (let i = 0; i < count; i++) {
-    const wait = t0 + (i * 1000) / rate - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    calls.push(call(i));
-  }
+  await openLoop(rate, Math.max(1, Math.round(rate * seconds)), (i) => void calls.push(call(i)));
   return Promise.all(calls);
 }
 
