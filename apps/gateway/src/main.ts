@@ -13,7 +13,7 @@ import { AppModule } from './app.module';
 import { VISITOR_TOKEN_HEADER } from './auth';
 import { GATEWAY_CONFIG, GatewayConfig, loadGatewayConfig } from './config/env.validation';
 import { DESKS_BEHIND, DeskFeedLag } from './fanout';
-import { doorHealthAnswers, healthAnswers, ReadinessService } from './health';
+import { doorHealthAnswers, HEALTH_PATHS, HealthCopy, healthAnswers, ReadinessService } from './health';
 import {
   bodyErrorHandler,
   DoorState,
@@ -22,6 +22,7 @@ import {
   listenOnSockets,
   serveHopped,
   startDoorThread,
+  startHealthThread,
 } from './http';
 import { ConsumerStatus, overloadedMessage, ReplyPathProbe, RequestClient } from './kafka';
 import { doorView, LimitedIoAdapter, loadShedder, RefusingPriority, shedAtTheDoor } from './limits';
@@ -98,28 +99,111 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
   );
   // Node's listen(options), which Nest passes on: its typings know only a port there.
   const listen = app.listen.bind(app) as unknown as (options: ListenOptions) => Promise<unknown>;
+  // The probes' answers, for the threads that give them without this thread's loop (the door thread,
+  // the health thread): stopped as the server starts closing, after which the app answers them.
+  const healthCopy = new HealthCopy(() =>
+    doorHealthAnswers(healthAnswers(app.get(ReadinessService), app.get(ServiceHealth))),
+  );
+  const closeServer = http.close.bind(http);
+  http.close = (callback?: (err?: Error) => void) => {
+    healthCopy.stop();
+    return closeServer(callback);
+  };
   const listening = await closingOnFailure(app, logger, async (): Promise<Listening> => {
-    if (config.HTTP_DOOR_THREAD) return listenBehindDoorThread(app, config, http, listen);
-    const sockets = await listenOnSockets(http, listen, {
-      port: config.PORT,
-      backlog: config.HTTP_LISTEN_BACKLOG,
-      sockets: config.HTTP_ACCEPT_SOCKETS,
-    });
-    http.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
-    return { port: (http.address() as AddressInfo).port, sockets };
+    const main = config.HTTP_DOOR_THREAD
+      ? await listenBehindDoorThread(app, config, http, listen, healthCopy)
+      : await listenOnPort(http, config, listen);
+    if (config.HEALTH_PORT < 0) return main;
+    return { ...main, healthPort: await listenForProbes(app, config, http, main.upstream, healthCopy) };
   });
   const url = `http://localhost:${listening.port}`;
   logger.log(
     `gateway ${config.GATEWAY_INSTANCE_ID} listening on ${url} with ${listening.sockets} socket(s) ` +
-      `(desk: ${url}/desk, API docs: ${url}/docs)`,
+      `(desk: ${url}/desk, API docs: ${url}/docs)` +
+      (listening.healthPort === undefined
+        ? ''
+        : `; probes on http://localhost:${listening.healthPort}/health/…`),
   );
-  return { app, server, url };
+  return {
+    app,
+    server,
+    url,
+    ...(listening.healthPort === undefined ? {} : { healthUrl: `http://localhost:${listening.healthPort}` }),
+  };
 }
 
-/** The public port, and how many sockets listen on it (http/listen.ts). */
+/**
+ * The public port, how many sockets listen on it (http/listen.ts), where this thread's server takes
+ * requests from another thread (a Unix socket behind the door thread, else the port itself), and the
+ * probes' port (HEALTH_PORT), if any.
+ */
 interface Listening {
   port: number;
   sockets: number;
+  upstream: HealthThreadUpstream;
+  healthPort?: number;
+}
+
+type HealthThreadUpstream = { socketPath: string } | { host: string; port: number };
+
+/** The default door: this thread's server on the public port. */
+async function listenOnPort(
+  http: Server,
+  config: GatewayConfig,
+  listen: (options: ListenOptions) => Promise<unknown>,
+): Promise<Listening> {
+  const sockets = await listenOnSockets(http, listen, {
+    port: config.PORT,
+    backlog: config.HTTP_LISTEN_BACKLOG,
+    sockets: config.HTTP_ACCEPT_SOCKETS,
+  });
+  http.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+  const { address, port } = http.address() as AddressInfo;
+  return { port, sockets, upstream: { host: loopbackOf(address), port } };
+}
+
+/** An address to reach a server listening on `address` from this host. */
+function loopbackOf(address: string): string {
+  if (address === '::') return '::1';
+  if (address === '0.0.0.0') return '127.0.0.1';
+  return address;
+}
+
+/**
+ * HEALTH_PORT: the probes on a port of their own, answered by a thread of their own from the copy
+ * (http/health-thread.ts), so that they do not wait for this thread's loop. `/metrics` is served
+ * there too, by the app. The thread ends once this server has closed.
+ */
+async function listenForProbes(
+  app: INestApplication,
+  config: GatewayConfig,
+  http: Server,
+  upstream: HealthThreadUpstream,
+  healthCopy: HealthCopy,
+): Promise<number> {
+  const logger = new Logger('HealthThread');
+  const metrics = app.get(GatewayMetrics);
+  const thread = await startHealthThread(
+    {
+      port: config.HEALTH_PORT,
+      upstream,
+      probes: HEALTH_PATHS,
+      handedOn: ['/metrics'],
+      exposedHeaders: (CORS.exposedHeaders as string[]).join(','),
+    },
+    {
+      // Counted as the app counts those it serves itself.
+      onProbes: (probes) => probes.forEach((p) => metrics.httpDone('GET', p.path, p.status, p.seconds)),
+      // Without it an orchestrator's probes fail: stop, and let the supervisor start the gateway again.
+      onFailure: (err) => {
+        logger.error(`the health thread failed: ${err.stack ?? err.message}; stopping`);
+        process.kill(process.pid, 'SIGTERM');
+      },
+    },
+  );
+  http.once('close', () => void thread.close());
+  healthCopy.add({ publish: (answers) => thread.publish(answers), stamp: (now) => thread.stamp(now) });
+  return thread.port;
 }
 
 /** How often the door thread's view is refreshed besides every change of what is in flight. */
@@ -136,6 +220,7 @@ async function listenBehindDoorThread(
   config: GatewayConfig,
   http: Server,
   listen: (options: ListenOptions) => Promise<unknown>,
+  healthCopy: HealthCopy,
 ): Promise<Listening> {
   const logger = new Logger('DoorThread');
   const client = app.get(RequestClient);
@@ -191,22 +276,13 @@ async function listenBehindDoorThread(
     );
     metrics.doorThreadPriority(door.priority);
     // The probes' answers, worked out at each tick and sent to the thread when one changes; the stamp
-    // tells the thread its copy is fresh (http/door-health.ts). None once the tick stops, at close.
-    const readiness = app.get(ReadinessService);
-    const health = app.get(ServiceHealth);
-    let sent = '';
-    const publishHealth = () => {
-      const answers = doorHealthAnswers(healthAnswers(readiness, health));
-      const json = JSON.stringify(answers);
-      if (json !== sent) door.publishHealth(answers);
-      sent = json;
-      state.stampHealth();
-    };
-    publishHealth();
-    tick = setInterval(() => {
-      publishHealth();
-      publish();
-    }, DOOR_VIEW_INTERVAL_MS);
+    // tells the thread its copy is fresh (http/door-health.ts). None once the server starts closing.
+    const thread = door;
+    healthCopy.add({
+      publish: (answers) => thread.publishHealth(answers),
+      stamp: (now) => state.stampHealth(now),
+    });
+    tick = setInterval(publish, DOOR_VIEW_INTERVAL_MS);
     tick.unref();
   } catch (err) {
     // A socket or a thread that cannot listen (the port taken, say) leaves neither the timer nor the
@@ -236,7 +312,7 @@ async function listenBehindDoorThread(
     void closed.then((err) => callback?.(err));
     return http;
   };
-  return { port: door.port, sockets: door.sockets };
+  return { port: door.port, sockets: door.sockets, upstream: { socketPath: join(dir, 'http.sock') } };
 }
 
 if (require.main === module) runMain('gateway', startGateway);

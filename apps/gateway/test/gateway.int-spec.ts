@@ -749,6 +749,59 @@ describe('gateway door under overload', () => {
 });
 
 /**
+ * The requests to `base`, sent by a process of its own once this one says so, while this one holds
+ * its loop (and so a gateway's main thread) still for 3 s: their paths and answers, each
+ * with the time it came (Date.now(), the same clock in both processes), and when the hold ended.
+ */
+const sendWhileHeld = async (base: string, requests: { method: string; path: string }[]) => {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `process.stdin.once('data', async () => {
+         const answers = await Promise.all(${JSON.stringify(requests)}.map(async (r) => {
+           try {
+             const res = await fetch(${JSON.stringify(base)} + r.path, { method: r.method });
+             return { ...r, status: res.status, body: await res.text(), at: Date.now() };
+           } catch (err) {
+             return { ...r, status: -1, body: String(err), at: Date.now() };
+           }
+         }));
+         // Exits at once: fetch's idle connections and stdin would keep it alive.
+         process.stdout.write(JSON.stringify(answers) + '\\n', () => process.exit(0));
+       });
+       // One request first, so that fetch is loaded and warm before the hold: the probes must come
+       // within the second the main thread's last copy stays fresh.
+       fetch(${JSON.stringify(base)} + '/health/live').then((r) => r.text()).then(() => console.log('ready'));`,
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let out = '';
+  let heldUntil = 0;
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  try {
+    await waitFor(() => out.startsWith('ready\n'), { what: 'the sender started' });
+    child.stdin!.write('go\n');
+    // The main thread, and so the app's loop, held for 3 s: Atomics.wait blocks without spinning.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
+    heldUntil = Date.now();
+    await waitFor(() => out.endsWith(']\n'), { what: "the sender's answers" });
+  } finally {
+    child.kill();
+    await exited;
+  }
+  const answers = JSON.parse(out.slice('ready\n'.length)) as {
+    method: string;
+    path: string;
+    status: number;
+    body: string;
+    at: number;
+  }[];
+  return { answers, heldUntil };
+};
+
+/**
  * HTTP_DOOR_THREAD, wired as main.ts wires it: what the thread refuses because the app's socket is full
  * reaches the metrics by the route it was for. The app's loop is held still (this process's main
  * thread) while another process sends; the thread, on its own, finds a queue of one connection full.
@@ -767,60 +820,9 @@ describe('gateway behind its door thread, its loop held', () => {
 
   afterAll(() => gateway?.app.close());
 
-  /**
-   * The requests, sent by a process of its own once this one says so: their paths and answers, each
-   * with the time it came (Date.now(), the same clock in both processes), and when the hold ended.
-   */
-  const sendWhileHeld = async (requests: { method: string; path: string }[]) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '-e',
-        `process.stdin.once('data', async () => {
-           const answers = await Promise.all(${JSON.stringify(requests)}.map(async (r) => {
-             try {
-               const res = await fetch(${JSON.stringify(gateway.url)} + r.path, { method: r.method });
-               return { ...r, status: res.status, body: await res.text(), at: Date.now() };
-             } catch (err) {
-               return { ...r, status: -1, body: String(err), at: Date.now() };
-             }
-           }));
-           // Exits at once: fetch's idle connections and stdin would keep it alive.
-           process.stdout.write(JSON.stringify(answers) + '\\n', () => process.exit(0));
-         });
-         // One request first, so that fetch is loaded and warm before the hold: the probes must come
-         // within the second the main thread's last copy stays fresh.
-         fetch(${JSON.stringify(gateway.url)} + '/health/live').then((r) => r.text()).then(() => console.log('ready'));`,
-      ],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    );
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    let out = '';
-    let heldUntil = 0;
-    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    try {
-      await waitFor(() => out.startsWith('ready\n'), { what: 'the sender started' });
-      child.stdin!.write('go\n');
-      // The main thread, and so the app's loop, held for 3 s: Atomics.wait blocks without spinning.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
-      heldUntil = Date.now();
-      await waitFor(() => out.endsWith(']\n'), { what: "the sender's answers" });
-    } finally {
-      child.kill();
-      await exited;
-    }
-    const answers = JSON.parse(out.slice('ready\n'.length)) as {
-      method: string;
-      path: string;
-      status: number;
-      body: string;
-      at: number;
-    }[];
-    return { answers, heldUntil };
-  };
-
   it("answers its probes while the app's loop is held, from the copy the app last published", async () => {
     const { answers, heldUntil } = await sendWhileHeld(
+      gateway.url,
       Array.from({ length: 6 }, () => ({ method: 'GET', path: '/health/live' })),
     );
     // Answered by the door thread: before the app's loop was free again, with the app's answer.
@@ -839,7 +841,7 @@ describe('gateway behind its door thread, its loop held', () => {
 
   it("counts what the app's full socket refused under door-busy and by the route it was for", async () => {
     const agent = randomUUID();
-    const { answers } = await sendWhileHeld([
+    const { answers } = await sendWhileHeld(gateway.url, [
       ...Array.from({ length: 8 }, () => ({ method: 'GET', path: '/v1/visitor/conversations' })),
       ...Array.from({ length: 8 }, () => ({ method: 'PATCH', path: `/v1/admin/agents/${agent}` })),
       ...Array.from({ length: 8 }, () => ({ method: 'GET', path: '/socket.io/?EIO=4&transport=polling' })),
@@ -880,5 +882,49 @@ describe('gateway behind its door thread, its loop held', () => {
     await waitFor(async () => JSON.stringify(await counted()) === JSON.stringify(expected), {
       what: 'the busy refusals counted by route',
     });
+  });
+});
+
+/**
+ * HEALTH_PORT with the default door, wired as main.ts wires it: the probes on a port of their own,
+ * answered by the health thread while the app's loop is held; the rest of the app is not served there.
+ */
+describe("gateway's probes on their own port, its loop held", () => {
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+
+  beforeAll(async () => {
+    gateway = await startGateway(await gatewayVars('gatewayprobes', { HEALTH_PORT: '0' }));
+  });
+
+  afterAll(() => gateway?.app.close());
+
+  it("answers its probes while the app's loop is held, and counts them as the app's", async () => {
+    expect(gateway.healthUrl).toMatch(/^http:\/\/localhost:\d+$/);
+    const { answers, heldUntil } = await sendWhileHeld(gateway.healthUrl!, [
+      ...Array.from({ length: 4 }, () => ({ method: 'GET', path: '/health/live' })),
+      ...Array.from({ length: 4 }, () => ({ method: 'GET', path: '/health/ready/self' })),
+    ]);
+    // Answered by the health thread before the app's loop was free again, with the app's answers.
+    expect(answers.map((a) => [a.path, a.status, a.at < heldUntil])).toEqual(
+      answers.map((a) => [a.path, 200, true]),
+    );
+    expect(answers.map((a) => (JSON.parse(a.body) as { status: string }).status)).toEqual([
+      ...Array<string>(4).fill('live'),
+      ...Array<string>(4).fill('ready'),
+    ]);
+    // Counted as if the app had served them, and /metrics served on the probes' port by the app.
+    await waitFor(
+      async () =>
+        /^pupitre_http_request_duration_seconds_count\{[^}]*route="\/health\/ready\/self",status="200"[^}]*\} ([4-9]|\d\d+)$/m.test(
+          await (await fetch(`${gateway.healthUrl!}/metrics`)).text(),
+        ),
+      { what: 'the probes counted' },
+    );
+  });
+
+  it("serves none of the app's API there", async () => {
+    const res = await fetch(`${gateway.healthUrl!}/v1/visitor/conversations`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });
 });

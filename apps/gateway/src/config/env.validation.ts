@@ -49,6 +49,10 @@ const schema = kafkaEnvSchema
     // 1-99: that thread under SCHED_FIFO at this priority instead, ahead of every ordinary thread
     // whatever its nice value (http/thread-nice.ts; util-linux's chrt, CAP_SYS_NICE); 0: off.
     HTTP_DOOR_THREAD_FIFO: envInt(0, 0, 99),
+    // The probes (/health/live, /health/ready, /health/ready/self) on a port of their own as well,
+    // answered by a thread of their own from the main thread's copy, without waiting for its event
+    // loop (http/health-thread.ts); /metrics there too. 0: any free port; unset: none.
+    HEALTH_PORT: envInt(-1, 0, 65535),
     // The main thread's nice value while the door refuses, back a second after the last refusal
     // (limits/refusing-priority.ts); 0: off. It takes CAP_SYS_NICE (without it: a warning).
     GATEWAY_REFUSING_NICE: envInt(0, -20, 0),

@@ -8,8 +8,11 @@
  * while the stamp is fresh; once the main thread has not worked them out for `maxAgeMs` (its loop
  * stopped, or far behind, or the gateway closing), the probe is handed on as any request, so a stuck
  * gateway still fails its liveness and readiness as it did. With the door's 20-ms tick, the
- * copy the thread gives is at most one tick and the loop's delay old.
+ * copy the thread gives is at most one tick and the loop's delay old. The probes' own port
+ * (HEALTH_PORT, health-thread.ts) answers from such a copy too.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { correlationIdOf } from './correlation-id';
 
 /** A probe's answer as the thread writes it: its status, its body's JSON, and a Retry-After if any. */
 export interface DoorHealthAnswer {
@@ -56,4 +59,27 @@ export class DoorHealth {
     if (method !== 'GET' || stamp === 0 || healthStampAgeMs(stamp, now) > this.maxAgeMs) return undefined;
     return this.answers.get(path);
   }
+}
+
+/**
+ * A probe answered from the main thread's copy, with the headers the app's answer has (CORS, request
+ * id). `stopping`: the connection is not used again (as with a thread's other answers then).
+ */
+export function writeProbeAnswer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  exposedHeaders: string,
+  a: DoorHealthAnswer,
+  stopping: boolean,
+): void {
+  if (stopping) res.shouldKeepAlive = false;
+  res.writeHead(a.status, {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Expose-Headers': exposedHeaders,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(a.json)),
+    'X-Request-Id': correlationIdOf(req.headers),
+    ...(a.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(a.retryAfterSeconds) }),
+  });
+  res.end(a.json);
 }

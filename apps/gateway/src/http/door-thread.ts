@@ -1,11 +1,12 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
 import { correlationIdOf } from './correlation-id';
 import { isRetry } from './attempt';
-import { DoorHealth, type DoorHealthAnswer, healthStamp } from './door-health';
+import { DoorHealth, type DoorHealthAnswer, healthStamp, writeProbeAnswer } from './door-health';
 import { type HopAnswer, type HopRequest, ownBytes } from './door-hop';
 import { listenOnSockets } from './listen';
+import { newThreadWorker } from './thread-worker';
 import {
   niceRefused,
   setThreadFifo,
@@ -381,31 +382,13 @@ interface DoorData extends DoorThreadOptions {
  */
 const DOOR_YOUNG_GENERATION_MB = 4;
 
-/**
- * The compiled file in a build; under jest, where this file is TypeScript, a script that compiles it
- * (and what it imports) with SWC, as jest does.
- */
+/** The thread, compiled or (under jest) compiled on the fly (thread-worker.ts). */
 function newWorker(o: DoorThreadOptions, hop: SharedArrayBuffer): Worker {
-  const options = {
+  return newThreadWorker(__filename, {
     workerData: { ...o, hop } satisfies DoorData,
     name: 'pupitre-door',
     resourceLimits: { maxYoungGenerationSizeMb: DOOR_YOUNG_GENERATION_MB },
-  };
-  if (__filename.endsWith('.js')) return new Worker(__filename, options);
-  const script = `
-    const { readFileSync } = require('node:fs');
-    const { transformSync } = require('@swc/core');
-    require.extensions['.ts'] = (module, file) => {
-      const { code } = transformSync(readFileSync(file, 'utf8'), {
-        filename: file,
-        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-        module: { type: 'commonjs' },
-      });
-      module._compile(code, file);
-    };
-    require(${JSON.stringify(__filename)});
-  `;
-  return new Worker(script, { ...options, eval: true });
+  });
 }
 
 /** The thread: listens on the public port, refuses or hands on. */
@@ -469,7 +452,7 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
     const probe = health.answerFor(req.method, pathOf(req.url), Atomics.load(word, 2));
     if (probe) {
       const started = performance.now();
-      answerProbe(req, res, o, probe, stopping);
+      writeProbeAnswer(req, res, o.refusal.exposedHeaders, probe, stopping);
       probes.push({
         path: pathOf(req.url),
         status: probe.status,
@@ -820,27 +803,6 @@ function refusalOfConnect(code: string | undefined): string | undefined {
   if (code === 'ECONNREFUSED' || code === 'ENOENT') return STOPPING;
   if (code === 'EAGAIN') return BUSY;
   return undefined;
-}
-
-/** A probe answered from the main thread's copy, with the headers the app's answer has (CORS, request id). */
-function answerProbe(
-  req: IncomingMessage,
-  res: ServerResponse,
-  o: DoorThreadOptions,
-  a: DoorHealthAnswer,
-  stopping: boolean,
-): void {
-  // Stopping: the connection is not used again (as with the other answers).
-  if (stopping) res.shouldKeepAlive = false;
-  res.writeHead(a.status, {
-    'Access-Control-Allow-Origin': '*',
-    'Access-Control-Expose-Headers': o.refusal.exposedHeaders,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(a.json)),
-    'X-Request-Id': correlationIdOf(req.headers),
-    ...(a.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(a.retryAfterSeconds) }),
-  });
-  res.end(a.json);
 }
 
 /** `refuse`'s answer as bytes, for an upgrade's socket, which has no response object. */

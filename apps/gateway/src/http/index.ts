@@ -28,6 +28,12 @@ export {
 } from './door-thread';
 export { serveHopped, type HopAnswer, type HopRequest } from './door-hop';
 export { DOOR_HEALTH_MAX_AGE_MS, type DoorHealthAnswer } from './door-health';
+export {
+  startHealthThread,
+  type HealthThread,
+  type HealthThreadOptions,
+  type HealthThreadProbe,
+} from './health-thread';
 export { correlationIdOf } from './correlation-id';
 export { ATTEMPT_HEADER, isRetry } from './attempt';
 export { niceRefused, setThreadNice, THREAD_NICE_SUPPORTED, threadNice } from './thread-nice';

@@ -1,0 +1,261 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type net from 'node:net';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { correlationIdOf } from './correlation-id';
+import { DoorHealth, type DoorHealthAnswer, healthStamp, writeProbeAnswer } from './door-health';
+import { newThreadWorker } from './thread-worker';
+
+/**
+ * The gateway's probes on a port of their own (HEALTH_PORT), held by a thread of their own: a
+ * kubelet's or a balancer's check that does not wait for the main thread's event loop. Under an
+ * overload that loop is hundreds of milliseconds behind, and a probe it serves waits as long:
+ * `bench/overload`'s readiness probes took 354 ms at the median and 765 ms at p99 through the
+ * gateway's port with the default door (session 58). The door thread (HTTP_DOOR_THREAD) answers them
+ * on the public port; this thread does it without the door thread, and beside it on a port that
+ * need not be public.
+ *
+ * It answers a `GET` of a probe from the main thread's copy (door-health.ts) while the main thread's
+ * stamp is fresh. Past that (the main loop stopped or far behind), and for any other method on those
+ * paths, it hands the request to the app's own server, as the door thread does, so a stuck gateway
+ * still fails its probes. `handedOn` paths (`/metrics`) are always handed on; any other path is
+ * 404 `NOT_FOUND`: the app's API is not served here.
+ */
+
+export interface HealthThreadOptions {
+  /** The probes' port (0: any free one). */
+  port: number;
+  /** Where the app's own server listens: a Unix socket (behind the door thread) or a TCP port. */
+  upstream: { socketPath: string } | { host: string; port: number };
+  /** The probes' paths: answered from the copy while it is fresh, else handed on. */
+  probes: readonly string[];
+  /** Other paths served here by the app itself (handed on). */
+  handedOn: readonly string[];
+  /** The app's CORS exposed headers, for the answers this thread writes. */
+  exposedHeaders: string;
+  /** How stale the main thread's copy may be before probes are handed on (door-health.ts). */
+  healthMaxAgeMs?: number;
+}
+
+/** A probe the thread answered from the copy: its path, status and seconds in the thread. */
+export interface HealthThreadProbe {
+  path: string;
+  status: number;
+  seconds: number;
+}
+
+export interface HealthThreadHooks {
+  /** The probes it answered itself, every 250 ms at most (the app counts the ones it serves). */
+  onProbes(probes: HealthThreadProbe[]): void;
+  /** The thread failed or ended on its own after it started: the probes' port is gone. */
+  onFailure(err: Error): void;
+}
+
+export interface HealthThread {
+  port: number;
+  /** The probes' answers now, for the thread to give (send them when one changes). */
+  publish(answers: Record<string, DoorHealthAnswer>): void;
+  /** The copy is fresh as of `now` (door-health.ts: stamp only where the answers are worked out). */
+  stamp(now?: number): void;
+  /** Stops listening, closes its connections and ends the thread; once, whoever calls it. */
+  close(): Promise<void>;
+}
+
+/** How often the thread sends what it answered (for the metrics). */
+const REPORT_INTERVAL_MS = 250;
+
+export async function startHealthThread(
+  o: HealthThreadOptions,
+  hooks: HealthThreadHooks,
+): Promise<HealthThread> {
+  const stampWord = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  const worker = newThreadWorker(__filename, {
+    workerData: { ...o, stamp: stampWord.buffer } satisfies HealthData,
+    name: 'pupitre-health',
+    // Its work is a probe's answer: a young generation of V8's least keeps its scavenges short.
+    resourceLimits: { maxYoungGenerationSizeMb: 2 },
+  });
+  worker.on('message', (m: ThreadMessage) => {
+    if (m.type === 'probes') hooks.onProbes(m.probes);
+  });
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => {
+      const onExit = (code: number) =>
+        reject(new Error(`the health thread exited (code ${code}) before it listened`));
+      const onMessage = (m: ThreadMessage) => {
+        if (m.type === 'listening') {
+          worker.off('exit', onExit);
+          worker.off('error', reject);
+          worker.off('message', onMessage);
+          resolve(m.port);
+        }
+        if (m.type === 'failed') reject(new Error(m.message));
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', onExit);
+    });
+  } catch (err) {
+    await worker.terminate();
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  worker.on('error', (err) => hooks.onFailure(err));
+  worker.on('exit', (code) => {
+    if (!closing) hooks.onFailure(new Error(`the health thread exited (code ${code})`));
+  });
+  return {
+    port,
+    publish: (answers) => {
+      if (!closing) worker.postMessage({ type: 'health', answers } satisfies MainMessage);
+    },
+    stamp: (now = Date.now()) => Atomics.store(stampWord, 0, healthStamp(now)),
+    close: () =>
+      (closing ??= (async () => {
+        // Probes from now on are the app's (a closing gateway's own answers), then none at all.
+        Atomics.store(stampWord, 0, 0);
+        await new Promise<void>((resolve) => {
+          const onMessage = (m: ThreadMessage) => m.type === 'stopped' && resolve();
+          worker.on('message', onMessage);
+          worker.once('exit', () => resolve());
+          worker.postMessage({ type: 'stop' } satisfies MainMessage);
+        });
+        await worker.terminate();
+      })()),
+  };
+}
+
+type ThreadMessage =
+  | { type: 'listening'; port: number }
+  | { type: 'failed'; message: string }
+  | { type: 'probes'; probes: HealthThreadProbe[] }
+  | { type: 'stopped' };
+
+type MainMessage = { type: 'health'; answers: Record<string, DoorHealthAnswer> } | { type: 'stop' };
+
+interface HealthData extends HealthThreadOptions {
+  /** One word: the main thread's stamp of its copy (door-health.ts). */
+  stamp: SharedArrayBuffer;
+}
+
+/** Headers of one hop only (RFC 9110 §7.6.1), never passed on. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+  'transfer-encoding',
+]);
+
+/** The thread: listens on the probes' port, answers from the copy or hands on. */
+function runHealth(o: HealthData, port: NonNullable<typeof parentPort>): void {
+  const word = new Int32Array(o.stamp);
+  const health = new DoorHealth(o.healthMaxAgeMs);
+  const probePaths = new Set(o.probes);
+  const handedOn = new Set(o.handedOn);
+  let probes: HealthThreadProbe[] = [];
+  let stopping = false;
+  const server = http.createServer({ noDelay: true }, (req, res) => {
+    const path = pathOf(req.url);
+    const answer = health.answerFor(req.method, path, Atomics.load(word, 0));
+    if (answer && probePaths.has(path)) {
+      const started = performance.now();
+      writeProbeAnswer(req, res, o.exposedHeaders, answer, stopping);
+      probes.push({ path, status: answer.status, seconds: (performance.now() - started) / 1000 });
+      return;
+    }
+    if (probePaths.has(path) || handedOn.has(path)) return handOn(req, res, o, stopping);
+    writeError(req, res, o, 404, 'NOT_FOUND', `${path} is not served on the health port`);
+  });
+  server.on('clientError', (_err, socket: net.Socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  const report = setInterval(() => {
+    if (probes.length === 0) return;
+    port.postMessage({ type: 'probes', probes } satisfies ThreadMessage);
+    probes = [];
+  }, REPORT_INTERVAL_MS);
+  port.on('message', (m: MainMessage) => {
+    if (m.type === 'health') return health.update(m.answers);
+    stopping = true;
+    clearInterval(report);
+    server.close(() => port.postMessage({ type: 'stopped' } satisfies ThreadMessage));
+    server.closeAllConnections();
+  });
+  server.once('error', (err) =>
+    port.postMessage({ type: 'failed', message: err.message } satisfies ThreadMessage),
+  );
+  server.listen(o.port, () =>
+    port.postMessage({
+      type: 'listening',
+      port: (server.address() as net.AddressInfo).port,
+    } satisfies ThreadMessage),
+  );
+}
+
+/** The request to the app's own server, on a connection of its own; its answer back as it comes. */
+function handOn(req: IncomingMessage, res: ServerResponse, o: HealthData, stopping: boolean): void {
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+  }
+  const upstream = http.request(
+    {
+      ...o.upstream,
+      method: req.method,
+      path: req.url,
+      headers: { ...headers, connection: 'close' },
+      agent: false,
+    },
+    (answer) => {
+      const out: http.OutgoingHttpHeaders = {};
+      for (const [name, value] of Object.entries(answer.headers)) {
+        if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+      }
+      if (stopping) res.shouldKeepAlive = false;
+      res.writeHead(answer.statusCode ?? 502, out);
+      answer.pipe(res);
+    },
+  );
+  // The prober gave up: so does the request to the app.
+  res.once('close', () => upstream.destroy());
+  upstream.on('error', () => {
+    if (!res.headersSent)
+      writeError(req, res, o, 503, 'UNAVAILABLE', 'the gateway is not serving; try again later');
+    else res.destroy();
+  });
+  req.pipe(upstream);
+}
+
+/** The contract's error body (`{error: {code, message}}`), with a Retry-After on a 503. */
+function writeError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  o: HealthData,
+  status: 404 | 503,
+  code: string,
+  message: string,
+): void {
+  const json = JSON.stringify({ error: { code, message } });
+  res.writeHead(status, {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Expose-Headers': o.exposedHeaders,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(json)),
+    'X-Request-Id': correlationIdOf(req.headers),
+    ...(status === 503 ? { 'Retry-After': '1' } : {}),
+  });
+  res.end(json);
+}
+
+function pathOf(url = '/'): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+if (!isMainThread && parentPort && (workerData as Partial<HealthData> | null)?.probes) {
+  runHealth(workerData as HealthData, parentPort);
+}
