@@ -456,6 +456,7 @@ async function main(): Promise<number> {
             idPrefix: `${runId}-lone-`,
             nice: LONE_CLIENT_NICE,
             readinessRate: opts.readinessRate,
+            probePort: healthPort() ?? port,
           })
         : null;
     if (lone) cleanups.push({ what: 'lone client', run: () => lone.stop() });
@@ -785,7 +786,7 @@ function describeLone(result: LoneResult, storedIds: Set<string>, rate: number, 
       (other > 0 ? `; other answers ${other}` : '') +
       (unanswered.length > 0 ? `; no answer ${unanswered.length} (stored: ${stored(unanswered)})` : ''),
     `  refused but stored: ${stored(refused)} (goal 0); served but not stored: ${served.length - stored(served)} (must be 0)`,
-    ...describeReadiness(result.probes, seconds),
+    ...describeReadiness(result.probes, seconds, healthPort()),
   ];
 }
 
@@ -794,7 +795,7 @@ function describeLone(result: LoneResult, storedIds: Set<string>, rate: number, 
  * how long a balancer's check waits for its answer (docs/operations.md: a probe never queues behind
  * the work, beyond the gateway's loop).
  */
-function describeReadiness(probes: LoneProbe[], seconds: number): string[] {
+function describeReadiness(probes: LoneProbe[], seconds: number, probePort: number | undefined): string[] {
   if (probes.length === 0) return [];
   const byStatus = new Map<number, number>();
   for (const p of probes) byStatus.set(p.status, (byStatus.get(p.status) ?? 0) + 1);
@@ -803,9 +804,17 @@ function describeReadiness(probes: LoneProbe[], seconds: number): string[] {
     .join(', ');
   const s = summarize(probes.map((p) => p.latencyMs));
   return [
-    `  its readiness probes (GET ${READINESS_PATH}, a new connection each, ${probes.length / seconds}/s through the overload): ` +
+    `  its readiness probes (GET ${READINESS_PATH}` +
+      (probePort === undefined ? '' : ` on the probes' port, HEALTH_PORT ${probePort}`) +
+      `, a new connection each, ${probes.length / seconds}/s through the overload): ` +
       `${answers}; p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)}`,
   ];
+}
+
+/** The gateway's probes' own port (HEALTH_PORT, passed on to it from this process's environment), if set. */
+function healthPort(): number | undefined {
+  const port = Number(process.env.HEALTH_PORT);
+  return process.env.HEALTH_PORT && Number.isInteger(port) && port > 0 ? port : undefined;
 }
 
 main().then(

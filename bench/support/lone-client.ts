@@ -28,6 +28,8 @@ export interface LonePlan {
   nice: number;
   /** Readiness probes a second through the same seconds (0: none). */
   readinessRate: number;
+  /** The port they go to: the gateway's, or its probes' own (HEALTH_PORT). */
+  probePort: number;
 }
 
 /** A balancer's check of a gateway (docs/operations.md, Health endpoints). */
@@ -135,7 +137,7 @@ function probe(plan: LonePlan): Promise<LoneProbe> {
     const req = http.request(
       {
         host: '127.0.0.1',
-        port: plan.port,
+        port: plan.probePort,
         path: READINESS_PATH,
         agent: false,
         timeout: TIMEOUT_MS,

@@ -190,10 +190,12 @@ async function listenForProbes(
       probes: HEALTH_PATHS,
       handedOn: ['/metrics'],
       exposedHeaders: (CORS.exposedHeaders as string[]).join(','),
+      nice: config.HEALTH_THREAD_NICE,
     },
     {
       // Counted as the app counts those it serves itself.
       onProbes: (probes) => probes.forEach((p) => metrics.httpDone('GET', p.path, p.status, p.seconds)),
+      onWarning: (message) => logger.warn(message),
       // Without it an orchestrator's probes fail: stop, and let the supervisor start the gateway again.
       onFailure: (err) => {
         logger.error(`the health thread failed: ${err.stack ?? err.message}; stopping`);

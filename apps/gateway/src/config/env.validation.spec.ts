@@ -116,6 +116,21 @@ describe(loadGatewayConfig.name, () => {
     ]);
   });
 
+  it("takes the probes' own port, off by default, 0 for any free one, and says their nice value needs it", () => {
+    const base = { NODE_ENV: 'test', ADMIN_TOKEN: 'a', JWT_SECRET: 'b' };
+    expect(loadGatewayConfig(base)).toMatchObject({ HEALTH_PORT: -1, HEALTH_THREAD_NICE: -20, warnings: [] });
+    expect(loadGatewayConfig({ ...base, HEALTH_PORT: '0' })).toMatchObject({ HEALTH_PORT: 0, warnings: [] });
+    expect(loadGatewayConfig({ ...base, HEALTH_PORT: '3090', HEALTH_THREAD_NICE: '0' })).toMatchObject({
+      HEALTH_PORT: 3090,
+      HEALTH_THREAD_NICE: 0,
+      warnings: [],
+    });
+    expect(() => loadGatewayConfig({ ...base, HEALTH_PORT: '70000' })).toThrow(/HEALTH_PORT/);
+    expect(loadGatewayConfig({ ...base, HEALTH_THREAD_NICE: '0' }).warnings).toEqual([
+      'HEALTH_THREAD_NICE has no effect without HEALTH_PORT',
+    ]);
+  });
+
   it('takes a nice value from -20 to 0 for the main thread while refusing, and says it does nothing behind the door thread', () => {
     const base = { NODE_ENV: 'test', ADMIN_TOKEN: 'a', JWT_SECRET: 'b' };
     expect(loadGatewayConfig(base).GATEWAY_REFUSING_NICE).toBe(0);

@@ -53,6 +53,9 @@ const schema = kafkaEnvSchema
     // answered by a thread of their own from the main thread's copy, without waiting for its event
     // loop (http/health-thread.ts); /metrics there too. 0: any free port; unset: none.
     HEALTH_PORT: envInt(-1, 0, 65535),
+    // That thread's nice value, as HTTP_DOOR_THREAD_NICE is the door thread's (a probe's answer is
+    // microseconds of work, and under an overload a thread at the process's priority waits its turn).
+    HEALTH_THREAD_NICE: envInt(-20, -20, 19),
     // The main thread's nice value while the door refuses, back a second after the last refusal
     // (limits/refusing-priority.ts); 0: off. It takes CAP_SYS_NICE (without it: a warning).
     GATEWAY_REFUSING_NICE: envInt(0, -20, 0),
@@ -184,6 +187,8 @@ const schema = kafkaEnvSchema
       );
     if (e.HTTP_DOOR_THREAD_FIFO !== 0 && !e.HTTP_DOOR_THREAD)
       warnings.push('HTTP_DOOR_THREAD_FIFO has no effect without HTTP_DOOR_THREAD');
+    if (e.HEALTH_THREAD_NICE !== -20 && e.HEALTH_PORT < 0)
+      warnings.push('HEALTH_THREAD_NICE has no effect without HEALTH_PORT');
     return {
       ...e,
       ADMIN_TOKEN: e.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,

@@ -14,6 +14,7 @@ describe('the health thread', () => {
   let app: http.Server;
   let thread: HealthThread;
   const reached: string[] = [];
+  const claims: (string | string[] | undefined)[] = [];
   const probes: HealthThreadProbe[] = [];
   const failures: Error[] = [];
   const get = (path: string, method = 'GET') =>
@@ -22,6 +23,7 @@ describe('the health thread', () => {
   beforeAll(async () => {
     app = http.createServer((req, res) => {
       reached.push(`${req.method} ${req.url}`);
+      claims.push(req.headers['x-forwarded-for']);
       res.writeHead(200, { 'Content-Type': 'text/plain', 'X-From-App': 'yes' });
       res.end(`the app's ${req.url}`);
     });
@@ -35,7 +37,11 @@ describe('the health thread', () => {
         exposedHeaders: 'Retry-After,X-Request-Id',
         healthMaxAgeMs: 300,
       },
-      { onProbes: (p) => void probes.push(...p), onFailure: (err) => void failures.push(err) },
+      {
+        onProbes: (p) => void probes.push(...p),
+        onFailure: (err) => void failures.push(err),
+        onWarning: (message) => void failures.push(new Error(message)),
+      },
     );
   });
 
@@ -88,7 +94,12 @@ describe('the health thread', () => {
     const before = reached.length;
     expect((await get('/health/ready/self', 'POST')).headers.get('x-from-app')).toBe('yes');
     expect((await get('/health/live')).headers.get('x-from-app')).toBe('yes');
-    expect(await (await get('/metrics')).text()).toBe("the app's /metrics");
+    const metrics = await fetch(`http://127.0.0.1:${thread.port}/metrics`, {
+      headers: { 'x-forwarded-for': '203.0.113.9' },
+    });
+    expect(await metrics.text()).toBe("the app's /metrics");
+    // A client's claim of an address is not passed to an app that trusts this hop.
+    expect(claims.at(-1)).toBeUndefined();
     expect(reached.slice(before)).toEqual(['POST /health/ready/self', 'GET /health/live', 'GET /metrics']);
   });
 
@@ -123,7 +134,7 @@ describe('the health thread without its app', () => {
         handedOn: [],
         exposedHeaders: 'Retry-After',
       },
-      { onProbes: () => undefined, onFailure: (err) => void failures.push(err) },
+      { onProbes: () => undefined, onFailure: (err) => void failures.push(err), onWarning: () => undefined },
     );
     try {
       const res = await fetch(`http://127.0.0.1:${thread.port}/health/live`);
@@ -148,7 +159,7 @@ describe('the health thread without its app', () => {
             handedOn: [],
             exposedHeaders: '',
           },
-          { onProbes: () => undefined, onFailure: () => undefined },
+          { onProbes: () => undefined, onFailure: () => undefined, onWarning: () => undefined },
         ),
       ).rejects.toThrow(/EADDRINUSE/);
     } finally {

@@ -2,7 +2,9 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type net from 'node:net';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { correlationIdOf } from './correlation-id';
+import { DOOR_ADMITTED_HEADER } from './door-thread';
 import { DoorHealth, type DoorHealthAnswer, healthStamp, writeProbeAnswer } from './door-health';
+import { niceRefused, setThreadNice, THREAD_NICE_SUPPORTED } from './thread-nice';
 import { newThreadWorker } from './thread-worker';
 
 /**
@@ -34,6 +36,11 @@ export interface HealthThreadOptions {
   exposedHeaders: string;
   /** How stale the main thread's copy may be before probes are handed on (door-health.ts). */
   healthMaxAgeMs?: number;
+  /**
+   * The thread's nice value (-20 to 19; Linux): lowering it takes CAP_SYS_NICE or an RLIMIT_NICE of
+   * 20 - the value, else a warning (`onWarning`) and the process's. 0 or absent: the process's.
+   */
+  nice?: number;
 }
 
 /** A probe the thread answered from the copy: its path, status and seconds in the thread. */
@@ -48,6 +55,8 @@ export interface HealthThreadHooks {
   onProbes(probes: HealthThreadProbe[]): void;
   /** The thread failed or ended on its own after it started: the probes' port is gone. */
   onFailure(err: Error): void;
+  /** What the thread could not do as asked (its nice value refused). */
+  onWarning(message: string): void;
 }
 
 export interface HealthThread {
@@ -76,6 +85,7 @@ export async function startHealthThread(
   });
   worker.on('message', (m: ThreadMessage) => {
     if (m.type === 'probes') hooks.onProbes(m.probes);
+    if (m.type === 'warning') hooks.onWarning(m.message);
   });
   let port: number;
   try {
@@ -129,6 +139,7 @@ type ThreadMessage =
   | { type: 'listening'; port: number }
   | { type: 'failed'; message: string }
   | { type: 'probes'; probes: HealthThreadProbe[] }
+  | { type: 'warning'; message: string }
   | { type: 'stopped' };
 
 type MainMessage = { type: 'health'; answers: Record<string, DoorHealthAnswer> } | { type: 'stop' };
@@ -148,10 +159,31 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'transfer-encoding',
 ]);
+/**
+ * A request handed on loses these too: what the app would believe of a trusted first hop (behind the
+ * door thread it trusts its Unix socket's), and the door thread's own mark.
+ */
+const NOT_FROM_CLIENTS = new Set([
+  ...HOP_BY_HOP,
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  DOOR_ADMITTED_HEADER,
+]);
 
 /** The thread: listens on the probes' port, answers from the copy or hands on. */
 function runHealth(o: HealthData, port: NonNullable<typeof parentPort>): void {
   const word = new Int32Array(o.stamp);
+  if (o.nice && THREAD_NICE_SUPPORTED) {
+    try {
+      setThreadNice(o.nice);
+    } catch (err) {
+      port.postMessage({
+        type: 'warning',
+        message: niceRefused('the health thread', o.nice, err),
+      } satisfies ThreadMessage);
+    }
+  }
   const health = new DoorHealth(o.healthMaxAgeMs);
   const probePaths = new Set(o.probes);
   const handedOn = new Set(o.handedOn);
@@ -200,7 +232,7 @@ function runHealth(o: HealthData, port: NonNullable<typeof parentPort>): void {
 function handOn(req: IncomingMessage, res: ServerResponse, o: HealthData, stopping: boolean): void {
   const headers: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    if (value !== undefined && !NOT_FROM_CLIENTS.has(name)) headers[name] = value;
   }
   const upstream = http.request(
     {
