@@ -22,6 +22,7 @@ import {
   listenOnSockets,
   serveHopped,
   startDoorThread,
+  type HealthThread,
   startHealthThread,
 } from './http';
 import { ConsumerStatus, overloadedMessage, ReplyPathProbe, RequestClient } from './kafka';
@@ -101,20 +102,16 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env) {
   const listen = app.listen.bind(app) as unknown as (options: ListenOptions) => Promise<unknown>;
   // The probes' answers, for the threads that give them without this thread's loop (the door thread,
   // the health thread): stopped as the server starts closing, after which the app answers them.
-  const healthCopy = new HealthCopy(() =>
-    doorHealthAnswers(healthAnswers(app.get(ReadinessService), app.get(ServiceHealth))),
-  );
-  const closeServer = http.close.bind(http);
-  http.close = (callback?: (err?: Error) => void) => {
-    healthCopy.stop();
-    return closeServer(callback);
-  };
+  const readiness = app.get(ReadinessService);
+  const health = app.get(ServiceHealth);
+  const healthCopy = new HealthCopy(() => doorHealthAnswers(healthAnswers(readiness, health)));
+  const probes = config.HEALTH_PORT < 0 ? undefined : new ProbesPort(http, healthCopy);
   const listening = await closingOnFailure(app, logger, async (): Promise<Listening> => {
     const main = config.HTTP_DOOR_THREAD
       ? await listenBehindDoorThread(app, config, http, listen, healthCopy)
       : await listenOnPort(http, config, listen);
-    if (config.HEALTH_PORT < 0) return main;
-    return { ...main, healthPort: await listenForProbes(app, config, http, main.upstream, healthCopy) };
+    if (!probes) return main;
+    return { ...main, healthPort: await probes.listen(app, config, main.upstream) };
   });
   const url = `http://localhost:${listening.port}`;
   logger.log(
@@ -172,40 +169,68 @@ function loopbackOf(address: string): string {
 /**
  * HEALTH_PORT: the probes on a port of their own, answered by a thread of their own from the copy
  * (http/health-thread.ts), so that they do not wait for this thread's loop. `/metrics` is served
- * there too, by the app. The thread ends once this server has closed.
+ * there too, by the app. The server's close (wrapped here, whoever calls it first) stops the copy,
+ * closes this server (the door thread's close, if any, runs inside), then ends the thread, and calls
+ * back once all of it is done.
  */
-async function listenForProbes(
-  app: INestApplication,
-  config: GatewayConfig,
-  http: Server,
-  upstream: HealthThreadUpstream,
-  healthCopy: HealthCopy,
-): Promise<number> {
-  const logger = new Logger('HealthThread');
-  const metrics = app.get(GatewayMetrics);
-  const thread = await startHealthThread(
-    {
-      port: config.HEALTH_PORT,
-      upstream,
-      probes: HEALTH_PATHS,
-      handedOn: ['/metrics'],
-      exposedHeaders: (CORS.exposedHeaders as string[]).join(','),
-      nice: config.HEALTH_THREAD_NICE,
-    },
-    {
-      // Counted as the app counts those it serves itself.
-      onProbes: (probes) => probes.forEach((p) => metrics.httpDone('GET', p.path, p.status, p.seconds)),
-      onWarning: (message) => logger.warn(message),
-      // Without it an orchestrator's probes fail: stop, and let the supervisor start the gateway again.
-      onFailure: (err) => {
-        logger.error(`the health thread failed: ${err.stack ?? err.message}; stopping`);
-        process.kill(process.pid, 'SIGTERM');
+class ProbesPort {
+  private thread: HealthThread | undefined;
+  private closed: Promise<Error | undefined> | undefined;
+
+  constructor(
+    private readonly http: Server,
+    private readonly healthCopy: HealthCopy,
+  ) {
+    const closeServer = http.close.bind(http);
+    http.close = (callback?: (err?: Error) => void) => {
+      this.closed ??= (async () => {
+        healthCopy.stop();
+        const err = await new Promise<Error | undefined>((resolve) => closeServer(resolve));
+        await this.thread?.close();
+        return err;
+      })();
+      void this.closed.then((err) => callback?.(err));
+      return http;
+    };
+  }
+
+  /** Starts the thread once the app listens (`upstream`); its port. */
+  async listen(
+    app: INestApplication,
+    config: GatewayConfig,
+    upstream: HealthThreadUpstream,
+  ): Promise<number> {
+    const logger = new Logger('HealthThread');
+    const metrics = app.get(GatewayMetrics);
+    const thread = await startHealthThread(
+      {
+        port: config.HEALTH_PORT,
+        upstream,
+        probes: HEALTH_PATHS,
+        handedOn: ['/metrics'],
+        exposedHeaders: (CORS.exposedHeaders as string[]).join(','),
+        nice: config.HEALTH_THREAD_NICE,
       },
-    },
-  );
-  http.once('close', () => void thread.close());
-  healthCopy.add({ publish: (answers) => thread.publish(answers), stamp: (now) => thread.stamp(now) });
-  return thread.port;
+      {
+        // Counted as the app counts those it serves itself.
+        onProbes: (probes) => probes.forEach((p) => metrics.httpDone('GET', p.path, p.status, p.seconds)),
+        onWarning: (message) => logger.warn(message),
+        // Without it an orchestrator's probes fail: stop, and let the supervisor start the gateway again.
+        onFailure: (err) => {
+          logger.error(`the health thread failed: ${err.stack ?? err.message}; stopping`);
+          process.kill(process.pid, 'SIGTERM');
+        },
+      },
+    );
+    // The server closed while the thread started (a SIGTERM at boot): nothing to serve probes for.
+    if (this.closed) {
+      await thread.close();
+      throw new Error('the gateway closed while its health thread started');
+    }
+    this.thread = thread;
+    this.healthCopy.add({ publish: (answers) => thread.publish(answers), stamp: (now) => thread.stamp(now) });
+    return thread.port;
+  }
 }
 
 /** How often the door thread's view is refreshed besides every change of what is in flight. */
@@ -300,6 +325,7 @@ async function listenBehindDoorThread(
   http.close = (callback?: (err?: Error) => void) => {
     closed ??= (async () => {
       clearInterval(tick);
+      healthCopy.stop();
       await door.stopAccepting();
       // Node closes the idle connections once, at close: the thread's others as their answers end.
       const idle = setInterval(() => http.closeIdleConnections(), 500);

@@ -814,6 +814,7 @@ describe('gateway behind its door thread, its loop held', () => {
       HTTP_DOOR_THREAD: 'true',
       HTTP_DOOR_THREAD_NICE: '0',
       HTTP_LISTEN_BACKLOG: '1',
+      HEALTH_PORT: '0',
     });
     gateway = await startGateway(vars);
   });
@@ -837,6 +838,18 @@ describe('gateway behind its door thread, its loop held', () => {
         ),
       { what: 'the probes counted' },
     );
+  });
+
+  it("hands on its probes' port what the copy does not answer, to the app behind the door thread", async () => {
+    const metrics = await fetch(`${gateway.healthUrl!}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('pupitre_door_thread_nice');
+    // No POST route: the app's own 404, through its Unix socket.
+    const post = await fetch(`${gateway.healthUrl!}/health/ready/self`, { method: 'POST' });
+    expect([post.status, ((await post.json()) as { error: { code: string } }).error.code]).toEqual([
+      404,
+      'NOT_FOUND',
+    ]);
   });
 
   it("counts what the app's full socket refused under door-busy and by the route it was for", async () => {
@@ -926,5 +939,15 @@ describe("gateway's probes on their own port, its loop held", () => {
     const res = await fetch(`${gateway.healthUrl!}/v1/visitor/conversations`);
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe("gateway's probes' port, closed with the app", () => {
+  it('ends the health thread and frees its port when the app closes', async () => {
+    const gateway = await startGateway(await gatewayVars('gatewayprobesclose', { HEALTH_PORT: '0' }));
+    const probe = () => fetch(`${gateway.healthUrl!}/health/live`);
+    expect((await probe()).status).toBe(200);
+    await gateway.app.close();
+    await expect(probe()).rejects.toThrow();
   });
 });

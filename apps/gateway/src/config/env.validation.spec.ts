@@ -126,6 +126,9 @@ describe(loadGatewayConfig.name, () => {
       warnings: [],
     });
     expect(() => loadGatewayConfig({ ...base, HEALTH_PORT: '70000' })).toThrow(/HEALTH_PORT/);
+    expect(() => loadGatewayConfig({ ...base, PORT: '3000', HEALTH_PORT: '3000' })).toThrow(
+      /HEALTH_PORT: must differ from PORT \(3000\)/,
+    );
     expect(loadGatewayConfig({ ...base, HEALTH_THREAD_NICE: '0' }).warnings).toEqual([
       'HEALTH_THREAD_NICE has no effect without HEALTH_PORT',
     ]);

@@ -157,6 +157,13 @@ const schema = kafkaEnvSchema
         message: `must be at least INACTIVITY_CLOSE_MS + ${VISITOR_TOKEN_RENEW_AFTER_MS} (a visitor token outlives R11)`,
       });
     }
+    if (e.HEALTH_PORT > 0 && e.HEALTH_PORT === e.PORT) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['HEALTH_PORT'],
+        message: `must differ from PORT (${e.PORT}): the probes' port is a second one`,
+      });
+    }
     if (!secretsRequired(e.NODE_ENV)) return;
     for (const name of ['ADMIN_TOKEN', 'JWT_SECRET'] as const) {
       const value = e[name];

@@ -22,6 +22,12 @@ describe('the health thread', () => {
 
   beforeAll(async () => {
     app = http.createServer((req, res) => {
+      if (req.url === '/metrics?cut-short') {
+        // Half an answer, then the connection gone (an app that fails while it writes).
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '100' });
+        res.write('half an answer');
+        return void setTimeout(() => res.socket?.destroy(), 20);
+      }
       reached.push(`${req.method} ${req.url}`);
       claims.push(req.headers['x-forwarded-for']);
       res.writeHead(200, { 'Content-Type': 'text/plain', 'X-From-App': 'yes' });
@@ -35,7 +41,7 @@ describe('the health thread', () => {
         probes: ['/health/live', '/health/ready', '/health/ready/self'],
         handedOn: ['/metrics'],
         exposedHeaders: 'Retry-After,X-Request-Id',
-        healthMaxAgeMs: 300,
+        healthMaxAgeMs: 5000,
       },
       {
         onProbes: (p) => void probes.push(...p),
@@ -93,7 +99,7 @@ describe('the health thread', () => {
     thread.stamp();
     const before = reached.length;
     expect((await get('/health/ready/self', 'POST')).headers.get('x-from-app')).toBe('yes');
-    expect((await get('/health/live')).headers.get('x-from-app')).toBe('yes');
+    expect((await get('/health/live')).headers.get('x-from-app')).toBe('yes'); // no answer published for it
     const metrics = await fetch(`http://127.0.0.1:${thread.port}/metrics`, {
       headers: { 'x-forwarded-for': '203.0.113.9' },
     });
@@ -101,6 +107,12 @@ describe('the health thread', () => {
     // A client's claim of an address is not passed to an app that trusts this hop.
     expect(claims.at(-1)).toBeUndefined();
     expect(reached.slice(before)).toEqual(['POST /health/ready/self', 'GET /health/live', 'GET /metrics']);
+  });
+
+  it("cuts the prober's answer short when the app's is cut short, rather than leave it waiting", async () => {
+    const res = await get('/metrics?cut-short');
+    expect(res.status).toBe(200);
+    await expect(res.text()).rejects.toThrow();
   });
 
   it("serves nothing else of the app: 404 NOT_FOUND in the contract's shape", async () => {
@@ -114,8 +126,9 @@ describe('the health thread', () => {
   it("hands the probes on once the main thread's copy is stale (its loop stuck): they wait for the app", async () => {
     thread.stamp();
     expect((await get('/health/ready/self')).headers.get('x-from-app')).toBeNull();
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    thread.stamp(Date.now() - 6000); // the main thread's last copy, 6 s old
     expect((await get('/health/ready/self')).headers.get('x-from-app')).toBe('yes');
+    thread.stamp();
   });
 });
 
@@ -146,7 +159,7 @@ describe('the health thread without its app', () => {
     expect(failures).toEqual([]);
   });
 
-  it('fails to start, leaving no thread, when its port is taken', async () => {
+  it('fails to start when its port is taken', async () => {
     const taken = http.createServer();
     await new Promise<void>((resolve) => taken.listen(0, resolve));
     try {

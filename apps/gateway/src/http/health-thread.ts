@@ -119,7 +119,10 @@ export async function startHealthThread(
     publish: (answers) => {
       if (!closing) worker.postMessage({ type: 'health', answers } satisfies MainMessage);
     },
-    stamp: (now = Date.now()) => Atomics.store(stampWord, 0, healthStamp(now)),
+    stamp: (now = Date.now()) => {
+      // Closing, the copy gets no more answers: a stamp must not call it fresh again.
+      if (!closing) Atomics.store(stampWord, 0, healthStamp(now));
+    },
     close: () =>
       (closing ??= (async () => {
         // Probes from now on are the app's (a closing gateway's own answers), then none at all.
@@ -249,7 +252,12 @@ function handOn(req: IncomingMessage, res: ServerResponse, o: HealthData, stoppi
       }
       if (stopping) res.shouldKeepAlive = false;
       res.writeHead(answer.statusCode ?? 502, out);
+      // An answer cut short by the app cuts the prober's short too (pipe alone would leave it open).
       answer.pipe(res);
+      answer.on('error', () => res.destroy());
+      answer.once('close', () => {
+        if (!answer.complete) res.destroy();
+      });
     },
   );
   // The prober gave up: so does the request to the app.
