@@ -228,6 +228,7 @@ class ProbesPort {
       throw new Error('the gateway closed while its health thread started');
     }
     this.thread = thread;
+    metrics.healthThreadNice(thread.nice);
     this.healthCopy.add({ publish: (answers) => thread.publish(answers), stamp: (now) => thread.stamp(now) });
     return thread.port;
   }

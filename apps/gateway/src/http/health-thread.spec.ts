@@ -42,6 +42,7 @@ describe('the health thread', () => {
         handedOn: ['/metrics'],
         exposedHeaders: 'Retry-After,X-Request-Id',
         healthMaxAgeMs: 5000,
+        nice: 19,
       },
       {
         onProbes: (p) => void probes.push(...p),
@@ -55,6 +56,10 @@ describe('the health thread', () => {
     await thread.close();
     await new Promise((resolve) => app.close(resolve));
     expect(failures).toEqual([]);
+  });
+
+  it('runs at the nice value asked for (Linux: a raise of it is always granted)', () => {
+    expect(thread.nice).toBe(process.platform === 'linux' ? 19 : 0);
   });
 
   it('hands the probes to the app until the main thread has published and stamped a copy', async () => {

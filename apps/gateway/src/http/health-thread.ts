@@ -4,7 +4,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { correlationIdOf } from './correlation-id';
 import { DOOR_ADMITTED_HEADER } from './door-thread';
 import { DoorHealth, type DoorHealthAnswer, healthStamp, writeProbeAnswer } from './door-health';
-import { niceRefused, setThreadNice, THREAD_NICE_SUPPORTED } from './thread-nice';
+import { niceRefused, setThreadNice, THREAD_NICE_SUPPORTED, threadNice } from './thread-nice';
 import { newThreadWorker } from './thread-worker';
 
 /**
@@ -61,6 +61,8 @@ export interface HealthThreadHooks {
 
 export interface HealthThread {
   port: number;
+  /** The nice value the thread runs at (Linux; elsewhere 0). */
+  nice: number;
   /** The probes' answers now, for the thread to give (send them when one changes). */
   publish(answers: Record<string, DoorHealthAnswer>): void;
   /** The copy is fresh as of `now` (door-health.ts: stamp only where the answers are worked out). */
@@ -87,9 +89,9 @@ export async function startHealthThread(
     if (m.type === 'probes') hooks.onProbes(m.probes);
     if (m.type === 'warning') hooks.onWarning(m.message);
   });
-  let port: number;
+  let listening: { port: number; nice: number };
   try {
-    port = await new Promise<number>((resolve, reject) => {
+    listening = await new Promise((resolve, reject) => {
       const onExit = (code: number) =>
         reject(new Error(`the health thread exited (code ${code}) before it listened`));
       const onMessage = (m: ThreadMessage) => {
@@ -97,7 +99,7 @@ export async function startHealthThread(
           worker.off('exit', onExit);
           worker.off('error', reject);
           worker.off('message', onMessage);
-          resolve(m.port);
+          resolve(m);
         }
         if (m.type === 'failed') reject(new Error(m.message));
       };
@@ -115,7 +117,8 @@ export async function startHealthThread(
     if (!closing) hooks.onFailure(new Error(`the health thread exited (code ${code})`));
   });
   return {
-    port,
+    port: listening.port,
+    nice: listening.nice,
     publish: (answers) => {
       if (!closing) worker.postMessage({ type: 'health', answers } satisfies MainMessage);
     },
@@ -139,7 +142,7 @@ export async function startHealthThread(
 }
 
 type ThreadMessage =
-  | { type: 'listening'; port: number }
+  | { type: 'listening'; port: number; nice: number }
   | { type: 'failed'; message: string }
   | { type: 'probes'; probes: HealthThreadProbe[] }
   | { type: 'warning'; message: string }
@@ -227,6 +230,7 @@ function runHealth(o: HealthData, port: NonNullable<typeof parentPort>): void {
     port.postMessage({
       type: 'listening',
       port: (server.address() as net.AddressInfo).port,
+      nice: THREAD_NICE_SUPPORTED ? threadNice() : 0,
     } satisfies ThreadMessage),
   );
 }

@@ -21,6 +21,8 @@ export class GatewayMetrics {
   private readonly socketRefused: Counter<'namespace' | 'command' | 'code'>;
   /** The door thread's priority, once it runs (HTTP_DOOR_THREAD). */
   private door: DoorPriority | undefined;
+  /** The health thread's nice value, once it runs (HEALTH_PORT). */
+  private healthNice: number | undefined;
 
   constructor(metrics: ServiceMetrics, client: RequestClient) {
     this.http = metrics.histogram(
@@ -67,6 +69,14 @@ export class GatewayMetrics {
       },
     );
     metrics.gauge(
+      'pupitre_health_thread_nice',
+      "The health thread's nice value (HEALTH_THREAD_NICE), absent without HEALTH_PORT: 0 where -20 was asked for means the container did not grant it, and probes wait for a core like any thread's",
+      [],
+      (set) => {
+        if (this.healthNice !== undefined) set({}, this.healthNice);
+      },
+    );
+    metrics.gauge(
       'pupitre_service_requests_in_flight',
       'Requests this gateway sent to a service and still waits for (bounded: MAX_IN_FLIGHT_PER_SERVICE)',
       ['target'],
@@ -101,6 +111,10 @@ export class GatewayMetrics {
   /** What the door thread got of its priority: set once it listens. */
   doorThreadPriority(priority: DoorPriority): void {
     this.door = priority;
+  }
+
+  healthThreadNice(nice: number): void {
+    this.healthNice = nice;
   }
 
   httpDone(method: string, route: string, status: number, seconds: number): void {
