@@ -1,0 +1,110 @@
+/**
+ * The back-end services' liveness as a kubelet sees it while another bench loads the system: each
+ * service's `GET /health/live` on its OPS_PORT (the defaults: routing 3101, conversation 3102, billing
+ * 3103), `--rate` probes a second each, on a new connection each, for `--seconds`. Prints, per
+ * service, the answers by status (-1: no answer: not listening yet, or the 5-s timeout), p50, p99,
+ * max, how many took over a second (a kubelet's default timeout), and the five worst seconds.
+ *
+ *   node dist/bench/ops-probes.js --seconds 125 &   # started with the other bench
+ *   node dist/bench/overload.js --no-build --rate 800
+ *
+ * Session 59 ran it beside `bench/overload --rate 800`: p99 56-79 ms, max 155-198 ms, none over 1 s
+ * (bench/results/overload-s800-session59-health-port-*), so the back ends' ops servers, which answer
+ * on their main thread, need no thread of their own as the gateway's probes did (HEALTH_PORT).
+ */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { DEFAULT_OPS_PORTS } from '../libs/shared/src/ops/ops-env';
+
+interface Probe {
+  second: number;
+  status: number;
+  ms: number;
+}
+
+const TIMEOUT_MS = 5000;
+
+function probe(port: number, second: number): Promise<Probe> {
+  return new Promise((resolve) => {
+    const sentAt = performance.now();
+    const done = (status: number) => resolve({ second, status, ms: performance.now() - sentAt });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/health/live',
+        agent: false,
+        timeout: TIMEOUT_MS,
+        headers: { Connection: 'close' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => done(res.statusCode ?? -1));
+        res.on('error', () => done(-1));
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => done(-1));
+    req.end();
+  });
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
+function describe(service: string, probes: Probe[]): string {
+  const statuses = new Map<number, number>();
+  for (const p of probes) statuses.set(p.status, (statuses.get(p.status) ?? 0) + 1);
+  const answered = probes
+    .filter((p) => p.status !== -1)
+    .map((p) => p.ms)
+    .sort((a, b) => a - b);
+  const worst = new Map<number, number>();
+  for (const p of probes) if (p.status !== -1) worst.set(p.second, Math.max(worst.get(p.second) ?? 0, p.ms));
+  const worstSeconds = [...worst]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([s, ms]) => `${s}s:${ms.toFixed(0)}`);
+  return (
+    `${service} /health/live: ${probes.length} probes, ` +
+    [...statuses].map(([s, n]) => `${s === -1 ? 'no answer' : s} ×${n}`).join(', ') +
+    `; p50 ${quantile(answered, 0.5).toFixed(1)} ms, p99 ${quantile(answered, 0.99).toFixed(1)} ms, ` +
+    `max ${quantile(answered, 1).toFixed(1)} ms; over 1 s: ${answered.filter((ms) => ms > 1000).length}; ` +
+    `worst seconds ${worstSeconds.join(' ')}`
+  );
+}
+
+async function main(): Promise<void> {
+  const arg = (name: string, fallback: number) => {
+    const i = process.argv.indexOf(name);
+    const value = i === -1 ? fallback : Number(process.argv[i + 1]);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+    return value;
+  };
+  const seconds = arg('--seconds', 120);
+  const rate = arg('--rate', 10);
+  const probes = new Map<string, Promise<Probe>[]>(Object.keys(DEFAULT_OPS_PORTS).map((s) => [s, []]));
+  const start = performance.now();
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const second = Math.floor((performance.now() - start) / 1000);
+      if (second >= seconds) {
+        clearInterval(timer);
+        return resolve();
+      }
+      for (const [service, port] of Object.entries(DEFAULT_OPS_PORTS))
+        probes.get(service)!.push(probe(port, second));
+    }, 1000 / rate);
+  });
+  for (const [service, pending] of probes)
+    process.stdout.write(`${describe(service, await Promise.all(pending))}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    process.stderr.write(`${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);
