@@ -12,9 +12,9 @@
  * (bench/results/overload-s800-session59-health-port-*), so the back ends' ops servers, which answer
  * on their main thread, need no thread of their own as the gateway's probes did (HEALTH_PORT).
  */
-import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_OPS_PORTS } from '../libs/shared/src/ops/ops-env';
+import { probeOnce } from './support/probe';
 
 interface Probe {
   second: number;
@@ -24,29 +24,9 @@ interface Probe {
 
 const TIMEOUT_MS = 5000;
 
-function probe(port: number, second: number): Promise<Probe> {
-  return new Promise((resolve) => {
-    const sentAt = performance.now();
-    const done = (status: number) => resolve({ second, status, ms: performance.now() - sentAt });
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/health/live',
-        agent: false,
-        timeout: TIMEOUT_MS,
-        headers: { Connection: 'close' },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => done(res.statusCode ?? -1));
-        res.on('error', () => done(-1));
-      },
-    );
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => done(-1));
-    req.end();
-  });
+async function probe(port: number, second: number): Promise<Probe> {
+  const { status, latencyMs } = await probeOnce(port, '/health/live', TIMEOUT_MS);
+  return { second, status, ms: latencyMs };
 }
 
 function quantile(sorted: number[], q: number): number {

@@ -15,6 +15,7 @@ import os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { trySetProcessNice } from './cpu';
 import { openLoop } from './open-loop';
+import { probeOnce } from './probe';
 
 export interface LonePlan {
   port: number;
@@ -131,28 +132,7 @@ async function paced<T>(rate: number, seconds: number, call: (i: number) => Prom
 
 /** One readiness probe, as a kubelet sends it: a connection of its own, closed after the answer. */
 function probe(plan: LonePlan): Promise<LoneProbe> {
-  return new Promise((resolve) => {
-    const sentAt = performance.now();
-    const done = (status: number) => resolve({ status, latencyMs: performance.now() - sentAt });
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port: plan.probePort,
-        path: READINESS_PATH,
-        agent: false,
-        timeout: TIMEOUT_MS,
-        headers: { Connection: 'close' },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => done(res.statusCode ?? -1));
-        res.on('error', () => done(-1));
-      },
-    );
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => done(-1));
-    req.end();
-  });
+  return probeOnce(plan.probePort, READINESS_PATH, TIMEOUT_MS);
 }
 
 function post(plan: LonePlan, agent: http.Agent, i: number): Promise<LoneTry> {
