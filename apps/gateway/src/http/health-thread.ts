@@ -211,15 +211,17 @@ function runHealth(o: HealthData, port: NonNullable<typeof parentPort>): void {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
-  const report = setInterval(() => {
+  const reportProbes = () => {
     if (probes.length === 0) return;
     port.postMessage({ type: 'probes', probes } satisfies ThreadMessage);
     probes = [];
-  }, REPORT_INTERVAL_MS);
+  };
+  const report = setInterval(reportProbes, REPORT_INTERVAL_MS);
   port.on('message', (m: MainMessage) => {
     if (m.type === 'health') return health.update(m.answers);
     stopping = true;
     clearInterval(report);
+    reportProbes(); // those of the last quarter second, counted before the thread ends
     server.close(() => port.postMessage({ type: 'stopped' } satisfies ThreadMessage));
     server.closeAllConnections();
   });
