@@ -8,7 +8,7 @@
  *   node dist/bench/ops-probes.js --seconds 125 &   # started with the other bench
  *   node dist/bench/overload.js --no-build --rate 800
  *
- * Session 59 ran it beside `bench/overload --rate 800`: p99 56-79 ms, max 155-198 ms, none over 1 s
+ * Session 59 ran it beside two `bench/overload --rate 800` runs: p99 48-79 ms, max 154-380 ms, none over 1 s
  * (bench/results/overload-s800-session59-health-port-*), so the back ends' ops servers, which answer
  * on their main thread, need no thread of their own as the gateway's probes did (HEALTH_PORT).
  */

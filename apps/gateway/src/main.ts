@@ -170,11 +170,11 @@ function loopbackOf(address: string): string {
  * HEALTH_PORT: the probes on a port of their own, answered by a thread of their own from the copy
  * (http/health-thread.ts), so that they do not wait for this thread's loop. `/metrics` is served
  * there too, by the app. The server's close (wrapped here, whoever calls it first) stops the copy,
- * closes this server (the door thread's close, if any, runs inside), then ends the thread, and calls
- * back once all of it is done.
+ * closes this server, then ends the thread (one still starting, once it has), and calls back once all
+ * of it is done; inside the door thread's close, if any, which stops accepting first and drains after.
  */
 class ProbesPort {
-  private thread: HealthThread | undefined;
+  private thread: Promise<HealthThread> | undefined;
   private closed: Promise<Error | undefined> | undefined;
 
   constructor(
@@ -186,7 +186,7 @@ class ProbesPort {
       this.closed ??= (async () => {
         healthCopy.stop();
         const err = await new Promise<Error | undefined>((resolve) => closeServer(resolve));
-        await this.thread?.close();
+        await (await this.thread?.catch(() => undefined))?.close();
         return err;
       })();
       void this.closed.then((err) => callback?.(err));
@@ -202,7 +202,7 @@ class ProbesPort {
   ): Promise<number> {
     const logger = new Logger('HealthThread');
     const metrics = app.get(GatewayMetrics);
-    const thread = await startHealthThread(
+    this.thread = startHealthThread(
       {
         port: config.HEALTH_PORT,
         upstream,
@@ -222,12 +222,9 @@ class ProbesPort {
         },
       },
     );
-    // The server closed while the thread started (a SIGTERM at boot): nothing to serve probes for.
-    if (this.closed) {
-      await thread.close();
-      throw new Error('the gateway closed while its health thread started');
-    }
-    this.thread = thread;
+    const thread = await this.thread;
+    // The server closed while the thread started (a SIGTERM at boot): its close ends the thread.
+    if (this.closed) throw new Error('the gateway closed while its health thread started');
     metrics.healthThreadNice(thread.nice);
     this.healthCopy.add({ publish: (answers) => thread.publish(answers), stamp: (now) => thread.stamp(now) });
     return thread.port;
