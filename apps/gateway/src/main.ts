@@ -29,6 +29,7 @@ import { ConsumerStatus, overloadedMessage, ReplyPathProbe, RequestClient } from
 import { doorView, LimitedIoAdapter, loadShedder, RefusingPriority, shedAtTheDoor } from './limits';
 import {
   countDoorRefusals,
+  countThreadProbes,
   GatewayMetrics,
   observeHttp,
   restoreLogContext,
@@ -213,7 +214,7 @@ class ProbesPort {
       },
       {
         // Counted as the app counts those it serves itself.
-        onProbes: (probes) => probes.forEach((p) => metrics.httpDone('GET', p.path, p.status, p.seconds)),
+        onProbes: countThreadProbes(metrics),
         onWarning: (message) => logger.warn(message),
         // Without it an orchestrator's probes fail: stop, and let the supervisor start the gateway again.
         onFailure: (err) => {

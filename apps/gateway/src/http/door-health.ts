@@ -13,6 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { correlationIdOf } from './correlation-id';
+import { pathOf } from './thread-http';
 
 /** A probe's answer as the thread writes it: its status, its body's JSON, and a Retry-After if any. */
 export interface DoorHealthAnswer {
@@ -34,6 +35,13 @@ export function healthStamp(now = Date.now()): number {
 /** How long ago a stamp was taken, correct across the word's wrap (every 24.8 days). */
 export function healthStampAgeMs(stamp: number, now = Date.now()): number {
   return (healthStamp(now) - stamp) & STAMP_MASK;
+}
+
+/** A probe a thread answered from its copy: its path, its status, and the seconds it took there. */
+export interface ProbeServed {
+  path: string;
+  status: number;
+  seconds: number;
 }
 
 /** The thread's copy of the probes' answers. */
@@ -59,13 +67,29 @@ export class DoorHealth {
     if (method !== 'GET' || stamp === 0 || healthStampAgeMs(stamp, now) > this.maxAgeMs) return undefined;
     return this.answers.get(path);
   }
+
+  /** Answers `req` from the copy if it may (`answerFor`), and says what it answered; else nothing. */
+  serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    stamp: number,
+    exposedHeaders: string,
+    stopping: boolean,
+  ): ProbeServed | undefined {
+    const path = pathOf(req.url);
+    const answer = this.answerFor(req.method, path, stamp);
+    if (!answer) return undefined;
+    const started = performance.now();
+    writeProbeAnswer(req, res, exposedHeaders, answer, stopping);
+    return { path, status: answer.status, seconds: (performance.now() - started) / 1000 };
+  }
 }
 
 /**
  * A probe answered from the main thread's copy, with the headers the app's answer has (CORS, request
  * id). `stopping`: the connection is not used again (as with a thread's other answers then).
  */
-export function writeProbeAnswer(
+function writeProbeAnswer(
   req: IncomingMessage,
   res: ServerResponse,
   exposedHeaders: string,

@@ -1,11 +1,20 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
-import { correlationIdOf } from './correlation-id';
 import { isRetry } from './attempt';
-import { DoorHealth, type DoorHealthAnswer, healthStamp, writeProbeAnswer } from './door-health';
+import { DoorHealth, type DoorHealthAnswer, healthStamp, type ProbeServed } from './door-health';
 import { type HopAnswer, type HopRequest, ownBytes } from './door-hop';
 import { listenOnSockets } from './listen';
+import {
+  CLIENT_CLAIMS,
+  DOOR_ADMITTED_HEADER,
+  errorAnswer,
+  NOT_FROM_CLIENTS,
+  NOT_TO_CLIENTS,
+  passedOn,
+  pathOf,
+  pipeAnswer,
+} from './thread-http';
 import { newThreadWorker } from './thread-worker';
 import {
   niceRefused,
@@ -37,8 +46,7 @@ import {
  * (`admittedByDoor`), and the main thread's own door and bound let it through.
  */
 
-/** The header the thread marks what it admitted with (any copy a client sends is dropped). */
-export const DOOR_ADMITTED_HEADER = 'x-pupitre-door-admitted';
+export { DOOR_ADMITTED_HEADER } from './thread-http';
 
 /** The route the thread refuses while the door is shut: the one that carries the load. */
 const SHED_PATH = '/v1/visitor/messages';
@@ -74,22 +82,6 @@ export const DOOR_BUSY_ROUTE = 'door-busy';
 
 /** How often the thread sends the main thread its refusals' durations (for the metrics). */
 const REPORT_INTERVAL_MS = 250;
-
-/** Headers of one hop only (RFC 9110 §7.6.1): never passed on in either direction. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];
-/**
- * A client's request loses these too: the thread's own header, and what the app would otherwise
- * believe of a trusted first hop (it trusts this thread's; the thread sets only X-Forwarded-For).
- */
-const CLIENT_CLAIMS = new Set([
-  DOOR_ADMITTED_HEADER,
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'x-forwarded-host',
-]);
-const NOT_FROM_CLIENTS = new Set([...HOP_BY_HOP, ...CLIENT_CLAIMS]);
-/** An answer loses these too: this hop's framing is Node's to choose (an HTTP/1.0 client gets none). */
-const NOT_TO_CLIENTS = new Set([...HOP_BY_HOP, 'transfer-encoding']);
 
 export interface DoorThreadOptions {
   /** The main thread's HTTP server, listening on this Unix socket. */
@@ -242,8 +234,8 @@ export interface DoorRefusals {
    * (seconds).
    */
   busy: { method: string; path: string; seconds: number }[];
-  /** The probes the thread answered itself (door-health.ts): path, status, and seconds in the thread. */
-  probes: { path: string; status: number; seconds: number }[];
+  /** The probes the thread answered itself (door-health.ts). */
+  probes: ProbeServed[];
 }
 
 export interface DoorThreadHooks {
@@ -449,17 +441,8 @@ function runDoor(o: DoorData, port: NonNullable<typeof parentPort>): void {
       hop.handOn(req, res);
       return;
     }
-    const probe = health.answerFor(req.method, pathOf(req.url), Atomics.load(word, 2));
-    if (probe) {
-      const started = performance.now();
-      writeProbeAnswer(req, res, o.refusal.exposedHeaders, probe, stopping);
-      probes.push({
-        path: pathOf(req.url),
-        status: probe.status,
-        seconds: (performance.now() - started) / 1000,
-      });
-      return;
-    }
+    const probe = health.serve(req, res, Atomics.load(word, 2), o.refusal.exposedHeaders, stopping);
+    if (probe) return void probes.push(probe);
     handOn(req, res, o, upstream, stopping, refusedBusy);
   });
   server.keepAliveTimeout = o.keepAliveTimeoutMs;
@@ -698,22 +681,7 @@ function handOn(
   try {
     upstream = http.request(
       { socketPath: o.socketPath, method: req.method, path: req.url, headers, agent },
-      (answer) => {
-        res.writeHead(
-          answer.statusCode ?? 502,
-          answer.statusMessage,
-          passedOn(answer.headers, NOT_TO_CLIENTS),
-        );
-        // An answer cut short by the app cuts the client's short too (pipe alone would leave it
-        // open). Not stream.pipeline: at its end it aborts an AbortController of its own, whose
-        // DOMException (a stack trace) took 5 % of this thread at 1,000 visitor messages/s
-        // (bench/results/gateway-door-thread-profile-1000-session38-*).
-        answer.pipe(res);
-        answer.on('error', () => res.destroy());
-        answer.once('close', () => {
-          if (!answer.complete) res.destroy();
-        });
-      },
+      (answer) => pipeAnswer(answer, res),
     );
   } catch {
     // What Node's parser accepts and its client refuses to send (a tab in the path): not the app's.
@@ -778,14 +746,6 @@ function pipeUpgrade(
   upstream.on('close', () => socket.destroy());
 }
 
-function passedOn(headers: IncomingHttpHeaders, dropped: Set<string>): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !dropped.has(name)) out[name] = value;
-  }
-  return out;
-}
-
 /** The client's X-Forwarded-For with this connection's peer appended, as a proxy does. */
 function forwardedFor(req: IncomingMessage): string {
   const prior = req.headers['x-forwarded-for'];
@@ -834,21 +794,7 @@ function refusalAnswer(
   retryAfterSeconds: number,
   message: string,
 ): { headers: Record<string, string>; json: string } {
-  const json = JSON.stringify({ error: { code: 'UNAVAILABLE', message } });
-  const headers = {
-    'Access-Control-Allow-Origin': '*',
-    'Access-Control-Expose-Headers': o.refusal.exposedHeaders,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(json)),
-    'Retry-After': String(Math.max(1, retryAfterSeconds)),
-    'X-Request-Id': correlationIdOf(req.headers),
-  };
-  return { headers, json };
-}
-
-function pathOf(url = '/'): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
+  return errorAnswer(req, o.refusal.exposedHeaders, 'UNAVAILABLE', message, Math.max(1, retryAfterSeconds));
 }
 
 if (!isMainThread && parentPort && (workerData as Partial<DoorData> | null)?.secret) {

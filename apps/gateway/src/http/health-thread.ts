@@ -1,9 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type net from 'node:net';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { correlationIdOf } from './correlation-id';
-import { DOOR_ADMITTED_HEADER } from './door-thread';
-import { DoorHealth, type DoorHealthAnswer, healthStamp, writeProbeAnswer } from './door-health';
+import { DoorHealth, type DoorHealthAnswer, healthStamp, type ProbeServed } from './door-health';
+import { errorAnswer, NOT_FROM_CLIENTS, passedOn, pathOf, pipeAnswer } from './thread-http';
 import { niceRefused, setThreadNice, THREAD_NICE_SUPPORTED, threadNice } from './thread-nice';
 import { newThreadWorker } from './thread-worker';
 
@@ -43,12 +42,8 @@ export interface HealthThreadOptions {
   nice?: number;
 }
 
-/** A probe the thread answered from the copy: its path, status and seconds in the thread. */
-export interface HealthThreadProbe {
-  path: string;
-  status: number;
-  seconds: number;
-}
+/** A probe the thread answered from the copy. */
+export type HealthThreadProbe = ProbeServed;
 
 export interface HealthThreadHooks {
   /** The probes it answered itself, every 250 ms at most (the app counts the ones it serves). */
@@ -155,28 +150,6 @@ interface HealthData extends HealthThreadOptions {
   stamp: SharedArrayBuffer;
 }
 
-/** Headers of one hop only (RFC 9110 §7.6.1), never passed on. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'upgrade',
-  'transfer-encoding',
-]);
-/**
- * A request handed on loses these too: what the app would believe of a trusted first hop (behind the
- * door thread it trusts its Unix socket's), and the door thread's own mark.
- */
-const NOT_FROM_CLIENTS = new Set([
-  ...HOP_BY_HOP,
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'x-forwarded-host',
-  DOOR_ADMITTED_HEADER,
-]);
-
 /** The thread: listens on the probes' port, answers from the copy or hands on. */
 function runHealth(o: HealthData, port: NonNullable<typeof parentPort>): void {
   const word = new Int32Array(o.stamp);
@@ -196,14 +169,10 @@ function runHealth(o: HealthData, port: NonNullable<typeof parentPort>): void {
   let probes: HealthThreadProbe[] = [];
   let stopping = false;
   const server = http.createServer({ noDelay: true }, (req, res) => {
+    // Only the probes' answers are ever published to the copy (HealthCopy): those of `probePaths`.
+    const probe = health.serve(req, res, Atomics.load(word, 0), o.exposedHeaders, stopping);
+    if (probe) return void probes.push(probe);
     const path = pathOf(req.url);
-    const answer = health.answerFor(req.method, path, Atomics.load(word, 0));
-    if (answer && probePaths.has(path)) {
-      const started = performance.now();
-      writeProbeAnswer(req, res, o.exposedHeaders, answer, stopping);
-      probes.push({ path, status: answer.status, seconds: (performance.now() - started) / 1000 });
-      return;
-    }
     if (probePaths.has(path) || handedOn.has(path)) return handOn(req, res, o, stopping);
     writeError(req, res, o, 404, 'NOT_FOUND', `${path} is not served on the health port`);
   });
@@ -239,31 +208,17 @@ function runHealth(o: HealthData, port: NonNullable<typeof parentPort>): void {
 
 /** The request to the app's own server, on a connection of its own; its answer back as it comes. */
 function handOn(req: IncomingMessage, res: ServerResponse, o: HealthData, stopping: boolean): void {
-  const headers: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined && !NOT_FROM_CLIENTS.has(name)) headers[name] = value;
-  }
   const upstream = http.request(
     {
       ...o.upstream,
       method: req.method,
       path: req.url,
-      headers: { ...headers, connection: 'close' },
+      headers: { ...passedOn(req.headers, NOT_FROM_CLIENTS), connection: 'close' },
       agent: false,
     },
     (answer) => {
-      const out: http.OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
-      }
       if (stopping) res.shouldKeepAlive = false;
-      res.writeHead(answer.statusCode ?? 502, out);
-      // An answer cut short by the app cuts the prober's short too (pipe alone would leave it open).
-      answer.pipe(res);
-      answer.on('error', () => res.destroy());
-      answer.once('close', () => {
-        if (!answer.complete) res.destroy();
-      });
+      pipeAnswer(answer, res);
     },
   );
   // The prober gave up: so does the request to the app.
@@ -285,21 +240,9 @@ function writeError(
   code: string,
   message: string,
 ): void {
-  const json = JSON.stringify({ error: { code, message } });
-  res.writeHead(status, {
-    'Access-Control-Allow-Origin': '*',
-    'Access-Control-Expose-Headers': o.exposedHeaders,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(json)),
-    'X-Request-Id': correlationIdOf(req.headers),
-    ...(status === 503 ? { 'Retry-After': '1' } : {}),
-  });
+  const { headers, json } = errorAnswer(req, o.exposedHeaders, code, message, status === 503 ? 1 : undefined);
+  res.writeHead(status, headers);
   res.end(json);
-}
-
-function pathOf(url = '/'): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
 }
 
 if (!isMainThread && parentPort && (workerData as Partial<HealthData> | null)?.probes) {

@@ -27,7 +27,7 @@ export {
   type DoorView,
 } from './door-thread';
 export { serveHopped, type HopAnswer, type HopRequest } from './door-hop';
-export { DOOR_HEALTH_MAX_AGE_MS, type DoorHealthAnswer } from './door-health';
+export { DOOR_HEALTH_MAX_AGE_MS, type DoorHealthAnswer, type ProbeServed } from './door-health';
 export {
   startHealthThread,
   type HealthThread,

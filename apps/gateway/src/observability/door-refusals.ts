@@ -1,4 +1,4 @@
-import type { DoorRefusals } from '../http';
+import type { DoorRefusals, ProbeServed } from '../http';
 import type { GatewayMetrics } from './gateway-metrics';
 import type { RouteOf } from './route-of';
 
@@ -25,9 +25,20 @@ export function countDoorRefusals(c: DoorRefusalCounts): (refusals: DoorRefusals
   return ({ seconds, desksBehind, busy, probes }) => {
     for (const s of seconds) c.metrics.httpDone('POST', VISITOR_MESSAGES, 503, s);
     for (const b of busy) c.metrics.doorBusyRefused(b.method, c.routeOf(b.method, b.path), b.seconds);
-    // The probes it answered from this thread's copy: under their own route, as if served here.
-    for (const p of probes) c.metrics.httpDone('GET', p.path, p.status, p.seconds);
+    countThreadProbes(c.metrics)(probes);
     c.client.countRefusedElsewhere('conversation', seconds.length - desksBehind);
     c.feedLag.countRefused(desksBehind);
+  };
+}
+
+/**
+ * Where the probes a thread answered from this thread's copy go (the door thread, the health thread:
+ * http/door-health.ts): into the requests' metrics under their own route, as if served here.
+ */
+export function countThreadProbes(
+  metrics: Pick<GatewayMetrics, 'httpDone'>,
+): (probes: ProbeServed[]) => void {
+  return (probes) => {
+    for (const p of probes) metrics.httpDone('GET', p.path, p.status, p.seconds);
   };
 }
