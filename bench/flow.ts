@@ -496,6 +496,25 @@ async function main(): Promise<number> {
       w.closed = true;
       if (floor) await floor.measure('fw', warmupRate, Math.min(opts.warmup, 5), opts.grace);
     }
+    if (opts.warmupPeak > 0) {
+      // At 100/s the heaps, pools, batches and compiled paths of the highest rate are never reached:
+      // without this, the first step at that rate also measures them growing (session 60).
+      const peak = Math.max(...opts.rates);
+      say(`warm-up at the peak: ${opts.warmupPeak} s at ${peak}/s (not measured)`);
+      const w = newPhase('wp', peak, Math.max(1, Math.round(opts.warmupPeak * peak)));
+      phases.set('wp', w);
+      await openLoop(peak, w.n, send(w));
+      checkpoint();
+      const answered = () => w.httpDone === w.n && w.delivered >= statusCounts(w).ok;
+      await waitUntil(() => answered() && unacknowledged(w.answers) === 0, opts.grace * 1000, 200);
+      w.closed = true;
+      const { ok, s503 } = statusCounts(w);
+      say(
+        `warm-up at the peak: ${ok} of ${w.n} answered 201, ${s503} 503, ` +
+          `${ok - Math.min(ok, w.delivered)} answered 201 and not at a desk`,
+      );
+      if (floor) await floor.measure('fwp', peak, opts.warmupPeak, opts.grace);
+    }
 
     // Probes, one at a time: the system is idle again when PROBES_IN_A_ROW reach the desk quickly.
     const probes = newPhase('p', 1, 100_000);
@@ -753,7 +772,9 @@ function headerLines(
     `          load generator (this process, with the floor), 4 services (separate processes from dist/), ` +
       `Kafka and PostgreSQL share these cores, with whatever else runs on the machine`,
     `settings  rates ${opts.rates.join(', ')}/s open loop for ${opts.seconds} s each (after ${opts.warmup} s ` +
-      `warm-up at ${warmupRate}/s), grace ${opts.grace} s; each step: idle (${PROBES_IN_A_ROW} probes ` +
+      `warm-up at ${warmupRate}/s` +
+      (opts.warmupPeak > 0 ? ` and ${opts.warmupPeak} s at ${Math.max(...opts.rates)}/s` : '') +
+      `), grace ${opts.grace} s; each step: idle (${PROBES_IN_A_ROW} probes ` +
       `in a row at a desk within ${PROBE_OK_MS} ms, at most ${opts.settle} s) → floor → system`,
     `          ${opts.agents} agents at their desks (chatCapacity ${CHAT_CAPACITY}), ${opts.visitors} visitors ` +
       `round-robin (${mobileCount} mobile_app, ${webCount} web_chat), each with a conversation assigned ` +

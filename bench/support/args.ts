@@ -6,6 +6,12 @@ export interface FlowOptions {
   seconds: number;
   /** Seconds of unmeasured load first (JIT, pools, caches), at min(first rate, 100)/s. */
   warmup: number;
+  /**
+   * Seconds of unmeasured load at the highest of `rates` after the warm-up (system and floor alike),
+   * then idle again before the first step: the JIT, heaps and pools warm at the rates measured, not
+   * at 100/s; 0: none.
+   */
+  warmupPeak: number;
   agents: number;
   visitors: number;
   /** Share of visitors on `mobile_app` (the rest on `web_chat`). */
@@ -42,6 +48,7 @@ export const DEFAULTS: FlowOptions = {
   rates: [100, 250, 500, 1000],
   seconds: 30,
   warmup: 5,
+  warmupPeak: 0,
   agents: 50,
   visitors: 200,
   mobileShare: 0.1,
@@ -62,6 +69,8 @@ export const USAGE = `usage: npm run bench:flow -- [options]
   --rates R,R,...   visitor messages/s, open loop, one step each   (${DEFAULTS.rates.join(',')})
   --seconds S       seconds of measured load at each rate          (${DEFAULTS.seconds})
   --warmup S        seconds of unmeasured load first               (${DEFAULTS.warmup})
+  --warmup-peak S   then seconds of unmeasured load at the highest rate, so that the
+                    first step at it does not meet cold JITs, heaps and pools (${DEFAULTS.warmupPeak})
   --agents N        agents at their desks, chatCapacity 20 each    (${DEFAULTS.agents})
   --visitors N      visitors, each with one assigned conversation  (${DEFAULTS.visitors})
   --mobile-share F  share of visitors on mobile_app, 0..1          (${DEFAULTS.mobileShare})
@@ -91,6 +100,7 @@ Smoke: npm run bench:flow -- --rates 50 --seconds 5 --warmup 1 --grace 5`;
 type NumericKey =
   | 'seconds'
   | 'warmup'
+  | 'warmupPeak'
   | 'agents'
   | 'visitors'
   | 'mobileShare'
@@ -102,6 +112,7 @@ const numeric: Record<string, { key: NumericKey; min: number; max: number; int: 
   '--seconds': { key: 'seconds', min: 1, max: 3600, int: false },
   '--duration': { key: 'seconds', min: 1, max: 3600, int: false },
   '--warmup': { key: 'warmup', min: 0, max: 600, int: false },
+  '--warmup-peak': { key: 'warmupPeak', min: 0, max: 600, int: false },
   '--agents': { key: 'agents', min: 1, max: 1000, int: true },
   '--visitors': { key: 'visitors', min: 1, max: 100_000, int: true },
   '--mobile-share': { key: 'mobileShare', min: 0, max: 1, int: false },
