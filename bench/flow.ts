@@ -161,6 +161,11 @@ interface Step {
   /** A core's speed, the best JSON round trip of each 5 s (support/yardstick.ts), during the floor and the step. */
   coreUs: { floor: number[]; step: number[] };
   problems: string[];
+  /**
+   * No earlier step or warm-up of the run reached this rate: the processes' heaps, pools, batches and
+   * compiled paths for it grow during the step (session 60: every such 1,000/s step refused some).
+   */
+  firstAtRate: boolean;
 }
 
 function newPhase(tag: string, rate: number, n: number): Phase {
@@ -576,7 +581,13 @@ async function main(): Promise<number> {
     );
     process.stdout.write(`${header.join('\n')}\n`);
     const steps: Step[] = [];
+    let rateReached = Math.max(
+      opts.warmup > 0 ? warmupRate : 0,
+      opts.warmupPeak > 0 ? Math.max(...opts.rates) : 0,
+    );
     for (const [k, rate] of opts.rates.entries()) {
+      const firstAtRate = rate > rateReached;
+      rateReached = Math.max(rateReached, rate);
       const settleBefore = await settle(`before ${rate}/s`);
       const beforeFloor = loadavg();
       let floorResult: FloorResult | null = null;
@@ -695,6 +706,7 @@ async function main(): Promise<number> {
         floorSteal,
         coreUs: { floor: floorCoreUs, step: stepCoreUs },
         problems: runningFleet.problems(),
+        firstAtRate,
       };
       steps.push(step);
       process.stdout.write(stepReport(opts, step, meter, machine.cores));
@@ -940,7 +952,8 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
     `--- ${s.rate} visitor messages/s for ${opts.seconds} s (load average before the floor ${s.load.beforeFloor}, ` +
       `before the system step ${s.load.before}, after it ${s.load.after}) ---`,
     `idle before the floor and the step: ${s.settleBefore.settled ? 'yes' : 'NO'} after ${s.settleBefore.seconds.toFixed(1)} s; ` +
-      `back to idle after the grace: ${s.settleAfter.settled ? 'yes' : 'NO'} after ${s.settleAfter.seconds.toFixed(1)} s`,
+      `back to idle after the grace: ${s.settleAfter.settled ? 'yes' : 'NO'} after ${s.settleAfter.seconds.toFixed(1)} s; ` +
+      `first time at this rate in the run: ${s.firstAtRate ? 'yes (cold: nothing before it reached it; --warmup-peak)' : 'no'}`,
     table(['', 'sent/s', 'count', 'lost', 'p50', 'p95', 'p99', 'max'], rows),
     `  lost: not at any desk ${opts.grace} s after the last send / no answer of that kind / floor: not consumed.`,
     `  POST answers: 201 ×${st.ok}, 503 ×${st.s503}, 429 ×${st.s429}, other ×${[...st.other.values()].reduce((a, b) => a + b, 0)}` +
@@ -1126,6 +1139,7 @@ function summaryReport(
       pct(s.generatorCpu.sending),
       s.load.before.split(' ')[0] + '→' + s.load.after.split(' ')[0],
       s.settleBefore.settled ? 'yes' : 'NO',
+      s.firstAtRate ? 'yes' : 'no',
     ]);
   }
   const out = [
@@ -1152,6 +1166,7 @@ function summaryReport(
         'gen CPU',
         'load 1m',
         'idle before',
+        'first',
       ],
       rows,
     ),
@@ -1159,7 +1174,9 @@ function summaryReport(
     `  POST: time to any HTTP answer; 503/429/other: POST answers; undeliv.: at no desk ${opts.grace} s after the`,
     `  step's last send; gen CPU: the load generator's own CPU while sending, % of one core; load 1m: 1-minute`,
     `  load average before → after the step; idle before: the probes reached a desk within ${PROBE_OK_MS} ms before`,
-    `  the floor and the step (NO: the backlog of the previous step was still draining after --settle s).`,
+    `  the floor and the step (NO: the backlog of the previous step was still draining after --settle s);`,
+    `  first: no earlier step or warm-up of the run reached this rate, so the processes' heaps, pools and compiled`,
+    `  paths for it grow during the step (--warmup-peak S runs the highest rate unmeasured first).`,
     `  Goal (issue 7): p99/floor ≤ 3× at 1,000/s, ≤ 2× at 250/s, no errors.`,
     `  conversation.assigned events seen over the run: ${run.assignments} (${run.conversations} conversations)`,
     `  started ${run.startedAt.toISOString()}, ended ${new Date().toISOString()}; load average at start ` +
