@@ -9,7 +9,7 @@ export interface FlowOptions {
   /**
    * Seconds of unmeasured load at the highest of `rates` after the warm-up (system and floor alike),
    * then idle again before the first step: the JIT, heaps and pools warm at the rates measured, not
-   * at 100/s; 0: none.
+   * at 100/s; 0: none. What it got (201s, 503s) is in the header, not in any step's figures.
    */
   warmupPeak: number;
   agents: number;
