@@ -489,29 +489,15 @@ async function main(): Promise<number> {
     const settledPhase = (p: Phase) => () =>
       p.delivered === p.n && p.httpDone === p.n && unacknowledged(p.answers) === 0;
 
-    const warmupRate = Math.min(opts.rates[0], WARMUP_MAX_RATE);
-    if (opts.warmup > 0) {
-      say(`warm-up: ${opts.warmup} s at ${warmupRate}/s (not measured)`);
-      const w = newPhase('w', warmupRate, Math.max(1, Math.round(opts.warmup * warmupRate)));
-      phases.set('w', w);
-      await openLoop(warmupRate, w.n, send(w));
-      checkpoint();
-      if (!(await waitUntil(settledPhase(w), opts.grace * 1000))) {
-        say(`warm-up: ${w.n - w.delivered} of ${w.n} not at the desk after ${opts.grace} s`);
-      }
-      w.closed = true;
-      if (floor) await floor.measure('fw', warmupRate, Math.min(opts.warmup, 5), opts.grace);
-    }
-    /** What the warm-up at the peak got, for the header: its refusals are not in any step's figures. */
-    let peakWarmup = '';
-    if (opts.warmupPeak > 0) {
-      // At 100/s the heaps, pools, batches and compiled paths of the highest rate are never reached:
-      // without this, the first step at that rate also measures them growing (session 60).
-      const peak = Math.max(...opts.rates);
-      say(`warm-up at the peak: ${opts.warmupPeak} s at ${peak}/s (not measured)`);
-      const w = newPhase('wp', peak, Math.max(1, Math.round(opts.warmupPeak * peak)));
-      phases.set('wp', w);
-      await openLoop(peak, w.n, send(w));
+    /**
+     * Unmeasured load: sent open loop, then waited for (every 201 at a desk, every answer in) at most
+     * the grace; says what it got, since no step's figures hold it.
+     */
+    const warmUp = async (tag: string, what: string, rate: number, seconds: number): Promise<string> => {
+      say(`${what}: ${seconds} s at ${rate}/s (not measured)`);
+      const w = newPhase(tag, rate, Math.max(1, Math.round(seconds * rate)));
+      phases.set(tag, w);
+      await openLoop(rate, w.n, send(w));
       checkpoint();
       const missing = () => {
         let n = 0;
@@ -526,12 +512,27 @@ async function main(): Promise<number> {
       w.closed = true;
       const { ok, s503, s429, other } = statusCounts(w);
       const others = [...other.values()].reduce((a, b) => a + b, 0);
-      peakWarmup =
-        `${opts.warmupPeak} s at ${peak}/s: ${ok} of ${w.n} answered 201, ${s503} 503, ${s429} 429, ${others} other` +
+      const got =
+        `${seconds} s at ${rate}/s: ${ok} of ${w.n} answered 201, ${s503} 503, ${s429} 429, ${others} other` +
         (settled
           ? ''
           : `; after ${opts.grace} s, ${missing()} answered 201 not at a desk, ${w.n - w.httpDone} unanswered`);
-      say(`warm-up at the peak: ${peakWarmup}`);
+      say(`${what}: ${got}`);
+      return got;
+    };
+
+    const warmupRate = Math.min(opts.rates[0], WARMUP_MAX_RATE);
+    if (opts.warmup > 0) {
+      await warmUp('w', 'warm-up', warmupRate, opts.warmup);
+      if (floor) await floor.measure('fw', warmupRate, Math.min(opts.warmup, 5), opts.grace);
+    }
+    /** What the warm-up at the peak got, for the header: its refusals are not in any step's figures. */
+    let peakWarmup = '';
+    if (opts.warmupPeak > 0) {
+      // At 100/s the heaps, pools, batches and compiled paths of the highest rate are never reached:
+      // without this, the first step at that rate also measures them growing (session 60).
+      const peak = Math.max(...opts.rates);
+      peakWarmup = await warmUp('wp', 'warm-up at the peak', peak, opts.warmupPeak);
       if (floor) await floor.measure('fwp', peak, opts.warmupPeak, opts.grace);
     }
 
