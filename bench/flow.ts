@@ -162,9 +162,10 @@ interface Step {
   coreUs: { floor: number[]; step: number[] };
   problems: string[];
   /**
-   * No earlier step or warm-up (of a second or more) of the run reached this rate: the services' heaps,
-   * pools, batches and compiled paths for it grow during the step (session 60: each of the seven
-   * 1,000/s steps measured so refused some, and none of the six after earlier load at that rate).
+   * No earlier step or warm-up (of a second or more) of the run reached this rate or a higher one:
+   * what the services grow for that rate may still be growing during the step (session 60: each of
+   * the seven 30-s 1,000/s steps measured so refused some, none of the six after earlier load at that
+   * rate did; docs/architecture.md).
    */
   firstAtRate: boolean;
 }
@@ -490,8 +491,10 @@ async function main(): Promise<number> {
       p.delivered === p.n && p.httpDone === p.n && unacknowledged(p.answers) === 0;
 
     /**
-     * Unmeasured load: sent open loop, then waited for (every 201 at a desk, every answer in) at most
-     * the grace; says what it got, since no step's figures hold it.
+     * Unmeasured load: sent open loop, then waited for until every 201 is at a desk and every POST
+     * answered, and for the whole grace when some were refused, as a measured step does, so that a
+     * refused message reaching a desk is seen. What it got goes in the header: no step's figures
+     * hold it.
      */
     const warmUp = async (tag: string, what: string, rate: number, seconds: number): Promise<string> => {
       say(`${what}: ${seconds} s at ${rate}/s (not measured)`);
@@ -499,41 +502,41 @@ async function main(): Promise<number> {
       phases.set(tag, w);
       await openLoop(rate, w.n, send(w));
       checkpoint();
-      const missing = () => {
-        let n = 0;
-        for (let i = 0; i < w.n; i++) if (w.status[i] === 201 && w.deskAt[i] === 0) n++;
-        return n;
+      const done = () => {
+        const st = statusCounts(w);
+        return w.httpDone === w.n && st.undelivered201 === 0 && st.s503 === 0;
       };
-      const settled = await waitUntil(
-        () => w.httpDone === w.n && missing() === 0 && unacknowledged(w.answers) === 0,
-        opts.grace * 1000,
-        200,
-      );
+      await waitUntil(done, opts.grace * 1000, 200);
       w.closed = true;
-      const { ok, s503, s429, other } = statusCounts(w);
-      const others = [...other.values()].reduce((a, b) => a + b, 0);
+      const st = statusCounts(w);
       const got =
-        `${seconds} s at ${rate}/s: ${ok} of ${w.n} answered 201, ${s503} 503, ${s429} 429, ${others} other` +
-        (settled
-          ? ''
-          : `; after ${opts.grace} s, ${missing()} answered 201 not at a desk, ${w.n - w.httpDone} unanswered`);
-      say(`${what}: ${got}`);
+        `${what} ${seconds} s at ${rate}/s: ${st.ok} of ${w.n} answered 201, ${st.s503} 503 ` +
+        `(${st.delivered503} of them at a desk), ${st.s429} 429, ${st.others} other` +
+        (st.undelivered201 > 0 ? `; ${st.undelivered201} answered 201 at no desk after ${opts.grace} s` : '');
+      say(got);
       return got;
+    };
+    /** The header's account of the warm-ups, system and floor. */
+    const warmups: string[] = [];
+    const floorWarmUp = async (tag: string, rate: number, seconds: number) => {
+      if (!floor) return;
+      const r = await floor.measure(tag, rate, seconds, opts.grace);
+      warmups.push(
+        `the floor's at ${rate}/s: p99 ${ms(summarize(r.endToEndMs).p99)}, ${r.lost} of ${r.sent} lost`,
+      );
     };
 
     const warmupRate = Math.min(opts.rates[0], WARMUP_MAX_RATE);
     if (opts.warmup > 0) {
-      await warmUp('w', 'warm-up', warmupRate, opts.warmup);
-      if (floor) await floor.measure('fw', warmupRate, Math.min(opts.warmup, 5), opts.grace);
+      warmups.push(await warmUp('w', 'warm-up', warmupRate, opts.warmup));
+      await floorWarmUp('fw', warmupRate, Math.min(opts.warmup, 5));
     }
-    /** What the warm-up at the peak got, for the header: its refusals are not in any step's figures. */
-    let peakWarmup = '';
     if (opts.warmupPeak > 0) {
-      // At 100/s the heaps, pools, batches and compiled paths of the highest rate are never reached:
-      // without this, the first step at that rate also measures them growing (session 60).
+      // At 100/s the highest rate's batches, pools and compiled paths are never reached: without
+      // this, the first step at that rate runs into them still growing (session 60).
       const peak = Math.max(...opts.rates);
-      peakWarmup = await warmUp('wp', 'warm-up at the peak', peak, opts.warmupPeak);
-      if (floor) await floor.measure('fwp', peak, opts.warmupPeak, opts.grace);
+      warmups.push(await warmUp('wp', 'warm-up at the peak', peak, opts.warmupPeak));
+      await floorWarmUp('fwp', peak, opts.warmupPeak);
     }
 
     // Probes, one at a time: the system is idle again when PROBES_IN_A_ROW reach the desk quickly.
@@ -593,7 +596,7 @@ async function main(): Promise<number> {
       warmupRate,
       maxWaitMs,
       await databaseSettings(),
-      peakWarmup,
+      warmups,
     );
     process.stdout.write(`${header.join('\n')}\n`);
     const steps: Step[] = [];
@@ -786,7 +789,7 @@ function headerLines(
   warmupRate: number,
   maxWaitMs: number,
   pgSettings: string,
-  peakWarmup: string,
+  warmups: string[],
 ): string[] {
   const r9 =
     opts.firstResponseTimeoutMs === null
@@ -806,7 +809,7 @@ function headerLines(
       (opts.warmupPeak > 0 ? ` and ${opts.warmupPeak} s at ${Math.max(...opts.rates)}/s` : '') +
       `), grace ${opts.grace} s; each step: idle (${PROBES_IN_A_ROW} probes ` +
       `in a row at a desk within ${PROBE_OK_MS} ms, at most ${opts.settle} s) → floor → system`,
-    ...(peakWarmup ? [`          warm-up at the peak (not measured, floor likewise): ${peakWarmup}`] : []),
+    ...warmups.map((w) => `          not measured: ${w}`),
     `          ${opts.agents} agents at their desks (chatCapacity ${CHAT_CAPACITY}), ${opts.visitors} visitors ` +
       `round-robin (${mobileCount} mobile_app, ${webCount} web_chat), each with a conversation assigned ` +
       `before measuring; agents replied once before the load: ${opts.agentReplied ? 'yes' : 'no'}; ` +
@@ -825,13 +828,29 @@ function headerLines(
   ];
 }
 
-function statusCounts(m: Phase): { ok: number; s503: number; s429: number; other: Map<string, number> } {
+interface StatusCounts {
+  ok: number;
+  s503: number;
+  s429: number;
+  /** Any other answer, or none, by label; `others` is their sum. */
+  other: Map<string, number>;
+  others: number;
+  /** Answered 201 and at no desk (yet); answered 503 and at a desk all the same. */
+  undelivered201: number;
+  delivered503: number;
+}
+
+function statusCounts(m: Phase): StatusCounts {
   let ok = 0;
   let s503 = 0;
   let s429 = 0;
+  let undelivered201 = 0;
+  let delivered503 = 0;
   const other = new Map<string, number>();
   for (let i = 0; i < m.n; i++) {
     const s = m.status[i];
+    if (s === 201 && !(m.deskAt[i] > 0)) undelivered201++;
+    if (s === 503 && m.deskAt[i] > 0) delivered503++;
     if (s === 201) ok++;
     else if (s === 503) s503++;
     else if (s === 429) s429++;
@@ -847,7 +866,8 @@ function statusCounts(m: Phase): { ok: number; s503: number; s429: number; other
       other.set(label, (other.get(label) ?? 0) + 1);
     }
   }
-  return { ok, s503, s429, other };
+  const others = [...other.values()].reduce((a, b) => a + b, 0);
+  return { ok, s503, s429, other, others, undelivered201, delivered503 };
 }
 
 interface StepFigures {
@@ -859,8 +879,6 @@ interface StepFigures {
   toCreated: Summary;
   createdToDesk: Summary;
   undelivered: number;
-  delivered503: number;
-  undelivered201: number;
 }
 
 function figures(m: Phase): StepFigures {
@@ -871,8 +889,6 @@ function figures(m: Phase): StepFigures {
   const post201Ms: number[] = [];
   const toCreatedMs: number[] = [];
   const createdToDeskMs: number[] = [];
-  let delivered503 = 0;
-  let undelivered201 = 0;
   for (let i = 0; i < m.n; i++) {
     if (m.deskAt[i] > 0) deskMs.push(m.deskAt[i] - m.sentAt[i]);
     if (m.deskAt[i] > 0 && Number.isFinite(m.createdAt[i])) {
@@ -881,8 +897,6 @@ function figures(m: Phase): StepFigures {
     }
     if (m.status[i] > 0) postMs.push(m.httpAt[i] - m.sentAt[i]);
     if (m.status[i] === 201) post201Ms.push(m.httpAt[i] - m.sentAt[i]);
-    if (m.status[i] === 503 && m.deskAt[i] > 0) delivered503++;
-    if (m.status[i] === 201 && !(m.deskAt[i] > 0)) undelivered201++;
   }
   return {
     achieved: m.n > 1 && sendSeconds > 0 ? (m.n - 1) / sendSeconds : NaN,
@@ -892,8 +906,6 @@ function figures(m: Phase): StepFigures {
     toCreated: summarize(toCreatedMs),
     createdToDesk: summarize(createdToDeskMs),
     undelivered: m.n - deskMs.length,
-    delivered503,
-    undelivered201,
   };
 }
 
@@ -972,18 +984,18 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
       `before the system step ${s.load.before}, after it ${s.load.after}) ---`,
     `idle before the floor and the step: ${s.settleBefore.settled ? 'yes' : 'NO'} after ${s.settleBefore.seconds.toFixed(1)} s; ` +
       `back to idle after the grace: ${s.settleAfter.settled ? 'yes' : 'NO'} after ${s.settleAfter.seconds.toFixed(1)} s; ` +
-      `first time at this rate in the run: ${s.firstAtRate ? 'yes (nothing before it reached this rate; --warmup-peak)' : 'no'}`,
+      `first time at this rate in the run: ${s.firstAtRate ? 'yes (nothing before it reached this rate or a higher one; --warmup-peak)' : 'no'}`,
     table(['', 'sent/s', 'count', 'lost', 'p50', 'p95', 'p99', 'max'], rows),
     `  lost: not at any desk ${opts.grace} s after the last send / no answer of that kind / floor: not consumed.`,
-    `  POST answers: 201 ×${st.ok}, 503 ×${st.s503}, 429 ×${st.s429}, other ×${[...st.other.values()].reduce((a, b) => a + b, 0)}` +
+    `  POST answers: 201 ×${st.ok}, 503 ×${st.s503}, 429 ×${st.s429}, other ×${st.others}` +
       (st.other.size > 0 ? ` (${[...st.other].map(([k, v]) => `${k} ×${v}`).join(', ')})` : ''),
     ...(m.refusals.size > 0
       ? [`  503s by reason: ${[...m.refusals].map(([why, n]) => `"${why}" ×${n}`).join(', ')}`]
       : []),
     ...[rateLimitedWarning(st.s429)].filter((w): w is string => w !== null),
     ...(m.answers.sent > 0 ? [answersLine(m.answers)] : []),
-    `  never delivered to a desk: ${f.undelivered} of ${m.n} (of which answered 201: ${f.undelivered201}); ` +
-      `delivered although answered 503: ${f.delivered503}; desk duplicates ${m.duplicates}, desk disconnects ` +
+    `  never delivered to a desk: ${f.undelivered} of ${m.n} (of which answered 201: ${st.undelivered201}); ` +
+      `delivered although answered 503: ${st.delivered503}; desk duplicates ${m.duplicates}, desk disconnects ` +
       `${s.deskDisconnects}; gateway "fan-out … failed" warnings ${s.fanoutFailures}; desk conversation.updated ` +
       `pushes ${s.deskUpdates} (${(s.deskUpdates / m.n).toFixed(2)} per visitor message)`,
     `  a core's speed (the best JSON round trip of each 5 s, support/yardstick.ts): during the floor ` +
@@ -1135,7 +1147,7 @@ function summaryReport(
     const f = figures(s.m);
     const st = statusCounts(s.m);
     const fl = s.floor ? summarize(s.floor.endToEndMs) : null;
-    const other = [...st.other.values()].reduce((a, b) => a + b, 0);
+    const other = st.others;
     rows.push([
       `${s.rate}/s`,
       num(f.achieved, 0),
@@ -1194,8 +1206,8 @@ function summaryReport(
     `  step's last send; gen CPU: the load generator's own CPU while sending, % of one core; load 1m: 1-minute`,
     `  load average before → after the step; idle before: the probes reached a desk within ${PROBE_OK_MS} ms before`,
     `  the floor and the step (NO: the backlog of the previous step was still draining after --settle s);`,
-    `  first: no earlier step or warm-up of the run reached this rate, so the services' heaps, pools and compiled`,
-    `  paths for it grow during the step (--warmup-peak S runs the highest rate unmeasured first).`,
+    `  first: no earlier step or warm-up of the run reached this rate or a higher one, so what the services grow`,
+    `  for it may still be growing (--warmup-peak S runs the highest rate unmeasured first).`,
     `  Goal (issue 7): p99/floor ≤ 3× at 1,000/s, ≤ 2× at 250/s, no errors.`,
     `  conversation.assigned events seen over the run: ${run.assignments} (${run.conversations} conversations)`,
     `  started ${run.startedAt.toISOString()}, ended ${new Date().toISOString()}; load average at start ` +
