@@ -15,6 +15,7 @@
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_OPS_PORTS } from '../libs/shared/src/ops/ops-env';
 import { probeOnce } from './support/probe';
+import { summarize } from './support/stats';
 
 interface Probe {
   second: number;
@@ -29,17 +30,11 @@ async function probe(port: number, second: number): Promise<Probe> {
   return { second, status, ms: latencyMs };
 }
 
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-}
-
 function describe(service: string, probes: Probe[]): string {
   const statuses = new Map<number, number>();
   for (const p of probes) statuses.set(p.status, (statuses.get(p.status) ?? 0) + 1);
-  const answered = probes
-    .filter((p) => p.status !== -1)
-    .map((p) => p.ms)
-    .sort((a, b) => a - b);
+  const answered = probes.filter((p) => p.status !== -1).map((p) => p.ms);
+  const { p50, p99, max } = summarize(answered);
   const worst = new Map<number, number>();
   for (const p of probes) if (p.status !== -1) worst.set(p.second, Math.max(worst.get(p.second) ?? 0, p.ms));
   const worstSeconds = [...worst]
@@ -49,8 +44,7 @@ function describe(service: string, probes: Probe[]): string {
   return (
     `${service} /health/live: ${probes.length} probes, ` +
     [...statuses].map(([s, n]) => `${s === -1 ? 'no answer' : s} ×${n}`).join(', ') +
-    `; p50 ${quantile(answered, 0.5).toFixed(1)} ms, p99 ${quantile(answered, 0.99).toFixed(1)} ms, ` +
-    `max ${quantile(answered, 1).toFixed(1)} ms; over 1 s: ${answered.filter((ms) => ms > 1000).length}; ` +
+    `; p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; over 1 s: ${answered.filter((ms) => ms > 1000).length}; ` +
     `worst seconds ${worstSeconds.join(' ')}`
   );
 }
