@@ -27,7 +27,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
-import { FlowOptions, parseArgs, USAGE, UsageError } from './support/args';
+import { FlowOptions, parseArgs, peakRate, USAGE, UsageError } from './support/args';
 import { Cleanup } from './support/cleanup';
 import { CpuMeter, CpuSample, pidsMatching } from './support/cpu';
 import { Floor, FloorResult } from './support/floor';
@@ -168,6 +168,12 @@ interface Step {
    * rate did; docs/architecture.md).
    */
   firstAtRate: boolean;
+  /**
+   * The load generator's keep-alive connections to the gateway: open when the step began (after
+   * `--warm-connections`), opened during the step and its grace, and of those in its first 5 s.
+   * Null with `--node-client`.
+   */
+  connections: { openBefore: number; opened: number; openedFirst5s: number } | null;
 }
 
 function newPhase(tag: string, rate: number, n: number): Phase {
@@ -282,8 +288,9 @@ async function main(): Promise<number> {
     cleanup.add('http agent', () => http.close());
     // The load itself goes through a lean client: Node's http.request costs 3–4 times its CPU per request
     // (npm run bench:http-client-cost).
-    const poster = opts.nodeClient ? http : new LeanHttpClient('127.0.0.1', port, opts.sockets);
-    if (poster !== http) cleanup.add('lean http client', () => poster.close());
+    const lean = opts.nodeClient ? null : new LeanHttpClient('127.0.0.1', port, opts.sockets);
+    const poster = lean ?? http;
+    if (lean) cleanup.add('lean http client', () => lean.close());
     const tReady = performance.now();
     await runningFleet.waitReady(http, 120_000);
     say(`ready in ${((performance.now() - tReady) / 1000).toFixed(1)} s`);
@@ -534,7 +541,7 @@ async function main(): Promise<number> {
     if (opts.warmupPeak > 0) {
       // At 100/s the highest rate's batches, pools and compiled paths are never reached: without
       // this, the first step at that rate runs into them still growing (session 60).
-      const peak = Math.max(...opts.rates);
+      const peak = peakRate(opts);
       warmups.push(await warmUp('wp', 'warm-up at the peak', peak, opts.warmupPeak));
       await floorWarmUp('fwp', peak, opts.warmupPeak);
     }
@@ -601,10 +608,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${header.join('\n')}\n`);
     const steps: Step[] = [];
     // A warm-up counts once it lasted a second: a few messages do not grow what a rate needs.
-    let rateReached = Math.max(
-      opts.warmup >= 1 ? warmupRate : 0,
-      opts.warmupPeak >= 1 ? Math.max(...opts.rates) : 0,
-    );
+    let rateReached = Math.max(opts.warmup >= 1 ? warmupRate : 0, opts.warmupPeak >= 1 ? peakRate(opts) : 0);
     for (const [k, rate] of opts.rates.entries()) {
       const firstAtRate = rate > rateReached;
       rateReached = Math.max(rateReached, rate);
@@ -638,6 +642,10 @@ async function main(): Promise<number> {
       const tablesBefore = await tableCounters(dbName);
       const disconnectsBefore = deskDisconnects;
       const updatesBefore = deskUpdates;
+      if (lean && opts.warmConnections > 0) await lean.warm(opts.warmConnections, '/health/live');
+      const conns0 = lean?.connections();
+      let connsPrev = conns0;
+      let openedFirst5s = NaN;
       const tag = `m${k}`;
       const m = newPhase(tag, rate, Math.max(1, Math.round(rate * opts.seconds)));
       phases.set(tag, m);
@@ -658,10 +666,16 @@ async function main(): Promise<number> {
         const core = speed.window();
         stepCoreUs.push(core);
         const cpu = [...perGroup].map(([key, v]) => `${key.split(' ')[0]} ${num(v)}`).join(' ');
+        const conns = lean?.connections();
+        if (conns && connsPrev && Number.isNaN(openedFirst5s))
+          openedFirst5s = conns.opened - connsPrev.opened;
+        const newConns =
+          conns && connsPrev ? ` conns ${conns.open} (+${conns.opened - connsPrev.opened})` : '';
+        connsPrev = conns;
         say(
           `t=${((performance.now() - tStart) / 1000).toFixed(0)}s sent ${m.sent} (+${m.sent - lastSent}) ` +
             `http ${m.httpDone} (queued in generator ${m.sent - m.onWire}, at gateway ${m.onWire - m.httpDone}) ` +
-            `desk ${m.delivered} (backlog ${m.sent - m.delivered}) | cpu% ${cpu} | machine ${num(busy)} ` +
+            `desk ${m.delivered} (backlog ${m.sent - m.delivered})${newConns} | cpu% ${cpu} | machine ${num(busy)} ` +
             `(steal ${num(steal)}) | core ${num(core, 1)} µs`,
         );
         lastSent = m.sent;
@@ -727,6 +741,14 @@ async function main(): Promise<number> {
         coreUs: { floor: floorCoreUs, step: stepCoreUs },
         problems: runningFleet.problems(),
         firstAtRate,
+        connections:
+          lean && conns0
+            ? {
+                openBefore: conns0.open,
+                opened: lean.connections().opened - conns0.opened,
+                openedFirst5s,
+              }
+            : null,
       };
       steps.push(step);
       process.stdout.write(stepReport(opts, step, meter, machine.cores));
@@ -806,7 +828,7 @@ function headerLines(
       `Kafka and PostgreSQL share these cores, with whatever else runs on the machine`,
     `settings  rates ${opts.rates.join(', ')}/s open loop for ${opts.seconds} s each (after ${opts.warmup} s ` +
       `warm-up at ${warmupRate}/s` +
-      (opts.warmupPeak > 0 ? ` and ${opts.warmupPeak} s at ${Math.max(...opts.rates)}/s` : '') +
+      (opts.warmupPeak > 0 ? ` and ${opts.warmupPeak} s at ${peakRate(opts)}/s` : '') +
       `), grace ${opts.grace} s; each step: idle (${PROBES_IN_A_ROW} probes ` +
       `in a row at a desk within ${PROBE_OK_MS} ms, at most ${opts.settle} s) → floor → system`,
     ...warmups.map((w) => `          not measured: ${w}`),
@@ -985,6 +1007,16 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
     `idle before the floor and the step: ${s.settleBefore.settled ? 'yes' : 'NO'} after ${s.settleBefore.seconds.toFixed(1)} s; ` +
       `back to idle after the grace: ${s.settleAfter.settled ? 'yes' : 'NO'} after ${s.settleAfter.seconds.toFixed(1)} s; ` +
       `first time at this rate in the run: ${s.firstAtRate ? 'yes (nothing before it reached this rate or a higher one; --warmup-peak)' : 'no'}`,
+    ...(s.connections
+      ? [
+          `the load generator's keep-alive connections to the gateway: ${s.connections.openBefore} open when the step ` +
+            `began (--warm-connections ${opts.warmConnections}), ${s.connections.opened} opened during the step and its ` +
+            `grace` +
+            (Number.isNaN(s.connections.openedFirst5s)
+              ? ''
+              : ` (${s.connections.openedFirst5s} in its first 5 s)`),
+        ]
+      : []),
     table(['', 'sent/s', 'count', 'lost', 'p50', 'p95', 'p99', 'max'], rows),
     `  lost: not at any desk ${opts.grace} s after the last send / no answer of that kind / floor: not consumed.`,
     `  POST answers: 201 ×${st.ok}, 503 ×${st.s503}, 429 ×${st.s429}, other ×${st.others}` +
@@ -1171,6 +1203,7 @@ function summaryReport(
       s.load.before.split(' ')[0] + '→' + s.load.after.split(' ')[0],
       s.settleBefore.settled ? 'yes' : 'NO',
       s.firstAtRate ? 'yes' : 'no',
+      s.connections ? String(s.connections.opened) : '-',
     ]);
   }
   const out = [
@@ -1198,6 +1231,7 @@ function summaryReport(
         'load 1m',
         'idle before',
         'first',
+        'new conns',
       ],
       rows,
     ),
@@ -1207,7 +1241,8 @@ function summaryReport(
     `  load average before → after the step; idle before: the probes reached a desk within ${PROBE_OK_MS} ms before`,
     `  the floor and the step (NO: the backlog of the previous step was still draining after --settle s);`,
     `  first: no earlier step or warm-up of the run reached this rate or a higher one, so what the services grow`,
-    `  for it may still be growing (--warmup-peak S runs the highest rate unmeasured first).`,
+    `  for it may still be growing (--warmup-peak S runs the highest rate unmeasured first); new conns: keep-alive`,
+    `  connections the load generator opened to the gateway during the step (--warm-connections N opens them before).`,
     `  Goal (issue 7): p99/floor ≤ 3× at 1,000/s, ≤ 2× at 250/s, no errors.`,
     `  conversation.assigned events seen over the run: ${run.assignments} (${run.conversations} conversations)`,
     `  started ${run.startedAt.toISOString()}, ended ${new Date().toISOString()}; load average at start ` +

@@ -22,6 +22,12 @@ export interface FlowOptions {
   settle: number;
   /** Keep-alive sockets of the load generator's HTTP agent (open loop: high enough never to queue). */
   sockets: number;
+  /**
+   * Keep-alive connections the load generator holds open to the gateway before each step, as a load
+   * balancer's pool would; 0: it opens them as the step needs them (a first step at a rate opens
+   * hundreds while it runs). The lean client only.
+   */
+  warmConnections: number;
   /** Each agent answers each conversation once before the load: R10 governs, R9 never fires. */
   agentReplied: boolean;
   /**
@@ -55,6 +61,7 @@ export const DEFAULTS: FlowOptions = {
   grace: 15,
   settle: 240,
   sockets: 5000,
+  warmConnections: 0,
   agentReplied: true,
   agentAnswers: 0,
   firstResponseTimeoutMs: null,
@@ -77,6 +84,9 @@ export const USAGE = `usage: npm run bench:flow -- [options]
   --grace S         wait after a step's last send; later = undelivered (${DEFAULTS.grace})
   --settle S        max wait before a step for the system to be idle again (${DEFAULTS.settle})
   --sockets N       keep-alive HTTP sockets of the load generator  (${DEFAULTS.sockets})
+  --warm-connections N
+                    keep-alive connections opened to the gateway before each step, as a
+                    load balancer's pool holds them   (${DEFAULTS.warmConnections})
   --first-response-timeout-ms N
                     routing's R9 timeout (default: production, 5 min); given, agents do not
                     reply first, so conversations move between agents every N ms
@@ -107,6 +117,7 @@ type NumericKey =
   | 'grace'
   | 'settle'
   | 'sockets'
+  | 'warmConnections'
   | 'agentAnswers';
 const numeric: Record<string, { key: NumericKey; min: number; max: number; int: boolean }> = {
   '--seconds': { key: 'seconds', min: 1, max: 3600, int: false },
@@ -120,6 +131,7 @@ const numeric: Record<string, { key: NumericKey; min: number; max: number; int: 
   '--drain': { key: 'grace', min: 1, max: 600, int: false },
   '--settle': { key: 'settle', min: 0, max: 3600, int: false },
   '--sockets': { key: 'sockets', min: 1, max: 100_000, int: true },
+  '--warm-connections': { key: 'warmConnections', min: 0, max: 100_000, int: true },
   '--agent-answers': { key: 'agentAnswers', min: 0, max: 1, int: false },
 };
 
@@ -133,6 +145,11 @@ const flags: Record<string, (o: FlowOptions) => void> = {
 };
 
 export class UsageError extends Error {}
+
+/** The highest of `--rates`: what `--warmup-peak` runs at. */
+export function peakRate(o: Pick<FlowOptions, 'rates'>): number {
+  return Math.max(...o.rates);
+}
 
 function numberIn(name: string, raw: string | undefined, min: number, max: number, int: boolean): number {
   const value = Number(raw);
@@ -175,5 +192,9 @@ export function parseArgs(argv: string[]): FlowOptions | 'help' {
   }
   // Short R9 is there to move conversations: an agent reply would stop it.
   if (o.firstResponseTimeoutMs !== null && !agentRepliedGiven) o.agentReplied = false;
+  if (o.warmConnections > 0 && o.nodeClient)
+    throw new UsageError('--warm-connections needs the lean client (not --node-client)');
+  if (o.warmConnections > o.sockets)
+    throw new UsageError(`--warm-connections must be at most --sockets (${o.sockets})`);
   return o;
 }

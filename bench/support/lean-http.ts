@@ -21,6 +21,7 @@ export class LeanHttpClient {
   private readonly idle: Connection[] = [];
   private readonly queue: Job[] = [];
   private closed = false;
+  private opened = 0;
 
   constructor(
     private readonly host: string,
@@ -61,6 +62,20 @@ export class LeanHttpClient {
     });
   }
 
+  /** Connections this client has opened so far, and how many are open now. */
+  connections(): { opened: number; open: number } {
+    return { opened: this.opened, open: this.all.size };
+  }
+
+  /**
+   * Leaves at least `n` keep-alive connections open and idle, as a load balancer's pool to the server
+   * holds: `n` requests for `path` at once, each on an idle connection or a new one. Their answers set
+   * how long each may stay idle (the server's `Keep-Alive`).
+   */
+  async warm(n: number, path: string): Promise<void> {
+    await Promise.all(Array.from({ length: n }, () => this.request('GET', path)));
+  }
+
   close(): void {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.reject(new Error('the client is closed'));
@@ -79,6 +94,7 @@ export class LeanHttpClient {
   }
 
   private connect(): Connection {
+    this.opened++;
     const connection = new Connection(this.host, this.port, {
       free: (c) => {
         const next = this.queue.shift();
