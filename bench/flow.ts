@@ -33,7 +33,7 @@ import { CpuMeter, CpuSample, pidsMatching } from './support/cpu';
 import { Floor, FloorResult } from './support/floor';
 import { JsonClient, mapLimit } from './support/http';
 import { skippingParser } from './support/desk-parser';
-import { LeanHttpClient } from './support/lean-http';
+import { LeanHttpClient, type Warmed } from './support/lean-http';
 import {
   Broker,
   createDatabase,
@@ -173,7 +173,13 @@ interface Step {
    * `--warm-connections`), opened during the step and its grace, and of those in its first 5 s.
    * Null with `--node-client`.
    */
-  connections: { openBefore: number; opened: number; openedFirst5s: number } | null;
+  connections: {
+    /** What `--warm-connections` got just before the step (null: not asked). */
+    warmed: Warmed | null;
+    openBefore: number;
+    opened: number;
+    openedFirst5s: number;
+  } | null;
 }
 
 function newPhase(tag: string, rate: number, n: number): Phase {
@@ -642,7 +648,8 @@ async function main(): Promise<number> {
       const tablesBefore = await tableCounters(dbName);
       const disconnectsBefore = deskDisconnects;
       const updatesBefore = deskUpdates;
-      if (lean && opts.warmConnections > 0) await lean.warm(opts.warmConnections, '/health/live');
+      // Just before the step: the warming requests go through the gateway's HTTP code too.
+      const warmed = lean && opts.warmConnections > 0 ? await lean.warm(opts.warmConnections) : null;
       const conns0 = lean?.connections();
       let connsPrev = conns0;
       let openedFirst5s = NaN;
@@ -667,10 +674,9 @@ async function main(): Promise<number> {
         stepCoreUs.push(core);
         const cpu = [...perGroup].map(([key, v]) => `${key.split(' ')[0]} ${num(v)}`).join(' ');
         const conns = lean?.connections();
-        if (conns && connsPrev && Number.isNaN(openedFirst5s))
-          openedFirst5s = conns.opened - connsPrev.opened;
-        const newConns =
-          conns && connsPrev ? ` conns ${conns.open} (+${conns.opened - connsPrev.opened})` : '';
+        const added = conns && connsPrev ? conns.opened - connsPrev.opened : NaN;
+        if (Number.isNaN(openedFirst5s)) openedFirst5s = added;
+        const newConns = conns ? ` conns ${conns.open} (+${added})` : '';
         connsPrev = conns;
         say(
           `t=${((performance.now() - tStart) / 1000).toFixed(0)}s sent ${m.sent} (+${m.sent - lastSent}) ` +
@@ -691,6 +697,7 @@ async function main(): Promise<number> {
       m.closed = true;
       const genAll = process.cpuUsage(gen0);
       const cpuGraceEnd = meter.sample();
+      const connsEnd = lean?.connections(); // before the settle's probes, which may open some
       const graceSeconds = (performance.now() - tSendEnd) / 1000;
       const cpuShare = (u: NodeJS.CpuUsage, wallMs: number) => (100 * (u.user + u.system)) / 1000 / wallMs;
       const generatorCpu = {
@@ -742,12 +749,8 @@ async function main(): Promise<number> {
         problems: runningFleet.problems(),
         firstAtRate,
         connections:
-          lean && conns0
-            ? {
-                openBefore: conns0.open,
-                opened: lean.connections().opened - conns0.opened,
-                openedFirst5s,
-              }
+          conns0 && connsEnd
+            ? { warmed, openBefore: conns0.open, opened: connsEnd.opened - conns0.opened, openedFirst5s }
             : null,
       };
       steps.push(step);
@@ -944,6 +947,13 @@ function answersLine(a: Answers): string {
   );
 }
 
+/** `--warm-connections`' outcome, for the step's report. */
+function warmedText(w: Warmed | null): string {
+  if (!w) return '';
+  const failed = Object.entries(w.failed).map(([what, n]) => `${what} ×${n}`);
+  return `: ${w.open} answered 200` + (failed.length > 0 ? `, others ${failed.join(', ')}` : '');
+}
+
 function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number): string {
   const { m } = s;
   const f = figures(m);
@@ -1010,8 +1020,8 @@ function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number):
     ...(s.connections
       ? [
           `the load generator's keep-alive connections to the gateway: ${s.connections.openBefore} open when the step ` +
-            `began (--warm-connections ${opts.warmConnections}), ${s.connections.opened} opened during the step and its ` +
-            `grace` +
+            `began (--warm-connections ${opts.warmConnections}${warmedText(s.connections.warmed)}), ` +
+            `${s.connections.opened} opened during the step and its grace` +
             (Number.isNaN(s.connections.openedFirst5s)
               ? ''
               : ` (${s.connections.openedFirst5s} in its first 5 s)`),

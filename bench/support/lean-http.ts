@@ -68,12 +68,23 @@ export class LeanHttpClient {
   }
 
   /**
-   * Leaves at least `n` keep-alive connections open and idle, as a load balancer's pool to the server
-   * holds: `n` requests for `path` at once, each on an idle connection or a new one. Their answers set
-   * how long each may stay idle (the server's `Keep-Alive`).
+   * Opens keep-alive connections and leaves them idle, as a load balancer's pool to the server holds
+   * them: `n` requests at once to a route that does nothing, each on an idle connection or a new one
+   * (their answers set how long each may stay idle: the server's `Keep-Alive`). Resolves with how many
+   * were answered 200, and what the others got (an answer's status, or an error); a failure does not
+   * reject.
    */
-  async warm(n: number, path: string): Promise<void> {
-    await Promise.all(Array.from({ length: n }, () => this.request('GET', path)));
+  async warm(n: number, path = '/health/live'): Promise<Warmed> {
+    const answers = await Promise.allSettled(Array.from({ length: n }, () => this.request('GET', path)));
+    const warmed: Warmed = { open: 0, failed: {} };
+    for (const a of answers) {
+      if (a.status === 'fulfilled' && a.value.status === 200) warmed.open++;
+      else {
+        const what = a.status === 'fulfilled' ? String(a.value.status) : (a.reason as Error).message;
+        warmed.failed[what] = (warmed.failed[what] ?? 0) + 1;
+      }
+    }
+    return warmed;
   }
 
   close(): void {
@@ -114,6 +125,13 @@ export class LeanHttpClient {
     this.all.add(connection);
     return connection;
   }
+}
+
+/** What `LeanHttpClient.warm` got: answered 200 (a connection left open), and the others. */
+export interface Warmed {
+  open: number;
+  /** How many of the others got each answer or error. */
+  failed: { [what: string]: number };
 }
 
 interface Job {

@@ -20,7 +20,7 @@ import type { Socket as NetSocket } from 'node:net';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from '../../libs/sdk/src/backoff';
 import { trySetProcessNice } from './cpu';
-import { LeanHttpClient } from './lean-http';
+import { LeanHttpClient, type Warmed } from './lean-http';
 import { abort, openLoop, sleep, waitUntil } from './open-loop';
 
 /** Clients retry as the SDK's outbox does (libs/sdk's backoffDelay and DEFAULT_BACKOFF), at most this often. */
@@ -76,11 +76,7 @@ export interface Sent {
   attempts: Attempt[];
 }
 
-export interface Warmed {
-  open: number;
-  /** How many of the others got each answer or error. */
-  failed: { [what: string]: number };
-}
+export type { Warmed };
 
 /**
  * The clients' own event-loop delay during a phase, in ms (the worst process's, when several), and
@@ -156,19 +152,8 @@ class Clients {
   }
 
   /** `n` requests at once to a route that does nothing: each on a connection of its own, then idle. */
-  async warm(n: number): Promise<Warmed> {
-    const answers = await Promise.allSettled(
-      Array.from({ length: n }, () => this.poster.request('GET', '/health/live')),
-    );
-    const warmed: Warmed = { open: 0, failed: {} };
-    for (const a of answers) {
-      if (a.status === 'fulfilled' && a.value.status === 200) warmed.open++;
-      else {
-        const what = a.status === 'fulfilled' ? String(a.value.status) : (a.reason as Error).message;
-        warmed.failed[what] = (warmed.failed[what] ?? 0) + 1;
-      }
-    }
-    return warmed;
+  warm(n: number): Promise<Warmed> {
+    return this.poster.warm(n);
   }
 
   settled(phase?: string): boolean {
