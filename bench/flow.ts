@@ -33,7 +33,7 @@ import { CpuMeter, CpuSample, pidsMatching } from './support/cpu';
 import { Floor, FloorResult } from './support/floor';
 import { JsonClient, mapLimit } from './support/http';
 import { skippingParser } from './support/desk-parser';
-import { LeanHttpClient, type Warmed } from './support/lean-http';
+import { LeanHttpClient, warmFailures, type Warmed } from './support/lean-http';
 import {
   Broker,
   createDatabase,
@@ -503,13 +503,15 @@ async function main(): Promise<number> {
     const settledPhase = (p: Phase) => () =>
       p.delivered === p.n && p.httpDone === p.n && unacknowledged(p.answers) === 0;
 
+    /** The header's account of the warm-ups, system and floor. */
+    const warmups: string[] = [];
     /**
      * Unmeasured load: sent open loop, then waited for until every 201 is at a desk and every POST
      * answered, and for the whole grace when some were refused, as a measured step does, so that a
      * refused message reaching a desk is seen. What it got goes in the header: no step's figures
      * hold it.
      */
-    const warmUp = async (tag: string, what: string, rate: number, seconds: number): Promise<string> => {
+    const warmUp = async (tag: string, what: string, rate: number, seconds: number): Promise<void> => {
       say(`${what}: ${seconds} s at ${rate}/s (not measured)`);
       const w = newPhase(tag, rate, Math.max(1, Math.round(seconds * rate)));
       phases.set(tag, w);
@@ -527,10 +529,8 @@ async function main(): Promise<number> {
         `(${st.delivered503} of them at a desk), ${st.s429} 429, ${st.others} other` +
         (st.undelivered201 > 0 ? `; ${st.undelivered201} answered 201 at no desk after ${opts.grace} s` : '');
       say(got);
-      return got;
+      warmups.push(got);
     };
-    /** The header's account of the warm-ups, system and floor. */
-    const warmups: string[] = [];
     const floorWarmUp = async (tag: string, rate: number, seconds: number) => {
       if (!floor) return;
       const r = await floor.measure(tag, rate, seconds, opts.grace);
@@ -541,14 +541,14 @@ async function main(): Promise<number> {
 
     const warmupRate = Math.min(opts.rates[0], WARMUP_MAX_RATE);
     if (opts.warmup > 0) {
-      warmups.push(await warmUp('w', 'warm-up', warmupRate, opts.warmup));
+      await warmUp('w', 'warm-up', warmupRate, opts.warmup);
       await floorWarmUp('fw', warmupRate, Math.min(opts.warmup, 5));
     }
     if (opts.warmupPeak > 0) {
       // At 100/s the highest rate's batches, pools and compiled paths are never reached: without
       // this, the first step at that rate runs into them still growing (session 60).
       const peak = peakRate(opts);
-      warmups.push(await warmUp('wp', 'warm-up at the peak', peak, opts.warmupPeak));
+      await warmUp('wp', 'warm-up at the peak', peak, opts.warmupPeak);
       await floorWarmUp('fwp', peak, opts.warmupPeak);
     }
 
@@ -950,8 +950,8 @@ function answersLine(a: Answers): string {
 /** `--warm-connections`' outcome, for the step's report. */
 function warmedText(w: Warmed | null): string {
   if (!w) return '';
-  const failed = Object.entries(w.failed).map(([what, n]) => `${what} ×${n}`);
-  return `: ${w.open} answered 200` + (failed.length > 0 ? `, others ${failed.join(', ')}` : '');
+  const failures = warmFailures(w);
+  return `: ${w.open} answered 200` + (failures ? `, others ${failures}` : '');
 }
 
 function stepReport(opts: FlowOptions, s: Step, meter: CpuMeter, cores: number): string {
@@ -1189,7 +1189,6 @@ function summaryReport(
     const f = figures(s.m);
     const st = statusCounts(s.m);
     const fl = s.floor ? summarize(s.floor.endToEndMs) : null;
-    const other = st.others;
     rows.push([
       `${s.rate}/s`,
       num(f.achieved, 0),
@@ -1207,7 +1206,7 @@ function summaryReport(
       ms(f.post.p99),
       String(st.s503),
       String(st.s429),
-      String(other),
+      String(st.others),
       String(f.undelivered),
       pct(s.generatorCpu.sending),
       s.load.before.split(' ')[0] + '→' + s.load.after.split(' ')[0],

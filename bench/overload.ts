@@ -33,6 +33,7 @@ import { DEFAULT_BACKOFF } from '../libs/sdk/src/backoff';
 import { type SchedRates, schedPerSecond, threadNamed, threadSched } from './support/cpu';
 import { JsonClient, mapLimit } from './support/http';
 import { skippingParser } from './support/desk-parser';
+import { warmFailures } from './support/lean-http';
 import {
   type LoneProbe,
   type LoneResult,
@@ -434,13 +435,11 @@ async function main(): Promise<number> {
     // Connections open before the load rises, as a load balancer's to the gateway are: the overload's
     // burst then finds them in the pools, instead of opening hundreds at once (bench/README.md).
     const warmed = opts.warmConnections > 0 ? await clients.warm(opts.warmConnections) : null;
-    const warmFailures = Object.entries(warmed?.failed ?? {})
-      .map(([what, n]) => `${n}× ${what}`)
-      .join(', ');
+    const failures = warmed ? warmFailures(warmed) : '';
     if (warmed) {
       say(
         `${warmed.open} of ${opts.warmConnections} connections opened and left idle` +
-          (warmFailures ? `; the others: ${warmFailures}` : ''),
+          (failures ? `; the others: ${failures}` : ''),
       );
     }
 
@@ -626,7 +625,7 @@ async function main(): Promise<number> {
       `system: ${opts.agents} agents at their desks, ${opts.visitors} visitors; gateway MAX_IN_FLIGHT_PER_SERVICE ${opts.maxInFlight ?? 'default'}, production timeouts; ${fleet?.priorities ?? ''}; ${clients.described}` +
         (warmed
           ? `, ${warmed.open} connections opened before the steady phase (--warm-connections ${opts.warmConnections}` +
-            (warmFailures ? `; the others: ${warmFailures})` : ')')
+            (failures ? `; the others: ${failures})` : ')')
           : ''),
       `database: PostgreSQL ${await databaseSettings()}`,
       '',

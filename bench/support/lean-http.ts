@@ -134,6 +134,13 @@ export interface Warmed {
   failed: { [what: string]: number };
 }
 
+/** What the requests that were not answered 200 got, for a report: "3× 503, 1× socket closed". */
+export function warmFailures(w: Warmed): string {
+  return Object.entries(w.failed)
+    .map(([what, n]) => `${n}× ${what}`)
+    .join(', ');
+}
+
 interface Job {
   text: string;
   timeoutMs: number;
