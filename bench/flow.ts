@@ -551,6 +551,23 @@ async function main(): Promise<number> {
       await warmUp('wp', 'warm-up at the peak', peak, opts.warmupPeak);
       await floorWarmUp('fwp', peak, opts.warmupPeak);
     }
+    if (opts.restartAfterWarmup.length > 0) {
+      // Which side of the line a first step's cost is on: these processes start afresh, while the
+      // broker, the database and this load generator keep what the warm-ups left.
+      const names = opts.restartAfterWarmup.join(', ');
+      say(`restarting ${names}`);
+      const t0 = performance.now();
+      await runningFleet.restart(opts.restartAfterWarmup);
+      await runningFleet.waitReady(http, 120_000);
+      // The desks reconnect by themselves (socket.io-client) once a restarted gateway listens.
+      if (!(await waitUntil(() => desks.every((d) => d.connected), 60_000, 100)))
+        throw new Error(
+          `only ${desks.filter((d) => d.connected).length} of ${desks.length} desks back in 60 s`,
+        );
+      const took = `${names} restarted after the warm-ups, ready with every desk connected in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+      say(took);
+      warmups.push(took);
+    }
 
     // Probes, one at a time: the system is idle again when PROBES_IN_A_ROW reach the desk quickly.
     const probes = newPhase('p', 1, 100_000);

@@ -1,3 +1,5 @@
+import { SERVICES, type ServiceName } from './services';
+
 /** Command-line options of `npm run bench:flow -- --rates 100,250,500,1000 --seconds 30 ...`. */
 export interface FlowOptions {
   /** Visitor messages per second, scheduled open-loop, one measured step each, in this order. */
@@ -12,6 +14,12 @@ export interface FlowOptions {
    * at 100/s; 0: none. What it got (201s, 503s) is in the header, not in any step's figures.
    */
   warmupPeak: number;
+  /**
+   * Services stopped and started again after the warm-ups, before the first step: fresh processes
+   * (JIT, heaps, database sessions) on a broker and database that keep what the warm-ups left; to
+   * tell which side a first step's cost is on. Empty: none.
+   */
+  restartAfterWarmup: ServiceName[];
   agents: number;
   visitors: number;
   /** Share of visitors on `mobile_app` (the rest on `web_chat`). */
@@ -55,6 +63,7 @@ export const DEFAULTS: FlowOptions = {
   seconds: 30,
   warmup: 5,
   warmupPeak: 0,
+  restartAfterWarmup: [],
   agents: 50,
   visitors: 200,
   mobileShare: 0.1,
@@ -78,6 +87,10 @@ export const USAGE = `usage: npm run bench:flow -- [options]
   --warmup S        seconds of unmeasured load first               (${DEFAULTS.warmup})
   --warmup-peak S   then seconds of unmeasured load at the highest rate, so that the
                     first step at it does not meet cold JITs, heaps and pools (${DEFAULTS.warmupPeak})
+  --restart-after-warmup NAME,...
+                    then stop and start these services again (gateway, conversation,
+                    routing, billing, or all): fresh processes on a broker and database
+                    that keep what the warm-ups left                 (none)
   --agents N        agents at their desks, chatCapacity 20 each    (${DEFAULTS.agents})
   --visitors N      visitors, each with one assigned conversation  (${DEFAULTS.visitors})
   --mobile-share F  share of visitors on mobile_app, 0..1          (${DEFAULTS.mobileShare})
@@ -176,6 +189,15 @@ export function parseArgs(argv: string[]): FlowOptions | 'help' {
     if (name === '--rates' || name === '--rate') {
       const raw = value();
       o.rates = (raw ?? '').split(',').map((r) => numberIn(name, r.trim(), 1, 100_000, false));
+      continue;
+    }
+    if (name === '--restart-after-warmup') {
+      const raw = (value() ?? '').split(',').map((n) => n.trim());
+      const names = raw.includes('all') ? [...SERVICES] : raw;
+      const unknown = names.filter((n) => !(SERVICES as readonly string[]).includes(n));
+      if (names.length === 0 || unknown.length > 0)
+        throw new UsageError(`${name} takes ${SERVICES.join(', ')} or all, got ${raw.join(',')}`);
+      o.restartAfterWarmup = names as ServiceName[];
       continue;
     }
     if (name === '--first-response-timeout-ms') {

@@ -30,6 +30,10 @@ export class ServiceFleet {
   /** How the run's processes share the CPU, for the report's conditions. */
   readonly priorities = describePriorities();
   private stopping = false;
+  /** The environment `start` was given, for `restart`. */
+  private env: NodeJS.ProcessEnv | null = null;
+  /** Processes `restart` stopped: their exit is not a service stopping on its own. */
+  private readonly replaced = new Set<ChildProcess>();
 
   constructor(
     private readonly root: string,
@@ -42,31 +46,51 @@ export class ServiceFleet {
    * (after the spawns: children inherit it).
    */
   start(env: NodeJS.ProcessEnv): void {
+    this.env = env;
     execFileSync(process.execPath, [join(this.root, 'dist/libs/shared/src/kafka/topics.main.js')], {
       cwd: this.root,
       env,
       stdio: ['ignore', 2, 2],
     });
-    for (const name of SERVICES) {
-      const logFile = join(this.logDir, `${name}.log`);
-      const fd = openSync(logFile, 'a');
-      const child = spawn(
-        process.execPath,
-        [...serviceNodeArgs(name), '--enable-source-maps', join(this.root, `dist/apps/${name}/src/main.js`)],
-        {
-          cwd: this.root,
-          env,
-          stdio: ['ignore', fd, fd],
-        },
-      );
-      closeSync(fd);
-      if (name === 'gateway') this.prioritise(name, child.pid, gatewayNice());
-      child.on('exit', (code, signal) => {
-        if (!this.stopping) this.exited ??= `${name} exited (${signal ?? code})`;
-      });
-      this.services.push({ name, child, logFile });
-    }
+    for (const name of SERVICES) this.services.push(this.spawn(name, env));
     this.prioritise('load generator', process.pid, generatorNice());
+  }
+
+  /**
+   * Stops these services (the gateway first, as `stop` does) and starts each again with the same
+   * environment and node arguments, appending to its log: fresh processes (JIT, heaps, database
+   * sessions) on a broker and database that keep what earlier load left there. The caller waits for
+   * readiness.
+   */
+  async restart(names: readonly ServiceName[]): Promise<void> {
+    const env = this.env;
+    if (!env) throw new Error('restart before start');
+    const chosen = this.services.filter((s) => names.includes(s.name));
+    const gateway = chosen.find((s) => s.name === 'gateway');
+    for (const s of chosen) this.replaced.add(s.child);
+    if (gateway) await stopChild(gateway.child);
+    await Promise.all(chosen.filter((s) => s !== gateway).map((s) => stopChild(s.child)));
+    for (const s of chosen) this.services[this.services.indexOf(s)] = this.spawn(s.name, env);
+  }
+
+  private spawn(name: ServiceName, env: NodeJS.ProcessEnv): RunningService {
+    const logFile = join(this.logDir, `${name}.log`);
+    const fd = openSync(logFile, 'a');
+    const child = spawn(
+      process.execPath,
+      [...serviceNodeArgs(name), '--enable-source-maps', join(this.root, `dist/apps/${name}/src/main.js`)],
+      {
+        cwd: this.root,
+        env,
+        stdio: ['ignore', fd, fd],
+      },
+    );
+    closeSync(fd);
+    if (name === 'gateway') this.prioritise(name, child.pid, gatewayNice());
+    child.on('exit', (code, signal) => {
+      if (!this.stopping && !this.replaced.has(child)) this.exited ??= `${name} exited (${signal ?? code})`;
+    });
+    return { name, child, logFile };
   }
 
   /**
@@ -113,19 +137,9 @@ export class ServiceFleet {
   /** The gateway first (it tells routing its desks are gone), then the others; SIGKILL after 10 s. */
   async stop(): Promise<void> {
     this.stopping = true;
-    const stopOne = (c: ChildProcess) =>
-      new Promise<void>((resolve) => {
-        if (c.exitCode !== null || c.signalCode !== null) return resolve();
-        const kill = setTimeout(() => c.kill('SIGKILL'), 10_000);
-        c.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        c.kill('SIGTERM');
-      });
     const gateway = this.services.find((s) => s.name === 'gateway');
-    if (gateway) await stopOne(gateway.child);
-    await Promise.all(this.services.filter((s) => s !== gateway).map((s) => stopOne(s.child)));
+    if (gateway) await stopChild(gateway.child);
+    await Promise.all(this.services.filter((s) => s !== gateway).map((s) => stopChild(s.child)));
   }
 
   /** The last lines of every log, for a failure report. */
@@ -175,6 +189,19 @@ export class ServiceFleet {
     }
     return out.slice(0, max).concat(out.length > max ? [`… and ${out.length - max} more`] : []);
   }
+}
+
+/** SIGTERM, then SIGKILL after 10 s; resolves once the process has exited. */
+function stopChild(c: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    const kill = setTimeout(() => c.kill('SIGKILL'), 10_000);
+    c.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    c.kill('SIGTERM');
+  });
 }
 
 /**
