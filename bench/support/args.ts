@@ -195,7 +195,7 @@ export function parseArgs(argv: string[]): FlowOptions | 'help' {
       const raw = (value() ?? '').split(',').map((n) => n.trim());
       const names = raw.includes('all') ? [...SERVICES] : raw;
       const unknown = names.filter((n) => !(SERVICES as readonly string[]).includes(n));
-      if (names.length === 0 || unknown.length > 0)
+      if (unknown.length > 0)
         throw new UsageError(`${name} takes ${SERVICES.join(', ')} or all, got ${raw.join(',')}`);
       o.restartAfterWarmup = names as ServiceName[];
       continue;

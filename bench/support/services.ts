@@ -32,6 +32,8 @@ export class ServiceFleet {
   private stopping = false;
   /** The environment `start` was given, for `restart`. */
   private env: NodeJS.ProcessEnv | null = null;
+  /** This process's nice value when `start` spawned the services (restarted ones get it too). */
+  private ownNice = 0;
   /** Processes `restart` stopped: their exit is not a service stopping on its own. */
   private readonly replaced = new Set<ChildProcess>();
 
@@ -47,6 +49,7 @@ export class ServiceFleet {
    */
   start(env: NodeJS.ProcessEnv): void {
     this.env = env;
+    this.ownNice = os.getPriority();
     execFileSync(process.execPath, [join(this.root, 'dist/libs/shared/src/kafka/topics.main.js')], {
       cwd: this.root,
       env,
@@ -58,19 +61,26 @@ export class ServiceFleet {
 
   /**
    * Stops these services (the gateway first, as `stop` does) and starts each again with the same
-   * environment and node arguments, appending to its log: fresh processes (JIT, heaps, database
-   * sessions) on a broker and database that keep what earlier load left there. The caller waits for
-   * readiness.
+   * environment, node arguments and priority, appending to its log: fresh processes (JIT, heaps,
+   * database sessions) on a broker and database that keep what earlier load left there. The caller
+   * waits for readiness. Returns how long the stop took, in ms.
    */
-  async restart(names: readonly ServiceName[]): Promise<void> {
+  async restart(names: readonly ServiceName[]): Promise<number> {
     const env = this.env;
     if (!env) throw new Error('restart before start');
     const chosen = this.services.filter((s) => names.includes(s.name));
-    const gateway = chosen.find((s) => s.name === 'gateway');
     for (const s of chosen) this.replaced.add(s.child);
-    if (gateway) await stopChild(gateway.child);
-    await Promise.all(chosen.filter((s) => s !== gateway).map((s) => stopChild(s.child)));
+    const t0 = performance.now();
+    await this.stopInOrder(chosen);
+    const stoppedMs = performance.now() - t0;
+    // Interrupted meanwhile: what would be spawned now, nothing would stop.
+    if (this.stopping) return stoppedMs;
+    // Children inherit this process's nice value, which start() set after its spawns: spawn at the
+    // value start() spawned at, then take the generator's back.
+    this.prioritise('load generator (for the spawns)', process.pid, this.ownNice, true);
     for (const s of chosen) this.services[this.services.indexOf(s)] = this.spawn(s.name, env);
+    this.prioritise('load generator', process.pid, generatorNice());
+    return stoppedMs;
   }
 
   private spawn(name: ServiceName, env: NodeJS.ProcessEnv): RunningService {
@@ -99,8 +109,8 @@ export class ServiceFleet {
    * should not count) get the CPU before the back ends. Off by default: it trades the back ends'
    * latency for the door's (bench/README.md).
    */
-  private prioritise(what: string, pid: number | undefined, nice: number): void {
-    if (nice === 0 || pid === undefined) return;
+  private prioritise(what: string, pid: number | undefined, nice: number, evenToZero = false): void {
+    if ((nice === 0 && !evenToZero) || pid === undefined) return;
     try {
       // This process: every thread of it (its collector's helpers too: support/cpu.ts).
       if (pid === process.pid) setProcessNice(nice);
@@ -137,9 +147,30 @@ export class ServiceFleet {
   /** The gateway first (it tells routing its desks are gone), then the others; SIGKILL after 10 s. */
   async stop(): Promise<void> {
     this.stopping = true;
-    const gateway = this.services.find((s) => s.name === 'gateway');
-    if (gateway) await stopChild(gateway.child);
-    await Promise.all(this.services.filter((s) => s !== gateway).map((s) => stopChild(s.child)));
+    await this.stopInOrder(this.services);
+  }
+
+  /** The gateway first (it tells routing its desks are gone), then the others together. */
+  private async stopInOrder(services: readonly RunningService[]): Promise<void> {
+    const gateway = services.find((s) => s.name === 'gateway');
+    if (gateway) await this.stopChild(gateway);
+    await Promise.all(services.filter((s) => s !== gateway).map((s) => this.stopChild(s)));
+  }
+
+  /** SIGTERM, then SIGKILL after 10 s (said on stderr); resolves once the process has exited. */
+  private stopChild({ name, child: c }: RunningService): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) return resolve();
+      const kill = setTimeout(() => {
+        process.stderr.write(`[bench] ${name} still running 10 s after SIGTERM: SIGKILL\n`);
+        c.kill('SIGKILL');
+      }, 10_000);
+      c.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      c.kill('SIGTERM');
+    });
   }
 
   /** The last lines of every log, for a failure report. */
@@ -191,24 +222,11 @@ export class ServiceFleet {
   }
 }
 
-/** SIGTERM, then SIGKILL after 10 s; resolves once the process has exited. */
-function stopChild(c: ChildProcess): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    const kill = setTimeout(() => c.kill('SIGKILL'), 10_000);
-    c.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    c.kill('SIGTERM');
-  });
-}
-
 /**
  * Extra node arguments for the services, from BENCH_SERVICE_NODE_ARGS (split on spaces; `{name}` is
  * the service's name), e.g. to profile them during a run:
  *   BENCH_SERVICE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof/{name}' npm run bench:flow -- …
- * Profiles are written when the services stop at the end of the run. BENCH_<NAME>_NODE_ARGS (e.g.
+ * Profiles are written when the services stop, at the end of the run or at a restart. BENCH_<NAME>_NODE_ARGS (e.g.
  * BENCH_GATEWAY_NODE_ARGS) adds arguments for that service alone, after those.
  */
 function serviceNodeArgs(name: string): string[] {
