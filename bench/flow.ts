@@ -558,20 +558,19 @@ async function main(): Promise<number> {
       say(`restarting ${names}`);
       // A restarted gateway drops the desks; they reconnect by themselves (socket.io-client) and are
       // back once each has its new desk.state, its rooms joined, as at the start.
+      const withGateway = opts.restartAfterWarmup.includes('gateway');
       let deskStates = 0;
-      if (opts.restartAfterWarmup.includes('gateway'))
-        for (const d of desks) d.once('desk.state', () => deskStates++);
+      if (withGateway) for (const d of desks) d.once('desk.state', () => deskStates++);
       const t0 = performance.now();
       const stoppedMs = await runningFleet.restart(opts.restartAfterWarmup);
       await runningFleet.waitReady(http, 120_000);
       const readyMs = performance.now() - t0 - stoppedMs;
-      const desksBack = () => !opts.restartAfterWarmup.includes('gateway') || deskStates === desks.length;
-      if (!(await waitUntil(desksBack, 60_000, 100)))
+      if (!(await waitUntil(() => !withGateway || deskStates === desks.length, 60_000, 100)))
         throw new Error(`only ${deskStates} of ${desks.length} desks had their desk.state again in 60 s`);
       const took =
         `${names} restarted after the warm-ups: stopped in ${(stoppedMs / 1000).toFixed(1)} s, ready ` +
         `${(readyMs / 1000).toFixed(1)} s after` +
-        (opts.restartAfterWarmup.includes('gateway')
+        (withGateway
           ? `, every desk back (desk.state) ${((performance.now() - t0 - stoppedMs - readyMs) / 1000).toFixed(1)} s after that`
           : '');
       say(took);

@@ -76,8 +76,6 @@ export interface Sent {
   attempts: Attempt[];
 }
 
-export type { Warmed };
-
 /**
  * The clients' own event-loop delay during a phase, in ms (the worst process's, when several), and
  * the CPU their process(es) used meanwhile, in ms (all of them; in the bench's own process, all of
