@@ -1,6 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,6 +10,9 @@ import { BENCH_LIMITS } from './limits';
 import { checkpoint, sleep } from './open-loop';
 
 export const SERVICES = ['conversation', 'routing', 'billing', 'gateway'] as const;
+
+/** bootService's last line of a start: "<service> is consuming (…)". */
+const CONSUMING = /\bis consuming \(/;
 /** Terminal colour codes in Nest's log lines. */
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 export type ServiceName = (typeof SERVICES)[number];
@@ -36,6 +39,8 @@ export class ServiceFleet {
   private ownNice = 0;
   /** Processes `restart` stopped: their exit is not a service stopping on its own. */
   private readonly replaced = new Set<ChildProcess>();
+  /** Services `restart` started again, not yet consuming: the size of their log before the spawn. */
+  private readonly restarting = new Map<ServiceName, number>();
 
   constructor(
     private readonly root: string,
@@ -63,7 +68,7 @@ export class ServiceFleet {
    * Stops these services (the gateway first, as `stop` does) and starts each again with the same
    * environment, node arguments and priority, appending to its log: fresh processes (JIT, heaps,
    * database sessions) on a broker and database that keep what earlier load left there. The caller
-   * waits for readiness. Returns how long the stop took, in ms.
+   * waits for them (`waitRestarted`, then readiness). Returns how long the stop took, in ms.
    */
   async restart(names: readonly ServiceName[]): Promise<number> {
     const env = this.env;
@@ -78,9 +83,36 @@ export class ServiceFleet {
     // Children inherit this process's nice value, which start() set after its spawns: spawn at the
     // value start() spawned at, then take the generator's back.
     this.prioritise('load generator (for the spawns)', process.pid, this.ownNice, true);
-    for (const s of chosen) this.services[this.services.indexOf(s)] = this.spawn(s.name, env);
+    for (const s of chosen) {
+      this.restarting.set(s.name, logSize(s.logFile));
+      this.services[this.services.indexOf(s)] = this.spawn(s.name, env);
+    }
     this.prioritise('load generator', process.pid, generatorNice());
     return stoppedMs;
+  }
+
+  /**
+   * Until every service `restart` started again has logged that it is consuming (bootService's
+   * last line). The gateway's /health/ready alone would not do: it reads the services' heartbeats,
+   * and one sent before the stop keeps a back end "up" there for READINESS_MAX_HEARTBEAT_AGE_MS.
+   */
+  async waitRestarted(timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      checkpoint();
+      if (this.exited) throw new Error(`${this.exited} before it was consuming again`);
+      for (const [name, since] of this.restarting) {
+        const s = this.services.find((r) => r.name === name);
+        if (s && CONSUMING.test(logSince(s.logFile, since))) this.restarting.delete(name);
+      }
+      if (this.restarting.size === 0) return;
+      if (performance.now() > deadline) {
+        throw new Error(
+          `not consuming ${timeoutMs / 1000} s after the restart: ${[...this.restarting.keys()].join(', ')}`,
+        );
+      }
+      await sleep(100);
+    }
   }
 
   private spawn(name: ServiceName, env: NodeJS.ProcessEnv): RunningService {
@@ -334,4 +366,29 @@ export function benchServiceEnv(o: {
     delete env[name];
   }
   return { env, adminToken };
+}
+
+function logSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** What a log gained past `offset` (a log of this run: appended to, never truncated). */
+function logSince(file: string, offset: number): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const buf = Buffer.alloc(Math.max(0, logSize(file) - offset));
+    const n = readSync(fd, buf, 0, buf.length, offset);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
