@@ -155,4 +155,34 @@ describe('outbox relay leadership', () => {
     expect(takeover.leading).toBe(true);
     expect(stopped.said.filter((s) => s.event === 'publishing')).toHaveLength(1);
   }, 90_000);
+
+  it('leads again when an administrator ends its session, and publishes what was written meanwhile', async () => {
+    await stopped?.kill(); // alone, so that the lead can only come back to this relay
+    stopped = null;
+    takeover ??= new OutboxRelay({
+      databaseUrl: env.databaseUrl,
+      schema: SCHEMA,
+      producer,
+      pollIntervalMs: 200,
+      database: { OUTBOX_RELAY_LEASE_MS: LEASE_MS },
+      logger: { log: () => undefined, error: () => undefined },
+    });
+    takeover.start();
+    await waitFor(() => takeover!.leading, { what: 'the relay to lead', timeoutMs: 20_000 });
+
+    // Its session is named after its schema (pg_stat_activity, docs/operations.md): a failover or
+    // an administrator ends it.
+    const ended = await db.query<{ ended: boolean }[]>(
+      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = $1`,
+      [`pupitre-${SCHEMA}-relay`],
+    );
+    expect(ended).toEqual([{ ended: true }]);
+
+    const meanwhile = randomUUID();
+    await emit(meanwhile, 3);
+    await waitFor(() => published(meanwhile) > 0, { what: 'the row written after the session ended' });
+    await waitFor(() => takeover!.leading, { what: 'the relay to lead again' });
+    expect(published(meanwhile)).toBe(1);
+  }, 60_000);
 });

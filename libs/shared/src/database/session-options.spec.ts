@@ -10,6 +10,7 @@ describe(sessionOptions.name, () => {
       connectionTimeoutMillis: 10_000,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      application_name: 'pupitre-routing',
     });
     expect(sut.options).toBe(
       '-c search_path=routing -c tcp_keepalives_idle=10 -c tcp_keepalives_interval=3 -c tcp_keepalives_count=3',

@@ -21,6 +21,11 @@ export interface SessionOptions {
   connectionTimeoutMillis: number;
   keepAlive: true;
   keepAliveInitialDelayMillis: number;
+  /**
+   * `pupitre-<schema>`, so that pg_stat_activity (and a log_line_prefix with %a) tells which service
+   * holds a session; an application_name in DATABASE_URL takes precedence.
+   */
+  application_name: string;
   /** Server settings for the session: search_path, the server's own TCP keepalives, and `extra`. */
   options: string;
 }
@@ -51,6 +56,7 @@ export function sessionOptions(
     connectionTimeoutMillis: t.DATABASE_CONNECT_TIMEOUT_MS,
     keepAlive: true,
     keepAliveInitialDelayMillis: t.DATABASE_KEEPALIVE_MS,
+    application_name: `pupitre-${schema}`,
     options: Object.entries(settings)
       .map(([k, v]) => `-c ${k}=${v}`)
       .join(' '),

@@ -288,6 +288,7 @@ export class OutboxRelay {
         // table at every send (bench/flow: from 99 to 1,300 buffers a call within a minute).
         plan_cache_mode: 'force_custom_plan',
       }),
+      application_name: `pupitre-${this.o.schema}-relay`,
     });
     client.on('error', (err) => this.o.logger.error(`outbox relay connection: ${err.message}`));
     client.on('notification', (_n: Notification) => this.nudge());
