@@ -42,6 +42,7 @@ import {
   databaseUrl,
   deleteKafkaPrefix,
   dropDatabase,
+  endServiceSessions,
   freePort,
   ROOT,
   startBroker,
@@ -576,6 +577,14 @@ async function main(): Promise<number> {
           : '');
       say(took);
       warmups.push(took);
+    }
+    if (opts.endSessionsAfterWarmup) {
+      // The database side of a restart alone: new sessions, with empty caches and no prepared
+      // statements, under processes that keep their compiled code and heaps.
+      const ended = await endServiceSessions(dbName);
+      const said = `the services' database sessions ended after the warm-ups: ${ended} (their pools open new ones)`;
+      say(said);
+      warmups.push(said);
     }
 
     // Probes, one at a time: the system is idle again when PROBES_IN_A_ROW reach the desk quickly.

@@ -20,6 +20,11 @@ export interface FlowOptions {
    * tell which side a first step's cost is on. Empty: none.
    */
   restartAfterWarmup: ServiceName[];
+  /**
+   * The services' database sessions ended after the warm-ups (and any restart), before the first step:
+   * the database side of a restart (sessions, their caches and prepared statements) alone.
+   */
+  endSessionsAfterWarmup: boolean;
   agents: number;
   visitors: number;
   /** Share of visitors on `mobile_app` (the rest on `web_chat`). */
@@ -64,6 +69,7 @@ export const DEFAULTS: FlowOptions = {
   warmup: 5,
   warmupPeak: 0,
   restartAfterWarmup: [],
+  endSessionsAfterWarmup: false,
   agents: 50,
   visitors: 200,
   mobileShare: 0.1,
@@ -91,6 +97,9 @@ export const USAGE = `usage: npm run bench:flow -- [options]
                     then stop and start these services again (gateway, conversation,
                     routing, billing, or all): fresh processes on a broker and database
                     that keep what the warm-ups left                 (none)
+  --end-sessions-after-warmup
+                    then end the services' database sessions (pg_terminate_backend):
+                    their pools open new ones; the processes keep the rest
   --agents N        agents at their desks, chatCapacity 20 each    (${DEFAULTS.agents})
   --visitors N      visitors, each with one assigned conversation  (${DEFAULTS.visitors})
   --mobile-share F  share of visitors on mobile_app, 0..1          (${DEFAULTS.mobileShare})
@@ -189,6 +198,10 @@ export function parseArgs(argv: string[]): FlowOptions | 'help' {
     if (name === '--rates' || name === '--rate') {
       const raw = value();
       o.rates = (raw ?? '').split(',').map((r) => numberIn(name, r.trim(), 1, 100_000, false));
+      continue;
+    }
+    if (arg === '--end-sessions-after-warmup') {
+      o.endSessionsAfterWarmup = true;
       continue;
     }
     if (name === '--restart-after-warmup') {

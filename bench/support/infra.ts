@@ -84,6 +84,22 @@ export const dropDatabase = (name: string) =>
  * second), and the position in the write-ahead log (`wal_bytes`: the whole cluster's, so it counts
  * only while nothing else writes).
  */
+/**
+ * Ends the services' sessions on a database (application_name `pupitre-…`, their pools' and relays'),
+ * as a failover or an administrator would: their pools open new ones as they need them. Returns how
+ * many were ended.
+ */
+export async function endServiceSessions(name: string): Promise<number> {
+  return withAdmin(async (c) => {
+    const { rows } = await c.query<{ ended: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+        WHERE datname = $1 AND application_name LIKE 'pupitre-%'`,
+      [name],
+    );
+    return rows.filter((r) => r.ended).length;
+  });
+}
+
 export async function databaseCounters(name: string): Promise<Record<string, number>> {
   return withAdmin(async (c) => {
     const { rows } = await c.query<Record<string, string>>(
