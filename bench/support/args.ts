@@ -99,7 +99,7 @@ export const USAGE = `usage: npm run bench:flow -- [options]
                     that keep what the warm-ups left                 (none)
   --end-sessions-after-warmup
                     then end the services' database sessions (pg_terminate_backend):
-                    their pools open new ones; the processes keep the rest
+                    their pools open new ones; the processes keep the rest (off)
   --agents N        agents at their desks, chatCapacity 20 each    (${DEFAULTS.agents})
   --visitors N      visitors, each with one assigned conversation  (${DEFAULTS.visitors})
   --mobile-share F  share of visitors on mobile_app, 0..1          (${DEFAULTS.mobileShare})
@@ -164,6 +164,7 @@ const flags: Record<string, (o: FlowOptions) => void> = {
   '--node-client': (o) => (o.nodeClient = true),
   '--agent-replied': (o) => (o.agentReplied = true),
   '--no-agent-replied': (o) => (o.agentReplied = false),
+  '--end-sessions-after-warmup': (o) => (o.endSessionsAfterWarmup = true),
 };
 
 export class UsageError extends Error {}
@@ -198,10 +199,6 @@ export function parseArgs(argv: string[]): FlowOptions | 'help' {
     if (name === '--rates' || name === '--rate') {
       const raw = value();
       o.rates = (raw ?? '').split(',').map((r) => numberIn(name, r.trim(), 1, 100_000, false));
-      continue;
-    }
-    if (arg === '--end-sessions-after-warmup') {
-      o.endSessionsAfterWarmup = true;
       continue;
     }
     if (name === '--restart-after-warmup') {

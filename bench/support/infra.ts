@@ -80,14 +80,9 @@ export const dropDatabase = (name: string) =>
   withAdmin(async (c) => void (await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)));
 
 /**
- * The database's cumulative activity counters (pg_stat_database; flushed by backends about once a
- * second), and the position in the write-ahead log (`wal_bytes`: the whole cluster's, so it counts
- * only while nothing else writes).
- */
-/**
  * Ends the services' sessions on a database (application_name `pupitre-…`, their pools' and relays'),
- * as a failover or an administrator would: their pools open new ones as they need them. Returns how
- * many were ended.
+ * as an administrator would: their pools open new ones as they need them. Returns how many were
+ * ended; none is an error (the services' names not seen: an application_name in the URL, say).
  */
 export async function endServiceSessions(name: string): Promise<number> {
   return withAdmin(async (c) => {
@@ -96,10 +91,17 @@ export async function endServiceSessions(name: string): Promise<number> {
         WHERE datname = $1 AND application_name LIKE 'pupitre-%'`,
       [name],
     );
-    return rows.filter((r) => r.ended).length;
+    const ended = rows.filter((r) => r.ended).length;
+    if (ended === 0) throw new Error(`no session named pupitre-… on ${name} to end`);
+    return ended;
   });
 }
 
+/**
+ * The database's cumulative activity counters (pg_stat_database; flushed by backends about once a
+ * second), and the position in the write-ahead log (`wal_bytes`: the whole cluster's, so it counts
+ * only while nothing else writes).
+ */
 export async function databaseCounters(name: string): Promise<Record<string, number>> {
   return withAdmin(async (c) => {
     const { rows } = await c.query<Record<string, string>>(

@@ -170,19 +170,30 @@ describe('outbox relay leadership', () => {
     takeover.start();
     await waitFor(() => takeover!.leading, { what: 'the relay to lead', timeoutMs: 20_000 });
 
-    // Its session is named after its schema (pg_stat_activity, docs/operations.md): a failover or
-    // an administrator ends it.
-    const ended = await db.query<{ ended: boolean }[]>(
-      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
-        WHERE datname = current_database() AND application_name = $1`,
-      [`pupitre-${SCHEMA}-relay`],
+    // Its session is named after its schema (pg_stat_activity, docs/operations.md), and an
+    // administrator ends it. The child's session may outlive its process for a moment: wait for one.
+    const relaySessions = () =>
+      db.query<{ pid: number }[]>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
+        [`pupitre-${SCHEMA}-relay`],
+      );
+    const [{ pid }] = await waitFor(
+      async () => {
+        const rows = await relaySessions();
+        return rows.length === 1 && rows;
+      },
+      { what: "the relay's session alone under its name" },
     );
-    expect(ended).toEqual([{ ended: true }]);
+    await db.query('SELECT pg_terminate_backend($1)', [pid]);
 
     const meanwhile = randomUUID();
     await emit(meanwhile, 3);
     await waitFor(() => published(meanwhile) > 0, { what: 'the row written after the session ended' });
-    await waitFor(() => takeover!.leading, { what: 'the relay to lead again' });
     expect(published(meanwhile)).toBe(1);
+    // It published through a new session of its own: it led again.
+    const after = await relaySessions();
+    expect(after).toHaveLength(1);
+    expect(after[0].pid).not.toBe(pid);
+    expect(takeover.leading).toBe(true);
   }, 60_000);
 });
