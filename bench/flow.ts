@@ -563,8 +563,7 @@ async function main(): Promise<number> {
       let deskStates = 0;
       if (withGateway) for (const d of desks) d.once('desk.state', () => deskStates++);
       const t0 = performance.now();
-      const stoppedMs = await runningFleet.restart(opts.restartAfterWarmup);
-      await runningFleet.waitRestarted(120_000);
+      const stoppedMs = await runningFleet.restart(opts.restartAfterWarmup, 120_000);
       await runningFleet.waitReady(http, 120_000);
       const readyMs = performance.now() - t0 - stoppedMs;
       if (!(await waitUntil(() => !withGateway || deskStates === desks.length, 60_000, 100)))

@@ -39,8 +39,6 @@ export class ServiceFleet {
   private ownNice = 0;
   /** Processes `restart` stopped: their exit is not a service stopping on its own. */
   private readonly replaced = new Set<ChildProcess>();
-  /** Services `restart` started again, not yet consuming: the size of their log before the spawn. */
-  private readonly restarting = new Map<ServiceName, number>();
 
   constructor(
     private readonly root: string,
@@ -67,10 +65,12 @@ export class ServiceFleet {
   /**
    * Stops these services (the gateway first, as `stop` does) and starts each again with the same
    * environment, node arguments and priority, appending to its log: fresh processes (JIT, heaps,
-   * database sessions) on a broker and database that keep what earlier load left there. The caller
-   * waits for them (`waitRestarted`, then readiness). Returns how long the stop took, in ms.
+   * database sessions) on a broker and database that keep what earlier load left there. Resolves once
+   * each has logged that it is consuming (bootService's last line): the gateway's /health/ready alone
+   * would not do, as it reads the services' heartbeats, and one sent before the stop keeps a back end
+   * "up" there for READINESS_MAX_HEARTBEAT_AGE_MS. Returns how long the stop took, in ms.
    */
-  async restart(names: readonly ServiceName[]): Promise<number> {
+  async restart(names: readonly ServiceName[], timeoutMs: number): Promise<number> {
     const env = this.env;
     if (!env) throw new Error('restart before start');
     const chosen = this.services.filter((s) => names.includes(s.name));
@@ -83,32 +83,21 @@ export class ServiceFleet {
     // Children inherit this process's nice value, which start() set after its spawns: spawn at the
     // value start() spawned at, then take the generator's back.
     this.prioritise('load generator (for the spawns)', process.pid, this.ownNice, true);
-    for (const s of chosen) {
-      this.restarting.set(s.name, logSize(s.logFile));
-      this.services[this.services.indexOf(s)] = this.spawn(s.name, env);
-    }
+    // Each restarted service's log, and its size before the spawn (the new process appends to it).
+    const starting = new Map(chosen.map((s) => [s.name, { logFile: s.logFile, since: logSize(s.logFile) }]));
+    for (const s of chosen) this.services[this.services.indexOf(s)] = this.spawn(s.name, env);
     this.prioritise('load generator', process.pid, generatorNice());
-    return stoppedMs;
-  }
-
-  /**
-   * Until every service `restart` started again has logged that it is consuming (bootService's
-   * last line). The gateway's /health/ready alone would not do: it reads the services' heartbeats,
-   * and one sent before the stop keeps a back end "up" there for READINESS_MAX_HEARTBEAT_AGE_MS.
-   */
-  async waitRestarted(timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       checkpoint();
       if (this.exited) throw new Error(`${this.exited} before it was consuming again`);
-      for (const [name, since] of this.restarting) {
-        const s = this.services.find((r) => r.name === name);
-        if (s && CONSUMING.test(logSince(s.logFile, since))) this.restarting.delete(name);
+      for (const [name, { logFile, since }] of starting) {
+        if (CONSUMING.test(logSince(logFile, since))) starting.delete(name);
       }
-      if (this.restarting.size === 0) return;
+      if (starting.size === 0) return stoppedMs;
       if (performance.now() > deadline) {
         throw new Error(
-          `not consuming ${timeoutMs / 1000} s after the restart: ${[...this.restarting.keys()].join(', ')}`,
+          `not consuming ${timeoutMs / 1000} s after the restart: ${[...starting.keys()].join(', ')}`,
         );
       }
       await sleep(100);
