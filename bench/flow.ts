@@ -43,6 +43,7 @@ import {
   deleteKafkaPrefix,
   dropDatabase,
   endServiceSessions,
+  serviceSessions,
   freePort,
   ROOT,
   startBroker,
@@ -657,6 +658,12 @@ async function main(): Promise<number> {
       const firstAtRate = rate > rateReached;
       rateReached = Math.max(rateReached, rate);
       const settleBefore = await settle(`before ${rate}/s`);
+      if (opts.endSessionsBeforeRate === rate) {
+        // Fresh database sessions for warm processes, with the floor's time for the relays to
+        // reconnect: whatever the step then needs, it opens and prepares during the step.
+        const ended = await endServiceSessions(dbName);
+        say(`the services' database sessions ended before the ${rate}/s floor and step: ${ended}`);
+      }
       const beforeFloor = loadavg();
       let floorResult: FloorResult | null = null;
       let floorMachineCpu = NaN;
@@ -694,6 +701,7 @@ async function main(): Promise<number> {
       const tag = `m${k}`;
       const m = newPhase(tag, rate, Math.max(1, Math.round(rate * opts.seconds)));
       phases.set(tag, m);
+      const sessionsBefore = opts.endSessionsBeforeRate === rate ? await serviceSessions(dbName) : null;
       say(`measuring: ${opts.seconds} s at ${rate}/s (load average ${loadBefore})`);
       const loopDelay = monitorEventLoopDelay({ resolution: 10 });
       loopDelay.enable();
@@ -749,6 +757,10 @@ async function main(): Promise<number> {
       speed.stop();
       loopDelay.disable();
       say(`${rate}/s: ${m.delivered} of ${m.n} at a desk, ${m.httpDone} HTTP answers`);
+      if (sessionsBefore !== null)
+        say(
+          `the services' database sessions: ${sessionsBefore} at the step's start, ${await serviceSessions(dbName)} after it`,
+        );
       await sleep(1500); // backends flush their statistics about once a second
       const dbAfter = await databaseCounters(dbName);
       const tablesAfter = await tableCounters(dbName);

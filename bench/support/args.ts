@@ -25,6 +25,11 @@ export interface FlowOptions {
    * the database side of a restart (sessions, their caches and prepared statements) alone.
    */
   endSessionsAfterWarmup: boolean;
+  /**
+   * The services' database sessions ended just before this rate's step (after its settle, before its
+   * floor): fresh sessions for a step whose processes are warm. Null: never.
+   */
+  endSessionsBeforeRate: number | null;
   agents: number;
   visitors: number;
   /** Share of visitors on `mobile_app` (the rest on `web_chat`). */
@@ -70,6 +75,7 @@ export const DEFAULTS: FlowOptions = {
   warmupPeak: 0,
   restartAfterWarmup: [],
   endSessionsAfterWarmup: false,
+  endSessionsBeforeRate: null,
   agents: 50,
   visitors: 200,
   mobileShare: 0.1,
@@ -100,6 +106,9 @@ export const USAGE = `usage: npm run bench:flow -- [options]
   --end-sessions-after-warmup
                     then end the services' database sessions (pg_terminate_backend):
                     their pools open new ones; the processes keep the rest (off)
+  --end-sessions-before RATE
+                    the same just before that rate's step, after its settle and
+                    before its floor (the relays reconnect during the floor)  (never)
   --agents N        agents at their desks, chatCapacity 20 each    (${DEFAULTS.agents})
   --visitors N      visitors, each with one assigned conversation  (${DEFAULTS.visitors})
   --mobile-share F  share of visitors on mobile_app, 0..1          (${DEFAULTS.mobileShare})
@@ -210,6 +219,10 @@ export function parseArgs(argv: string[]): FlowOptions | 'help' {
       o.restartAfterWarmup = names as ServiceName[];
       continue;
     }
+    if (name === '--end-sessions-before') {
+      o.endSessionsBeforeRate = numberIn(name, value(), 1, 100_000, false);
+      continue;
+    }
     if (name === '--first-response-timeout-ms') {
       o.firstResponseTimeoutMs = numberIn(name, value(), 100, 30 * 24 * 3600 * 1000, true);
       continue;
@@ -228,5 +241,7 @@ export function parseArgs(argv: string[]): FlowOptions | 'help' {
     throw new UsageError('--warm-connections needs the lean client (not --node-client)');
   if (o.warmConnections > o.sockets)
     throw new UsageError(`--warm-connections must be at most --sockets (${o.sockets})`);
+  if (o.endSessionsBeforeRate !== null && !o.rates.includes(o.endSessionsBeforeRate))
+    throw new UsageError(`--end-sessions-before must be one of --rates (${o.rates.join(',')})`);
   return o;
 }

@@ -97,6 +97,17 @@ export async function endServiceSessions(name: string): Promise<number> {
   });
 }
 
+/** How many sessions the services hold on database `name` (those named `pupitre-…`). */
+export async function serviceSessions(name: string): Promise<number> {
+  return withAdmin(async (c) => {
+    const { rows } = await c.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'pupitre-%'`,
+      [name],
+    );
+    return Number(rows[0]?.n ?? 0);
+  });
+}
+
 /**
  * The database's cumulative activity counters (pg_stat_database; flushed by backends about once a
  * second), and the position in the write-ahead log (`wal_bytes`: the whole cluster's, so it counts
