@@ -167,7 +167,7 @@ interface Step {
    * No earlier step or warm-up (of a second or more) of the run reached this rate or a higher one:
    * what the services grow for that rate may still be growing during the step (session 60: each of
    * the seven 30-s 1,000/s steps measured so refused some, none of the six after earlier load at that
-   * rate did; docs/architecture.md).
+   * rate did; docs/performance.md, "What a visitor message costs, and what was priced").
    */
   firstAtRate: boolean;
   /**
