@@ -30,7 +30,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { DoorState, startDoorThread } from '../apps/gateway/src/http/door-thread';
+import { DoorState } from '../apps/gateway/src/http/door-state';
+import { startDoorThread } from '../apps/gateway/src/http/door-thread';
 import { setThreadFifo } from '../apps/gateway/src/http/thread-nice';
 import { threadNamed, threadSched } from './support/cpu';
 

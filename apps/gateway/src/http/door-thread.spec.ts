@@ -6,19 +6,15 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@pupitre/shared/testing';
+import { DoorState, packDoorView, packRetryView, unpackDoorView, unpackRetryView } from './door-state';
 import {
   admittedByDoor,
   DOOR_ADMITTED_HEADER,
   type DoorRefusals,
-  DoorState,
   type DoorThread,
   type DoorThreadHooks,
   type DoorThreadOptions,
-  packDoorView,
-  packRetryView,
   startDoorThread,
-  unpackDoorView,
-  unpackRetryView,
 } from './door-thread';
 import { serveHopped } from './door-hop';
 

@@ -18,14 +18,12 @@ export {
   admittedByDoor,
   DOOR_ADMITTED_HEADER,
   DOOR_BUSY_ROUTE,
-  DoorState,
   startDoorThread,
   type DoorPriority,
-  type DoorReason,
   type DoorRefusals,
   type DoorThread,
-  type DoorView,
 } from './door-thread';
+export { DoorState, type DoorReason, type DoorView } from './door-state';
 export { serveHopped, type HopAnswer, type HopRequest } from './door-hop';
 export { DOOR_HEALTH_MAX_AGE_MS, type DoorHealthAnswer, type ProbeServed } from './door-health';
 export {
