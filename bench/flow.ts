@@ -654,11 +654,15 @@ async function main(): Promise<number> {
       opts.restartAfterWarmup.length > 0
         ? 0
         : Math.max(opts.warmup >= 1 ? warmupRate : 0, opts.warmupPeak >= 1 ? peakRate(opts) : 0);
+    // --end-sessions-before: the first step at that rate only.
+    let sessionsEndedBefore = false;
     for (const [k, rate] of opts.rates.entries()) {
       const firstAtRate = rate > rateReached;
       rateReached = Math.max(rateReached, rate);
       const settleBefore = await settle(`before ${rate}/s`);
-      if (opts.endSessionsBeforeRate === rate) {
+      const endSessions = opts.endSessionsBeforeRate === rate && !sessionsEndedBefore;
+      if (endSessions) {
+        sessionsEndedBefore = true;
         // Fresh database sessions for warm processes, with the floor's time for the relays to
         // reconnect: whatever the step then needs, it opens and prepares during the step.
         const ended = await endServiceSessions(dbName);
@@ -701,7 +705,7 @@ async function main(): Promise<number> {
       const tag = `m${k}`;
       const m = newPhase(tag, rate, Math.max(1, Math.round(rate * opts.seconds)));
       phases.set(tag, m);
-      const sessionsBefore = opts.endSessionsBeforeRate === rate ? await serviceSessions(dbName) : null;
+      const sessionsBefore = endSessions ? await serviceSessions(dbName) : null;
       say(`measuring: ${opts.seconds} s at ${rate}/s (load average ${loadBefore})`);
       const loopDelay = monitorEventLoopDelay({ resolution: 10 });
       loopDelay.enable();

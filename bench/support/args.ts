@@ -26,8 +26,8 @@ export interface FlowOptions {
    */
   endSessionsAfterWarmup: boolean;
   /**
-   * The services' database sessions ended just before this rate's step (after its settle, before its
-   * floor): fresh sessions for a step whose processes are warm. Null: never.
+   * The services' database sessions ended just before the first step at this rate (after its settle,
+   * before its floor): fresh sessions for a step whose processes are warm. Null: never.
    */
   endSessionsBeforeRate: number | null;
   agents: number;
@@ -107,8 +107,8 @@ export const USAGE = `usage: npm run bench:flow -- [options]
                     then end the services' database sessions (pg_terminate_backend):
                     their pools open new ones; the processes keep the rest (off)
   --end-sessions-before RATE
-                    the same just before that rate's step, after its settle and
-                    before its floor (the relays reconnect during the floor)  (never)
+                    the same just before the first step at that rate, after its
+                    settle and before its floor (the relays reconnect meanwhile) (never)
   --agents N        agents at their desks, chatCapacity 20 each    (${DEFAULTS.agents})
   --visitors N      visitors, each with one assigned conversation  (${DEFAULTS.visitors})
   --mobile-share F  share of visitors on mobile_app, 0..1          (${DEFAULTS.mobileShare})
@@ -243,5 +243,8 @@ export function parseArgs(argv: string[]): FlowOptions | 'help' {
     throw new UsageError(`--warm-connections must be at most --sockets (${o.sockets})`);
   if (o.endSessionsBeforeRate !== null && !o.rates.includes(o.endSessionsBeforeRate))
     throw new UsageError(`--end-sessions-before must be one of --rates (${o.rates.join(',')})`);
+  // The floor is when the relays reconnect; without it their gap would fall inside the step.
+  if (o.endSessionsBeforeRate !== null && !o.floor)
+    throw new UsageError('--end-sessions-before needs the floor (not --no-floor)');
   return o;
 }

@@ -11,7 +11,7 @@ const ATTEMPT = /^\s*\d{1,9}\s*$/;
 /**
  * Whether the request says it is a client's retry: `X-Attempt` of 2 or more. Anything else (none, 1,
  * not a number) is taken for a first try. Its own module, free of Nest, for the door thread
- * (http/door-thread.ts) too. A client that leaves it out is served as a first try: the header asks
+ * (http/door-worker.ts) too. A client that leaves it out is served as a first try: the header asks
  * to wait behind new work under overload, it never buys anything.
  */
 export function isRetry(headers: IncomingHttpHeaders): boolean {

@@ -6,7 +6,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 
 /**
  * The request's correlation id: the client's `X-Request-Id` when well formed, else a new one. Its own
- * module, free of Nest, for the door thread (http/door-thread.ts) too.
+ * module, free of Nest, for the door thread (http/door-worker.ts) too.
  */
 export function correlationIdOf(headers: IncomingHttpHeaders): string {
   const given = headers['x-request-id'];

@@ -11,11 +11,12 @@ export interface DoorSources {
 }
 
 /**
- * The state the door thread refuses visitor messages by (http/door-thread.ts), as the main thread's
- * door would (load-shedding.ts): shut while conversation is at its bound, or while the desk feed is
- * past its limit; the bound of what the thread may have admitted and not answered, and the lower one a
- * client's retry meets, with whether retries are shut (all that waits for conversation at their
- * bound, as the main thread's door decides for a retry); the Retry-After.
+ * The state the door thread refuses visitor messages by (http/door-state.ts; the thread is
+ * http/door-worker.ts), as the main thread's door would (load-shedding.ts): shut while conversation
+ * is at its bound, or while the desk feed is past its limit; the bound of what the thread may have
+ * admitted and not answered, and the lower one a client's retry meets, with whether retries are shut
+ * (all that waits for conversation at their bound, as the main thread's door decides for a retry);
+ * the Retry-After.
  * No side effect: refusals are counted once the thread reports them.
  */
 export function doorView({ client, feedLag }: DoorSources): DoorView {

@@ -2,7 +2,7 @@ import type { DoorRefusals, ProbeServed } from '../http';
 import type { GatewayMetrics } from './gateway-metrics';
 import type { RouteOf } from './route-of';
 
-/** The route the door thread refuses visitor messages on (http/door-thread.ts). */
+/** The route the door thread refuses visitor messages on (http/door-worker.ts, SHED_PATH). */
 const VISITOR_MESSAGES = '/v1/visitor/messages';
 
 export interface DoorRefusalCounts {
