@@ -299,7 +299,8 @@ class Hop {
  * reset. At nice -20 the thread still waits for a core, likely behind threads of its own weight and
  * the slice of the one running: through bench/overload's overload it waited 218–303 ms of each
  * second, and answered a burst of new connections 100 ms and more after their requests arrived; under
- * SCHED_FIFO, 0.27–3.44 ms (docs/architecture.md, Overload, session 54).
+ * SCHED_FIFO, 0.27–3.44 ms (session 54: docs/architecture.md, Overload, the door thread; its traces in
+ * docs/performance.md, "The door thread, measured (sessions 38–57)").
  */
 function prioritise(nice: number, fifo: number, warn: (message: string) => void): DoorPriority {
   // Said only if the thread is left to its nice value: under SCHED_FIFO it does not count (a container
