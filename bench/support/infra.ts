@@ -79,6 +79,9 @@ export const createDatabase = (name: string) =>
 export const dropDatabase = (name: string) =>
   withAdmin(async (c) => void (await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)));
 
+/** The services' sessions on database `$1`: those named `pupitre-…` (sessionName). */
+const SERVICE_SESSIONS = `datname = $1 AND application_name LIKE 'pupitre-%'`;
+
 /**
  * Ends the services' sessions on a database (application_name `pupitre-…`, their pools' and relays'),
  * as an administrator would: their pools open new ones as they need them. Returns how many were
@@ -87,8 +90,7 @@ export const dropDatabase = (name: string) =>
 export async function endServiceSessions(name: string): Promise<number> {
   return withAdmin(async (c) => {
     const { rows } = await c.query<{ ended: boolean }>(
-      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
-        WHERE datname = $1 AND application_name LIKE 'pupitre-%'`,
+      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE ${SERVICE_SESSIONS}`,
       [name],
     );
     const ended = rows.filter((r) => r.ended).length;
@@ -101,7 +103,7 @@ export async function endServiceSessions(name: string): Promise<number> {
 export async function serviceSessions(name: string): Promise<number> {
   return withAdmin(async (c) => {
     const { rows } = await c.query<{ n: string }>(
-      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'pupitre-%'`,
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE ${SERVICE_SESSIONS}`,
       [name],
     );
     return Number(rows[0]?.n ?? 0);

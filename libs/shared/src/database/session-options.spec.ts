@@ -1,4 +1,4 @@
-import { sessionOptions } from './session-options';
+import { sessionName, sessionOptions } from './session-options';
 
 describe(sessionOptions.name, () => {
   it('bounds every session by default and sets keepalives on both ends', () => {
@@ -26,5 +26,12 @@ describe(sessionOptions.name, () => {
     expect(sut.statement_timeout).toBeUndefined();
     expect(sut.idle_in_transaction_session_timeout).toBe(1500);
     expect(sut.options).toContain('-c idle_session_timeout=5000');
+  });
+});
+
+describe(sessionName.name, () => {
+  it("names a service's sessions after its schema, and a session with a role of its own after both", () => {
+    expect(sessionName('conversation')).toBe('pupitre-conversation');
+    expect(sessionName('conversation', 'relay')).toBe('pupitre-conversation-relay');
   });
 });

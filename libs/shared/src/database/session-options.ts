@@ -31,6 +31,14 @@ export interface SessionOptions {
 }
 
 /**
+ * The name a service's sessions carry (`application_name`): `pupitre-<schema>`, and
+ * `pupitre-<schema>-<role>` for a session with a role of its own (the outbox relay's).
+ */
+export function sessionName(schema: string, role?: string): string {
+  return role ? `pupitre-${schema}-${role}` : `pupitre-${schema}`;
+}
+
+/**
  * node-postgres settings for every session a service opens (its pool, its relay): a session that hangs
  * is ended by the server, and a peer that vanished is noticed by TCP keepalives from both ends.
  */
@@ -56,7 +64,7 @@ export function sessionOptions(
     connectionTimeoutMillis: t.DATABASE_CONNECT_TIMEOUT_MS,
     keepAlive: true,
     keepAliveInitialDelayMillis: t.DATABASE_KEEPALIVE_MS,
-    application_name: `pupitre-${schema}`,
+    application_name: sessionName(schema),
     options: Object.entries(settings)
       .map(([k, v]) => `-c ${k}=${v}`)
       .join(' '),

@@ -1,6 +1,11 @@
 import { Client, Notification } from 'pg';
 import { prepared } from '../database/prepared';
-import { DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS, sessionOptions } from '../database/session-options';
+import {
+  DatabaseTimeouts,
+  DEFAULT_DATABASE_TIMEOUTS,
+  sessionName,
+  sessionOptions,
+} from '../database/session-options';
 import { EVENT_TYPE_HEADER } from '../kafka/event-type-header';
 import { kafkaTuning } from '../kafka/kafka-options';
 import { bytesOf, KafkaProducer, OutgoingMessage } from '../kafka/kafka-producer';
@@ -288,7 +293,7 @@ export class OutboxRelay {
         // table at every send (bench/flow: from 99 to 1,300 buffers a call within a minute).
         plan_cache_mode: 'force_custom_plan',
       }),
-      application_name: `pupitre-${this.o.schema}-relay`,
+      application_name: sessionName(this.o.schema, 'relay'),
     });
     client.on('error', (err) => this.o.logger.error(`outbox relay connection: ${err.message}`));
     client.on('notification', (_n: Notification) => this.nudge());
