@@ -1,6 +1,7 @@
 export * from './prepare-database';
 export * from './typeorm-options';
 export * from './session-options';
+export * from './pool';
 export * from './rows';
 export * from './prepared';
 export * from './write-behind';

@@ -15,11 +15,14 @@ export interface ServiceDatabaseOptions {
 /**
  * One schema per service, migrations always, never synchronize; every session bounded in time. The
  * pool keeps an idle session for DATABASE_POOL_IDLE_TIMEOUT_MS (node-postgres's default, 10 s, closed
- * them between two bursts of load, and the next burst waited for new ones; 0: kept for good).
+ * them between two bursts of load, and the next burst waited for new ones; 0: kept for good), and
+ * DATABASE_POOL_MIN of them for good (opened at start: `openPoolMinimum`).
  */
 export function typeOrmOptions(o: ServiceDatabaseOptions): DataSourceOptions {
-  const idleTimeoutMillis =
-    o.timeouts?.DATABASE_POOL_IDLE_TIMEOUT_MS ?? DEFAULT_DATABASE_TIMEOUTS.DATABASE_POOL_IDLE_TIMEOUT_MS;
+  const t = { ...DEFAULT_DATABASE_TIMEOUTS, ...o.timeouts };
+  const max = o.poolSize ?? 10;
+  const min = Math.min(t.DATABASE_POOL_MIN, max);
+  const idleTimeoutMillis = t.DATABASE_POOL_IDLE_TIMEOUT_MS;
   return {
     type: 'postgres',
     url: o.url,
@@ -31,6 +34,6 @@ export function typeOrmOptions(o: ServiceDatabaseOptions): DataSourceOptions {
     synchronize: false,
     logging: ['error', 'migration'],
     logger: new QueryErrorLogger(),
-    extra: { max: o.poolSize ?? 10, idleTimeoutMillis, ...sessionOptions(o.schema, o.timeouts) },
+    extra: { max, min, idleTimeoutMillis, ...sessionOptions(o.schema, o.timeouts) },
   };
 }
