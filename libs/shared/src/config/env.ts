@@ -123,12 +123,6 @@ export const databaseEnvSchema = z.object({
    */
   DATABASE_POOL_IDLE_TIMEOUT_MS: intFrom(300_000, 0, 86_400_000),
   /**
-   * Sessions the pool opens at start and keeps however long they stay idle (at most the pool's 10):
-   * a restarted instance, or one after a lull, then meets a burst with these open rather than opening
-   * them in the middle of it.
-   */
-  DATABASE_POOL_MIN: intFrom(0, 0, 10),
-  /**
    * The outbox relay's leadership lease: the leader's session is ended by the server once idle this
    * long (a process stopped, a host gone), which frees its lock for another instance; a live leader
    * touches it every third of it, and checks it still holds it before each publish.

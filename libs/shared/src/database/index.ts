@@ -1,7 +1,6 @@
 export * from './prepare-database';
 export * from './typeorm-options';
 export * from './session-options';
-export * from './pool';
 export * from './rows';
 export * from './prepared';
 export * from './write-behind';

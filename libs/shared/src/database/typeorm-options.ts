@@ -15,14 +15,11 @@ export interface ServiceDatabaseOptions {
 /**
  * One schema per service, migrations always, never synchronize; every session bounded in time. The
  * pool keeps an idle session for DATABASE_POOL_IDLE_TIMEOUT_MS (node-postgres's default, 10 s, closed
- * them between two bursts of load, and the next burst waited for new ones; 0: kept for good), and
- * DATABASE_POOL_MIN of them for good (opened at start: `openPoolMinimum`).
+ * them between two bursts of load, and the next burst waited for new ones; 0: kept for good).
  */
 export function typeOrmOptions(o: ServiceDatabaseOptions): DataSourceOptions {
-  const t = { ...DEFAULT_DATABASE_TIMEOUTS, ...o.timeouts };
-  const max = o.poolSize ?? 10;
-  const min = Math.min(t.DATABASE_POOL_MIN, max);
-  const idleTimeoutMillis = t.DATABASE_POOL_IDLE_TIMEOUT_MS;
+  const idleTimeoutMillis =
+    o.timeouts?.DATABASE_POOL_IDLE_TIMEOUT_MS ?? DEFAULT_DATABASE_TIMEOUTS.DATABASE_POOL_IDLE_TIMEOUT_MS;
   return {
     type: 'postgres',
     url: o.url,
@@ -34,6 +31,6 @@ export function typeOrmOptions(o: ServiceDatabaseOptions): DataSourceOptions {
     synchronize: false,
     logging: ['error', 'migration'],
     logger: new QueryErrorLogger(),
-    extra: { max, min, idleTimeoutMillis, ...sessionOptions(o.schema, o.timeouts) },
+    extra: { max: o.poolSize ?? 10, idleTimeoutMillis, ...sessionOptions(o.schema, o.timeouts) },
   };
 }

@@ -12,7 +12,6 @@ import { DataSource } from 'typeorm';
 import { Clock, systemClock } from '../clock';
 import type { KafkaEnv } from '../config';
 import type { DatabaseTimeouts } from '../database/session-options';
-import { openPoolMinimum, pgPool } from '../database/pool';
 import { Inbox } from '../inbox/inbox';
 import { RequestProcessor } from '../inbox/request-processor';
 import { KafkaProducer } from '../kafka/kafka-producer';
@@ -37,11 +36,16 @@ export interface MessagingOptions {
   maxAttempts?: number;
 }
 
+/** What pg's Pool counts of its sessions. */
+interface PgPoolCounts {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
 /** Starts the relay once the app is up; stops consumers' retries, the relay and the producer on shutdown. */
 @Injectable()
 class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('Messaging');
-
   constructor(
     private readonly relay: OutboxRelay,
     private readonly inbox: Inbox,
@@ -54,19 +58,14 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   async onApplicationBootstrap(): Promise<void> {
     this.metrics?.watch(this.dataSource, this.relay);
     this.outbox.wakeInProcess(this.dataSource, this.relay);
-    const pool = pgPool(this.dataSource);
+    // The pool's sessions (pg's Pool, behind TypeORM's driver): open, idle, and callers waiting for one.
+    const pool = (this.dataSource.driver as unknown as { master?: PgPoolCounts }).master;
     if (pool) {
-      // The pool's sessions: open, idle, and callers waiting for one.
       pipelineTrace()?.sample('pool', () => ({
         total: pool.totalCount,
         idle: pool.idleCount,
         waiting: pool.waitingCount,
       }));
-      // Best effort: a session that fails to open now is opened when first needed, as without a minimum.
-      await openPoolMinimum(pool).then(
-        (open) => pool.options.min && this.logger.log(`database pool: ${open} sessions open at start`),
-        (e: unknown) => this.logger.warn(`the pool's minimum of sessions not opened at start: ${String(e)}`),
-      );
     }
     await this.producer.connect();
     this.relay.start();
