@@ -16,16 +16,12 @@
  * batches waiting on each other's row locks this way (bench/results/*answer-keys*).
  */
 import { Client } from 'pg';
+import { textOption } from './support/cli';
 import { ADMIN_PG_URL } from './support/infra';
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-
 async function main(): Promise<void> {
-  const everyMs = Number(option('--every-ms', '50'));
-  const databases = option('--databases', 'pupitre_bench_%');
+  const everyMs = Number(textOption('every-ms') ?? '50');
+  const databases = textOption('databases') ?? 'pupitre_bench_%';
   if (!Number.isFinite(everyMs) || everyMs < 1) throw new Error(`--every-ms must be a number ≥ 1`);
   const client = new Client({ connectionString: ADMIN_PG_URL });
   await client.connect();

@@ -15,6 +15,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { textOption as option } from './support/cli';
 
 interface Tally {
   n: number;
@@ -29,11 +30,6 @@ interface TraceEntry {
   elu?: number;
   stages?: Record<string, Tally>;
   sampled?: Record<string, Record<string, number>>;
-}
-
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 /** One service's trace line, in a few words. */

@@ -3,10 +3,16 @@ export const say = (line: string): void => {
   process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${line}\n`);
 };
 
+/** `--name <text>`'s text, or undefined when absent. */
+export function textOption(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
 /** `--name <n>`, a positive number (`integer`: a whole one), or `fallback` when absent. */
 export function positiveOption(name: string, fallback: number, integer = false): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  const text = textOption(name);
+  const v = text !== undefined ? Number(text) : fallback;
   if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v)))
     throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}`);
   return v;
