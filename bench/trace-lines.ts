@@ -10,27 +10,16 @@
  * loop's busy share (`elu`), each batch transaction stage as `<applier> n/items/longest ms`
  * (`apply:RequestProcessor` → `RequestProcessor`), its major collections' ms (`gc`), its database
  * pool as `pool total/idle/waiting`, what its consumers' partitions held beyond their last batch
- * (`lag`), and, on the gateway, each service's requests in flight over its bound (`conversation
+ * (`lag`), and, on the gateway, each service's requests in flight beside its bound (`conversation
  * 38/256`). A restarted service's lines are in the same file, after its predecessor's.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TraceLine } from '../libs/shared/src/ops/pipeline-trace';
 import { textOption as option } from './support/cli';
 
-interface Tally {
-  n: number;
-  items: number;
-  ms: number;
-  maxMs: number;
-}
-
-interface TraceEntry {
-  time: string;
-  context?: string;
-  elu?: number;
-  stages?: Record<string, Tally>;
-  sampled?: Record<string, Record<string, number>>;
-}
+/** A trace line as the service's logger wrote it. */
+type TraceEntry = Partial<TraceLine> & { time: string; context?: string };
 
 /** One service's trace line, in a few words. */
 function traceWords(e: TraceEntry): string {
