@@ -11,7 +11,8 @@
  * (`apply:RequestProcessor` → `RequestProcessor`), its major collections' ms (`gc`), its database
  * pool as `pool total/idle/waiting`, what its consumers' partitions held beyond their last batch
  * (`lag`), and, on the gateway, each service's requests in flight beside its bound (`conversation
- * 38/256`). A restarted service's lines are in the same file, after its predecessor's.
+ * 38/256`). A restarted service's lines are in the same file, after its predecessor's. One line a
+ * second is PIPELINE_TRACE_MS=1000's; with a shorter interval, each second shows its last line.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,8 +49,10 @@ function main(): void {
   const from = option('from') ?? '00:00:00';
   const to = option('to') ?? '99:99:99';
   const only = option('services')?.split(',');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.log'));
-  const services = files.map((f) => f.slice(0, -4)).filter((s) => !only || only.includes(s));
+  const services = readdirSync(dir)
+    .filter((f) => f.endsWith('.log'))
+    .map((f) => f.slice(0, -'.log'.length))
+    .filter((s) => !only || only.includes(s));
   /** second → service → its line. */
   const seconds = new Map<string, Map<string, string>>();
   for (const service of services) {
@@ -73,4 +76,4 @@ function main(): void {
   }
 }
 
-if (require.main === module) main();
+main();
