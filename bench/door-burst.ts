@@ -33,6 +33,7 @@ import { Worker } from 'node:worker_threads';
 import { DoorState } from '../apps/gateway/src/http/door-state';
 import { startDoorThread } from '../apps/gateway/src/http/door-thread';
 import { setThreadFifo } from '../apps/gateway/src/http/thread-nice';
+import { integerOption, positiveOption } from './support/cli';
 import { threadNamed, threadSched } from './support/cpu';
 
 const BODY = JSON.stringify({ text: 'bench m1#12345', clientMessageId: 'run-m1-12345' });
@@ -137,13 +138,9 @@ function startFloor(fifo: number): Promise<{ port: number; stop: () => Promise<u
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--client') return client();
-  const arg = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(name);
-    return i === -1 ? fallback : Number(process.argv[i + 1]);
-  };
-  const connections = arg('--connections', 800);
-  const rounds = arg('--rounds', 3);
-  const fifo = arg('--fifo', 0);
+  const connections = positiveOption('connections', 800, true);
+  const rounds = positiveOption('rounds', 3, true);
+  const fifo = integerOption('fifo', 0, 0, 99);
   const child = fork(__filename, ['--client']);
   const childGone = new Promise<never>((_resolve, reject) => {
     child.once('error', reject);

@@ -13,6 +13,7 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { positiveOption } from './support/cli';
 import { JsonClient } from './support/http';
 import { LeanHttpClient } from './support/lean-http';
 
@@ -56,12 +57,8 @@ async function measure(client: Client, requests: number, concurrency: number) {
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--serve') return serve();
-  const arg = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(name);
-    return i === -1 ? fallback : Number(process.argv[i + 1]);
-  };
-  const requests = arg('--requests', 20_000);
-  const concurrency = arg('--concurrency', 50);
+  const requests = positiveOption('requests', 20_000, true);
+  const concurrency = positiveOption('concurrency', 50, true);
   const server = fork(__filename, ['--serve']);
   try {
     const port = await new Promise<number>((resolve) => server.once('message', (p) => resolve(p as number)));

@@ -14,6 +14,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_OPS_PORTS } from '../libs/shared/src/ops/ops-env';
+import { positiveOption } from './support/cli';
 import { probeOnce } from './support/probe';
 import { summarize } from './support/stats';
 
@@ -50,14 +51,8 @@ function describe(service: string, probes: Probe[]): string {
 }
 
 async function main(): Promise<void> {
-  const arg = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(name);
-    const value = i === -1 ? fallback : Number(process.argv[i + 1]);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-    return value;
-  };
-  const seconds = arg('--seconds', 120);
-  const rate = arg('--rate', 10);
+  const seconds = positiveOption('seconds', 120);
+  const rate = positiveOption('rate', 10);
   const probes = new Map<string, Promise<Probe>[]>(Object.keys(DEFAULT_OPS_PORTS).map((s) => [s, []]));
   const start = performance.now();
   await new Promise<void>((resolve) => {

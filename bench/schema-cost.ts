@@ -22,6 +22,7 @@ import { conversationEventSchemas } from '../libs/shared/src/contracts/conversat
 import { parseEvent } from '../libs/shared/src/contracts/parse-event';
 import { envelopeSchema } from '../libs/shared/src/contracts/envelope';
 import { requestEnvelopeSchema } from '../libs/shared/src/contracts/requests/request-envelope';
+import { positiveOption } from './support/cli';
 
 const now = Date.now();
 const request = {
@@ -131,8 +132,7 @@ function measure(schema: z.ZodTypeAny, value: unknown, parses: number): number {
 }
 
 function main(): void {
-  const i = process.argv.indexOf('--parses');
-  const parses = i === -1 ? 200_000 : Number(process.argv[i + 1]);
+  const parses = positiveOption('parses', 200_000, true);
   console.log(`${parses} parses per figure; node ${process.version}`);
   console.log('date-times        request envelope (2)  event envelope (1)');
   for (const name of ['zod', 'ours', 'zod', 'ours'] as const) {

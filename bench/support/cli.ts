@@ -9,6 +9,15 @@ export function textOption(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** `--name <n>`, a whole number from `min` to `max`, or `fallback` when absent. */
+export function integerOption(name: string, fallback: number, min: number, max: number): number {
+  const text = textOption(name);
+  const v = text !== undefined ? Number(text) : fallback;
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new Error(`--${name} must be a whole number from ${min} to ${max}`);
+  return v;
+}
+
 /** `--name <n>`, a positive number (`integer`: a whole one), or `fallback` when absent. */
 export function positiveOption(name: string, fallback: number, integer = false): number {
   const text = textOption(name);
