@@ -2,6 +2,8 @@ import type { Statement } from '../database/prepared';
 
 /** The column of a carried statement's rows that holds the fresh ids (see `CarriedInbox.wrap`). */
 const FRESH_IDS = 'inbox_fresh_ids';
+/** The column that numbers the rows of `select` in a carried statement, in their order. */
+const ROW = 'inbox_carried_row';
 
 /**
  * A batch's inbox insert, handed to a consumer's `BatchHooks.lock` so that it runs in the lock's own
@@ -23,6 +25,9 @@ export class CarriedInbox {
    * before any row of `select` is locked, so a batch still takes its inbox rows before its locks, as
    * when they were two statements. Its columns are named, not `*`, so that the statement can be
    * prepared (database/prepared.ts). Read the result with `rowsOf`.
+   *
+   * The fresh ids come on the first row only: on every row, a batch of n events over m conversations
+   * sent, and parsed, n × m ids (8 % of routing's CPU at 1,000 messages/s, session 67).
    */
   wrap(select: Statement, columns: readonly string[]): Statement {
     if (this.wrapped) throw new Error('the inbox insert is carried by one statement only');
@@ -32,9 +37,12 @@ export class CarriedInbox {
       sql: `WITH inbox_fresh AS (
               INSERT INTO inbox (message_id, consumer) SELECT unnest($${n + 1}::text[]), $${n + 2}
                 ON CONFLICT DO NOTHING RETURNING message_id),
-            inbox_ids AS (SELECT coalesce(array_agg(message_id), '{}') AS ${FRESH_IDS} FROM inbox_fresh)
-          SELECT inbox_ids.${FRESH_IDS}, ${columns.map((c) => `carried.${c}`).join(', ')}
-            FROM inbox_ids LEFT JOIN LATERAL (${select.sql}) carried ON true`,
+            inbox_ids AS (SELECT coalesce(array_agg(message_id), '{}') AS ids FROM inbox_fresh)
+          SELECT CASE WHEN coalesce(carried.${ROW}, 1) = 1 THEN inbox_ids.ids END AS ${FRESH_IDS},
+                 ${columns.map((c) => `carried.${c}`).join(', ')}
+            FROM inbox_ids LEFT JOIN LATERAL (
+              SELECT ${columns.map((c) => `selected.${c}`).join(', ')}, row_number() OVER () AS ${ROW}
+                FROM (${select.sql}) selected) carried ON true`,
       params: [...select.params, this.ids, this.consumer],
     };
   }
@@ -45,8 +53,9 @@ export class CarriedInbox {
    * `select` found none.
    */
   rowsOf<R extends object>(rows: (R & { [FRESH_IDS]?: string[] })[], present: (row: R) => boolean): R[] {
-    if (rows.length === 0) throw new Error('a carried inbox statement returns at least one row');
-    this.freshIds = new Set(rows[0][FRESH_IDS] ?? []);
+    const carrier = rows.find((row) => row[FRESH_IDS] != null);
+    if (!carrier) throw new Error('a carried inbox statement returns the fresh ids on one of its rows');
+    this.freshIds = new Set(carrier[FRESH_IDS]);
     return rows
       .map((row) => {
         const { [FRESH_IDS]: _fresh, ...rest } = row;
