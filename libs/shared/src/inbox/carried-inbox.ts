@@ -52,10 +52,13 @@ export class CarriedInbox {
    * from them. `present` tells a row of `select` from the one row of nulls the join gives when
    * `select` found none.
    */
-  rowsOf<R extends object>(rows: (R & { [FRESH_IDS]?: string[] })[], present: (row: R) => boolean): R[] {
-    const carrier = rows.find((row) => row[FRESH_IDS] != null);
-    if (!carrier) throw new Error('a carried inbox statement returns the fresh ids on one of its rows');
-    this.freshIds = new Set(carrier[FRESH_IDS]);
+  rowsOf<R extends object>(
+    rows: (R & { [FRESH_IDS]?: string[] | null })[],
+    present: (row: R) => boolean,
+  ): R[] {
+    const ids = rows.find((row) => row[FRESH_IDS] != null)?.[FRESH_IDS];
+    if (!ids) throw new Error('a carried inbox statement returns the fresh ids on one of its rows');
+    this.freshIds = new Set(ids);
     return rows
       .map((row) => {
         const { [FRESH_IDS]: _fresh, ...rest } = row;
