@@ -2,8 +2,6 @@ import type { Statement } from '../database/prepared';
 
 /** The column of a carried statement's rows that holds the fresh ids (see `CarriedInbox.wrap`). */
 const FRESH_IDS = 'inbox_fresh_ids';
-/** The column that numbers the rows of `select` in a carried statement, in their order. */
-const ROW = 'inbox_carried_row';
 
 /**
  * A batch's inbox insert, handed to a consumer's `BatchHooks.lock` so that it runs in the lock's own
@@ -38,11 +36,9 @@ export class CarriedInbox {
               INSERT INTO inbox (message_id, consumer) SELECT unnest($${n + 1}::text[]), $${n + 2}
                 ON CONFLICT DO NOTHING RETURNING message_id),
             inbox_ids AS (SELECT coalesce(array_agg(message_id), '{}') AS ids FROM inbox_fresh)
-          SELECT CASE WHEN coalesce(carried.${ROW}, 1) = 1 THEN inbox_ids.ids END AS ${FRESH_IDS},
+          SELECT CASE WHEN row_number() OVER () = 1 THEN inbox_ids.ids END AS ${FRESH_IDS},
                  ${columns.map((c) => `carried.${c}`).join(', ')}
-            FROM inbox_ids LEFT JOIN LATERAL (
-              SELECT ${columns.map((c) => `selected.${c}`).join(', ')}, row_number() OVER () AS ${ROW}
-                FROM (${select.sql}) selected) carried ON true`,
+            FROM inbox_ids LEFT JOIN LATERAL (${select.sql}) carried ON true`,
       params: [...select.params, this.ids, this.consumer],
     };
   }
