@@ -29,8 +29,9 @@ describe('conversation: statements per visitor message', () => {
 
   const N = 10;
   /**
-   * What a batch costs whatever its size: BEGIN, the batch lock, COMMIT. Its inbox rows ride in the
-   * statement of the writes it held back; a batch that held none back inserts them on their own.
+   * What a batch costs whatever its size: BEGIN, the batch lock, COMMIT (two round trips: BEGIN rides
+   * with the lock, BeginRidesClient). Its inbox rows ride in the statement of the writes it held back;
+   * a batch that held none back inserts them on their own.
    */
   const PER_BATCH = 3;
   /** The inbox rows' insert of a batch that held back no write. */

@@ -1,3 +1,4 @@
+import { BeginRidesClient } from './begin-rides';
 import { typeOrmOptions } from './typeorm-options';
 
 const base = {
@@ -10,6 +11,10 @@ const base = {
 describe(typeOrmOptions.name, () => {
   it('keeps idle sessions of the pool open for 5 minutes by default, ten at most', () => {
     expect(typeOrmOptions(base).extra).toMatchObject({ max: 10, idleTimeoutMillis: 300_000 });
+  });
+
+  it("opens the pool's sessions with a client whose BEGIN rides with the first statement", () => {
+    expect(typeOrmOptions(base).extra).toMatchObject({ Client: BeginRidesClient });
   });
 
   it('takes DATABASE_POOL_IDLE_TIMEOUT_MS, 0 keeping them for good', () => {

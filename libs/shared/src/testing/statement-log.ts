@@ -1,6 +1,9 @@
 import type { DataSource, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 
-/** One statement a service sent to PostgreSQL: one round trip. */
+/**
+ * One statement a service sent to PostgreSQL: one round trip, but for START TRANSACTION, which rides
+ * with the transaction's next statement (BeginRidesClient).
+ */
 export interface LoggedStatement {
   sql: string;
   params: unknown[];
