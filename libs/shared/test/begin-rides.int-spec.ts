@@ -180,17 +180,24 @@ describe(BeginRidesClient.name, () => {
   });
 
   it('concurrent transactions on the pool stay apart', async () => {
-    // Both insert, then both read before either commits: each sees its own row only.
-    let inserted = 0;
-    let bothInserted!: () => void;
-    const barrier = new Promise<void>((resolve) => (bothInserted = resolve));
+    // Both insert, then both read, and only then either commits (each statement of a READ COMMITTED
+    // transaction sees what committed before it began): each sees its own row only.
+    const barrier = (parties: number) => {
+      let arrived = 0;
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      return () => (++arrived === parties && open(), opened);
+    };
+    const inserted = barrier(2);
+    const read = barrier(2);
     const results = await Promise.all(
       [10, 11].map((id) =>
         inTransaction(async (q) => {
           await q('INSERT INTO item (id) VALUES ($1)', [id]);
-          if (++inserted === 2) bothInserted();
-          await barrier;
-          return q('SELECT array_agg(id ORDER BY id) AS ids FROM item');
+          await inserted();
+          const ids = await q('SELECT array_agg(id ORDER BY id) AS ids FROM item');
+          await read();
+          return ids;
         }),
       ),
     );
