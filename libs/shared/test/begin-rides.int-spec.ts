@@ -94,24 +94,31 @@ describe(BeginRidesClient.name, () => {
     expect(await stored()).toEqual([1]);
   });
 
-  it('a statement without parameters rides with BEGIN too', async () => {
+  it('a first statement of text alone has BEGIN on its own before it, inside the transaction', async () => {
+    // PostgreSQL parses a whole simple Query before running any of it: a syntax error in `BEGIN;<text>`
+    // would stop BEGIN, and a statement queued behind would run on its own. Several commands in one
+    // text (a migration's) stay one statement.
     const { result, roundTrips } = await inTransaction(async (q) => {
-      await q("INSERT INTO item (id, note) VALUES (2, 'two')");
-      return q('SELECT count(*)::int AS n FROM item');
+      await q("INSERT INTO item (id, note) VALUES (2, 'two'); INSERT INTO item (id) VALUES (6)");
+      const outside = await stored();
+      return { outside, inside: await q('SELECT array_agg(id ORDER BY id) AS ids FROM item') };
     });
-    expect(result).toEqual([{ n: 1 }]);
-    expect(roundTrips).toBe(3);
-    expect(await stored()).toEqual([2]);
+    expect(result).toEqual({ outside: [], inside: [{ ids: [2, 6] }] });
+    expect(roundTrips).toBe(4);
+    expect(await stored()).toEqual([2, 6]);
   });
 
-  it("a first statement of several commands in one text (a migration's) rides with BEGIN as one simple Query", async () => {
-    const { result, roundTrips } = await inTransaction(async (q) => {
-      await q('INSERT INTO item (id) VALUES (6); INSERT INTO item (id) VALUES (7)');
-      return q('SELECT array_agg(id ORDER BY id) AS ids FROM item');
-    });
-    expect(result).toEqual([{ ids: [6, 7] }]);
-    expect(roundTrips).toBe(3);
-    expect(await stored()).toEqual([6, 7]);
+  it('a first statement of text alone that does not parse takes down what was queued behind it', async () => {
+    const { error } = await inTransaction((q) =>
+      Promise.all([q('SELEC 1'), q('INSERT INTO item (id) VALUES ($1)', [8])]),
+    );
+    expect((error as { driverError: { code: string } }).driverError.code).toBe('42601');
+    expect(await stored()).toEqual([]);
+  });
+
+  it('an isolation level, the first statement after BEGIN, holds for the transaction', async () => {
+    const level = await db.transaction('SERIALIZABLE', (tx) => tx.query('SHOW transaction_isolation'));
+    expect(level).toEqual([{ transaction_isolation: 'serializable' }]);
   });
 
   it('a rollback undoes what the first statement did', async () => {
@@ -130,13 +137,25 @@ describe(BeginRidesClient.name, () => {
       throw new Error('before anything');
     });
     expect(rolledBack).toMatchObject({ error: new Error('before anything'), roundTrips: 0 });
-    // The client was left idle, not in a transaction: its next statement runs on its own.
-    expect(committed.client.getTransactionStatus()).toBe('I');
-    await db.query('INSERT INTO item (id) VALUES (4)');
-    expect(await stored()).toEqual([4]);
   });
 
-  it('a first statement that fails fails the transaction with its own error, and the session stays usable', async () => {
+  it('a BEGIN held when its client goes back to the pool does not ride with the next borrower', async () => {
+    const left = db.createQueryRunner();
+    const client = await left.connect();
+    await left.startTransaction();
+    await left.release(); // neither committed nor rolled back: the transaction never reached the server
+    const next = db.createQueryRunner();
+    expect(await next.connect()).toBe(client); // the pool gives out its most recent client first
+    try {
+      await next.query('INSERT INTO item (id) VALUES ($1)', [4]);
+      // Committed on its own, not held in a transaction nobody ends.
+      expect(await stored()).toEqual([4]);
+    } finally {
+      await next.release();
+    }
+  });
+
+  it('a first statement that fails fails the transaction with its own error; the session stays usable', async () => {
     await db.query('INSERT INTO item (id) VALUES (5)');
     const { error, client } = await inTransaction((q) => q('INSERT INTO item (id) VALUES ($1)', [5]));
     expect(error).toBeInstanceOf(QueryFailedError);
@@ -146,7 +165,7 @@ describe(BeginRidesClient.name, () => {
     expect(result).toEqual([{ n: 1 }]);
   });
 
-  it("keeps node-postgres's record of prepared statements: parsed once, forgotten when its Parse failed", async () => {
+  it("keeps node-postgres's record of prepared statements: parsed once, forgotten if Parse failed", async () => {
     const select = prepared('SELECT $1::int + 1 AS n');
     const first = await inTransaction((q) => q(select, [1]));
     const again = await inTransaction((q) => q(prepared('SELECT $1::int + 1 AS n'), [2]));
@@ -220,6 +239,23 @@ describe(BeginRidesClient.name, () => {
       expect(await stored()).toEqual([]);
       await client.query('ROLLBACK');
       expect(await stored()).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('a BEGIN whose config carries its callback is sent at once, and the callback called', async () => {
+    const client = new BeginRidesClient({ connectionString: url });
+    await client.connect();
+    try {
+      await new Promise<void>((resolve, reject) =>
+        client.query({
+          text: 'BEGIN',
+          callback: (err: Error | null) => (err ? reject(err) : resolve()),
+        } as never),
+      );
+      expect(client.getTransactionStatus()).toBe('T');
+      await client.query('ROLLBACK');
     } finally {
       await client.end();
     }

@@ -1,8 +1,10 @@
 import { Client, Query } from 'pg';
+import { statementText } from './prepared';
 
 /**
- * The node-postgres internals this module works with: a connection writes protocol messages, and
- * remembers which named statements it parsed (`Query.prepare` reads and writes these maps).
+ * The node-postgres internals this module works with (pg 8; `begin-rides.int-spec.ts` fails if they
+ * change): a connection writes protocol messages, and remembers which named statements it parsed
+ * (`Query.prepare` reads and writes these maps).
  */
 interface Connection {
   stream: { cork(): void; uncork(): void };
@@ -11,7 +13,6 @@ interface Connection {
   parse(query: { text: string; name?: string }): void;
   bind(config: { portal?: string; statement?: string; values?: unknown[] }): void;
   execute(config: { portal?: string }): void;
-  query(text: string): void;
 }
 
 /** What node-postgres's Query has that its type declarations leave out. */
@@ -19,7 +20,6 @@ interface QueryInternals {
   text?: string;
   name?: string;
   values?: unknown;
-  queryMode?: string;
   callback?: (err: Error | null, result?: unknown) => void;
   requiresPreparation(): boolean;
   prepare(connection: Connection): void;
@@ -27,7 +27,7 @@ interface QueryInternals {
   handleError(err: Error, connection: Connection): void;
 }
 
-/** What a client answers for a BEGIN it holds, and for the COMMIT or ROLLBACK of a transaction that never reached the server. */
+/** What the client answers itself: a held BEGIN, and the end of a transaction that never began. */
 const answered = (command: string) => ({ command, rowCount: null, oid: null, rows: [], fields: [] });
 
 /** TypeORM's (`PostgresQueryRunner.startTransaction`) and the usual spelling. */
@@ -35,16 +35,11 @@ const BEGIN = /^\s*(?:START\s+TRANSACTION|BEGIN)\s*;?\s*$/i;
 /** What ends a transaction whole (not `ROLLBACK TO SAVEPOINT`). */
 const END = /^\s*(COMMIT|END|ROLLBACK|ABORT)\s*;?\s*$/i;
 
-const textOf = (config: unknown): string | undefined =>
-  typeof config === 'string' ? config : (config as { text?: string } | null)?.text;
-
 /**
- * A statement sent with a BEGIN before it, in one message: the transaction's first round trip carries
- * both. A statement node-postgres prepares (it has parameters or a name) goes as Parse, Bind, Execute
- * of BEGIN, then its own, under one Sync; one it sends as a simple Query (text alone, perhaps several
- * statements) goes as `BEGIN;` and its text in one Query. Either way PostgreSQL runs them in order and
- * skips the rest at the first error, so the statement never runs outside the transaction: if BEGIN
- * failed, it was not run.
+ * A prepared statement (it has parameters or a name) sent with a BEGIN before it: Parse, Bind and
+ * Execute of BEGIN, then the statement's own messages, under one Sync, in one write. PostgreSQL runs
+ * them in order and skips the rest at the first error, so the statement never runs outside the
+ * transaction: if BEGIN failed, it was not run.
  *
  * Its answer is the statement's alone: BEGIN's CommandComplete is not counted as a result. node-postgres
  * records a named statement as parsed when a ParseComplete comes while it is the active query; BEGIN's
@@ -73,6 +68,10 @@ class BegunQuery extends Query implements PromiseLike<unknown> {
     });
     this.done = new Promise((resolve, reject) => {
       self.callback = (err, result) => (err ? reject(err) : resolve(result));
+    }).catch((err: Error) => {
+      // As node-postgres does: a stack that leads back to the caller, not to the socket's read.
+      Error.captureStackTrace(err);
+      throw err;
     });
   }
 
@@ -83,16 +82,27 @@ class BegunQuery extends Query implements PromiseLike<unknown> {
     return this.done.then(onfulfilled, onrejected);
   }
 
-  override submit = (connection: unknown): Error | null => {
+  /**
+   * Whether it can go with BEGIN on `connection`: node-postgres would prepare it (a statement it sends
+   * as a simple Query may hold several, and PostgreSQL parses a whole Query before running any of it,
+   * so a syntax error there would stop BEGIN too), and passes node-postgres's own checks
+   * (`Query.submit`), which must not fail once BEGIN is written.
+   */
+  canRide(connection: unknown): boolean {
     const con = connection as Connection;
-    const self = this as unknown as QueryInternals;
-    const invalid = this.invalid(con);
-    if (invalid) return invalid;
-    if (!self.requiresPreparation()) {
-      con.query(`BEGIN;${self.text}`);
-      this.beginPending = true;
-      return null;
-    }
+    const { text, values } = this as unknown as QueryInternals;
+    const name = this.statementName;
+    const previous = name && (con.parsedStatements[name] || con.submittedNamedStatements[name]);
+    return (
+      (this as unknown as QueryInternals).requiresPreparation() &&
+      (typeof text === 'string' || typeof name === 'string') &&
+      !(text && previous && text !== previous) &&
+      (values === undefined || Array.isArray(values))
+    );
+  }
+
+  override submit = (connection: unknown): null => {
+    const con = connection as Connection;
     const name = this.statementName;
     this.parsedHere = !name || (!con.parsedStatements[name] && !con.submittedNamedStatements[name]);
     con.stream.cork();
@@ -101,26 +111,13 @@ class BegunQuery extends Query implements PromiseLike<unknown> {
       con.bind({});
       con.execute({});
       // The statement's Parse (unless named and parsed before), Bind, Describe, Execute and Sync.
-      self.prepare(con);
+      (this as unknown as QueryInternals).prepare(con);
       this.beginPending = true;
     } finally {
       con.stream.uncork();
     }
     return null;
   };
-
-  /** node-postgres's own checks (`Query.submit`), made before anything is written. */
-  private invalid(con: Connection): Error | null {
-    const { text, values } = this as unknown as QueryInternals;
-    const name = this.statementName;
-    if (typeof text !== 'string' && typeof name !== 'string')
-      return new Error('A query must have either text or a name. Supplying neither is unsupported.');
-    const previous = name && (con.parsedStatements[name] || con.submittedNamedStatements[name]);
-    if (text && previous && text !== previous)
-      return new Error(`Prepared statements must be unique - '${name}' was used for a different statement`);
-    if (values && !Array.isArray(values)) return new Error('Query values must be an array');
-    return null;
-  }
 
   handleCommandComplete(msg: unknown, connection: unknown): void {
     if (this.beginPending) {
@@ -151,41 +148,59 @@ class BegunQuery extends Query implements PromiseLike<unknown> {
  * it with the transaction's first statement (BegunQuery). Every transaction of the services' pools
  * (TypeORM's `START TRANSACTION`, then the statements, then `COMMIT`) goes from n + 2 round trips to
  * n + 1; for a consumer's batch (BEGIN, the lock, the writes, COMMIT) that is four to three (issue 7:
- * round trips were the largest cost left in routing and conversation, and each one is a wake-up of
- * the service and of its PostgreSQL backend).
+ * each round trip is a wake-up of the service and of its PostgreSQL backend, and with the database
+ * a network hop away, that hop).
  *
  * Nothing reaches the server between the held BEGIN and the statement it rides with, so what the
  * transaction sees is the same. A transaction that ends before its first statement never reaches the
- * server: its COMMIT or ROLLBACK is answered here. A BEGIN is held only on an idle client with nothing
- * queued, when asked as a promise (TypeORM's way); a query with a callback, or a custom query object
- * (a cursor, a stream), after a held BEGIN sends the BEGIN on its own first, as before.
+ * server: its COMMIT or ROLLBACK is answered here. A BEGIN is held only when asked as a promise
+ * (TypeORM's way) on an idle client. A first statement that cannot ride (BegunQuery.canRide; a query
+ * with a callback; a custom query object such as a cursor) has the BEGIN sent on its own before it,
+ * as without this client.
  */
 export class BeginRidesClient extends Client {
   private beginHeld = false;
+  private releaseToPool?: unknown;
 
+  /**
+   * pg-pool sets the client's `release` each time it gives it out. A BEGIN still held then was left by
+   * the previous borrower, whose transaction never reached the server: it must not ride with the next
+   * borrower's first statement.
+   */
+  set release(release: unknown) {
+    this.beginHeld = false;
+    this.releaseToPool = release;
+  }
+
+  get release(): unknown {
+    return this.releaseToPool;
+  }
+
+  /** Typed `never` only to fit every overload of `Client.query`; it returns what node-postgres's does. */
   override query(...args: unknown[]): never {
     const [config, values, callback] = args;
-    const asPromise = typeof values !== 'function' && callback === undefined;
-    const text = textOf(config);
-    const viaCallbackOrCustom =
-      !asPromise || typeof (config as { submit?: unknown } | null)?.submit === 'function';
     const send = (...a: unknown[]) => (Client.prototype.query as (...a: unknown[]) => never).apply(this, a);
+    const asPromise =
+      typeof values !== 'function' &&
+      callback === undefined &&
+      typeof (config as { callback?: unknown } | null)?.callback !== 'function';
+    const text = statementText(config);
     if (!this.beginHeld) {
-      const isBegin = asPromise && text !== undefined && BEGIN.test(text) && !(values as unknown[])?.length;
-      if (!isBegin || !this.idle()) return send(...args);
+      if (!asPromise || !BEGIN.test(text) || (values as unknown[] | undefined)?.length || !this.idle())
+        return send(...args);
       this.beginHeld = true;
       return Promise.resolve(answered('BEGIN')) as never;
     }
     this.beginHeld = false;
-    const end = asPromise && text !== undefined ? END.exec(text) : null;
+    const end = asPromise ? END.exec(text) : null;
     if (end)
       return Promise.resolve(answered(/^(COMMIT|END)$/i.test(end[1]) ? 'COMMIT' : 'ROLLBACK')) as never;
-    if (viaCallbackOrCustom) {
-      // BEGIN on a session that was idle fails only with its connection, which fails what follows too.
-      void (send('BEGIN') as Promise<unknown>).catch(() => undefined);
-      return send(...args);
-    }
-    return send(new BegunQuery(config, values));
+    const custom = typeof (config as { submit?: unknown } | null)?.submit === 'function';
+    const riding = asPromise && !custom ? new BegunQuery(config, values) : null;
+    if (riding?.canRide(this.connection) && this.idle()) return send(riding);
+    // BEGIN on a session that was idle fails only with its connection, which fails what follows too.
+    void (send('BEGIN') as Promise<unknown>).catch(() => undefined);
+    return send(...args);
   }
 
   /** Idle (ReadyForQuery said so) with nothing running or queued. */

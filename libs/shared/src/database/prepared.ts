@@ -16,6 +16,10 @@ export interface PreparedStatement {
 
 const names = new Map<string, string>();
 
+/** What a statement says, whether given as a string or as an object with its text (`prepared`, pg's). */
+export const statementText = (query: unknown): string =>
+  typeof query === 'string' ? query : String((query as { text?: unknown } | null)?.text ?? '');
+
 /** The statement's name: the same text always gets the same name, different texts different names. */
 function nameOf(text: string): string {
   let name = names.get(text);

@@ -1,5 +1,5 @@
 import type { EntityManager, QueryRunner } from 'typeorm';
-import { queryPrepared, type Statement } from './prepared';
+import { queryPrepared, type Statement, statementText } from './prepared';
 
 /**
  * A write that rides in another statement (writeCarried): its placeholders numbered after the `before`
@@ -38,10 +38,6 @@ interface Held {
 }
 
 const held = new WeakMap<QueryRunner, Held>();
-
-/** What the transaction's next statement says, whether a string or a prepared statement's object. */
-const textOf = (query: unknown): string =>
-  typeof query === 'string' ? query : String((query as { text?: unknown })?.text ?? '');
 
 /** A rollback, whole or to a savepoint, throws away what was held back rather than writing it first. */
 const ROLLBACK = /^\s*ROLLBACK\b/i;
@@ -134,7 +130,7 @@ function flushBeforeEachStatement(runner: QueryRunner): Held {
   const state: Held = { runs: [], carried: [], flushing: null, direct };
   held.set(runner, state);
   runner.query = async function (this: QueryRunner, query: string, ...rest: unknown[]) {
-    if (ROLLBACK.test(textOf(query))) {
+    if (ROLLBACK.test(statementText(query))) {
       state.runs = [];
       state.carried = [];
     } else await flush(state);
