@@ -83,6 +83,8 @@ describe('conversation: statements per visitor message', () => {
     expect(tx.filter((s) => s.startsWith('WITH outbox_row AS'))).toHaveLength(1);
     expect(tx.filter((s) => /INTO inbox/.test(s))).toEqual([]);
     expect(tx.filter((s) => s.startsWith('SAVEPOINT'))).toEqual([]);
+    // The lock has parameters, so node-postgres prepares it and BEGIN rides with it (BeginRidesClient).
+    expect(requestTransactions()[0][1].params.length).toBeGreaterThan(0);
   });
 
   it("a visitor's several messages to their open conversation: still one statement for all their writes", async () => {

@@ -127,6 +127,8 @@ describe('routing: a batch of conversation events', () => {
     // their own; until session 48 the inbox and the outbox inserts were statements of their own).
     expect(transactions[0]).toHaveLength(4);
     expect(transactions[0][1]).toMatch(/INSERT INTO inbox[\s\S]*FOR UPDATE/);
+    // With parameters, so node-postgres prepares it and BEGIN rides with it (BeginRidesClient).
+    expect(transactions[0][1]).toMatch(/\$1\b/);
     expect(transactions[0][2]).toMatch(/INSERT INTO outbox[\s\S]*UPDATE routed_conversations/);
     const published = await waitFor(
       () => deadlineChangesOf(conversations).length >= 15 && deadlineChangesOf(conversations),
