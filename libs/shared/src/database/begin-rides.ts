@@ -53,19 +53,17 @@ class BegunQuery extends Query implements PromiseLike<unknown> {
   private readonly done: Promise<unknown>;
   /** Whether BEGIN's answer is still to come (the statement's name is hidden meanwhile). */
   private beginPending = false;
-  /** The statement's name, as node-postgres's Query keeps it. */
-  private statementName?: string;
+  /**
+   * The statement's name, as node-postgres's Query keeps it: set through `name` by Query's constructor,
+   * before this class's fields are (hence `declare`: no field of its own to overwrite it).
+   */
+  declare private statementName?: string;
   /** Whether this run sent the statement's Parse (a named statement parsed before is only bound). */
   private parsedHere = false;
 
   constructor(config: unknown, values: unknown) {
     super(config as string, values as unknown[]);
     const self = this as unknown as QueryInternals;
-    this.statementName = self.name;
-    Object.defineProperty(this, 'name', {
-      get: () => (this.beginPending ? undefined : this.statementName),
-      set: (name?: string) => (this.statementName = name),
-    });
     this.done = new Promise((resolve, reject) => {
       self.callback = (err, result) => (err ? reject(err) : resolve(result));
     }).catch((err: Error) => {
@@ -73,6 +71,15 @@ class BegunQuery extends Query implements PromiseLike<unknown> {
       Error.captureStackTrace(err);
       throw err;
     });
+  }
+
+  /** Hidden while BEGIN's answer is to come, so node-postgres does not take BEGIN's Parse for this one's. */
+  get name(): string | undefined {
+    return this.beginPending ? undefined : this.statementName;
+  }
+
+  set name(name: string | undefined) {
+    this.statementName = name;
   }
 
   then<T = unknown, E = never>(
