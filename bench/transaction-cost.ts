@@ -34,6 +34,15 @@ interface Totals {
   backendSwitches: number;
 }
 
+const zeroTotals = (): Totals => ({
+  transactions: 0,
+  roundTrips: 0,
+  wallMs: 0,
+  clientCpuMs: 0,
+  backendCpuMs: 0,
+  backendSwitches: 0,
+});
+
 interface Arm {
   label: string;
   client: Client;
@@ -52,14 +61,7 @@ async function open(label: string, url: string, make: (url: string) => Client): 
     client,
     meter,
     roundTrips: 0,
-    totals: {
-      transactions: 0,
-      roundTrips: 0,
-      wallMs: 0,
-      clientCpuMs: 0,
-      backendCpuMs: 0,
-      backendSwitches: 0,
-    },
+    totals: zeroTotals(),
   };
   const connection = (client as unknown as { connection: { on(e: string, fn: () => void): void } })
     .connection;
@@ -131,16 +133,7 @@ async function main(): Promise<void> {
     );
     // Warm-up: each statement prepared on each session, the JIT warm.
     for (const arm of arms) await round(arm, Math.min(200, transactions), 0);
-    for (const arm of arms)
-      arm.totals = {
-        ...arm.totals,
-        transactions: 0,
-        roundTrips: 0,
-        wallMs: 0,
-        clientCpuMs: 0,
-        backendCpuMs: 0,
-        backendSwitches: 0,
-      };
+    for (const arm of arms) arm.totals = zeroTotals();
     for (let r = 0; r < rounds; r++) {
       for (const arm of arms) {
         await round(arm, transactions, r * transactions);
