@@ -22,6 +22,7 @@ interface QueryInternals {
   values?: unknown;
   callback?: (err: Error | null, result?: unknown) => void;
   requiresPreparation(): boolean;
+  hasBeenParsed(connection: Connection): boolean;
   prepare(connection: Connection): void;
   handleCommandComplete(msg: unknown, connection: Connection): void;
   handleError(err: Error, connection: Connection): void;
@@ -110,15 +111,15 @@ class BegunQuery extends Query implements PromiseLike<unknown> {
 
   override submit = (connection: unknown): null => {
     const con = connection as Connection;
-    const name = this.statementName;
-    this.parsedHere = !name || (!con.parsedStatements[name] && !con.submittedNamedStatements[name]);
+    const self = this as unknown as QueryInternals;
+    this.parsedHere = !self.hasBeenParsed(con);
     con.stream.cork();
     try {
       con.parse({ text: 'BEGIN' });
       con.bind({});
       con.execute({});
       // The statement's Parse (unless named and parsed before), Bind, Describe, Execute and Sync.
-      (this as unknown as QueryInternals).prepare(con);
+      self.prepare(con);
       this.beginPending = true;
     } finally {
       con.stream.uncork();
